@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file tdxhost/tdxhost.h
+ * @brief Umbrella header: includes every public libtdxhost header.
+ */
+#ifndef TDXHOST_TDXHOST_H
+#define TDXHOST_TDXHOST_H
+
+#include "common.h"
+#include "version.h"
+
+#endif

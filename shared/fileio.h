@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TDX_SHARED_FILEIO_H
+#define TDX_SHARED_FILEIO_H
+
+#include <stddef.h>
+
+/*
+ * Reads a whole regular file into a NUL-terminated heap buffer.
+ * Returns 0, -EFBIG if the file holds more than max bytes, -EISDIR/-EINVAL if
+ * it is not a regular file, or the negative errno of the failed call.
+ * *ret is set only on success (free() it).
+ */
+int read_file_bounded(const char *path, size_t max, char **ret, size_t *ret_len);
+
+/* Same, from an open descriptor (read from its current offset). */
+int read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len);
+
+/* write() until everything is written, retrying on EINTR. */
+int write_all(int fd, const void *data, size_t n);
+
+#endif

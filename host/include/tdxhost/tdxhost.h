@@ -8,5 +8,6 @@
 
 #include "common.h"
 #include "version.h"
+#include "recipe.h"
 
 #endif

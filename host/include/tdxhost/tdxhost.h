@@ -9,5 +9,6 @@
 #include "common.h"
 #include "version.h"
 #include "recipe.h"
+#include "emit.h"
 
 #endif

@@ -1,0 +1,570 @@
+/* SPDX-License-Identifier: MIT */
+#include "tree.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "fileio.h"
+#include "macro.h"
+
+#define DIR_COPY_FILES_MAX 100000
+#define DIR_COPY_DEPTH_MAX 64
+#define COPY_FILE_MAX (1024ULL * 1024 * 1024)
+
+static void entry_free(void *v)
+{
+    struct tree_entry *e = v;
+    if (!e)
+        return;
+    free(e->path);
+    free(e->data);
+    free(e->src);
+    free(e->target);
+    free(e);
+}
+
+void tree_free(struct tree *t)
+{
+    ptrvec_free_all(&t->entries, entry_free);
+    t->sorted = false;
+}
+
+static int push(struct tree *t, struct tree_entry *e)
+{
+    if (!e->path || ptrvec_push(&t->entries, e) < 0) {
+        entry_free(e);
+        return -ENOMEM;
+    }
+    t->sorted = false;
+    return 0;
+}
+
+int tree_add_take(struct tree *t, const char *path, char *data, size_t size, unsigned mode)
+{
+    struct tree_entry *e = calloc(1, sizeof(*e));
+    if (!e) {
+        free(data);
+        return -ENOMEM;
+    }
+    e->path = strdup(path);
+    e->kind = TREE_FILE;
+    e->mode = mode;
+    e->data = data;
+    e->size = size;
+    if (!data) {
+        entry_free(e);
+        return -ENOMEM;
+    }
+    return push(t, e);
+}
+
+int tree_add_data(struct tree *t, const char *path, const void *data, size_t size, unsigned mode)
+{
+    char *copy = malloc(size + 1);
+    if (!copy)
+        return -ENOMEM;
+    if (size)
+        memcpy(copy, data, size);
+    copy[size] = '\0';
+    return tree_add_take(t, path, copy, size, mode);
+}
+
+int tree_add_copy(struct tree *t, const char *path, const char *src, unsigned mode)
+{
+    struct tree_entry *e = calloc(1, sizeof(*e));
+    struct stat st;
+    if (!e)
+        return -ENOMEM;
+    e->path = strdup(path);
+    e->kind = TREE_COPY;
+    e->mode = mode;
+    e->src = strdup(src);
+    if (stat(src, &st) == 0)
+        e->size = (size_t)st.st_size;
+    if (!e->src) {
+        entry_free(e);
+        return -ENOMEM;
+    }
+    return push(t, e);
+}
+
+int tree_add_symlink(struct tree *t, const char *path, const char *target)
+{
+    struct tree_entry *e = calloc(1, sizeof(*e));
+    if (!e)
+        return -ENOMEM;
+    e->path = strdup(path);
+    e->kind = TREE_SYMLINK;
+    e->mode = 0777;
+    e->target = strdup(target);
+    if (!e->target) {
+        entry_free(e);
+        return -ENOMEM;
+    }
+    return push(t, e);
+}
+
+int tree_add_entry_as(struct tree *t, const struct tree_entry *e, const char *path)
+{
+    switch (e->kind) {
+    case TREE_FILE:
+        return tree_add_data(t, path, e->data, e->size, e->mode);
+    case TREE_COPY:
+        return tree_add_copy(t, path, e->src, e->mode);
+    case TREE_SYMLINK:
+        return tree_add_symlink(t, path, e->target);
+    }
+    return -EINVAL;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Recursion over a host directory; entries are visited in sorted order so
+ * the resulting tree does not depend on readdir order. */
+static int copy_dir(struct tree *t, const char *prefix, const char *src, int depth, size_t *count,
+                    tdx_error *err)
+{
+    _cleanup_free_ char **names = NULL;
+    size_t n = 0, cap = 0;
+    DIR *d;
+    struct dirent *de;
+    int r = 0;
+
+    if (depth > DIR_COPY_DEPTH_MAX)
+        return tdx_err(err, -ELOOP, "%s: directories nested more than %d deep", src,
+                       DIR_COPY_DEPTH_MAX);
+    d = opendir(src);
+    if (!d)
+        return tdx_err(err, -errno, "cannot read directory \"%s\": %s", src, strerror(errno));
+    while ((de = readdir(d))) {
+        if (streq(de->d_name, ".") || streq(de->d_name, "..") || streq(de->d_name, ".git"))
+            continue;
+        if (n == cap) {
+            char **nn = realloc(names, (cap = cap ? cap * 2 : 32) * sizeof(char *));
+            if (!nn) {
+                r = tdx_err_oom(err);
+                goto out;
+            }
+            names = nn;
+        }
+        if (!(names[n] = strdup(de->d_name))) {
+            r = tdx_err_oom(err);
+            goto out;
+        }
+        n++;
+    }
+    qsort(names, n, sizeof(char *), cmp_name);
+
+    for (size_t i = 0; i < n && r >= 0; i++) {
+        _cleanup_free_ char *full = NULL, *rel = NULL;
+        struct stat st;
+
+        if (asprintf(&full, "%s/%s", src, names[i]) < 0 ||
+            asprintf(&rel, "%s/%s", prefix, names[i]) < 0) {
+            full = rel = NULL;
+            r = tdx_err_oom(err);
+            break;
+        }
+        if (lstat(full, &st) < 0) {
+            r = tdx_err(err, -errno, "cannot read \"%s\": %s", full, strerror(errno));
+            break;
+        }
+        if (++*count > DIR_COPY_FILES_MAX) {
+            r = tdx_err(err, -EFBIG, "%s: more than %d entries", src, DIR_COPY_FILES_MAX);
+            break;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            r = copy_dir(t, rel, full, depth + 1, count, err);
+        } else if (S_ISLNK(st.st_mode)) {
+            char target[PATH_MAX];
+            ssize_t len = readlink(full, target, sizeof(target) - 1);
+            if (len < 0) {
+                r = tdx_err(err, -errno, "cannot read link \"%s\": %s", full, strerror(errno));
+                break;
+            }
+            target[len] = '\0';
+            if (tree_add_symlink(t, rel, target) < 0)
+                r = tdx_err_oom(err);
+        } else if (S_ISREG(st.st_mode)) {
+            if ((unsigned long long)st.st_size > COPY_FILE_MAX)
+                r = tdx_err(err, -EFBIG, "\"%s\" is larger than 1 GiB", full);
+            else if (tree_add_copy(t, rel, full, (st.st_mode & 0111) ? 0755 : 0644) < 0)
+                r = tdx_err_oom(err);
+        }
+        /* Sockets, fifos and devices are not sources; skip them. */
+    }
+out:
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    closedir(d);
+    return r;
+}
+
+int tree_add_dir_copy(struct tree *t, const char *prefix, const char *src, tdx_error *err)
+{
+    size_t count = 0;
+    return copy_dir(t, prefix, src, 0, &count, err);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const struct tree_entry *x = *(const struct tree_entry *const *)a;
+    const struct tree_entry *y = *(const struct tree_entry *const *)b;
+    return strcmp(x->path, y->path);
+}
+
+int tree_sort(struct tree *t, tdx_error *err)
+{
+    if (t->entries.n > 1)
+        qsort(t->entries.items, t->entries.n, sizeof(void *), cmp_entry);
+    for (size_t i = 1; i < t->entries.n; i++) {
+        const struct tree_entry *a = t->entries.items[i - 1], *b = t->entries.items[i];
+        size_t la = strlen(a->path);
+        if (streq(a->path, b->path))
+            return tdx_err(err, -EEXIST, "two generated files at \"%s\"", a->path);
+        /* A file cannot also be a directory of another entry. */
+        if (strncmp(a->path, b->path, la) == 0 && b->path[la] == '/')
+            return tdx_err(err, -EEXIST, "\"%s\" is both a file and a directory", a->path);
+    }
+    t->sorted = true;
+    return 0;
+}
+
+const struct tree_entry *tree_find(const struct tree *t, const char *path)
+{
+    size_t lo = 0, hi = t->entries.n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct tree_entry *e = t->entries.items[mid];
+        int c = strcmp(e->path, path);
+        if (c == 0)
+            return e;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+bool tree_entry_equal(const struct tree_entry *a, const struct tree_entry *b)
+{
+    if (a->kind != b->kind || a->mode != b->mode)
+        return false;
+    switch (a->kind) {
+    case TREE_FILE:
+        return a->size == b->size && memcmp(a->data, b->data, a->size) == 0;
+    case TREE_COPY:
+        return streq(a->src, b->src);
+    case TREE_SYMLINK:
+        return streq(a->target, b->target);
+    }
+    return false;
+}
+
+/* ------------------------------------------------------------------------ */
+
+int rm_rf_at(int parent, const char *name)
+{
+    int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d;
+    struct dirent *de;
+    int r = 0;
+
+    if (fd < 0) {
+        if (errno == ENOTDIR || errno == ELOOP)
+            return unlinkat(parent, name, 0) < 0 ? -errno : 0;
+        return errno == ENOENT ? 0 : -errno;
+    }
+    d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return -errno;
+    }
+    while ((de = readdir(d))) {
+        if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+            continue;
+        if (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN) {
+            int q = rm_rf_at(dirfd(d), de->d_name);
+            if (q < 0 && r == 0)
+                r = q;
+        } else if (unlinkat(dirfd(d), de->d_name, 0) < 0 && r == 0) {
+            r = -errno;
+        }
+    }
+    closedir(d);
+    if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && r == 0 && errno != ENOENT)
+        r = -errno;
+    return r;
+}
+
+static int mkdir_parents_at(int root, const char *path, ptrvec *made, tdx_error *err)
+{
+    char buf[PATH_MAX];
+    size_t n = strlen(path);
+
+    if (n >= sizeof(buf))
+        return tdx_err(err, -ENAMETOOLONG, "path too long: %s", path);
+    memcpy(buf, path, n + 1);
+    for (char *p = buf; (p = strchr(p, '/')); p++) {
+        *p = '\0';
+        if (mkdirat(root, buf, 0755) == 0) {
+            char *copy = strdup(buf);
+            if (!copy || ptrvec_push(made, copy) < 0) {
+                free(copy);
+                return tdx_err_oom(err);
+            }
+        } else if (errno != EEXIST) {
+            return tdx_err(err, -errno, "cannot create directory \"%s\": %s", buf, strerror(errno));
+        }
+        *p = '/';
+    }
+    return 0;
+}
+
+static int copy_into(int out, const char *src, const char *path, tdx_error *err)
+{
+    _cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    unsigned long long total = 0;
+    char buf[65536];
+    struct stat st;
+
+    if (in < 0)
+        return tdx_err(err, -errno, "cannot read \"%s\" (for %s): %s", src, path, strerror(errno));
+    if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode))
+        return tdx_err(err, -EINVAL, "\"%s\" (for %s) is no longer a regular file", src, path);
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof(buf));
+        int r;
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return tdx_err(err, -errno, "cannot read \"%s\": %s", src, strerror(errno));
+        }
+        if (n == 0)
+            return 0;
+        total += (unsigned long long)n;
+        if (total > COPY_FILE_MAX)
+            return tdx_err(err, -EFBIG, "\"%s\" grew larger than 1 GiB", src);
+        r = write_all(out, buf, (size_t)n);
+        if (r < 0)
+            return tdx_err(err, r, "cannot write \"%s\": %s", path, strerror(-r));
+    }
+}
+
+static int write_entry(int root, const struct tree_entry *e, time_t mtime, tdx_error *err)
+{
+    struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
+    _cleanup_close_ int fd = -1;
+    int r;
+
+    if (e->kind == TREE_SYMLINK) {
+        if (symlinkat(e->target, root, e->path) < 0)
+            return tdx_err(err, -errno, "cannot create symlink \"%s\": %s", e->path, strerror(errno));
+        utimensat(root, e->path, ts, AT_SYMLINK_NOFOLLOW);
+        return 0;
+    }
+    fd = openat(root, e->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return tdx_err(err, -errno, "cannot create \"%s\": %s", e->path, strerror(errno));
+    if (e->kind == TREE_FILE) {
+        r = write_all(fd, e->data, e->size);
+        if (r < 0)
+            return tdx_err(err, r, "cannot write \"%s\": %s", e->path, strerror(-r));
+    } else {
+        r = copy_into(fd, e->src, e->path, err);
+        if (r < 0)
+            return r;
+    }
+    /* fchmod, not the open mode: the umask must not change what we emit. */
+    if (fchmod(fd, e->mode) < 0 || futimens(fd, ts) < 0)
+        return tdx_err(err, -errno, "cannot set mode or time of \"%s\": %s", e->path,
+                       strerror(errno));
+    return 0;
+}
+
+static int cmp_depth_desc(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)b, *(char *const *)a);
+}
+
+static int write_all_entries(int root, struct tree *t, time_t mtime, tdx_error *err)
+{
+    struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
+    ptrvec made = PTRVEC_INIT;
+    int r = 0;
+
+    for (size_t i = 0; i < t->entries.n && r >= 0; i++) {
+        const struct tree_entry *e = t->entries.items[i];
+        r = mkdir_parents_at(root, e->path, &made, err);
+        if (r >= 0)
+            r = write_entry(root, e, mtime, err);
+    }
+    /* Deepest first, so a parent's time is set after its children change it. */
+    if (made.n > 1)
+        qsort(made.items, made.n, sizeof(void *), cmp_depth_desc);
+    for (size_t i = 0; i < made.n; i++) {
+        if (r >= 0 && (fchmodat(root, made.items[i], 0755, 0) < 0 ||
+                       utimensat(root, made.items[i], ts, 0) < 0))
+            r = tdx_err(err, -errno, "cannot set mode or time of \"%s\": %s",
+                        (char *)made.items[i], strerror(errno));
+        free(made.items[i]);
+    }
+    ptrvec_free(&made);
+    if (r >= 0 && (fchmod(root, 0755) < 0 || futimens(root, ts) < 0))
+        r = tdx_err(err, -errno, "cannot set mode or time of the tree: %s", strerror(errno));
+    return r;
+}
+
+/* 1 if dir is empty, 0 if not, negative errno. */
+static int dir_is_empty(const char *path)
+{
+    DIR *d = opendir(path);
+    struct dirent *de;
+    int r = 1;
+    if (!d)
+        return -errno;
+    while ((de = readdir(d)))
+        if (!streq(de->d_name, ".") && !streq(de->d_name, "..")) {
+            r = 0;
+            break;
+        }
+    closedir(d);
+    return r;
+}
+
+static bool looks_emitted(const char *outdir)
+{
+    _cleanup_free_ char *conf = NULL, *data = NULL;
+    size_t n;
+    if (asprintf(&conf, "%s/mkosi.conf", outdir) < 0)
+        return false;
+    if (read_file_bounded(conf, 1024 * 1024, &data, &n) < 0)
+        return false;
+    return startswith(data, TREE_SIGNATURE);
+}
+
+static int split_path(const char *outdir, char **parent, char **base)
+{
+    _cleanup_free_ char *copy = strdup(outdir);
+    char *slash;
+    size_t n;
+    if (!copy)
+        return -ENOMEM;
+    n = strlen(copy);
+    while (n > 1 && copy[n - 1] == '/')
+        copy[--n] = '\0';
+    slash = strrchr(copy, '/');
+    if (!slash) {
+        *parent = strdup(".");
+        *base = strdup(copy);
+    } else {
+        *base = strdup(slash + 1);
+        *slash = '\0';
+        *parent = strdup(slash == copy ? "/" : copy);
+    }
+    if (!*parent || !*base)
+        return -ENOMEM;
+    return 0;
+}
+
+int tree_write(struct tree *t, const char *outdir, bool force, time_t mtime, tdx_error *err)
+{
+    _cleanup_free_ char *parent = NULL, *base = NULL, *tmpname = NULL;
+    _cleanup_close_ int pfd = -1, root = -1;
+    struct stat st;
+    int r;
+
+    if (!t->sorted && (r = tree_sort(t, err)) < 0)
+        return r;
+    if (isempty(outdir))
+        return tdx_err(err, -EINVAL, "no output directory given");
+    if (split_path(outdir, &parent, &base) < 0)
+        return tdx_err_oom(err);
+    if (streq(base, ".") || streq(base, "..") || streq(base, "/"))
+        return tdx_err(err, -EINVAL, "%s: name a new directory to write the tree into", outdir);
+
+    if (stat(outdir, &st) == 0) {
+        if (!S_ISDIR(st.st_mode))
+            return tdx_err(err, -ENOTDIR, "%s exists and is not a directory", outdir);
+        r = dir_is_empty(outdir);
+        if (r < 0)
+            return tdx_err(err, r, "cannot read %s: %s", outdir, strerror(-r));
+        if (r == 0 && !force)
+            return tdx_err(err, -EEXIST, "%s exists and is not empty (use --force to replace a "
+                           "tree emitted earlier)", outdir);
+        if (r == 0 && !looks_emitted(outdir))
+            return tdx_err(err, -EEXIST, "%s is not empty and is not a tree emitted by tdxctl; "
+                           "refusing to replace it", outdir);
+    } else if (errno != ENOENT) {
+        return tdx_err(err, -errno, "cannot use %s: %s", outdir, strerror(errno));
+    }
+
+    pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (pfd < 0)
+        return tdx_err(err, -errno, "cannot open directory %s: %s", parent, strerror(errno));
+    if (asprintf(&tmpname, ".%s.tmp-%ld-XXXXXX", base, (long)getpid()) < 0) {
+        tmpname = NULL;
+        return tdx_err_oom(err);
+    }
+    {
+        /* mkdtemp needs a path; build it relative to parent. */
+        _cleanup_free_ char *full = NULL;
+        char *made;
+        if (asprintf(&full, "%s/%s", parent, tmpname) < 0) {
+            full = NULL;
+            return tdx_err_oom(err);
+        }
+        made = mkdtemp(full);
+        if (!made)
+            return tdx_err(err, -errno, "cannot create a directory in %s: %s", parent,
+                           strerror(errno));
+        free(tmpname);
+        tmpname = strdup(strrchr(made, '/') + 1);
+        if (!tmpname)
+            return tdx_err_oom(err);
+    }
+    root = openat(pfd, tmpname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) {
+        r = tdx_err(err, -errno, "cannot open %s/%s: %s", parent, tmpname, strerror(errno));
+        goto fail;
+    }
+
+    r = write_all_entries(root, t, mtime, err);
+    if (r < 0)
+        goto fail;
+
+    if (renameat2(pfd, tmpname, pfd, base, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno == EEXIST || errno == ENOTEMPTY) {
+        /* Swap atomically, then remove the old tree now under the temp name. */
+        if (renameat2(pfd, tmpname, pfd, base, RENAME_EXCHANGE) == 0) {
+            rm_rf_at(pfd, tmpname);
+            return 0;
+        }
+    }
+    if (errno == EINVAL || errno == ENOSYS) {
+        /* File system without renameat2 flags: empty target only. */
+        if (unlinkat(pfd, base, AT_REMOVEDIR) < 0 && errno != ENOENT) {
+            r = tdx_err(err, -errno, "cannot replace %s on this file system: %s", outdir,
+                        strerror(errno));
+            goto fail;
+        }
+        if (renameat(pfd, tmpname, pfd, base) == 0)
+            return 0;
+    }
+    r = tdx_err(err, -errno, "cannot move the tree into place at %s: %s", outdir, strerror(errno));
+fail:
+    rm_rf_at(pfd, tmpname);
+    return r;
+}

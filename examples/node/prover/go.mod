@@ -1,0 +1,3 @@
+module example.com/prover
+
+go 1.24

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* tdxctl: command-line front end of libtdxhost. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct command {
+    const char *name;
+    cli_command_fn fn;
+    const char *summary;
+} commands[] = {
+    { "emit", cmd_emit, "compile a recipe into an mkosi tree" },
+    { "recipe", cmd_recipe, "check a recipe, list its profiles, show an effective recipe" },
+};
+
+static void help(void)
+{
+    printf("Usage: tdxctl [--json] COMMAND [ARGS...]\n"
+           "       tdxctl --help | --version\n\n"
+           "Build, measure, attest and feed secrets to Intel TDX confidential VMs.\n\n"
+           "Commands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+    printf("\nOptions:\n"
+           "  --json      machine-readable output on stdout (also accepted after COMMAND)\n"
+           "  --help      show this help; 'tdxctl COMMAND --help' for a command\n"
+           "  --version   show the version\n\n"
+           "Exit status: 0 success, 1 failure (message on stderr), 2 usage error.\n"
+           "See tdxctl(1).\n");
+}
+
+int main(int argc, char **argv)
+{
+    struct cli cli = { argv[0], false };
+    int i = 1;
+
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            help();
+            return EXIT_OK;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("tdxctl %s (libtdxhost %s)\n", TDXHOST_VERSION, tdx_version());
+            return EXIT_OK;
+        }
+        if (strcmp(argv[i], "--json") == 0) {
+            cli.json = true;
+            continue;
+        }
+        return cli_usage(NULL, "unknown option '%s'", argv[i]);
+    }
+    if (i >= argc)
+        return cli_usage(NULL, "no command given");
+    for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
+        if (strcmp(argv[i], commands[c].name) == 0)
+            return commands[c].fn(&cli, argc - i, argv + i);
+    return cli_usage(NULL, "unknown command '%s'", argv[i]);
+}

@@ -75,7 +75,7 @@ int emit_conf(struct emit_ctx *c)
     rc |= conf_scalar(conf, "Output", "ImageId", r->image_id);
     if (r->output.image_version)
         rc |= conf_scalar(conf, "Output", "ImageVersion", r->output.image_version);
-    rc |= conf_scalar(conf, "Output", "ManifestFormat", "json");
+    rc |= conf_list(conf, "Output", "ManifestFormat", CONF_LIST, (char *[]){ "json", NULL });
     rc |= conf_scalar(conf, "Output", "Seed", r->output.seed ? r->output.seed : seed);
 
     snprintf(buf, sizeof(buf), "%lld", r->output.source_date_epoch);

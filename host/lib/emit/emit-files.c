@@ -296,7 +296,12 @@ static int emit_firewall(struct emit_ctx *c)
                      "    chain input {\n"
                      "        type filter hook input priority 0; policy accept;\n"
                      "        ct state established,related accept\n"
-                     "        iif \"lo\" accept\n");
+                     "        iif \"lo\" accept\n"
+                     "        # DHCP replies and IPv6 neighbour discovery, which a final\n"
+                     "        # \"DROP all\" must not cut off.\n"
+                     "        udp sport 67 udp dport 68 accept\n"
+                     "        icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, "
+                     "nd-router-advert } accept\n");
     STRV_FOREACH(rule, r->network.firewall) {
         char action[8] = "", proto[8] = "", port[16] = "";
         const char *verdict;

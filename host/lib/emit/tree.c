@@ -406,7 +406,15 @@ static int write_all_entries(int root, struct tree *t, time_t mtime, tdx_error *
 
     for (size_t i = 0; i < t->entries.n && r >= 0; i++) {
         const struct tree_entry *e = t->entries.items[i];
-        r = mkdir_parents_at(root, e->path, &made, err);
+        const struct tree_entry *prev = i ? t->entries.items[i - 1] : NULL;
+        const char *slash = strrchr(e->path, '/');
+        size_t dirlen = slash ? (size_t)(slash - e->path) : 0;
+        /* Entries are sorted, so siblings follow each other: their parents
+         * exist already. */
+        bool same_dir = prev && strncmp(prev->path, e->path, dirlen) == 0 &&
+                        prev->path[dirlen] == '/' && !strchr(prev->path + dirlen + 1, '/');
+        if (dirlen && !same_dir)
+            r = mkdir_parents_at(root, e->path, &made, err);
         if (r >= 0)
             r = write_entry(root, e, mtime, err);
     }

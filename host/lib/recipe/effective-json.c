@@ -122,69 +122,83 @@ static json_t *jscript(const struct op *op)
                      "chroot", s->chroot, "origin", op->origin);
 }
 
+/* json_object_set_new() drops a NULL value (a failed allocation below)
+ * silently; remember it instead. */
+static void put(json_t *obj, const char *key, json_t *value, bool *failed)
+{
+    if (!value || json_object_set_new(obj, key, value) < 0)
+        *failed = true;
+}
+
 static json_t *render(const struct recipe *r)
 {
     json_t *scripts = json_object(), *parts = json_array(), *root;
+    bool failed = !scripts || !parts;
 
     for (int p = 0; p < RECIPE_PHASE_COUNT; p++)
-        json_object_set_new(scripts, tdx_phase_name((tdx_phase)p), jlist(&r->scripts[p], jscript));
+        put(scripts, tdx_phase_name((tdx_phase)p), jlist(&r->scripts[p], jscript), &failed);
     for (size_t i = 0; r->partitions && i < r->partitions->n; i++) {
         const struct partition_spec *ps = &r->partitions->items[i];
         json_array_append_new(parts, json_pack("{s:s, s:s, s:o}", "mountpoint", ps->mountpoint,
-                                               "fs", ps->fs, "size", jstr(ps->size)));
+                               "fs", ps->fs, "size", jstr(ps->size)));
     }
 
     root = json_object();
-    json_object_set_new(root, "profile", json_string(r->profile));
-    json_object_set_new(root, "image_id", json_string(r->image_id));
-    json_object_set_new(root, "distribution", json_string(r->distribution));
-    json_object_set_new(root, "release", json_string(r->release));
-    json_object_set_new(root, "mirror", jstr(r->mirror));
-    json_object_set_new(root, "kernel",
-                        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "package",
-                                  jstr(r->kernel.package), "suite", jstr(r->kernel.suite),
-                                  "version", jstr(r->kernel.source_version), "url",
-                                  jstr(r->kernel.source_url), "sha256",
-                                  jstr(r->kernel.source_sha256), "config_file",
-                                  jstr(r->kernel.config_file), "cmdline", jstr(r->kernel.cmdline)));
-    json_object_set_new(root, "init", json_string(r->init));
-    json_object_set_new(root, "default_target", json_string(r->default_target));
-    json_object_set_new(root, "firmware", json_string(r->firmware));
-    json_object_set_new(root, "output",
-                        json_pack("{s:s, s:o, s:o, s:I, s:b, s:b}", "format", r->output.format,
-                                  "image_version", jstr(r->output.image_version), "seed",
-                                  jstr(r->output.seed), "source_date_epoch",
-                                  (json_int_t)r->output.source_date_epoch, "docs",
-                                  r->output.docs, "tools_tree", r->output.tools_tree));
-    json_object_set_new(root, "install", jstrv(r->packages));
-    json_object_set_new(root, "repositories", jlist(&r->repositories, jrepo));
-    json_object_set_new(root, "skeleton", jlist(&r->skeleton, jfile));
-    json_object_set_new(root, "files", jlist(&r->files, jfile));
-    json_object_set_new(root, "users", jlist(&r->users, juser));
-    json_object_set_new(root, "services", jlist(&r->services, jservice));
-    json_object_set_new(root, "secrets", jlist(&r->secrets, jsecret));
-    json_object_set_new(root, "secret_delivery",
-                        json_pack("{s:o, s:I}", "listen", jstrv(r->delivery.listen),
-                                  "wait_timeout", (json_int_t)r->delivery.wait_timeout));
-    json_object_set_new(root, "debloat",
-                        json_pack("{s:b, s:b, s:o, s:o, s:o}", "enabled", r->debloat.enabled,
-                                  "systemd_minimize", r->debloat.systemd_minimize, "paths",
-                                  jstrv(r->debloat.paths), "units_keep", jstrv(r->debloat.units),
-                                  "bins_keep", jstrv(r->debloat.bins)));
-    json_object_set_new(root, "partitions", parts);
-    json_object_set_new(root, "encryption",
-                        json_pack("{s:s, s:o}", "type", r->encryption.type, "key_source",
-                                  jstr(r->encryption.key_source)));
-    json_object_set_new(root, "network",
-                        json_pack("{s:b, s:o}", "vsock", r->network.vsock, "firewall",
-                                  r->network.firewall ? jstrv(r->network.firewall) : json_null()));
-    json_object_set_new(root, "ssh",
-                        json_pack("{s:b, s:s, s:o}", "enabled", r->ssh.enabled, "key_delivery",
-                                  r->ssh.key_delivery, "authorized_keys",
-                                  jstrv(r->ssh.authorized_keys)));
-    json_object_set_new(root, "builds", jlist(&r->builds, jbuild));
-    json_object_set_new(root, "scripts", scripts);
-    json_object_set_new(root, "on_boot", jlist(&r->on_boot, jscript));
+    put(root, "profile", json_string(r->profile), &failed);
+    put(root, "image_id", json_string(r->image_id), &failed);
+    put(root, "distribution", json_string(r->distribution), &failed);
+    put(root, "release", json_string(r->release), &failed);
+    put(root, "mirror", jstr(r->mirror), &failed);
+    put(root, "kernel",
+        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "package",
+                  jstr(r->kernel.package), "suite", jstr(r->kernel.suite),
+                  "version", jstr(r->kernel.source_version), "url",
+                  jstr(r->kernel.source_url), "sha256",
+                  jstr(r->kernel.source_sha256), "config_file",
+                  jstr(r->kernel.config_file), "cmdline", jstr(r->kernel.cmdline)), &failed);
+    put(root, "init", json_string(r->init), &failed);
+    put(root, "default_target", json_string(r->default_target), &failed);
+    put(root, "firmware", json_string(r->firmware), &failed);
+    put(root, "output",
+        json_pack("{s:s, s:o, s:o, s:I, s:b, s:b}", "format", r->output.format,
+                  "image_version", jstr(r->output.image_version), "seed",
+                  jstr(r->output.seed), "source_date_epoch",
+                  (json_int_t)r->output.source_date_epoch, "docs",
+                  r->output.docs, "tools_tree", r->output.tools_tree), &failed);
+    put(root, "install", jstrv(r->packages), &failed);
+    put(root, "repositories", jlist(&r->repositories, jrepo), &failed);
+    put(root, "skeleton", jlist(&r->skeleton, jfile), &failed);
+    put(root, "files", jlist(&r->files, jfile), &failed);
+    put(root, "users", jlist(&r->users, juser), &failed);
+    put(root, "services", jlist(&r->services, jservice), &failed);
+    put(root, "secrets", jlist(&r->secrets, jsecret), &failed);
+    put(root, "secret_delivery",
+        json_pack("{s:o, s:I}", "listen", jstrv(r->delivery.listen),
+                  "wait_timeout", (json_int_t)r->delivery.wait_timeout), &failed);
+    put(root, "debloat",
+        json_pack("{s:b, s:b, s:o, s:o, s:o}", "enabled", r->debloat.enabled,
+                  "systemd_minimize", r->debloat.systemd_minimize, "paths",
+                  jstrv(r->debloat.paths), "units_keep", jstrv(r->debloat.units),
+                  "bins_keep", jstrv(r->debloat.bins)), &failed);
+    put(root, "partitions", parts, &failed);
+    put(root, "encryption",
+        json_pack("{s:s, s:o}", "type", r->encryption.type, "key_source",
+                  jstr(r->encryption.key_source)), &failed);
+    put(root, "network",
+        json_pack("{s:b, s:o}", "vsock", r->network.vsock, "firewall",
+                  r->network.firewall ? jstrv(r->network.firewall) : json_null()), &failed);
+    put(root, "ssh",
+        json_pack("{s:b, s:s, s:o}", "enabled", r->ssh.enabled, "key_delivery",
+                  r->ssh.key_delivery, "authorized_keys",
+                  jstrv(r->ssh.authorized_keys)), &failed);
+    put(root, "builds", jlist(&r->builds, jbuild), &failed);
+    put(root, "scripts", scripts, &failed);
+    put(root, "on_boot", jlist(&r->on_boot, jscript), &failed);
+
+    if (failed) {
+        json_decref(root);
+        return NULL;
+    }
     return root;
 }
 
@@ -205,12 +219,8 @@ int tdx_image_effective_json(const tdx_image *image, const char *profile, char *
     if (rc < 0)
         return rc;
     root = render(r);
-    /* json_object_set_new() drops a NULL value silently: a missing key means
-     * an allocation failed somewhere below. */
-    if (!root || json_object_size(root) != 28) {
-        json_decref(root);
+    if (!root)
         return tdx_err_oom(err);
-    }
     text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2));
     json_decref(root);
     if (!text)

@@ -264,7 +264,8 @@ int op_set_choice(const struct op *op, tdx_error *err, const char *field, char *
     if (!value)
         return 0;
     if (string_index(value, choices) < 0) {
-        format_choices(choices, expected, sizeof(expected));
+        memcpy(expected, "expected ", 9);
+        format_choices(choices, expected + 9, sizeof(expected) - 9);
         return op_bad_value(op, err, field, expected, value);
     }
     return op_set_str(op, err, field, dst, value, NULL);

@@ -1,0 +1,67 @@
+#!/bin/sh
+# tdxctl's conventions: --help/--version exit 0, usage errors exit 2,
+# failures exit 1 with "tdxctl: " on stderr, --json prints one object.
+# Usage: check-cli.sh TDXCTL SOURCE_ROOT
+set -u
+tdxctl=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+
+expect() { # STATUS STDERR_FRAGMENT COMMAND...
+    want=$1 frag=$2
+    shift 2
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    if [ "$got" != "$want" ]; then
+        echo "FAIL: '$*' exited $got, expected $want"; cat "$tmp/err"; fail=1; return
+    fi
+    if [ -n "$frag" ] && ! grep -qF -- "$frag" "$tmp/err"; then
+        echo "FAIL: '$*': stderr lacks \"$frag\":"; cat "$tmp/err"; fail=1; return
+    fi
+    echo "ok ($got) $*"
+}
+
+expect 0 "" "$tdxctl" --help
+grep -q '^Usage: tdxctl' "$tmp/out" || { echo "FAIL: --help prints no usage"; fail=1; }
+expect 0 "" "$tdxctl" --version
+grep -q '^tdxctl [0-9]' "$tmp/out" || { echo "FAIL: --version prints no version"; fail=1; }
+expect 0 "" "$tdxctl" emit --help
+expect 0 "" "$tdxctl" recipe --help
+expect 2 "tdxctl: no command given" "$tdxctl"
+expect 2 "tdxctl: unknown command 'frobnicate'" "$tdxctl" frobnicate
+expect 2 "tdxctl: unknown option '--frob'" "$tdxctl" --frob
+expect 2 "tdxctl: emit: -o DIR is required" "$tdxctl" emit "$src/examples/minimal.json"
+expect 2 "tdxctl: emit: expected exactly one RECIPE.json" "$tdxctl" emit -o "$tmp/x"
+expect 2 "unknown or incomplete option" "$tdxctl" emit "$src/examples/minimal.json" -o
+expect 1 "tdxctl: $tmp/missing.json: cannot read: No such file or directory" "$tdxctl" emit "$tmp/missing.json" -o "$tmp/x"
+printf '{"services": [{"name": "web"}]}' >"$tmp/bad.json"
+expect 1 "tdxctl: $tmp/bad.json: services[0].exec: required" "$tdxctl" recipe check "$tmp/bad.json"
+expect 1 "tdxctl: no profile \"nope\"" "$tdxctl" emit "$src/examples/minimal.json" -o "$tmp/x" --profile nope --no-agent-binary
+expect 0 "" "$tdxctl" emit "$src/examples/minimal.json" -o "$tmp/tree" --no-agent-binary
+expect 1 "exists and is not empty" "$tdxctl" emit "$src/examples/minimal.json" -o "$tmp/tree" --no-agent-binary
+expect 0 "" "$tdxctl" emit "$src/examples/minimal.json" -o "$tmp/tree" --force --no-agent-binary
+expect 0 "" "$tdxctl" recipe check "$src/examples/node.json"
+expect 0 "" "$tdxctl" recipe profiles "$src/examples/node.json"
+[ "$(tr '\n' ' ' <"$tmp/out")" = "default dev azure gcp " ] || { echo "FAIL: profiles: $(cat "$tmp/out")"; fail=1; }
+
+# --json: one object on stdout, also on failure.
+expect 0 "" "$tdxctl" --json recipe profiles "$src/examples/node.json"
+grep -qx '{"image":"node","ok":true,"profiles":\["default","dev","azure","gcp"\]}' "$tmp/out" ||
+    { echo "FAIL: json profiles: $(cat "$tmp/out")"; fail=1; }
+expect 1 "tdxctl:" "$tdxctl" recipe check --json "$tmp/bad.json"
+grep -q '^{"error":{"code":"EINVAL","message":".*services\[0\].exec: required"},"ok":false}$' "$tmp/out" ||
+    { echo "FAIL: json error: $(cat "$tmp/out")"; fail=1; }
+expect 0 "" "$tdxctl" emit --json "$src/examples/minimal.json" -o "$tmp/tree2" --no-agent-binary
+grep -q '"ok":true' "$tmp/out" || { echo "FAIL: json emit: $(cat "$tmp/out")"; fail=1; }
+expect 0 "" "$tdxctl" recipe show "$src/examples/node.json" --profile dev
+grep -q '"image_id": "node-dev"' "$tmp/out" || { echo "FAIL: show does not print the dev recipe"; fail=1; }
+
+# The agent binary option: a file that is not executable is refused.
+printf 'x' >"$tmp/agent"
+expect 1 "is not an executable file" "$tdxctl" emit "$src/examples/minimal.json" -o "$tmp/t3" --agent-binary "$tmp/agent"
+chmod +x "$tmp/agent"
+expect 0 "" "$tdxctl" emit "$src/examples/minimal.json" -o "$tmp/t3" --agent-binary "$tmp/agent"
+[ -x "$tmp/t3/mkosi.extra/usr/sbin/tdx-agent" ] || { echo "FAIL: agent binary not in the tree"; fail=1; }
+exit $fail

@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers: buffers, string vectors, quoting (checked by running /bin/sh),
+ * templates, mkosi.conf rendering and profile diffs, validators. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit/conf.h"
+#include "emit/text.h"
+#include "error.h"
+#include "helpers.h"
+#include "recipe/validate.h"
+#include "regex-check.h"
+#include "strbuf.h"
+#include "strv.h"
+
+START_TEST(strbuf_grows_and_steals)
+{
+    strbuf sb = STRBUF_INIT;
+    char *s;
+    size_t n;
+
+    ck_assert_str_eq(strbuf_str(&sb), "");
+    for (int i = 0; i < 1000; i++)
+        strbuf_printf(&sb, "%04d,", i);
+    ck_assert_int_eq(strbuf_error(&sb), 0);
+    ck_assert_uint_eq(sb.len, 5000);
+    ck_assert(strncmp(sb.data + 4995, "0999,", 5) == 0);
+    strbuf_truncate(&sb, 4);
+    ck_assert_str_eq(strbuf_str(&sb), "0000");
+    s = strbuf_steal(&sb, &n);
+    ck_assert_str_eq(s, "0000");
+    ck_assert_uint_eq(n, 4);
+    ck_assert_ptr_null(sb.data);
+    free(s);
+}
+END_TEST
+
+START_TEST(strv_sort_uniq_remove)
+{
+    char **v = NULL;
+    ck_assert_int_eq(strv_push(&v, "b"), 0);
+    ck_assert_int_eq(strv_push(&v, "a"), 0);
+    ck_assert_int_eq(strv_push(&v, "b"), 0);
+    ck_assert_int_eq(strv_push(&v, "c"), 0);
+    strv_sort_uniq(v);
+    ck_assert_uint_eq(strv_length(v), 3);
+    ck_assert_str_eq(v[0], "a");
+    ck_assert_str_eq(v[2], "c");
+    strv_remove(v, "b");
+    ck_assert_uint_eq(strv_length(v), 2);
+    ck_assert(!strv_contains(v, "b"));
+    strv_free(v);
+}
+END_TEST
+
+/* Values that must reach a shell command unchanged. */
+static const char *const awkward[] = {
+    "plain",
+    "with space",
+    "it's",
+    "\"double\"",
+    "$HOME and ${PATH} and $(id)",
+    "back\\slash \\n",
+    "new\nline",
+    "*.glob?[x]",
+    "-leading-dash",
+    "tab\there",
+    "`backtick`",
+    "ünïcödé",
+    "'",
+    "''",
+    "",
+};
+
+START_TEST(sh_quote_survives_the_shell)
+{
+    for (size_t i = 0; i < sizeof(awkward) / sizeof(awkward[0]); i++) {
+        strbuf script = STRBUF_INIT;
+        char *out;
+        strbuf_puts(&script, "printf '%s' ");
+        if (*awkward[i])
+            sh_quote(&script, awkward[i]);
+        else
+            strbuf_puts(&script, "''");
+        out = sh_output(strbuf_str(&script));
+        ck_assert_msg(strcmp(out, awkward[i]) == 0, "value %zu: \"%s\" came back as \"%s\"", i,
+                      awkward[i], out);
+        free(out);
+        strbuf_free(&script);
+    }
+}
+END_TEST
+
+START_TEST(sh_assign_survives_the_shell)
+{
+    for (size_t i = 0; i < sizeof(awkward) / sizeof(awkward[0]); i++) {
+        strbuf script = STRBUF_INIT;
+        char *out;
+        sh_assign(&script, "value", awkward[i]);
+        strbuf_puts(&script, "printf '%s' \"$value\"\n");
+        out = sh_output(strbuf_str(&script));
+        ck_assert_msg(strcmp(out, awkward[i]) == 0, "value %zu: \"%s\" came back as \"%s\"", i,
+                      awkward[i], out);
+        free(out);
+        strbuf_free(&script);
+    }
+}
+END_TEST
+
+START_TEST(sh_quote_glob_keeps_only_globs_active)
+{
+    char *dir = tmpdir_new();
+    strbuf script = STRBUF_INIT;
+    char *out;
+
+    write_text(dir, "a b-1.log", "");
+    write_text(dir, "a b-2.log", "");
+    write_text(dir, "$x.log", "");
+    write_text(dir, "other", "");
+    strbuf_printf(&script, "cd '%s'\nfor f in ", dir);
+    sh_quote_glob(&script, "a b-*.log");
+    strbuf_puts(&script, " ");
+    sh_quote_glob(&script, "$x.log");
+    strbuf_puts(&script, "; do printf '[%s]' \"$f\"; done\n");
+    out = sh_output(strbuf_str(&script));
+    ck_assert_str_eq(out, "[a b-1.log][a b-2.log][$x.log]");
+    free(out);
+    strbuf_free(&script);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+START_TEST(template_substitutes_and_reports)
+{
+    char *names[] = { "network", "port", NULL };
+    char *values[] = { "holesky", "8545", NULL };
+    const char *text = "n={{ network }} p={{port}} {{ not closed\n{ single } {{}} {{ 9x }}\n";
+    strbuf out = STRBUF_INIT;
+    tdx_error err = TDX_ERROR_INIT;
+
+    ck_assert_int_eq(template_render(text, strlen(text), names, values, 2, &out, &err), 0);
+    ck_assert_str_eq(strbuf_str(&out), "n=holesky p=8545 {{ not closed\n{ single } {{}} {{ 9x }}\n");
+    strbuf_free(&out);
+
+    text = "line one\nline {{ two }}\n";
+    ck_assert_int_eq(template_render(text, strlen(text), names, values, 2, &out, &err), -EINVAL);
+    ck_assert_str_eq(err.message, "line 2: undefined variable \"two\"");
+    strbuf_free(&out);
+}
+END_TEST
+
+START_TEST(conf_render_escapes_and_refuses)
+{
+    struct conf c = CONF_INIT;
+    char *pkgs[] = { "a", "b", NULL };
+    strbuf out = STRBUF_INIT;
+    tdx_error err = TDX_ERROR_INIT;
+
+    ck_assert_int_eq(conf_scalar(&c, "Build", "WithNetwork", "yes"), 0);
+    ck_assert_int_eq(conf_list(&c, "Content", "Packages", CONF_SET, pkgs), 0);
+    ck_assert_int_eq(conf_scalar(&c, "Output", "ImageVersion", "100%"), 0);
+    ck_assert_int_eq(conf_render(&c, "# h\n", &out, &err), 0);
+    ck_assert_str_eq(strbuf_str(&out), "# h\n\n[Output]\nImageVersion=100%%\n\n[Content]\n"
+                                       "Packages=a\n         b\n\n[Build]\nWithNetwork=yes\n");
+    strbuf_free(&out);
+    ck_assert_int_eq(conf_scalar(&c, "Content", "KernelCommandLine", "a#b"), 0);
+    ck_assert_int_eq(conf_render(&c, "", &out, &err), -EINVAL);
+    ck_assert_contains(err.message, "KernelCommandLine");
+    strbuf_free(&out);
+    conf_free(&c);
+}
+END_TEST
+
+START_TEST(conf_diff_follows_mkosi_rules)
+{
+    struct conf base = CONF_INIT, prof = CONF_INIT, layer = CONF_INIT;
+    char *b_pkgs[] = { "a", "c", NULL }, *p_pkgs[] = { "a", "b", "c", NULL };
+    char *b_cmd[] = { "console=ttyS0", NULL }, *p_cmd[] = { "quiet", NULL };
+    char *b_list[] = { "x", NULL }, *p_list[] = { "x", "y", NULL };
+    const struct conf_setting *s;
+
+    conf_scalar(&base, "Output", "ImageId", "img");
+    conf_scalar(&prof, "Output", "ImageId", "img-dev");
+    conf_list(&base, "Content", "Packages", CONF_SET, b_pkgs);
+    conf_list(&prof, "Content", "Packages", CONF_SET, p_pkgs);
+    conf_list(&base, "Content", "KernelCommandLine", CONF_LIST, b_cmd);
+    conf_list(&prof, "Content", "KernelCommandLine", CONF_LIST, p_cmd);
+    conf_list(&base, "Build", "Environment", CONF_LIST, b_list);
+    conf_list(&prof, "Build", "Environment", CONF_LIST, p_list);
+    conf_scalar(&base, "Build", "WithNetwork", "yes");
+    ck_assert_int_eq(conf_diff(&base, &prof, &layer), 0);
+
+    s = conf_find(&layer, "Output", "ImageId");
+    ck_assert(s && !s->reset && !strcmp(s->values[0], "img-dev"));
+    s = conf_find(&layer, "Content", "Packages");
+    ck_assert(s && !s->reset && strv_length(s->values) == 1 && !strcmp(s->values[0], "b"));
+    s = conf_find(&layer, "Content", "KernelCommandLine");
+    ck_assert(s && s->reset && !strcmp(s->values[0], "quiet"));
+    s = conf_find(&layer, "Build", "Environment");
+    ck_assert(s && !s->reset && strv_length(s->values) == 1 && !strcmp(s->values[0], "y"));
+    s = conf_find(&layer, "Build", "WithNetwork");
+    ck_assert(s && s->reset && strv_length(s->values) == 0);
+    conf_free(&base);
+    conf_free(&prof);
+    conf_free(&layer);
+}
+END_TEST
+
+START_TEST(error_messages_are_one_bounded_line)
+{
+    tdx_error err = TDX_ERROR_INIT;
+    char big[2000];
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    ck_assert_int_eq(tdx_err(&err, -EINVAL, "a\nb %s", big), -EINVAL);
+    ck_assert_int_eq(err.code, -EINVAL);
+    ck_assert_uint_eq(strlen(err.message), TDX_ERROR_MESSAGE_SIZE - 1);
+    ck_assert(strncmp(err.message, "a b ", 4) == 0);
+    ck_assert_str_eq(err.message + TDX_ERROR_MESSAGE_SIZE - 4, "...");
+    ck_assert_int_eq(tdx_err(NULL, -ENOENT, "ignored"), -ENOENT);
+    tdx_error_clear(&err);
+    ck_assert_int_eq(err.code, 0);
+    ck_assert_str_eq(err.message, "");
+}
+END_TEST
+
+struct check_case {
+    const char *(*fn)(const char *);
+    const char *value;
+    bool ok;
+};
+
+static const struct check_case checks[] = {
+    { check_abs_path, "/etc/motd", true },
+    { check_abs_path, "etc/motd", false },
+    { check_abs_path, "/etc/../shadow", false },
+    { check_abs_path, "/etc/./motd", false },
+    { check_abs_path, "/etc//motd", false },
+    { check_abs_path, "/etc/motd/", false },
+    { check_abs_path, "/", false },
+    { check_abs_path, "/etc/mo\ntd", false },
+    { check_abs_path, "/etc/with space", true },
+    { check_glob_path, "/etc/ssh/ssh_host_*_key*", true },
+    { check_glob_path, "/etc/*/../x", false },
+    { check_glob_path, "/usr/share/a b", false },
+    { check_user_name, "node", true },
+    { check_user_name, "_apt", true },
+    { check_user_name, "Node", false },
+    { check_user_name, "a-very-long-user-name-over-31-chars", false },
+    { check_user_name, "bad name", false },
+    { check_service_name, "web", true },
+    { check_service_name, "getty@tty1", true },
+    { check_service_name, "web.service", false },
+    { check_service_name, "web service", false },
+    { check_unit_name, "network-online.target", true },
+    { check_unit_name, "foo", false },
+    { check_unit_name, "foo.conf", false },
+    { check_secret_name, "JWT_SECRET", true },
+    { check_secret_name, "db.password", true },
+    { check_secret_name, "1abc", false },
+    { check_secret_name, "a/b", false },
+    { check_package, "ca-certificates", true },
+    { check_package, "linux-image-amd64/bookworm-backports", true },
+    { check_package, "libc6=2.36-9", true },
+    { check_package, "Bad", false },
+    { check_package, "a", false },
+    { check_package, "x;rm", false },
+    { check_url, "https://deb.debian.org/debian", true },
+    { check_url, "ftp://x", false },
+    { check_url, "https://x/#frag", false },
+    { check_url, "https://x y", false },
+    { check_sha256, "dea9ca38a0b852a74e81c26134671af7c0fbe65d81b0dc1c5bfe22cf7d4c8858", true },
+    { check_sha256, "dea9ca38", false },
+    { check_listen, "vsock:1050", true },
+    { check_listen, "vsock:3:1050", true },
+    { check_listen, "vsock:0", false },
+    { check_listen, "tcp:0.0.0.0:8000", true },
+    { check_listen, "tcp:[::1]:8000", true },
+    { check_listen, "tcp:localhost:8000", false },
+    { check_listen, "tcp:1.2.3.4:70000", false },
+    { check_listen, "unix:/run/tdx-agent.sock", true },
+    { check_listen, "unix:relative", false },
+    { check_firewall_rule, "ACCEPT tcp 8545", true },
+    { check_firewall_rule, "ACCEPT udp 1000-2000", true },
+    { check_firewall_rule, "DROP all", true },
+    { check_firewall_rule, "REJECT", true },
+    { check_firewall_rule, "ALLOW tcp 1", false },
+    { check_firewall_rule, "ACCEPT icmp 8", false },
+    { check_firewall_rule, "ACCEPT tcp 0", false },
+    { check_firewall_rule, "ACCEPT tcp 9-3", false },
+    { check_size, "512M", true },
+    { check_size, "2G", true },
+    { check_size, "4096", true },
+    { check_size, "0", false },
+    { check_size, "2GB", false },
+    { check_uuid, "0b3a5f8e-8d6c-4b8e-9f2a-1c2d3e4f5a6b", true },
+    { check_uuid, "0b3a5f8e8d6c4b8e9f2a1c2d3e4f5a6b", false },
+    { check_mkosi_value, "console=ttyS0 quiet", true },
+    { check_mkosi_value, "a # b", false },
+    { check_line_value, "ends in \\", false },
+    { check_env_assignment, "GOFLAGS=-mod=vendor", true },
+    { check_env_assignment, "1X=y", false },
+    { check_env_assignment, "NOEQUALS", false },
+};
+
+START_TEST(validators_accept_and_reject)
+{
+    const struct check_case *c = &checks[_i];
+    const char *why = c->fn(c->value);
+    ck_assert_msg((why == NULL) == c->ok, "case %d \"%s\": expected %s, got %s", _i, c->value,
+                  c->ok ? "ok" : "an error", why ? why : "ok");
+}
+END_TEST
+
+static const struct {
+    const char *pattern;
+    bool ok;
+} patterns[] = {
+    { "^tok_[A-Za-z0-9]+$", true },
+    { "^[0-9a-f]{64}$", true },
+    { "^(ab|cd){1,8}x?$", true },
+    { "^[]a]+$", true },
+    { "^[[:alnum:]_-]+$", true },
+    { "a\\++", true },
+    { "^[0-9a-f]++$", false },
+    { "a*{2}", false },
+    { "a{256}", false },
+    { "((a{100}){100})", false },
+    { "(((((((((((((((((((((((((((((((((a)))))))))))))))))))))))))))))))))", false },
+    { "x{1,40}y{1,40}z{1,40}", true },
+    { "(x{1,40}y{1,40}){1,40}", false },
+};
+
+START_TEST(regex_patterns_are_bounded)
+{
+    const char *why = regex_pattern_check(patterns[_i].pattern);
+    ck_assert_msg((why == NULL) == patterns[_i].ok, "pattern %d \"%s\": %s", _i,
+                  patterns[_i].pattern, why ? why : "accepted");
+}
+END_TEST
+
+START_TEST(regex_length_is_bounded)
+{
+    char p[300];
+    memset(p, 'a', sizeof(p) - 1);
+    p[sizeof(p) - 1] = '\0';
+    ck_assert_ptr_nonnull(regex_pattern_check(p));
+    p[REGEX_PATTERN_MAX] = '\0';
+    ck_assert_ptr_null(regex_pattern_check(p));
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("util");
+    TCase *tc = tcase_create("core");
+
+    tcase_add_test(tc, strbuf_grows_and_steals);
+    tcase_add_test(tc, strv_sort_uniq_remove);
+    tcase_add_test(tc, sh_quote_survives_the_shell);
+    tcase_add_test(tc, sh_assign_survives_the_shell);
+    tcase_add_test(tc, sh_quote_glob_keeps_only_globs_active);
+    tcase_add_test(tc, template_substitutes_and_reports);
+    tcase_add_test(tc, conf_render_escapes_and_refuses);
+    tcase_add_test(tc, conf_diff_follows_mkosi_rules);
+    tcase_add_test(tc, error_messages_are_one_bounded_line);
+    tcase_add_loop_test(tc, regex_patterns_are_bounded, 0, (int)(sizeof(patterns) / sizeof(patterns[0])));
+    tcase_add_test(tc, regex_length_is_bounded);
+    tcase_add_loop_test(tc, validators_accept_and_reject, 0, (int)(sizeof(checks) / sizeof(checks[0])));
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}

@@ -405,9 +405,9 @@ static void check_layered_tree(const struct flat *expected, const char *tree, co
     }
 }
 
-START_TEST(profile_layers_resolve_to_the_profile)
+/* Emits every profile of image and checks its layered tree. */
+static void check_every_profile(tdx_image *image)
 {
-    tdx_image *image = load_example(example_files[_i]);
     char *dir = tmpdir_new();
     for (size_t p = 1; p < tdx_image_profile_count(image); p++) {
         const char *name = tdx_image_profile_name(image, p);
@@ -419,6 +419,12 @@ START_TEST(profile_layers_resolve_to_the_profile)
         free(tree);
     }
     tmpdir_remove(dir);
+}
+
+START_TEST(profile_layers_resolve_to_the_profile)
+{
+    tdx_image *image = load_example(example_files[_i]);
+    check_every_profile(image);
     tdx_image_free(image);
 }
 END_TEST
@@ -444,19 +450,9 @@ START_TEST(profile_layers_that_replace)
         " }}";
     tdx_error err = TDX_ERROR_INIT;
     tdx_image *image = load_json(json, NULL, &err);
-    char *dir = tmpdir_new();
 
     ck_assert_msg(image != NULL, "%s", err.message);
-    for (size_t p = 1; p < tdx_image_profile_count(image); p++) {
-        const char *name = tdx_image_profile_name(image, p);
-        struct flat flat = FLAT_INIT;
-        char *tree = emit_to(image, name, dir, name);
-        flat_of(image, p, &flat);
-        check_layered_tree(&flat, tree, name);
-        flat_free(&flat);
-        free(tree);
-    }
-    tmpdir_remove(dir);
+    check_every_profile(image);
     tdx_image_free(image);
 }
 END_TEST

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "emit/conf.h"
+#include "hex.h"
 #include "emit/text.h"
 #include "error.h"
 #include "helpers.h"
@@ -343,6 +345,55 @@ START_TEST(regex_length_is_bounded)
 }
 END_TEST
 
+/* RFC 4648 section 10 test vectors. */
+static const char *const b64_vectors[][2] = {
+    { "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" },
+    { "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" }, { "foobar", "Zm9vYmFy" },
+};
+
+START_TEST(base64_round_trips_rfc4648_vectors)
+{
+    const char *plain = b64_vectors[_i][0], *enc = b64_vectors[_i][1];
+    char out[16];
+    uint8_t back[16];
+    long n;
+
+    ck_assert_uint_eq(base64_encoded_len(strlen(plain)), strlen(enc));
+    base64_encode((const uint8_t *)plain, strlen(plain), out);
+    ck_assert_str_eq(out, enc);
+    n = base64_decode(enc, strlen(enc), back, sizeof(back));
+    ck_assert_int_eq(n, (long)strlen(plain));
+    ck_assert(memcmp(back, plain, (size_t)n) == 0);
+}
+END_TEST
+
+START_TEST(base64_rejects_non_canonical_input)
+{
+    static const char *const bad[] = { "Zg", "Zg=", "Zm9v\n", "Z===", "Zh==", "Zm9=", "Zm 9", "=Zm9",
+                                       "Zg==Zg==", "Zm-v" };
+    uint8_t out[16];
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(base64_decode(bad[i], strlen(bad[i]), out, sizeof(out)) == -EINVAL,
+                      "accepted \"%s\"", bad[i]);
+    ck_assert_int_eq(base64_decode("Zm9vYmFy", 8, out, 5), -E2BIG);
+}
+END_TEST
+
+START_TEST(hex_round_trips_and_rejects)
+{
+    uint8_t bytes[] = { 0x00, 0x01, 0xab, 0xff }, back[4];
+    char out[9];
+    hex_encode(bytes, 4, out);
+    ck_assert_str_eq(out, "0001abff");
+    ck_assert_int_eq(hex_decode("0001ABff", back, 4), 4);
+    ck_assert(memcmp(back, bytes, 4) == 0);
+    ck_assert_int_eq(hex_decode("abc", back, 4), -EINVAL);
+    ck_assert_int_eq(hex_decode("zz", back, 4), -EINVAL);
+    ck_assert_int_eq(hex_decode("0011223344", back, 4), -E2BIG);
+    ck_assert_int_eq(hex_decode("", back, 4), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("util");
@@ -356,6 +407,10 @@ int main(void)
     tcase_add_test(tc, conf_render_escapes_and_refuses);
     tcase_add_test(tc, conf_diff_follows_mkosi_rules);
     tcase_add_test(tc, error_messages_are_one_bounded_line);
+    tcase_add_loop_test(tc, base64_round_trips_rfc4648_vectors, 0,
+                        (int)(sizeof(b64_vectors) / sizeof(b64_vectors[0])));
+    tcase_add_test(tc, base64_rejects_non_canonical_input);
+    tcase_add_test(tc, hex_round_trips_and_rejects);
     tcase_add_loop_test(tc, regex_patterns_are_bounded, 0, (int)(sizeof(patterns) / sizeof(patterns[0])));
     tcase_add_test(tc, regex_length_is_bounded);
     tcase_add_loop_test(tc, validators_accept_and_reject, 0, (int)(sizeof(checks) / sizeof(checks[0])));

@@ -76,9 +76,6 @@ const char *effective_group(const char *owner, const char *group);
 /* Returns c->err's code after an allocation failure in a strbuf. */
 int emit_oom(struct emit_ctx *c);
 
-/* SHA-256 of data as 64 lowercase hex digits plus NUL. */
-int sha256_hex(const void *data, size_t size, char out[65]);
-
 /* Embedded source files (units/, emit data). */
 struct embedded_file {
     const char *name;

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: MIT */
-#include <openssl/evp.h>
 #include <stdio.h>
 
 #include "emit-internal.h"
@@ -71,18 +70,6 @@ const char *effective_group(const char *owner, const char *group)
     if (group)
         return group;
     return owner ? owner : "root";
-}
-
-int sha256_hex(const void *data, size_t size, char out[65])
-{
-    unsigned char md[32];
-    unsigned int len = 0;
-
-    if (EVP_Digest(data, size, md, &len, EVP_sha256(), NULL) != 1 || len != 32)
-        return -EIO;
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-    return 0;
 }
 
 const struct embedded_file *embedded_get(const char *name)

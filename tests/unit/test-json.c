@@ -105,7 +105,7 @@ static const struct bad bad[] = {
       "recipe.json: secrets[0].schema.max_length: expected an integer from 1 to 1048576", NULL },
     /* Other fields */
     { "{\"secret_delivery\": {\"listen\": [\"tcp:localhost:80\"]}}",
-      "recipe.json: secret_delivery.listen[0]: expected \"vsock:PORT\"", NULL },
+      "recipe.json: secret_delivery.listen[0]: expected \"tcp:ADDRESS:PORT\" with a numeric IPv4", NULL },
     { "{\"network\": {\"firewall\": [\"ALLOW tcp 22\"]}}",
       "recipe.json: network.firewall[0]: expected \"ACTION [PROTO [PORT[-PORT]]]\"", NULL },
     { "{\"partitions\": [{\"mountpoint\": \"/data\", \"fs\": \"ext4\"}]}",

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "validate.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
@@ -9,66 +8,6 @@
 #include <string.h>
 
 #include "macro.h"
-
-#define PATH_MAX_BYTES 4095
-
-static bool all_chars(const char *s, const char *extra, bool alnum)
-{
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (alnum && isascii(c) && isalnum(c))
-            continue;
-        if (!strchr(extra, c))
-            return false;
-    }
-    return true;
-}
-
-static bool has_control(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            return true;
-    return false;
-}
-
-static const char *check_path_common(const char *s, bool globs)
-{
-    const char *msg = globs ? "expected an absolute path (globs allowed) without \".\" or \"..\" "
-                              "components, empty components or a trailing slash"
-                            : "expected an absolute path without \".\" or \"..\" components, "
-                              "empty components or a trailing slash";
-    size_t len = strlen(s);
-
-    if (len == 0 || s[0] != '/' || streq(s, "/"))
-        return msg;
-    if (len > PATH_MAX_BYTES)
-        return "expected a path of at most 4095 bytes";
-    if (has_control(s))
-        return "expected a path without control characters";
-    if (s[len - 1] == '/')
-        return msg;
-    for (const char *p = s; *p;) {
-        const char *c = p + 1, *e = strchr(c, '/');
-        size_t n = e ? (size_t)(e - c) : strlen(c);
-        if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
-            return msg;
-        p = c + n;
-    }
-    if (globs && !all_chars(s, "/._-+@:,=*?[]~", true))
-        return "expected a path pattern of letters, digits and /._-+@:,=~ plus the globs * ? [ ]";
-    return NULL;
-}
-
-const char *check_abs_path(const char *s)
-{
-    return check_path_common(s, false);
-}
-
-const char *check_glob_path(const char *s)
-{
-    return check_path_common(s, true);
-}
 
 static const char *check_ident(const char *s, size_t max, const char *first, const char *rest,
                                const char *msg)
@@ -78,7 +17,7 @@ static const char *check_ident(const char *s, size_t max, const char *first, con
         return msg;
     if (!(isascii((unsigned char)s[0]) && isalnum((unsigned char)s[0])) && !strchr(first, s[0]))
         return msg;
-    if (!all_chars(s + 1, rest, true))
+    if (!chars_all_in(s + 1, rest, true))
         return msg;
     return NULL;
 }
@@ -97,25 +36,13 @@ const char *check_image_name(const char *s)
                        "starting with a letter or digit)");
 }
 
-const char *check_user_name(const char *s)
-{
-    const char *msg = "expected a user name matching [a-z_][a-z0-9_-]* (at most 31 characters)";
-    size_t len = strlen(s);
-    if (len == 0 || len > 31 || !(islower((unsigned char)s[0]) || s[0] == '_'))
-        return msg;
-    for (const char *p = s; *p; p++)
-        if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_' || *p == '-'))
-            return msg;
-    return NULL;
-}
-
 const char *check_service_name(const char *s)
 {
     const char *msg = "expected a unit name of letters, digits and :_.@- without the "
                       "\".service\" suffix (at most 200 characters)";
     if (isempty(s) || strlen(s) > 200 || s[0] == '-' || s[0] == '.' || endswith(s, ".service"))
         return msg;
-    return all_chars(s, ":_.@-", true) ? NULL : msg;
+    return chars_all_in(s, ":_.@-", true) ? NULL : msg;
 }
 
 const char *check_unit_name(const char *s)
@@ -130,16 +57,7 @@ const char *check_unit_name(const char *s)
         return msg;
     if (string_index(dot, types) < 0)
         return msg;
-    return all_chars(s, ":_.@-\\", true) ? NULL : msg;
-}
-
-const char *check_secret_name(const char *s)
-{
-    const char *msg = "expected a secret name matching [A-Za-z_][A-Za-z0-9_.-]* (at most 64 "
-                      "characters)";
-    if (isempty(s) || strlen(s) > 64 || isdigit((unsigned char)s[0]) || s[0] == '.' || s[0] == '-')
-        return msg;
-    return all_chars(s, "_.-", true) ? NULL : msg;
+    return chars_all_in(s, ":_.@-\\", true) ? NULL : msg;
 }
 
 static bool lower_digit(const char *s, const char *extra)
@@ -184,7 +102,7 @@ const char *check_package(const char *s)
         return msg;
     if (*sep == '/')
         return lower_digit(sep + 1, "-") ? NULL : msg;
-    return all_chars(sep + 1, ".+~:-", true) ? NULL : msg;
+    return chars_all_in(sep + 1, ".+~:-", true) ? NULL : msg;
 }
 
 const char *check_release(const char *s)
@@ -239,73 +157,6 @@ const char *check_uuid(const char *s)
     return NULL;
 }
 
-const char *check_mode(long long mode)
-{
-    return mode < 0 || mode > 07777 ? "expected permission bits between 0000 and 7777 (octal)"
-                                    : NULL;
-}
-
-static bool parse_uint(const char *s, size_t n, unsigned long long max, unsigned long long *ret)
-{
-    unsigned long long v = 0;
-    if (n == 0 || n > 20)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)s[i]))
-            return false;
-        v = v * 10 + (unsigned long long)(s[i] - '0');
-        if (v > max)
-            return false;
-    }
-    if (n > 1 && s[0] == '0')
-        return false;
-    *ret = v;
-    return true;
-}
-
-const char *check_listen(const char *s)
-{
-    const char *msg = "expected \"vsock:PORT\", \"vsock:CID:PORT\", \"tcp:ADDRESS:PORT\" or "
-                      "\"unix:/PATH\"";
-    unsigned long long v;
-
-    if (startswith(s, "vsock:")) {
-        const char *a = s + 6, *colon = strchr(a, ':');
-        if (colon) {
-            if (!parse_uint(a, (size_t)(colon - a), 0xffffffffULL, &v))
-                return msg;
-            a = colon + 1;
-        }
-        if (!parse_uint(a, strlen(a), 0xfffffffeULL, &v) || v == 0)
-            return msg;
-        return NULL;
-    }
-    if (startswith(s, "tcp:")) {
-        const char *a = s + 4, *colon = strrchr(a, ':');
-        char addr[64];
-        unsigned char buf[16];
-        size_t n;
-        if (!colon || !parse_uint(colon + 1, strlen(colon + 1), 65535, &v) || v == 0)
-            return msg;
-        n = (size_t)(colon - a);
-        if (n >= sizeof(addr) || n == 0)
-            return msg;
-        memcpy(addr, a, n);
-        addr[n] = '\0';
-        if (addr[0] == '[' && addr[n - 1] == ']') {
-            addr[n - 1] = '\0';
-            return inet_pton(AF_INET6, addr + 1, buf) == 1 ? NULL : msg;
-        }
-        return inet_pton(AF_INET, addr, buf) == 1 ? NULL : msg;
-    }
-    if (startswith(s, "unix:")) {
-        if (check_abs_path(s + 5) || strlen(s + 5) > 107)
-            return "expected \"unix:/PATH\" with an absolute path of at most 107 bytes";
-        return NULL;
-    }
-    return msg;
-}
-
 const char *check_firewall_rule(const char *s)
 {
     static const char *const actions[] = { "ACCEPT", "DROP", "REJECT", NULL };
@@ -333,10 +184,10 @@ const char *check_firewall_rule(const char *s)
         if (!streq(words[1], "tcp") && !streq(words[1], "udp"))
             return "expected a port only with tcp or udp";
         if (dash) {
-            if (!parse_uint(words[2], (size_t)(dash - words[2]), 65535, &lo) ||
-                !parse_uint(dash + 1, strlen(dash + 1), 65535, &hi) || lo == 0 || hi <= lo)
+            if (!parse_decimal(words[2], (size_t)(dash - words[2]), 65535, &lo) ||
+                !parse_decimal(dash + 1, strlen(dash + 1), 65535, &hi) || lo == 0 || hi <= lo)
                 return "expected a port range LOW-HIGH with 1 <= LOW < HIGH <= 65535";
-        } else if (!parse_uint(words[2], strlen(words[2]), 65535, &lo) || lo == 0) {
+        } else if (!parse_decimal(words[2], strlen(words[2]), 65535, &lo) || lo == 0) {
             return "expected a port between 1 and 65535";
         }
     }
@@ -352,7 +203,7 @@ const char *check_size(const char *s)
         return msg;
     if (strchr("KMGT", s[n - 1]))
         n--;
-    if (!parse_uint(s, n, 1ULL << 50, &v) || v == 0)
+    if (!parse_decimal(s, n, 1ULL << 50, &v) || v == 0)
         return msg;
     return NULL;
 }
@@ -362,7 +213,7 @@ const char *check_template_var(const char *s)
     const char *msg = "expected a variable name matching [A-Za-z_][A-Za-z0-9_]*";
     if (isempty(s) || strlen(s) > 128 || isdigit((unsigned char)s[0]))
         return msg;
-    return all_chars(s, "_", true) ? NULL : msg;
+    return chars_all_in(s, "_", true) ? NULL : msg;
 }
 
 const char *check_image_version(const char *s)
@@ -370,7 +221,7 @@ const char *check_image_version(const char *s)
     const char *msg = "expected a version of letters, digits and ._~+-";
     if (isempty(s) || strlen(s) > 64)
         return msg;
-    return all_chars(s, "._~+-", true) ? NULL : msg;
+    return chars_all_in(s, "._~+-", true) ? NULL : msg;
 }
 
 const char *check_env_assignment(const char *s)
@@ -390,13 +241,13 @@ const char *check_toolchain_version(const char *s)
     const char *msg = "expected a release version such as \"1.22.5\"";
     if (isempty(s) || strlen(s) > 64 || !isdigit((unsigned char)s[0]))
         return msg;
-    return all_chars(s, ".-+~", true) ? NULL : msg;
+    return chars_all_in(s, ".-+~", true) ? NULL : msg;
 }
 
 const char *check_line_value(const char *s)
 {
     size_t n = strlen(s);
-    if (has_control(s))
+    if (has_control_chars(s))
         return "expected a single line without control characters";
     if (n > 0 && s[n - 1] == '\\')
         return "expected a value not ending in a backslash";
@@ -418,7 +269,7 @@ const char *check_unit_key(const char *s)
     const char *msg = "expected a setting name matching [A-Za-z][A-Za-z0-9]*";
     if (isempty(s) || strlen(s) > 64 || !isalpha((unsigned char)s[0]))
         return msg;
-    return all_chars(s, "", true) ? NULL : msg;
+    return chars_all_in(s, "", true) ? NULL : msg;
 }
 
 int string_index(const char *s, const char *const *list)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Value checks shared by the C API and the JSON loader. Each returns NULL
+ * Value checks shared by the C API and the JSON loader (those the agent also
+ * applies are in shared/checks.h, included here). Each returns NULL
  * when the value is acceptable, else a static phrase saying what was
  * expected (callers prefix the location and append the value).
  */
@@ -10,18 +11,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Canonical absolute path: "/a/b", no empty, "." or ".." components, no
- * trailing slash, no control characters, at most 4095 bytes, not "/". */
-const char *check_abs_path(const char *s);
-/* Absolute path that may contain the globs * ? [ ] (debloat lists). */
-const char *check_glob_path(const char *s);
+#include "checks.h"
 
 const char *check_profile_name(const char *s);
 const char *check_image_name(const char *s);
-const char *check_user_name(const char *s);
 const char *check_service_name(const char *s);   /* without the .service suffix */
 const char *check_unit_name(const char *s);      /* with a unit type suffix */
-const char *check_secret_name(const char *s);
 const char *check_build_name(const char *s);
 const char *check_repo_name(const char *s);
 const char *check_package(const char *s);        /* name[/suite|=version] */
@@ -29,8 +24,6 @@ const char *check_release(const char *s);
 const char *check_url(const char *s);
 const char *check_sha256(const char *s);
 const char *check_uuid(const char *s);
-const char *check_mode(long long mode);
-const char *check_listen(const char *s);
 const char *check_firewall_rule(const char *s);
 const char *check_size(const char *s);
 const char *check_template_var(const char *s);

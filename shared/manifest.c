@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+#include "manifest.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "checks.h"
+#include "fileio.h"
+#include "json-bounds.h"
+#include "macro.h"
+#include "regex-check.h"
+
+static const char *const kind_names[] = { "string", "hex", "base64", "json", NULL };
+
+struct mctx {
+    const char *label;
+    char *msg;
+    size_t msg_size;
+};
+
+static int fail(struct mctx *c, int code, const char *path, const char *fmt, ...) _printf_(4, 5);
+static int fail(struct mctx *c, int code, const char *path, const char *fmt, ...)
+{
+    char what[384];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    if (isempty(path))
+        snprintf(c->msg, c->msg_size, "%s: %s", c->label, what);
+    else
+        snprintf(c->msg, c->msg_size, "%s: %s: %s", c->label, path, what);
+    for (char *p = c->msg; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    return code;
+}
+
+const char *manifest_kind_name(enum manifest_kind kind)
+{
+    return (size_t)kind < ELEMENTSOF(kind_names) - 1 ? kind_names[kind] : "?";
+}
+
+static int check_members(struct mctx *c, json_t *obj, const char *path, const char *const *allowed)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        bool ok = false;
+        for (size_t i = 0; allowed[i] && !ok; i++)
+            ok = streq(key, allowed[i]);
+        if (!ok)
+            return fail(c, -EINVAL, path, "unknown key \"%.64s\"", key);
+    }
+    return 0;
+}
+
+/* Member key of obj as a string that check() accepts; "" check means any. */
+static int get_string(struct mctx *c, json_t *obj, const char *path, const char *key,
+                      bool required, const char *(*check)(const char *), char **out)
+{
+    json_t *v = json_object_get(obj, key);
+    const char *why;
+
+    *out = NULL;
+    if (!v) {
+        if (required)
+            return fail(c, -EINVAL, path, "%s: required", key);
+        return 0;
+    }
+    if (!json_is_string(v))
+        return fail(c, -EINVAL, path, "%s: expected a string", key);
+    if (check && (why = check(json_string_value(v))))
+        return fail(c, -EINVAL, path, "%s: %s, got \"%.200s\"", key, why, json_string_value(v));
+    *out = strdup(json_string_value(v));
+    return *out ? 0 : fail(c, -ENOMEM, path, "out of memory");
+}
+
+static int get_length(struct mctx *c, json_t *schema, const char *path, const char *key,
+                      size_t *out)
+{
+    json_t *v = json_object_get(schema, key);
+    if (!v)
+        return fail(c, -EINVAL, path, "%s: required", key);
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        json_integer_value(v) > MANIFEST_VALUE_MAX)
+        return fail(c, -EINVAL, path, "%s: expected an integer from 0 to %d", key,
+                    MANIFEST_VALUE_MAX);
+    *out = (size_t)json_integer_value(v);
+    return 0;
+}
+
+static const char *check_mode_text(const char *s)
+{
+    if (strlen(s) != 4 || strspn(s, "01234567") != 4)
+        return "expected four octal digits such as \"0400\"";
+    return NULL;
+}
+
+static int parse_schema(struct mctx *c, json_t *schema, const char *path,
+                        struct manifest_secret *s)
+{
+    static const char *const allowed[] = { "kind", "min_length", "max_length", "pattern", NULL };
+    char *kind = NULL, *pattern = NULL;
+    const char *why;
+    int r, rc, k = -1;
+
+    if (!json_is_object(schema))
+        return fail(c, -EINVAL, path, "expected an object");
+    if ((r = check_members(c, schema, path, allowed)) < 0 ||
+        (r = get_string(c, schema, path, "kind", true, NULL, &kind)) < 0)
+        return r;
+    for (size_t i = 0; kind_names[i]; i++)
+        if (streq(kind, kind_names[i]))
+            k = (int)i;
+    if (k < 0) {
+        r = fail(c, -EINVAL, path, "kind: expected one of \"string\", \"hex\", \"base64\", "
+                                   "\"json\", got \"%.64s\"", kind);
+        free(kind);
+        return r;
+    }
+    free(kind);
+    s->kind = (enum manifest_kind)k;
+    if ((r = get_length(c, schema, path, "min_length", &s->min_length)) < 0 ||
+        (r = get_length(c, schema, path, "max_length", &s->max_length)) < 0)
+        return r;
+    if (s->min_length > s->max_length)
+        return fail(c, -EINVAL, path, "min_length: greater than max_length");
+    if ((r = get_string(c, schema, path, "pattern", false, NULL, &pattern)) < 0 || !pattern)
+        return r;
+    if ((why = regex_pattern_check(pattern))) {
+        r = fail(c, -EINVAL, path, "pattern: %s", why);
+    } else if ((rc = regcomp(&s->regex, pattern, REG_EXTENDED | REG_NOSUB)) != 0) {
+        char err[128];
+        regerror(rc, &s->regex, err, sizeof(err));
+        r = fail(c, -EINVAL, path, "pattern: not a POSIX extended regular expression: %s", err);
+    } else {
+        s->pattern = pattern;   /* set only once compiled: manifest_free() then regfree()s */
+        return 0;
+    }
+    free(pattern);
+    return r;
+}
+
+static int parse_secret(struct mctx *c, json_t *e, const char *path, struct manifest_secret *s)
+{
+    static const char *const allowed[] = { "name",     "dest",        "owner",  "group", "mode",
+                                           "required", "description", "schema", NULL };
+    char *mode = NULL, schema_path[96];
+    json_t *required;
+    int r;
+
+    if (!json_is_object(e))
+        return fail(c, -EINVAL, path, "expected an object");
+    if ((r = check_members(c, e, path, allowed)) < 0 ||
+        (r = get_string(c, e, path, "name", true, check_secret_name, &s->name)) < 0 ||
+        (r = get_string(c, e, path, "dest", true, check_abs_path, &s->dest)) < 0 ||
+        (r = get_string(c, e, path, "owner", true, check_user_name, &s->owner)) < 0 ||
+        (r = get_string(c, e, path, "group", true, check_user_name, &s->group)) < 0 ||
+        (r = get_string(c, e, path, "description", false, NULL, &s->description)) < 0 ||
+        (r = get_string(c, e, path, "mode", true, check_mode_text, &mode)) < 0)
+        return r;
+    s->mode = (unsigned int)strtoul(mode, NULL, 8);
+    free(mode);
+    required = json_object_get(e, "required");
+    if (!json_is_boolean(required))
+        return fail(c, -EINVAL, path, "required: %s", required ? "expected a boolean" : "required");
+    s->required = json_is_true(required);
+    if (!json_object_get(e, "schema"))
+        return fail(c, -EINVAL, path, "schema: required");
+    snprintf(schema_path, sizeof(schema_path), "%s.schema", path);
+    return parse_schema(c, json_object_get(e, "schema"), schema_path, s);
+}
+
+static int parse_root(struct mctx *c, json_t *root, struct manifest *m)
+{
+    static const char *const allowed[] = { "version", "secrets", NULL };
+    json_t *version, *list;
+    int r;
+
+    if (!json_is_object(root))
+        return fail(c, -EINVAL, NULL, "expected a JSON object");
+    if ((r = check_members(c, root, NULL, allowed)) < 0)
+        return r;
+    version = json_object_get(root, "version");
+    if (!json_is_integer(version) || json_integer_value(version) != 1)
+        return fail(c, -EINVAL, "version", "expected 1 (the format this agent reads)");
+    list = json_object_get(root, "secrets");
+    if (!json_is_array(list))
+        return fail(c, -EINVAL, "secrets", list ? "expected an array" : "required");
+    if (json_array_size(list) > MANIFEST_SECRETS_MAX)
+        return fail(c, -EINVAL, "secrets", "expected at most %d secrets", MANIFEST_SECRETS_MAX);
+    m->secrets = calloc(json_array_size(list) + 1, sizeof(*m->secrets));
+    if (!m->secrets)
+        return fail(c, -ENOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        char path[32];
+        snprintf(path, sizeof(path), "secrets[%zu]", i);
+        r = parse_secret(c, json_array_get(list, i), path, &m->secrets[i]);
+        m->n = i + 1;   /* counted even when half-filled, so manifest_free frees it */
+        if (r < 0)
+            return r;
+        if (manifest_find(m, m->secrets[i].name) != &m->secrets[i])
+            return fail(c, -EINVAL, path, "name: \"%s\" is declared twice", m->secrets[i].name);
+        if (m->secrets[i].required)
+            m->n_required++;
+    }
+    return 0;
+}
+
+int manifest_parse(const char *label, const char *text, size_t len, struct manifest **out,
+                   char *msg, size_t msg_size)
+{
+    struct mctx c = { label, msg, msg_size };
+    struct manifest *m;
+    json_error_t jerr;
+    const char *bound;
+    json_t *root;
+    int r;
+
+    bound = json_bounds_check(text, len, 8, 16 * MANIFEST_SECRETS_MAX);
+    if (bound)
+        return fail(&c, -EINVAL, NULL, "%s", bound);
+    root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        return fail(&c, -EINVAL, NULL, "not valid JSON: %s (line %d, column %d)", jerr.text,
+                    jerr.line, jerr.column);
+    m = calloc(1, sizeof(*m));
+    if (!m) {
+        json_decref(root);
+        return fail(&c, -ENOMEM, NULL, "out of memory");
+    }
+    r = parse_root(&c, root, m);
+    json_decref(root);
+    if (r < 0) {
+        manifest_free(m);
+        return r;
+    }
+    *out = m;
+    return 0;
+}
+
+int manifest_load(const char *path, struct manifest **out, char *msg, size_t msg_size)
+{
+    char *text = NULL;
+    size_t len;
+    int r = read_file_bounded(path, MANIFEST_FILE_MAX, &text, &len);
+
+    if (r < 0) {
+        snprintf(msg, msg_size, "%s: cannot read: %s", path,
+                 r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
+        return r;
+    }
+    r = manifest_parse(path, text, len, out, msg, msg_size);
+    free(text);
+    return r;
+}
+
+void manifest_free(struct manifest *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->n; i++) {
+        struct manifest_secret *s = &m->secrets[i];
+        if (s->pattern)
+            regfree(&s->regex);
+        free(s->name);
+        free(s->dest);
+        free(s->owner);
+        free(s->group);
+        free(s->description);
+        free(s->pattern);
+    }
+    free(m->secrets);
+    free(m);
+}
+
+const struct manifest_secret *manifest_find(const struct manifest *m, const char *name)
+{
+    for (size_t i = 0; m && i < m->n; i++)
+        if (m->secrets[i].name && streq(m->secrets[i].name, name))
+            return &m->secrets[i];
+    return NULL;
+}

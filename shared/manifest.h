@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The secrets manifest (docs/secrets-manifest.md) as the agent reads it:
+ * loaded and checked once at start, with each pattern compiled, so a bad
+ * image fails loudly at boot rather than at the first delivery. The rules
+ * are those the recipe compiler applies (checks.h), so a manifest tdxctl
+ * wrote always loads.
+ */
+#ifndef TDX_SHARED_MANIFEST_H
+#define TDX_SHARED_MANIFEST_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define MANIFEST_FILE_MAX (1024 * 1024)
+#define MANIFEST_SECRETS_MAX 4096
+#define MANIFEST_VALUE_MAX (1024 * 1024)
+
+enum manifest_kind {
+    MANIFEST_KIND_STRING,
+    MANIFEST_KIND_HEX,
+    MANIFEST_KIND_BASE64,
+    MANIFEST_KIND_JSON,
+};
+
+struct manifest_secret {
+    char *name;
+    char *dest;
+    char *owner;
+    char *group;
+    char *description;      /* NULL when absent */
+    unsigned int mode;
+    bool required;
+    enum manifest_kind kind;
+    size_t min_length, max_length;
+    char *pattern;          /* NULL when absent */
+    regex_t regex;          /* compiled pattern (REG_EXTENDED | REG_NOSUB) when pattern */
+};
+
+struct manifest {
+    struct manifest_secret *secrets;   /* in file order */
+    size_t n;
+    size_t n_required;
+};
+
+/*
+ * Parses manifest text. label names it in messages. Returns 0 and a new
+ * manifest in *out, or -EINVAL/-ENOMEM with a one-line message naming the
+ * JSON path in msg: "secrets.json: secrets[1].schema.kind: expected ...".
+ */
+int manifest_parse(const char *label, const char *text, size_t len, struct manifest **out,
+                   char *msg, size_t msg_size);
+
+/* Reads (at most MANIFEST_FILE_MAX bytes) and parses path; errors as above,
+ * or the negative errno of the failed read. */
+int manifest_load(const char *path, struct manifest **out, char *msg, size_t msg_size);
+
+void manifest_free(struct manifest *m);
+
+const struct manifest_secret *manifest_find(const struct manifest *m, const char *name);
+
+const char *manifest_kind_name(enum manifest_kind kind);
+
+#endif

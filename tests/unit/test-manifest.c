@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/* The secrets manifest as the agent loads it: what the recipe compiler
+ * writes loads; anything else is refused with a message naming the field. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "macro.h"
+#include "manifest.h"
+
+START_TEST(emitted_manifests_load)
+{
+    char *dir = tmpdir_new(), out[512], path[600], msg[512];
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_emit_options opts = TDX_EMIT_OPTIONS_INIT;
+    tdx_image *image = NULL;
+    struct manifest *m = NULL;
+    const struct manifest_secret *s;
+
+    opts.profile = "dev";
+    ck_assert_int_eq(tdx_image_load_file(&image, src_path("examples/node.json"), &err), 0);
+    snprintf(out, sizeof(out), "%s/tree", dir);
+    ck_assert_msg(tdx_emit_mkosi(image, out, &opts, &err) == 0, "%s", err.message);
+    /* The dev profile adds a secret, so its layer carries its own manifest. */
+    snprintf(path, sizeof(path), "%s/mkosi.profiles/dev/mkosi.extra/etc/tdx-agent/secrets.json", out);
+    ck_assert_msg(manifest_load(path, &m, msg, sizeof(msg)) == 0, "%s", msg);
+
+    ck_assert_uint_eq(m->n, 4);   /* three secrets and the dev profile's SSH keys */
+    ck_assert_uint_eq(m->n_required, 2);
+    s = manifest_find(m, "api_token");
+    ck_assert_ptr_nonnull(s);
+    ck_assert_str_eq(s->dest, "/etc/node/api-token");
+    ck_assert_str_eq(s->owner, "node");
+    ck_assert_str_eq(s->group, "node");
+    ck_assert_uint_eq(s->mode, 0400);
+    ck_assert(!s->required);
+    ck_assert_int_eq(s->kind, MANIFEST_KIND_STRING);
+    ck_assert_uint_eq(s->min_length, 16);
+    ck_assert_uint_eq(s->max_length, 128);
+    ck_assert_str_eq(s->pattern, "^tok_[A-Za-z0-9]+$");
+    ck_assert_int_eq(regexec(&s->regex, "tok_abc123", 0, NULL, 0), 0);
+    ck_assert_int_ne(regexec(&s->regex, "tok_abc 123", 0, NULL, 0), 0);
+    s = manifest_find(m, "ssh_authorized_keys");
+    ck_assert_ptr_nonnull(s);
+    ck_assert_str_eq(s->dest, "/root/.ssh/authorized_keys");
+    ck_assert_uint_eq(s->mode, 0600);
+    ck_assert_int_eq(manifest_find(m, "jwt")->kind, MANIFEST_KIND_HEX);
+    ck_assert_str_eq(manifest_kind_name(manifest_find(m, "prover_key")->kind), "base64");
+    ck_assert_ptr_null(manifest_find(m, "nope"));
+    manifest_free(m);
+    tdx_image_free(image);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+#define ENTRY(extra)                                                                           \
+    "{\"version\": 1, \"secrets\": [{\"name\": \"k\", \"dest\": \"/run/k\", \"owner\": \"root\", " \
+    "\"group\": \"root\", \"mode\": \"0400\", \"required\": true" extra "}]}"
+#define SCHEMA(s) ENTRY(", \"schema\": {" s "}")
+#define OK_SCHEMA "\"kind\": \"hex\", \"min_length\": 2, \"max_length\": 64"
+
+static const struct {
+    const char *text;
+    const char *fragment;   /* NULL: loads */
+} cases[] = {
+    { SCHEMA(OK_SCHEMA), NULL },
+    { "{\"version\": 1, \"secrets\": []}", NULL },
+    { "{\"version\": 2, \"secrets\": []}", "m.json: version: expected 1" },
+    { "{\"version\": 1}", "m.json: secrets: required" },
+    { "{\"version\": 1, \"secrets\": {}}", "m.json: secrets: expected an array" },
+    { "{\"version\": 1, \"secrets\": [], \"extra\": 1}", "m.json: unknown key \"extra\"" },
+    { "[]", "m.json: expected a JSON object" },
+    { "{\"version\": 1,", "m.json: not valid JSON" },
+    { "{\"version\": 1, \"secrets\": [7]}", "m.json: secrets[0]: expected an object" },
+    { ENTRY(""), "m.json: secrets[0]: schema: required" },
+    { SCHEMA(OK_SCHEMA ", \"x\": 1"), "secrets[0].schema: unknown key \"x\"" },
+    { SCHEMA("\"kind\": \"blob\", \"min_length\": 1, \"max_length\": 2"),
+      "secrets[0].schema: kind: expected one of \"string\", \"hex\"" },
+    { SCHEMA("\"kind\": \"hex\", \"max_length\": 2"), "secrets[0].schema: min_length: required" },
+    { SCHEMA("\"kind\": \"hex\", \"min_length\": 3, \"max_length\": 2"),
+      "min_length: greater than max_length" },
+    { SCHEMA("\"kind\": \"hex\", \"min_length\": 0, \"max_length\": 1048577"),
+      "max_length: expected an integer from 0 to 1048576" },
+    { SCHEMA(OK_SCHEMA ", \"pattern\": \"(unclosed\""),
+      "secrets[0].schema: pattern: not a POSIX extended regular expression" },
+    { SCHEMA(OK_SCHEMA ", \"pattern\": \"((a{200}){200}){200}\""), "secrets[0].schema: pattern: " },
+    { SCHEMA(OK_SCHEMA ", \"pattern\": 5"), "secrets[0].schema: pattern: expected a string" },
+    { "{\"version\": 1, \"secrets\": [{\"name\": \"9k\", \"dest\": \"/run/k\"}]}",
+      "secrets[0]: name: expected a secret name" },
+    { "{\"version\": 1, \"secrets\": [{\"name\": \"k\", \"dest\": \"run/k\"}]}",
+      "secrets[0]: dest: expected an absolute path" },
+    { "{\"version\": 1, \"secrets\": [{\"name\": \"k\", \"dest\": \"/run/../k\"}]}",
+      "secrets[0]: dest: expected an absolute path" },
+    { "{\"version\": 1, \"secrets\": [{\"name\": \"k\", \"dest\": \"/run/k\", \"owner\": \"Root\"}]}",
+      "secrets[0]: owner: expected a user name" },
+    { "{\"version\": 1, \"secrets\": [{\"name\": \"k\", \"dest\": \"/run/k\", \"owner\": \"root\", "
+      "\"group\": \"root\", \"mode\": \"400\"}]}",
+      "secrets[0]: mode: expected four octal digits" },
+    { "{\"version\": 1, \"secrets\": [{\"name\": \"k\", \"dest\": \"/run/k\", \"owner\": \"root\", "
+      "\"group\": \"root\", \"mode\": \"0400\", \"required\": \"yes\"}]}",
+      "secrets[0]: required: expected a boolean" },
+    { "{\"version\": 1, \"secrets\": [{\"name\": \"k\", \"dest\": \"/run/k\\u0000x\"}]}",
+      "m.json: not valid JSON: \\u0000 is not allowed" },
+    { "{\"version\": 1, \"secrets\": [{\"name\": \"k\", \"dest\": \"/run/k\", \"owner\": \"root\", "
+      "\"group\": \"root\", \"mode\": \"0400\", \"required\": true, \"schema\": {" OK_SCHEMA "}}, "
+      "{\"name\": \"k\", \"dest\": \"/run/k2\", \"owner\": \"root\", \"group\": \"root\", "
+      "\"mode\": \"0400\", \"required\": true, \"schema\": {" OK_SCHEMA "}}]}",
+      "secrets[1]: name: \"k\" is declared twice" },
+    { "[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]", "m.json: JSON nested too deeply" },
+};
+
+START_TEST(bad_manifests_are_refused)
+{
+    struct manifest *m = NULL;
+    char msg[512] = "";
+    int r = manifest_parse("m.json", cases[_i].text, strlen(cases[_i].text), &m, msg, sizeof(msg));
+
+    if (!cases[_i].fragment) {
+        ck_assert_msg(r == 0, "%s", msg);
+        manifest_free(m);
+        return;
+    }
+    ck_assert_int_lt(r, 0);
+    ck_assert_ptr_null(m);
+    ck_assert_msg(strstr(msg, cases[_i].fragment), "\"%s\" lacks \"%s\"", msg, cases[_i].fragment);
+}
+END_TEST
+
+START_TEST(unreadable_manifests_are_refused)
+{
+    struct manifest *m = NULL;
+    char msg[512];
+    ck_assert_int_eq(manifest_load("/nonexistent/secrets.json", &m, msg, sizeof(msg)), -ENOENT);
+    ck_assert_str_eq(msg, "/nonexistent/secrets.json: cannot read: No such file or directory");
+    ck_assert_int_eq(manifest_load("/", &m, msg, sizeof(msg)), -EISDIR);
+    ck_assert_ptr_null(m);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("manifest");
+    TCase *tc = tcase_create("core");
+
+    tcase_add_test(tc, emitted_manifests_load);
+    tcase_add_loop_test(tc, bad_manifests_are_refused, 0, (int)ELEMENTSOF(cases));
+    tcase_add_test(tc, unreadable_manifests_are_refused);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}

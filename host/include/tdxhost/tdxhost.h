@@ -10,5 +10,7 @@
 #include "version.h"
 #include "recipe.h"
 #include "emit.h"
+#include "agent.h"
+#include "sim.h"
 
 #endif

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* What the request handlers share: settings, the quote provider, the
+ * manifest, and what info reports. */
+#ifndef TDX_AGENT_AGENT_H
+#define TDX_AGENT_AGENT_H
+
+#include <stdint.h>
+
+#include "config.h"
+
+struct quote_provider;
+struct manifest;
+
+struct agent {
+    const struct agent_config *config;
+    struct quote_provider *provider;
+    struct manifest *manifest;       /* NULL without --manifest */
+    uint64_t started_ms;             /* monotonic */
+    char **listeners;                /* addresses being served (strv), for info */
+};
+
+/* Milliseconds of CLOCK_MONOTONIC. */
+uint64_t now_ms(void);
+
+#endif

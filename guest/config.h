@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The agent's settings: defaults, then the --config file (JSON, see
+ * docs/agent.md), then the command line, each overriding the one before.
+ */
+#ifndef TDX_AGENT_CONFIG_H
+#define TDX_AGENT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define AGENT_TSM_PATH "/sys/kernel/config/tsm/report"
+#define AGENT_ACPI_PATH "/sys/firmware/acpi/tables"
+
+enum hook_policy {
+    HOOK_POLICY_STOP,       /* stop at the first failing hook and fail */
+    HOOK_POLICY_CONTINUE,   /* run every hook, fail if any failed */
+    HOOK_POLICY_IGNORE,     /* run every hook, never fail */
+};
+
+struct agent_config {
+    char **listen;              /* addresses (strv) */
+    char *quote_provider;       /* "configfs" or "sim:DIR" */
+    char *tsm_path;
+    char *acpi_path;
+    char *manifest;             /* NULL: none */
+    unsigned max_connections;
+    unsigned max_inflight;      /* requests queued or running on workers */
+    unsigned workers;
+    unsigned frame_timeout_ms;  /* from a frame's first byte to its last */
+    unsigned idle_timeout_ms;   /* between requests */
+    unsigned write_timeout_ms;  /* for a reply to drain */
+    size_t memory_budget;       /* bytes of frames and replies held at once */
+    unsigned hook_timeout_s;
+    enum hook_policy hook_policy;
+    bool verbose;
+};
+
+/* Bounds the configuration file and the command line accept. */
+#define CONFIG_MAX_CONNECTIONS 65536
+#define CONFIG_MAX_INFLIGHT 4096
+#define CONFIG_MAX_WORKERS 64
+#define CONFIG_MAX_TIMEOUT_MS 3600000u
+#define CONFIG_MIN_BUDGET (4u * 1024 * 1024)
+
+/* Fills the defaults. 0 or -ENOMEM. */
+int config_init(struct agent_config *c);
+void config_done(struct agent_config *c);
+
+/* Applies a JSON configuration file. Returns 0, or a negative errno with a
+ * one-line message naming the file and the key in msg. */
+int config_load(struct agent_config *c, const char *path, char *msg, size_t msg_size);
+
+/* Parses a "configfs", "stop"/"continue"/"ignore" value; -EINVAL if unknown. */
+int config_parse_policy(const char *s, enum hook_policy *out);
+const char *config_policy_name(enum hook_policy p);
+
+/* A bounded decimal option value: 0 or -EINVAL. */
+int config_parse_uint(const char *s, unsigned long long min, unsigned long long max,
+                      unsigned long long *out);
+
+#endif

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+#include "eventlog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "macro.h"
+
+/* ACPI table header (36 bytes) + CC type, subtype, reserved, LAML, LASA. */
+#define CCEL_TABLE_MIN 56
+
+int eventlog_read(const char *acpi_path, uint64_t offset, size_t max, struct eventlog_chunk *out,
+                  char *msg, size_t msg_size)
+{
+    char path[4200];
+    char *table = NULL;
+    size_t table_len, want;
+    struct stat st;
+    int r;
+
+    memset(out, 0, sizeof(*out));
+    snprintf(path, sizeof(path), "%s/CCEL", acpi_path);
+    r = read_file_bounded(path, EVENTLOG_TABLE_MAX, &table, &table_len);
+    if (r < 0) {
+        snprintf(msg, msg_size, r == -ENOENT ? "%s does not exist: the firmware published no CC "
+                                               "event log (not a TDX guest?)"
+                                             : "%s: cannot read: %s",
+                 path, strerror(-r));
+        return r;
+    }
+    if (table_len < CCEL_TABLE_MIN || memcmp(table, "CCEL", 4) != 0) {
+        free(table);
+        snprintf(msg, msg_size, "%s: not a CCEL ACPI table", path);
+        return -EIO;
+    }
+
+    snprintf(path, sizeof(path), "%s/data/CCEL", acpi_path);
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        r = -errno;
+        free(table);
+        snprintf(msg, msg_size, "%s: cannot read: %s", path, strerror(-r));
+        return r;
+    }
+    out->log_size = (uint64_t)st.st_size;
+    if (offset > out->log_size) {
+        free(table);
+        snprintf(msg, msg_size, "offset %llu is past the end of the %llu-byte log",
+                 (unsigned long long)offset, (unsigned long long)out->log_size);
+        return -ERANGE;
+    }
+    want = out->log_size - offset < max ? (size_t)(out->log_size - offset) : max;
+    out->log = malloc(want ? want : 1);
+    if (!out->log) {
+        free(table);
+        snprintf(msg, msg_size, "out of memory");
+        return -ENOMEM;
+    }
+    while (out->log_len < want) {
+        ssize_t n = pread(fd, out->log + out->log_len, want - out->log_len,
+                          (off_t)(offset + out->log_len));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            r = n < 0 ? -errno : -EIO;
+            snprintf(msg, msg_size, "%s: %s", path, n < 0 ? strerror(errno) : "shorter than its size");
+            free(table);
+            eventlog_chunk_done(out);
+            return r;
+        }
+        out->log_len += (size_t)n;
+    }
+    out->table = (uint8_t *)table;
+    out->table_len = table_len;
+    return 0;
+}
+
+void eventlog_chunk_done(struct eventlog_chunk *c)
+{
+    free(c->table);
+    free(c->log);
+    memset(c, 0, sizeof(*c));
+}

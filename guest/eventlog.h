@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The firmware's confidential-computing event log: the ACPI CCEL table
+ * (ACPI_PATH/CCEL) and the log area it points to (ACPI_PATH/data/CCEL),
+ * read from sysfs and handed out in chunks so each reply fits a frame.
+ */
+#ifndef TDX_AGENT_EVENTLOG_H
+#define TDX_AGENT_EVENTLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define EVENTLOG_TABLE_MAX 4096
+#define EVENTLOG_CHUNK_MAX (512 * 1024)
+
+struct eventlog_chunk {
+    uint8_t *table;
+    size_t table_len;
+    uint8_t *log;          /* bytes [offset, offset + log_len) of the log */
+    size_t log_len;
+    uint64_t log_size;     /* the whole log */
+};
+
+/* Reads the table and up to max bytes of the log from offset. Returns 0 or
+ * a negative errno with a message: -ENOENT when there is no CCEL table. */
+int eventlog_read(const char *acpi_path, uint64_t offset, size_t max, struct eventlog_chunk *out,
+                  char *msg, size_t msg_size);
+void eventlog_chunk_done(struct eventlog_chunk *c);
+
+#endif

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+#include "ops.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
+#include "agent.h"
+#include "base64.h"
+#include "eventlog.h"
+#include "frame.h"
+#include "hex.h"
+#include "log.h"
+#include "manifest.h"
+#include "quote.h"
+#include "strv.h"
+
+#ifndef AGENT_VERSION
+#define AGENT_VERSION "unknown"
+#endif
+
+uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static json_t *base64_json(const uint8_t *data, size_t n)
+{
+    size_t len = base64_encoded_len(n);
+    char *text = malloc(len + 1);
+    json_t *v;
+    if (!text)
+        return NULL;
+    base64_encode(data, n, text);
+    v = json_stringn_nocheck(text, len);   /* base64 is ASCII */
+    free(text);
+    return v;
+}
+
+/* The CPU says it runs a TD: CPUID leaf 0x21 returns "IntelTDX    ". */
+static bool cpuid_tdx(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned a, b, c, d;
+    char sig[12];
+    if (__get_cpuid_max(0, NULL) < 0x21)
+        return false;
+    __cpuid_count(0x21, 0, a, b, c, d);
+    (void)a;
+    memcpy(sig, &b, 4);
+    memcpy(sig + 4, &d, 4);
+    memcpy(sig + 8, &c, 4);
+    return memcmp(sig, "IntelTDX    ", 12) == 0;
+#else
+    return false;
+#endif
+}
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool is_file(const char *dir, const char *name)
+{
+    char path[4200];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static json_t *strv_json(char *const *v)
+{
+    json_t *a = json_array();
+    STRV_FOREACH(s, v)
+        json_array_append_new(a, json_string(*s));
+    return a;
+}
+
+static json_t *op_names(void);
+
+static int op_info(struct agent *a, const struct wire_request *req, json_t **result,
+                   struct wire_error *e)
+{
+    const struct agent_config *c = a->config;
+    json_t *manifest = json_null();
+
+    if (wire_check_params(req, NULL, e) < 0)
+        return -EINVAL;
+    if (a->manifest)
+        manifest = json_pack("{s:s, s:I, s:I}", "path", c->manifest, "secrets",
+                             (json_int_t)a->manifest->n, "required",
+                             (json_int_t)a->manifest->n_required);
+    *result = json_pack(
+        "{s:s, s:s, s:i, s:s, s:b, s:{s:b, s:b, s:b}, s:o, s:I, s:o, s:{s:i, s:i, s:i, s:i, "
+        "s:i, s:i}, s:o}",
+        "agent", "tdx-agent", "version", AGENT_VERSION, "protocol", WIRE_PROTOCOL,
+        "quote_provider", a->provider->name, "simulated", a->provider->simulated,
+        "tdx", "cpuid", cpuid_tdx(), "configfs_tsm", is_dir(c->tsm_path), "ccel",
+        is_file(c->acpi_path, "CCEL"),
+        "listeners", strv_json(a->listeners),
+        "uptime_seconds", (json_int_t)((now_ms() - a->started_ms) / 1000),
+        "ops", op_names(),
+        "limits", "frame_max", (int)FRAME_MAX, "max_connections", (int)c->max_connections,
+        "max_inflight", (int)c->max_inflight, "frame_timeout_ms", (int)c->frame_timeout_ms,
+        "idle_timeout_ms", (int)c->idle_timeout_ms, "write_timeout_ms",
+        (int)c->write_timeout_ms,
+        "manifest", manifest);
+    if (!*result)
+        return wire_errorf(e, WIRE_E_INTERNAL, "out of memory");
+    return 0;
+}
+
+static const char *quote_error_code(int r)
+{
+    switch (-r) {
+    case ENXIO:
+    case ENOENT:
+    case ENODEV:
+        return WIRE_E_UNAVAILABLE;
+    case ETIMEDOUT:
+        return WIRE_E_TIMEOUT;
+    case EBUSY:
+        return WIRE_E_BUSY;
+    case ENOMEM:
+        return WIRE_E_INTERNAL;
+    default:
+        return WIRE_E_QUOTE_FAILED;
+    }
+}
+
+static int op_quote(struct agent *a, const struct wire_request *req, json_t **result,
+                    struct wire_error *e)
+{
+    static const char *const params[] = { "report_data", NULL };
+    uint8_t data[REPORT_DATA_SIZE] = { 0 }, *quote = NULL;
+    char msg[300], hex[2 * REPORT_DATA_SIZE + 1];
+    const char *text;
+    size_t len;
+    int r;
+
+    if (wire_check_params(req, params, e) < 0 ||
+        wire_param_string(req, "report_data", 2 * REPORT_DATA_SIZE, &text, e) < 0)
+        return -EINVAL;
+    if (text && hex_decode(text, data, sizeof(data)) < 0)
+        return wire_errorf(e, WIRE_E_BAD_REQUEST, "quote: report_data: expected hexadecimal "
+                                                  "digits (an even number, at most 128)");
+    r = a->provider->get(a->provider, data, &quote, &len, msg, sizeof(msg));
+    if (r < 0) {
+        log_warning("quote failed: %s", msg);
+        return wire_errorf(e, quote_error_code(r), "%s", msg);
+    }
+    hex_encode(data, sizeof(data), hex);
+    *result = json_pack("{s:o, s:s, s:b, s:s}", "quote", base64_json(quote, len), "provider",
+                        a->provider->name, "simulated", a->provider->simulated, "report_data",
+                        hex);
+    free(quote);
+    if (!*result)
+        return wire_errorf(e, WIRE_E_INTERNAL, "out of memory");
+    return 0;
+}
+
+static int op_eventlog(struct agent *a, const struct wire_request *req, json_t **result,
+                       struct wire_error *e)
+{
+    static const char *const params[] = { "offset", "length", NULL };
+    unsigned long long offset = 0, length = EVENTLOG_CHUNK_MAX;
+    struct eventlog_chunk chunk;
+    bool present;
+    char msg[300];
+    int r;
+
+    if (wire_check_params(req, params, e) < 0 ||
+        wire_param_uint(req, "offset", UINT64_MAX >> 1, &present, &offset, e) < 0 ||
+        wire_param_uint(req, "length", EVENTLOG_CHUNK_MAX, &present, &length, e) < 0)
+        return -EINVAL;
+    if (present && length == 0)
+        return wire_errorf(e, WIRE_E_BAD_REQUEST, "eventlog: length: expected 1 to %d",
+                           EVENTLOG_CHUNK_MAX);
+    r = eventlog_read(a->config->acpi_path, offset, (size_t)length, &chunk, msg, sizeof(msg));
+    if (r < 0)
+        return wire_errorf(e, r == -ENOENT ? WIRE_E_UNAVAILABLE
+                              : r == -ERANGE ? WIRE_E_BAD_REQUEST : WIRE_E_IO, "%s", msg);
+    *result = json_pack("{s:o, s:o, s:I, s:I}", "table", base64_json(chunk.table, chunk.table_len),
+                        "log", base64_json(chunk.log, chunk.log_len), "log_offset",
+                        (json_int_t)offset, "log_size", (json_int_t)chunk.log_size);
+    eventlog_chunk_done(&chunk);
+    if (!*result)
+        return wire_errorf(e, WIRE_E_INTERNAL, "out of memory");
+    return 0;
+}
+
+static const struct op_def ops[] = {
+    { "eventlog", true, op_eventlog },
+    { "info", false, op_info },
+    { "quote", true, op_quote },
+};
+
+static json_t *op_names(void)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < ELEMENTSOF(ops); i++)
+        json_array_append_new(a, json_string(ops[i].name));
+    return a;
+}
+
+const struct op_def *ops_find(const char *name)
+{
+    for (size_t i = 0; i < ELEMENTSOF(ops); i++)
+        if (streq(name, ops[i].name))
+            return &ops[i];
+    return NULL;
+}
+
+int ops_reply(struct agent *a, const struct op_def *op, const struct wire_request *req,
+              uint8_t **frame, size_t *len)
+{
+    struct wire_error e = { "", "" };
+    json_t *result = NULL;
+    int r = op->run(a, req, &result, &e);
+
+    if (r >= 0) {
+        r = wire_reply_ok(req->id, result, frame, len);
+        if (r == 0)
+            return 0;
+        wire_errorf(&e, r == -EMSGSIZE ? WIRE_E_TOO_LARGE : WIRE_E_INTERNAL,
+                    r == -EMSGSIZE ? "%s: the reply would exceed the frame limit" : "%s: out of memory",
+                    op->name);
+    }
+    return wire_reply_error(req->id, &e, frame, len);
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file tdxhost/agent.h
+ * @brief Talking to a tdx-agent: quotes, the event log, agent information.
+ *
+ * A tdx_agent is one connection to an agent (docs/protocol.md) over vsock,
+ * TCP or a unix socket. Addresses are "vsock:CID:PORT", "tcp:HOST:PORT"
+ * (an IPv6 address in brackets) or "unix:PATH".
+ *
+ * Requests on one handle are sequential; use one handle per thread.
+ * Errors from the agent come back as negative errno values (docs/protocol.md
+ * lists which code maps to which) with the agent's own message in err.
+ */
+#ifndef TDXHOST_AGENT_H
+#define TDXHOST_AGENT_H
+
+#include "common.h"
+
+TDX_BEGIN_DECLS
+
+/** Opaque connection handle. */
+typedef struct tdx_agent tdx_agent;
+
+#define TDX_AGENT_OPTIONS_VERSION 1
+typedef struct tdx_agent_options {
+    unsigned int version;
+    /** Milliseconds to keep retrying while the agent is not up yet (connection
+     *  refused or reset, unix socket file missing, vsock peer absent: a VM
+     *  still booting). TDX_UNSET: 30000; 0: one attempt. */
+    int connect_timeout_ms;
+    /** Milliseconds one request may take, from sending it to the last byte of
+     *  the reply. TDX_UNSET: 60000 (a real quote can take 30 s). */
+    int io_timeout_ms;
+} tdx_agent_options;
+#define TDX_AGENT_OPTIONS_INIT { TDX_AGENT_OPTIONS_VERSION, TDX_UNSET, TDX_UNSET }
+
+/**
+ * Connects to an agent.
+ * @param[out] out receives the handle; free it with tdx_agent_free().
+ * @param address where the agent listens (see above).
+ * @param opts options, or NULL for defaults.
+ * @return 0; -EINVAL (bad address or options); -ETIMEDOUT (not up within
+ *         connect_timeout_ms); -ECONNREFUSED, -ENOENT, ... (the last
+ *         connection error, when retrying is off); -ENOMEM.
+ */
+TDX_EXTERN int tdx_agent_connect(tdx_agent **out, const char *address,
+                                 const tdx_agent_options *opts, tdx_error *err);
+
+/** Closes the connection and frees the handle. NULL is accepted. */
+TDX_EXTERN void tdx_agent_free(tdx_agent *agent);
+
+/** The address given to tdx_agent_connect(). Borrowed: valid while the handle lives. */
+TDX_EXTERN const char *tdx_agent_address(const tdx_agent *agent);
+
+/**
+ * Sends one request and waits for its reply: the building block of the
+ * functions below, and the way to reach operations they do not wrap.
+ * @param op the operation ("info", "quote", ...).
+ * @param params_json a JSON object of parameters, or NULL for none.
+ * @param[out] reply_json the whole reply object as JSON text (caller frees
+ *             with tdx_free()), only on success.
+ * @return 0; -EINVAL (bad params_json); -ETIMEDOUT (no reply in time);
+ *         -EPROTO (not a valid reply); -EPIPE/-ECONNRESET (the agent hung
+ *         up); an error reply's errno (docs/protocol.md: -EBUSY, -ENXIO,
+ *         -EOPNOTSUPP, -EIO, ...) with the agent's message in err.
+ */
+TDX_EXTERN int tdx_agent_call(tdx_agent *agent, const char *op, const char *params_json,
+                              char **reply_json, tdx_error *err);
+
+/**
+ * The agent's self-description (op "info"): version, quote provider,
+ * whether it is simulated, TDX presence, listeners, uptime, limits.
+ * @param[out] info_json the reply object as JSON text (caller frees with tdx_free()).
+ * @return as tdx_agent_call().
+ */
+TDX_EXTERN int tdx_agent_info(tdx_agent *agent, char **info_json, tdx_error *err);
+
+/**
+ * Asks for a quote over @p report_data (at most 64 bytes; the agent pads it
+ * with zeros to 64).
+ * @param report_data the bytes to bind, or NULL with @p report_data_len 0.
+ * @param[out] quote the quote (caller frees with tdx_free()).
+ * @param[out] quote_len its length.
+ * @param[out] provider NULL, or receives the provider's name ("configfs", or
+ *             "sim" for the test simulator); caller frees with tdx_free().
+ * @return as tdx_agent_call(); -ENXIO when the guest cannot make quotes
+ *         (no TDX); -ETIMEDOUT when the host's quote service did not answer.
+ */
+TDX_EXTERN int tdx_agent_quote(tdx_agent *agent, const uint8_t *report_data,
+                               size_t report_data_len, uint8_t **quote, size_t *quote_len,
+                               char **provider, tdx_error *err);
+
+/**
+ * Fetches the firmware's CC event log: the ACPI CCEL table and the whole
+ * log area it describes (in as many requests as it takes).
+ * @param[out] table, table_len the CCEL table (caller frees with tdx_free()).
+ * @param[out] log, log_len the log (caller frees with tdx_free()).
+ * @return as tdx_agent_call(); -ENXIO when the guest has no CCEL table;
+ *         -EPROTO when the chunks do not add up.
+ */
+TDX_EXTERN int tdx_agent_eventlog(tdx_agent *agent, uint8_t **table, size_t *table_len,
+                                  uint8_t **log, size_t *log_len, tdx_error *err);
+
+TDX_END_DECLS
+
+#endif

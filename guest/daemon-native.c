@@ -114,7 +114,8 @@ static int send_on(int type, const struct sockaddr *sa, socklen_t len, const cha
         return -errno;
     if (connect(fd, sa, len) < 0)
         return -errno;
-    if (send(fd, state, strlen(state), MSG_NOSIGNAL) < 0)
+    /* Never block the event loop on a manager that is not reading. */
+    if (send(fd, state, strlen(state), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
         return -errno;
     return 1;
 }

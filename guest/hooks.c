@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "agent-core.h"
 #include "daemon.h"
 #include "log.h"
 #include "macro.h"
@@ -109,6 +109,10 @@ static pid_t spawn(const char *path, int out_fd)
     if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
         dup2(out_fd, STDERR_FILENO) < 0)
         _exit(127);
+    /* Nothing else of ours: a daemon a hook starts must not hold our pipes. */
+    if (close_range(3, ~0u, 0) < 0)
+        for (int fd = 3; fd < 1024; fd++)
+            close(fd);
     execl(path, path, (char *)NULL);
     fprintf(stderr, "cannot execute: %m\n");
     _exit(127);

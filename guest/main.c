@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "agent-addr.h"
-#include "agent.h"
+#include "agent-core.h"
 #include "checks.h"
 #include "config.h"
 #include "daemon.h"

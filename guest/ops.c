@@ -11,7 +11,7 @@
 #include <cpuid.h>
 #endif
 
-#include "agent.h"
+#include "agent-core.h"
 #include "base64.h"
 #include "eventlog.h"
 #include "frame.h"

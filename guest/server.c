@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "agent-addr.h"
-#include "agent.h"
+#include "agent-core.h"
 #include "daemon.h"
 #include "frame.h"
 #include "listen.h"

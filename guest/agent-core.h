@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* What the request handlers share: settings, the quote provider, the
  * manifest, and what info reports. */
-#ifndef TDX_AGENT_AGENT_H
-#define TDX_AGENT_AGENT_H
+#ifndef TDX_AGENT_AGENT_CORE_H
+#define TDX_AGENT_AGENT_CORE_H
 
 #include <stdint.h>
 

@@ -1,0 +1,147 @@
+#!/bin/sh
+# tdx-agent and the tdxctl commands that talk to it, end to end as a user
+# runs them: a test PKI from `tdxctl dev sim-pki`, the agent (the installed
+# binary: static in the default build) with the sim provider on a unix and
+# a TCP socket, `tdxctl agent info|quote|eventlog`, exit codes and messages,
+# the manifest and config checks, and `tdx-agent run-hooks`.
+# Usage: check-agent-cli.sh TDXCTL AGENT SOURCE_ROOT static|dynamic
+set -u
+tdxctl=$1
+agent=$2
+src=$3
+linkage=$4
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail=0
+
+expect() { # STATUS STDERR_FRAGMENT COMMAND...
+    want=$1 frag=$2
+    shift 2
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    if [ "$got" != "$want" ]; then
+        echo "FAIL: '$*' exited $got, expected $want"; cat "$tmp/err"; fail=1; return
+    fi
+    if [ -n "$frag" ] && ! grep -qF -- "$frag" "$tmp/err"; then
+        echo "FAIL: '$*': stderr lacks \"$frag\":"; cat "$tmp/err"; fail=1; return
+    fi
+    echo "ok ($got) $*"
+}
+check() { # DESCRIPTION COMMAND...
+    what=$1
+    shift
+    if "$@"; then echo "ok $what"; else echo "FAIL: $what"; fail=1; fi
+}
+bytes_at() { # FILE OFFSET COUNT -> hex
+    od -An -tx1 -v -j "$2" -N "$3" "$1" | tr -d ' \n'
+}
+
+# The default build links the agent statically.
+if [ "$linkage" = static ]; then
+    check "tdx-agent is statically linked" sh -c "file '$agent' | grep -q 'statically linked'"
+fi
+
+expect 0 "" "$agent" --help
+grep -q '^Usage: tdx-agent' "$tmp/out" || { echo "FAIL: --help prints no usage"; fail=1; }
+expect 0 "" "$agent" --version
+grep -q '^tdx-agent [0-9]' "$tmp/out" || { echo "FAIL: --version: $(cat "$tmp/out")"; fail=1; }
+expect 2 "tdx-agent: --listen tcp:localhost:1: expected \"tcp:ADDRESS:PORT\"" "$agent" --listen tcp:localhost:1
+expect 2 "--quote-provider: expected \"configfs\" or \"sim:DIR\"" "$agent" --quote-provider sim:
+expect 2 "unknown command 'wait-for-godot'" "$agent" wait-for-godot
+expect 2 "--max-connections: expected a number from 1 to 65536" "$agent" --max-connections 0
+expect 1 "nothing to listen on" "$agent"
+expect 1 "$tmp/nopki/measurements.json: cannot read" "$agent" --listen "unix:$tmp/x.sock" --quote-provider "sim:$tmp/nopki"
+
+# The test PKI.
+mrtd=$(printf 'ab%.0s' $(seq 48))
+rtmr1=$(printf '1c%.0s' $(seq 48))
+expect 0 "NOT for production" "$tdxctl" dev sim-pki "$tmp/pki" --mrtd "$mrtd" --rtmr1 "$rtmr1"
+check "the PKI's keys are private" test "$(stat -c %a "$tmp/pki/attestation.key")" = 600
+expect 1 "exists and is not empty" "$tdxctl" dev sim-pki "$tmp/pki"
+expect 2 "dev: --mrtd: expected 96 hex digits" "$tdxctl" dev sim-pki "$tmp/pki2" --mrtd abc
+expect 2 "dev: expected 'sim-pki DIR'" "$tdxctl" dev sim-pki
+expect 0 "" "$tdxctl" dev --help
+
+# Configuration and manifest checks refuse to start.
+printf '{"quote_provider": "sim:%s/pki"}' "$tmp" >"$tmp/agent.json"
+expect 1 "the sim provider is enabled only with --quote-provider on the command line" \
+    "$agent" --config "$tmp/agent.json" --listen "unix:$tmp/x.sock"
+printf '{"version": 1, "secrets": [{"name": "k", "dest": "relative"}]}' >"$tmp/bad-manifest.json"
+expect 1 "$tmp/bad-manifest.json: secrets[0]: dest: expected an absolute path" \
+    "$agent" --listen "unix:$tmp/x.sock" --quote-provider "sim:$tmp/pki" --manifest "$tmp/bad-manifest.json"
+
+# A manifest as tdxctl emits it, and a fake ACPI table directory.
+"$tdxctl" emit "$src/examples/node.json" -o "$tmp/tree" --profile dev --no-agent-binary 2>/dev/null
+manifest="$tmp/tree/mkosi.profiles/dev/mkosi.extra/etc/tdx-agent/secrets.json"
+mkdir -p "$tmp/acpi/data"
+head -c 56 /dev/urandom >"$tmp/acpi/CCEL"
+printf 'CCEL' | dd of="$tmp/acpi/CCEL" conv=notrunc 2>/dev/null
+head -c 100000 /dev/urandom >"$tmp/acpi/data/CCEL"
+
+port=$((20000 + $$ % 30000))
+"$agent" --listen "unix:$tmp/agent.sock" --listen "tcp:127.0.0.1:$port" --quote-provider "sim:$tmp/pki" \
+    --acpi-path "$tmp/acpi" --manifest "$manifest" 2>"$tmp/agent.log" &
+pid=$!
+
+# The client retries while the agent comes up, as a host does while a VM boots.
+expect 0 "" "$tdxctl" agent info --connect "unix:$tmp/agent.sock" --connect-timeout 10000
+grep -q '^provider    sim (SIMULATED' "$tmp/out" || { echo "FAIL: info: $(cat "$tmp/out")"; fail=1; }
+grep -q "^manifest    $manifest (4 secrets, 2 required)" "$tmp/out" || { echo "FAIL: info manifest: $(cat "$tmp/out")"; fail=1; }
+expect 0 "" "$tdxctl" --json agent info --connect "tcp:127.0.0.1:$port"
+grep -q '"quote_provider":"sim"' "$tmp/out" && grep -q '"ok":true' "$tmp/out" ||
+    { echo "FAIL: json info: $(cat "$tmp/out")"; fail=1; }
+
+expect 0 "this quote is SIMULATED" "$tdxctl" agent quote --connect "tcp:127.0.0.1:$port" --report-data 00ff7f -o "$tmp/quote"
+check "quote holds the report data, zero-padded" \
+    test "$(bytes_at "$tmp/quote" 568 64)" = "00ff7f$(printf '00%.0s' $(seq 61))"
+check "quote holds the PKI's MRTD" test "$(bytes_at "$tmp/quote" 184 48)" = "$mrtd"
+check "quote holds the PKI's RTMR1" test "$(bytes_at "$tmp/quote" 424 48)" = "$rtmr1"
+check "quote is version 4, TDX" test "$(bytes_at "$tmp/quote" 0 8)" = "0400020081000000"
+expect 0 "" "$tdxctl" --json agent quote --connect "unix:$tmp/agent.sock" -o "$tmp/quote2"
+grep -q '"provider":"sim"' "$tmp/out" && grep -q '"simulated":true' "$tmp/out" || { echo "FAIL: json quote: $(cat "$tmp/out")"; fail=1; }
+
+expect 0 "wrote $tmp/ev/CCEL (56 bytes)" "$tdxctl" agent eventlog --connect "unix:$tmp/agent.sock" -o "$tmp/ev"
+check "event log table matches" cmp -s "$tmp/ev/CCEL" "$tmp/acpi/CCEL"
+check "event log matches" cmp -s "$tmp/ev/data/CCEL" "$tmp/acpi/data/CCEL"
+
+expect 2 "agent: --report-data: expected an even number of hex digits" \
+    "$tdxctl" agent quote --connect "unix:$tmp/agent.sock" --report-data xyz -o "$tmp/q"
+expect 2 "agent: quote: -o QUOTE is required" "$tdxctl" agent quote --connect "unix:$tmp/agent.sock"
+expect 2 "agent: --connect ADDR is required" "$tdxctl" agent info
+expect 2 "agent: unknown verb 'reboot'" "$tdxctl" agent reboot --connect "unix:$tmp/agent.sock"
+expect 1 "tdxctl: vsock:3: expected \"vsock:CID:PORT\"" "$tdxctl" agent info --connect vsock:3
+expect 1 "unix:$tmp/none.sock: agent not reachable within 300 ms" \
+    "$tdxctl" agent info --connect "unix:$tmp/none.sock" --connect-timeout 300
+expect 1 "" "$tdxctl" --json agent info --connect "unix:$tmp/none.sock" --connect-timeout 0
+grep -q '"code":"ENOENT"' "$tmp/out" || { echo "FAIL: json error: $(cat "$tmp/out")"; fail=1; }
+
+rm "$tmp/acpi/CCEL"
+expect 1 "CCEL does not exist: the firmware published no CC event log (not a TDX guest?) (unavailable)" \
+    "$tdxctl" agent eventlog --connect "unix:$tmp/agent.sock" -o "$tmp/ev2"
+
+kill "$pid"
+wait "$pid"
+status=$?
+pid=
+check "the agent stops with status 0 on SIGTERM (got $status)" test "$status" = 0
+check "the agent removes its unix socket" test ! -e "$tmp/agent.sock"
+check "the agent logged the simulator warning" grep -q "QUOTE PROVIDER IS THE SIMULATOR" "$tmp/agent.log"
+
+# Boot hooks.
+mkdir "$tmp/hooks"
+printf '#!/bin/sh\necho first says hi\n' >"$tmp/hooks/10-first"
+printf '#!/bin/sh\necho second fails >&2\nexit 4\n' >"$tmp/hooks/20-second"
+printf '#!/bin/sh\necho third\n' >"$tmp/hooks/30-third"
+chmod 755 "$tmp/hooks"/*
+expect 1 "20-second: FAILED with exit status 4" "$agent" run-hooks "$tmp/hooks"
+grep -q "10-first: first says hi" "$tmp/err" && ! grep -q "30-third: third" "$tmp/err" ||
+    { echo "FAIL: run-hooks stop policy"; cat "$tmp/err"; fail=1; }
+expect 0 "30-third: third" "$agent" run-hooks "$tmp/hooks" --on-failure ignore
+expect 2 "run-hooks: expected exactly one DIR" "$agent" run-hooks
+expect 2 "--on-failure: expected stop, continue or ignore" "$agent" run-hooks "$tmp/hooks" --on-failure maybe
+exit $fail

@@ -70,6 +70,10 @@ void origin_label(const struct op *op, char *buf, size_t size);
 /* Name of the profile an op belongs to. */
 const char *op_profile_name(const struct recipe *r, const struct op *op);
 
+/* The parent directories of the secrets' destinations (the manifest's),
+ * sorted and unique; *out may be NULL when there are none. */
+int manifest_dirs(const struct recipe *r, char ***out);
+
 /* The effective group of a file or secret. */
 const char *effective_group(const char *owner, const char *group);
 
@@ -86,7 +90,8 @@ extern const struct embedded_file embedded_files[];
 const struct embedded_file *embedded_get(const char *name);
 
 /* Replaces @KEY@ in an embedded unit template with values (NULL-terminated
- * key/value pairs). Unknown @KEY@ markers are an internal error. */
+ * key/value pairs); "@@" stands for a literal "@" (SystemCallFilter=@set).
+ * Unknown @KEY@ markers are an internal error. */
 int render_embedded(const char *name, const char *const *kv, strbuf *out, tdx_error *err);
 
 #endif

@@ -203,6 +203,27 @@ static int check_debloat(struct emit_ctx *c)
     return 0;
 }
 
+/* A kept unit keeps the program it runs when the systemd package installs
+ * that in /bin (the others live in /lib/systemd, which debloat leaves). */
+static int collect_keep_bins(struct emit_ctx *c, char *const *units, char ***ret)
+{
+    static const char *const unit_bins[][2] = {
+        { "systemd-tmpfiles-setup.service", "systemd-tmpfiles" },
+    };
+    char **bins = strv_copy((const char *const *)c->r->debloat.bins);
+
+    for (size_t i = 0; bins && i < ELEMENTSOF(unit_bins); i++)
+        if (strv_contains(units, unit_bins[i][0]) && strv_push(&bins, unit_bins[i][1]) < 0) {
+            bins = strv_free(bins);
+            break;
+        }
+    if (!bins)
+        return emit_oom(c);
+    strv_sort_uniq(bins);
+    *ret = bins;
+    return 0;
+}
+
 static int collect_keep_units(struct emit_ctx *c, char ***ret)
 {
     const struct recipe *r = c->r;
@@ -239,7 +260,7 @@ static void word_list(strbuf *sb, const char *name, char *const *words)
 static int emit_debloat(struct emit_ctx *c)
 {
     const struct recipe *r = c->r;
-    _cleanup_strv_free_ char **keep = NULL;
+    _cleanup_strv_free_ char **keep = NULL, **bins = NULL;
     strbuf sb = STRBUF_INIT;
     int rc;
 
@@ -272,7 +293,12 @@ static int emit_debloat(struct emit_ctx *c)
         strbuf_puts(&sb, "\n# systemd: mask every unit the systemd package ships except these, and\n"
                          "# remove its binaries except these.\n");
         word_list(&sb, "keep_units", keep);
-        word_list(&sb, "keep_bins", r->debloat.bins);
+        rc = collect_keep_bins(c, keep, &bins);
+        if (rc < 0) {
+            strbuf_free(&sb);
+            return rc;
+        }
+        word_list(&sb, "keep_bins", bins);
         strbuf_puts(&sb,
             "list=\"$root/var/lib/dpkg/info/systemd.list\"\n"
             "if [ -f \"$list\" ]; then\n"

@@ -53,38 +53,106 @@ static int emit_service(struct emit_ctx *c, const struct op *op)
     return add_image_text(c, path, &sb, 0644);
 }
 
+/* ListenStream= of an agent address (recipe syntax, see check_listen()). */
+static void listen_stream(strbuf *sb, const char *addr)
+{
+    if (startswith(addr, "vsock:"))
+        strbuf_printf(sb, "ListenStream=vsock:%s%s\n", strchr(addr + 6, ':') ? "" : ":", addr + 6);
+    else if (startswith(addr, "tcp:"))
+        strbuf_printf(sb, "ListenStream=%s\n", addr + 4);
+    else
+        strbuf_printf(sb, "ListenStream=%s\n", addr + 5);
+}
+
+static bool under(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/*
+ * ProtectSystem=strict makes the whole file system read-only to the agent;
+ * the secrets' directories are the exception, one ReadWritePaths= each
+ * ("-": not fatal if one is missing). Directories under /home, /root or
+ * /run/user need ProtectHome=read-only, not yes: an inaccessible home
+ * cannot have a writable directory inside it.
+ */
+static int sandbox_paths(const struct recipe *r, strbuf *rw, const char **protect_home)
+{
+    char **dirs = NULL;
+
+    if (manifest_dirs(r, &dirs) < 0)
+        return -ENOMEM;
+    *protect_home = "yes";
+    STRV_FOREACH(d, dirs) {
+        strbuf_puts(rw, "ReadWritePaths=\"-");
+        for (const char *p = *d; *p; p++) {
+            if (*p == '%')
+                strbuf_putc(rw, '%');       /* systemd's specifier escape */
+            else if (*p == '"' || *p == '\\')
+                strbuf_putc(rw, '\\');
+            strbuf_putc(rw, *p);
+        }
+        strbuf_puts(rw, "\"\n");
+        if (under(*d, "/home") || under(*d, "/root") || under(*d, "/run/user"))
+            *protect_home = "read-only";
+    }
+    strv_free(dirs);
+    if (rw->len)
+        strbuf_truncate(rw, rw->len - 1);   /* the template line ends it */
+    return strbuf_error(rw);
+}
+
 static int emit_agent_units(struct emit_ctx *c)
 {
     const struct recipe *r = c->r;
-    strbuf sb = STRBUF_INIT, listen = STRBUF_INIT;
+    strbuf sb = STRBUF_INIT, listen = STRBUF_INIT, rw = STRBUF_INIT;
+    const char *protect_home;
     char timeout[32];
     int rc;
 
     STRV_FOREACH(l, r->delivery.listen)
-        strbuf_printf(&listen, "%s--listen %s", listen.len ? " " : "", *l);
-    if (strbuf_error(&listen) < 0)
+        listen_stream(&listen, *l);
+    if (listen.len)
+        strbuf_truncate(&listen, listen.len - 1);
+    if (strbuf_error(&listen) < 0 || sandbox_paths(r, &rw, &protect_home) < 0 ||
+        strv_push(&c->keep_units, "sys-kernel-config.mount") < 0) {
+        strbuf_free(&listen);
+        strbuf_free(&rw);
         return emit_oom(c);
+    }
     if (r->delivery.wait_timeout == 0)
         snprintf(timeout, sizeof(timeout), "infinity");
     else
         snprintf(timeout, sizeof(timeout), "%llds", r->delivery.wait_timeout);
 
     {
+        static const struct {
+            const char *template, *unit;
+        } units[] = {
+            { "tdx-agent.service.in", UNIT_AGENT },
+            { "tdx-agent.socket.in", UNIT_AGENT_SOCKET },
+            { "tdx-secrets-wait.service.in", UNIT_SECRETS_WAIT },
+            { "secrets-ready.target", UNIT_SECRETS_READY },
+            { "tdx-boot-hooks.service.in", UNIT_BOOT_HOOKS },
+        };
         const char *kv[] = { "AGENT_BINARY", IMG_AGENT_BINARY, "MANIFEST", IMG_AGENT_MANIFEST,
-                             "LISTEN_ARGS", strbuf_str(&listen), "WAIT_TIMEOUT", timeout,
-                             "HOOK_DIR", IMG_ON_BOOT_DIR, NULL };
-        rc = render_embedded("tdx-agent.service.in", kv, &sb, c->err);
-        if (rc >= 0)
-            rc = add_image_text(c, IMG_VENDOR_UNIT_DIR "/" UNIT_AGENT, &sb, 0644);
-        if (rc >= 0 && (rc = render_embedded("tdx-secrets-wait.service.in", kv, &sb, c->err)) >= 0)
-            rc = add_image_text(c, IMG_VENDOR_UNIT_DIR "/" UNIT_SECRETS_WAIT, &sb, 0644);
-        if (rc >= 0 && (rc = render_embedded("secrets-ready.target", kv, &sb, c->err)) >= 0)
-            rc = add_image_text(c, IMG_VENDOR_UNIT_DIR "/" UNIT_SECRETS_READY, &sb, 0644);
-        if (rc >= 0 && r->on_boot.n > 0 &&
-            (rc = render_embedded("tdx-on-boot.service.in", kv, &sb, c->err)) >= 0)
-            rc = add_image_text(c, IMG_VENDOR_UNIT_DIR "/" UNIT_ON_BOOT, &sb, 0644);
+                             "LISTEN_STREAMS", strbuf_str(&listen), "WAIT_TIMEOUT", timeout,
+                             "HOOK_DIR", IMG_ON_BOOT_DIR, "PROTECT_HOME", protect_home,
+                             "READ_WRITE_PATHS", strbuf_str(&rw), NULL };
+        rc = 0;
+        for (size_t i = 0; i < ELEMENTSOF(units) && rc >= 0; i++) {
+            char path[256];
+            if (streq(units[i].unit, UNIT_BOOT_HOOKS) && r->on_boot.n == 0)
+                continue;
+            rc = render_embedded(units[i].template, kv, &sb, c->err);
+            snprintf(path, sizeof(path), IMG_VENDOR_UNIT_DIR "/%s", units[i].unit);
+            if (rc >= 0)
+                rc = add_image_text(c, path, &sb, 0644);
+        }
     }
     strbuf_free(&listen);
+    strbuf_free(&rw);
     strbuf_free(&sb);
     return rc;
 }
@@ -123,9 +191,10 @@ static int emit_preset(struct emit_ctx *c)
     strbuf sb = STRBUF_INIT;
 
     strbuf_puts(&sb, "# Generated by tdxctl from the image recipe. Do not edit.\n"
-                     "enable " UNIT_AGENT "\n");
+                     "enable " UNIT_AGENT "\n"
+                     "enable " UNIT_AGENT_SOCKET "\n");
     if (r->on_boot.n > 0)
-        strbuf_puts(&sb, "enable " UNIT_ON_BOOT "\n");
+        strbuf_puts(&sb, "enable " UNIT_BOOT_HOOKS "\n");
     if (r->network.firewall)
         strbuf_puts(&sb, "enable nftables.service\n");
     if (r->ssh.enabled)

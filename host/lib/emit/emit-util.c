@@ -103,6 +103,11 @@ int render_embedded(const char *name, const char *const *kv, strbuf *out, tdx_er
         if (!close)
             return tdx_err(err, -EINVAL, "internal error: %s: unterminated @ marker", name);
         klen = (size_t)(close - at - 1);
+        if (klen == 0) {
+            strbuf_putc(out, '@');
+            p = close + 1;
+            continue;
+        }
         for (size_t i = 0; kv[i]; i += 2)
             if (strlen(kv[i]) == klen && memcmp(kv[i], at + 1, klen) == 0)
                 value = kv[i + 1];

@@ -14,6 +14,7 @@
 #define IMG_PRESET "/usr/lib/systemd/system-preset/10-tdx.preset"
 #define IMG_SYSUSERS "/usr/lib/sysusers.d/tdx-recipe.conf"
 #define IMG_TMPFILES "/etc/tmpfiles.d/tdx-recipe.conf"
+#define IMG_SECRETS_TMPFILES "/etc/tmpfiles.d/tdx-secrets.conf"
 #define IMG_NFTABLES "/etc/nftables.conf"
 #define IMG_VSOCK_MODULES "/etc/modules-load.d/tdx-vsock.conf"
 #define IMG_SSHD_CONFIG "/etc/ssh/sshd_config.d/tdx.conf"
@@ -25,9 +26,10 @@
 
 /* Units we ship (units/ in the source tree). */
 #define UNIT_AGENT "tdx-agent.service"
+#define UNIT_AGENT_SOCKET "tdx-agent.socket"
 #define UNIT_SECRETS_READY "secrets-ready.target"
 #define UNIT_SECRETS_WAIT "tdx-secrets-wait.service"
-#define UNIT_ON_BOOT "tdx-on-boot.service"
+#define UNIT_BOOT_HOOKS "tdx-boot-hooks.service"
 #define UNIT_MINIMAL "minimal.target"
 
 #endif

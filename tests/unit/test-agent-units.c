@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/* The agent's units as the emitter renders them from a recipe: sockets from
+ * secret_delivery.listen, the sandbox's writable directories from the
+ * secrets manifest, the boot hooks unit, and what debloat must keep. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit/emit-internal.h"
+#include "helpers.h"
+
+static char *rendered(const char *json, const char *image_path)
+{
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_image *image = load_json(json, NULL, &err);
+    struct recipe *r = NULL;
+    struct flat flat = FLAT_INIT;
+    const struct tree_entry *e;
+    char tree_path[600], *text = NULL;
+
+    ck_assert_msg(image != NULL, "%s", err.message);
+    ck_assert_msg(recipe_resolve(image, 0, &r, &err) == 0, "%s", err.message);
+    ck_assert_msg(emit_flat(r, NULL, &flat, &err) == 0, "%s", err.message);
+    overlay_path(tree_path, sizeof(tree_path), "mkosi.extra", image_path);
+    e = tree_find(&flat.tree, tree_path);
+    if (e) {
+        text = malloc(e->size + 1);
+        memcpy(text, e->data, e->size);
+        text[e->size] = '\0';
+    } else if (strstr(image_path, "mkosi.finalize.d")) {
+        for (size_t i = 0; i < flat.tree.entries.n; i++) {
+            const struct tree_entry *s = flat.tree.entries.items[i];
+            if (strstr(s->path, "90-debloat")) {
+                text = malloc(s->size + 1);
+                memcpy(text, s->data, s->size);
+                text[s->size] = '\0';
+            }
+        }
+    }
+    flat_free(&flat);
+    recipe_free(r);
+    tdx_image_free(image);
+    return text;
+}
+
+#define UNITS "/usr/lib/systemd/system/"
+
+START_TEST(listen_addresses_become_socket_lines)
+{
+    char *socket = rendered("{\"secret_delivery\": {\"listen\": [\"vsock:1050\", \"vsock:3:1051\", "
+                            "\"tcp:127.0.0.1:8000\", \"tcp:[::1]:9000\", "
+                            "\"unix:/run/tdx-agent/agent.sock\"]}}",
+                            UNITS "tdx-agent.socket");
+    char *service = rendered("{}", UNITS "tdx-agent.service");
+
+    ck_assert_ptr_nonnull(socket);
+    ck_assert_contains(socket, "\nListenStream=vsock::1050\nListenStream=vsock:3:1051\n"
+                               "ListenStream=127.0.0.1:8000\nListenStream=[::1]:9000\n"
+                               "ListenStream=/run/tdx-agent/agent.sock\nBindIPv6Only=ipv6-only\n");
+    /* The service gets its sockets from systemd, not from --listen. */
+    ck_assert_contains(service, "ExecStart=/usr/sbin/tdx-agent --manifest /etc/tdx-agent/secrets.json\n");
+    ck_assert_contains(service, "Requires=tdx-agent.socket\n");
+    ck_assert_contains(service, "SystemCallFilter=@system-service\n");
+    ck_assert(!strstr(service, "--listen"));
+    free(socket);
+    free(service);
+}
+END_TEST
+
+START_TEST(secret_directories_are_the_only_writable_ones)
+{
+    const char *json =
+        "{\"users\": [{\"name\": \"app\"}], \"secrets\": ["
+        "{\"name\": \"a\", \"dest\": \"/etc/app/a.key\", \"owner\": \"app\"},"
+        "{\"name\": \"b\", \"dest\": \"/etc/app/b.key\"},"
+        "{\"name\": \"c\", \"dest\": \"/run/we ird%dir/c\"}]}";
+    char *service = rendered(json, UNITS "tdx-agent.service");
+    char *dirs = rendered(json, "/etc/tmpfiles.d/tdx-secrets.conf");
+    char *debloat;
+
+    ck_assert_contains(service, "ProtectSystem=strict\nProtectHome=yes\n"
+                                "ReadWritePaths=\"-/etc/app\"\n"
+                                "ReadWritePaths=\"-/run/we ird%%dir\"\nPrivateTmp=yes\n");
+    ck_assert_contains(dirs, "d /etc/app - - - -\nd /run/we ird%dir - - - -\n");
+    free(service);
+    free(dirs);
+
+    /* A secret under /root: its home is read-only, not hidden. */
+    service = rendered("{\"secrets\": [{\"name\": \"k\", \"dest\": \"/root/.config/k\"}]}",
+                       UNITS "tdx-agent.service");
+    ck_assert_contains(service, "ProtectHome=read-only\nReadWritePaths=\"-/root/.config\"\n");
+    free(service);
+
+    /* No secrets: nothing writable, no tmpfiles entry. */
+    service = rendered("{}", UNITS "tdx-agent.service");
+    ck_assert_contains(service, "ProtectHome=yes\nPrivateTmp=yes\n");
+    ck_assert_ptr_null(rendered("{}", "/etc/tmpfiles.d/tdx-secrets.conf"));
+    free(service);
+
+    /* Debloat keeps what the agent needs: configfs, and tmpfiles to make the directories. */
+    debloat = rendered("{\"debloat\": {}, \"secrets\": [{\"name\": \"k\", \"dest\": \"/run/k/v\"}]}",
+                       "mkosi.finalize.d");
+    ck_assert_ptr_nonnull(debloat);
+    ck_assert_contains(debloat, " sys-kernel-config.mount ");
+    ck_assert_contains(debloat, " systemd-tmpfiles-setup.service ");
+    ck_assert_contains(debloat, "keep_bins=' journalctl systemctl systemd systemd-tmpfiles ");
+    free(debloat);
+}
+END_TEST
+
+START_TEST(boot_hooks_have_their_own_unit)
+{
+    const char *json = "{\"on_boot\": [\"echo hi\"]}";
+    char *hooks = rendered(json, UNITS "tdx-boot-hooks.service");
+    char *preset = rendered(json, "/usr/lib/systemd/system-preset/10-tdx.preset");
+
+    ck_assert_ptr_nonnull(hooks);
+    ck_assert_contains(hooks, "ExecStart=/usr/sbin/tdx-agent run-hooks /usr/lib/tdx/on-boot.d\n");
+    ck_assert_contains(hooks, "Before=tdx-agent.service\n");
+    ck_assert_contains(preset, "enable tdx-agent.service\nenable tdx-agent.socket\n"
+                               "enable tdx-boot-hooks.service\n");
+    ck_assert_ptr_null(rendered("{}", UNITS "tdx-boot-hooks.service"));
+    free(hooks);
+    free(preset);
+    /* The units are the emitter's: a recipe cannot replace them. */
+    expect_load_error("{\"files\": [{\"dest\": \"/usr/lib/systemd/system/tdx-agent.socket\", "
+                      "\"content\": \"x\"}]}", "tdx-agent.socket", NULL);
+    expect_load_error("{\"files\": [{\"dest\": \"/usr/lib/systemd/system/tdx-boot-hooks.service\", "
+                      "\"content\": \"x\"}]}", "tdx-boot-hooks.service", NULL);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("agent-units");
+    TCase *tc = tcase_create("core");
+
+    tcase_add_test(tc, listen_addresses_become_socket_lines);
+    tcase_add_test(tc, secret_directories_are_the_only_writable_ones);
+    tcase_add_test(tc, boot_hooks_have_their_own_unit);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}

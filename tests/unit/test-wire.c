@@ -132,7 +132,7 @@ START_TEST(json_bounds_limit_depth_and_values)
     ck_assert_ptr_nonnull(json_bounds_check(deep, sizeof(deep), 32, 4096));
     ck_assert_ptr_null(json_bounds_check(deep, 32, 32, 4096));
     many[0] = '[';
-    for (size_t i = 1; i < sizeof(many); i += 2)
+    for (size_t i = 1; i + 1 < sizeof(many); i += 2)
         memcpy(many + i, "0,", 2);
     ck_assert_ptr_nonnull(json_bounds_check(many, sizeof(many), 32, 100));
     ck_assert_ptr_null(json_bounds_check(many, sizeof(many), 32, 400));

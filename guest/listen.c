@@ -96,11 +96,11 @@ int listen_adopt(int fd, char *msg, size_t msg_size)
     return 0;
 }
 
-void listen_describe(int fd, char *buf, size_t size)
+void socket_describe(int fd, bool peer, char *buf, size_t size)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+    if ((peer ? getpeername : getsockname)(fd, (struct sockaddr *)&ss, &len) < 0)
         snprintf(buf, size, "fd:%d", fd);
     else
         agent_addr_format((struct sockaddr *)&ss, len, buf, size);

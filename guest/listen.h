@@ -3,6 +3,7 @@
 #ifndef TDX_AGENT_LISTEN_H
 #define TDX_AGENT_LISTEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -17,7 +18,8 @@ int listen_open(const char *address, int *fd, char *msg, size_t msg_size);
  * non-blocking. */
 int listen_adopt(int fd, char *msg, size_t msg_size);
 
-/* "vsock:CID:PORT", "tcp:ADDR:PORT", "unix:PATH" of a bound socket. */
-void listen_describe(int fd, char *buf, size_t size);
+/* "vsock:CID:PORT", "tcp:ADDR:PORT", "unix:PATH" of a socket's own
+ * address, or of its peer's. */
+void socket_describe(int fd, bool peer, char *buf, size_t size);
 
 #endif

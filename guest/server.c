@@ -13,7 +13,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "agent-addr.h"
 #include "agent-core.h"
 #include "daemon.h"
 #include "frame.h"
@@ -312,16 +311,6 @@ static void conn_read(struct server *s, struct conn *c)
     }
 }
 
-static void describe_peer(int fd, char *buf, size_t size)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof(ss);
-    if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
-        snprintf(buf, size, "fd:%d", fd);
-    else
-        agent_addr_format((struct sockaddr *)&ss, len, buf, size);
-}
-
 static void pause_listeners(struct server *s, bool pause)
 {
     for (struct listener *l = s->listeners; l; l = l->next) {
@@ -350,7 +339,7 @@ static void accept_some(struct server *s, struct listener *l)
         }
         if (s->nconns >= s->cfg->max_connections || !(c = calloc(1, sizeof(*c)))) {
             char peer[80];
-            describe_peer(fd, peer, sizeof(peer));
+            socket_describe(fd, true, peer, sizeof(peer));
             log_client("%s: refused: %zu connections open, the most this agent takes", peer,
                        s->nconns);
             if (send(fd, s->busy_frame, s->busy_len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
@@ -363,7 +352,7 @@ static void accept_some(struct server *s, struct listener *l)
         c->state = CONN_READING;
         c->since = now_ms();
         c->events = EPOLLIN | EPOLLRDHUP;
-        describe_peer(fd, c->peer, sizeof(c->peer));
+        socket_describe(fd, true, c->peer, sizeof(c->peer));
         if (ep_add(s, &c->src, c->events) < 0) {
             log_warning("epoll_ctl: %m");
             close(fd);
@@ -574,7 +563,7 @@ int server_add_listener(struct server *s, int fd, const char *unlink_path, char 
     char where[160];
     int r;
 
-    listen_describe(fd, where, sizeof(where));
+    socket_describe(fd, false, where, sizeof(where));
     if (!l || (unlink_path && !(l->unlink_path = strdup(unlink_path))) ||
         strv_push(&s->agent->listeners, where) < 0) {
         if (l)

@@ -48,7 +48,7 @@ int wire_errorf(struct wire_error *e, const char *code, const char *fmt, ...)
     return -EINVAL;
 }
 
-static const char *type_name(const json_t *v)
+const char *wire_type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
     case JSON_OBJECT: return "an object";
@@ -88,7 +88,7 @@ int wire_parse_request(const void *payload, size_t len, struct wire_request *req
                            jerr.position);
     if (!json_is_object(req->root))
         return wire_errorf(e, WIRE_E_BAD_REQUEST, "expected a JSON object, got %s",
-                           type_name(req->root));
+                           wire_type_name(req->root));
     id = json_object_get(req->root, "id");
     if (!id)
         return wire_errorf(e, WIRE_E_BAD_REQUEST, "id: required");
@@ -102,7 +102,7 @@ int wire_parse_request(const void *payload, size_t len, struct wire_request *req
         return wire_errorf(e, WIRE_E_BAD_REQUEST, "op: required");
     if (!json_is_string(op))
         return wire_errorf(e, WIRE_E_BAD_REQUEST, "op: expected a string, got %s",
-                           type_name(op));
+                           wire_type_name(op));
     req->op = json_string_value(op);
     return 0;
 }
@@ -138,7 +138,7 @@ int wire_param_string(const struct wire_request *req, const char *key, size_t ma
         return 0;
     if (!json_is_string(v))
         return wire_errorf(e, WIRE_E_BAD_REQUEST, "%s: %s: expected a string, got %s", req->op,
-                           key, type_name(v));
+                           key, wire_type_name(v));
     if (json_string_length(v) > max_len)
         return wire_errorf(e, WIRE_E_BAD_REQUEST, "%s: %s: expected at most %zu bytes", req->op,
                            key, max_len);

@@ -30,6 +30,7 @@
 #include "helpers.h"
 #include "macro.h"
 #include "quote-check.h"
+#include "raw-client.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SANITIZED 1
@@ -173,70 +174,10 @@ static long rss_kib(pid_t pid)
     return kib;
 }
 
-static int connect_unix(const char *path)
-{
-    struct sockaddr_un un = { .sun_family = AF_UNIX };
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    snprintf(un.sun_path, sizeof(un.sun_path), "%s", path);
-    ck_assert_int_eq(connect(fd, (struct sockaddr *)&un, sizeof(un)), 0);
-    return fd;
-}
-
-static void send_all(int fd, const void *data, size_t n)
-{
-    const char *p = data;
-    while (n) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        ck_assert_int_gt(w, 0);
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
-static void request(int fd, const char *json)
-{
-    uint8_t head[4];
-    frame_header_encode(head, (uint32_t)strlen(json));
-    send_all(fd, head, 4);
-    send_all(fd, json, strlen(json));
-}
-
-static json_t *reply(int fd)
-{
-    struct frame_reader rd = FRAME_READER_INIT(FRAME_MAX);
-    for (;;) {
-        struct pollfd p = { fd, POLLIN, 0 };
-        size_t want, len;
-        uint8_t *buf = frame_reader_buf(&rd, &want);
-        ssize_t n;
-        int rc;
-        ck_assert_msg(poll(&p, 1, 30000) == 1, "no reply within 30 s");
-        n = recv(fd, buf, want, 0);
-        if (n <= 0) {
-            frame_reader_reset(&rd);
-            return NULL;
-        }
-        rc = frame_reader_advance(&rd, (size_t)n);
-        ck_assert_int_ge(rc, 0);
-        if (rc == FRAME_HEADER_DONE)
-            ck_assert_int_eq(frame_reader_alloc(&rd), 0);
-        if (rc == FRAME_COMPLETE) {
-            uint8_t *payload = frame_reader_take(&rd, &len);
-            json_t *v = json_loadb((char *)payload, len, 0, NULL);
-            free(payload);
-            ck_assert_ptr_nonnull(v);
-            return v;
-        }
-    }
-}
-
 static void expect_error_then_close(int fd, const char *code)
 {
-    json_t *r = reply(fd);
-    ck_assert_msg(r != NULL, "closed without a %s error", code);
-    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r, "error"), "code")), code);
-    json_decref(r);
-    ck_assert_ptr_null(reply(fd));
+    raw_expect_error(fd, code, NULL);
+    raw_expect_closed(fd);
 }
 
 struct pipeline {
@@ -249,18 +190,18 @@ static void *writer(void *arg)
     char json[64];
     for (int i = 0; i < p->count; i++) {
         snprintf(json, sizeof(json), "{\"op\":\"info\",\"id\":%d}", i);
-        request(p->fd, json);
+        raw_request(p->fd, json);
     }
     return NULL;
 }
 
 static void pipelined(struct agent_proc *a, int count)
 {
-    struct pipeline p = { connect_unix(a->unix_path), count };
+    struct pipeline p = { raw_connect_unix(a->unix_path), count };
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, writer, &p), 0);
     for (int i = 0; i < count; i++) {
-        json_t *r = reply(p.fd);
+        json_t *r = raw_reply(p.fd, 30000);
         ck_assert_msg(r != NULL, "connection closed after %d of %d replies", i, count);
         ck_assert_int_eq(json_integer_value(json_object_get(r, "id")), i);
         json_decref(r);
@@ -273,16 +214,16 @@ static void concurrent(struct agent_proc *a, int count)
 {
     int *fds = calloc((size_t)count, sizeof(int));
     for (int i = 0; i < count; i++)
-        fds[i] = connect_unix(a->unix_path);
+        fds[i] = raw_connect_unix(a->unix_path);
     for (int i = 0; i < count; i++) {
         char json[200];
         snprintf(json, sizeof(json), "{\"op\":\"quote\",\"id\":%d,\"report_data\":\"%08x\"}", i, i);
-        request(fds[i], json);
+        raw_request(fds[i], json);
     }
     /* More quotes than --max-inflight (32) are refused as "busy"; a client
      * retries those, and every connection gets its quote in the end. */
     for (int i = 0, tries = 0; i < count; tries++) {
-        json_t *r = reply(fds[i]);
+        json_t *r = raw_reply(fds[i], 30000);
         const char *code;
         ck_assert_ptr_nonnull(r);
         if (json_is_true(json_object_get(r, "ok"))) {
@@ -297,7 +238,7 @@ static void concurrent(struct agent_proc *a, int count)
         ck_assert_int_lt(tries, 1000);
         json_decref(r);
         usleep(1000);
-        request(fds[i], "{\"op\":\"quote\",\"id\":1}");
+        raw_request(fds[i], "{\"op\":\"quote\",\"id\":1}");
     }
     free(fds);
 }
@@ -309,38 +250,38 @@ static void malformed(struct agent_proc *a)
     uint8_t head[4];
     int fd;
 
-    fd = connect_unix(a->unix_path);
-    send_all(fd, "\0\0\0\0", 4);
+    fd = raw_connect_unix(a->unix_path);
+    raw_send(fd, "\0\0\0\0", 4);
     expect_error_then_close(fd, "bad_frame");
     close(fd);
-    fd = connect_unix(a->unix_path);
+    fd = raw_connect_unix(a->unix_path);
     frame_header_encode(head, 16u << 20);
-    send_all(fd, head, 4);
+    raw_send(fd, head, 4);
     expect_error_then_close(fd, "too_large");
     close(fd);
-    fd = connect_unix(a->unix_path);
+    fd = raw_connect_unix(a->unix_path);
     frame_header_encode(head, 1000);
-    send_all(fd, head, 4);
-    send_all(fd, "{\"op\":", 6);
+    raw_send(fd, head, 4);
+    raw_send(fd, "{\"op\":", 6);
     close(fd);   /* truncated */
     for (size_t i = 0; i < ELEMENTSOF(junk); i++) {
-        fd = connect_unix(a->unix_path);
-        request(fd, junk[i]);
-        json_t *r = reply(fd);
+        fd = raw_connect_unix(a->unix_path);
+        raw_request(fd, junk[i]);
+        json_t *r = raw_reply(fd, 30000);
         ck_assert_ptr_nonnull(r);
         ck_assert(json_is_false(json_object_get(r, "ok")));
         json_decref(r);
-        ck_assert_ptr_null(reply(fd));
+        ck_assert_ptr_null(raw_reply(fd, 30000));
         close(fd);
     }
-    fd = connect_unix(a->unix_path);
-    request(fd, "{\"op\":\"no-such-op\",\"id\":1}");
-    json_t *r = reply(fd);
+    fd = raw_connect_unix(a->unix_path);
+    raw_request(fd, "{\"op\":\"no-such-op\",\"id\":1}");
+    json_t *r = raw_reply(fd, 30000);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r, "error"), "code")),
                      "unknown_op");
     json_decref(r);
-    request(fd, "{\"op\":\"info\",\"id\":2}");   /* still open */
-    r = reply(fd);
+    raw_request(fd, "{\"op\":\"info\",\"id\":2}");   /* still open */
+    r = raw_reply(fd, 30000);
     ck_assert(json_is_true(json_object_get(r, "ok")));
     json_decref(r);
     close(fd);
@@ -423,10 +364,10 @@ START_TEST(hostile_clients_do_not_move_it)
                       rss_after_first, rss_last);
 
     /* A client stalling mid-frame is dropped, and others are served meanwhile. */
-    stalled = connect_unix(a.unix_path);
+    stalled = raw_connect_unix(a.unix_path);
     frame_header_encode(head, 64);
-    send_all(stalled, head, 4);
-    send_all(stalled, "{", 1);
+    raw_send(stalled, head, 4);
+    raw_send(stalled, "{", 1);
     t0 = mono_ms();
     concurrent(&a, 20);
     expect_error_then_close(stalled, "timeout");
@@ -444,11 +385,11 @@ START_TEST(the_connection_cap_refuses_politely)
 
     start(&a, extra);
     for (int i = 0; i < 8; i++) {
-        fds[i] = connect_unix(a.unix_path);
-        request(fds[i], "{\"op\":\"info\",\"id\":1}");
-        json_decref(reply(fds[i]));
+        fds[i] = raw_connect_unix(a.unix_path);
+        raw_request(fds[i], "{\"op\":\"info\",\"id\":1}");
+        json_decref(raw_reply(fds[i], 30000));
     }
-    over = connect_unix(a.unix_path);
+    over = raw_connect_unix(a.unix_path);
     expect_error_then_close(over, "busy");
     close(over);
     for (int i = 0; i < 8; i++)

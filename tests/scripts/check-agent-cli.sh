@@ -19,24 +19,8 @@ cleanup() {
 trap cleanup EXIT
 fail=0
 
-expect() { # STATUS STDERR_FRAGMENT COMMAND...
-    want=$1 frag=$2
-    shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    if [ "$got" != "$want" ]; then
-        echo "FAIL: '$*' exited $got, expected $want"; cat "$tmp/err"; fail=1; return
-    fi
-    if [ -n "$frag" ] && ! grep -qF -- "$frag" "$tmp/err"; then
-        echo "FAIL: '$*': stderr lacks \"$frag\":"; cat "$tmp/err"; fail=1; return
-    fi
-    echo "ok ($got) $*"
-}
-check() { # DESCRIPTION COMMAND...
-    what=$1
-    shift
-    if "$@"; then echo "ok $what"; else echo "FAIL: $what"; fail=1; fi
-}
+# shellcheck source=tests/scripts/expect.sh
+. "$(dirname "$0")/expect.sh"
 bytes_at() { # FILE OFFSET COUNT -> hex
     od -An -tx1 -v -j "$2" -N "$3" "$1" | tr -d ' \n'
 }

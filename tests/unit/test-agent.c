@@ -33,6 +33,7 @@
 #include "manifest.h"
 #include "quote-check.h"
 #include "quote.h"
+#include "raw-client.h"
 #include "server.h"
 #include "strv.h"
 
@@ -228,78 +229,7 @@ static tdx_agent *client(const char *addr)
 
 static int raw_connect(const struct harness *h)
 {
-    struct sockaddr_un un = { .sun_family = AF_UNIX };
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    snprintf(un.sun_path, sizeof(un.sun_path), "%s", h->unix_addr + 5);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(connect(fd, (struct sockaddr *)&un, sizeof(un)), 0);
-    return fd;
-}
-
-static void raw_send(int fd, const void *data, size_t n)
-{
-    ck_assert_int_eq(send(fd, data, n, MSG_NOSIGNAL), (ssize_t)n);
-}
-
-static void raw_request(int fd, const char *json)
-{
-    uint8_t head[4];
-    frame_header_encode(head, (uint32_t)strlen(json));
-    raw_send(fd, head, 4);
-    raw_send(fd, json, strlen(json));
-}
-
-/* Reads one reply frame; NULL at end of stream. Fails after 10 s. */
-static json_t *raw_reply(int fd)
-{
-    struct frame_reader rd = FRAME_READER_INIT(FRAME_MAX);
-    for (;;) {
-        struct pollfd p = { fd, POLLIN, 0 };
-        size_t want, len;
-        uint8_t *buf = frame_reader_buf(&rd, &want);
-        ssize_t n;
-        int rc;
-        ck_assert_msg(poll(&p, 1, 10000) == 1, "no reply within 10 s");
-        n = recv(fd, buf, want, 0);
-        if (n <= 0) {
-            frame_reader_reset(&rd);
-            return NULL;
-        }
-        rc = frame_reader_advance(&rd, (size_t)n);
-        ck_assert_int_ge(rc, 0);
-        if (rc == FRAME_HEADER_DONE)
-            ck_assert_int_eq(frame_reader_alloc(&rd), 0);
-        if (rc == FRAME_COMPLETE) {
-            uint8_t *payload = frame_reader_take(&rd, &len);
-            json_t *v = json_loadb((char *)payload, len, 0, NULL);
-            free(payload);
-            ck_assert_ptr_nonnull(v);
-            return v;
-        }
-    }
-}
-
-static const char *error_code(json_t *reply)
-{
-    return json_string_value(json_object_get(json_object_get(reply, "error"), "code"));
-}
-
-static void expect_error(int fd, const char *code, const char *fragment)
-{
-    json_t *r = raw_reply(fd);
-    const char *msg;
-    ck_assert_msg(r != NULL, "connection closed instead of a %s error", code);
-    ck_assert(json_is_false(json_object_get(r, "ok")));
-    ck_assert_str_eq(error_code(r), code);
-    msg = json_string_value(json_object_get(json_object_get(r, "error"), "message"));
-    ck_assert_msg(strstr(msg, fragment), "\"%s\" lacks \"%s\"", msg, fragment);
-    json_decref(r);
-}
-
-static void expect_closed(int fd)
-{
-    json_t *r = raw_reply(fd);
-    ck_assert_msg(r == NULL, "connection still open");
+    return raw_connect_unix(h->unix_addr + 5);
 }
 
 static void expect_info_works(const char *addr)
@@ -420,15 +350,15 @@ START_TEST(eventlog_comes_from_the_acpi_tables)
     /* Chunks: a part of the log, and an offset past its end. */
     fd = raw_connect(&h);
     raw_request(fd, "{\"op\": \"eventlog\", \"id\": 1, \"offset\": 1000, \"length\": 24}");
-    r = raw_reply(fd);
+    r = raw_reply(fd, 10000);
     ck_assert_int_eq(json_integer_value(json_object_get(r, "log_size")), 262144);
     ck_assert_int_eq(json_integer_value(json_object_get(r, "log_offset")), 1000);
     ck_assert_uint_eq(json_string_length(json_object_get(r, "log")), 32);   /* base64 of 24 */
     json_decref(r);
     raw_request(fd, "{\"op\": \"eventlog\", \"id\": 2, \"offset\": 262145}");
-    expect_error(fd, "bad_request", "past the end of the 262144-byte log");
+    raw_expect_error(fd, "bad_request", "past the end of the 262144-byte log");
     raw_request(fd, "{\"op\": \"eventlog\", \"id\": 3, \"length\": 0}");
-    expect_error(fd, "bad_request", "length: expected 1 to 524288");
+    raw_expect_error(fd, "bad_request", "length: expected 1 to 524288");
     close(fd);
     harness_stop(&h);
 }
@@ -521,15 +451,15 @@ START_TEST(malformed_frames_get_an_error_then_a_hangup)
 
     fd = raw_connect(&h);   /* zero length */
     raw_send(fd, "\0\0\0\0", 4);
-    expect_error(fd, "bad_frame", "zero-length frame");
-    expect_closed(fd);
+    raw_expect_error(fd, "bad_frame", "zero-length frame");
+    raw_expect_closed(fd);
     close(fd);
 
     fd = raw_connect(&h);   /* over the limit: refused before a byte of payload */
     frame_header_encode(head, FRAME_MAX + 1);
     raw_send(fd, head, 4);
-    expect_error(fd, "too_large", "frame of 1048577 bytes exceeds the limit of 1048576 bytes");
-    expect_closed(fd);
+    raw_expect_error(fd, "too_large", "frame of 1048577 bytes exceeds the limit of 1048576 bytes");
+    raw_expect_closed(fd);
     close(fd);
 
     fd = raw_connect(&h);   /* truncated: the peer gives up mid-frame */
@@ -552,8 +482,8 @@ START_TEST(malformed_frames_get_an_error_then_a_hangup)
     for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
         fd = raw_connect(&h);
         raw_request(fd, bad[i].json);
-        expect_error(fd, bad[i].code, bad[i].fragment);
-        expect_closed(fd);
+        raw_expect_error(fd, bad[i].code, bad[i].fragment);
+        raw_expect_closed(fd);
         close(fd);
     }
     expect_info_works(h.unix_addr);
@@ -572,17 +502,17 @@ START_TEST(bad_requests_keep_the_connection)
     harness_start(&h, PROVIDER_SIM);
     fd = raw_connect(&h);
     raw_request(fd, "{\"op\": \"frobnicate\", \"id\": \"a\"}");
-    expect_error(fd, "unknown_op", "unknown op \"frobnicate\"");
+    raw_expect_error(fd, "unknown_op", "unknown op \"frobnicate\"");
     raw_request(fd, "{\"op\": \"quote\", \"id\": 2, \"report_data\": 7}");
-    expect_error(fd, "bad_request", "quote: report_data: expected a string, got an integer");
+    raw_expect_error(fd, "bad_request", "quote: report_data: expected a string, got an integer");
     raw_request(fd, "{\"op\": \"quote\", \"id\": 3, \"report_data\": \"abc\"}");
-    expect_error(fd, "bad_request", "report_data: expected hexadecimal digits");
+    raw_expect_error(fd, "bad_request", "report_data: expected hexadecimal digits");
     raw_request(fd, "{\"op\": \"quote\", \"id\": 4, \"report_data\": \"00000000000000000000000000000000"
                     "000000000000000000000000000000000000000000000000000000000000000000000000000000"
                     "00000000000000000000\"}");
-    expect_error(fd, "bad_request", "report_data: expected at most 128 bytes");
+    raw_expect_error(fd, "bad_request", "report_data: expected at most 128 bytes");
     raw_request(fd, "{\"op\": \"info\", \"id\": \"last\"}");
-    r = raw_reply(fd);
+    r = raw_reply(fd, 10000);
     ck_assert_str_eq(json_string_value(json_object_get(r, "id")), "last");   /* ids echo as given */
     ck_assert(json_is_true(json_object_get(r, "ok")));
     json_decref(r);
@@ -619,7 +549,7 @@ START_TEST(pipelined_requests_are_answered_in_order)
     p.count = 1000;
     ck_assert_int_eq(pthread_create(&writer, NULL, pipeline_writer, &p), 0);
     for (int i = 0; i < p.count; i++) {
-        json_t *r = raw_reply(p.fd);
+        json_t *r = raw_reply(p.fd, 10000);
         ck_assert_ptr_nonnull(r);
         ck_assert_int_eq(json_integer_value(json_object_get(r, "id")), i);
         json_decref(r);
@@ -642,9 +572,9 @@ START_TEST(many_connections_at_once)
     for (size_t i = 0; i < ELEMENTSOF(fds); i++)
         raw_request(fds[i], i % 2 ? "{\"op\": \"quote\", \"id\": 1}" : "{\"op\": \"info\", \"id\": 1}");
     for (size_t i = 0; i < ELEMENTSOF(fds); i++) {
-        json_t *r = raw_reply(fds[i]);
+        json_t *r = raw_reply(fds[i], 10000);
         ck_assert_ptr_nonnull(r);
-        ck_assert_msg(json_is_true(json_object_get(r, "ok")), "connection %zu: %s", i, error_code(r));
+        ck_assert_msg(json_is_true(json_object_get(r, "ok")), "connection %zu: %s", i, raw_error_code(r));
         json_decref(r);
         close(fds[i]);
     }
@@ -663,11 +593,11 @@ START_TEST(connections_over_the_cap_are_refused)
     for (size_t i = 0; i < ELEMENTSOF(fds); i++) {
         fds[i] = raw_connect(&h);
         raw_request(fds[i], "{\"op\": \"info\", \"id\": 1}");   /* accepted: it answers */
-        json_decref(raw_reply(fds[i]));
+        json_decref(raw_reply(fds[i], 10000));
     }
     extra = raw_connect(&h);
-    expect_error(extra, "busy", "4 connections open, the most this agent takes");
-    expect_closed(extra);
+    raw_expect_error(extra, "busy", "4 connections open, the most this agent takes");
+    raw_expect_closed(extra);
     close(extra);
     close(fds[0]);
     usleep(200 * 1000);   /* the agent notices the close */
@@ -696,10 +626,10 @@ START_TEST(stalled_and_idle_clients_are_dropped)
     raw_send(stalled, head, 4);
     raw_send(stalled, "{", 1);
     expect_info_works(h.tcp_addr);   /* others are served meanwhile */
-    expect_error(stalled, "timeout", "frame not completed within 300 ms");
-    expect_closed(stalled);
+    raw_expect_error(stalled, "timeout", "frame not completed within 300 ms");
+    raw_expect_closed(stalled);
     ck_assert_uint_ge(now_ms() - start, 300);
-    expect_closed(idle);
+    raw_expect_closed(idle);
     ck_assert_uint_ge(now_ms() - start, 600);
     close(stalled);
     close(idle);
@@ -723,16 +653,16 @@ START_TEST(requests_in_flight_are_capped)
     gate_wait_for(h.gate, 2);
     third = raw_connect(&h);
     raw_request(third, "{\"op\": \"quote\", \"id\": 7}");
-    expect_error(third, "busy", "2 requests in flight, the most this agent takes");
+    raw_expect_error(third, "busy", "2 requests in flight, the most this agent takes");
     /* The loop does not wait on the provider: info still answers. */
     raw_request(third, "{\"op\": \"info\", \"id\": 8}");
-    json_t *r = raw_reply(third);
+    json_t *r = raw_reply(third, 10000);
     ck_assert(json_is_true(json_object_get(r, "ok")));
     json_decref(r);
     /* A client that leaves while its quote runs costs nothing once it returns. */
     close(blocked[1]);
     gate_open(h.gate);
-    r = raw_reply(blocked[0]);
+    r = raw_reply(blocked[0], 10000);
     ck_assert(json_is_true(json_object_get(r, "ok")));
     json_decref(r);
     close(blocked[0]);
@@ -753,8 +683,8 @@ START_TEST(the_memory_budget_is_enforced)
     fd = raw_connect(&h);
     frame_header_encode(head, 100 * 1024);
     raw_send(fd, head, 4);
-    expect_error(fd, "busy", "memory budget is exhausted");
-    expect_closed(fd);
+    raw_expect_error(fd, "busy", "memory budget is exhausted");
+    raw_expect_closed(fd);
     close(fd);
     expect_info_works(h.unix_addr);
     harness_stop(&h);

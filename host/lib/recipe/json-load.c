@@ -16,6 +16,7 @@
 #include "fileio.h"
 #include "model.h"
 #include "validate.h"
+#include "wire.h"
 
 #define RECIPE_FILE_MAX (16 * 1024 * 1024)
 #define INCLUDE_DEPTH_MAX 16
@@ -31,21 +32,6 @@ struct loader {
 };
 
 typedef int (*section_fn)(struct loader *L, json_t *v, const char *path);
-
-static const char *type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
-    }
-    return "a value";
-}
 
 static int lerr(struct loader *L, int code, const char *path, const char *fmt, ...)
     _printf_(4, 5);
@@ -65,7 +51,7 @@ static int expect(struct loader *L, json_t *v, json_type t, const char *what, co
 {
     if (json_typeof(v) == t || (t == JSON_TRUE && json_is_boolean(v)))
         return 0;
-    return lerr(L, -EINVAL, path, "expected %s, got %s", what, type_name(v));
+    return lerr(L, -EINVAL, path, "expected %s, got %s", what, wire_type_name(v));
 }
 
 /* JSON paths are cut at the buffer size; messages stay one line anyway. */
@@ -171,7 +157,7 @@ static int opt_bool(struct loader *L, json_t *obj, const char *key, const char *
         return 0;
     join(where, sizeof(where), path, key);
     if (!json_is_boolean(v))
-        return lerr(L, -EINVAL, where, "expected a boolean, got %s", type_name(v));
+        return lerr(L, -EINVAL, where, "expected a boolean, got %s", wire_type_name(v));
     *out = json_is_true(v);
     return 0;
 }
@@ -185,7 +171,7 @@ static int opt_int(struct loader *L, json_t *obj, const char *key, const char *p
         return 0;
     join(where, sizeof(where), path, key);
     if (!json_is_integer(v))
-        return lerr(L, -EINVAL, where, "expected an integer, got %s", type_name(v));
+        return lerr(L, -EINVAL, where, "expected an integer, got %s", wire_type_name(v));
     if (json_integer_value(v) < min || json_integer_value(v) > max)
         return lerr(L, -EINVAL, where, "expected an integer from %lld to %lld, got %lld", min,
                     max, (long long)json_integer_value(v));
@@ -204,7 +190,7 @@ static int opt_mode(struct loader *L, json_t *obj, const char *key, const char *
     join(where, sizeof(where), path, key);
     if (!json_is_string(v))
         return lerr(L, -EINVAL, where, "expected a string of octal digits such as \"0644\", got %s",
-                    type_name(v));
+                    wire_type_name(v));
     s = json_string_value(v);
     if (strlen(s) < 3 || strlen(s) > 4 || strspn(s, "01234567") != strlen(s))
         return lerr(L, -EINVAL, where, "expected 3 or 4 octal digits such as \"0644\"; got \"%.16s\"",
@@ -457,7 +443,7 @@ static int scalar_text(struct loader *L, json_t *v, const char *path, char *buf,
         return 0;
     default:
         return lerr(L, -EINVAL, path, "expected a string, an integer or a boolean, got %s",
-                    type_name(v));
+                    wire_type_name(v));
     }
 }
 
@@ -1194,7 +1180,7 @@ static int image_from_root(const char *display, const char *data, size_t size, t
         return r;
     name = json_object_get(root, "name");
     if (name && !json_is_string(name)) {
-        r = lerr(&L, -EINVAL, "name", "expected a string, got %s", type_name(name));
+        r = lerr(&L, -EINVAL, "name", "expected a string, got %s", wire_type_name(name));
         json_decref(root);
         return r;
     }

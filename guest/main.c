@@ -224,6 +224,9 @@ static int open_provider(struct agent *a, char *msg, size_t n)
                         "outside development and tests.", c->quote_provider + 4);
         return r;
     }
+    if (access(c->tsm_path, F_OK) < 0)
+        log_warning("%s does not exist (%m): quote requests will fail until configfs-tsm is "
+                    "there (not a TDX guest, or configfs not mounted?)", c->tsm_path);
     return quote_configfs_new(c->tsm_path, NULL, NULL, &a->provider, msg, n);
 }
 

@@ -257,7 +257,7 @@ static int read_outblob(struct request *q, uint8_t **quote, size_t *len)
         free(buf);
         return fail(q, -EIO, "%s/outblob holds %zd bytes, too few for a quote", q->dir, n);
     }
-    *quote = buf;
+    *quote = realloc(buf, (size_t)n) ?: buf;   /* a quote is a few KiB of the 512 read into */
     *len = (size_t)n;
     return 0;
 }

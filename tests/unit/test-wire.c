@@ -134,6 +134,7 @@ START_TEST(json_bounds_limit_depth_and_values)
     many[0] = '[';
     for (size_t i = 1; i + 1 < sizeof(many); i += 2)
         memcpy(many + i, "0,", 2);
+    many[sizeof(many) - 1] = ']';
     ck_assert_ptr_nonnull(json_bounds_check(many, sizeof(many), 32, 100));
     ck_assert_ptr_null(json_bounds_check(many, sizeof(many), 32, 400));
     /* Brackets and commas inside strings, and escaped quotes, do not count. */

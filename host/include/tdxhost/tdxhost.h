@@ -10,5 +10,8 @@
 #include "version.h"
 #include "recipe.h"
 #include "emit.h"
+#include "measure.h"
+#include "pe.h"
+#include "eventlog.h"
 
 #endif

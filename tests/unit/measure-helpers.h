@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* Small helpers for the measurement suites: hex comparison, test data paths. */
+#ifndef TDX_TESTS_MEASURE_HELPERS_H
+#define TDX_TESTS_MEASURE_HELPERS_H
+
+#include <stdio.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "hex.h"
+
+/* "<source root>/../shared/testdata/<rel>" */
+#define TESTDATA(rel) src_path("../shared/testdata/" rel)
+
+static inline const char *to_hex(const uint8_t *p, size_t n, char *buf)
+{
+    hex_encode(p, n, buf);
+    return buf;
+}
+
+#define ck_assert_hex(ptr, n, expected)                                 \
+    do {                                                                \
+        char hex_buf_[2 * 64 + 1];                                      \
+        ck_assert_str_eq(to_hex((ptr), (n), hex_buf_), (expected));     \
+    } while (0)
+
+#endif

@@ -280,6 +280,8 @@ START_TEST(tdvf_rejects_corrupt_metadata)
         { "length", 4, 4, 99, "does not match 6 sections" },
         { "BFV data offset", 16, 4, 0x7ffffff0, "data (offset 0x7ffffff0" },
         { "BFV size", 16 + 16, 8, 0x4001, "multiples of 4 KiB" },
+        { "BFV huge", 16 + 16, 8, 0x40000000, "MemoryDataSize 0x40000000 is larger than any firmware section" },
+        { "TempMem huge", 16 + 64 + 16, 8, 0x100000000ULL, "MemoryDataSize 0x100000000" },
         { "CFV raw size", 16 + 32 + 4, 4, 0x3000, "RawDataSize 0x3000 exceeds MemoryDataSize" },
         { "section type", 16 + 24, 4, 9, "unknown type 9" },
         { "attributes", 16 + 28, 4, 0x10, "unknown attributes 0x10" },

@@ -170,6 +170,7 @@ START_TEST(lying_headers_are_errors)
         { "SizeOfRawData", 0x58 + 160 + 40 + 16, 4, 0x7fffffff, "section 1 \".text\": raw data" },
         { "PointerToRawData", 0x58 + 160 + 20, 4, 0xfffffff0, "section 0 \".setup\": raw data" },
         { "certificate table", 0x58 + 112 + 36, 4, 0x10000000, "certificate table (data directory 4)" },
+        { "overlapping sections", 0x58 + 160 + 16, 4, 0x3000, "they overlap" },
     };
     for (size_t i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
         size_t n;
@@ -375,6 +376,7 @@ END_TEST
 
 START_TEST(uki_refuses_what_it_cannot_model)
 {
+    static const uint8_t huge[4] = { 0, 0, 0, 0x40 };  /* VirtualSize 1 GiB */
     size_t n;
     uint8_t *p = load(UKI, &n);
     tdx_uki_options o = TDX_UKI_OPTIONS_INIT;
@@ -401,6 +403,15 @@ START_TEST(uki_refuses_what_it_cannot_model)
     path = save("nolinux.efi", p, n);
     ck_assert_int_eq(tdx_measure_uki_tpm(&m, path, &o, &err), -EINVAL);
     ck_assert_contains(err.message, "not a unified kernel image");
+    free(path);
+    free(p);
+    /* A section claiming far more memory than data would be hashed as zeros. */
+    p = load(UKI, &n);
+    name = memmem(p, 0x600, ".osrel\0\0", 8);
+    memcpy(name + 8, huge, 4);
+    path = save("huge.efi", p, n);
+    ck_assert_int_eq(tdx_measure_uki_tpm(&m, path, &o, &err), -EINVAL);
+    ck_assert_contains(err.message, "VirtualSize 0x40000000 exceeds its raw data");
     free(path);
     free(p);
     o.banks = 0x10;

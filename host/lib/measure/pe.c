@@ -99,6 +99,7 @@ int pe_parse(const struct source *s, struct pe_image *pe, tdx_error *err)
     pe->sections = calloc(n_sections + 1, sizeof(*pe->sections));
     if (!pe->sections)
         return tdx_err_oom(err);
+    uint64_t raw_total = 0;
     for (uint16_t i = 0; i < n_sections; i++) {
         const uint8_t *h = table + (size_t)i * SECTION_HEADER_SIZE;
         struct pe_section *sec = &pe->sections[i];
@@ -120,7 +121,25 @@ int pe_parse(const struct source *s, struct pe_image *pe, tdx_error *err)
             pe_image_free(pe);
             return code;
         }
+        /* Sections may not share bytes: overlapping ones would have us hash
+         * the file over and over. */
+        raw_total += sec->raw_size;
+        if (raw_total > s->size) {
+            int code = tdx_err(err, -EINVAL, "%s: section %u \"%s\": the sections' raw data adds up to more than "
+                               "the file (0x%" PRIx64 " bytes): they overlap", s->name, i, sec->name, s->size);
+            pe_image_free(pe);
+            return code;
+        }
     }
+    return 0;
+}
+
+int pe_check_memory_size(const struct source *s, const struct pe_section *sec, tdx_error *err)
+{
+    if (sec->virtual_size > sec->raw_size && sec->virtual_size - sec->raw_size > PE_ZERO_FILL_MAX)
+        return tdx_err(err, -EINVAL, "%s: section \"%s\": VirtualSize 0x%" PRIx32 " exceeds its raw data "
+                       "(0x%" PRIx32 " bytes) by more than %d MiB", s->name, sec->name, sec->virtual_size,
+                       sec->raw_size, PE_ZERO_FILL_MAX >> 20);
     return 0;
 }
 
@@ -155,7 +174,9 @@ int pe_hash_section_memory(const struct source *s, const struct pe_section *sec,
     int r;
 
     snprintf(what, sizeof(what), "section \"%s\"", sec->name);
-    r = source_hash(s, sec->raw_offset, raw, hs, what, err);
+    r = pe_check_memory_size(s, sec, err);
+    if (r >= 0)
+        r = source_hash(s, sec->raw_offset, raw, hs, what, err);
     if (r < 0)
         return r;
     return hash_zeros(hs, sec->virtual_size - raw, err);

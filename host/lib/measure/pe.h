@@ -14,6 +14,9 @@
 
 #define PE_SECTIONS_MAX 1024
 #define PE_HEADERS_MAX (1024 * 1024)
+/* How far a loaded section may extend past its raw data (zero fill, e.g.
+ * .bss); more would only make us hash zeros. */
+#define PE_ZERO_FILL_MAX (64 * 1024 * 1024)
 
 struct pe_section {
     char name[9];           /* NUL-terminated, at most 8 characters */
@@ -46,6 +49,9 @@ size_t pe_count_sections(const struct pe_image *pe, const char *name);
 /* Authenticode over every context of hs (see tdxhost/pe.h for the rules). */
 int pe_authenticode(const struct source *s, const struct pe_image *pe, struct hashset *hs,
                     tdx_error *err);
+
+/* Checks that a section's loaded size stays within PE_ZERO_FILL_MAX of its data. */
+int pe_check_memory_size(const struct source *s, const struct pe_section *sec, tdx_error *err);
 
 /* Feeds a section as loaded in memory: VirtualSize bytes, the raw data then
  * zeros (what systemd-stub hashes). */

@@ -103,6 +103,12 @@ static int check_section(const struct tdvf_section *s, uint32_t i, size_t fw_siz
                        " must be non-empty multiples of 4 KiB", name, i, t, s->address, s->size);
     if (s->address + s->size < s->address)
         return tdx_err(err, -EINVAL, "%s: TDVF section %" PRIu32 " (%s): range wraps around", name, i, t);
+    if (s->size > TDVF_SECTION_SIZE_MAX ||
+        ((s->attributes & TDVF_ATTR_MR_EXTEND) && s->size > TDVF_EXTEND_SIZE_MAX))
+        return tdx_err(err, -EINVAL, "%s: TDVF section %" PRIu32 " (%s): MemoryDataSize 0x%" PRIx64
+                       " is larger than any firmware section (at most 0x%" PRIx64 "%s)", name, i, t, s->size,
+                       s->attributes & TDVF_ATTR_MR_EXTEND ? TDVF_EXTEND_SIZE_MAX : TDVF_SECTION_SIZE_MAX,
+                       s->attributes & TDVF_ATTR_MR_EXTEND ? " with MR.EXTEND" : "");
     if (s->raw_size > s->size)
         return tdx_err(err, -EINVAL, "%s: TDVF section %" PRIu32 " (%s): RawDataSize 0x%" PRIx32
                        " exceeds MemoryDataSize 0x%" PRIx64, name, i, t, s->raw_size, s->size);

@@ -23,6 +23,10 @@ enum {
 #define TDVF_ATTR_PAGE_AUG 0x2u
 #define TDVF_SECTIONS_MAX 64
 #define TDVF_FIRMWARE_MAX (64 * 1024 * 1024)
+/* A section's guest memory; MR.EXTEND sections are hashed in full, so they
+ * are held to the firmware's size. Real TDVF sections are a few MiB. */
+#define TDVF_SECTION_SIZE_MAX ((uint64_t)256 * 1024 * 1024)
+#define TDVF_EXTEND_SIZE_MAX ((uint64_t)TDVF_FIRMWARE_MAX)
 
 struct tdvf_section {
     uint32_t data_offset;

@@ -149,6 +149,9 @@ static int pcr4(struct uki *u)
         tdx_error kerr = TDX_ERROR_INIT;
         tdx_error *saved = u->err;
 
+        r = pe_check_memory_size(&u->src, linux_sec, u->err);
+        if (r < 0)
+            return r;
         source_window(&k, &u->src, linux_sec->raw_offset, linux_sec->raw_size, linux_sec->virtual_size,
                       "the UKI's .linux section");
         u->err = &kerr;

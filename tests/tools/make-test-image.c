@@ -35,22 +35,6 @@ static uint8_t *slurp(const char *path, size_t *size)
     return p;
 }
 
-static void empty_varstore(uint8_t *p, size_t size)
-{
-    static const uint8_t auth_store[16] = { 0x78, 0x2c, 0xf3, 0xaa, 0x7b, 0x94, 0x9a, 0x43,
-                                            0xa1, 0x80, 0x2e, 0x14, 0x4e, 0xc3, 0x77, 0x92 };
-    memset(p, 0xff, size);
-    memset(p, 0, 0x48);
-    ib_le64(p + 32, size);
-    memcpy(p + 40, "_FVH", 4);
-    ib_le16(p + 48, 0x48);
-    memcpy(p + 0x48, auth_store, 16);
-    ib_le32(p + 0x48 + 16, (uint32_t)(size - 0x48));
-    p[0x48 + 20] = 0x5a;
-    p[0x48 + 21] = 0xfe;
-    memset(p + 0x48 + 22, 0, 6);
-}
-
 int main(int argc, char **argv)
 {
     uint8_t *out = NULL, *cfv = NULL;
@@ -67,7 +51,7 @@ int main(int argc, char **argv)
         if (argc >= 5) {
             cfv = slurp(argv[4], &cfv_size);
         } else {
-            empty_varstore(blank, sizeof(blank));
+            ib_empty_varstore(blank, sizeof(blank));
         }
         struct synth_section s[] = {
             { 0, 1, 0xffe20000, sizeof(bfv), bfv, sizeof(bfv) },

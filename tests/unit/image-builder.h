@@ -78,6 +78,24 @@ static inline uint8_t *ib_tdvf(const struct synth_section *s, size_t n, size_t *
     return fw;
 }
 
+/* An empty edk2 variable store, as a CFV: a firmware volume header ("_FVH",
+ * HeaderLength 0x48) and an authenticated variable store header, then 0xFF. */
+static inline void ib_empty_varstore(uint8_t *p, size_t size)
+{
+    static const uint8_t auth_store[16] = { 0x78, 0x2c, 0xf3, 0xaa, 0x7b, 0x94, 0x9a, 0x43,
+                                            0xa1, 0x80, 0x2e, 0x14, 0x4e, 0xc3, 0x77, 0x92 };
+    memset(p, 0xff, size);
+    memset(p, 0, 0x48);
+    ib_le64(p + 32, size);
+    memcpy(p + 40, "_FVH", 4);
+    ib_le16(p + 48, 0x48);
+    memcpy(p + 0x48, auth_store, 16);
+    ib_le32(p + 0x48 + 16, (uint32_t)(size - 0x48));
+    p[0x48 + 20] = 0x5a;
+    p[0x48 + 21] = 0xfe;
+    memset(p + 0x48 + 22, 0, 6);
+}
+
 /*
  * A PE32+ that looks like an x86 bzImage to QEMU's loader: e_lfanew 0x40,
  * six data directories, two sections, "HdrS" protocol 2.15 at 0x202 with

@@ -25,23 +25,6 @@
 
 static uint8_t bfv[0x4000], cfv[0x2000];
 
-/* An empty variable store: firmware volume header, authenticated store header. */
-static void fill_cfv(uint8_t *p, size_t size)
-{
-    static const uint8_t auth_store[16] = { 0x78, 0x2c, 0xf3, 0xaa, 0x7b, 0x94, 0x9a, 0x43,
-                                            0xa1, 0x80, 0x2e, 0x14, 0x4e, 0xc3, 0x77, 0x92 };
-    memset(p, 0xff, size);
-    memset(p, 0, 0x48);
-    ib_le64(p + 32, size);
-    memcpy(p + 40, "_FVH", 4);
-    ib_le16(p + 48, 0x48);
-    memcpy(p + 0x48, auth_store, 16);
-    ib_le32(p + 0x48 + 16, (uint32_t)(size - 0x48));
-    p[0x48 + 20] = 0x5a;
-    p[0x48 + 21] = 0xfe;
-    memset(p + 0x48 + 22, 0, 6);
-}
-
 /* Debian 12's OVMF.fd TDVF layout (and oasis' test layout), with small volumes. */
 static struct synth_section debian_layout[] = {
     { 0, 1, 0xffe20000, 0x4000, bfv, sizeof(bfv) },
@@ -52,15 +35,9 @@ static struct synth_section debian_layout[] = {
     { 3, 0, 0x800000, 0x6000, NULL, 0 },
 };
 
-/* The layout of the firmware in dstack's ccel.bin sample: TempMem 0x811000+0xf000. */
-static struct synth_section dstack_layout[] = {
-    { 0, 1, 0xffe20000, 0x4000, bfv, sizeof(bfv) },
-    { 1, 0, 0xffe00000, 0x2000, cfv, sizeof(cfv) },
-    { 3, 0, 0x811000, 0xf000, NULL, 0 },
-    { 3, 0, 0x80b000, 0x2000, NULL, 0 },
-    { 2, 0, 0x809000, 0x2000, NULL, 0 },
-    { 3, 0, 0x800000, 0x6000, NULL, 0 },
-};
+/* The layout of the firmware in dstack's ccel.bin sample: Debian's, with the
+ * first TempMem at 0x811000+0xf000 instead of 0x810000+0x10000. */
+static struct synth_section dstack_layout[6];
 
 static char *dir;
 
@@ -68,7 +45,10 @@ static void setup(void)
 {
     for (size_t i = 0; i < sizeof(bfv); i++)
         bfv[i] = (uint8_t)(i * 31 + 7);
-    fill_cfv(cfv, sizeof(cfv));
+    ib_empty_varstore(cfv, sizeof(cfv));
+    memcpy(dstack_layout, debian_layout, sizeof(dstack_layout));
+    dstack_layout[2].address = 0x811000;
+    dstack_layout[2].size = 0xf000;
     dir = tmpdir_new();
 }
 
@@ -79,15 +59,7 @@ static void teardown(void)
 
 static char *write_file(const char *name, const void *data, size_t size)
 {
-    char *path;
-    int fd;
-
-    ck_assert(asprintf(&path, "%s/%s", dir, name) > 0);
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, data, size), (ssize_t)size);
-    close(fd);
-    return path;
+    return save_file(dir, name, data, size);
 }
 
 static char *firmware_file(const struct synth_section *layout, size_t n)

@@ -33,15 +33,7 @@ static void teardown(void)
 
 static char *save(const char *name, const void *data, size_t size)
 {
-    char *path;
-    int fd;
-
-    ck_assert(asprintf(&path, "%s/%s", dir, name) > 0);
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, data, size), (ssize_t)size);
-    close(fd);
-    return path;
+    return save_file(dir, name, data, size);
 }
 
 static uint8_t *load(const char *path, size_t *size)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "hex.h"
 
 static void help(void)
 {
@@ -29,12 +30,6 @@ static void help(void)
            "  -o, --output FILE  replay: write the measurements there\n"
            "      --json         machine-readable output\n"
            "  -h, --help         show this help\n");
-}
-
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++)
-        sprintf(out + 2 * i, "%02x", p[i]);
 }
 
 static int show(const struct cli *cli, const tdx_eventlog *log)
@@ -61,7 +56,7 @@ static int show(const struct cli *cli, const tdx_eventlog *log)
                 }
                 if (tdx_hash_alg_size(e.algs[k]) == 0)
                     continue;
-                hex(e.digests[k], tdx_hash_alg_size(e.algs[k]), d);
+                hex_encode(e.digests[k], tdx_hash_alg_size(e.algs[k]), d);
                 json_object_set_new(digests, name, json_string(d));
             }
             json_array_append_new(events, json_pack("{s:I, s:I, s:I, s:o, s:s, s:I, s:o, s:s}", "record", (json_int_t)i,
@@ -71,7 +66,7 @@ static int show(const struct cli *cli, const tdx_eventlog *log)
                                                     "digests", digests, "description", e.description));
             continue;
         }
-        hex(e.digests[main], tdx_hash_alg_size(e.algs[main]), d);
+        hex_encode(e.digests[main], tdx_hash_alg_size(e.algs[main]), d);
         printf("%4zu  %-6s  %-34s  %.16s…  %s\n", i, e.register_name ? e.register_name : "-", e.type_name,
                tdx_hash_alg_size(e.algs[main]) ? d : "?", e.description);
     }
@@ -101,7 +96,7 @@ static int replay(const struct cli *cli, const tdx_measurements *m, int format, 
             size_t n;
             char d[2 * TDX_DIGEST_MAX + 1];
             if (tdx_measurements_register(m, name, 0, &v, &n, NULL) == 0) {
-                hex(v, n, d);
+                hex_encode(v, n, d);
                 printf("%s %s\n", name, d);
             }
         }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "hex.h"
 
 #define RUNTIME_EVENTS_MAX 256
 
@@ -105,27 +106,22 @@ static int add_runtime_event(struct runtime_events *re, char *arg)
     char *eq = strchr(arg, '=');
     size_t len;
     uint8_t *p;
+    int n;
 
     if (!eq || eq == arg || re->n == RUNTIME_EVENTS_MAX)
         return -EINVAL;
-    len = strlen(eq + 1);
-    if (len % 2)
-        return -EINVAL;
-    p = malloc(len / 2 + 1);
+    len = strlen(eq + 1) / 2;
+    p = malloc(len + 1);
     if (!p)
         return -ENOMEM;
-    for (size_t i = 0; i < len / 2; i++) {
-        unsigned v;
-        if (sscanf(eq + 1 + 2 * i, "%2x", &v) != 1 || !strchr("0123456789abcdefABCDEF", eq[2 + 2 * i]) ||
-            !strchr("0123456789abcdefABCDEF", eq[1 + 2 * i])) {
-            free(p);
-            return -EINVAL;
-        }
-        p[i] = (uint8_t)v;
+    n = hex_decode(eq + 1, p, len);
+    if (n < 0 || (size_t)n != len) {
+        free(p);
+        return -EINVAL;
     }
     *eq = '\0';
     re->payload[re->n] = p;
-    re->ev[re->n] = (tdx_runtime_event){ 0, arg, p, len / 2 };
+    re->ev[re->n] = (tdx_runtime_event){ 0, arg, p, len };
     re->n++;
     return 0;
 }
@@ -237,32 +233,44 @@ int cmd_measure(const struct cli *cli_in, int argc, char **argv)
         case O_INITRD: mo.initrd = optarg; break;
         case O_CMDLINE: mo.cmdline = optarg; break;
         case O_MEMORY:
-            if (parse_size(optarg, &mo.memory) < 0)
-                return cli_usage("measure", "measure: --memory: '%s' is not a size (e.g. 2G, 2816M, 4096)", optarg);
+            if (parse_size(optarg, &mo.memory) < 0) {
+                status = cli_usage("measure", "measure: --memory: '%s' is not a size (e.g. 2G, 2816M, 4096)", optarg);
+                goto out;
+            }
             break;
         case O_CPUS:
             errno = 0;
             v = (int)strtol(optarg, &end, 10);
-            if (errno || *end || end == optarg || v < 1 || v > 4096)
-                return cli_usage("measure", "measure: --cpus: '%s' is not a number from 1 to 4096", optarg);
+            if (errno || *end || end == optarg || v < 1 || v > 4096) {
+                status = cli_usage("measure", "measure: --cpus: '%s' is not a number from 1 to 4096", optarg);
+                goto out;
+            }
             mo.cpus = v;
             break;
         case O_QEMU: mo.qemu_version = optarg; break;
         case O_ORDER:
-            if (choice("measure", "--mrtd-order", optarg, orders, &mo.mrtd_order))
-                return EXIT_USAGE;
+            if (choice("measure", "--mrtd-order", optarg, orders, &mo.mrtd_order)) {
+                status = EXIT_USAGE;
+                goto out;
+            }
             break;
         case O_HEADER:
-            if (choice("measure", "--kernel-header", optarg, headers, &mo.kernel_header))
-                return EXIT_USAGE;
+            if (choice("measure", "--kernel-header", optarg, headers, &mo.kernel_header)) {
+                status = EXIT_USAGE;
+                goto out;
+            }
             break;
         case O_LAYOUT:
-            if (choice("measure", "--event-layout", optarg, layouts, &mo.event_layout))
-                return EXIT_USAGE;
+            if (choice("measure", "--event-layout", optarg, layouts, &mo.event_layout)) {
+                status = EXIT_USAGE;
+                goto out;
+            }
             break;
         case O_RTMR2:
-            if (choice("measure", "--kernel-measures-rtmr2", optarg, yesno, &mo.kernel_measures_rtmr2))
-                return EXIT_USAGE;
+            if (choice("measure", "--kernel-measures-rtmr2", optarg, yesno, &mo.kernel_measures_rtmr2)) {
+                status = EXIT_USAGE;
+                goto out;
+            }
             break;
         case O_TABLES: mo.acpi_tables = optarg; break;
         case O_RSDP: mo.acpi_rsdp = optarg; break;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "hex.h"
 
 static void help(void)
 {
@@ -52,8 +53,7 @@ int cmd_pe_hash(const struct cli *cli_in, int argc, char **argv)
     n = tdx_pe_authenticode(argv[optind], alg, digest, sizeof(digest), &err);
     if (n < 0)
         return cli_fail(&cli, &err);
-    for (int i = 0; i < n; i++)
-        sprintf(hex + 2 * i, "%02x", digest[i]);
+    hex_encode(digest, (size_t)n, hex);
     if (cli.json)
         cli_print_json(json_pack("{s:b, s:s, s:s, s:s}", "ok", 1, "file", argv[optind], "alg",
                                  tdx_hash_alg_name(alg), "digest", hex));

@@ -191,6 +191,8 @@ check "RTMR0 = dstack's ccel.bin replayed (1 vCPU, 1 GiB, edk2 202411 layout)" \
 check "diff against dstack's log: RTMR0 matches" "rtmr0: matches" "$(grep -o '^rtmr0: matches' "$tmp/diff")"
 check "diff against dstack's log: RTMR1 parts at its kernel" "first divergent event is #1 of rtmr1" \
     "$(grep -o 'first divergent event is #1 of rtmr1' "$tmp/diff")"
+check "diff against dstack's log: MRTD is left to the quote" "mrtd: not compared" \
+    "$(grep -o '^mrtd: not compared' "$tmp/diff")"
 
 "$mkimage" tdvf "$tmp/oasis.fd" debian "$vars"
 "$tdxctl" measure --firmware "$tmp/oasis.fd" --kernel "$kernel" --memory 2815M \

@@ -293,7 +293,8 @@ TDX_EXTERN int tdx_measurements_load_json(tdx_measurements **out, const char *pa
 /**
  * Compares @p actual (e.g. a replayed event log) with @p expected and
  * describes, per register, the first event where they part: its position,
- * type, description and both digests.
+ * type, description and both digests. Registers unknown in @p expected are
+ * not compared, nor is an MRTD that @p actual lacks (event logs have none).
  * @param[out] report receives the text (one line per register, newline
  *             terminated); free with tdx_free(). May be NULL.
  * @return 0 (every register known in @p expected matches), 1 (a register

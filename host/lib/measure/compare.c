@@ -94,6 +94,10 @@ int tdx_measurements_compare(const tdx_measurements *actual, const tdx_measureme
             strbuf_printf(&sb, "%s: not compared: the expected value is unknown (%s)\n", e->name, e->reason);
             continue;
         }
+        if (!a && streq(e->name, "mrtd")) {
+            strbuf_printf(&sb, "mrtd: not compared: event logs do not carry MRTD (compare it with the quote)\n");
+            continue;
+        }
         if (!a || !a->known) {
             strbuf_printf(&sb, "%s: differs: the other side has no value for it\n", e->name);
             differ = 1;

@@ -130,6 +130,8 @@ static void print_warnings(const tdx_measurements *m, int format)
 {
     const char *reason;
 
+    for (size_t i = 0; i < tdx_measurements_warning_count(m); i++)
+        cli_warn("%s", tdx_measurements_warning(m, i));
     for (size_t i = 0; i < tdx_measurements_register_count(m); i++) {
         const char *name = tdx_measurements_register_name(m, i);
         if (tdx_measurements_register(m, name, 0, NULL, NULL, &reason) == -ENODATA) {

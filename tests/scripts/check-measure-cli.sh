@@ -70,6 +70,8 @@ expect 1 "tdxctl: $tmp/none: cannot open" "$tdxctl" pe-hash "$tmp/none"
 expect 1 "tdxctl: $tmp/initrd: not a PE image" "$tdxctl" pe-hash "$tmp/initrd"
 
 # --- measure, direct boot
+"$mkimage" bzimage "$tmp/old-vmlinuz" 6.1.0-54-amd64 || exit 1
+expect 0 "tdxctl: warning: kernel 6.1.0-54-amd64 predates Linux 6.9" "$tdxctl" measure --firmware "$tmp/OVMF.fd" --kernel "$tmp/old-vmlinuz"
 expect 0 "tdxctl: warning: rtmr0 is unknown" "$tdxctl" measure --firmware "$tmp/OVMF.fd" --kernel "$tmp/vmlinuz"
 check "rtmr0 is null without ACPI blobs" grep -q '"rtmr0": null' "$tmp/out"
 check "registers hold hex" grep -qE '"rtmr1": "[0-9a-f]{96}"' "$tmp/out"

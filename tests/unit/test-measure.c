@@ -582,6 +582,9 @@ START_TEST(rtmr2_holds_cmdline_and_initrd)
         ck_assert_int_eq(tdx_measurements_serialize(m, TDX_FORMAT_JSON, NULL, &json, NULL, NULL), 0);
         ck_assert_contains(json, "predates Linux 6.9");
         tdx_free(json);
+        ck_assert_uint_eq(tdx_measurements_warning_count(m), 1);
+        ck_assert_contains(tdx_measurements_warning(m, 0), "kernel 6.1.0-54-amd64 predates Linux 6.9");
+        ck_assert_ptr_null(tdx_measurements_warning(m, 1));
     }
     tdx_measurements_free(m);
     o.kernel_measures_rtmr2 = 1;

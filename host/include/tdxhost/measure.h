@@ -99,6 +99,13 @@ TDX_EXTERN size_t tdx_measurements_event_count(const tdx_measurements *m);
 TDX_EXTERN int tdx_measurements_event(const tdx_measurements *m, size_t index,
                                       tdx_measurement_event *out);
 
+/** Number of warnings: things the computation could not check and a user
+ *  should (e.g. a kernel too old to measure RTMR2). */
+TDX_EXTERN size_t tdx_measurements_warning_count(const tdx_measurements *m);
+
+/** Warning @p index, one line; borrowed, valid while @p m lives; NULL if out of range. */
+TDX_EXTERN const char *tdx_measurements_warning(const tdx_measurements *m, size_t index);
+
 /* ------------------------------------------------------------------------ */
 /* QEMU direct boot (-kernel) of an OVMF/TDVF guest                          */
 

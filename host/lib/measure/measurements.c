@@ -414,3 +414,15 @@ int tdx_measurements_event(const tdx_measurements *m, size_t index, tdx_measurem
     out->digest_size = tdx_hash_alg_size(m->banks[0]);
     return 0;
 }
+
+size_t tdx_measurements_warning_count(const tdx_measurements *m)
+{
+    return m ? strv_length(m->warnings) : 0;
+}
+
+const char *tdx_measurements_warning(const tdx_measurements *m, size_t index)
+{
+    if (!m || index >= strv_length(m->warnings))
+        return NULL;
+    return m->warnings[index];
+}

@@ -17,6 +17,7 @@
  * directory the responses are stored as files (a valid --collateral
  * directory) and reused while every part is inside its validity window.
  */
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -252,6 +253,21 @@ static int write_file(int dir, const char *dir_name, const char *name, const str
     return 0;
 }
 
+/* mkdir -p: a default cache directory (~/.cache/...) may not exist yet. */
+static int mkdir_parents(const char *dir)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s", dir);
+    for (char *p = path + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                return -errno;
+            *p = '/';
+        }
+    return mkdir(path, 0755) < 0 && errno != EEXIST ? -errno : 0;
+}
+
 /* Replaces cache_dir/name with the fetched files, through a temporary
  * sibling and rename, so readers never see half a set. */
 static int store(const char *cache_dir, const char *name, struct fetched_file *files, tdx_error *err)
@@ -259,8 +275,9 @@ static int store(const char *cache_dir, const char *name, struct fetched_file *f
     char tmp[PATH_MAX], old[PATH_MAX], dst[PATH_MAX];
     int r = 0;
 
-    if (mkdir(cache_dir, 0755) < 0 && errno != EEXIST)
-        return tdx_err(err, -errno, "%s: cannot create: %s", cache_dir, strerror(errno));
+    r = mkdir_parents(cache_dir);
+    if (r < 0)
+        return tdx_err(err, r, "%s: cannot create: %s", cache_dir, strerror(-r));
     snprintf(tmp, sizeof(tmp), "%s/.%s.new-XXXXXX", cache_dir, name);
     snprintf(old, sizeof(old), "%s/.%s.old-XXXXXX", cache_dir, name);
     snprintf(dst, sizeof(dst), "%s/%s", cache_dir, name);
@@ -301,13 +318,16 @@ int collateral_fetch(tdx_verifier *v, const struct pck_ext *ext, const char *ca,
         [F_QE_CHAIN] = { "qeidentity-issuer-chain.pem", STRBUF_INIT },
         [F_ROOTCRL] = { "rootcrl.der", STRBUF_INIT },
     };
-    char fmspc[13], name[64], origin[1200], path[PATH_MAX];
+    char fmspc[13], upper[13], name[64], origin[1200], path[PATH_MAX];
     struct collateral *c = NULL;
     int r = 0;
 
     if (!ca)
         return tdx_err(err, -EBADMSG, "cannot tell from the intermediate CA's name whether to fetch the platform or the processor PCK CRL");
     hex_encode(ext->fmspc, 6, fmspc);
+    /* Intel writes FMSPCs in upper case, and a PCCS looks them up as such. */
+    for (int i = 0; i < 13; i++)
+        upper[i] = (char)toupper((unsigned char)fmspc[i]);
     snprintf(name, sizeof(name), "%s-%s", fmspc, ca);
     if (v->cache_dir) {
         struct stat st;
@@ -321,7 +341,7 @@ int collateral_fetch(tdx_verifier *v, const struct pck_ext *ext, const char *ca,
             c = NULL;
         }
     }
-    r = fetch_all(v, fmspc, ca, files, err);
+    r = fetch_all(v, upper, ca, files, err);
     if (r >= 0) {
         snprintf(origin, sizeof(origin), "%s (FMSPC %s, %s CA)", v->pccs_url, fmspc, ca);
         c = collateral_new(origin);

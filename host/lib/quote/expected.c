@@ -148,7 +148,7 @@ int tdx_expected_load_buffer(tdx_expected **out, const char *name, const char *d
     tdx_check_arg(data || size == 0, err);
     if (size > EXPECTED_FILE_MAX)
         return tdx_err(err, -EFBIG, "%s: larger than %d bytes", name, EXPECTED_FILE_MAX);
-    root = json_loadb(data, size, JSON_REJECT_DUPLICATES, &jerr);
+    root = json_loadb(data, size, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!root)
         return tdx_err_lib(err, -EINVAL, TDX_ERROR_LIBRARY_JANSSON, json_error_code(&jerr),
                            "%s: invalid JSON at line %d column %d: %s", name, jerr.line, jerr.column, jerr.text);

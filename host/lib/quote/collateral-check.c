@@ -33,10 +33,10 @@ bool collateral_current(const struct collateral *c, int64_t now)
 {
     for (size_t i = 0; i < c->tcb_infos.n; i++) {
         const struct tcb_info *t = c->tcb_infos.items[i];
-        if (!inside(now, t->issue_date, t->next_update))
+        if (!inside(now, t->doc.issue_date, t->doc.next_update))
             return false;
     }
-    if (c->qe_identity && !inside(now, c->qe_identity->issue_date, c->qe_identity->next_update))
+    if (c->qe_identity && !inside(now, c->qe_identity->doc.issue_date, c->qe_identity->doc.next_update))
         return false;
     if (c->root_crl && !inside(now, crl_this(c->root_crl), crl_next(c->root_crl)))
         return false;
@@ -272,20 +272,23 @@ static int signing_chain(struct vctx *c)
     return 0;
 }
 
-static int signed_text(struct vctx *c, bool *cached, const uint8_t sig[64], const char *raw, size_t len,
-                       const char *what, const char *origin)
+/* The signing chain, the signature over the exact text, the window. */
+static int check_doc(struct vctx *c, struct signed_doc *d)
 {
-    int ok;
-    if (*cached)
-        return 0;
-    ok = pki_verify_p256(c->tcb_signing_key, sig, (const uint8_t *)raw, len);
-    if (ok < 0)
-        return vfail(c, ok, "out of memory");
-    if (!ok)
-        return vfail(c, -EKEYREJECTED, "%s (%s): the signature does not verify with the TCB signing key", what,
-                     origin);
-    *cached = true;
-    return 0;
+    int r = signing_chain(c), ok;
+
+    if (r < 0)
+        return r;
+    if (!d->signature_ok) {
+        ok = pki_verify_p256(c->tcb_signing_key, d->signature, (const uint8_t *)d->raw, d->raw_len);
+        if (ok < 0)
+            return vfail(c, ok, "out of memory");
+        if (!ok)
+            return vfail(c, -EKEYREJECTED, "%s (%s): the signature does not verify with the TCB signing key",
+                         d->what, d->origin);
+        d->signature_ok = true;
+    }
+    return window(c, d->what, d->origin, d->issue_date, "issueDate", d->next_update, "nextUpdate");
 }
 
 int check_tcb_info(struct vctx *c)
@@ -295,17 +298,15 @@ int check_tcb_info(struct vctx *c)
     char a[8], b[8];
     int r;
 
-    if ((r = signing_chain(c)) < 0 ||
-        (r = signed_text(c, &t->signature_ok, t->signature, t->raw, t->raw_len, "TCB info", t->origin)) < 0 ||
-        (r = window(c, "TCB info", t->origin, t->issue_date, "issueDate", t->next_update, "nextUpdate")) < 0)
+    if ((r = check_doc(c, &t->doc)) < 0)
         return r;
     if (memcmp(t->pceid, ext->pceid, 2) != 0) {
         hex_encode(ext->pceid, 2, a);
         hex_encode(t->pceid, 2, b);
         return vfail(c, -EKEYREJECTED, "the PCK certificate's PCE ID %s differs from the TCB info's %s (%s)", a, b,
-                     t->origin);
+                     t->doc.origin);
     }
-    c->res->tcb_evaluation = t->evaluation;
+    c->res->tcb_evaluation = t->doc.evaluation;
     return 0;
 }
 
@@ -325,9 +326,7 @@ int check_qe_identity(struct vctx *c)
     char got[65], want[65];
     int r;
 
-    if ((r = signing_chain(c)) < 0 ||
-        (r = signed_text(c, &id->signature_ok, id->signature, id->raw, id->raw_len, "QE identity", id->origin)) < 0 ||
-        (r = window(c, "QE identity", id->origin, id->issue_date, "issueDate", id->next_update, "nextUpdate")) < 0)
+    if ((r = check_doc(c, &id->doc)) < 0)
         return r;
     if (memcmp(qe + QE_MRSIGNER, id->mrsigner, 32) != 0) {
         hex_encode(qe + QE_MRSIGNER, 32, got);
@@ -357,6 +356,6 @@ int check_qe_identity(struct vctx *c)
     if (!c->qe_level)
         return vfail(c, -EKEYREJECTED, "QE report ISVSVN %u is below every TCB level of the QE identity", isvsvn);
     c->res->qe_status = c->qe_level->status;
-    c->res->qe_evaluation = id->evaluation;
+    c->res->qe_evaluation = id->doc.evaluation;
     return 0;
 }

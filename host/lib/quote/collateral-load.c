@@ -15,8 +15,8 @@
 
 #include "collateral.h"
 #include "error.h"
-#include "fileio.h"
 #include "pki.h"
+#include "read-input.h"
 
 struct collateral *collateral_new(const char *origin)
 {
@@ -140,8 +140,8 @@ static int add_tcb_info(struct collateral *c, struct tcb_info *t, tdx_error *err
     struct tcb_info *old = collateral_tcb_info(c, t->fmspc);
     if (old) {
         int r = tdx_err(err, -EINVAL, "%s: a second TCB info for FMSPC %02x%02x%02x%02x%02x%02x (first: %s)",
-                        t->origin, t->fmspc[0], t->fmspc[1], t->fmspc[2], t->fmspc[3], t->fmspc[4],
-                        t->fmspc[5], old->origin);
+                        t->doc.origin, t->fmspc[0], t->fmspc[1], t->fmspc[2], t->fmspc[3], t->fmspc[4],
+                        t->fmspc[5], old->doc.origin);
         tcb_info_free(t);
         return r;
     }
@@ -155,7 +155,8 @@ static int add_tcb_info(struct collateral *c, struct tcb_info *t, tdx_error *err
 static int add_qe_identity(struct collateral *c, struct qe_identity *q, tdx_error *err)
 {
     if (c->qe_identity) {
-        int r = tdx_err(err, -EINVAL, "%s: a second QE identity (first: %s)", q->origin, c->qe_identity->origin);
+        int r = tdx_err(err, -EINVAL, "%s: a second QE identity (first: %s)", q->doc.origin,
+                        c->qe_identity->doc.origin);
         qe_identity_free(q);
         return r;
     }
@@ -305,10 +306,8 @@ static int load_dir(struct collateral *c, const char *dir, X509 *root, tdx_error
         if (r >= 0 && ents[i]->d_name[0] != '.') {
             snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
             if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-                r = read_file_bounded(path, COLLATERAL_FILE_MAX, &data, &size);
-                if (r < 0)
-                    r = tdx_err(err, r, "%s: cannot read: %s", path, strerror(-r));
-                else
+                r = read_input(path, COLLATERAL_FILE_MAX, &data, &size, err);
+                if (r >= 0)
                     r = collateral_add_file(c, path, data, size, root, err);
             }
         }
@@ -412,9 +411,9 @@ int collateral_load(const char *path, X509 *root, struct collateral **out, tdx_e
     if (!S_ISDIR(st.st_mode)) {
         _cleanup_free_ char *data = NULL;
         size_t size;
-        r = read_file_bounded(path, COLLATERAL_FILE_MAX, &data, &size);
+        r = read_input(path, COLLATERAL_FILE_MAX, &data, &size, err);
         if (r < 0)
-            return tdx_err(err, r, "%s: cannot read: %s", path, strerror(-r));
+            return r;
         return collateral_load_buffer(path, data, size, root, out, err);
     }
     c = collateral_new(path);

@@ -297,35 +297,53 @@ static int get_module(struct reader *r, json_t *m, const char *path, struct modu
     return 0;
 }
 
-static int load_signed(struct reader *r, const char *raw, size_t len, const char *what, const char *signature_hex,
-                       uint8_t signature[64], json_t **out)
+/* Reads the signature and the signed text into d, and parses the text:
+ * its "id" and "version" must be Intel's, its dates and evaluation number
+ * are common to both documents. */
+static int load_doc(struct reader *r, struct signed_doc *d, const char *what, const char *path, const char *raw,
+                    size_t len, const char *signature_hex, const char *id, long long version, json_t **out)
 {
+    char where[64];
+    long long v;
     json_error_t jerr;
     json_t *root;
+    int ret;
 
-    if (!signature_hex || strlen(signature_hex) != 128 || hex_decode(signature_hex, signature, 64) != 64)
+    d->what = what;
+    if (!signature_hex || strlen(signature_hex) != 128 || hex_decode(signature_hex, d->signature, 64) != 64)
         return rerr(r, "signature", "expected 128 hex digits (ECDSA r||s)");
     root = json_loadb(raw, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
         return tdx_err_lib(r->err, -EBADMSG, TDX_ERROR_LIBRARY_JANSSON, json_error_code(&jerr),
-                           "%s: %s: invalid JSON at line %d column %d: %s", r->origin, what, jerr.line,
+                           "%s: %s: invalid JSON at line %d column %d: %s", r->origin, path, jerr.line,
                            jerr.column, jerr.text);
-    if (!json_is_object(root)) {
-        json_decref(root);
-        return rerr(r, what, "expected an object");
-    }
     *out = root;
+    if (!json_is_object(root))
+        return rerr(r, path, "expected an object");
+    if ((ret = expect_string(r, root, "id", path, id)) < 0 || (ret = get_int(r, root, "version", path, 1000, &v)) < 0)
+        return ret;
+    if (v != version) {
+        snprintf(where, sizeof(where), "%s.version", path);
+        return rerr(r, where, "expected %lld (%s %s), got %lld", version, id, what, v);
+    }
+    if ((ret = get_time(r, root, "issueDate", path, &d->issue_date)) < 0 ||
+        (ret = get_time(r, root, "nextUpdate", path, &d->next_update)) < 0 ||
+        (ret = get_int(r, root, "tcbEvaluationDataNumber", path, INT32_MAX, &d->evaluation)) < 0)
+        return ret;
+    d->raw = malloc(len + 1);
+    d->origin = strdup(r->origin);
+    if (!d->raw || !d->origin)
+        return tdx_err_oom(r->err);
+    memcpy(d->raw, raw, len);
+    d->raw[len] = '\0';
+    d->raw_len = len;
     return 0;
 }
 
-static char *dup_raw(const char *raw, size_t len)
+static void free_doc(struct signed_doc *d)
 {
-    char *s = malloc(len + 1);
-    if (s) {
-        memcpy(s, raw, len);
-        s[len] = '\0';
-    }
-    return s;
+    free(d->raw);
+    free(d->origin);
 }
 
 static void free_module(struct module_identity *m)
@@ -345,8 +363,7 @@ void tcb_info_free(struct tcb_info *t)
     for (size_t i = 0; i < t->n_identities; i++)
         free_module(&t->identities[i]);
     free(t->identities);
-    free(t->raw);
-    free(t->origin);
+    free_doc(&t->doc);
     free(t);
 }
 
@@ -357,8 +374,7 @@ void qe_identity_free(struct qe_identity *q)
     for (size_t i = 0; i < q->n_levels; i++)
         strv_free(q->levels[i].advisories);
     free(q->levels);
-    free(q->raw);
-    free(q->origin);
+    free_doc(&q->doc);
     free(q);
 }
 
@@ -366,21 +382,11 @@ static int parse_tcb_info(struct reader *r, json_t *root, struct tcb_info *t)
 {
     const char *p = "tcbInfo";
     char where[400];
-    long long version;
     json_t *a, *v;
     size_t i;
     int ret = 0;
 
-    if ((ret = expect_string(r, root, "id", p, "TDX")) < 0 ||
-        (ret = get_int(r, root, "version", p, 1000, &version)) < 0)
-        return ret;
-    if (version != 3)
-        return rerr(r, "tcbInfo.version", "expected 3 (TDX TCB info), got %lld", version);
-    if ((ret = get_time(r, root, "issueDate", p, &t->issue_date)) < 0 ||
-        (ret = get_time(r, root, "nextUpdate", p, &t->next_update)) < 0 ||
-        (ret = get_hex(r, root, "fmspc", p, t->fmspc, 6)) < 0 ||
-        (ret = get_hex(r, root, "pceId", p, t->pceid, 2)) < 0 ||
-        (ret = get_int(r, root, "tcbEvaluationDataNumber", p, INT32_MAX, &t->evaluation)) < 0)
+    if ((ret = get_hex(r, root, "fmspc", p, t->fmspc, 6)) < 0 || (ret = get_hex(r, root, "pceId", p, t->pceid, 2)) < 0)
         return ret;
     v = member(r, root, "tdxModule", p, JSON_OBJECT, "an object", &ret);
     if (!v || (ret = get_module(r, v, "tcbInfo.tdxModule", &t->module, false)) < 0)
@@ -425,17 +431,10 @@ int tcb_info_parse(const char *raw, size_t raw_len, const char *signature_hex, c
 
     if (!t)
         return tdx_err_oom(err);
-    ret = load_signed(&r, raw, raw_len, "tcbInfo", signature_hex, t->signature, &root);
+    ret = load_doc(&r, &t->doc, "TCB info", "tcbInfo", raw, raw_len, signature_hex, "TDX", 3, &root);
     if (ret >= 0)
         ret = parse_tcb_info(&r, root, t);
     json_decref(root);
-    if (ret >= 0) {
-        t->raw = dup_raw(raw, raw_len);
-        t->raw_len = raw_len;
-        t->origin = strdup(origin);
-        if (!t->raw || !t->origin)
-            ret = tdx_err_oom(err);
-    }
     if (ret < 0) {
         tcb_info_free(t);
         return ret;
@@ -448,20 +447,12 @@ static int parse_qe_identity(struct reader *r, json_t *root, struct qe_identity 
 {
     const char *p = "enclaveIdentity";
     char where[400];
-    long long version, prodid;
+    long long prodid;
     json_t *a, *v;
     size_t i;
     int ret = 0;
 
-    if ((ret = expect_string(r, root, "id", p, "TD_QE")) < 0 ||
-        (ret = get_int(r, root, "version", p, 1000, &version)) < 0)
-        return ret;
-    if (version != 2)
-        return rerr(r, "enclaveIdentity.version", "expected 2, got %lld", version);
-    if ((ret = get_time(r, root, "issueDate", p, &q->issue_date)) < 0 ||
-        (ret = get_time(r, root, "nextUpdate", p, &q->next_update)) < 0 ||
-        (ret = get_int(r, root, "tcbEvaluationDataNumber", p, INT32_MAX, &q->evaluation)) < 0 ||
-        (ret = get_hex(r, root, "miscselect", p, q->miscselect, 4)) < 0 ||
+    if ((ret = get_hex(r, root, "miscselect", p, q->miscselect, 4)) < 0 ||
         (ret = get_hex(r, root, "miscselectMask", p, q->miscselect_mask, 4)) < 0 ||
         (ret = get_hex(r, root, "attributes", p, q->attributes, 16)) < 0 ||
         (ret = get_hex(r, root, "attributesMask", p, q->attributes_mask, 16)) < 0 ||
@@ -505,17 +496,10 @@ int qe_identity_parse(const char *raw, size_t raw_len, const char *signature_hex
 
     if (!q)
         return tdx_err_oom(err);
-    ret = load_signed(&r, raw, raw_len, "enclaveIdentity", signature_hex, q->signature, &root);
+    ret = load_doc(&r, &q->doc, "QE identity", "enclaveIdentity", raw, raw_len, signature_hex, "TD_QE", 2, &root);
     if (ret >= 0)
         ret = parse_qe_identity(&r, root, q);
     json_decref(root);
-    if (ret >= 0) {
-        q->raw = dup_raw(raw, raw_len);
-        q->raw_len = raw_len;
-        q->origin = strdup(origin);
-        if (!q->raw || !q->origin)
-            ret = tdx_err_oom(err);
-    }
     if (ret < 0) {
         qe_identity_free(q);
         return ret;

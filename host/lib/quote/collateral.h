@@ -39,21 +39,28 @@ struct module_identity {
     size_t n_levels;
 };
 
-struct tcb_info {
+/* What TCB info and QE identity share: a JSON text Intel signed, checked
+ * as a whole, with its window and evaluation number. */
+struct signed_doc {
+    const char *what;           /* "TCB info", "QE identity" */
     char *origin;               /* where it came from, for messages */
-    char *raw;                  /* the signed JSON text of "tcbInfo" */
+    char *raw;                  /* the signed JSON text */
     size_t raw_len;
     uint8_t signature[64];
     int64_t issue_date, next_update;
+    long long evaluation;
+    bool signature_ok;          /* cache: verified with the verifier's TCB signing chain */
+};
+
+struct tcb_info {
+    struct signed_doc doc;
     uint8_t fmspc[6];
     uint8_t pceid[2];
-    long long evaluation;
     struct module_identity module;  /* "tdxModule": the default; levels unused */
     struct module_identity *identities;
     size_t n_identities;
     struct tcb_level *levels;
     size_t n_levels;
-    bool signature_ok;          /* cache: verified with the verifier's TCB signing chain */
 };
 
 struct qe_level {
@@ -63,19 +70,13 @@ struct qe_level {
 };
 
 struct qe_identity {
-    char *origin;
-    char *raw;
-    size_t raw_len;
-    uint8_t signature[64];
-    int64_t issue_date, next_update;
-    long long evaluation;
+    struct signed_doc doc;
     uint8_t miscselect[4], miscselect_mask[4];
     uint8_t attributes[16], attributes_mask[16];
     uint8_t mrsigner[32];
     uint16_t isvprodid;
     struct qe_level *levels;
     size_t n_levels;
-    bool signature_ok;
 };
 
 struct crl {

@@ -8,8 +8,8 @@
 #include <stdio.h>
 
 #include "error.h"
-#include "fileio.h"
 #include "hex.h"
+#include "read-input.h"
 #include "verify-internal.h"
 
 #define EXPECTED_FILE_MAX (16 * 1024 * 1024)
@@ -178,9 +178,9 @@ int tdx_expected_load_file(tdx_expected **out, const char *path, tdx_error *err)
 
     tdx_check_arg(out, err);
     tdx_check_arg(path, err);
-    r = read_file_bounded(path, EXPECTED_FILE_MAX, &data, &size);
+    r = read_input(path, EXPECTED_FILE_MAX, &data, &size, err);
     if (r < 0)
-        return tdx_err_lib(err, r, TDX_ERROR_LIBRARY_ERRNO, -r, "%s: cannot read: %s", path, strerror(-r));
+        return r;
     return tdx_expected_load_buffer(out, path, data, size, err);
 }
 

@@ -4,9 +4,9 @@
 #include <jansson.h>
 
 #include "error.h"
-#include "fileio.h"
 #include "hex.h"
 #include "quote-internal.h"
+#include "read-input.h"
 
 enum region { HEADER, BODY, SIGDATA, QE_REPORT, VARIABLE };
 
@@ -85,11 +85,9 @@ int tdx_quote_load_file(tdx_quote **out, const char *path, tdx_error *err)
 
     tdx_check_arg(out, err);
     tdx_check_arg(path, err);
-    r = read_file_bounded(path, QUOTE_MAX_SIZE, &data, &size);
-    if (r == -EFBIG)
-        return tdx_err(err, r, "%s: more than %d bytes, not a quote", path, QUOTE_MAX_SIZE);
+    r = read_input(path, QUOTE_MAX_SIZE, &data, &size, err);
     if (r < 0)
-        return tdx_err_lib(err, r, TDX_ERROR_LIBRARY_ERRNO, -r, "%s: cannot read: %s", path, strerror(-r));
+        return r;
     r = tdx_quote_parse(out, data, size, err);
     return tdx_err_prefix(err, r, "%s", path);
 }

@@ -40,7 +40,7 @@ int check_tdx_module(struct vctx *c)
                 m = &t->identities[i];
         if (!m)
             return vfail(c, -EKEYREJECTED, "no TDX module identity %s (TEE_TCB_SVN[1] = %u) in the TCB info (%s)", id,
-                         svn[1], t->origin);
+                         svn[1], t->doc.origin);
     } else {
         snprintf(id, sizeof(id), "tdxModule");
     }
@@ -160,7 +160,7 @@ int check_tcb_status(struct vctx *c)
         components(tdx, sizeof(tdx), tee_svn, 16);
         return vfail(c, -EKEYREJECTED,
                      "no TCB level of the TCB info (%s) matches: PCK SGX components %s, PCESVN %u, TEE_TCB_SVN %s",
-                     c->tcb->origin, sgx, ext->pcesvn, tdx);
+                     c->tcb->doc.origin, sgx, ext->pcesvn, tdx);
     }
     res->platform_status = level->status;
     s = level->status;

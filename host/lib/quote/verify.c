@@ -12,9 +12,9 @@
 #include <time.h>
 
 #include "error.h"
-#include "fileio.h"
 #include "hex.h"
 #include "pki.h"
+#include "read-input.h"
 #include "rfc3339.h"
 #include "strv.h"
 #include "verify-internal.h"
@@ -306,9 +306,9 @@ static int load_root(tdx_verifier *v, const tdx_verifier_options *o, tdx_error *
         v->intel_root = true;
         return pki_intel_root(&v->root, err);
     }
-    r = read_file_bounded(o->root_file, ROOT_FILE_MAX, &data, &size);
+    r = read_input(o->root_file, ROOT_FILE_MAX, &data, &size, err);
     if (r < 0)
-        return tdx_err_lib(err, r, TDX_ERROR_LIBRARY_ERRNO, -r, "%s: cannot read: %s", o->root_file, strerror(-r));
+        return r;
     return pki_load_root((const uint8_t *)data, size, o->root_file, &v->root, err);
 }
 

@@ -17,19 +17,8 @@ fail=0
 q="$data/quotes"
 dcap="$data/collateral/dcap-qvl/tdx_quote_collateral.json"
 
-expect() { # STATUS STDERR_FRAGMENT COMMAND...
-    want=$1 frag=$2
-    shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    if [ "$got" != "$want" ]; then
-        echo "FAIL: '$*' exited $got, expected $want"; cat "$tmp/err"; fail=1; return
-    fi
-    if [ -n "$frag" ] && ! grep -qF -- "$frag" "$tmp/err"; then
-        echo "FAIL: '$*': stderr lacks \"$frag\":"; cat "$tmp/err"; fail=1; return
-    fi
-    echo "ok ($got) $*"
-}
+# shellcheck source-path=SCRIPTDIR source=expect.sh
+. "$(dirname "$0")/expect.sh"
 
 out_has() { # REGEX (basic, matched against stdout)
     grep -q -- "$1" "$tmp/out" || { echo "FAIL: stdout lacks /$1/:"; head -c 2000 "$tmp/out"; echo; fail=1; }

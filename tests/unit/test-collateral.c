@@ -352,18 +352,26 @@ static void write_collateral(void)
     }
 }
 
-static void verify_fixture(const char *const *accept, struct run *out)
+/* Verifies a fresh quote against the fixture's collateral (written first
+ * unless `keep`), at the fixture's "now". */
+static void verify_fixture_with(tdx_verify_options *o, bool keep, struct run *out)
 {
-    tdx_verify_options o = TDX_VERIFY_OPTIONS_INIT;
     size_t size;
     uint8_t *data;
 
-    write_collateral();
+    if (!keep)
+        write_collateral();
     data = testpki_quote(&F.pki, &F.quote, &size);
-    o.now = F.now;
-    o.accept_tcb = accept;
-    run_verify(F.dir, F.root_pem, data, size, &o, out);
+    o->now = F.now;
+    run_verify(F.dir, F.root_pem, data, size, o, out);
     free(data);
+}
+
+static void verify_fixture(const char *const *accept, struct run *out)
+{
+    tdx_verify_options o = TDX_VERIFY_OPTIONS_INIT;
+    o.accept_tcb = accept;
+    verify_fixture_with(&o, false, out);
 }
 
 static const char *const all_statuses[] = {
@@ -602,17 +610,13 @@ START_TEST(missing_and_mismatched_collateral)
         /* Only another platform's TCB info. */
         tdx_verify_options o = TDX_VERIFY_OPTIONS_INIT;
         char *other = read_text(testdata("collateral/go-tdx-guest/sample_tcbInfo_response"), NULL);
-        size_t size;
-        uint8_t *data = testpki_quote(&F.pki, &F.quote, &size);
         write_collateral();
         write_text(F.dir, "tcbinfo.json", other);
-        o.now = F.now;
-        run_verify(F.dir, F.root_pem, data, size, &o, &r);
+        free(other);
+        verify_fixture_with(&o, true, &r);
         ck_assert_int_eq(r.code, -ENOENT);
         ck_assert_int_eq(r.step, TDX_VERIFY_STEP_COLLATERAL);
         ck_assert_contains(r.message, "no TCB info for FMSPC 112233445566 in ");
-        free(other);
-        free(data);
     }
     snprintf(F.pceid, sizeof(F.pceid), "0100");
     verify_fixture(NULL, &r);
@@ -631,24 +635,18 @@ END_TEST
 
 START_TEST(tcb_evaluation_number_policy)
 {
-    struct run r;
     tdx_verify_options o = TDX_VERIFY_OPTIONS_INIT;
-    size_t size;
-    uint8_t *data;
+    struct run r;
 
     add_level("UpToDate", 5, 11, 0, 0, 3, NULL);
     add_identity("TDX_01", up[0]);
-    write_collateral();
-    data = testpki_quote(&F.pki, &F.quote, &size);
-    o.now = F.now;
     o.min_tcb_evaluation = 17;
-    run_verify(F.dir, F.root_pem, data, size, &o, &r);
+    verify_fixture_with(&o, false, &r);
     ck_assert_int_eq(r.code, 0);
     o.min_tcb_evaluation = 18;
-    run_verify(F.dir, F.root_pem, data, size, &o, &r);
+    verify_fixture_with(&o, true, &r);
     ck_assert_int_eq(r.code, -EPERM);
     ck_assert_str_eq(r.message, "the TCB info's tcbEvaluationDataNumber 17 is below the required 18");
-    free(data);
 }
 END_TEST
 

@@ -412,6 +412,38 @@ START_TEST(test_pki_quotes_verify_only_under_their_root)
 }
 END_TEST
 
+/* An attestation key the QE vouches for, but not on the curve. */
+START_TEST(attestation_key_must_be_on_the_curve)
+{
+    struct testpki pki;
+    struct testpki_options po = { .fmspc = { 1, 2, 3, 4, 5, 6 } };
+    tdx_verifier_options vo = TDX_VERIFIER_OPTIONS_INIT;
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_verifier *v = NULL;
+    struct testquote tq;
+    uint8_t key[64];
+    char msg[TDX_ERROR_MESSAGE_SIZE], *pem;
+    size_t size;
+    uint8_t *data;
+
+    testpki_init(&pki, &po);
+    pem = testpki_pem(pki.root);
+    vo.root_pem = pem;
+    ck_assert_int_eq(tdx_verifier_new(&v, &vo, &err), 0);
+    for (int i = 0; i < 64; i++)
+        key[i] = (uint8_t)(i + 1);
+    testquote_init(&tq);
+    tq.att_key = key;
+    data = testpki_quote(&pki, &tq, &size);
+    ck_assert_int_eq(verify_bytes(v, data, size, NULL, msg, sizeof(msg)), TDX_VERIFY_STEP_QUOTE_SIGNATURE);
+    ck_assert_str_eq(msg, "the attestation key (offset 700) is not a point on P-256");
+    tdx_verifier_free(v);
+    free(data);
+    free(pem);
+    testpki_free(&pki);
+}
+END_TEST
+
 START_TEST(certificate_validity_is_checked_at_now)
 {
     struct testpki pki;
@@ -547,6 +579,7 @@ int main(void)
     tcase_add_test(crypto, a_caller_root_replaces_intels);
     tcase_add_test(crypto, test_pki_quotes_verify_only_under_their_root);
     tcase_add_test(crypto, certificate_validity_is_checked_at_now);
+    tcase_add_test(crypto, attestation_key_must_be_on_the_curve);
     tcase_add_test(crypto, options_and_roots_are_checked);
     suite_add_tcase(s, crypto);
     return run_suite(s);

@@ -322,6 +322,8 @@ uint8_t *testpki_quote(struct testpki *p, const struct testquote *q, size_t *siz
     put(&out, q->body, body_size);
 
     raw_pubkey(p->att_key, att);
+    if (q->att_key)
+        memcpy(att, q->att_key, 64);
     memcpy(qe, q->qe_report, 384);
     memset(qe + 320, 0, 64);
     EVP_DigestInit_ex(md, EVP_sha256(), NULL);

@@ -46,6 +46,7 @@ struct testquote {
     int order[3];               /* chain order: indexes into { pck, ca, root }; default 0,1,2 */
     bool der_chain;             /* DER certificates instead of PEM */
     size_t trailing;            /* zero bytes appended */
+    const uint8_t *att_key;     /* raw X||Y to put in instead of the real key (the QE binds it) */
 };
 
 /* A quote with sensible defaults: v4, SEPT_VE_DISABLE, QE mrsigner of

@@ -224,7 +224,11 @@ char *testpki_pem(X509 *cert)
     long n;
     PEM_write_bio_X509(bio, cert);
     n = BIO_get_mem_data(bio, &data);
-    out = strndup(data, (size_t)n);
+    /* Not strndup(): the BIO's memory has no NUL after the text. */
+    out = malloc((size_t)n + 1);
+    ck_assert_ptr_nonnull(out);
+    memcpy(out, data, (size_t)n);
+    out[n] = '\0';
     BIO_free(bio);
     return out;
 }

@@ -35,5 +35,6 @@ typedef int (*cli_command_fn)(const struct cli *cli, int argc, char **argv);
 
 int cmd_emit(const struct cli *cli, int argc, char **argv);
 int cmd_recipe(const struct cli *cli, int argc, char **argv);
+int cmd_quote(const struct cli *cli, int argc, char **argv);
 
 #endif

@@ -13,6 +13,7 @@ static const struct command {
 } commands[] = {
     { "emit", cmd_emit, "compile a recipe into an mkosi tree" },
     { "recipe", cmd_recipe, "check a recipe, list its profiles, show an effective recipe" },
+    { "quote", cmd_quote, "show a TDX quote's fields, verify it against Intel's chain and a policy" },
 };
 
 static void help(void)

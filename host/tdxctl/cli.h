@@ -35,6 +35,7 @@ typedef int (*cli_command_fn)(const struct cli *cli, int argc, char **argv);
 
 int cmd_emit(const struct cli *cli, int argc, char **argv);
 int cmd_recipe(const struct cli *cli, int argc, char **argv);
+int cmd_quote(const struct cli *cli, int argc, char **argv);
 int cmd_measure(const struct cli *cli, int argc, char **argv);
 int cmd_pe_hash(const struct cli *cli, int argc, char **argv);
 int cmd_eventlog(const struct cli *cli, int argc, char **argv);

@@ -13,6 +13,7 @@ static const struct command {
 } commands[] = {
     { "emit", cmd_emit, "compile a recipe into an mkosi tree" },
     { "recipe", cmd_recipe, "check a recipe, list its profiles, show an effective recipe" },
+    { "quote", cmd_quote, "show a TDX quote's fields, verify it against Intel's chain and a policy" },
     { "measure", cmd_measure, "expected MRTD/RTMRs of a direct boot, or vTPM PCRs of a UKI" },
     { "pe-hash", cmd_pe_hash, "Authenticode digest of a PE/EFI image" },
     { "eventlog", cmd_eventlog, "show, replay or diff a TCG2/CCEL event log" },

@@ -10,6 +10,7 @@
 #include "version.h"
 #include "recipe.h"
 #include "emit.h"
+#include "quote.h"
 #include "measure.h"
 #include "pe.h"
 #include "eventlog.h"

@@ -16,19 +16,8 @@ if [ ! -d "$data/eventlogs" ]; then
     exit 77
 fi
 
-expect() { # STATUS STDERR_FRAGMENT COMMAND...
-    want=$1 frag=$2
-    shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    if [ "$got" != "$want" ]; then
-        echo "FAIL: '$*' exited $got, expected $want"; cat "$tmp/err"; fail=1; return
-    fi
-    if [ -n "$frag" ] && ! grep -qF -- "$frag" "$tmp/err"; then
-        echo "FAIL: '$*': stderr lacks \"$frag\":"; cat "$tmp/err"; fail=1; return
-    fi
-    echo "ok ($got) $*"
-}
+# shellcheck source=expect.sh
+. "$src/tests/scripts/expect.sh"
 
 check() { # DESCRIPTION COMMAND... (succeeds or the test fails)
     what=$1

@@ -107,8 +107,60 @@ START_TEST(cos113_replay_equals_the_quote)
 }
 END_TEST
 
-/* GKE logs carry EV_NO_ACTION records (index 0) mid-log: they are listed,
- * never replayed. Dropping them from the file changes nothing. */
+/* Issue 4's verifier reads our JSON's "registers" as expected values: the
+ * COS 113 replay must pass its measurement step for the COS 113 quote, and
+ * dstack's replay must fail it, naming RTMR0. */
+static const char *verify_measurements(const tdx_measurements *m, char *json_out, size_t size)
+{
+    static char msg[TDX_ERROR_MESSAGE_SIZE];
+    tdx_verify_options o = TDX_VERIFY_OPTIONS_INIT;
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_expected *e = NULL;
+    tdx_quote *q = NULL;
+    tdx_verifier *v = NULL;
+    tdx_verification *res = NULL;
+    char *doc = NULL, *json = NULL;
+    size_t n;
+
+    ck_assert_int_eq(tdx_measurements_serialize(m, TDX_FORMAT_JSON, NULL, &doc, &n, NULL), 0);
+    ck_assert_msg(tdx_expected_load_buffer(&e, "replay.json", doc, n, &err) == 0, "%s", err.message);
+    ck_assert_int_eq(tdx_quote_load_file(&q, TESTDATA("quotes/gotdx_v4_cos113_zeropad.dat"), &err), 0);
+    ck_assert_int_eq(tdx_verifier_new(&v, NULL, &err), 0);
+    o.expected = e;
+    tdx_verifier_verify(v, q, &o, &res, &err);
+    ck_assert_ptr_nonnull(res);
+    snprintf(msg, sizeof(msg), "%s", err.message);
+    ck_assert_int_eq(tdx_verification_to_json(res, &json, NULL), 0);
+    snprintf(json_out, size, "%s", json);
+    tdx_free(json);
+    tdx_free(doc);
+    tdx_verification_free(res);
+    tdx_verifier_free(v);
+    tdx_quote_free(q);
+    tdx_expected_free(e);
+    return msg;
+}
+
+START_TEST(replay_feeds_the_quote_verifier)
+{
+    char json[8192];
+    const char *msg;
+    tdx_measurements *m = replay_file(TESTDATA("eventlogs/gotdx_cos113_ccel_data.bin"),
+                                      TESTDATA("eventlogs/gotdx_cos113_ccel_table.bin"), NULL);
+
+    verify_measurements(m, json, sizeof(json));
+    ck_assert_contains(json, "\"measurements\":\"passed\"");
+    tdx_measurements_free(m);
+
+    m = replay_file(TESTDATA("eventlogs/dstack_ccel.bin"), NULL, NULL);
+    msg = verify_measurements(m, json, sizeof(json));
+    ck_assert_contains(json, "\"measurements\":\"failed\"");
+    ck_assert_contains(msg, "rtmr0");
+    tdx_measurements_free(m);
+}
+END_TEST
+
+/* The bytes a record takes in the log. */
 static size_t record_size(const tdx_eventlog_event *e)
 {
     size_t n = 12 + 4 + e->data_size;
@@ -330,6 +382,7 @@ static Suite *suite(void)
     tcase_add_test(tc, every_shared_log_replays);
     tcase_add_test(tc, dstack_sample_gives_known_rtmrs);
     tcase_add_test(tc, cos113_replay_equals_the_quote);
+    tcase_add_test(tc, replay_feeds_the_quote_verifier);
     tcase_add_test(tc, no_action_records_are_skipped_anywhere);
     tcase_add_test(tc, vtpm_log_replays_every_bank);
     tcase_add_test(tc, records_are_described);

@@ -777,6 +777,13 @@ START_TEST(json_has_the_registers_shape)
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(root, "assumptions"), "qemu_version")), "9.2");
     ck_assert_uint_eq(json_array_size(json_object_get(root, "events")), tdx_measurements_event_count(m));
     json_decref(root);
+    {
+        /* ... and so does the quote verifier (issue 4), "registers" only. */
+        tdx_expected *e = NULL;
+        tdx_error err = TDX_ERROR_INIT;
+        ck_assert_msg(tdx_expected_load_buffer(&e, "m.json", text, strlen(text), &err) == 0, "%s", err.message);
+        tdx_expected_free(e);
+    }
     tdx_free(text);
     tdx_measurements_free(m);
     free(fw);
@@ -836,6 +843,13 @@ START_TEST(verifier_formats)
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(ms, "2"), "expected")), reg_hex(m, "rtmr1", hex));
     ck_assert_ptr_nonnull(json_object_get(ms, "4"));
     json_decref(root);
+    {
+        /* The quote verifier (issue 4) takes this list as expected values. */
+        tdx_expected *e = NULL;
+        tdx_error err = TDX_ERROR_INIT;
+        ck_assert_msg(tdx_expected_load_buffer(&e, "cvm.json", text, strlen(text), &err) == 0, "%s", err.message);
+        tdx_expected_free(e);
+    }
     tdx_free(text);
 
     ck_assert_int_eq(tdx_measurements_serialize(m, TDX_FORMAT_DSTACK, NULL, &text, NULL, NULL), 0);

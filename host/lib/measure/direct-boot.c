@@ -11,10 +11,10 @@
 
 #include "acpi.h"
 #include "error.h"
-#include "fileio.h"
 #include "linux-boot.h"
 #include "measurements.h"
 #include "pe.h"
+#include "read-input.h"
 #include "tdvf.h"
 #include "uefi.h"
 
@@ -114,12 +114,10 @@ static int resolve_options(struct boot *b, const tdx_measure_options *opts)
 static int load_firmware(struct boot *b)
 {
     char *data = NULL;
-    int r = read_file_bounded(b->firmware, TDVF_FIRMWARE_MAX, &data, &b->fw_size);
+    int r = read_input(b->firmware, TDVF_FIRMWARE_MAX, &data, &b->fw_size, b->err);
 
-    if (r == -EFBIG)
-        return tdx_err(b->err, r, "%s: larger than %d MiB: not an OVMF image", b->firmware, TDVF_FIRMWARE_MAX >> 20);
     if (r < 0)
-        return tdx_err_lib(b->err, r, TDX_ERROR_LIBRARY_ERRNO, -r, "%s: cannot read: %s", b->firmware, strerror(-r));
+        return r;
     b->fw = (uint8_t *)data;
     return tdvf_parse(b->fw, b->fw_size, b->firmware, &b->md, b->err);
 }
@@ -240,10 +238,10 @@ static int acpi_event(struct boot *b, const char *path, const char *fwcfg, unsig
 {
     _cleanup_free_ char *data = NULL;
     size_t size;
-    int r = read_file_bounded(path, ACPI_BLOB_MAX, &data, &size);
+    int r = read_input(path, ACPI_BLOB_MAX, &data, &size, b->err);
 
     if (r < 0)
-        return tdx_err_lib(b->err, r, TDX_ERROR_LIBRARY_ERRNO, -r, "%s: cannot read: %s", path, strerror(-r));
+        return r;
     if (streq(fwcfg, "etc/acpi/tables"))
         r = acpi_check_tables((uint8_t *)data, size, path, cpus, b->err);
     else if (streq(fwcfg, "etc/acpi/rsdp"))

@@ -14,8 +14,8 @@
 #include "digest.h"
 #include "error.h"
 #include "eventlog.h"
-#include "fileio.h"
 #include "measurements.h"
+#include "read-input.h"
 
 #define SPEC_ID_SIGNATURE "Spec ID Event03"
 
@@ -227,16 +227,6 @@ int tdx_eventlog_parse(tdx_eventlog **out, const char *name, const void *data, s
     if (size)
         memcpy(copy, data, size);
     return create(out, name ? name : "event log", copy, size, kind, false, err);
-}
-
-static int read_input(const char *path, size_t max, char **data, size_t *size, tdx_error *err)
-{
-    int r = read_file_bounded(path, max, data, size);
-    if (r == -EFBIG)
-        return tdx_err(err, r, "%s: larger than %zu bytes", path, max);
-    if (r < 0)
-        return tdx_err_lib(err, r, TDX_ERROR_LIBRARY_ERRNO, -r, "%s: cannot read: %s", path, strerror(-r));
-    return 0;
 }
 
 int tdx_eventlog_load_file(tdx_eventlog **out, const char *path, const tdx_eventlog_options *opts,

@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "error.h"
-#include "fileio.h"
 #include "hex.h"
 #include "measurements.h"
+#include "read-input.h"
 
 #define DOCUMENT_MAX (16 * 1024 * 1024)
 
@@ -186,11 +186,9 @@ int tdx_measurements_load_json(tdx_measurements **out, const char *path, tdx_err
     int r;
 
     tdx_check_arg(out && path, err);
-    r = read_file_bounded(path, DOCUMENT_MAX, &data, &size);
-    if (r == -EFBIG)
-        return tdx_err(err, r, "%s: larger than 16 MiB", path);
+    r = read_input(path, DOCUMENT_MAX, &data, &size, err);
     if (r < 0)
-        return tdx_err_lib(err, r, TDX_ERROR_LIBRARY_ERRNO, -r, "%s: cannot read: %s", path, strerror(-r));
+        return r;
     root = json_loadb(data, size, JSON_REJECT_DUPLICATES, &jerror);
     if (!root)
         return tdx_err_lib(err, -EINVAL, TDX_ERROR_LIBRARY_JANSSON, json_error_code(&jerror),

@@ -388,8 +388,8 @@ static int decide_rtmr2(struct boot *b)
     b->rtmr2_measured = major > 6 || (major == 6 && minor >= 9);
     if (!b->rtmr2_measured) {
         r = meas_warn(b->m, b->err, "kernel %s predates Linux 6.9, whose EFI stub first measures the command line "
-                      "and initrd into RTMR2: RTMR2 is expected to stay zero (set kernel_measures_rtmr2 if this "
-                      "kernel carries a backport)", b->kernel_version);
+                      "and initrd into RTMR2: RTMR2 is expected to stay zero (if it carries a backport, say "
+                      "--kernel-measures-rtmr2 yes, or set kernel_measures_rtmr2)", b->kernel_version);
         if (r < 0)
             return r;
     }

@@ -13,6 +13,8 @@ static const struct command {
 } commands[] = {
     { "emit", cmd_emit, "compile a recipe into an mkosi tree" },
     { "recipe", cmd_recipe, "check a recipe, list its profiles, show an effective recipe" },
+    { "fetch", cmd_fetch, "download a resource pinned by its SHA-256; print a resource's hash" },
+    { "hash-tree", cmd_hash_tree, "print the tree hash of a directory" },
 };
 
 static void help(void)

@@ -10,5 +10,6 @@
 #include "version.h"
 #include "recipe.h"
 #include "emit.h"
+#include "fetch.h"
 
 #endif

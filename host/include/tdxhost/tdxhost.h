@@ -11,5 +11,6 @@
 #include "recipe.h"
 #include "emit.h"
 #include "fetch.h"
+#include "deb.h"
 
 #endif

@@ -7,19 +7,13 @@
 #   DIR/gnupg                    GNUPGHOME holding both secret keys
 # Packages: tdx-hello 0.9-1, 1.0~rc1-1 and 1.0-1 (all), tdx-meta 1.0 (amd64,
 # depends on tdx-hello (= 1.0-1)), tdx-zst and tdx-gz (other compressions),
-# tdx-other 1.0 (arm64 only).
+# tdx-other 1.0 (arm64 only), ovmf 1.0 (all).
 # Usage: make-test-archive.sh DIR
+#        make-test-archive.sh DIR add NAME VERSION ARCH [DEPENDS]   (publish one more, re-sign)
 set -eu
 dir=$1
 export GNUPGHOME="$dir/gnupg"
-mkdir -p "$GNUPGHOME" "$dir/archive/pool/main/t" "$dir/archive/dists/tdxtest/main/binary-amd64" "$dir/build"
-chmod 700 "$GNUPGHOME"
 quiet() { "$@" >/dev/null 2>&1; }
-
-quiet gpg --batch --passphrase '' --quick-gen-key 'tdx test archive <archive@test.invalid>' ed25519 sign never
-quiet gpg --batch --passphrase '' --quick-gen-key 'tdx other key <other@test.invalid>' ed25519 sign never
-gpg --batch --export 'archive@test.invalid' >"$dir/keyring.gpg"
-gpg --batch --export 'other@test.invalid' >"$dir/other.gpg"
 
 # deb NAME VERSION ARCH COMPRESSION [DEPENDS]
 deb() {
@@ -51,6 +45,40 @@ deb() {
     } >>"$dir/archive/dists/tdxtest/main/binary-amd64/Packages"
 }
 
+dists="$dir/archive/dists/tdxtest"
+sign_index() {
+    rm -f "$dists/main/binary-amd64/Packages.xz"
+    xz -k "$dists/main/binary-amd64/Packages"
+    {
+        echo "Origin: tdx-test"
+        echo "Suite: testing-tdx"
+        echo "Codename: tdxtest"
+        echo "Date: Sat, 01 Jan 2022 00:00:00 UTC"
+        echo "Valid-Until: Fri, 01 Jan 2100 00:00:00 UTC"
+        echo "Acquire-By-Hash: no"
+        echo "Architectures: amd64 arm64"
+        echo "Components: main"
+        echo "SHA256:"
+        for f in main/binary-amd64/Packages main/binary-amd64/Packages.xz; do
+            echo " $(sha256sum "$dists/$f" | cut -d' ' -f1) $(stat -c %s "$dists/$f") $f"
+        done
+    } >"$dists/Release"
+    gpg --batch --yes --local-user 'archive@test.invalid' --clearsign --output "$dists/InRelease" "$dists/Release"
+}
+
+if [ "${2:-}" = add ]; then
+    deb "$3" "$4" "$5" xz "${6:-}"
+    sign_index
+    exit 0
+fi
+
+mkdir -p "$GNUPGHOME" "$dir/archive/pool/main/t" "$dists/main/binary-amd64" "$dir/build"
+chmod 700 "$GNUPGHOME"
+quiet gpg --batch --passphrase '' --quick-gen-key 'tdx test archive <archive@test.invalid>' ed25519 sign never
+quiet gpg --batch --passphrase '' --quick-gen-key 'tdx other key <other@test.invalid>' ed25519 sign never
+gpg --batch --export 'archive@test.invalid' >"$dir/keyring.gpg"
+gpg --batch --export 'other@test.invalid' >"$dir/other.gpg"
+
 deb tdx-hello 0.9-1 all xz
 deb tdx-hello 1.0-1 all xz
 deb tdx-hello 1.0~rc1-1 all xz
@@ -58,23 +86,7 @@ deb tdx-meta 1.0 amd64 xz 'tdx-hello (= 1.0-1)'
 deb tdx-zst 1.0 amd64 zstd
 deb tdx-gz 1.0 amd64 gzip
 deb tdx-other 1.0 arm64 xz
-
-dists="$dir/archive/dists/tdxtest"
-xz -k "$dists/main/binary-amd64/Packages"
-{
-    echo "Origin: tdx-test"
-    echo "Suite: testing-tdx"
-    echo "Codename: tdxtest"
-    echo "Date: Sat, 01 Jan 2022 00:00:00 UTC"
-    echo "Valid-Until: ${VALID_UNTIL:-Fri, 01 Jan 2100 00:00:00 UTC}"
-    echo "Acquire-By-Hash: no"
-    echo "Architectures: amd64 arm64"
-    echo "Components: main"
-    echo "SHA256:"
-    for f in main/binary-amd64/Packages main/binary-amd64/Packages.xz; do
-        echo " $(sha256sum "$dists/$f" | cut -d' ' -f1) $(stat -c %s "$dists/$f") $f"
-    done
-} >"$dists/Release"
-gpg --batch --yes --local-user 'archive@test.invalid' --clearsign --output "$dists/InRelease" "$dists/Release"
+deb ovmf 1.0 all xz
+sign_index
 # Like Debian's dists/stable -> bookworm.
 ln -s tdxtest "$dir/archive/dists/testing-tdx"

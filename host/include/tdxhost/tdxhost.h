@@ -12,5 +12,6 @@
 #include "emit.h"
 #include "fetch.h"
 #include "deb.h"
+#include "lock.h"
 
 #endif

@@ -4,6 +4,7 @@
 #define TDXHOST_LOCK_INTERNAL_H
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -69,6 +70,7 @@ void lock_sort(tdx_lock *lock);
 char *lock_timestamp(long long t);
 
 int lock_add_change(tdx_lock *lock, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int lock_add_changev(tdx_lock *lock, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* ------------------------------------------------------------------------ */
 /* What a recipe needs, across all profiles                                 */

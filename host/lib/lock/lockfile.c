@@ -11,6 +11,7 @@
 #include "error.h"
 #include "fetch/fetch-internal.h"
 #include "fileio.h"
+#include "json-text.h"
 #include "lock-internal.h"
 
 const char *const deb_keys[DEB_FIELDS] = {
@@ -104,17 +105,22 @@ const char *const *tdx_lock_changes(const tdx_lock *lock)
     return lock && lock->changes ? (const char *const *)lock->changes : none;
 }
 
-int lock_add_change(tdx_lock *lock, const char *fmt, ...)
+int lock_add_changev(tdx_lock *lock, const char *fmt, va_list ap)
 {
     char *s = NULL;
-    va_list ap;
-    int n;
-    va_start(ap, fmt);
-    n = vasprintf(&s, fmt, ap);
-    va_end(ap);
-    if (n < 0)
+    if (vasprintf(&s, fmt, ap) < 0)
         return -ENOMEM;
     return strv_push_take(&lock->changes, s);
+}
+
+int lock_add_change(tdx_lock *lock, const char *fmt, ...)
+{
+    va_list ap;
+    int r;
+    va_start(ap, fmt);
+    r = lock_add_changev(lock, fmt, ap);
+    va_end(ap);
+    return r;
 }
 
 struct lock_fetch *lock_find_fetch(const tdx_lock *lock, const char *url)
@@ -177,12 +183,19 @@ static int cmp_module(const void *a, const void *b)
     return strcmp((*(struct lock_module *const *)a)->path, (*(struct lock_module *const *)b)->path);
 }
 
+static void sort(ptrvec *v, int (*cmp)(const void *, const void *))
+{
+    /* An empty vector has no array, and qsort() must not see NULL. */
+    if (v->n > 1)
+        qsort(v->items, v->n, sizeof(void *), cmp);
+}
+
 void lock_sort(tdx_lock *lock)
 {
-    qsort(lock->fetches.items, lock->fetches.n, sizeof(void *), cmp_fetch);
-    qsort(lock->debs.items, lock->debs.n, sizeof(void *), cmp_deb);
-    qsort(lock->gits.items, lock->gits.n, sizeof(void *), cmp_git);
-    qsort(lock->modules.items, lock->modules.n, sizeof(void *), cmp_module);
+    sort(&lock->fetches, cmp_fetch);
+    sort(&lock->debs, cmp_deb);
+    sort(&lock->gits, cmp_git);
+    sort(&lock->modules, cmp_module);
 }
 
 char *lock_timestamp(long long t)
@@ -553,27 +566,16 @@ static json_t *render(const tdx_lock *l)
 int tdx_lock_to_json(const tdx_lock *lock, char **out, tdx_error *err)
 {
     json_t *root;
-    char *text, *t;
-    size_t n;
+    char *text;
 
     tdx_check_arg(lock, err);
     tdx_check_arg(out, err);
     root = render(lock);
-    if (!root)
-        return tdx_err_oom(err);
-    text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2));
+    text = root ? json_canonical_text(root) : NULL;
     json_decref(root);
     if (!text)
         return tdx_err_oom(err);
-    n = strlen(text);
-    t = realloc(text, n + 2);
-    if (!t) {
-        free(text);
-        return tdx_err_oom(err);
-    }
-    t[n] = '\n';
-    t[n + 1] = '\0';
-    *out = t;
+    *out = text;
     return 0;
 }
 

@@ -124,13 +124,12 @@ static void index_slot_free(void *p)
 static int change(struct resolver *R, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int change(struct resolver *R, const char *fmt, ...)
 {
-    char *s = NULL;
     va_list ap;
-    int n;
+    int r;
     va_start(ap, fmt);
-    n = vasprintf(&s, fmt, ap);
+    r = lock_add_changev(R->lock, fmt, ap);
     va_end(ap);
-    if (n < 0 || strv_push_take(&R->lock->changes, s) < 0)
+    if (r < 0)
         return tdx_err_oom(R->err);
     R->changes++;
     return 0;

@@ -8,48 +8,14 @@
 set -u
 tdxctl=$1
 src=$2
-for tool in gpg gpgv dpkg-deb python3 xz; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "SKIP: $tool is not installed"
-        exit 77
-    fi
-done
-tmp=$(mktemp -d)
-server=
-trap '[ -n "$server" ] && kill "$server"; rm -rf "$tmp"' EXIT
-fail=0
-n=0
+# shellcheck source=tests/scripts/lib-pinned.sh
+. "$src/tests/scripts/lib-pinned.sh"
+need gpg gpgv dpkg-deb python3 xz
 
 sh "$src/tests/scripts/make-test-archive.sh" "$tmp/t" || { echo "FAIL: cannot build the test archive"; exit 1; }
 keyring="$tmp/t/keyring.gpg"
 
-python3 "$src/tests/scripts/httpd.py" "$tmp/t" >"$tmp/port" 2>/dev/null &
-server=$!
-for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s "$tmp/port" ] && break; sleep 0.3; done
-port=$(head -n1 "$tmp/port")
-[ -n "$port" ] || { echo "FAIL: the test HTTP server did not start"; exit 1; }
-
-# run EXPECTED_STATUS STDOUT_OR_STDERR_FRAGMENT -- tdxctl arguments
-run() {
-    want=$1 frag=$2
-    shift 3
-    n=$((n + 1))
-    "$tdxctl" "$@" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    if [ "$got" != "$want" ]; then
-        echo "FAIL: tdxctl $* exited $got, expected $want"; cat "$tmp/out" "$tmp/err"; fail=1; return 1
-    fi
-    if [ -n "$frag" ] && ! grep -qF -- "$frag" "$tmp/out" "$tmp/err"; then
-        echo "FAIL: tdxctl $*: output lacks \"$frag\":"; cat "$tmp/out" "$tmp/err"; fail=1; return 1
-    fi
-    echo "ok ($got) tdxctl $*"
-}
-check() { # MESSAGE COMMAND...
-    n=$((n + 1))
-    msg=$1
-    shift
-    if "$@"; then echo "ok $msg"; else echo "FAIL: $msg"; fail=1; fi
-}
+start_server "$tmp/t"
 
 # archive MIRROR_DIR: a copy of the good archive to damage.
 archive() { rm -rf "${tmp:?}/t/$1"; cp -a "$tmp/t/archive" "$tmp/t/$1"; }
@@ -163,5 +129,4 @@ check "failed extractions leave no directory" sh -c "! ls -a '$tmp' | grep -q -e
 run 1 "not a .deb" -- deb extract "$tmp/t/keyring.gpg" -o "$tmp/out-notdeb"
 run 1 "exists and is not an empty directory" -- deb extract "$deb" -o "$tmp/t"
 
-echo "$n checks"
 exit $fail

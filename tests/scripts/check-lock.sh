@@ -8,44 +8,15 @@
 set -u
 tdxctl=$1
 src=$2
-for tool in gpg gpgv dpkg-deb python3 xz; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "SKIP: $tool is not installed"
-        exit 77
-    fi
-done
-tmp=$(mktemp -d)
-server=
-trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
-fail=0
+# shellcheck source=tests/scripts/lib-pinned.sh
+. "$src/tests/scripts/lib-pinned.sh"
+need gpg gpgv dpkg-deb python3 xz
 
 sh "$src/tests/scripts/make-test-archive.sh" "$tmp/t" || { echo "FAIL: cannot build the test archive"; exit 1; }
 printf 'a toolchain\n' >"$tmp/t/go.tar.gz"
 go_sha=$(sha256sum "$tmp/t/go.tar.gz" | cut -d' ' -f1)
 
-start_server() {
-    python3 "$src/tests/scripts/httpd.py" "$tmp/t" >"$tmp/port" 2>/dev/null &
-    server=$!
-    for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s "$tmp/port" ] && break; sleep 0.3; done
-    port=$(head -n1 "$tmp/port")
-    [ -n "$port" ] || { echo "FAIL: the test HTTP server did not start"; exit 1; }
-}
-start_server
-
-run() { # EXPECTED_STATUS FRAGMENT -- tdxctl arguments
-    want=$1 frag=$2
-    shift 3
-    "$tdxctl" "$@" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    if [ "$got" != "$want" ]; then
-        echo "FAIL: tdxctl $* exited $got, expected $want"; cat "$tmp/out" "$tmp/err"; fail=1; return 1
-    fi
-    if [ -n "$frag" ] && ! grep -qF -- "$frag" "$tmp/out" "$tmp/err"; then
-        echo "FAIL: tdxctl $*: output lacks \"$frag\":"; cat "$tmp/out" "$tmp/err"; fail=1; return 1
-    fi
-    echo "ok ($got) tdxctl $*"
-}
-check() { msg=$1; shift; if "$@"; then echo "ok $msg"; else echo "FAIL: $msg"; fail=1; fi; }
+start_server "$tmp/t"
 
 proj="$tmp/project"
 mkdir -p "$proj/src/app"
@@ -125,8 +96,7 @@ check "--update NAME leaves the others" sh -c "! grep -q ovmf '$tmp/out'"
 run 0 "3 locked inputs are in the cache" -- lock "$proj/recipe.json" --frozen --cache-dir "$tmp/frozen-cache"
 check "the locked .deb is cached" test -e "$tmp/frozen-cache/$(sha256sum "$tmp/t/archive/pool/main/t/tdx-hello_1.1-1_all.deb" | cut -d' ' -f1)"
 check "no index was fetched" sh -c "! ls '$tmp/frozen-cache' | grep -qx '$(sha256sum "$tmp/t/archive/dists/tdxtest/InRelease" | cut -d' ' -f1)'"
-kill "$server"
-server=
+stop_server
 # shellcheck disable=SC2086
 run 0 "3 locked inputs are in the cache" -- lock "$proj/recipe.json" --frozen --cache-dir "$tmp/frozen-cache"
 run 1 "no lock file" -- lock "$tmp/t/../project/recipe.json" --check --lockfile "$tmp/none.lock"

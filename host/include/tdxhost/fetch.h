@@ -25,7 +25,7 @@ TDX_BEGIN_DECLS
 /**
  * Progress of a transfer: @p done of @p total bytes (@p total is 0 while
  * unknown) of the resource @p what (a URL). Called from the calling thread,
- * at most every few milliseconds and once at the end. Return 0 to continue,
+ * often (callers throttle their drawing) and once at the end. Return 0 to continue,
  * anything else to cancel the transfer (the call then fails with -ECANCELED).
  */
 typedef int (*tdx_progress_fn)(void *userdata, const char *what, uint64_t done, uint64_t total);
@@ -75,8 +75,9 @@ typedef struct tdx_fetch_options {
  *         missing file, or offline and not cached), -EFBIG (over max_size),
  *         -ETIMEDOUT (connect or stall timeout), -ELOOP (too many redirects),
  *         -EPROTO (truncated body, HTTP or protocol error), -ECANCELED
- *         (progress callback), -ENOMEM, other negative errno from the file
- *         system. The library code is a CURLcode where libcurl failed.
+ *         (progress callback), -EHOSTUNREACH (name not resolved),
+ *         -ECONNREFUSED (no connection), -ENOMEM, other negative errno from
+ *         the file system. The library code is a CURLcode where libcurl failed.
  */
 TDX_EXTERN int tdx_fetch(const char *url, const char *sha256, const tdx_fetch_options *opts,
                          char **path, tdx_error *err);

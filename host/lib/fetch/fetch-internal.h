@@ -82,6 +82,19 @@ int copy_file_atomic(const char *src, const char *dest, unsigned mode, tdx_error
 int mkdir_p(const char *path, unsigned mode);
 
 /* ------------------------------------------------------------------------ */
+/* Hashing and writing on a second thread (pipeline.c)                      */
+
+struct pipeline;
+
+/* Starts a worker that hashes (when sha is given) and writes to fd. */
+int pipeline_start(struct pipeline **out, int fd, sha256_stream *sha);
+/* Copies data to the worker; returns the worker's first error. */
+int pipeline_push(struct pipeline *p, const void *data, size_t n);
+/* flush: hands over the rest, waits, returns the worker's first error;
+ * otherwise stops the worker early. Frees p either way. */
+int pipeline_finish(struct pipeline *p, bool flush);
+
+/* ------------------------------------------------------------------------ */
 /* Transfers                                                                */
 
 /* 0 when url has a scheme fetch accepts (http, https, file), -EINVAL naming it. */

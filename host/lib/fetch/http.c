@@ -14,9 +14,6 @@
 #include "version.h"
 
 #define DEFAULT_MAX_SIZE (16ULL << 30)
-/* Dirty pages are pushed to disk every this many bytes, so the final
- * fdatasync() before the rename has little left to do. */
-#define WRITEBACK_CHUNK (8u << 20)
 
 int fetch_conf_init(struct fetch_conf *conf, const tdx_fetch_options *opts, const char *fn,
                     tdx_error *err)
@@ -74,11 +71,10 @@ static void curl_init(void)
 struct sink {
     const char *url;
     const struct fetch_conf *conf;
-    /* Exactly one of fd and mem. */
-    int fd;
+    /* Exactly one of pipe (file: hashed and written by a worker) and mem. */
+    struct pipeline *pipe;
     strbuf *mem;
-    uint64_t max, size, synced;
-    sha256_stream *sha;
+    uint64_t max, size;
     int failed;          /* negative errno of the callback's own failure */
     bool cancelled;
 };
@@ -93,23 +89,12 @@ static size_t on_data(char *data, size_t one, size_t n, void *userdata)
         s->failed = -EFBIG;
         return 0;
     }
-    if (s->mem)
-        r = strbuf_append(s->mem, data, len);
-    else
-        r = write_all(s->fd, data, len);
+    r = s->mem ? strbuf_append(s->mem, data, len) : pipeline_push(s->pipe, data, len);
     if (r < 0) {
         s->failed = r;
         return 0;
     }
-    if (s->sha)
-        sha256_stream_add(s->sha, data, len);
     s->size += len;
-    if (!s->mem && s->size - s->synced >= WRITEBACK_CHUNK) {
-        /* Start writeback of what is complete; errors show at fdatasync(). */
-        sync_file_range(s->fd, (off_t)s->synced, (off_t)(s->size - s->synced),
-                        SYNC_FILE_RANGE_WRITE);
-        s->synced = s->size;
-    }
     return len;
 }
 
@@ -244,9 +229,16 @@ static int transfer(const char *url, struct sink *s, tdx_error *err)
 int http_to_fd(const char *url, int fd, sha256_stream *sha, const struct fetch_conf *conf,
                uint64_t *size, tdx_error *err)
 {
-    struct sink s = { .url = url, .conf = conf, .fd = fd, .max = conf->max_size, .sha = sha };
-    int r = transfer(url, &s, err);
+    struct sink s = { .url = url, .conf = conf, .max = conf->max_size };
+    int r = pipeline_start(&s.pipe, fd, sha), q;
 
+    if (r < 0)
+        return tdx_err(err, r, "%s: cannot start the download: %s", url, strerror(-r));
+    r = transfer(url, &s, err);
+    q = pipeline_finish(s.pipe, r >= 0);
+    if (r >= 0 && q < 0)
+        r = tdx_err_lib(err, q, TDX_ERROR_LIBRARY_ERRNO, -q, "%s: cannot store the download: %s",
+                        url, strerror(-q));
     if (r >= 0 && fdatasync(fd) < 0)
         r = tdx_err_lib(err, -errno, TDX_ERROR_LIBRARY_ERRNO, errno,
                         "%s: cannot write the download to disk: %s", url, strerror(errno));
@@ -259,7 +251,7 @@ int http_to_memory(const char *url, const struct fetch_conf *conf, size_t max, c
                    size_t *len, tdx_error *err)
 {
     strbuf mem = STRBUF_INIT;
-    struct sink s = { .url = url, .conf = conf, .fd = -1, .mem = &mem,
+    struct sink s = { .url = url, .conf = conf, .mem = &mem,
                       .max = max < conf->max_size ? max : conf->max_size };
     int r = transfer(url, &s, err);
 

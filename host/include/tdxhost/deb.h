@@ -49,7 +49,8 @@ typedef struct tdx_deb_options {
     /** Follow a metapackage (a package whose Depends is exactly one package at an
      *  exact version, like linux-image-amd64) to that package; TDX_UNSET: yes. */
     int follow;
-    /** Refuse an InRelease past its Valid-Until; TDX_UNSET: yes, except for snapshots. */
+    /** Refuse an InRelease past its Valid-Until; TDX_UNSET: yes, except for snapshots
+     *  (the snapshot option, or a mirror on snapshot.debian.org). */
     int check_valid_until;
     /** The current time for Valid-Until (seconds since the epoch); TDX_UNSET: now. */
     long long now;

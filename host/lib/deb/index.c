@@ -143,10 +143,12 @@ static int pick_mirror(const tdx_deb_options *o, const char *release, char **mir
     return 0;
 }
 
-static int check_release(const struct release *rel, const tdx_deb_options *o, const char *release,
-                         const char *arch, const char *label, tdx_error *err)
+static int check_release(const struct release *rel, const tdx_deb_options *o,
+                         const tdx_deb_index *x, tdx_error *err)
 {
-    bool snapshot = o->snapshot != NULL;
+    /* A snapshot's index is old by design; its signature still holds. */
+    bool snapshot = o->snapshot || strstr(x->mirror, "://snapshot.debian.org/");
+    const char *release = x->release, *arch = x->arch, *label = x->inrelease_url;
     time_t until, now = o->now == TDX_UNSET ? time(NULL) : (time_t)o->now;
 
     /* A validly signed InRelease of another suite must not stand in for this one. */
@@ -293,7 +295,7 @@ int tdx_deb_index_open(tdx_deb_index **out, const tdx_deb_options *opts, tdx_err
     r = load_release(x, keyring, cache, &conf, &rel, err);
     if (r < 0)
         goto fail;
-    r = check_release(&rel, opts, x->release, x->arch, x->inrelease_url, err);
+    r = check_release(&rel, opts, x, err);
     if (r < 0)
         goto fail;
     if (rel.date && !(x->date = strdup(rel.date))) {

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,29 +83,44 @@ static pid_t start_server(const char *script, const char *root, int *port)
     return pid;
 }
 
-static double run_curl(const char *url)
+static double cpu_ms(const struct rusage *u)
+{
+    return (double)(u->ru_utime.tv_sec + u->ru_stime.tv_sec) * 1e3 +
+           (double)(u->ru_utime.tv_usec + u->ru_stime.tv_usec) / 1e3;
+}
+
+/* Wall time; *cpu receives user + system time (the machine may be shared,
+ * so wall time alone can mislead). */
+static double run_curl(const char *url, double *cpu)
 {
     double t0 = now_ms();
     pid_t pid = fork();
+    struct rusage u;
     int status = 1;
     if (pid == 0) {
         execlp("curl", "curl", "-s", "-f", "-o", "/dev/null", url, (char *)NULL);
         _exit(127);
     }
-    waitpid(pid, &status, 0);
+    wait4(pid, &status, 0, &u);
+    *cpu = cpu_ms(&u);
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? now_ms() - t0 : -1;
 }
 
-static double run_fetch(const char *url, const char *sha, const char *cache, int expect)
+static double run_fetch(const char *url, const char *sha, const char *cache, int expect,
+                        double *cpu)
 {
     tdx_fetch_options o = TDX_FETCH_OPTIONS_INIT;
     tdx_error err = TDX_ERROR_INIT;
+    struct rusage u0, u1;
     double t0;
     int r;
 
     o.cache_dir = cache;
+    getrusage(RUSAGE_SELF, &u0);
     t0 = now_ms();
     r = tdx_fetch(url, sha, &o, NULL, &err);
+    getrusage(RUSAGE_SELF, &u1);
+    *cpu = cpu_ms(&u1) - cpu_ms(&u0);
     if (r != expect) {
         fprintf(stderr, "fetch-bench: %s\n", r < 0 ? err.message : "unexpected cache state");
         return -1;
@@ -117,6 +133,7 @@ int main(int argc, char **argv)
     int runs = argc > 2 ? atoi(argv[2]) : 5, mib = argc > 3 ? atoi(argv[3]) : 200, port = 0;
     const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     double curl[RUNS_MAX], cold[RUNS_MAX], shm[RUNS_MAX], warm[RUNS_MAX];
+    double curl_cpu[RUNS_MAX], cold_cpu[RUNS_MAX], shm_cpu[RUNS_MAX], warm_cpu[RUNS_MAX];
     char root[512], path[600], url[128], cache[600], shm_cache[128], sha[SHA256_HEX_SIZE];
     bool have_shm = access("/dev/shm", W_OK) == 0;
     sha256_stream *s;
@@ -164,16 +181,16 @@ int main(int argc, char **argv)
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/blob", port);
     snprintf(cache, sizeof(cache), "%s/cache", root);
     snprintf(shm_cache, sizeof(shm_cache), "/dev/shm/tdx-fetch-bench-%d", (int)getpid());
-    run_curl(url);   /* warm the page cache of the server's file */
+    run_curl(url, &curl_cpu[0]);   /* warm the page cache of the server's file */
 
     for (int i = 0; i < runs; i++) {
-        curl[i] = run_curl(url);
+        curl[i] = run_curl(url, &curl_cpu[i]);
         rm_rf_at(AT_FDCWD, cache);
-        cold[i] = run_fetch(url, sha, cache, 0);
-        warm[i] = run_fetch(url, sha, cache, 1);
+        cold[i] = run_fetch(url, sha, cache, 0, &cold_cpu[i]);
+        warm[i] = run_fetch(url, sha, cache, 1, &warm_cpu[i]);
         if (have_shm) {
             rm_rf_at(AT_FDCWD, shm_cache);
-            shm[i] = run_fetch(url, sha, shm_cache, 0);
+            shm[i] = run_fetch(url, sha, shm_cache, 0, &shm_cpu[i]);
         }
         if (curl[i] < 0 || cold[i] < 0 || warm[i] < 0 || (have_shm && shm[i] < 0)) {
             kill(server, SIGTERM);
@@ -198,6 +215,9 @@ int main(int argc, char **argv)
     printf("  \"cold_tmpdir_vs_curl\": %.2f,\n", median(cold, runs) / median(curl, runs));
     if (have_shm)
         printf("  \"cold_dev_shm_vs_curl\": %.2f,\n", median(shm, runs) / median(curl, runs));
+    printf("  \"cpu_median_ms\": {\"curl\": %.1f, \"cold_tmpdir\": %.1f, \"cold_dev_shm\": %.1f, "
+           "\"warm\": %.2f},\n", median(curl_cpu, runs), median(cold_cpu, runs),
+           have_shm ? median(shm_cpu, runs) : 0.0, median(warm_cpu, runs));
     printf("  \"warm_ms\": %.2f\n}\n", median(warm, runs));
     return 0;
 }

@@ -442,6 +442,29 @@ START_TEST(git_tag_and_commit_are_pinned_by_tree_hash)
     ck_assert_contains(err.message, want);
     ck_assert_contains(err.message, "tree hash mismatch");
 
+    /* A lock records the git source and a frozen prefetch uses the cache. */
+    {
+        tdx_lock *lock = NULL;
+        tdx_fetch_options fo = TDX_FETCH_OPTIONS_INIT;
+        tdx_git_options dflt = g;
+        char *json = NULL;
+        /* tdx_lock_fetch_all() uses the default git cache. */
+        setenv("XDG_CACHE_HOME", cache, 1);
+        dflt.cache_dir = NULL;
+        ck_assert_int_eq(tdx_lock_new(&lock, &err), 0);
+        ck_assert_msg(tdx_lock_add_git(lock, u, want, &dflt, 1767225600, &err) == 0, "%s", err.message);
+        ck_assert_int_eq(tdx_lock_to_json(lock, &json, &err), 0);
+        ck_assert_contains(json, commit);
+        ck_assert_contains(json, want);
+        ck_assert_contains(json, "\"tag\": \"v1\"");
+        ck_assert_contains(json, "\"resolved_at\": \"2026-01-01T00:00:00Z\"");
+        fo.offline = 1;
+        ck_assert_int_eq(tdx_lock_fetch_all(lock, &fo, &err), 1);
+        tdx_free(json);
+        tdx_lock_free(lock);
+        unsetenv("XDG_CACHE_HOME");
+    }
+
     g.tag = "no-such-tag";
     ck_assert_int_eq(tdx_fetch_git(u, hello_sha, &g, NULL, NULL, &err), -EIO);
     ck_assert_contains(err.message, "git clone failed");

@@ -171,7 +171,9 @@ TDX_EXTERN int tdx_lock_fetch_deb(const tdx_lock *lock, const char *name, const 
 
 /**
  * Fetches every locked download, Debian package and git source into the cache
- * by its locked hash (what a frozen build does before it starts).
+ * by its locked hash (what a frozen build does before it starts). Git sources
+ * go to the default git cache ($XDG_CACHE_HOME/tdxhost/git); @p opts applies
+ * to the rest (its offline flag to both).
  * @return the number of entries fetched or found in the cache; the first
  *         error of tdx_fetch()/tdx_fetch_git(), naming the entry.
  */

@@ -39,6 +39,7 @@ int cmd_fetch(const struct cli *cli, int argc, char **argv);
 int cmd_hash_tree(const struct cli *cli, int argc, char **argv);
 int cmd_deb(const struct cli *cli, int argc, char **argv);
 int cmd_lock(const struct cli *cli, int argc, char **argv);
+int cmd_quote(const struct cli *cli, int argc, char **argv);
 
 /* Progress bar for downloads: attach sets *fn and *data (left alone when
  * stderr is not a terminal or --json is on); done clears the line. */

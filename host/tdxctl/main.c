@@ -17,6 +17,7 @@ static const struct command {
     { "hash-tree", cmd_hash_tree, "print the tree hash of a directory" },
     { "lock", cmd_lock, "write, update or check tdx.lock: every input of a recipe pinned by hash" },
     { "deb", cmd_deb, "resolve, fetch and extract Debian packages through the signed index" },
+    { "quote", cmd_quote, "show a TDX quote's fields, verify it against Intel's chain and a policy" },
 };
 
 static void help(void)

@@ -9,19 +9,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 
-expect() { # STATUS STDERR_FRAGMENT COMMAND...
-    want=$1 frag=$2
-    shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    if [ "$got" != "$want" ]; then
-        echo "FAIL: '$*' exited $got, expected $want"; cat "$tmp/err"; fail=1; return
-    fi
-    if [ -n "$frag" ] && ! grep -qF -- "$frag" "$tmp/err"; then
-        echo "FAIL: '$*': stderr lacks \"$frag\":"; cat "$tmp/err"; fail=1; return
-    fi
-    echo "ok ($got) $*"
-}
+# shellcheck source-path=SCRIPTDIR source=expect.sh
+. "$(dirname "$0")/expect.sh"
 
 expect 0 "" "$tdxctl" --help
 grep -q '^Usage: tdxctl' "$tmp/out" || { echo "FAIL: --help prints no usage"; fail=1; }

@@ -13,5 +13,6 @@
 #include "fetch.h"
 #include "deb.h"
 #include "lock.h"
+#include "quote.h"
 
 #endif

@@ -1,0 +1,18 @@
+# Sourced by the CLI checks. expect STATUS STDERR_FRAGMENT COMMAND... runs
+# COMMAND with stdout in $tmp/out and stderr in $tmp/err, and sets fail=1
+# unless it exits STATUS and (when the fragment is not empty) its stderr
+# contains the fragment.
+# shellcheck shell=sh disable=SC2154,SC2034  # tmp and fail belong to the caller
+expect() {
+    want=$1 frag=$2
+    shift 2
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    if [ "$got" != "$want" ]; then
+        echo "FAIL: '$*' exited $got, expected $want"; cat "$tmp/err"; fail=1; return
+    fi
+    if [ -n "$frag" ] && ! grep -qF -- "$frag" "$tmp/err"; then
+        echo "FAIL: '$*': stderr lacks \"$frag\":"; cat "$tmp/err"; fail=1; return
+    fi
+    echo "ok ($got) $*"
+}

@@ -10,6 +10,9 @@
 #include "version.h"
 #include "recipe.h"
 #include "emit.h"
+#include "fetch.h"
+#include "deb.h"
+#include "lock.h"
 #include "quote.h"
 
 #endif

@@ -3,7 +3,9 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
+#include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "cli.h"
@@ -169,6 +171,12 @@ int cmd_deb(const struct cli *cli_in, int argc, char **argv)
     if (r >= 0 && strcmp(verb, "fetch") == 0) {
         if (out) {
             const char *file = strrchr(tdx_deb_package_get(pkg, TDX_DEB_FILENAME), '/');
+            /* Like `emit -o`: the directory is made when missing (not its parents). */
+            if (mkdir(out, 0755) < 0 && errno != EEXIST) {
+                tdx_deb_package_free(pkg);
+                cli_progress_done(&bar);
+                return cli_failf(&cli, -errno, "cannot create %s: %s", out, strerror(errno));
+            }
             snprintf(copy, sizeof(copy), "%s/%s", out, file ? file + 1 : "package.deb");
             fo.output = copy;
         }

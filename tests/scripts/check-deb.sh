@@ -33,6 +33,9 @@ check "the InRelease is recorded" grep -qF "inrelease    $(mirror archive)/dists
 dpkg-deb -x "$deb" "$tmp/reference"
 check "extraction matches dpkg-deb -x" diff -r --no-dereference "$tmp/reference" "$tmp/extracted"
 check "no maintainer script ran" test ! -e /tmp/tdx-test-postinst-ran
+# shellcheck disable=SC2046
+run 0 "version      1.0-1" -- deb fetch tdx-hello --mirror "$(mirror archive)" $(common good) -o "$tmp/new-dir"
+check "-o creates a missing directory" cmp -s "$deb" "$tmp/new-dir/tdx-hello_1.0-1_all.deb"
 check "no control files extracted" test ! -e "$tmp/extracted/DEBIAN"
 
 # The second resolution is served by the cache except for InRelease.

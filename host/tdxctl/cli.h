@@ -40,6 +40,9 @@ int cmd_hash_tree(const struct cli *cli, int argc, char **argv);
 int cmd_deb(const struct cli *cli, int argc, char **argv);
 int cmd_lock(const struct cli *cli, int argc, char **argv);
 int cmd_quote(const struct cli *cli, int argc, char **argv);
+int cmd_measure(const struct cli *cli, int argc, char **argv);
+int cmd_pe_hash(const struct cli *cli, int argc, char **argv);
+int cmd_eventlog(const struct cli *cli, int argc, char **argv);
 
 /* Progress bar for downloads: attach sets *fn and *data (left alone when
  * stderr is not a terminal or --json is on); done clears the line. */

@@ -18,6 +18,9 @@ static const struct command {
     { "lock", cmd_lock, "write, update or check tdx.lock: every input of a recipe pinned by hash" },
     { "deb", cmd_deb, "resolve, fetch and extract Debian packages through the signed index" },
     { "quote", cmd_quote, "show a TDX quote's fields, verify it against Intel's chain and a policy" },
+    { "measure", cmd_measure, "expected MRTD/RTMRs of a direct boot, or vTPM PCRs of a UKI" },
+    { "pe-hash", cmd_pe_hash, "Authenticode digest of a PE/EFI image" },
+    { "eventlog", cmd_eventlog, "show, replay or diff a TCG2/CCEL event log" },
 };
 
 static void help(void)

@@ -14,5 +14,8 @@
 #include "deb.h"
 #include "lock.h"
 #include "quote.h"
+#include "measure.h"
+#include "pe.h"
+#include "eventlog.h"
 
 #endif

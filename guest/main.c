@@ -20,7 +20,7 @@
 #include "listen.h"
 #include "log.h"
 #include "manifest.h"
-#include "quote.h"
+#include "quote-provider.h"
 #include "server.h"
 #include "strbuf.h"
 #include "strv.h"

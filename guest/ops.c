@@ -13,12 +13,12 @@
 
 #include "agent-core.h"
 #include "base64.h"
-#include "eventlog.h"
+#include "ccel.h"
 #include "frame.h"
 #include "hex.h"
 #include "log.h"
 #include "manifest.h"
-#include "quote.h"
+#include "quote-provider.h"
 #include "strv.h"
 
 #ifndef AGENT_VERSION
@@ -173,27 +173,27 @@ static int op_eventlog(struct agent *a, const struct wire_request *req, json_t *
                        struct wire_error *e)
 {
     static const char *const params[] = { "offset", "length", NULL };
-    unsigned long long offset = 0, length = EVENTLOG_CHUNK_MAX;
-    struct eventlog_chunk chunk;
+    unsigned long long offset = 0, length = CCEL_CHUNK_MAX;
+    struct ccel_chunk chunk;
     bool present;
     char msg[300];
     int r;
 
     if (wire_check_params(req, params, e) < 0 ||
         wire_param_uint(req, "offset", UINT64_MAX >> 1, &present, &offset, e) < 0 ||
-        wire_param_uint(req, "length", EVENTLOG_CHUNK_MAX, &present, &length, e) < 0)
+        wire_param_uint(req, "length", CCEL_CHUNK_MAX, &present, &length, e) < 0)
         return -EINVAL;
     if (present && length == 0)
         return wire_errorf(e, WIRE_E_BAD_REQUEST, "eventlog: length: expected 1 to %d",
-                           EVENTLOG_CHUNK_MAX);
-    r = eventlog_read(a->config->acpi_path, offset, (size_t)length, &chunk, msg, sizeof(msg));
+                           CCEL_CHUNK_MAX);
+    r = ccel_read(a->config->acpi_path, offset, (size_t)length, &chunk, msg, sizeof(msg));
     if (r < 0)
         return wire_errorf(e, r == -ENOENT ? WIRE_E_UNAVAILABLE
                               : r == -ERANGE ? WIRE_E_BAD_REQUEST : WIRE_E_IO, "%s", msg);
     *result = json_pack("{s:o, s:o, s:I, s:I}", "table", base64_json(chunk.table, chunk.table_len),
                         "log", base64_json(chunk.log, chunk.log_len), "log_offset",
                         (json_int_t)offset, "log_size", (json_int_t)chunk.log_size);
-    eventlog_chunk_done(&chunk);
+    ccel_chunk_done(&chunk);
     if (!*result)
         return wire_errorf(e, WIRE_E_INTERNAL, "out of memory");
     return 0;

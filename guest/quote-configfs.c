@@ -29,7 +29,7 @@
 #include "checks.h"
 #include "log.h"
 #include "macro.h"
-#include "quote.h"
+#include "quote-provider.h"
 
 struct configfs {
     struct quote_provider base;

@@ -29,7 +29,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "macro.h"
-#include "quote.h"
+#include "quote-provider.h"
 #include "sim-pki.h"
 #include "strbuf.h"
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -76,4 +77,31 @@ int write_all(int fd, const void *data, size_t n)
         n -= (size_t)w;
     }
     return 0;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t n, unsigned mode)
+{
+    size_t len = strlen(path);
+    _cleanup_free_ char *tmp = malloc(len + sizeof(".XXXXXX"));
+    int fd, r;
+
+    if (!tmp)
+        return -ENOMEM;
+    memcpy(tmp, path, len);
+    memcpy(tmp + len, ".XXXXXX", sizeof(".XXXXXX"));
+    fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    r = write_all(fd, data, n);
+    if (r >= 0 && fchmod(fd, (mode_t)mode) < 0)
+        r = -errno;
+    if (r >= 0 && fsync(fd) < 0)
+        r = -errno;
+    if (close(fd) < 0 && r >= 0)
+        r = -errno;
+    if (r >= 0 && rename(tmp, path) < 0)
+        r = -errno;
+    if (r < 0)
+        unlink(tmp);
+    return r;
 }

@@ -18,4 +18,12 @@ int read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len);
 /* write() until everything is written, retrying on EINTR. */
 int write_all(int fd, const void *data, size_t n);
 
+/*
+ * Replaces path with data atomically: a temporary file in the same
+ * directory is written, synced, given mode and renamed over path. On
+ * failure path is unchanged and no temporary file is left. Returns 0 or a
+ * negative errno.
+ */
+int write_file_atomic(const char *path, const void *data, size_t n, unsigned mode);
+
 #endif

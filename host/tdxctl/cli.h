@@ -37,5 +37,23 @@ int cmd_agent(const struct cli *cli, int argc, char **argv);
 int cmd_dev(const struct cli *cli, int argc, char **argv);
 int cmd_emit(const struct cli *cli, int argc, char **argv);
 int cmd_recipe(const struct cli *cli, int argc, char **argv);
+int cmd_fetch(const struct cli *cli, int argc, char **argv);
+int cmd_hash_tree(const struct cli *cli, int argc, char **argv);
+int cmd_deb(const struct cli *cli, int argc, char **argv);
+int cmd_lock(const struct cli *cli, int argc, char **argv);
+int cmd_quote(const struct cli *cli, int argc, char **argv);
+int cmd_measure(const struct cli *cli, int argc, char **argv);
+int cmd_pe_hash(const struct cli *cli, int argc, char **argv);
+int cmd_eventlog(const struct cli *cli, int argc, char **argv);
+
+/* Progress bar for downloads: attach sets *fn and *data (left alone when
+ * stderr is not a terminal or --json is on); done clears the line. */
+struct cli_progress {
+    double last;
+    bool drawn;
+};
+void cli_progress_attach(const struct cli *cli, struct cli_progress *p, tdx_progress_fn *fn,
+                         void **data);
+void cli_progress_done(struct cli_progress *p);
 
 #endif

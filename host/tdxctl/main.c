@@ -15,6 +15,14 @@ static const struct command {
     { "dev", cmd_dev, "development helpers: the quote simulator's test PKI" },
     { "emit", cmd_emit, "compile a recipe into an mkosi tree" },
     { "recipe", cmd_recipe, "check a recipe, list its profiles, show an effective recipe" },
+    { "fetch", cmd_fetch, "download a resource pinned by its SHA-256; print a resource's hash" },
+    { "hash-tree", cmd_hash_tree, "print the tree hash of a directory" },
+    { "lock", cmd_lock, "write, update or check tdx.lock: every input of a recipe pinned by hash" },
+    { "deb", cmd_deb, "resolve, fetch and extract Debian packages through the signed index" },
+    { "quote", cmd_quote, "show a TDX quote's fields, verify it against Intel's chain and a policy" },
+    { "measure", cmd_measure, "expected MRTD/RTMRs of a direct boot, or vTPM PCRs of a UKI" },
+    { "pe-hash", cmd_pe_hash, "Authenticode digest of a PE/EFI image" },
+    { "eventlog", cmd_eventlog, "show, replay or diff a TCG2/CCEL event log" },
 };
 
 static void help(void)

@@ -19,7 +19,7 @@ cleanup() {
 trap cleanup EXIT
 fail=0
 
-# shellcheck source=tests/scripts/expect.sh
+# shellcheck source-path=SCRIPTDIR source=expect.sh
 . "$(dirname "$0")/expect.sh"
 bytes_at() { # FILE OFFSET COUNT -> hex
     od -An -tx1 -v -j "$2" -N "$3" "$1" | tr -d ' \n'
@@ -90,6 +90,14 @@ check "quote holds the report data, zero-padded" \
 check "quote holds the PKI's MRTD" test "$(bytes_at "$tmp/quote" 184 48)" = "$mrtd"
 check "quote holds the PKI's RTMR1" test "$(bytes_at "$tmp/quote" 424 48)" = "$rtmr1"
 check "quote is version 4, TDX" test "$(bytes_at "$tmp/quote" 0 8)" = "0400020081000000"
+# The project's verifier takes the simulated quote against the test PKI's
+# root, with its report data and MRTD, and refuses it against Intel's root.
+expect 0 "" "$tdxctl" quote verify "$tmp/quote" --root "$tmp/pki/root.pem" --report-data 00ff7f
+grep -q '^verified: yes' "$tmp/out" && grep -q 'quote_signature  *passed' "$tmp/out" &&
+    grep -q 'qe_report_signature  *passed' "$tmp/out" && grep -q 'report_data  *passed' "$tmp/out" ||
+    { echo "FAIL: verify: $(cat "$tmp/out")"; fail=1; }
+expect 1 "is not the trusted root (Intel SGX Root CA" "$tdxctl" quote verify "$tmp/quote"
+expect 1 "" "$tdxctl" quote verify "$tmp/quote" --root "$tmp/pki/root.pem" --report-data 00ff7e
 expect 0 "" "$tdxctl" --json agent quote --connect "unix:$tmp/agent.sock" -o "$tmp/quote2"
 grep -q '"provider":"sim"' "$tmp/out" && grep -q '"simulated":true' "$tmp/out" || { echo "FAIL: json quote: $(cat "$tmp/out")"; fail=1; }
 

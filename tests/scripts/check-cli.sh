@@ -9,7 +9,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 
-# shellcheck source=tests/scripts/expect.sh
+# shellcheck source-path=SCRIPTDIR source=expect.sh
 . "$(dirname "$0")/expect.sh"
 
 expect 0 "" "$tdxctl" --help
@@ -53,4 +53,11 @@ expect 1 "is not an executable file" "$tdxctl" emit "$src/examples/minimal.json"
 chmod +x "$tmp/agent"
 expect 0 "" "$tdxctl" emit "$src/examples/minimal.json" -o "$tmp/t3" --agent-binary "$tmp/agent"
 [ -x "$tmp/t3/mkosi.extra/usr/sbin/tdx-agent" ] || { echo "FAIL: agent binary not in the tree"; fail=1; }
+
+# Pinned inputs: help, usage errors.
+for c in fetch hash-tree deb lock; do expect 0 "" "$tdxctl" $c --help; done
+expect 2 "tdxctl: fetch: --sha256 HEX is required" "$tdxctl" fetch https://example.org/x
+expect 2 "tdxctl: deb: expected a verb" "$tdxctl" deb fetch
+expect 2 "tdxctl: lock: expected a RECIPE.json" "$tdxctl" lock
+expect 1 "is not a SHA-256" "$tdxctl" fetch https://example.org/x --sha256 123
 exit $fail

@@ -1,8 +1,9 @@
-# shellcheck shell=sh disable=SC2154,SC2034 # $tmp and $fail belong to the caller
-# Sourced by the command-line checks. The caller sets $tmp (a scratch
-# directory) and fail=0; these set fail=1 on a mismatch.
-
-expect() { # STATUS STDERR_FRAGMENT COMMAND...: stdout lands in $tmp/out, stderr in $tmp/err
+# Sourced by the CLI checks. expect STATUS STDERR_FRAGMENT COMMAND... runs
+# COMMAND with stdout in $tmp/out and stderr in $tmp/err, and sets fail=1
+# unless it exits STATUS and (when the fragment is not empty) its stderr
+# contains the fragment.
+# shellcheck shell=sh disable=SC2154,SC2034  # tmp and fail belong to the caller
+expect() {
     want=$1 frag=$2
     shift 2
     "$@" >"$tmp/out" 2>"$tmp/err"
@@ -16,7 +17,8 @@ expect() { # STATUS STDERR_FRAGMENT COMMAND...: stdout lands in $tmp/out, stderr
     echo "ok ($got) $*"
 }
 
-check() { # DESCRIPTION COMMAND...
+# check DESCRIPTION COMMAND...: sets fail=1 unless COMMAND succeeds.
+check() {
     what=$1
     shift
     if "$@"; then echo "ok $what"; else echo "FAIL: $what"; fail=1; fi

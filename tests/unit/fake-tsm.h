@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "quote.h"
+#include "quote-provider.h"
 
 #define FAKE_TSM_QUOTE_SIZE 1020   /* v4 header + body + padding: what the fake returns */
 

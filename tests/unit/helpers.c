@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "emit/tree.h"
@@ -207,4 +209,47 @@ int run_suite(Suite *s)
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+bool have_program(const char *name)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", name);
+    return system(cmd) == 0;
+}
+
+pid_t http_server_start(const char *root, const char *log, int *port)
+{
+    int fds[2];
+    char line[32] = "";
+    pid_t pid;
+    FILE *f;
+
+    ck_assert_int_eq(pipe(fds), 0);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        const char *script = src_path("tests/scripts/httpd.py");
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        execlp("python3", "python3", script, root, log, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    f = fdopen(fds[0], "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_msg(fgets(line, sizeof(line), f) != NULL, "the test HTTP server did not start");
+    fclose(f);
+    *port = atoi(line);
+    ck_assert_int_gt(*port, 0);
+    return pid;
+}
+
+void http_server_stop(pid_t pid)
+{
+    if (pid > 0) {
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+    }
 }

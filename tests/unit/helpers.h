@@ -6,6 +6,7 @@
 #include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "tdxhost/tdxhost.h"
 
@@ -39,6 +40,14 @@ char *sh_output(const char *script);
 /* Compares two directory trees byte for byte (contents, modes, symlink
  * targets, mtimes). Returns NULL when identical, else a heap description. */
 char *tree_diff(const char *a, const char *b);
+
+/* True when a program is found in PATH. */
+bool have_program(const char *name);
+
+/* Starts tests/scripts/httpd.py serving root on 127.0.0.1 (log: one line
+ * per request, may be NULL); returns its pid and sets *port. */
+pid_t http_server_start(const char *root, const char *log, int *port);
+void http_server_stop(pid_t pid);
 
 #define ck_assert_contains(haystack, needle)                                              \
     ck_assert_msg(strstr((haystack), (needle)) != NULL, "expected \"%s\" to contain \"%s\"", \

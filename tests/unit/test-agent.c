@@ -32,7 +32,7 @@
 #include "macro.h"
 #include "manifest.h"
 #include "quote-check.h"
-#include "quote.h"
+#include "quote-provider.h"
 #include "raw-client.h"
 #include "server.h"
 #include "strv.h"

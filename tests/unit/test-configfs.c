@@ -9,7 +9,7 @@
 #include "fake-tsm.h"
 #include "helpers.h"
 #include "macro.h"
-#include "quote.h"
+#include "quote-provider.h"
 
 /* Short waits so the failure cases stay fast. */
 static const struct tsm_options fast = { 3, 1, 3, 50 };

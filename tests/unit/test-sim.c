@@ -13,7 +13,7 @@
 #include "helpers.h"
 #include "macro.h"
 #include "quote-check.h"
-#include "quote.h"
+#include "quote-provider.h"
 #include "sim-pki.h"
 
 static char *make_pki(const uint8_t *mrtd, const uint8_t *rtmr2)

@@ -13,6 +13,7 @@
 #include "helpers.h"
 #include "recipe/validate.h"
 #include "regex-check.h"
+#include "rfc3339.h"
 #include "strbuf.h"
 #include "strv.h"
 
@@ -394,6 +395,49 @@ START_TEST(hex_round_trips_and_rejects)
 }
 END_TEST
 
+/* Reference values from `date -u -d ... +%s`. */
+START_TEST(rfc3339_parses_and_formats)
+{
+    static const struct {
+        const char *text;
+        long long t;
+    } ok[] = {
+        { "1970-01-01T00:00:00Z", 0 },
+        { "2023-06-18T08:42:58Z", 1687077778 },
+        { "2024-02-29T23:59:59Z", 1709251199 },
+        { "2049-12-31T23:59:59Z", 2524607999 },
+        { "2025-07-19T10:16:03.123456Z", 1752920163 },
+        { "2025-07-19t12:16:03+02:00", 1752920163 },
+        { "2025-07-19T05:46:03-04:30", 1752920163 },
+        { "2016-12-31T23:59:60Z", 1483228799 },
+    };
+    static const char *const bad[] = {
+        "", "2023-06-18", "2023-06-18T08:42:58", "2023-02-29T00:00:00Z", "2023-13-01T00:00:00Z",
+        "2023-06-18 08:42:58Z", "1969-12-31T23:59:59Z", "2023-06-18T24:00:00Z", "2023-06-18T08:42:58Zjunk",
+        "2023-06-18T08:42:58+0200", "2023-06-18T08:42:58.Z", "20x3-06-18T08:42:58Z",
+    };
+    char out[RFC3339_SIZE];
+    int64_t t;
+
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        ck_assert_msg(rfc3339_parse(ok[i].text, &t) == 0, "%s", ok[i].text);
+        ck_assert_msg(t == ok[i].t, "%s: %lld, expected %lld", ok[i].text, (long long)t, ok[i].t);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(rfc3339_parse(bad[i], &t) == -EINVAL, "accepted \"%s\"", bad[i]);
+    rfc3339_format(1687077778, out);
+    ck_assert_str_eq(out, "2023-06-18T08:42:58Z");
+    rfc3339_format(1709251199, out);
+    ck_assert_str_eq(out, "2024-02-29T23:59:59Z");
+    rfc3339_format(0, out);
+    ck_assert_str_eq(out, "1970-01-01T00:00:00Z");
+    rfc3339_format(-1, out);
+    ck_assert_str_eq(out, "1969-12-31T23:59:59Z");
+    rfc3339_format(1000000000000LL, out);
+    ck_assert_str_eq(out, "(invalid time)");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("util");
@@ -413,6 +457,7 @@ int main(void)
     tcase_add_test(tc, hex_round_trips_and_rejects);
     tcase_add_loop_test(tc, regex_patterns_are_bounded, 0, (int)(sizeof(patterns) / sizeof(patterns[0])));
     tcase_add_test(tc, regex_length_is_bounded);
+    tcase_add_test(tc, rfc3339_parses_and_formats);
     tcase_add_loop_test(tc, validators_accept_and_reject, 0, (int)(sizeof(checks) / sizeof(checks[0])));
     suite_add_tcase(s, tc);
     return run_suite(s);

@@ -10,6 +10,13 @@
 #include "version.h"
 #include "recipe.h"
 #include "emit.h"
+#include "fetch.h"
+#include "deb.h"
+#include "lock.h"
+#include "quote.h"
+#include "measure.h"
+#include "pe.h"
+#include "eventlog.h"
 #include "agent.h"
 #include "sim.h"
 

@@ -79,7 +79,6 @@ static int render_value(strbuf *out, const struct conf_setting *s, const char *v
 
 int conf_render(const struct conf *c, const char *header, strbuf *out, tdx_error *err)
 {
-    bool first_section = true;
     int r;
 
     strbuf_puts(out, header);
@@ -91,9 +90,8 @@ int conf_render(const struct conf *c, const char *header, strbuf *out, tdx_error
             if (!streq(s->section, section_order[sec]))
                 continue;
             if (!opened) {
-                strbuf_printf(out, "%s[%s]\n", first_section ? "\n" : "\n", s->section);
+                strbuf_printf(out, "\n[%s]\n", s->section);
                 opened = true;
-                first_section = false;
             }
             if (s->reset)
                 strbuf_printf(out, "%s=\n", s->key);

@@ -10,6 +10,7 @@
 
 #include "emit-internal.h"
 #include "error.h"
+#include "recipe/source-urls.h"
 
 static const char *const kind_names[] = { "", "go", "rust", "dotnet", "c", "script" };
 
@@ -44,23 +45,6 @@ static const char rust_install_sh[] =
 static int push_packages(struct emit_ctx *c, const char *const *list)
 {
     return strv_extend(&c->build_packages, list) < 0 ? emit_oom(c) : 0;
-}
-
-static void default_toolchain_url(const struct build_spec *b, char *buf, size_t size)
-{
-    const char *v = b->toolchain_version;
-    switch (b->kind) {
-    case TDX_BUILD_GO:
-        snprintf(buf, size, "https://go.dev/dl/go%s.linux-amd64.tar.gz", v);
-        break;
-    case TDX_BUILD_RUST:
-        snprintf(buf, size, "https://static.rust-lang.org/dist/rust-%s-x86_64-unknown-linux-gnu.tar.xz", v);
-        break;
-    default:
-        snprintf(buf, size, "https://builds.dotnet.microsoft.com/dotnet/Sdk/%s/dotnet-sdk-%s-linux-x64.tar.gz",
-                 v, v);
-        break;
-    }
 }
 
 static void export_env(strbuf *sb, char *const *env)
@@ -108,10 +92,7 @@ static int emit_build(struct emit_ctx *c, const struct op *op)
     if (b->output)
         sh_assign(&sb, "output", b->output);
     if (download) {
-        if (b->toolchain_url)
-            snprintf(url, sizeof(url), "%s", b->toolchain_url);
-        else
-            default_toolchain_url(b, url, sizeof(url));
+        recipe_toolchain_url(b, url, sizeof(url));
         sh_assign(&sb, "toolchain_url", url);
         sh_assign(&sb, "toolchain_sha256", b->toolchain_sha256);
         strbuf_printf(&sb, fetch_toolchain_sh, b->kind == TDX_BUILD_RUST ? rust_install_sh : "");
@@ -214,7 +195,7 @@ static int emit_kernel(struct emit_ctx *c)
 {
     const struct recipe *r = c->r;
     const struct embedded_file *frag;
-    char config[300], url[512], major[16];
+    char config[300], url[512];
     strbuf sb = STRBUF_INIT;
 
     if (!r->kernel.source_version)
@@ -236,14 +217,7 @@ static int emit_kernel(struct emit_ctx *c)
         if (!frag || tree_add_data(&c->out->tree, config, frag->data, frag->size, 0644) < 0)
             return emit_oom(c);
     }
-    if (r->kernel.source_url)
-        snprintf(url, sizeof(url), "%s", r->kernel.source_url);
-    else {
-        snprintf(major, sizeof(major), "%.*s", (int)strcspn(r->kernel.source_version, "."),
-                 r->kernel.source_version);
-        snprintf(url, sizeof(url), "https://cdn.kernel.org/pub/linux/kernel/v%s.x/linux-%s.tar.xz",
-                 major, r->kernel.source_version);
-    }
+    recipe_kernel_source_url(r, url, sizeof(url));
 
     sh_header(&sb, "build the kernel from source (kernel.version)");
     strbuf_puts(&sb, "export SOURCE_DATE_EPOCH=\"${SOURCE_DATE_EPOCH:-0}\"\n");

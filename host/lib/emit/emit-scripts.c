@@ -3,7 +3,7 @@
  * Scripts in mkosi's phase directories. Names order them within a phase:
  *   05-  checks          10-  users            20-  builds, permissions
  *   50-NNN-PROFILE       the recipe's own scripts, in effective order
- *   90-  debloat (finalize, after the recipe's finalize scripts)
+ *   90-  debloat: systemd units last in postinst, paths last in finalize
  */
 #include <ctype.h>
 #include <fnmatch.h>
@@ -257,20 +257,12 @@ static void word_list(strbuf *sb, const char *name, char *const *words)
     strbuf_puts(sb, "'\n");
 }
 
-static int emit_debloat(struct emit_ctx *c)
+static int emit_debloat_paths(struct emit_ctx *c)
 {
     const struct recipe *r = c->r;
-    _cleanup_strv_free_ char **keep = NULL, **bins = NULL;
     strbuf sb = STRBUF_INIT;
-    int rc;
 
-    if (!r->debloat.enabled)
-        return 0;
-    rc = check_debloat(c);
-    if (rc < 0)
-        return rc;
-
-    sh_header(&sb, "debloat: strip documentation, caches and unused systemd parts from the image "
+    sh_header(&sb, "debloat: strip documentation, caches and other unneeded paths from the image "
                    "($BUILDROOT)");
     strbuf_puts(&sb, "root=$BUILDROOT\n\n");
     STRV_FOREACH(p, r->debloat.paths) {
@@ -284,51 +276,84 @@ static int emit_debloat(struct emit_ctx *c)
                      "        find \"$dir\" -type f -delete\n"
                      "    fi\n"
                      "done\n");
-    if (r->debloat.systemd_minimize) {
-        rc = collect_keep_units(c, &keep);
-        if (rc < 0) {
-            strbuf_free(&sb);
-            return rc;
-        }
-        strbuf_puts(&sb, "\n# systemd: mask every unit the systemd package ships except these, and\n"
-                         "# remove its binaries except these.\n");
-        word_list(&sb, "keep_units", keep);
-        rc = collect_keep_bins(c, keep, &bins);
-        if (rc < 0) {
-            strbuf_free(&sb);
-            return rc;
-        }
-        word_list(&sb, "keep_bins", bins);
-        strbuf_puts(&sb,
-            "list=\"$root/var/lib/dpkg/info/systemd.list\"\n"
-            "if [ -f \"$list\" ]; then\n"
-            "    mkdir -p \"$root/etc/systemd/system\"\n"
-            "    while IFS= read -r path; do\n"
-            "        name=${path##*/}\n"
-            "        case \"$path\" in\n"
-            "        */system/*.wants/* | */system/*.requires/*)\n"
-            "            ;;\n"
-            "        /lib/systemd/system/* | /usr/lib/systemd/system/*)\n"
-            "            case \"$name\" in\n"
-            "            *.service | *.socket | *.target | *.timer | *.path | *.mount | *.automount | *.slice | *.swap) ;;\n"
-            "            *) continue ;;\n"
-            "            esac\n"
-            "            case \"$keep_units\" in *\" $name \"*) continue ;; esac\n"
-            "            unit=\"$root/etc/systemd/system/$name\"\n"
-            "            if [ -e \"$unit\" ] || [ -L \"$unit\" ]; then\n"
-            "                continue\n"
-            "            fi\n"
-            "            ln -s /dev/null \"$unit\"\n"
-            "            ;;\n"
-            "        /bin/* | /usr/bin/*)\n"
-            "            case \"$keep_bins\" in *\" $name \"*) continue ;; esac\n"
-            "            rm -f -- \"$root$path\"\n"
-            "            ;;\n"
-            "        esac\n"
-            "    done <\"$list\"\n"
-            "fi\n");
-    }
     return add_tree_text(c, "mkosi.finalize.d/90-debloat.sh", &sb, 0755);
+}
+
+/* Masking needs the systemd package's file list, and mkosi deletes the
+ * package database (CleanPackageMetadata=) before finalize scripts run: so
+ * this part runs last in postinst. Masks outlive mkosi's presets, which
+ * skip masked units. */
+static int emit_debloat_systemd(struct emit_ctx *c)
+{
+    const struct recipe *r = c->r;
+    _cleanup_strv_free_ char **keep = NULL, **bins = NULL;
+    strbuf sb = STRBUF_INIT;
+    int rc;
+
+    if (!r->debloat.systemd_minimize)
+        return 0;
+    rc = collect_keep_units(c, &keep);
+    if (rc >= 0)
+        rc = collect_keep_bins(c, keep, &bins);
+    if (rc < 0)
+        return rc;
+    sh_header(&sb, "debloat: mask every unit the systemd package ships except these, and remove "
+                   "its binaries except these ($BUILDROOT)");
+    strbuf_puts(&sb, "root=$BUILDROOT\n");
+    word_list(&sb, "keep_units", keep);
+    word_list(&sb, "keep_bins", bins);
+    strbuf_puts(&sb,
+        "list=\"$root/var/lib/dpkg/info/systemd.list\"\n"
+        "if [ ! -f \"$list\" ]; then\n"
+        "    echo \"debloat: $list is missing: cannot tell which units the systemd package ships\" >&2\n"
+        "    exit 1\n"
+        "fi\n"
+        "mkdir -p \"$root/etc/systemd/system\"\n"
+        "masked=0\n"
+        "removed=0\n"
+        "while IFS= read -r path; do\n"
+        "    name=${path##*/}\n"
+        "    case \"$path\" in\n"
+        "    */system/*.wants/* | */system/*.requires/*)\n"
+        "        ;;\n"
+        "    /lib/systemd/system/* | /usr/lib/systemd/system/*)\n"
+        "        case \"$name\" in\n"
+        "        *.service | *.socket | *.target | *.timer | *.path | *.mount | *.automount | *.slice | *.swap) ;;\n"
+        "        *) continue ;;\n"
+        "        esac\n"
+        "        case \"$keep_units\" in *\" $name \"*) continue ;; esac\n"
+        "        unit=\"$root/etc/systemd/system/$name\"\n"
+        "        if [ -e \"$unit\" ] || [ -L \"$unit\" ]; then\n"
+        "            continue\n"
+        "        fi\n"
+        "        ln -s /dev/null \"$unit\"\n"
+        "        masked=$((masked + 1))\n"
+        "        ;;\n"
+        "    /bin/* | /usr/bin/*)\n"
+        "        case \"$keep_bins\" in *\" $name \"*) continue ;; esac\n"
+        "        if [ -e \"$root$path\" ] || [ -L \"$root$path\" ]; then\n"
+        "            rm -f -- \"$root$path\"\n"
+        "            removed=$((removed + 1))\n"
+        "        fi\n"
+        "        ;;\n"
+        "    esac\n"
+        "done <\"$list\"\n"
+        "echo \"debloat: masked $masked systemd units, removed $removed systemd binaries\"\n");
+    return add_tree_text(c, "mkosi.postinst.d/90-debloat-systemd.sh", &sb, 0755);
+}
+
+static int emit_debloat(struct emit_ctx *c)
+{
+    int rc;
+
+    if (!c->r->debloat.enabled)
+        return 0;
+    rc = check_debloat(c);
+    if (rc >= 0)
+        rc = emit_debloat_paths(c);
+    if (rc >= 0)
+        rc = emit_debloat_systemd(c);
+    return rc;
 }
 
 int emit_scripts(struct emit_ctx *c)

@@ -176,7 +176,6 @@ static int emit_default_target(struct emit_ctx *c)
         const char *kv[] = { "WANTS", strbuf_str(&wants), NULL };
         rc = render_embedded("minimal.target.in", kv, &sb, c->err);
     }
-    /* The marker line stays when WANTS is not empty; drop its newline doubling. */
     strbuf_free(&wants);
     if (rc < 0) {
         strbuf_free(&sb);

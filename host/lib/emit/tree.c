@@ -163,7 +163,8 @@ static int copy_dir(struct tree *t, const char *prefix, const char *src, int dep
         }
         n++;
     }
-    qsort(names, n, sizeof(char *), cmp_name);
+    if (n > 1)
+        qsort(names, n, sizeof(char *), cmp_name);
 
     for (size_t i = 0; i < n && r >= 0; i++) {
         _cleanup_free_ char *full = NULL, *rel = NULL;

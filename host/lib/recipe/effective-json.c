@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "error.h"
+#include "json-text.h"
 #include "model.h"
 
 static json_t *jstr(const char *s)
@@ -221,22 +222,10 @@ int tdx_image_effective_json(const tdx_image *image, const char *profile, char *
     root = render(r);
     if (!root)
         return tdx_err_oom(err);
-    text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2));
+    text = json_canonical_text(root);
     json_decref(root);
     if (!text)
         return tdx_err_oom(err);
-    /* json_dumps gives no trailing newline; callers print or hash the text. */
-    {
-        size_t n = strlen(text);
-        char *t = realloc(text, n + 2);
-        if (!t) {
-            free(text);
-            return tdx_err_oom(err);
-        }
-        t[n] = '\n';
-        t[n + 1] = '\0';
-        text = t;
-    }
     *out = text;
     return 0;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "eventlog.h"
+#include "ccel.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +15,7 @@
 /* ACPI table header (36 bytes) + CC type, subtype, reserved, LAML, LASA. */
 #define CCEL_TABLE_MIN 56
 
-int eventlog_read(const char *acpi_path, uint64_t offset, size_t max, struct eventlog_chunk *out,
+int ccel_read(const char *acpi_path, uint64_t offset, size_t max, struct ccel_chunk *out,
                   char *msg, size_t msg_size)
 {
     char path[4200];
@@ -26,7 +26,7 @@ int eventlog_read(const char *acpi_path, uint64_t offset, size_t max, struct eve
 
     memset(out, 0, sizeof(*out));
     snprintf(path, sizeof(path), "%s/CCEL", acpi_path);
-    r = read_file_bounded(path, EVENTLOG_TABLE_MAX, &table, &table_len);
+    r = read_file_bounded(path, CCEL_TABLE_MAX, &table, &table_len);
     if (r < 0) {
         snprintf(msg, msg_size, r == -ENOENT ? "%s does not exist: the firmware published no CC "
                                                "event log (not a TDX guest?)"
@@ -71,7 +71,7 @@ int eventlog_read(const char *acpi_path, uint64_t offset, size_t max, struct eve
             r = n < 0 ? -errno : -EIO;
             snprintf(msg, msg_size, "%s: %s", path, n < 0 ? strerror(errno) : "shorter than its size");
             free(table);
-            eventlog_chunk_done(out);
+            ccel_chunk_done(out);
             return r;
         }
         out->log_len += (size_t)n;
@@ -81,7 +81,7 @@ int eventlog_read(const char *acpi_path, uint64_t offset, size_t max, struct eve
     return 0;
 }
 
-void eventlog_chunk_done(struct eventlog_chunk *c)
+void ccel_chunk_done(struct ccel_chunk *c)
 {
     free(c->table);
     free(c->log);

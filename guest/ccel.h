@@ -4,16 +4,16 @@
  * (ACPI_PATH/CCEL) and the log area it points to (ACPI_PATH/data/CCEL),
  * read from sysfs and handed out in chunks so each reply fits a frame.
  */
-#ifndef TDX_AGENT_EVENTLOG_H
-#define TDX_AGENT_EVENTLOG_H
+#ifndef TDX_AGENT_CCEL_H
+#define TDX_AGENT_CCEL_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define EVENTLOG_TABLE_MAX 4096
-#define EVENTLOG_CHUNK_MAX (512 * 1024)
+#define CCEL_TABLE_MAX 4096
+#define CCEL_CHUNK_MAX (512 * 1024)
 
-struct eventlog_chunk {
+struct ccel_chunk {
     uint8_t *table;
     size_t table_len;
     uint8_t *log;          /* bytes [offset, offset + log_len) of the log */
@@ -23,8 +23,8 @@ struct eventlog_chunk {
 
 /* Reads the table and up to max bytes of the log from offset. Returns 0 or
  * a negative errno with a message: -ENOENT when there is no CCEL table. */
-int eventlog_read(const char *acpi_path, uint64_t offset, size_t max, struct eventlog_chunk *out,
+int ccel_read(const char *acpi_path, uint64_t offset, size_t max, struct ccel_chunk *out,
                   char *msg, size_t msg_size);
-void eventlog_chunk_done(struct eventlog_chunk *c);
+void ccel_chunk_done(struct ccel_chunk *c);
 
 #endif

@@ -6,8 +6,8 @@
  * get() runs on worker threads and may block (the kernel's GetQuote can
  * take 30 seconds); providers serialise internally where they must.
  */
-#ifndef TDX_AGENT_QUOTE_H
-#define TDX_AGENT_QUOTE_H
+#ifndef TDX_AGENT_QUOTE_PROVIDER_H
+#define TDX_AGENT_QUOTE_PROVIDER_H
 
 #include <stdbool.h>
 #include <stddef.h>

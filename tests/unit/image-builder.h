@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Builders for the synthetic images the measurement tests feed the library:
+ * an OVMF-style firmware carrying TDVF metadata (the GUID table layout of
+ * OvmfPkg/ResetVector), and a minimal PE32+ with a Linux setup header.
+ * Header-only so that a Check suite and tests/tools/make-tdvf.c share it.
+ */
+#ifndef TDX_TESTS_IMAGE_BUILDER_H
+#define TDX_TESTS_IMAGE_BUILDER_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct synth_section {
+    uint32_t type;          /* 0 BFV, 1 CFV, 2 TD_HOB, 3 TempMem */
+    uint32_t attributes;    /* 1 MR.EXTEND, 2 PAGE.AUG */
+    uint64_t address, size;
+    const uint8_t *data;    /* BFV/CFV contents */
+    size_t data_size;
+};
+
+static inline void ib_le16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static inline void ib_le32(uint8_t *p, uint32_t v) { ib_le16(p, (uint16_t)v); ib_le16(p + 2, (uint16_t)(v >> 16)); }
+static inline void ib_le64(uint8_t *p, uint64_t v) { ib_le32(p, (uint32_t)v); ib_le32(p + 4, (uint32_t)(v >> 32)); }
+
+/* GUIDs in memory order (first three fields little-endian). */
+static const uint8_t ib_tdx_metadata_guid[16] = { 0xf3, 0xf9, 0xea, 0xe9, 0x8e, 0x16, 0xd5, 0x44,
+                                                  0xa8, 0xeb, 0x7f, 0x4d, 0x87, 0x38, 0xf6, 0xae };
+static const uint8_t ib_metadata_offset_guid[16] = { 0x35, 0x65, 0x7a, 0xe4, 0x4a, 0x98, 0x98, 0x47,
+                                                     0x86, 0x5e, 0x46, 0x85, 0xa7, 0xbf, 0x8e, 0xc2 };
+static const uint8_t ib_table_footer_guid[16] = { 0xde, 0x82, 0xb5, 0x96, 0xb2, 0x1f, 0xf7, 0x45,
+                                                  0xba, 0xea, 0xa3, 0x66, 0xc5, 0x5a, 0x08, 0x2d };
+
+/*
+ * An image: the sections' data one after the other, the metadata GUID and
+ * descriptor, then the GUID table (one TDX metadata offset entry and the
+ * footer entry) ending 0x20 bytes before the end. Returns malloc()ed bytes.
+ */
+static inline uint8_t *ib_tdvf(const struct synth_section *s, size_t n, size_t *out_size)
+{
+    size_t data = 0, desc, table, size;
+    uint8_t *fw;
+
+    for (size_t i = 0; i < n; i++)
+        data += s[i].data_size;
+    desc = data + 16;
+    table = desc + 16 + 32 * n;
+    size = table + 22 + 18 + 32;
+    fw = calloc(1, size);
+    if (!fw)
+        return NULL;
+    data = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *e = fw + desc + 16 + 32 * i;
+        if (s[i].data_size)
+            memcpy(fw + data, s[i].data, s[i].data_size);
+        ib_le32(e, s[i].data_size ? (uint32_t)data : 0);
+        ib_le32(e + 4, (uint32_t)s[i].data_size);
+        ib_le64(e + 8, s[i].address);
+        ib_le64(e + 16, s[i].size);
+        ib_le32(e + 24, s[i].type);
+        ib_le32(e + 28, s[i].attributes);
+        data += s[i].data_size;
+    }
+    memcpy(fw + desc - 16, ib_tdx_metadata_guid, 16);
+    memcpy(fw + desc, "TDVF", 4);
+    ib_le32(fw + desc + 4, (uint32_t)(16 + 32 * n));
+    ib_le32(fw + desc + 8, 1);
+    ib_le32(fw + desc + 12, (uint32_t)n);
+    /* entry: u32 offset-from-end, u16 length 22, GUID; footer: u16 table length, GUID */
+    ib_le32(fw + table, (uint32_t)(size - desc));
+    ib_le16(fw + table + 4, 22);
+    memcpy(fw + table + 6, ib_metadata_offset_guid, 16);
+    ib_le16(fw + table + 22, 22 + 18);
+    memcpy(fw + table + 24, ib_table_footer_guid, 16);
+    *out_size = size;
+    return fw;
+}
+
+/* An empty edk2 variable store, as a CFV: a firmware volume header ("_FVH",
+ * HeaderLength 0x48) and an authenticated variable store header, then 0xFF. */
+static inline void ib_empty_varstore(uint8_t *p, size_t size)
+{
+    static const uint8_t auth_store[16] = { 0x78, 0x2c, 0xf3, 0xaa, 0x7b, 0x94, 0x9a, 0x43,
+                                            0xa1, 0x80, 0x2e, 0x14, 0x4e, 0xc3, 0x77, 0x92 };
+    memset(p, 0xff, size);
+    memset(p, 0, 0x48);
+    ib_le64(p + 32, size);
+    memcpy(p + 40, "_FVH", 4);
+    ib_le16(p + 48, 0x48);
+    memcpy(p + 0x48, auth_store, 16);
+    ib_le32(p + 0x48 + 16, (uint32_t)(size - 0x48));
+    p[0x48 + 20] = 0x5a;
+    p[0x48 + 21] = 0xfe;
+    memset(p + 0x48 + 22, 0, 6);
+}
+
+/*
+ * A PE32+ that looks like an x86 bzImage to QEMU's loader: e_lfanew 0x40,
+ * six data directories, two sections, "HdrS" protocol 2.15 at 0x202 with
+ * LOADED_HIGH, XLF_CAN_BE_LOADED_ABOVE_4G and a kernel version string.
+ * With cert_size > 0, a certificate table of that many bytes ends the file.
+ */
+static inline uint8_t *ib_bzimage(const char *version, size_t payload, size_t cert_size, size_t *out_size)
+{
+    const size_t headers = 0x1000, sec1 = 0x1000, sec2 = payload;
+    size_t size = headers + sec1 + sec2 + cert_size;
+    uint8_t *k = calloc(1, size), *opt, *sec;
+
+    if (!k)
+        return NULL;
+    for (size_t i = headers; i < headers + sec1 + sec2; i++)
+        k[i] = (uint8_t)(i * 7 + 3);
+    k[0] = 'M';
+    k[1] = 'Z';
+    ib_le32(k + 0x3c, 0x40);
+    memcpy(k + 0x40, "PE\0\0", 4);
+    ib_le16(k + 0x44, 0x8664);
+    ib_le16(k + 0x46, 2);                   /* NumberOfSections */
+    ib_le16(k + 0x54, 112 + 6 * 8);         /* SizeOfOptionalHeader */
+    opt = k + 0x58;
+    ib_le16(opt, 0x20b);
+    ib_le32(opt + 60, (uint32_t)headers);   /* SizeOfHeaders */
+    ib_le32(opt + 64, 0x12345678);          /* CheckSum: excluded from the digest */
+    ib_le32(opt + 108, 6);                  /* NumberOfRvaAndSizes */
+    if (cert_size) {
+        ib_le32(opt + 112 + 32, (uint32_t)(size - cert_size));
+        ib_le32(opt + 112 + 36, (uint32_t)cert_size);
+    }
+    sec = opt + 112 + 6 * 8;
+    memcpy(sec, ".setup", 6);
+    ib_le32(sec + 8, (uint32_t)sec1);
+    ib_le32(sec + 12, 0x1000);
+    ib_le32(sec + 16, (uint32_t)sec1);
+    ib_le32(sec + 20, (uint32_t)headers);
+    memcpy(sec + 40, ".text", 5);
+    ib_le32(sec + 48, (uint32_t)sec2);
+    ib_le32(sec + 52, 0x2000);
+    ib_le32(sec + 56, (uint32_t)sec2);
+    ib_le32(sec + 60, (uint32_t)(headers + sec1));
+    memcpy(k + 0x202, "HdrS", 4);
+    ib_le16(k + 0x206, 0x20f);
+    ib_le16(k + 0x20e, 0x300);              /* kernel_version at 0x200 + 0x300 */
+    k[0x211] = 0x01;                        /* LOADED_HIGH */
+    ib_le32(k + 0x22c, 0x7fffffff);         /* initrd_addr_max */
+    ib_le16(k + 0x236, 0x40 | 0x1);         /* XLF_CAN_BE_LOADED_ABOVE_4G | XLF_KERNEL_64 */
+    strcpy((char *)k + 0x500, version);
+    for (size_t i = size - cert_size; i < size; i++)
+        k[i] = 0xc5;
+    *out_size = size;
+    return k;
+}
+
+#endif

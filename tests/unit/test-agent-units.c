@@ -2,6 +2,7 @@
 /* The agent's units as the emitter renders them from a recipe: sockets from
  * secret_delivery.listen, the sandbox's writable directories from the
  * secrets manifest, the boot hooks unit, and what debloat must keep. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,21 +21,16 @@ static char *rendered(const char *json, const char *image_path)
     ck_assert_msg(image != NULL, "%s", err.message);
     ck_assert_msg(recipe_resolve(image, 0, &r, &err) == 0, "%s", err.message);
     ck_assert_msg(emit_flat(r, NULL, &flat, &err) == 0, "%s", err.message);
-    overlay_path(tree_path, sizeof(tree_path), "mkosi.extra", image_path);
+    /* An image path, or a path in the tree itself ("mkosi.postinst.d/..."). */
+    if (image_path[0] == '/')
+        overlay_path(tree_path, sizeof(tree_path), "mkosi.extra", image_path);
+    else
+        snprintf(tree_path, sizeof(tree_path), "%s", image_path);
     e = tree_find(&flat.tree, tree_path);
     if (e) {
         text = malloc(e->size + 1);
         memcpy(text, e->data, e->size);
         text[e->size] = '\0';
-    } else if (strstr(image_path, "mkosi.finalize.d")) {
-        for (size_t i = 0; i < flat.tree.entries.n; i++) {
-            const struct tree_entry *s = flat.tree.entries.items[i];
-            if (strstr(s->path, "90-debloat")) {
-                text = malloc(s->size + 1);
-                memcpy(text, s->data, s->size);
-                text[s->size] = '\0';
-            }
-        }
     }
     flat_free(&flat);
     recipe_free(r);
@@ -98,7 +94,7 @@ START_TEST(secret_directories_are_the_only_writable_ones)
 
     /* Debloat keeps what the agent needs: configfs, and tmpfiles to make the directories. */
     debloat = rendered("{\"debloat\": {}, \"secrets\": [{\"name\": \"k\", \"dest\": \"/run/k/v\"}]}",
-                       "mkosi.finalize.d");
+                       "mkosi.postinst.d/90-debloat-systemd.sh");
     ck_assert_ptr_nonnull(debloat);
     ck_assert_contains(debloat, " sys-kernel-config.mount ");
     ck_assert_contains(debloat, " systemd-tmpfiles-setup.service ");

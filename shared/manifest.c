@@ -4,14 +4,21 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "checks.h"
 #include "fileio.h"
+#include "base64.h"
 #include "json-bounds.h"
+#include "json-strict.h"
 #include "macro.h"
 #include "regex-check.h"
+#include "utf8.h"
+
+#define JSON_VALUE_DEPTH_MAX 64
 
 static const char *const kind_names[] = { "string", "hex", "base64", "json", NULL };
 
@@ -133,7 +140,7 @@ static int parse_schema(struct mctx *c, json_t *schema, const char *path,
         return r;
     if ((why = regex_pattern_check(pattern))) {
         r = fail(c, -EINVAL, path, "pattern: %s", why);
-    } else if ((rc = regcomp(&s->regex, pattern, REG_EXTENDED | REG_NOSUB)) != 0) {
+    } else if ((rc = regcomp(&s->regex, pattern, REG_EXTENDED)) != 0) {
         char err[128];
         regerror(rc, &s->regex, err, sizeof(err));
         r = fail(c, -EINVAL, path, "pattern: not a POSIX extended regular expression: %s", err);
@@ -177,8 +184,9 @@ static int parse_secret(struct mctx *c, json_t *e, const char *path, struct mani
 
 static int parse_root(struct mctx *c, json_t *root, struct manifest *m)
 {
-    static const char *const allowed[] = { "version", "secrets", NULL };
-    json_t *version, *list;
+    static const char *const allowed[] = { "version", "secrets", "insecure_allow_unattested",
+                                           NULL };
+    json_t *version, *list, *unattested;
     int r;
 
     if (!json_is_object(root))
@@ -188,6 +196,10 @@ static int parse_root(struct mctx *c, json_t *root, struct manifest *m)
     version = json_object_get(root, "version");
     if (!json_is_integer(version) || json_integer_value(version) != 1)
         return fail(c, -EINVAL, "version", "expected 1 (the format this agent reads)");
+    unattested = json_object_get(root, "insecure_allow_unattested");
+    if (unattested && !json_is_boolean(unattested))
+        return fail(c, -EINVAL, "insecure_allow_unattested", "expected a boolean");
+    m->insecure_allow_unattested = json_is_true(unattested);
     list = json_object_get(root, "secrets");
     if (!json_is_array(list))
         return fail(c, -EINVAL, "secrets", list ? "expected an array" : "required");
@@ -284,4 +296,73 @@ const struct manifest_secret *manifest_find(const struct manifest *m, const char
         if (m->secrets[i].name && streq(m->secrets[i].name, name))
             return &m->secrets[i];
     return NULL;
+}
+
+static bool all_hex(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+              (s[i] >= 'A' && s[i] <= 'F')))
+            return false;
+    return true;
+}
+
+static bool is_base64(const char *s, size_t len)
+{
+    size_t max = len / 4 * 3;
+    uint8_t *buf = malloc(max ? max : 1);
+    long n;
+    if (!buf)
+        return false;
+    n = base64_decode(s, len, buf, max);
+    explicit_bzero(buf, max ? max : 1);
+    free(buf);
+    return n >= 0;
+}
+
+int manifest_check_value(const struct manifest_secret *s, const char *value, size_t len,
+                         char *msg, size_t msg_size)
+{
+    const char *why = NULL;   /* a phrase, never the value */
+    regmatch_t m[1];
+    size_t pos;
+
+    if (len < s->min_length || len > s->max_length) {
+        snprintf(msg, msg_size, "secret \"%s\": expected %zu to %zu bytes, got %zu", s->name,
+                 s->min_length, s->max_length, len);
+        return -EINVAL;
+    }
+    if (memchr(value, '\0', len)) {
+        snprintf(msg, msg_size, "secret \"%s\": contains a NUL byte", s->name);
+        return -EINVAL;
+    }
+    switch (s->kind) {
+    case MANIFEST_KIND_STRING:
+        if (!utf8_valid(value, len))
+            why = "expected UTF-8 text";
+        break;
+    case MANIFEST_KIND_HEX:
+        if (len % 2 || !all_hex(value, len))
+            why = "expected hexadecimal digits (an even number of them)";
+        break;
+    case MANIFEST_KIND_BASE64:
+        if (!is_base64(value, len))
+            why = "expected base64 (RFC 4648, standard alphabet, with padding, no whitespace)";
+        break;
+    case MANIFEST_KIND_JSON:
+        if ((why = json_strict_check(value, len, JSON_VALUE_DEPTH_MAX, &pos))) {
+            snprintf(msg, msg_size, "secret \"%s\": expected one JSON value; at byte %zu: %s",
+                     s->name, pos, why);
+            return -EINVAL;
+        }
+        break;
+    }
+    if (!why && s->pattern &&
+        (regexec(&s->regex, value, 1, m, 0) != 0 || m[0].rm_so != 0 || (size_t)m[0].rm_eo != len))
+        why = "does not match the schema's pattern";
+    if (why) {
+        snprintf(msg, msg_size, "secret \"%s\": %s", s->name, why);
+        return -EINVAL;
+    }
+    return 0;
 }

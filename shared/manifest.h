@@ -35,13 +35,16 @@ struct manifest_secret {
     enum manifest_kind kind;
     size_t min_length, max_length;
     char *pattern;          /* NULL when absent */
-    regex_t regex;          /* compiled pattern (REG_EXTENDED | REG_NOSUB) when pattern */
+    regex_t regex;          /* compiled pattern (REG_EXTENDED) when pattern */
 };
 
 struct manifest {
     struct manifest_secret *secrets;   /* in file order */
     size_t n;
     size_t n_required;
+    /* The image accepts deliveries without a quote when the host asks for
+     * them explicitly (development VMs without TDX; docs/secrets.md). */
+    bool insecure_allow_unattested;
 };
 
 /*
@@ -61,5 +64,14 @@ void manifest_free(struct manifest *m);
 const struct manifest_secret *manifest_find(const struct manifest *m, const char *name);
 
 const char *manifest_kind_name(enum manifest_kind kind);
+
+/*
+ * Checks a delivered value (len bytes, NUL-terminated, no NUL inside)
+ * against the secret's schema: length bounds, kind, and the pattern, which
+ * must match the whole value. Returns 0, or -EINVAL with a one-line
+ * message naming the secret and the rule, never the value.
+ */
+int manifest_check_value(const struct manifest_secret *s, const char *value, size_t len,
+                         char *msg, size_t msg_size);
 
 #endif

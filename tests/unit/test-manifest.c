@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The secrets manifest as the agent loads it: what the recipe compiler
  * writes loads; anything else is refused with a message naming the field. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,40 @@ START_TEST(emitted_manifests_load)
     ck_assert_str_eq(manifest_kind_name(manifest_find(m, "prover_key")->kind), "base64");
     ck_assert_ptr_null(manifest_find(m, "nope"));
     manifest_free(m);
+    tdx_image_free(image);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+/* The development escape hatch reaches the manifest only where the recipe
+ * sets it: here a profile for VMs without TDX. */
+START_TEST(unattested_only_where_set)
+{
+    char *dir = tmpdir_new(), out[512], path[700], msg[512];
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_emit_options opts = TDX_EMIT_OPTIONS_INIT;
+    tdx_image *image;
+    struct manifest *m = NULL;
+
+    image = load_json("{\"name\": \"u\", \"base\": \"debian/bookworm\", \"secrets\": [{\"name\": "
+                      "\"k\", \"dest\": \"/run/k\"}], \"profiles\": {\"qemu\": "
+                      "{\"secret_delivery\": {\"insecure_allow_unattested\": true}}}}", NULL, &err);
+    ck_assert_msg(image != NULL, "%s", err.message);
+    opts.profile = "qemu";
+    snprintf(out, sizeof(out), "%s/tree", dir);
+    ck_assert_msg(tdx_emit_mkosi(image, out, &opts, &err) == 0, "%s", err.message);
+    snprintf(path, sizeof(path), "%s/mkosi.extra/etc/tdx-agent/secrets.json", out);
+    ck_assert_msg(manifest_load(path, &m, msg, sizeof(msg)) == 0, "%s", msg);
+    ck_assert(!m->insecure_allow_unattested);
+    manifest_free(m);
+    snprintf(path, sizeof(path), "%s/mkosi.profiles/qemu/mkosi.extra/etc/tdx-agent/secrets.json",
+             out);
+    ck_assert_msg(manifest_load(path, &m, msg, sizeof(msg)) == 0, "%s", msg);
+    ck_assert(m->insecure_allow_unattested);
+    manifest_free(m);
+    expect_load_error("{\"name\": \"u\", \"base\": \"debian/bookworm\", \"secret_delivery\": "
+                      "{\"insecure_allow_unattested\": \"yes\"}}",
+                      "secret_delivery.insecure_allow_unattested", "boolean", NULL);
     tdx_image_free(image);
     tmpdir_remove(dir);
 }
@@ -108,6 +143,9 @@ static const struct {
       "\"mode\": \"0400\", \"required\": true, \"schema\": {" OK_SCHEMA "}}]}",
       "secrets[1]: name: \"k\" is declared twice" },
     { "[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]", "m.json: JSON nested too deeply" },
+    { "{\"version\": 1, \"secrets\": [], \"insecure_allow_unattested\": 1}",
+      "m.json: insecure_allow_unattested: expected a boolean" },
+    { "{\"version\": 1, \"secrets\": [], \"insecure_allow_unattested\": false}", NULL },
 };
 
 START_TEST(bad_manifests_are_refused)
@@ -138,14 +176,76 @@ START_TEST(unreadable_manifests_are_refused)
 }
 END_TEST
 
+static struct manifest *one_secret(const char *schema)
+{
+    char text[1024], msg[512];
+    struct manifest *m = NULL;
+    snprintf(text, sizeof(text),
+             "{\"version\": 1, \"insecure_allow_unattested\": true, \"secrets\": [{\"name\": "
+             "\"k\", \"dest\": \"/run/k\", \"owner\": \"root\", \"group\": \"root\", "
+             "\"mode\": \"0400\", \"required\": true, \"schema\": {%s}}]}", schema);
+    ck_assert_msg(manifest_parse("m.json", text, strlen(text), &m, msg, sizeof(msg)) == 0, "%s",
+                  msg);
+    ck_assert(m->insecure_allow_unattested);
+    return m;
+}
+
+static const struct {
+    const char *schema, *value;
+    const char *fragment;   /* NULL: accepted */
+} values[] = {
+    { "\"kind\": \"hex\", \"min_length\": 4, \"max_length\": 8", "00fF", NULL },
+    { "\"kind\": \"hex\", \"min_length\": 4, \"max_length\": 8", "00f", "expected 4 to 8 bytes, got 3" },
+    { "\"kind\": \"hex\", \"min_length\": 4, \"max_length\": 8", "00fff", "an even number" },
+    { "\"kind\": \"hex\", \"min_length\": 4, \"max_length\": 8", "00fg", "hexadecimal digits" },
+    { "\"kind\": \"hex\", \"min_length\": 4, \"max_length\": 8", "00ff00ff00", "got 10" },
+    { "\"kind\": \"base64\", \"min_length\": 0, \"max_length\": 99", "aGk=", NULL },
+    { "\"kind\": \"base64\", \"min_length\": 0, \"max_length\": 99", "", NULL },
+    { "\"kind\": \"base64\", \"min_length\": 0, \"max_length\": 99", "aGk", "expected base64" },
+    { "\"kind\": \"base64\", \"min_length\": 0, \"max_length\": 99", "aG k=", "expected base64" },
+    { "\"kind\": \"json\", \"min_length\": 0, \"max_length\": 99", " {\"a\": [1]} ", NULL },
+    { "\"kind\": \"json\", \"min_length\": 0, \"max_length\": 99", "{\"a\": }", "expected one JSON value; at byte 6" },
+    { "\"kind\": \"string\", \"min_length\": 1, \"max_length\": 99", "h\xc3\xa9", NULL },
+    { "\"kind\": \"string\", \"min_length\": 1, \"max_length\": 99", "\xff", "expected UTF-8 text" },
+    /* The pattern must match the whole value, not a part of it. */
+    { "\"kind\": \"string\", \"min_length\": 1, \"max_length\": 99, \"pattern\": \"tok_[a-z]+\"", "tok_abc", NULL },
+    { "\"kind\": \"string\", \"min_length\": 1, \"max_length\": 99, \"pattern\": \"tok_[a-z]+\"", "xtok_abc", "does not match the schema's pattern" },
+    { "\"kind\": \"string\", \"min_length\": 1, \"max_length\": 99, \"pattern\": \"tok_[a-z]+\"", "tok_abc1", "pattern" },
+    { "\"kind\": \"string\", \"min_length\": 1, \"max_length\": 99, \"pattern\": \"a|ab\"", "ab", NULL },
+};
+
+START_TEST(values_are_checked_against_schemas)
+{
+    struct manifest *m = one_secret(values[_i].schema);
+    char msg[512] = "";
+    int r = manifest_check_value(&m->secrets[0], values[_i].value, strlen(values[_i].value), msg,
+                                 sizeof(msg));
+    if (!values[_i].fragment) {
+        ck_assert_msg(r == 0, "%s: %s", values[_i].value, msg);
+    } else {
+        ck_assert_int_eq(r, -EINVAL);
+        ck_assert_msg(strstr(msg, values[_i].fragment), "\"%s\" lacks \"%s\"", msg,
+                      values[_i].fragment);
+        ck_assert_msg(startswith(msg, "secret \"k\": "), "%s", msg);
+        if (strlen(values[_i].value) > 2)
+            ck_assert_msg(!strstr(msg, values[_i].value), "value in message: %s", msg);
+    }
+    /* A NUL inside is refused whatever the kind. */
+    ck_assert_int_eq(manifest_check_value(&m->secrets[0], "00\0f", 4, msg, sizeof(msg)), -EINVAL);
+    manifest_free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("manifest");
     TCase *tc = tcase_create("core");
 
     tcase_add_test(tc, emitted_manifests_load);
+    tcase_add_test(tc, unattested_only_where_set);
     tcase_add_loop_test(tc, bad_manifests_are_refused, 0, (int)ELEMENTSOF(cases));
     tcase_add_test(tc, unreadable_manifests_are_refused);
+    tcase_add_loop_test(tc, values_are_checked_against_schemas, 0, (int)ELEMENTSOF(values));
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -353,8 +353,14 @@ typedef struct tdx_secret_delivery_options {
     const char *const *listen;
     /** Seconds boot waits for required secrets; 0 = forever; TDX_UNSET keeps (default 0). */
     long long wait_timeout;
+    /** 1: the agent accepts deliveries without a quote when the host asks for
+     *  them explicitly (`tdxctl secrets push --insecure-unattested`), for
+     *  development VMs without TDX. Never set it in an image that holds real
+     *  secrets: anyone who can reach the agent can then feed it values.
+     *  TDX_UNSET keeps (default 0). */
+    int insecure_allow_unattested;
 } tdx_secret_delivery_options;
-#define TDX_SECRET_DELIVERY_OPTIONS_INIT { TDX_SECRET_DELIVERY_OPTIONS_VERSION, NULL, TDX_UNSET }
+#define TDX_SECRET_DELIVERY_OPTIONS_INIT { TDX_SECRET_DELIVERY_OPTIONS_VERSION, NULL, TDX_UNSET, TDX_UNSET }
 
 TDX_EXTERN int tdx_image_set_secret_delivery(tdx_image *image,
                                              const tdx_secret_delivery_options *opts,

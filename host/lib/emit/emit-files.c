@@ -189,6 +189,12 @@ static int emit_manifest(struct emit_ctx *c)
     root = json_pack("{s:i, s:o}", "version", 1, "secrets", list);
     if (!root)
         return emit_oom(c);
+    /* Written only when set, so it stands out in the image and its diff. */
+    if (r->delivery.insecure_allow_unattested &&
+        json_object_set_new(root, "insecure_allow_unattested", json_true()) < 0) {
+        json_decref(root);
+        return emit_oom(c);
+    }
     text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2));
     json_decref(root);
     if (!text)

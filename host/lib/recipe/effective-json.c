@@ -174,8 +174,9 @@ static json_t *render(const struct recipe *r)
     put(root, "services", jlist(&r->services, jservice), &failed);
     put(root, "secrets", jlist(&r->secrets, jsecret), &failed);
     put(root, "secret_delivery",
-        json_pack("{s:o, s:I}", "listen", jstrv(r->delivery.listen),
-                  "wait_timeout", (json_int_t)r->delivery.wait_timeout), &failed);
+        json_pack("{s:o, s:I, s:b}", "listen", jstrv(r->delivery.listen),
+                  "wait_timeout", (json_int_t)r->delivery.wait_timeout,
+                  "insecure_allow_unattested", r->delivery.insecure_allow_unattested), &failed);
     put(root, "debloat",
         json_pack("{s:b, s:b, s:o, s:o, s:o}", "enabled", r->debloat.enabled,
                   "systemd_minimize", r->debloat.systemd_minimize, "paths",

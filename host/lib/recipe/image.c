@@ -584,6 +584,8 @@ int tdx_image_set_secret_delivery(tdx_image *image, const tdx_secret_delivery_op
         return op_fail(op, op_err(op, err, -EINVAL, "wait_timeout", "expected 0 (forever) to "
                                   "31536000 seconds; got %lld", opts->wait_timeout));
     d->wait_timeout = opts->wait_timeout;
+    d->insecure_allow_unattested = opts->insecure_allow_unattested == TDX_UNSET
+                                       ? TDX_UNSET : !!opts->insecure_allow_unattested;
     return op_commit(image, op, err);
 }
 

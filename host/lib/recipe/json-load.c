@@ -691,9 +691,10 @@ static int sec_secret_delivery(struct loader *L, json_t *v, const char *path)
     tdx_secret_delivery_options o = TDX_SECRET_DELIVERY_OPTIONS_INIT;
     _cleanup_free_ const char **listen = NULL;
     if (expect(L, v, JSON_OBJECT, "an object", path) < 0 ||
-        check_keys(L, v, path, ALLOWED("listen", "wait_timeout")) < 0 ||
+        check_keys(L, v, path, ALLOWED("listen", "wait_timeout", "insecure_allow_unattested")) < 0 ||
         opt_strv(L, v, "listen", path, &listen) < 0 ||
-        opt_int(L, v, "wait_timeout", path, 0, 31536000, &o.wait_timeout) < 0)
+        opt_int(L, v, "wait_timeout", path, 0, 31536000, &o.wait_timeout) < 0 ||
+        opt_bool(L, v, "insecure_allow_unattested", path, &o.insecure_allow_unattested) < 0)
         return -EINVAL;
     o.listen = listen;
     set_origin(L, path);

@@ -102,6 +102,7 @@ struct secret_spec {
 struct delivery_spec {
     char **listen;          /* NULL: keep */
     long long wait_timeout; /* TDX_UNSET: keep */
+    int insecure_allow_unattested; /* TDX_UNSET: keep */
 };
 
 struct debloat_spec {
@@ -254,6 +255,7 @@ struct recipe {
     struct {
         char *const *listen;        /* borrowed; never empty */
         long long wait_timeout;
+        bool insecure_allow_unattested;
     } delivery;
 };
 

@@ -146,6 +146,8 @@ static int apply(struct recipe *r, const struct op *op, struct setters *set)
             r->delivery.listen = op->u.delivery.listen;
         if (op->u.delivery.wait_timeout != TDX_UNSET)
             r->delivery.wait_timeout = op->u.delivery.wait_timeout;
+        if (op->u.delivery.insecure_allow_unattested != TDX_UNSET)
+            r->delivery.insecure_allow_unattested = op->u.delivery.insecure_allow_unattested;
         return 0;
     case OP_DEBLOAT:
         return apply_debloat(r, &op->u.debloat);

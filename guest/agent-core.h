@@ -10,11 +10,13 @@
 
 struct quote_provider;
 struct manifest;
+struct secrets;
 
 struct agent {
     const struct agent_config *config;
     struct quote_provider *provider;
     struct manifest *manifest;       /* NULL without --manifest */
+    struct secrets *secrets;         /* delivery state; NULL without a manifest */
     uint64_t started_ms;             /* monotonic */
     char **listeners;                /* addresses being served (strv), for info */
 };

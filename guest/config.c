@@ -27,11 +27,14 @@ int config_init(struct agent_config *c)
         .memory_budget = 64u * 1024 * 1024,
         .hook_timeout_s = 300,
         .hook_policy = HOOK_POLICY_STOP,
+        .challenge_ttl_ms = 60000,
+        .max_challenges = 16,
     };
     c->quote_provider = strdup("configfs");
     c->tsm_path = strdup(AGENT_TSM_PATH);
     c->acpi_path = strdup(AGENT_ACPI_PATH);
-    if (!c->quote_provider || !c->tsm_path || !c->acpi_path) {
+    c->ready_file = strdup(AGENT_READY_FILE);
+    if (!c->quote_provider || !c->tsm_path || !c->acpi_path || !c->ready_file) {
         config_done(c);
         return -ENOMEM;
     }
@@ -45,6 +48,8 @@ void config_done(struct agent_config *c)
     free(c->tsm_path);
     free(c->acpi_path);
     free(c->manifest);
+    free(c->root_dir);
+    free(c->ready_file);
     *c = (struct agent_config){ 0 };
 }
 
@@ -185,6 +190,8 @@ static int apply(struct loader *L, json_t *root, struct agent_config *c)
         { "frame_timeout_ms", 1, CONFIG_MAX_TIMEOUT_MS, offsetof(struct agent_config, frame_timeout_ms) },
         { "idle_timeout_ms", 1, CONFIG_MAX_TIMEOUT_MS, offsetof(struct agent_config, idle_timeout_ms) },
         { "write_timeout_ms", 1, CONFIG_MAX_TIMEOUT_MS, offsetof(struct agent_config, write_timeout_ms) },
+        { "challenge_ttl_ms", 1, CONFIG_MAX_TIMEOUT_MS, offsetof(struct agent_config, challenge_ttl_ms) },
+        { "max_challenges", 1, CONFIG_MAX_CHALLENGES, offsetof(struct agent_config, max_challenges) },
     };
     const char *key;
     json_t *v;
@@ -220,6 +227,10 @@ static int apply(struct loader *L, json_t *root, struct agent_config *c)
             r = set_string(L, v, key, check_abs_path, &c->acpi_path);
         else if (streq(key, "manifest"))
             r = set_string(L, v, key, check_abs_path, &c->manifest);
+        else if (streq(key, "root_dir"))
+            r = set_string(L, v, key, check_abs_path, &c->root_dir);
+        else if (streq(key, "ready_file"))
+            r = set_string(L, v, key, check_abs_path, &c->ready_file);
         else if (streq(key, "memory_budget")) {
             r = set_uint(L, v, key, CONFIG_MIN_BUDGET, 1LL << 34, &n);
             c->memory_budget = (size_t)n;

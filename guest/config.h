@@ -11,6 +11,8 @@
 
 #define AGENT_TSM_PATH "/sys/kernel/config/tsm/report"
 #define AGENT_ACPI_PATH "/sys/firmware/acpi/tables"
+#define AGENT_READY_FILE "/run/tdx-agent/secrets-ready"
+#define AGENT_MANIFEST_PATH "/etc/tdx-agent/secrets.json"
 
 enum hook_policy {
     HOOK_POLICY_STOP,       /* stop at the first failing hook and fail */
@@ -24,6 +26,10 @@ struct agent_config {
     char *tsm_path;
     char *acpi_path;
     char *manifest;             /* NULL: none */
+    char *root_dir;             /* secrets and accounts below this directory; NULL: "/" */
+    char *ready_file;           /* created once every required secret is present */
+    unsigned challenge_ttl_ms;  /* how long a secrets challenge can be answered */
+    unsigned max_challenges;    /* unanswered challenges held at once */
     unsigned max_connections;
     unsigned max_inflight;      /* requests queued or running on workers */
     unsigned workers;
@@ -42,6 +48,7 @@ struct agent_config {
 #define CONFIG_MAX_WORKERS 64
 #define CONFIG_MAX_TIMEOUT_MS 3600000u
 #define CONFIG_MIN_BUDGET (4u * 1024 * 1024)
+#define CONFIG_MAX_CHALLENGES 1024
 
 /* Fills the defaults. 0 or -ENOMEM. */
 int config_init(struct agent_config *c);

@@ -11,28 +11,31 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "agent-addr.h"
-#include "agent-core.h"
+#include "agent-run.h"
 #include "checks.h"
 #include "config.h"
-#include "daemon.h"
 #include "hooks.h"
-#include "listen.h"
+#include "init.h"
 #include "log.h"
-#include "manifest.h"
-#include "quote-provider.h"
 #include "server.h"
-#include "strbuf.h"
 #include "strv.h"
+#include "wait-secrets.h"
 
 #define EXIT_USAGE 2
+
+enum mode { MODE_SERVE, MODE_HOOKS, MODE_WAIT, MODE_INIT };
+static const char *const mode_names[] = { "", "run-hooks", "wait-secrets", "init" };
 
 static void help(void)
 {
     printf("Usage: tdx-agent [--listen ADDR]... [OPTIONS]\n"
            "       tdx-agent run-hooks DIR [--timeout SEC] [--on-failure stop|continue|ignore]\n"
+           "       tdx-agent wait-secrets [--manifest FILE] [--root-dir DIR] [--ready-file PATH]\n"
+           "                              [--timeout SEC]\n"
+           "       tdx-agent init [OPTIONS] [--hooks DIR] -- PAYLOAD [ARG]...\n"
            "       tdx-agent --help | --version\n\n"
-           "The TDX guest agent: quotes, event log and (later) secrets over framed JSON.\n\n"
+           "The TDX guest agent: quotes, the event log and attested secret delivery over\n"
+           "framed JSON (docs/agent.md, docs/protocol.md, docs/secrets.md).\n\n"
            "Options:\n"
            "  --listen ADDR            vsock:PORT, vsock:CID:PORT, tcp:ADDR:PORT or unix:/PATH;\n"
            "                           repeatable; sockets passed by systemd are used as well\n"
@@ -40,13 +43,21 @@ static void help(void)
            "                           quotes signed by the test PKI in DIR)\n"
            "  --tsm-path DIR           configfs-tsm report directory (default %s)\n"
            "  --acpi-path DIR          ACPI tables directory (default %s)\n"
-           "  --manifest FILE          the image's secrets manifest\n"
+           "  --manifest FILE          the image's secrets manifest (enables secrets.*)\n"
+           "  --root-dir DIR           write secrets and look up their owners below DIR\n"
+           "  --ready-file PATH        created once every required secret is present\n"
+           "                           (default %s)\n"
+           "  --challenge-ttl MS       how long a secrets challenge stays open (default 60000)\n"
+           "  --max-challenges N       open challenges held at once (default 16)\n"
            "  --config FILE            JSON settings (docs/agent.md); options override it\n"
            "  --max-connections N, --max-inflight N, --workers N\n"
            "  --idle-timeout MS, --frame-timeout MS, --write-timeout MS\n"
+           "  --hooks DIR              (init) boot hooks to run first\n"
+           "  --timeout SEC            run-hooks/init: per hook; wait-secrets: give up after\n"
            "  -v, --verbose            log debug messages\n\n"
-           "Exit status: 0 stopped by a signal, 1 failure, 2 usage error.\n",
-           AGENT_TSM_PATH, AGENT_ACPI_PATH);
+           "Exit status: 0 stopped by a signal (init: the payload's status), 1 failure,\n"
+           "2 usage error.\n",
+           AGENT_TSM_PATH, AGENT_ACPI_PATH, AGENT_READY_FILE);
 }
 
 static int usage(const char *fmt, ...) _printf_(1, 2);
@@ -64,7 +75,7 @@ static int usage(const char *fmt, ...)
 enum {
     OPT_LISTEN = 256, OPT_PROVIDER, OPT_TSM, OPT_ACPI, OPT_MANIFEST, OPT_CONFIG, OPT_MAXCONN,
     OPT_INFLIGHT, OPT_WORKERS, OPT_IDLE, OPT_FRAME, OPT_WRITE, OPT_TIMEOUT, OPT_POLICY,
-    OPT_VERSION,
+    OPT_VERSION, OPT_ROOT, OPT_READY, OPT_TTL, OPT_CHALLENGES, OPT_HOOKS,
 };
 
 static const struct option options[] = {
@@ -73,6 +84,10 @@ static const struct option options[] = {
     { "tsm-path", required_argument, NULL, OPT_TSM },
     { "acpi-path", required_argument, NULL, OPT_ACPI },
     { "manifest", required_argument, NULL, OPT_MANIFEST },
+    { "root-dir", required_argument, NULL, OPT_ROOT },
+    { "ready-file", required_argument, NULL, OPT_READY },
+    { "challenge-ttl", required_argument, NULL, OPT_TTL },
+    { "max-challenges", required_argument, NULL, OPT_CHALLENGES },
     { "config", required_argument, NULL, OPT_CONFIG },
     { "max-connections", required_argument, NULL, OPT_MAXCONN },
     { "max-inflight", required_argument, NULL, OPT_INFLIGHT },
@@ -82,11 +97,29 @@ static const struct option options[] = {
     { "write-timeout", required_argument, NULL, OPT_WRITE },
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
     { "on-failure", required_argument, NULL, OPT_POLICY },
+    { "hooks", required_argument, NULL, OPT_HOOKS },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
     { NULL, 0, NULL, 0 },
 };
+
+/* Which options each mode takes; the rest are usage errors there. */
+static bool option_allowed(enum mode mode, int opt)
+{
+    switch (mode) {
+    case MODE_HOOKS:
+        return opt == OPT_TIMEOUT || opt == OPT_POLICY || opt == OPT_CONFIG || opt == 'v';
+    case MODE_WAIT:
+        return opt == OPT_MANIFEST || opt == OPT_ROOT || opt == OPT_READY || opt == OPT_TIMEOUT ||
+               opt == OPT_CONFIG || opt == 'v';
+    case MODE_SERVE:
+        return opt != OPT_TIMEOUT && opt != OPT_POLICY && opt != OPT_HOOKS;
+    case MODE_INIT:
+        return true;
+    }
+    return false;
+}
 
 static int set_path(char **field, const char *value)
 {
@@ -102,7 +135,7 @@ static int set_path(char **field, const char *value)
 static int load_config_option(int argc, char **argv, struct agent_config *c)
 {
     char msg[512];
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc && !streq(argv[i], "--"); i++) {
         const char *file = NULL;
         if (streq(argv[i], "--config") && i + 1 < argc)
             file = argv[i + 1];
@@ -116,33 +149,56 @@ static int load_config_option(int argc, char **argv, struct agent_config *c)
     return 0;
 }
 
-static int parse_number(const char *opt, const char *arg, unsigned long long max, unsigned *out)
+static int parse_number(const char *opt, const char *arg, unsigned long long min,
+                        unsigned long long max, unsigned *out)
 {
     unsigned long long v;
-    if (config_parse_uint(arg, 1, max, &v) < 0) {
-        fprintf(stderr, "tdx-agent: %s: expected a number from 1 to %llu, got \"%s\"\n", opt, max,
-                arg);
+    if (config_parse_uint(arg, min, max, &v) < 0) {
+        fprintf(stderr, "tdx-agent: %s: expected a number from %llu to %llu, got \"%s\"\n", opt,
+                min, max, arg);
         return -EINVAL;
     }
     *out = (unsigned)v;
     return 0;
 }
 
-/* Returns 0, or an exit status. */
-static int parse_options(int argc, char **argv, struct agent_config *c, bool hooks_mode)
+static int set_abs_path(const char *opt, char **field, const char *value)
+{
+    const char *why = check_abs_path(value);
+    if (why) {
+        fprintf(stderr, "tdx-agent: %s: %s, got \"%s\"\n", opt, why, value);
+        return -EINVAL;
+    }
+    return set_path(field, value);
+}
+
+struct extra_options {
+    unsigned wait_timeout_s;   /* wait-secrets */
+    char *hooks_dir;           /* init */
+    char **payload;            /* init: what follows "--" (borrowed from argv) */
+};
+
+/* Returns 0, -1 after --help/--version, or an exit status. */
+static int parse_options(int argc, char **argv, enum mode mode, struct agent_config *c,
+                         struct extra_options *x)
 {
     char **listen = NULL;
+    unsigned timeout = 0;
+    bool timeout_set = false;
     int opt, r = 0;
 
     if (load_config_option(argc, argv, c) < 0)
         return EXIT_FAILURE;
     opterr = 0;
-    optind = hooks_mode ? 2 : 1;
+    optind = mode == MODE_SERVE ? 1 : 2;
     while (r == 0 && (opt = getopt_long(argc, argv, "vh", options, NULL)) != -1) {
+        if (opt != 'h' && opt != OPT_VERSION && opt != '?' && !option_allowed(mode, opt)) {
+            strv_free(listen);
+            return usage("%s: not an option of %s", argv[optind - 1],
+                         mode == MODE_SERVE ? "the daemon" : mode_names[mode]);
+        }
         switch (opt) {
-        case OPT_LISTEN:
-            if (hooks_mode)
-                return usage("%s: not an option of run-hooks", "--listen");
+        case OPT_LISTEN: {
             const char *why = check_listen(optarg);
             if (why) {
                 fprintf(stderr, "tdx-agent: --listen %s: %s\n", optarg, why);
@@ -151,6 +207,7 @@ static int parse_options(int argc, char **argv, struct agent_config *c, bool hoo
             }
             r = strv_push(&listen, optarg);
             break;
+        }
         case OPT_PROVIDER:
             if (!streq(optarg, "configfs") && !(startswith(optarg, "sim:") && optarg[4])) {
                 strv_free(listen);
@@ -162,14 +219,24 @@ static int parse_options(int argc, char **argv, struct agent_config *c, bool hoo
         case OPT_TSM: r = set_path(&c->tsm_path, optarg); break;
         case OPT_ACPI: r = set_path(&c->acpi_path, optarg); break;
         case OPT_MANIFEST: r = set_path(&c->manifest, optarg); break;
+        case OPT_ROOT: r = set_abs_path("--root-dir", &c->root_dir, optarg); break;
+        case OPT_READY: r = set_abs_path("--ready-file", &c->ready_file, optarg); break;
+        case OPT_HOOKS: r = set_path(&x->hooks_dir, optarg); break;
         case OPT_CONFIG: break;   /* applied first */
-        case OPT_MAXCONN: r = parse_number("--max-connections", optarg, CONFIG_MAX_CONNECTIONS, &c->max_connections); break;
-        case OPT_INFLIGHT: r = parse_number("--max-inflight", optarg, CONFIG_MAX_INFLIGHT, &c->max_inflight); break;
-        case OPT_WORKERS: r = parse_number("--workers", optarg, CONFIG_MAX_WORKERS, &c->workers); break;
-        case OPT_IDLE: r = parse_number("--idle-timeout", optarg, CONFIG_MAX_TIMEOUT_MS, &c->idle_timeout_ms); break;
-        case OPT_FRAME: r = parse_number("--frame-timeout", optarg, CONFIG_MAX_TIMEOUT_MS, &c->frame_timeout_ms); break;
-        case OPT_WRITE: r = parse_number("--write-timeout", optarg, CONFIG_MAX_TIMEOUT_MS, &c->write_timeout_ms); break;
-        case OPT_TIMEOUT: r = parse_number("--timeout", optarg, 86400, &c->hook_timeout_s); break;
+        case OPT_TTL: r = parse_number("--challenge-ttl", optarg, 1, CONFIG_MAX_TIMEOUT_MS, &c->challenge_ttl_ms); break;
+        case OPT_CHALLENGES: r = parse_number("--max-challenges", optarg, 1, CONFIG_MAX_CHALLENGES, &c->max_challenges); break;
+        case OPT_MAXCONN: r = parse_number("--max-connections", optarg, 1, CONFIG_MAX_CONNECTIONS, &c->max_connections); break;
+        case OPT_INFLIGHT: r = parse_number("--max-inflight", optarg, 1, CONFIG_MAX_INFLIGHT, &c->max_inflight); break;
+        case OPT_WORKERS: r = parse_number("--workers", optarg, 1, CONFIG_MAX_WORKERS, &c->workers); break;
+        case OPT_IDLE: r = parse_number("--idle-timeout", optarg, 1, CONFIG_MAX_TIMEOUT_MS, &c->idle_timeout_ms); break;
+        case OPT_FRAME: r = parse_number("--frame-timeout", optarg, 1, CONFIG_MAX_TIMEOUT_MS, &c->frame_timeout_ms); break;
+        case OPT_WRITE: r = parse_number("--write-timeout", optarg, 1, CONFIG_MAX_TIMEOUT_MS, &c->write_timeout_ms); break;
+        case OPT_TIMEOUT:
+            /* wait-secrets: 0 waits forever; hooks: 1 s to a day. */
+            r = parse_number("--timeout", optarg, mode == MODE_WAIT ? 0 : 1,
+                             mode == MODE_WAIT ? 31536000 : 86400, &timeout);
+            timeout_set = true;
+            break;
         case OPT_POLICY:
             if (config_parse_policy(optarg, &c->hook_policy) < 0) {
                 strv_free(listen);
@@ -192,173 +259,94 @@ static int parse_options(int argc, char **argv, struct agent_config *c, bool hoo
         strv_free(c->listen);
         c->listen = listen;
     }
+    if (timeout_set) {
+        if (mode == MODE_WAIT)
+            x->wait_timeout_s = timeout;
+        else
+            c->hook_timeout_s = timeout;
+    }
     return 0;
-}
-
-static int run_hooks(int argc, char **argv)
-{
-    struct agent_config c;
-    int r;
-
-    if (config_init(&c) < 0)
-        return EXIT_FAILURE;
-    r = parse_options(argc, argv, &c, true);
-    if (r == 0 && optind + 1 != argc)
-        r = usage("run-hooks: expected exactly one DIR");
-    if (r == 0) {
-        log_set_max_level(c.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-        r = hooks_run(argv[optind], c.hook_timeout_s, c.hook_policy);
-    }
-    config_done(&c);
-    return r < 0 ? EXIT_SUCCESS : r;
-}
-
-static int open_provider(struct agent *a, char *msg, size_t n)
-{
-    const struct agent_config *c = a->config;
-    if (startswith(c->quote_provider, "sim:")) {
-        int r = quote_sim_new(c->quote_provider + 4, &a->provider, msg, n);
-        if (r >= 0)
-            log_warning("QUOTE PROVIDER IS THE SIMULATOR (%s): quotes are signed by a test PKI, "
-                        "prove nothing, and verify only against its own root. Never use this "
-                        "outside development and tests.", c->quote_provider + 4);
-        return r;
-    }
-    if (access(c->tsm_path, F_OK) < 0)
-        log_warning("%s does not exist (%m): quote requests will fail until configfs-tsm is "
-                    "there (not a TDX guest, or configfs not mounted?)", c->tsm_path);
-    return quote_configfs_new(c->tsm_path, NULL, NULL, &a->provider, msg, n);
-}
-
-/* Sockets systemd passed, then --listen addresses. */
-static int open_listeners(struct server *s, const struct agent_config *c, char *msg, size_t n)
-{
-    char **names = NULL;
-    int count = daemon_listen_fds(&names), r = 0;
-
-    if (count < 0) {
-        snprintf(msg, n, "malformed socket activation variables: %s", strerror(-count));
-        return count;
-    }
-    for (int i = 0; i < count && r >= 0; i++) {
-        int fd = DAEMON_LISTEN_FDS_START + i;
-        r = listen_adopt(fd, msg, n);
-        if (r >= 0)
-            r = server_add_listener(s, fd, NULL, msg, n);
-        if (r >= 0)
-            log_info("serving the socket systemd passed as \"%s\"", names[i]);
-    }
-    strv_free(names);
-    STRV_FOREACH(addr, c->listen) {
-        struct agent_addr a;
-        int fd;
-        if (r < 0)
-            break;
-        r = listen_open(*addr, &fd, msg, n);
-        if (r >= 0) {
-            agent_addr_parse(*addr, AGENT_ADDR_LISTEN, &a);
-            r = server_add_listener(s, fd, a.kind == AGENT_ADDR_UNIX ? *addr + 5 : NULL, msg, n);
-        }
-    }
-    if (r >= 0 && count == 0 && strv_length(c->listen) == 0) {
-        snprintf(msg, n, "nothing to listen on: give --listen ADDR or start from a socket unit");
-        return -EINVAL;
-    }
-    return r;
 }
 
 static int serve(struct agent_config *c)
 {
-    struct agent a = { .config = c, .started_ms = now_ms() };
-    struct server *s = NULL;
-    char msg[600], status[800];
+    struct agent_run run;
     sigset_t mask;
-    uint64_t usec;
-    int r, sfd;
+    int r;
 
     /* Blocked before the worker threads start, so only the loop sees them. */
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGINT);
     sigprocmask(SIG_BLOCK, &mask, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    json_object_seed(0);   /* before threads: jansson seeds its hash lazily */
-
-    r = open_provider(&a, msg, sizeof(msg));
-    if (r >= 0 && c->manifest) {
-        r = manifest_load(c->manifest, &a.manifest, msg, sizeof(msg));
-        if (r >= 0)
-            log_info("manifest %s: %zu secrets, %zu required", c->manifest, a.manifest->n,
-                     a.manifest->n_required);
-    }
-    if (r >= 0)
-        r = server_new(&a, &s, msg, sizeof(msg));
-    if (r >= 0) {
-        sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-        r = sfd < 0 ? -errno : server_watch_signals(s, sfd);
-        if (r < 0)
-            snprintf(msg, sizeof(msg), "cannot watch signals: %s", strerror(-r));
-    }
-    if (r >= 0)
-        r = open_listeners(s, c, msg, sizeof(msg));
-    if (r < 0) {
-        log_error("%s", msg);
-        snprintf(status, sizeof(status), "STATUS=Failed: %s", msg);
-        daemon_notify(status);
-        server_free(s);
-        quote_provider_free(a.provider);
-        manifest_free(a.manifest);
-        strv_free(a.listeners);
+    if (agent_run_start(&run, c, NULL, NULL) < 0)
         return EXIT_FAILURE;
-    }
-    if (daemon_watchdog(&usec) > 0)
-        server_set_watchdog(s, usec);
-
-    {
-        strbuf where = STRBUF_INIT;
-        STRV_FOREACH(l, a.listeners)
-            strbuf_printf(&where, "%s%s", where.len ? ", " : "", *l);
-        log_info("tdx-agent %s serving on %s; quote provider %s", AGENT_VERSION,
-                 strbuf_str(&where), a.provider->name);
-        snprintf(status, sizeof(status), "READY=1\nSTATUS=Serving on %s (quote provider %s%s)",
-                 strbuf_str(&where), a.provider->name,
-                 a.provider->simulated ? ", SIMULATED" : "");
-        strbuf_free(&where);
-    }
-    daemon_notify(status);
-
-    r = server_run(s);
+    r = server_run(run.server);
     if (r < 0)
         log_error("event loop failed: %s", strerror(-r));
-    daemon_notify("STOPPING=1");
-    server_free(s);
-    quote_provider_free(a.provider);
-    manifest_free(a.manifest);
-    strv_free(a.listeners);
+    agent_run_stop(&run);
     return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static int run_mode(enum mode mode, int argc, char **argv, struct agent_config *c,
+                    struct extra_options *x)
+{
+    switch (mode) {
+    case MODE_SERVE:
+        if (optind != argc)
+            return usage("unexpected argument '%s'", argv[optind]);
+        return serve(c);
+    case MODE_HOOKS:
+        if (optind + 1 != argc)
+            return usage("run-hooks: expected exactly one DIR");
+        return hooks_run(argv[optind], c->hook_timeout_s, c->hook_policy);
+    case MODE_WAIT:
+        if (optind != argc)
+            return usage("wait-secrets: unexpected argument '%s'", argv[optind]);
+        return wait_secrets(c, x->wait_timeout_s);
+    case MODE_INIT:
+        if (optind != argc)
+            return usage("init: unexpected argument '%s' (the payload goes after --)",
+                         argv[optind]);
+        if (!x->payload || !x->payload[0])
+            return usage("init: expected -- PAYLOAD [ARG]... after the options");
+        return init_run(c, x->hooks_dir, x->payload);
+    }
+    return EXIT_FAILURE;
 }
 
 int main(int argc, char **argv)
 {
+    struct extra_options x = { 0 };
+    enum mode mode = MODE_SERVE;
     struct agent_config c;
     int r;
 
     log_setup();
-    if (argc > 1 && streq(argv[1], "run-hooks"))
-        return run_hooks(argc, argv);
-    if (argc > 1 && argv[1][0] != '-')
-        return usage("unknown command '%s'", argv[1]);
+    if (argc > 1 && argv[1][0] != '-') {
+        for (size_t i = 1; i < ELEMENTSOF(mode_names) && mode == MODE_SERVE; i++)
+            if (streq(argv[1], mode_names[i]))
+                mode = (enum mode)i;
+        if (mode == MODE_SERVE)
+            return usage("unknown command '%s'", argv[1]);
+    }
     if (config_init(&c) < 0) {
         fprintf(stderr, "tdx-agent: out of memory\n");
         return EXIT_FAILURE;
     }
-    r = parse_options(argc, argv, &c, false);
-    if (r == 0 && optind != argc)
-        r = usage("unexpected argument '%s'", argv[optind]);
+    /* init's payload is everything after "--"; the options end there. */
+    for (int i = 1; mode == MODE_INIT && i < argc; i++)
+        if (streq(argv[i], "--")) {
+            x.payload = argv + i + 1;
+            argc = i;
+            break;
+        }
+    r = parse_options(argc, argv, mode, &c, &x);
     if (r == 0) {
         log_set_max_level(c.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-        r = serve(&c);
+        r = run_mode(mode, argc, argv, &c, &x);
     }
+    free(x.hooks_dir);
     config_done(&c);
     return r < 0 ? EXIT_SUCCESS : r;
 }

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "manifest.h"
 #include "quote-provider.h"
+#include "secrets.h"
 #include "strv.h"
 
 #ifndef AGENT_VERSION
@@ -30,19 +31,6 @@ uint64_t now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static json_t *base64_json(const uint8_t *data, size_t n)
-{
-    size_t len = base64_encoded_len(n);
-    char *text = malloc(len + 1);
-    json_t *v;
-    if (!text)
-        return NULL;
-    base64_encode(data, n, text);
-    v = json_stringn_nocheck(text, len);   /* base64 is ASCII */
-    free(text);
-    return v;
 }
 
 /* The CPU says it runs a TD: CPUID leaf 0x21 returns "IntelTDX    ". */
@@ -160,7 +148,7 @@ static int op_quote(struct agent *a, const struct wire_request *req, json_t **re
         return wire_errorf(e, quote_error_code(r), "%s", msg);
     }
     hex_encode(data, sizeof(data), hex);
-    *result = json_pack("{s:o, s:s, s:b, s:s}", "quote", base64_json(quote, len), "provider",
+    *result = json_pack("{s:o, s:s, s:b, s:s}", "quote", wire_base64(quote, len), "provider",
                         a->provider->name, "simulated", a->provider->simulated, "report_data",
                         hex);
     free(quote);
@@ -190,8 +178,8 @@ static int op_eventlog(struct agent *a, const struct wire_request *req, json_t *
     if (r < 0)
         return wire_errorf(e, r == -ENOENT ? WIRE_E_UNAVAILABLE
                               : r == -ERANGE ? WIRE_E_BAD_REQUEST : WIRE_E_IO, "%s", msg);
-    *result = json_pack("{s:o, s:o, s:I, s:I}", "table", base64_json(chunk.table, chunk.table_len),
-                        "log", base64_json(chunk.log, chunk.log_len), "log_offset",
+    *result = json_pack("{s:o, s:o, s:I, s:I}", "table", wire_base64(chunk.table, chunk.table_len),
+                        "log", wire_base64(chunk.log, chunk.log_len), "log_offset",
                         (json_int_t)offset, "log_size", (json_int_t)chunk.log_size);
     ccel_chunk_done(&chunk);
     if (!*result)
@@ -199,10 +187,88 @@ static int op_eventlog(struct agent *a, const struct wire_request *req, json_t *
     return 0;
 }
 
+static int no_secrets(struct wire_error *e, const char *op)
+{
+    return wire_errorf(e, WIRE_E_UNAVAILABLE, "%s: this agent has no secrets manifest (start it "
+                       "with --manifest)", op);
+}
+
+static int op_secrets_challenge(struct agent *a, const struct wire_request *req, json_t **result,
+                                struct wire_error *e)
+{
+    static const char *const params[] = { "nonce", "unattested", NULL };
+    uint8_t nonce[SECRETS_NONCE_SIZE];
+    const char *text;
+    bool unattested;
+
+    if (wire_check_params(req, params, e) < 0 ||
+        wire_param_string(req, "nonce", 2 * SECRETS_NONCE_SIZE, &text, e) < 0 ||
+        wire_param_bool(req, "unattested", &unattested, e) < 0)
+        return -EINVAL;
+    if (!text || hex_decode(text, nonce, sizeof(nonce)) != SECRETS_NONCE_SIZE)
+        return wire_errorf(e, WIRE_E_BAD_REQUEST, "secrets.challenge: nonce: expected %d hex "
+                           "digits (32 random bytes)", 2 * SECRETS_NONCE_SIZE);
+    if (!a->secrets)
+        return no_secrets(e, req->op);
+    return secrets_challenge(a->secrets, nonce, unattested, result, e);
+}
+
+static int op_secrets_deliver(struct agent *a, const struct wire_request *req, json_t **result,
+                              struct wire_error *e)
+{
+    static const char *const params[] = { "challenge_id", "enc", "ciphertext", NULL };
+    const char *id, *enc_hex, *ct_text;
+    uint8_t enc[HPKE_NENC], *ct;
+    long n;
+    int r;
+
+    if (wire_check_params(req, params, e) < 0 ||
+        wire_param_string(req, "challenge_id", SECRETS_CHALLENGE_ID_MAX, &id, e) < 0 ||
+        wire_param_string(req, "enc", 2 * HPKE_NENC, &enc_hex, e) < 0 ||
+        wire_param_string(req, "ciphertext", FRAME_MAX, &ct_text, e) < 0)
+        return -EINVAL;
+    if (!id || !*id)
+        return wire_errorf(e, WIRE_E_BAD_REQUEST, "secrets.deliver: challenge_id: required");
+    if (!enc_hex || hex_decode(enc_hex, enc, sizeof(enc)) != HPKE_NENC)
+        return wire_errorf(e, WIRE_E_BAD_REQUEST, "secrets.deliver: enc: expected %d hex digits "
+                           "(the HPKE encapsulated key)", 2 * HPKE_NENC);
+    if (!ct_text)
+        return wire_errorf(e, WIRE_E_BAD_REQUEST, "secrets.deliver: ciphertext: required");
+    if (!a->secrets)
+        return no_secrets(e, req->op);
+    ct = malloc(strlen(ct_text) / 4 * 3 + 1);
+    if (!ct)
+        return wire_errorf(e, WIRE_E_INTERNAL, "out of memory");
+    n = base64_decode(ct_text, strlen(ct_text), ct, strlen(ct_text) / 4 * 3 + 1);
+    if (n < 0) {
+        free(ct);
+        return wire_errorf(e, WIRE_E_BAD_REQUEST, "secrets.deliver: ciphertext: expected base64 "
+                           "(RFC 4648, padded)");
+    }
+    r = secrets_deliver(a->secrets, id, enc, ct, (size_t)n, result, e);
+    free(ct);
+    return r;
+}
+
+static int op_secrets_status(struct agent *a, const struct wire_request *req, json_t **result,
+                             struct wire_error *e)
+{
+    if (wire_check_params(req, NULL, e) < 0)
+        return -EINVAL;
+    if (!a->secrets)
+        return no_secrets(e, req->op);
+    return secrets_status(a->secrets, result, e);
+}
+
+/* Sorted by name. The secrets operations take locks a delivery holds while
+ * it writes and syncs files, so they too run on workers. */
 static const struct op_def ops[] = {
     { "eventlog", true, op_eventlog },
     { "info", false, op_info },
     { "quote", true, op_quote },
+    { "secrets.challenge", true, op_secrets_challenge },
+    { "secrets.deliver", true, op_secrets_deliver },
+    { "secrets.status", true, op_secrets_status },
 };
 
 static json_t *op_names(void)

@@ -5,8 +5,10 @@
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "frame.h"
 #include "json-bounds.h"
 
@@ -20,6 +22,8 @@ static const struct {
     { WIRE_E_TIMEOUT, ETIMEDOUT },  { WIRE_E_UNAVAILABLE, ENXIO },
     { WIRE_E_QUOTE_FAILED, EIO },   { WIRE_E_IO, EIO },
     { WIRE_E_INTERNAL, EIO },
+    { WIRE_E_FORBIDDEN, EPERM },   { WIRE_E_BAD_CHALLENGE, ESTALE },
+    { WIRE_E_DECRYPT_FAILED, EBADMSG }, { WIRE_E_INVALID_SECRETS, EINVAL },
 };
 
 int wire_error_errno(const char *code)
@@ -159,6 +163,33 @@ int wire_param_uint(const struct wire_request *req, const char *key, unsigned lo
                            req->op, key, max);
     *present = true;
     *out = (unsigned long long)json_integer_value(v);
+    return 0;
+}
+
+json_t *wire_base64(const uint8_t *data, size_t n)
+{
+    size_t len = base64_encoded_len(n);
+    char *text = malloc(len + 1);
+    json_t *v;
+    if (!text)
+        return NULL;
+    base64_encode(data, n, text);
+    v = json_stringn_nocheck(text, len);   /* base64 is ASCII */
+    free(text);
+    return v;
+}
+
+int wire_param_bool(const struct wire_request *req, const char *key, bool *out,
+                    struct wire_error *e)
+{
+    json_t *v = json_object_get(req->root, key);
+    *out = false;
+    if (!v)
+        return 0;
+    if (!json_is_boolean(v))
+        return wire_errorf(e, WIRE_E_BAD_REQUEST, "%s: %s: expected true or false, got %s",
+                           req->op, key, wire_type_name(v));
+    *out = json_is_true(v);
     return 0;
 }
 

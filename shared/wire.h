@@ -33,6 +33,10 @@
 #define WIRE_E_QUOTE_FAILED "quote_failed"
 #define WIRE_E_IO "io_error"
 #define WIRE_E_INTERNAL "internal"
+#define WIRE_E_FORBIDDEN "forbidden"              /* the image's manifest does not allow it */
+#define WIRE_E_BAD_CHALLENGE "bad_challenge"      /* unknown, used or expired challenge */
+#define WIRE_E_DECRYPT_FAILED "decrypt_failed"    /* sealed secrets did not open */
+#define WIRE_E_INVALID_SECRETS "invalid_secrets"  /* unknown name or a value against its schema */
 
 /* The negative errno a client reports for a code (-EPROTO for unknown codes). */
 int wire_error_errno(const char *code);
@@ -81,6 +85,12 @@ int wire_param_string(const struct wire_request *req, const char *key, size_t ma
                       const char **out, struct wire_error *e);
 int wire_param_uint(const struct wire_request *req, const char *key, unsigned long long max,
                     bool *present, unsigned long long *out, struct wire_error *e);
+/* false when absent. */
+int wire_param_bool(const struct wire_request *req, const char *key, bool *out,
+                    struct wire_error *e);
+
+/* A JSON string holding data in base64, or NULL when out of memory. */
+struct json_t *wire_base64(const uint8_t *data, size_t n);
 
 /* Encodes obj (stolen) as one frame, header included: 0, -ENOMEM, or
  * -EMSGSIZE when it exceeds FRAME_MAX. */

@@ -10,7 +10,7 @@
 
 #include "cli.h"
 #include "hex.h"
-#include "rfc3339.h"
+#include "verify-args.h"
 
 static void help(void)
 {
@@ -21,30 +21,12 @@ static void help(void)
            "        quote signature; with collateral, CRLs, TCB info, QE identity and\n"
            "        the TCB status; then the expected measurements and report data\n\n"
            "Options for verify:\n"
-           "      --root PEM              trust this root certificate instead of Intel's\n"
-           "      --collateral DIR|FILE   Intel PCS responses in a directory, or one\n"
-           "                              collateral JSON file (dcap-qvl's shape)\n"
-           "      --pccs URL              fetch collateral from a PCS/PCCS base URL\n"
-           "      --cache-dir DIR         keep fetched collateral here (default\n"
-           "                              $XDG_CACHE_HOME/tdxctl/collateral)\n"
-           "      --no-cache              keep fetched collateral in memory only\n"
-           "      --now RFC3339           check validity at this time (default: now)\n"
-           "      --expected FILE         expected MRTD/RTMRs: measurement JSON or a\n"
-           "                              cvm-reverse-proxy measurements list\n"
+           VERIFY_ARGS_HELP
            "      --report-data HEX       expected REPORTDATA (up to 64 bytes, zero-padded)\n"
-           "      --allow-tcb S1,S2       accepted TCB statuses (default: UpToDate)\n"
-           "      --min-tcb-evaluation N  lowest accepted tcbEvaluationDataNumber\n"
-           "      --allow-debug           accept a TD with the DEBUG attribute\n"
            "      --json                  print the result as one JSON object\n"
            "  -h, --help                  show this help\n\n"
            "verify exits 0 only when every requested check passed, else 1.\n");
 }
-
-struct verify_args {
-    const char *root, *collateral, *pccs, *cache_dir, *now, *expected, *report_data, *allow_tcb;
-    long long min_eval;
-    bool no_cache, allow_debug;
-};
 
 /* {"verified": false, "step", "message"} for failures before verification ran. */
 static int early_failure(const struct cli *cli, tdx_verify_step step, const tdx_error *err)
@@ -94,102 +76,34 @@ static void print_text(const char *json_text)
     json_decref(o);
 }
 
-static char **split_commas(const char *s)
+static int verify(const struct cli *cli, const char *file, const struct verify_args *a,
+                  const char *report_data_hex)
 {
-    size_t n = 2;
-    char **v, *copy = strdup(s), *save = NULL, *tok;
-
-    for (const char *p = s; *p; p++)
-        n += *p == ',';
-    v = calloc(n, sizeof(char *));
-    if (!v || !copy) {
-        free(v);
-        free(copy);
-        return NULL;
-    }
-    n = 0;
-    for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-        v[n++] = tok;
-    if (n == 0)
-        free(copy);
-    return v;
-}
-
-static void free_split(char **v)
-{
-    if (v)
-        free(v[0]);
-    free(v);
-}
-
-static int verify(const struct cli *cli, const char *file, const struct verify_args *a)
-{
-    tdx_verifier_options vo = TDX_VERIFIER_OPTIONS_INIT;
-    tdx_verify_options o = TDX_VERIFY_OPTIONS_INIT;
     tdx_error err = TDX_ERROR_INIT;
     tdx_quote *quote = NULL;
-    tdx_verifier *verifier = NULL;
-    tdx_expected *expected = NULL;
+    struct verify_setup v = { 0 };
     tdx_verification *result = NULL;
+    tdx_verify_step step;
     uint8_t report_data[64];
-    char cache[PATH_MAX], **allow = NULL, *text = NULL;
-    int64_t now;
+    char *text = NULL;
     int status = EXIT_FAIL, r, n = 0;
 
-    if (a->now && rfc3339_parse(a->now, &now) < 0)
-        return cli_usage("quote", "quote: --now: \"%s\" is not an RFC 3339 time (e.g. 2025-07-01T00:00:00Z)", a->now);
-    if (a->report_data && ((n = hex_decode(a->report_data, report_data, sizeof(report_data))) <= 0))
+    if (report_data_hex &&
+        ((n = hex_decode(report_data_hex, report_data, sizeof(report_data))) <= 0))
         return cli_usage("quote", "quote: --report-data: expected 2 to 128 hex digits");
-    if (a->collateral && a->pccs)
-        return cli_usage("quote", "quote: --collateral and --pccs are exclusive");
-    if (a->allow_tcb && !(allow = split_commas(a->allow_tcb)))
-        return cli_failf(cli, -ENOMEM, "out of memory");
-
-    if (tdx_quote_load_file(&quote, file, &err) < 0) {
-        status = early_failure(cli, TDX_VERIFY_STEP_PARSE, &err);
-        goto out;
+    if (tdx_quote_load_file(&quote, file, &err) < 0)
+        return early_failure(cli, TDX_VERIFY_STEP_PARSE, &err);
+    r = verify_setup(a, "quote", &v, &step, &err);
+    if (r < 0) {
+        tdx_quote_free(quote);
+        return r == -EINVAL && !err.message[0] ? EXIT_USAGE
+               : r == -ENOMEM ? cli_fail(cli, &err) : early_failure(cli, step, &err);
     }
-    /* The root first on its own, so a bad root and bad collateral fail at
-     * their own steps. */
-    vo.root_file = a->root;
-    if (tdx_verifier_new(&verifier, &vo, &err) < 0) {
-        status = early_failure(cli, TDX_VERIFY_STEP_PCK_CHAIN, &err);
-        goto out;
+    if (report_data_hex) {
+        v.opts.report_data = report_data;
+        v.opts.report_data_size = (size_t)n;
     }
-    if (a->collateral || a->pccs) {
-        tdx_verifier_free(verifier);
-        verifier = NULL;
-        vo.collateral = a->collateral;
-        vo.pccs_url = a->pccs;
-        if (a->pccs && !a->no_cache) {
-            const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-            if (a->cache_dir)
-                snprintf(cache, sizeof(cache), "%s", a->cache_dir);
-            else if (xdg && *xdg)
-                snprintf(cache, sizeof(cache), "%s/tdxctl/collateral", xdg);
-            else
-                snprintf(cache, sizeof(cache), "%s/.cache/tdxctl/collateral", home && *home ? home : "/tmp");
-            vo.cache_dir = cache;
-        }
-        if (tdx_verifier_new(&verifier, &vo, &err) < 0) {
-            status = early_failure(cli, TDX_VERIFY_STEP_COLLATERAL, &err);
-            goto out;
-        }
-    }
-    if (a->expected && tdx_expected_load_file(&expected, a->expected, &err) < 0) {
-        status = early_failure(cli, TDX_VERIFY_STEP_MEASUREMENTS, &err);
-        goto out;
-    }
-    o.now = a->now ? now : TDX_UNSET;
-    o.expected = expected;
-    if (a->report_data) {
-        o.report_data = report_data;
-        o.report_data_size = (size_t)n;
-    }
-    o.accept_tcb = (const char *const *)allow;
-    o.min_tcb_evaluation = a->min_eval;
-    o.allow_debug = a->allow_debug;
-    r = tdx_verifier_verify(verifier, quote, &o, &result, &err);
+    r = tdx_verifier_verify(v.verifier, quote, &v.opts, &result, &err);
     if (!result) {
         status = r == -EINVAL ? cli_usage("quote", "quote: %s", err.message) : cli_fail(cli, &err);
         goto out;
@@ -208,10 +122,8 @@ static int verify(const struct cli *cli, const char *file, const struct verify_a
 out:
     tdx_free(text);
     tdx_verification_free(result);
-    tdx_expected_free(expected);
-    tdx_verifier_free(verifier);
+    verify_setup_done(&v);
     tdx_quote_free(quote);
-    free_split(allow);
     return status;
 }
 
@@ -253,51 +165,32 @@ static int show(const struct cli *cli, const char *file)
 
 int cmd_quote(const struct cli *cli_in, int argc, char **argv)
 {
-    enum { O_ROOT = 256, O_COLLATERAL, O_PCCS, O_CACHE, O_NO_CACHE, O_NOW, O_EXPECTED, O_REPORT_DATA,
-           O_ALLOW_TCB, O_MIN_EVAL, O_ALLOW_DEBUG, O_JSON };
+    enum { O_REPORT_DATA = 256, O_JSON };
     static const struct option options[] = {
-        { "root", required_argument, NULL, O_ROOT },
-        { "collateral", required_argument, NULL, O_COLLATERAL },
-        { "pccs", required_argument, NULL, O_PCCS },
-        { "cache-dir", required_argument, NULL, O_CACHE },
-        { "no-cache", no_argument, NULL, O_NO_CACHE },
-        { "now", required_argument, NULL, O_NOW },
-        { "expected", required_argument, NULL, O_EXPECTED },
+        VERIFY_ARGS_OPTIONS,
         { "report-data", required_argument, NULL, O_REPORT_DATA },
-        { "allow-tcb", required_argument, NULL, O_ALLOW_TCB },
-        { "min-tcb-evaluation", required_argument, NULL, O_MIN_EVAL },
-        { "allow-debug", no_argument, NULL, O_ALLOW_DEBUG },
         { "json", no_argument, NULL, O_JSON },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     struct cli cli = *cli_in;
-    struct verify_args a = { .min_eval = TDX_UNSET };
+    struct verify_args a = VERIFY_ARGS_INIT;
+    const char *report_data = NULL;
     bool verify_only = false;
     const char *verb;
-    char *end;
-    int c;
+    int c, r;
 
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-        verify_only |= c >= O_ROOT && c < O_JSON;
+        r = verify_args_option(&a, c, optarg, "quote");
+        if (r == EXIT_USAGE)
+            return r;
+        verify_only |= r == 1 || c == O_REPORT_DATA;
+        if (r == 1)
+            continue;
         switch (c) {
-        case O_ROOT: a.root = optarg; break;
-        case O_COLLATERAL: a.collateral = optarg; break;
-        case O_PCCS: a.pccs = optarg; break;
-        case O_CACHE: a.cache_dir = optarg; break;
-        case O_NO_CACHE: a.no_cache = true; break;
-        case O_NOW: a.now = optarg; break;
-        case O_EXPECTED: a.expected = optarg; break;
-        case O_REPORT_DATA: a.report_data = optarg; break;
-        case O_ALLOW_TCB: a.allow_tcb = optarg; break;
-        case O_MIN_EVAL:
-            a.min_eval = strtoll(optarg, &end, 10);
-            if (!*optarg || *end || a.min_eval < 0 || a.min_eval > INT32_MAX)
-                return cli_usage("quote", "quote: --min-tcb-evaluation: expected a number 0..%d", INT32_MAX);
-            break;
-        case O_ALLOW_DEBUG: a.allow_debug = true; break;
+        case O_REPORT_DATA: report_data = optarg; break;
         case O_JSON: cli.json = true; break;
         case 'h': help(); return EXIT_OK;
         default:
@@ -313,6 +206,6 @@ int cmd_quote(const struct cli *cli_in, int argc, char **argv)
         return show(&cli, argv[optind + 1]);
     }
     if (!strcmp(verb, "verify"))
-        return verify(&cli, argv[optind + 1], &a);
+        return verify(&cli, argv[optind + 1], &a, report_data);
     return cli_usage("quote", "quote: unknown verb '%s'", verb);
 }

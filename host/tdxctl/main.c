@@ -23,6 +23,7 @@ static const struct command {
     { "measure", cmd_measure, "expected MRTD/RTMRs of a direct boot, or vTPM PCRs of a UKI" },
     { "pe-hash", cmd_pe_hash, "Authenticode digest of a PE/EFI image" },
     { "eventlog", cmd_eventlog, "show, replay or diff a TCG2/CCEL event log" },
+    { "secrets", cmd_secrets, "push secrets to an agent after its quote verified; status; list" },
 };
 
 static void help(void)

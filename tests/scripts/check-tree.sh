@@ -118,6 +118,30 @@ verify_units() { # TREE: assemble a root like the image's and verify our units
     fi
 }
 
+# Services that need secrets start only after the agent has them all: they
+# are ordered after and require secrets-ready.target, which requires the
+# oneshot that runs `tdx-agent wait-secrets` (docs/secrets.md).
+gated=0
+check_secrets_gate() { # TREE
+    for unit in $(grep -l '^After=.*secrets-ready\.target' "$1"/mkosi.extra/etc/systemd/system/*.service \
+        "$1"/mkosi.profiles/*/mkosi.extra/etc/systemd/system/*.service 2>/dev/null); do
+        if grep -q '^Requires=.*secrets-ready\.target' "$unit"; then
+            echo "  $(basename "$unit") is ordered after and requires secrets-ready.target"
+            gated=$((gated + 1))
+        else
+            echo "FAIL: $unit: After= but not Requires=secrets-ready.target"
+            fail=1
+        fi
+    done
+    target="$1/mkosi.extra/usr/lib/systemd/system/secrets-ready.target"
+    wait="$1/mkosi.extra/usr/lib/systemd/system/tdx-secrets-wait.service"
+    grep -q '^Requires=tdx-secrets-wait\.service$' "$target" && grep -q '^After=tdx-secrets-wait\.service$' "$target" ||
+        { echo "FAIL: $target does not require and follow tdx-secrets-wait.service"; fail=1; }
+    grep -q '^Type=oneshot$' "$wait" && grep -q '^RemainAfterExit=yes$' "$wait" &&
+        grep -q '^ExecStart=/usr/sbin/tdx-agent wait-secrets --manifest /etc/tdx-agent/secrets.json$' "$wait" ||
+        { echo "FAIL: $wait does not wait for the agent's readiness"; fail=1; }
+}
+
 for recipe in "$src"/examples/*.json; do
     example=$(basename "$recipe" .json)
     for profile in $("$tdxctl" recipe profiles "$recipe"); do
@@ -149,6 +173,7 @@ for recipe in "$src"/examples/*.json; do
         units)
             verify_units "$tree"
             echo "  units verified"
+            check_secrets_gate "$tree"
             for rules in "$tree"/mkosi.extra/etc/nftables.conf "$tree"/mkosi.profiles/*/mkosi.extra/etc/nftables.conf; do
                 [ -f "$rules" ] || continue
                 if command -v nft >/dev/null 2>&1; then
@@ -162,4 +187,8 @@ for recipe in "$src"/examples/*.json; do
         esac
     done
 done
+if [ "$mode" = units ] && [ "$gated" -eq 0 ]; then
+    echo "FAIL: no example has a service gated on secrets-ready.target"
+    fail=1
+fi
 exit $fail

@@ -424,8 +424,11 @@ START_TEST(tdx_agent_call_reaches_any_op)
     ck_assert_int_eq(tdx_agent_call(a, "quote", "{\"report_data\": \"ff\"}", &reply, &err), 0);
     ck_assert_contains(reply, "\"report_data\":\"ff00000000");
     tdx_free(reply);
-    ck_assert_int_eq(tdx_agent_call(a, "secrets.status", NULL, &reply, &err), -EOPNOTSUPP);
-    ck_assert_contains(err.message, "unknown op \"secrets.status\" (unknown_op)");
+    ck_assert_int_eq(tdx_agent_call(a, "secrets.rotate", NULL, &reply, &err), -EOPNOTSUPP);
+    ck_assert_contains(err.message, "unknown op \"secrets.rotate\" (unknown_op)");
+    /* Without a manifest the secrets operations exist but cannot serve. */
+    ck_assert_int_eq(tdx_agent_call(a, "secrets.status", NULL, &reply, &err), -ENXIO);
+    ck_assert_contains(err.message, "no secrets manifest");
     ck_assert_int_eq(tdx_agent_call(a, "info", "[1]", &reply, &err), -EINVAL);
     ck_assert_contains(err.message, "expected a JSON object");
     /* The connection survived the refused op. */

@@ -49,6 +49,17 @@ typedef struct tdx_emit_options {
 TDX_EXTERN int tdx_emit_mkosi(const tdx_image *image, const char *outdir,
                               const tdx_emit_options *opts, tdx_error *err);
 
+/**
+ * The secrets manifest the image of @p profile (NULL: default) carries at
+ * /etc/tdx-agent/secrets.json, as tdx_emit_mkosi() writes it
+ * (docs/secrets-manifest.md): every secret's name, destination, owner,
+ * group, mode, required flag and schema. No values: a recipe has none.
+ * @param[out] out receives the JSON text; free it with tdx_free().
+ * @return 0, -ENOENT (no such profile), -EINVAL (recipe inconsistent), -ENOMEM.
+ */
+TDX_EXTERN int tdx_image_secrets_manifest(const tdx_image *image, const char *profile,
+                                          char **out, tdx_error *err);
+
 TDX_END_DECLS
 
 #endif

@@ -19,5 +19,6 @@
 #include "eventlog.h"
 #include "agent.h"
 #include "sim.h"
+#include "secrets.h"
 
 #endif

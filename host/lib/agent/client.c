@@ -13,6 +13,7 @@
 
 #include "agent-addr.h"
 #include "base64.h"
+#include "client-internal.h"
 #include "error.h"
 #include "frame.h"
 #include "hex.h"
@@ -242,8 +243,8 @@ static int recv_frame(tdx_agent *agent, long long deadline, uint8_t **payload, s
     }
 }
 
-/* Sends {op, id, params...} and returns the reply object (new reference). */
-static int call(tdx_agent *agent, const char *op, json_t *params, json_t **reply, tdx_error *err)
+int agent_call_json(tdx_agent *agent, const char *op, json_t *params, json_t **reply,
+                    tdx_error *err)
 {
     long long id = agent->next_id++, deadline = mono_ms() + agent->io_timeout_ms;
     struct wire_error e;
@@ -303,7 +304,7 @@ int tdx_agent_call(tdx_agent *agent, const char *op, const char *params_json, ch
                            params ? "" : ": ", params ? "" : jerr.text);
         }
     }
-    r = call(agent, op, params, &reply, err);
+    r = agent_call_json(agent, op, params, &reply, err);
     if (r < 0)
         return r;
     *reply_json = json_dumps(reply, JSON_COMPACT | JSON_SORT_KEYS);
@@ -316,9 +317,8 @@ int tdx_agent_info(tdx_agent *agent, char **info_json, tdx_error *err)
     return tdx_agent_call(agent, "info", NULL, info_json, err);
 }
 
-/* Decodes a base64 member of reply into a heap buffer. */
-static int get_base64(tdx_agent *agent, json_t *reply, const char *op, const char *key,
-                      size_t max, uint8_t **out, size_t *len, tdx_error *err)
+int agent_reply_base64(tdx_agent *agent, json_t *reply, const char *op, const char *key,
+                       size_t max, uint8_t **out, size_t *len, tdx_error *err)
 {
     json_t *v = json_object_get(reply, key);
     size_t n = json_string_length(v);
@@ -355,7 +355,7 @@ int tdx_agent_quote(tdx_agent *agent, const uint8_t *report_data, size_t report_
         return tdx_err(err, -EINVAL, "report data is %zu bytes; at most 64 fit a quote",
                        report_data_len);
     hex_encode(report_data ? report_data : (const uint8_t *)"", report_data_len, hex);
-    r = call(agent, "quote", json_pack("{s:s}", "report_data", hex), &reply, err);
+    r = agent_call_json(agent, "quote", json_pack("{s:s}", "report_data", hex), &reply, err);
     if (r < 0)
         return r;
     prov = json_object_get(reply, "provider");
@@ -363,7 +363,7 @@ int tdx_agent_quote(tdx_agent *agent, const uint8_t *report_data, size_t report_
         json_decref(reply);
         return tdx_err(err, -EPROTO, "%s: quote: reply has no provider", agent->address);
     }
-    r = get_base64(agent, reply, "quote", "quote", 1u << 20, quote, quote_len, err);
+    r = agent_reply_base64(agent, reply, "quote", "quote", 1u << 20, quote, quote_len, err);
     if (r == 0 && provider && !(*provider = strdup(json_string_value(prov)))) {
         free(*quote);
         r = tdx_err_oom(err);
@@ -386,7 +386,7 @@ int tdx_agent_eventlog(tdx_agent *agent, uint8_t **table, size_t *table_len, uin
         uint8_t *chunk = NULL;
         size_t clen;
 
-        r = call(agent, "eventlog", json_pack("{s:I}", "offset", (json_int_t)have), &reply, err);
+        r = agent_call_json(agent, "eventlog", json_pack("{s:I}", "offset", (json_int_t)have), &reply, err);
         if (r < 0)
             break;
         jsize = json_object_get(reply, "log_size");
@@ -403,11 +403,11 @@ int tdx_agent_eventlog(tdx_agent *agent, uint8_t **table, size_t *table_len, uin
         if (!all) {
             size = (size_t)json_integer_value(jsize);
             all = malloc(size ? size : 1);
-            r = all ? get_base64(agent, reply, "eventlog", "table", 65536, &t, &tlen, err)
+            r = all ? agent_reply_base64(agent, reply, "eventlog", "table", 65536, &t, &tlen, err)
                     : tdx_err_oom(err);
         }
         if (r == 0)
-            r = get_base64(agent, reply, "eventlog", "log", size - have, &chunk, &clen, err);
+            r = agent_reply_base64(agent, reply, "eventlog", "log", size - have, &chunk, &clen, err);
         json_decref(reply);
         if (r == 0 && clen == 0 && have < size)
             r = tdx_err(err, -EPROTO, "%s: eventlog: empty chunk at offset %zu of %zu",

@@ -7,6 +7,7 @@
 #include "emit-internal.h"
 #include "error.h"
 #include "fileio.h"
+#include "tdxhost/emit.h"
 
 #define TEMPLATE_MAX (16 * 1024 * 1024)
 
@@ -154,17 +155,16 @@ static int cmp_entry_name(const void *a, const void *b)
                   json_string_value(json_object_get(y, "name")));
 }
 
-/* The manifest the agent validates deliveries against (docs/secrets-manifest.md). */
-static int emit_manifest(struct emit_ctx *c)
+/* The manifest the agent validates deliveries against
+ * (docs/secrets-manifest.md), as text ending in a newline. */
+static int render_manifest(const struct recipe *r, char **out, tdx_error *err)
 {
-    const struct recipe *r = c->r;
     json_t *entries[4097], *list, *root;
-    size_t n = 0;
-    strbuf sb = STRBUF_INIT;
+    size_t n = 0, len;
     char *text;
 
     if (r->secrets.n + 1 > ELEMENTSOF(entries))
-        return tdx_err(c->err, -E2BIG, "more than %zu secrets", ELEMENTSOF(entries) - 1);
+        return tdx_err(err, -E2BIG, "more than %zu secrets", ELEMENTSOF(entries) - 1);
     for (size_t i = 0; i < r->secrets.n; i++) {
         const struct secret_spec *s = &((const struct op *)r->secrets.items[i])->u.secret;
         entries[n++] = manifest_entry(s->name, s->dest, s->owner ? s->owner : "root",
@@ -180,7 +180,7 @@ static int emit_manifest(struct emit_ctx *c)
         if (!entries[i]) {
             for (size_t j = 0; j < n; j++)
                 json_decref(entries[j]);
-            return emit_oom(c);
+            return tdx_err_oom(err);
         }
     qsort(entries, n, sizeof(json_t *), cmp_entry_name);
     list = json_array();
@@ -188,21 +188,55 @@ static int emit_manifest(struct emit_ctx *c)
         json_array_append_new(list, entries[i]);
     root = json_pack("{s:i, s:o}", "version", 1, "secrets", list);
     if (!root)
-        return emit_oom(c);
+        return tdx_err_oom(err);
     /* Written only when set, so it stands out in the image and its diff. */
     if (r->delivery.insecure_allow_unattested &&
         json_object_set_new(root, "insecure_allow_unattested", json_true()) < 0) {
         json_decref(root);
-        return emit_oom(c);
+        return tdx_err_oom(err);
     }
     text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2));
     json_decref(root);
     if (!text)
-        return emit_oom(c);
+        return tdx_err_oom(err);
+    len = strlen(text);
+    *out = realloc(text, len + 2);
+    if (!*out) {
+        free(text);
+        return tdx_err_oom(err);
+    }
+    memcpy(*out + len, "\n", 2);
+    return 0;
+}
+
+static int emit_manifest(struct emit_ctx *c)
+{
+    strbuf sb = STRBUF_INIT;
+    char *text;
+    int r = render_manifest(c->r, &text, c->err);
+
+    if (r < 0)
+        return r;
     strbuf_puts(&sb, text);
-    strbuf_putc(&sb, '\n');
     free(text);
     return add_image_text(c, IMG_AGENT_MANIFEST, &sb, 0644);
+}
+
+int tdx_image_secrets_manifest(const tdx_image *image, const char *profile, char **out,
+                               tdx_error *err)
+{
+    _cleanup_recipe_ struct recipe *r = NULL;
+    size_t idx;
+    int rc;
+
+    tdx_check_arg(image, err);
+    tdx_check_arg(out, err);
+    if (image_find_profile(image, profile, &idx) < 0)
+        return tdx_err(err, -ENOENT, "no profile \"%s\"", profile);
+    rc = recipe_resolve(image, idx, &r, err);
+    if (rc < 0)
+        return rc;
+    return render_manifest(r, out, err);
 }
 
 int manifest_dirs(const struct recipe *r, char ***out)

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+#include "accounts.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks.h"
+#include "fileio.h"
+#include "macro.h"
+
+/* Finds name in the first field of a colon-separated file and returns the
+ * third field (the uid or gid) as a number. */
+static int lookup(const char *root, const char *file, const char *name, unsigned long *id,
+                  char *msg, size_t msg_size)
+{
+    char path[4200], *text = NULL, *save = NULL;
+    size_t len;
+    int r;
+
+    snprintf(path, sizeof(path), "%s%s", streq(root, "/") ? "" : root, file);
+    r = read_file_bounded(path, ACCOUNTS_FILE_MAX, &text, &len);
+    if (r < 0) {
+        snprintf(msg, msg_size, "cannot read %s: %s", path,
+                 r == -EFBIG ? "larger than 4 MiB" : strerror(-r));
+        return r;
+    }
+    r = -ENOENT;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *f[4] = { line }, *end;
+        int n = 1;
+        for (char *p = line; *p && n < 4; p++)
+            if (*p == ':')
+                *p = '\0', f[n++] = p + 1;
+        if (n < 4 || !streq(f[0], name))
+            continue;
+        errno = 0;
+        *id = strtoul(f[2], &end, 10);
+        if (errno || end == f[2] || (*end != ':' && *end != '\0') || *id >= 0xffffffffUL) {
+            snprintf(msg, msg_size, "%s: \"%s\" has no valid numeric id", path, name);
+            r = -EINVAL;
+        } else {
+            r = 0;
+        }
+        break;
+    }
+    if (r == -ENOENT)
+        snprintf(msg, msg_size, "\"%s\" is not in %s", name, path);
+    free(text);
+    return r;
+}
+
+int accounts_user(const char *root, const char *name, uid_t *uid, char *msg, size_t msg_size)
+{
+    unsigned long id;
+    int r;
+    if (check_user_name(name)) {
+        snprintf(msg, msg_size, "\"%.64s\" is not a user name", name);
+        return -EINVAL;
+    }
+    r = lookup(root, "/etc/passwd", name, &id, msg, msg_size);
+    if (r == 0)
+        *uid = (uid_t)id;
+    return r;
+}
+
+int accounts_group(const char *root, const char *name, gid_t *gid, char *msg, size_t msg_size)
+{
+    unsigned long id;
+    int r;
+    if (check_user_name(name)) {
+        snprintf(msg, msg_size, "\"%.64s\" is not a group name", name);
+        return -EINVAL;
+    }
+    r = lookup(root, "/etc/group", name, &id, msg, msg_size);
+    if (r == 0)
+        *gid = (gid_t)id;
+    return r;
+}

@@ -1,0 +1,485 @@
+/* SPDX-License-Identifier: MIT */
+#include "secrets-store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "accounts.h"
+#include "fileio.h"
+#include "hex.h"
+#include "log.h"
+#include "macro.h"
+#include "manifest.h"
+#include "secret-set.h"
+#include "strv.h"
+
+#define TMP_PREFIX ".tdx-secret-"
+#define OLD_PREFIX ".tdx-old-"
+#define PATH_MAX_LEN 4096
+
+int (*store_renameat)(int, const char *, int, const char *) = renameat;
+
+struct root {
+    const char *path;   /* "/" or the --root-dir */
+    int fd;             /* O_PATH of path, or -1 for "/" */
+};
+
+static int root_open(const char *path, struct root *r)
+{
+    r->path = path && !streq(path, "/") ? path : "/";
+    r->fd = -1;
+    if (streq(r->path, "/"))
+        return 0;
+    r->fd = open(r->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    return r->fd < 0 ? -errno : 0;
+}
+
+static void root_close(struct root *r)
+{
+    if (r->fd >= 0)
+        close(r->fd);
+    r->fd = -1;
+}
+
+/* Without openat2 (kernels before 5.6, valgrind): the path is walked one
+ * component at a time and symbolic links are refused, which is stricter
+ * than RESOLVE_IN_ROOT but never leaves the root. */
+static int open_walking(int rootfd, const char *path, int flags, mode_t mode)
+{
+    int cur = dup(rootfd), next;
+    const char *p = path + 1;
+
+    if (cur < 0)
+        return -errno;
+    if (!*p) {
+        next = openat(cur, ".", flags | O_CLOEXEC, mode);
+        close(cur);
+        return next < 0 ? -errno : next;
+    }
+    for (;;) {
+        const char *end = strchrnul(p, '/');
+        char comp[256];
+        bool last = !*end;
+        if ((size_t)(end - p) >= sizeof(comp)) {
+            close(cur);
+            return -ENAMETOOLONG;
+        }
+        memcpy(comp, p, (size_t)(end - p));
+        comp[end - p] = '\0';
+        next = last ? openat(cur, comp, flags | O_NOFOLLOW | O_CLOEXEC, mode)
+                    : openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0) {
+            struct stat st;
+            int r = -errno;
+            if ((r == -ENOTDIR || r == -ELOOP) &&
+                fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+                r = -ELOOP;   /* a link, refused */
+            close(cur);
+            return r;
+        }
+        close(cur);
+        if (last)
+            return next;
+        cur = next;
+        p = end + 1;
+    }
+}
+
+/* Opens an absolute path of the image: as it is on the system, or resolved
+ * inside the root directory. Returns a descriptor or a negative errno. */
+static int open_in_root(const struct root *r, const char *path, int flags, mode_t mode)
+{
+    static atomic_bool no_openat2;
+    struct open_how how = { 0 };
+    long fd;
+
+    if (r->fd < 0) {
+        fd = open(path, flags | O_CLOEXEC, mode);
+        return fd < 0 ? -errno : (int)fd;
+    }
+    if (!atomic_load(&no_openat2)) {
+        how.flags = (uint64_t)(flags | O_CLOEXEC);
+        how.mode = flags & O_CREAT ? mode : 0;
+        how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+        fd = syscall(SYS_openat2, r->fd, path[1] ? path + 1 : ".", &how, sizeof(how));
+        if (fd >= 0 || errno != ENOSYS)
+            return fd < 0 ? -errno : (int)fd;
+        atomic_store(&no_openat2, true);
+        log_notice("openat2() is not available: symbolic links below %s are refused", r->path);
+    }
+    return open_walking(r->fd, path, flags, mode);
+}
+
+/* The directory part of an absolute path ("/" for "/x"). */
+static void dir_of(const char *path, char out[PATH_MAX_LEN])
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = slash == path ? 1 : (size_t)(slash - path);
+    memcpy(out, path, n);
+    out[n] = '\0';
+}
+
+/* Opens directory dir, creating what is missing of it (root-owned, 0755)
+ * when create is set. Returns a descriptor or a negative errno. */
+static int open_dir(const struct root *r, const char *dir, bool create)
+{
+    char prefix[PATH_MAX_LEN];
+    int cur, next;
+
+    cur = open_in_root(r, dir, O_RDONLY | O_DIRECTORY, 0);
+    if (cur != -ENOENT || !create)
+        return cur;
+    cur = open_in_root(r, "/", O_RDONLY | O_DIRECTORY, 0);
+    for (const char *p = dir + 1; cur >= 0 && *p;) {
+        const char *end = strchrnul(p, '/');
+        char comp[256];
+        size_t n = (size_t)(end - p);
+        if (n >= sizeof(comp) || (size_t)(end - dir) >= sizeof(prefix)) {
+            close(cur);
+            return -ENAMETOOLONG;
+        }
+        memcpy(comp, p, n);
+        comp[n] = '\0';
+        memcpy(prefix, dir, (size_t)(end - dir));
+        prefix[end - dir] = '\0';
+        next = open_in_root(r, prefix, O_RDONLY | O_DIRECTORY, 0);
+        if (next == -ENOENT) {
+            if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST) {
+                next = -errno;
+            } else {
+                /* 0755 whatever the umask; root's when the agent is root. */
+                (void)fchmodat(cur, comp, 0755, 0);
+                if (geteuid() == 0)
+                    (void)fchownat(cur, comp, 0, 0, AT_SYMLINK_NOFOLLOW);
+                (void)fsync(cur);
+                next = open_in_root(r, prefix, O_RDONLY | O_DIRECTORY, 0);
+            }
+        }
+        close(cur);
+        cur = next;
+        p = *end ? end + 1 : end;
+    }
+    return cur;
+}
+
+static void random_name(const char *prefix, char *out, size_t size)
+{
+    uint8_t b[8];
+    char hex[17];
+    if (getrandom(b, sizeof(b), 0) != sizeof(b)) {
+        /* Never expected; the name still has to be unique in the directory. */
+        static unsigned counter;
+        uint64_t v = ((uint64_t)getpid() << 32) ^ (uint64_t)__atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+        memcpy(b, &v, sizeof(b));
+    }
+    hex_encode(b, sizeof(b), hex);
+    snprintf(out, size, "%s%s", prefix, hex);
+}
+
+static int sha256(const void *data, size_t len, uint8_t out[STORE_DIGEST_SIZE])
+{
+    unsigned int n = 0;
+    return EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) == 1 && n == STORE_DIGEST_SIZE
+               ? 0 : -EIO;
+}
+
+struct work {
+    int dir;                  /* index into dirs */
+    const char *base;         /* the destination's last component */
+    char tmp[40], old[40];
+    bool tmp_made, has_old, renamed;
+    uid_t uid;
+    gid_t gid;
+};
+
+struct dirs {
+    char (*paths)[PATH_MAX_LEN];
+    int *fds;
+    size_t n;
+};
+
+static int dirs_get(struct dirs *d, const struct root *r, const char *path)
+{
+    int fd;
+    for (size_t i = 0; i < d->n; i++)
+        if (streq(d->paths[i], path))
+            return (int)i;
+    fd = open_dir(r, path, true);
+    if (fd < 0)
+        return fd;
+    snprintf(d->paths[d->n], PATH_MAX_LEN, "%s", path);
+    d->fds[d->n] = fd;
+    return (int)d->n++;
+}
+
+static int fail(char *msg, size_t msg_size, int code, const char *fmt, ...) _printf_(4, 5);
+static int fail(char *msg, size_t msg_size, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, msg_size, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+/* Everything that can be checked before a byte is written. */
+static int prepare(const struct root *r, struct store_entry *e, size_t n, struct work *w,
+                   struct dirs *d, char *msg, size_t msg_size)
+{
+    char why[300], dir[PATH_MAX_LEN];
+    struct stat st;
+    int k;
+
+    for (size_t i = 0; i < n; i++) {
+        const struct manifest_secret *s = e[i].secret;
+        for (size_t j = 0; j < i; j++)
+            if (streq(e[j].secret->dest, s->dest))
+                return fail(msg, msg_size, -EINVAL, "secrets \"%s\" and \"%s\" share the "
+                            "destination %s", e[j].secret->name, s->name, s->dest);
+        if (accounts_user(r->path, s->owner, &w[i].uid, why, sizeof(why)) < 0 ||
+            accounts_group(r->path, s->group, &w[i].gid, why, sizeof(why)) < 0)
+            return fail(msg, msg_size, -ENOENT, "secret \"%s\": %s", s->name, why);
+        dir_of(s->dest, dir);
+        k = dirs_get(d, r, dir);
+        if (k < 0)
+            return fail(msg, msg_size, k, "secret \"%s\": cannot open or create %s: %s", s->name,
+                        dir, strerror(-k));
+        w[i].dir = k;
+        w[i].base = strrchr(s->dest, '/') + 1;
+        if (fstatat(d->fds[k], w[i].base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+            if (S_ISDIR(st.st_mode))
+                return fail(msg, msg_size, -EISDIR, "secret \"%s\": %s is a directory", s->name,
+                            s->dest);
+            w[i].has_old = true;   /* a link to it is made before the renames */
+        } else if (errno != ENOENT) {
+            return fail(msg, msg_size, -errno, "secret \"%s\": %s: %s", s->name, s->dest,
+                        strerror(errno));
+        }
+    }
+    return 0;
+}
+
+static int write_temp(int dirfd, struct store_entry *e, struct work *w)
+{
+    const struct secret_value *v = e->value;
+    int fd, r = 0;
+
+    random_name(TMP_PREFIX, w->tmp, sizeof(w->tmp));
+    fd = openat(dirfd, w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    w->tmp_made = true;
+    r = write_all(fd, v->value, v->len);
+    if (r == 0 && fsync(fd) < 0)
+        r = -errno;
+    if (r == 0 && fchown(fd, w->uid, w->gid) < 0)
+        r = -errno;
+    if (r == 0 && fchmod(fd, e->secret->mode) < 0)
+        r = -errno;
+    if (close(fd) < 0 && r == 0)
+        r = -errno;
+    if (r == 0)
+        r = sha256(v->value, v->len, e->sha256);
+    return r;
+}
+
+/* Puts back what was there before: the kept links over renamed files,
+ * renamed files removed where there was nothing; temporary files and kept
+ * links removed. */
+static void undo(struct store_entry *e, size_t n, struct work *w, const struct dirs *d)
+{
+    for (size_t i = 0; i < n; i++) {
+        int fd = d->fds[w[i].dir];
+        if (w[i].renamed && w[i].old[0]) {
+            if (renameat(fd, w[i].old, fd, w[i].base) == 0) {
+                w[i].old[0] = '\0';
+            } else {
+                /* The kept link is all that is left of the old value. */
+                log_error("secret \"%s\": could not restore %s after a failed delivery (%m); "
+                          "the previous value is in %s", e[i].secret->name, e[i].secret->dest,
+                          w[i].old);
+                continue;
+            }
+        } else if (w[i].renamed) {
+            (void)unlinkat(fd, w[i].base, 0);
+        } else if (w[i].tmp_made) {
+            (void)unlinkat(fd, w[i].tmp, 0);
+        }
+        if (w[i].old[0])
+            (void)unlinkat(fd, w[i].old, 0);
+    }
+}
+
+int store_write(const char *root_path, struct store_entry *entries, size_t n, char *msg,
+                size_t msg_size)
+{
+    struct root root = { "/", -1 };
+    struct dirs d = { 0 };
+    struct work *w = calloc(n ? n : 1, sizeof(*w));
+    int r;
+
+    d.paths = calloc(n ? n : 1, sizeof(*d.paths));
+    d.fds = calloc(n ? n : 1, sizeof(*d.fds));
+    if (!w || !d.paths || !d.fds) {
+        r = fail(msg, msg_size, -ENOMEM, "out of memory");
+        goto out;
+    }
+    r = root_open(root_path, &root);
+    if (r < 0) {
+        fail(msg, msg_size, r, "cannot open the root directory %s: %s", root_path, strerror(-r));
+        goto out;
+    }
+    r = prepare(&root, entries, n, w, &d, msg, msg_size);
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        r = write_temp(d.fds[w[i].dir], &entries[i], &w[i]);
+        if (r < 0)
+            fail(msg, msg_size, r, "secret \"%s\": cannot write a temporary file beside %s: %s",
+                 entries[i].secret->name, entries[i].secret->dest, strerror(-r));
+    }
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        int fd = d.fds[w[i].dir];
+        if (!w[i].has_old)
+            continue;
+        random_name(OLD_PREFIX, w[i].old, sizeof(w[i].old));
+        if (linkat(fd, w[i].base, fd, w[i].old, 0) < 0) {
+            r = -errno;
+            w[i].old[0] = '\0';
+            fail(msg, msg_size, r, "secret \"%s\": cannot keep the current %s while replacing "
+                 "it: %s", entries[i].secret->name, entries[i].secret->dest, strerror(-r));
+        }
+    }
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        int fd = d.fds[w[i].dir];
+        if (store_renameat(fd, w[i].tmp, fd, w[i].base) < 0) {
+            r = -errno;
+            fail(msg, msg_size, r, "secret \"%s\": cannot rename into %s: %s (nothing changed)",
+                 entries[i].secret->name, entries[i].secret->dest, strerror(-r));
+        } else {
+            w[i].renamed = true;
+        }
+    }
+    if (r < 0) {
+        undo(entries, n, w, &d);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            if (w[i].old[0])
+                (void)unlinkat(d.fds[w[i].dir], w[i].old, 0);
+    }
+    for (size_t i = 0; i < d.n; i++)
+        if (fsync(d.fds[i]) < 0 && r == 0)
+            log_warning("%s: fsync of the directory failed (%m): the new secrets may not "
+                        "survive a crash", d.paths[i]);
+out:
+    for (size_t i = 0; d.fds && i < d.n; i++)
+        close(d.fds[i]);
+    free(d.paths);
+    free(d.fds);
+    free(w);
+    root_close(&root);
+    return r;
+}
+
+/* ------------------------------------------------------------------------ */
+
+static void remove_leftovers(const struct root *r, const char *dir)
+{
+    int fd = open_dir(r, dir, false), dfd;
+    struct dirent *de;
+    DIR *dp;
+
+    if (fd < 0)
+        return;
+    dfd = dup(fd);
+    dp = dfd >= 0 ? fdopendir(dfd) : NULL;
+    if (!dp) {
+        if (dfd >= 0)
+            close(dfd);
+        close(fd);
+        return;
+    }
+    while ((de = readdir(dp)))
+        if ((startswith(de->d_name, TMP_PREFIX) || startswith(de->d_name, OLD_PREFIX)) &&
+            unlinkat(fd, de->d_name, 0) == 0)
+            log_notice("removed %s%s%s, left by an interrupted delivery", dir,
+                       streq(dir, "/") ? "" : "/", de->d_name);
+    closedir(dp);
+    close(fd);
+}
+
+/* Reads and checks one destination: 1 when it counts as delivered. */
+static int check_one(const struct root *r, const struct manifest_secret *s)
+{
+    char why[300], *buf = NULL;
+    struct stat st;
+    size_t got = 0;
+    int fd, ok = 0;
+
+    fd = open_in_root(r, s->dest, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+    if (fd == -ENOENT)
+        return 0;
+    if (fd < 0) {
+        log_warning("secret \"%s\": %s cannot be opened (%s): counted as missing", s->name,
+                    s->dest, strerror(-fd));
+        return 0;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        log_warning("secret \"%s\": %s is not a regular file: counted as missing", s->name,
+                    s->dest);
+    } else if ((size_t)st.st_size > s->max_length) {
+        log_warning("secret \"%s\": %s holds %lld bytes, more than its schema's %zu: counted as "
+                    "missing", s->name, s->dest, (long long)st.st_size, s->max_length);
+    } else if (!(buf = malloc((size_t)st.st_size + 1))) {
+        log_error("out of memory");
+    } else {
+        ssize_t k;
+        while (got < (size_t)st.st_size &&
+               (k = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
+            got += (size_t)k;
+        buf[got] = '\0';
+        if (got != (size_t)st.st_size)
+            log_warning("secret \"%s\": %s changed size while read: counted as missing", s->name,
+                        s->dest);
+        else if (manifest_check_value(s, buf, got, why, sizeof(why)) < 0)
+            log_warning("%s (in %s): counted as missing", why, s->dest);
+        else
+            ok = 1;
+    }
+    secret_buffer_free(buf, got + 1);
+    close(fd);
+    return ok;
+}
+
+void store_scan(const char *root_path, const struct manifest *m, bool *present)
+{
+    char dir[PATH_MAX_LEN], **dirs = NULL;
+    struct root root;
+
+    if (root_open(root_path, &root) < 0) {
+        log_warning("cannot open the root directory %s: %m; no secret counts as delivered",
+                    root_path);
+        for (size_t i = 0; i < m->n; i++)
+            present[i] = false;
+        return;
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        dir_of(m->secrets[i].dest, dir);
+        if (!strv_contains(dirs, dir) && strv_push(&dirs, dir) >= 0)
+            remove_leftovers(&root, dir);
+    }
+    strv_free(dirs);
+    for (size_t i = 0; i < m->n; i++)
+        present[i] = check_one(&root, &m->secrets[i]);
+    root_close(&root);
+}

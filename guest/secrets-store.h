@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Secret files on disk: writing a delivery all at once, and finding out at
+ * start which secrets an earlier run already wrote.
+ *
+ * Paths are the manifest's destinations below root ("/" normally; a staged
+ * tree or a test directory with --root-dir). Below another root, symbolic
+ * links are resolved inside it (openat2 RESOLVE_IN_ROOT), so a link in the
+ * tree cannot send a secret outside it.
+ */
+#ifndef TDX_AGENT_SECRETS_STORE_H
+#define TDX_AGENT_SECRETS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct manifest;
+struct manifest_secret;
+struct secret_value;
+
+#define STORE_DIGEST_SIZE 32   /* SHA-256 */
+
+struct store_entry {
+    const struct manifest_secret *secret;
+    const struct secret_value *value;
+    uint8_t sha256[STORE_DIGEST_SIZE];   /* set by store_write() */
+};
+
+/*
+ * Writes every entry or none. Owners and groups are resolved and every
+ * destination checked first; then each value goes to a temporary file in
+ * its destination's directory (mode 0600, written, fsync'd, chown'd,
+ * chmod'd), the existing files are kept as hard links, and the temporary
+ * files are renamed over the destinations. If a rename fails, the ones
+ * done are undone from the kept links. Missing directories are created
+ * root-owned, mode 0755. Returns 0, or a negative errno with a one-line
+ * message naming the secret (never its value); on failure no destination
+ * has changed.
+ */
+int store_write(const char *root, struct store_entry *entries, size_t n, char *msg,
+                size_t msg_size);
+
+/*
+ * Removes what an interrupted store_write() may have left in the
+ * destinations' directories (temporary files and kept links), then marks
+ * present[i] for each secret of m whose destination is a regular file
+ * whose contents pass the secret's schema. Logs why a file does not count.
+ */
+void store_scan(const char *root, const struct manifest *m, bool *present);
+
+/* The rename that commits a delivery: renameat(2), swapped by tests to
+ * make a commit fail half-way. */
+extern int (*store_renameat)(int olddirfd, const char *oldpath, int newdirfd,
+                             const char *newpath);
+
+#endif

@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: MIT */
+#include "secrets.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent-core.h"
+#include "base64.h"
+#include "daemon.h"
+#include "fileio.h"
+#include "hex.h"
+#include "log.h"
+#include "macro.h"
+#include "manifest.h"
+#include "quote-provider.h"
+#include "secret-set.h"
+#include "secrets-store.h"
+#include "strbuf.h"
+#include "wire.h"
+
+#define CHALLENGE_ID_BYTES 16
+
+enum slot_state { SLOT_FREE, SLOT_PENDING, SLOT_OPEN };
+
+/* A challenge: the agent's one-use key, waiting for the delivery. */
+struct slot {
+    enum slot_state state;
+    char id[2 * CHALLENGE_ID_BYTES + 1];
+    uint8_t sk[HPKE_NSK], pk[HPKE_NPK], nonce[SECRETS_NONCE_SIZE];
+    uint64_t expires_ms;
+    uint64_t opened_ms;
+};
+
+struct secrets {
+    const struct manifest *m;
+    struct quote_provider *provider;
+    struct secrets_options opts;
+    char *root_dir, *ready_file;
+
+    pthread_mutex_t lock;        /* slots */
+    struct slot *slots;
+
+    pthread_mutex_t write_lock;  /* deliveries, present[], ready */
+    bool *present;
+    bool ready;
+};
+
+static void slot_wipe(struct slot *sl)
+{
+    OPENSSL_cleanse(sl, sizeof(*sl));
+    sl->state = SLOT_FREE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Readiness                                                                */
+
+static size_t missing_required(const struct secrets *s, strbuf *names)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->m->n; i++)
+        if (s->m->secrets[i].required && !s->present[i]) {
+            if (names)
+                strbuf_printf(names, "%s%s", n ? ", " : "", s->m->secrets[i].name);
+            n++;
+        }
+    return n;
+}
+
+static int write_ready_file(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    size_t n = (size_t)(slash - path);
+
+    /* Under systemd the runtime directory exists; elsewhere make it. */
+    if (n > 0 && n < sizeof(dir)) {
+        memcpy(dir, path, n);
+        dir[n] = '\0';
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+            return -errno;
+    }
+    return write_file_atomic(path, "ready\n", 6, 0644);
+}
+
+/* Called with write_lock held. */
+static void update_readiness(struct secrets *s)
+{
+    strbuf names = STRBUF_INIT;
+    char status[600];
+    size_t missing = missing_required(s, &names);
+
+    if (s->ready || missing > 0) {
+        if (!s->ready) {
+            snprintf(status, sizeof(status), "STATUS=Waiting for %zu required secret%s: %.500s",
+                     missing, missing == 1 ? "" : "s", strbuf_str(&names));
+            daemon_notify(status);
+        }
+        strbuf_free(&names);
+        return;
+    }
+    strbuf_free(&names);
+    s->ready = true;
+    if (s->ready_file) {
+        int r = write_ready_file(s->ready_file);
+        if (r < 0)
+            log_error("cannot create the ready file %s: %s; tdx-secrets-wait.service will not "
+                      "see that the secrets are here", s->ready_file, strerror(-r));
+    }
+    log_notice("all %zu required secrets are present: secrets ready", s->m->n_required);
+    daemon_notify("STATUS=All required secrets present");
+    if (s->opts.on_ready)
+        s->opts.on_ready(s->opts.userdata);
+}
+
+bool secrets_ready(struct secrets *s)
+{
+    bool ready;
+    pthread_mutex_lock(&s->write_lock);
+    ready = s->ready;
+    pthread_mutex_unlock(&s->write_lock);
+    return ready;
+}
+
+int secrets_new(const struct manifest *m, struct quote_provider *provider,
+                const struct secrets_options *opts, struct secrets **out, char *msg,
+                size_t msg_size)
+{
+    struct secrets *s = calloc(1, sizeof(*s));
+    size_t present = 0;
+
+    if (!s || !(s->slots = calloc(opts->max_challenges ? opts->max_challenges : 1,
+                                  sizeof(*s->slots))) ||
+        !(s->present = calloc(m->n ? m->n : 1, sizeof(*s->present))) ||
+        (opts->root_dir && !(s->root_dir = strdup(opts->root_dir))) ||
+        (opts->ready_file && !(s->ready_file = strdup(opts->ready_file)))) {
+        secrets_free(s);
+        snprintf(msg, msg_size, "out of memory");
+        return -ENOMEM;
+    }
+    s->m = m;
+    s->provider = provider;
+    s->opts = *opts;
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->write_lock, NULL);
+
+    /* A ready file from an earlier run must not claim readiness before the
+     * secrets on disk were checked again. */
+    if (s->ready_file && unlink(s->ready_file) < 0 && errno != ENOENT) {
+        snprintf(msg, msg_size, "cannot remove the stale ready file %s: %s", s->ready_file,
+                 strerror(errno));
+        secrets_free(s);
+        return -errno;
+    }
+    store_scan(s->root_dir ? s->root_dir : "/", m, s->present);
+    for (size_t i = 0; i < m->n; i++)
+        present += s->present[i];
+    if (present)
+        log_info("%zu of %zu secrets already on disk and valid", present, m->n);
+    pthread_mutex_lock(&s->write_lock);
+    update_readiness(s);
+    pthread_mutex_unlock(&s->write_lock);
+    *out = s;
+    return 0;
+}
+
+void secrets_free(struct secrets *s)
+{
+    if (!s)
+        return;
+    if (s->slots) {
+        for (unsigned i = 0; i < s->opts.max_challenges; i++)
+            slot_wipe(&s->slots[i]);
+        pthread_mutex_destroy(&s->lock);
+        pthread_mutex_destroy(&s->write_lock);
+    }
+    free(s->slots);
+    free(s->present);
+    free(s->root_dir);
+    free(s->ready_file);
+    free(s);
+}
+
+/* ------------------------------------------------------------------------ */
+/* secrets.challenge                                                        */
+
+/* A free slot, else the one that expired first; NULL when all are open. */
+static struct slot *reserve_slot(struct secrets *s, uint64_t now)
+{
+    struct slot *expired = NULL;
+    for (unsigned i = 0; i < s->opts.max_challenges; i++) {
+        struct slot *sl = &s->slots[i];
+        if (sl->state == SLOT_FREE)
+            return sl;
+        if (sl->state == SLOT_OPEN && sl->expires_ms <= now &&
+            (!expired || sl->expires_ms < expired->expires_ms))
+            expired = sl;
+    }
+    if (expired)
+        slot_wipe(expired);
+    return expired;
+}
+
+int secrets_challenge(struct secrets *s, const uint8_t nonce[SECRETS_NONCE_SIZE], bool unattested,
+                      json_t **result, struct wire_error *e)
+{
+    uint8_t id[CHALLENGE_ID_BYTES], report_data[SECRETS_REPORT_DATA_SIZE], *quote = NULL;
+    char pk_hex[2 * HPKE_NPK + 1], rd_hex[2 * SECRETS_REPORT_DATA_SIZE + 1], qmsg[300];
+    char id_hex[sizeof(((struct slot *)0)->id)];
+    size_t quote_len = 0;
+    struct slot *sl;
+    int r;
+
+    if (unattested && !s->m->insecure_allow_unattested)
+        return wire_errorf(e, WIRE_E_FORBIDDEN, "secrets.challenge: unattested: this image's "
+                           "manifest does not allow deliveries without a quote");
+    pthread_mutex_lock(&s->lock);
+    sl = reserve_slot(s, now_ms());
+    if (!sl) {
+        pthread_mutex_unlock(&s->lock);
+        return wire_errorf(e, WIRE_E_BUSY, "secrets.challenge: %u challenges are open; answer "
+                           "one or wait for one to expire (%u s)", s->opts.max_challenges,
+                           s->opts.challenge_ttl_ms / 1000);
+    }
+    r = RAND_bytes(id, sizeof(id)) == 1 ? hpke_keypair_generate(sl->sk, sl->pk) : -EIO;
+    if (r == 0) {
+        sl->state = SLOT_PENDING;
+        hex_encode(id, sizeof(id), sl->id);
+        memcpy(sl->nonce, nonce, SECRETS_NONCE_SIZE);
+        memcpy(id_hex, sl->id, sizeof(id_hex));
+        hex_encode(sl->pk, HPKE_NPK, pk_hex);
+        r = secrets_report_data(nonce, sl->pk, report_data);
+    }
+    if (r < 0) {
+        slot_wipe(sl);
+        pthread_mutex_unlock(&s->lock);
+        return wire_errorf(e, WIRE_E_INTERNAL, "secrets.challenge: cannot make a key");
+    }
+    pthread_mutex_unlock(&s->lock);
+
+    /* The quote can take seconds: no lock held. The slot is PENDING, so no
+     * one else takes or answers it. */
+    if (!unattested) {
+        r = s->provider->get(s->provider, report_data, &quote, &quote_len, qmsg, sizeof(qmsg));
+        if (r < 0) {
+            pthread_mutex_lock(&s->lock);
+            slot_wipe(sl);
+            pthread_mutex_unlock(&s->lock);
+            log_warning("secrets.challenge: quote failed: %s", qmsg);
+            return wire_errorf(e, r == -EBUSY ? WIRE_E_BUSY
+                                  : r == -ETIMEDOUT ? WIRE_E_TIMEOUT
+                                  : r == -ENXIO || r == -ENOENT || r == -ENODEV ? WIRE_E_UNAVAILABLE
+                                  : WIRE_E_QUOTE_FAILED, "%s", qmsg);
+        }
+    } else {
+        log_warning("secrets.challenge %s WITHOUT A QUOTE (insecure_allow_unattested): the "
+                    "host asked for an unattested delivery", id_hex);
+    }
+    pthread_mutex_lock(&s->lock);
+    sl->state = SLOT_OPEN;
+    sl->opened_ms = now_ms();
+    sl->expires_ms = sl->opened_ms + s->opts.challenge_ttl_ms;
+    pthread_mutex_unlock(&s->lock);
+
+    hex_encode(report_data, sizeof(report_data), rd_hex);
+    *result = json_pack("{s:s, s:s, s:o, s:s, s:I, s:s, s:b, s:b}", "challenge_id", id_hex,
+                        "public_key", pk_hex, "quote",
+                        quote ? wire_base64(quote, quote_len) : json_null(), "report_data", rd_hex,
+                        "expires_in_ms", (json_int_t)s->opts.challenge_ttl_ms, "provider",
+                        s->provider->name, "simulated", s->provider->simulated, "unattested",
+                        unattested);
+    free(quote);
+    if (!*result)
+        return wire_errorf(e, WIRE_E_INTERNAL, "out of memory");
+    log_info("secrets.challenge %s issued (expires in %u ms)", id_hex, s->opts.challenge_ttl_ms);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* secrets.deliver                                                          */
+
+/* Takes the challenge's key out of the table: whatever happens next, it is
+ * never used again. */
+static int take_challenge(struct secrets *s, const char *id, uint8_t sk[HPKE_NSK],
+                          uint8_t nonce[SECRETS_NONCE_SIZE], struct wire_error *e)
+{
+    uint64_t now = now_ms();
+    int r = 0;
+
+    pthread_mutex_lock(&s->lock);
+    for (unsigned i = 0; i < s->opts.max_challenges; i++) {
+        struct slot *sl = &s->slots[i];
+        if (sl->state != SLOT_OPEN || !streq(sl->id, id))
+            continue;
+        if (sl->expires_ms <= now)
+            r = wire_errorf(e, WIRE_E_BAD_CHALLENGE, "secrets.deliver: challenge %s expired %llu "
+                            "ms ago (challenges last %u ms); ask for a new one", id,
+                            (unsigned long long)(now - sl->expires_ms), s->opts.challenge_ttl_ms);
+        else
+            memcpy(sk, sl->sk, HPKE_NSK), memcpy(nonce, sl->nonce, SECRETS_NONCE_SIZE);
+        slot_wipe(sl);
+        pthread_mutex_unlock(&s->lock);
+        return r;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return wire_errorf(e, WIRE_E_BAD_CHALLENGE, "secrets.deliver: no open challenge %.64s (never "
+                       "issued, already answered, or expired long ago)", id);
+}
+
+static int open_sealed(const uint8_t sk[HPKE_NSK], const uint8_t nonce[SECRETS_NONCE_SIZE],
+                       const char *id, const uint8_t enc[HPKE_NENC], const uint8_t *ct,
+                       size_t ct_len, char **pt, size_t *pt_len, struct wire_error *e)
+{
+    uint8_t info[SECRETS_INFO_SIZE];
+    struct hpke_ctx ctx;
+    int r;
+
+    if (ct_len < HPKE_NT)
+        return wire_errorf(e, WIRE_E_BAD_REQUEST, "secrets.deliver: ciphertext: shorter than the "
+                           "%d-byte tag", HPKE_NT);
+    *pt_len = ct_len - HPKE_NT;
+    *pt = malloc(*pt_len + 1);
+    if (!*pt)
+        return wire_errorf(e, WIRE_E_INTERNAL, "out of memory");
+    secrets_hpke_info(nonce, info);
+    r = hpke_setup_base_r(sk, enc, info, sizeof(info), &ctx);
+    if (r == 0)
+        r = hpke_open(&ctx, (const uint8_t *)id, strlen(id), ct, ct_len, (uint8_t *)*pt);
+    hpke_ctx_wipe(&ctx);
+    if (r < 0) {
+        secret_buffer_free(*pt, *pt_len + 1);
+        *pt = NULL;
+        return wire_errorf(e, r == -EIO ? WIRE_E_INTERNAL : WIRE_E_DECRYPT_FAILED,
+                           "secrets.deliver: the sealed secrets do not open with challenge %s's "
+                           "key (altered on the way, or sealed for another challenge)", id);
+    }
+    (*pt)[*pt_len] = '\0';
+    return 0;
+}
+
+/* Every value is checked before anything is written. */
+static int check_set(const struct secrets *s, const struct secret_set *set,
+                     struct store_entry *entries, struct wire_error *e)
+{
+    char why[400];
+
+    if (set->n == 0)
+        return wire_errorf(e, WIRE_E_INVALID_SECRETS, "secrets.deliver: the delivery holds no "
+                           "secrets");
+    for (size_t i = 0; i < set->n; i++) {
+        const struct manifest_secret *ms = manifest_find(s->m, set->items[i].name);
+        if (!ms) {
+            strbuf known = STRBUF_INIT;
+            for (size_t k = 0; k < s->m->n; k++)
+                strbuf_printf(&known, "%s%s", k ? ", " : "", s->m->secrets[k].name);
+            wire_errorf(e, WIRE_E_INVALID_SECRETS, "secrets.deliver: unknown secret \"%s\" (the "
+                        "image's manifest declares: %.180s)", set->items[i].name,
+                        s->m->n ? strbuf_str(&known) : "nothing");
+            strbuf_free(&known);
+            return -EINVAL;
+        }
+        if (manifest_check_value(ms, set->items[i].value, set->items[i].len, why, sizeof(why)) < 0)
+            return wire_errorf(e, WIRE_E_INVALID_SECRETS, "secrets.deliver: %s", why);
+        entries[i].secret = ms;
+        entries[i].value = &set->items[i];
+    }
+    return 0;
+}
+
+static json_t *missing_json(const struct secrets *s)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < s->m->n; i++)
+        if (s->m->secrets[i].required && !s->present[i])
+            json_array_append_new(a, json_string(s->m->secrets[i].name));
+    return a;
+}
+
+int secrets_deliver(struct secrets *s, const char *challenge_id, const uint8_t enc[HPKE_NENC],
+                    const uint8_t *ciphertext, size_t ciphertext_len, json_t **result,
+                    struct wire_error *e)
+{
+    uint8_t sk[HPKE_NSK], nonce[SECRETS_NONCE_SIZE];
+    struct secret_set set = SECRET_SET_INIT;
+    struct store_entry *entries = NULL;
+    char *pt = NULL, msg[400];
+    size_t pt_len = 0;
+    json_t *written;
+    int r;
+
+    r = take_challenge(s, challenge_id, sk, nonce, e);
+    if (r < 0)
+        return r;
+    r = open_sealed(sk, nonce, challenge_id, enc, ciphertext, ciphertext_len, &pt, &pt_len, e);
+    OPENSSL_cleanse(sk, sizeof(sk));
+    if (r < 0) {
+        log_warning("%s", e->message);
+        return r;
+    }
+    r = secret_set_parse_json("secrets.deliver: the opened secrets", pt, pt_len, false, &set, msg,
+                              sizeof(msg));
+    secret_buffer_free(pt, pt_len + 1);
+    if (r < 0) {
+        wire_errorf(e, r == -ENOMEM ? WIRE_E_INTERNAL : WIRE_E_INVALID_SECRETS, "%s", msg);
+        goto out;
+    }
+    entries = calloc(set.n ? set.n : 1, sizeof(*entries));
+    if (!entries) {
+        r = wire_errorf(e, WIRE_E_INTERNAL, "out of memory");
+        goto out;
+    }
+    if ((r = check_set(s, &set, entries, e)) < 0)
+        goto out;
+
+    pthread_mutex_lock(&s->write_lock);
+    r = store_write(s->root_dir ? s->root_dir : "/", entries, set.n, msg, sizeof(msg));
+    if (r < 0) {
+        pthread_mutex_unlock(&s->write_lock);
+        log_error("secrets.deliver: %s", msg);
+        wire_errorf(e, r == -ENOMEM ? WIRE_E_INTERNAL : WIRE_E_IO, "secrets.deliver: %s", msg);
+        goto out;
+    }
+    for (size_t i = 0; i < set.n; i++)
+        s->present[entries[i].secret - s->m->secrets] = true;
+    {
+        strbuf names = STRBUF_INIT;
+        for (size_t i = 0; i < set.n; i++)
+            strbuf_printf(&names, "%s%s", i ? ", " : "", set.items[i].name);
+        log_info("secrets.deliver %s: wrote %zu secret%s: %.300s", challenge_id, set.n,
+                 set.n == 1 ? "" : "s", strbuf_str(&names));
+        strbuf_free(&names);
+    }
+    update_readiness(s);
+    written = json_array();
+    for (size_t i = 0; written && i < set.n; i++) {
+        char hex[2 * STORE_DIGEST_SIZE + 1];
+        hex_encode(entries[i].sha256, STORE_DIGEST_SIZE, hex);
+        json_array_append_new(written, json_pack("{s:s, s:s}", "name", set.items[i].name,
+                                                 "sha256", hex));
+    }
+    *result = json_pack("{s:o, s:b, s:o}", "written", written ? written : json_null(), "ready",
+                        s->ready, "missing", missing_json(s));
+    pthread_mutex_unlock(&s->write_lock);
+    if (!*result)
+        r = wire_errorf(e, WIRE_E_INTERNAL, "out of memory");
+out:
+    secret_set_wipe(&set);
+    free(entries);
+    if (r < 0 && !streq(e->code, WIRE_E_IO))
+        log_warning("%s", e->message);
+    return r;
+}
+
+/* ------------------------------------------------------------------------ */
+/* secrets.status                                                           */
+
+int secrets_status(struct secrets *s, json_t **result, struct wire_error *e)
+{
+    json_t *list = json_array();
+
+    pthread_mutex_lock(&s->write_lock);
+    for (size_t i = 0; list && i < s->m->n; i++)
+        json_array_append_new(list, json_pack("{s:s, s:b, s:b}", "name", s->m->secrets[i].name,
+                                              "required", s->m->secrets[i].required, "present",
+                                              s->present[i]));
+    *result = json_pack("{s:o, s:b, s:o}", "secrets", list ? list : json_null(), "ready", s->ready,
+                        "missing", missing_json(s));
+    pthread_mutex_unlock(&s->write_lock);
+    if (!*result)
+        return wire_errorf(e, WIRE_E_INTERNAL, "out of memory");
+    return 0;
+}

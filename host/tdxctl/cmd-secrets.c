@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: MIT */
+/* tdxctl secrets: push / status / list. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "verify-args.h"
+
+static void help(void)
+{
+    printf("Usage: tdxctl secrets push   --connect ADDR --secrets FILE\n"
+           "                             (--expected FILE | --any-measurements) [OPTIONS]\n"
+           "       tdxctl secrets status --connect ADDR [--json]\n"
+           "       tdxctl secrets list   RECIPE.json [--profile NAME] [--json]\n\n"
+           "push    verify the agent's quote, then seal the secrets to its one-use key\n"
+           "        and deliver them (docs/secrets.md); nothing is sent unless every\n"
+           "        check passed\n"
+           "status  which of the image's secrets the agent has (names only)\n"
+           "list    the secrets a recipe's image expects: name, destination, owner,\n"
+           "        mode, whether required, and the value's schema\n\n"
+           "Options for push:\n"
+           "  -c, --connect ADDR          vsock:CID:PORT, tcp:HOST:PORT or unix:PATH\n"
+           "  -s, --secrets FILE          a JSON object {\"name\": \"value\"} or NAME=value lines\n"
+           "      --any-measurements      push to any TD whose quote verifies (no --expected)\n"
+           VERIFY_ARGS_HELP
+           "      --insecure-unattested   DEVELOPMENT ONLY: no quote, no verification; the\n"
+           "                              image's manifest must allow it too\n"
+           "      --connect-timeout MS    keep retrying a booting agent this long (default 30000)\n"
+           "Other options:\n"
+           "  -p, --profile NAME          the profile to list (default: the default profile)\n"
+           "      --json                  machine-readable output\n"
+           "  -h, --help                  show this help\n\n"
+           "push exits 0 only when the agent wrote every secret.\n");
+}
+
+/* Secret values never go to a file others can read; say so when the
+ * input is one. */
+static void warn_if_readable(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && (st.st_mode & 0077))
+        cli_warn("%s is readable by other users (mode %04o); keep secrets files at 0600", path,
+                 (unsigned)(st.st_mode & 07777));
+}
+
+static void print_push(const tdx_push_result *res, const char *addr, const tdx_secrets *secrets)
+{
+    char *text = NULL;
+    json_t *o, *v, *ver;
+    size_t i;
+
+    if (tdx_push_result_to_json(res, &text, NULL) < 0 || !(o = json_loads(text, 0, NULL))) {
+        tdx_free(text);
+        return;
+    }
+    tdx_free(text);
+    ver = json_object_get(o, "verification");
+    if (!json_is_true(json_object_get(o, "attested")))
+        printf("quote:     NONE (unattested development delivery: nothing was verified)\n");
+    else if (json_is_object(ver))
+        printf("quote:     %s%s%s\n",
+               json_is_true(json_object_get(ver, "verified")) ? "verified" : "NOT verified",
+               json_is_string(json_object_get(ver, "tcb_status")) ? ", TCB " : "",
+               json_is_string(json_object_get(ver, "tcb_status"))
+                   ? json_string_value(json_object_get(ver, "tcb_status")) : "");
+    if (json_is_true(json_object_get(o, "delivered"))) {
+        printf("delivered: %zu secret%s to %s (challenge %s)\n", tdx_secrets_count(secrets),
+               tdx_secrets_count(secrets) == 1 ? "" : "s", addr,
+               json_string_value(json_object_get(o, "challenge_id")));
+        json_array_foreach(json_object_get(o, "written"), i, v)
+            printf("  %-24s sha256 %s\n", json_string_value(json_object_get(v, "name")),
+                   json_string_value(json_object_get(v, "sha256")));
+        if (json_is_true(json_object_get(o, "ready"))) {
+            printf("ready:     yes (every required secret is present)\n");
+        } else {
+            printf("ready:     no; still missing:");
+            json_array_foreach(json_object_get(o, "missing"), i, v)
+                printf("%s %s", i ? "," : "", json_string_value(v));
+            printf("\n");
+        }
+    }
+    json_decref(o);
+}
+
+static int do_push(const struct cli *cli, tdx_agent *agent, const char *file,
+                   const struct verify_args *va, bool any, bool unattested)
+{
+    tdx_push_options po = TDX_PUSH_OPTIONS_INIT;
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_secrets *secrets = NULL;
+    tdx_push_result *res = NULL;
+    struct verify_setup v = { 0 };
+    tdx_verify_step step;
+    char *text = NULL;
+    int r;
+
+    warn_if_readable(file);
+    if (tdx_secrets_load_file(&secrets, file, &err) < 0)
+        return cli_fail(cli, &err);
+    if (!unattested) {
+        r = verify_setup(va, "secrets", &v, &step, &err);
+        if (r < 0) {
+            tdx_secrets_free(secrets);
+            if (r == -EINVAL && !err.message[0])
+                return EXIT_USAGE;
+            return cli_failf(cli, r, "quote: %s: %s (nothing was sent)",
+                             tdx_verify_step_name(step), err.message);
+        }
+        if (!va->collateral && !va->pccs)
+            cli_warn("no collateral (--collateral or --pccs): the TCB status and revocations are "
+                     "not checked");
+        po.verifier = v.verifier;
+        po.verify = &v.opts;
+        po.accept_any_measurements = any;
+    } else {
+        cli_warn("INSECURE: --insecure-unattested: the agent's key is not attested, so whoever "
+                 "sits between here and the agent can read these secrets. Development only.");
+        po.insecure_unattested = 1;
+    }
+    r = tdx_secrets_push(agent, secrets, &po, &res, &err);
+    if (r < 0) {
+        bool before = !tdx_push_result_delivered(res);
+        fprintf(stderr, "tdxctl: %s%s\n", err.message,
+                before && res ? " (nothing was sent)" : "");
+        if (cli->json) {
+            if (res && tdx_push_result_to_json(res, &text, NULL) == 0) {
+                json_t *o = json_loads(text, 0, NULL);
+                json_object_set_new(o, "ok", json_false());
+                json_object_set_new(o, "error", json_pack("{s:s, s:i}", "message", err.message,
+                                                          "code", r));
+                cli_print_json(o);
+                tdx_free(text);
+            } else {
+                cli_print_json(json_pack("{s:b, s:{s:s, s:i}}", "ok", 0, "error", "message",
+                                         err.message, "code", r));
+            }
+        }
+        r = EXIT_FAIL;
+    } else if (cli->json) {
+        if (tdx_push_result_to_json(res, &text, &err) == 0) {
+            json_t *o = json_loads(text, 0, NULL);
+            json_object_set_new(o, "ok", json_true());
+            cli_print_json(o);
+            tdx_free(text);
+        }
+        r = EXIT_OK;
+    } else {
+        print_push(res, tdx_agent_address(agent), secrets);
+        r = EXIT_OK;
+    }
+    tdx_push_result_free(res);
+    verify_setup_done(&v);
+    tdx_secrets_free(secrets);
+    return r;
+}
+
+static int do_status(const struct cli *cli, tdx_agent *agent)
+{
+    tdx_error err = TDX_ERROR_INIT;
+    char *text = NULL;
+    json_t *o, *v;
+    size_t i;
+
+    if (tdx_secrets_status(agent, &text, &err) < 0)
+        return cli_fail(cli, &err);
+    o = json_loads(text, 0, NULL);
+    tdx_free(text);
+    if (!o)
+        return cli_failf(cli, -EPROTO, "%s: secrets.status: unreadable reply",
+                         tdx_agent_address(agent));
+    json_object_del(o, "id");
+    if (cli->json) {
+        cli_print_json(o);
+        return EXIT_OK;
+    }
+    printf("ready: %s\n", json_is_true(json_object_get(o, "ready")) ? "yes" : "no");
+    json_array_foreach(json_object_get(o, "secrets"), i, v)
+        printf("  %-24s %-8s  %s\n", json_string_value(json_object_get(v, "name")),
+               json_is_true(json_object_get(v, "required")) ? "required" : "optional",
+               json_is_true(json_object_get(v, "present")) ? "present" : "missing");
+    json_decref(o);
+    return EXIT_OK;
+}
+
+static int do_list(const struct cli *cli, const char *recipe, const char *profile)
+{
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_image *image = NULL;
+    char *text = NULL;
+    json_t *m, *v;
+    size_t i;
+
+    if (tdx_image_load_file(&image, recipe, &err) < 0)
+        return cli_fail(cli, &err);
+    if (tdx_image_secrets_manifest(image, profile, &text, &err) < 0) {
+        tdx_image_free(image);
+        return cli_fail(cli, &err);
+    }
+    tdx_image_free(image);
+    m = json_loads(text, 0, NULL);
+    tdx_free(text);
+    if (!m)
+        return cli_failf(cli, -ENOMEM, "out of memory");
+    if (cli->json) {
+        cli_print_json(m);
+        return EXIT_OK;
+    }
+    if (json_is_true(json_object_get(m, "insecure_allow_unattested")))
+        printf("INSECURE: this image accepts unattested deliveries (development profile)\n");
+    printf("%-24s %-8s %-7s %-15s %-5s %-15s %s\n", "NAME", "REQUIRED", "KIND", "BYTES", "MODE",
+           "OWNER:GROUP", "DESTINATION");
+    json_array_foreach(json_object_get(m, "secrets"), i, v) {
+        json_t *schema = json_object_get(v, "schema");
+        char bytes[40], owner[80];
+        snprintf(bytes, sizeof(bytes), "%lld-%lld",
+                 (long long)json_integer_value(json_object_get(schema, "min_length")),
+                 (long long)json_integer_value(json_object_get(schema, "max_length")));
+        snprintf(owner, sizeof(owner), "%s:%s", json_string_value(json_object_get(v, "owner")),
+                 json_string_value(json_object_get(v, "group")));
+        printf("%-24s %-8s %-7s %-15s %-5s %-15s %s\n",
+               json_string_value(json_object_get(v, "name")),
+               json_is_true(json_object_get(v, "required")) ? "yes" : "no",
+               json_string_value(json_object_get(schema, "kind")), bytes,
+               json_string_value(json_object_get(v, "mode")), owner,
+               json_string_value(json_object_get(v, "dest")));
+        if (json_is_string(json_object_get(schema, "pattern")))
+            printf("%-24s pattern %s\n", "", json_string_value(json_object_get(schema, "pattern")));
+    }
+    if (json_array_size(json_object_get(m, "secrets")) == 0)
+        printf("(no secrets)\n");
+    json_decref(m);
+    return EXIT_OK;
+}
+
+int cmd_secrets(const struct cli *cli_in, int argc, char **argv)
+{
+    enum { O_ANY = 256, O_UNATTESTED, O_TIMEOUT, O_JSON };
+    static const struct option options[] = {
+        { "connect", required_argument, NULL, 'c' },
+        { "secrets", required_argument, NULL, 's' },
+        { "profile", required_argument, NULL, 'p' },
+        { "any-measurements", no_argument, NULL, O_ANY },
+        { "insecure-unattested", no_argument, NULL, O_UNATTESTED },
+        { "connect-timeout", required_argument, NULL, O_TIMEOUT },
+        VERIFY_ARGS_OPTIONS,
+        { "json", no_argument, NULL, O_JSON },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct cli cli = *cli_in;
+    struct verify_args va = VERIFY_ARGS_INIT;
+    tdx_agent_options ao = TDX_AGENT_OPTIONS_INIT;
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_agent *agent = NULL;
+    const char *addr = NULL, *file = NULL, *profile = NULL, *verb;
+    bool any = false, unattested = false, verify_opts = false;
+    int c, r;
+
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:s:p:h", options, NULL)) != -1) {
+        r = verify_args_option(&va, c, optarg, "secrets");
+        if (r == EXIT_USAGE)
+            return r;
+        if (r == 1) {
+            verify_opts = true;
+            continue;
+        }
+        switch (c) {
+        case 'c': addr = optarg; break;
+        case 's': file = optarg; break;
+        case 'p': profile = optarg; break;
+        case O_ANY: any = true; break;
+        case O_UNATTESTED: unattested = true; break;
+        case O_TIMEOUT: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end || v < 0 || v > 3600000)
+                return cli_usage("secrets", "secrets: --connect-timeout: expected milliseconds, 0 "
+                                 "to 3600000");
+            ao.connect_timeout_ms = (int)v;
+            break;
+        }
+        case O_JSON: cli.json = true; break;
+        case 'h': help(); return EXIT_OK;
+        default:
+            return cli_usage("secrets", "secrets: unknown or incomplete option '%s'",
+                             argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage("secrets", "secrets: expected a verb: push, status or list");
+    verb = argv[optind];
+    if (!strcmp(verb, "list")) {
+        if (optind + 2 != argc)
+            return cli_usage("secrets", "secrets: list: expected one RECIPE.json");
+        if (addr || file || verify_opts || any || unattested)
+            return cli_usage("secrets", "secrets: list takes only --profile and --json");
+        return do_list(&cli, argv[optind + 1], profile);
+    }
+    if (strcmp(verb, "push") && strcmp(verb, "status"))
+        return cli_usage("secrets", "secrets: unknown verb '%s'", verb);
+    if (optind + 1 != argc)
+        return cli_usage("secrets", "secrets: %s: unexpected argument '%s'", verb,
+                         argv[optind + 1]);
+    if (!addr)
+        return cli_usage("secrets", "secrets: %s: --connect ADDR is required", verb);
+    if (profile)
+        return cli_usage("secrets", "secrets: --profile goes with 'list'");
+    if (!strcmp(verb, "status") && (file || verify_opts || any || unattested))
+        return cli_usage("secrets", "secrets: status takes only --connect and --json");
+    if (!strcmp(verb, "push")) {
+        if (!file)
+            return cli_usage("secrets", "secrets: push: --secrets FILE is required");
+        if (unattested && (verify_opts || any))
+            return cli_usage("secrets", "secrets: push: --insecure-unattested verifies nothing; "
+                             "it takes no verification options");
+        if (!unattested && !va.expected && !any)
+            return cli_usage("secrets", "secrets: push: give --expected FILE, or "
+                             "--any-measurements to push to any TD whose quote verifies");
+        if (va.expected && any)
+            return cli_usage("secrets", "secrets: push: --expected and --any-measurements "
+                             "exclude each other");
+    }
+    if (tdx_agent_connect(&agent, addr, &ao, &err) < 0)
+        return cli_fail(&cli, &err);
+    r = !strcmp(verb, "push") ? do_push(&cli, agent, file, &va, any, unattested)
+                              : do_status(&cli, agent);
+    tdx_agent_free(agent);
+    return r;
+}

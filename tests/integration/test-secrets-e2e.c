@@ -1,0 +1,938 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Attested secret delivery end to end: the agent binary ($TDX_AGENT_BIN)
+ * with the sim quote provider on a unix socket, files under a temporary
+ * root, and the host library pushing to it. Every way a push must fail
+ * (measurements, the REPORTDATA binding under a key-swapping proxy, an
+ * unknown root, tampering, replay, expiry, names and values against the
+ * manifest) is checked to send or write nothing; then replacement,
+ * concurrency, restarts, the unattested escape hatch, wait-secrets and
+ * init mode.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base64.h"
+#include "frame.h"
+#include "helpers.h"
+#include "hex.h"
+#include "hpke.h"
+#include "macro.h"
+#include "raw-client.h"
+#include "secrets-proto.h"
+
+#define JWT "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define JWT2 "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
+
+struct env {
+    char *dir;
+    char root[4200], pki[4200], manifest[4200], ready[4200], sock[4200], addr[4300];
+    char expected[4200];
+    pid_t pid;
+    unsigned uid, gid;    /* the owners the test root's accounts map to */
+};
+
+static const char *agent_bin(void)
+{
+    const char *b = getenv("TDX_AGENT_BIN");
+    ck_assert_msg(b && *b, "TDX_AGENT_BIN is not set");
+    return b;
+}
+
+static const char *manifest_text(bool unattested)
+{
+    static char buf[2048];
+    snprintf(buf, sizeof(buf),
+             "{\"version\": 1,%s \"secrets\": ["
+             "{\"name\": \"config\", \"dest\": \"/var/lib/app/config.json\", \"owner\": \"app\", "
+             "\"group\": \"app\", \"mode\": \"0600\", \"required\": false, "
+             "\"schema\": {\"kind\": \"json\", \"min_length\": 2, \"max_length\": 4096}},"
+             "{\"name\": \"jwt\", \"dest\": \"/etc/node/jwt.hex\", \"owner\": \"node\", "
+             "\"group\": \"node\", \"mode\": \"0440\", \"required\": true, "
+             "\"schema\": {\"kind\": \"hex\", \"min_length\": 64, \"max_length\": 64}},"
+             "{\"name\": \"token\", \"dest\": \"/etc/node/token\", \"owner\": \"root\", "
+             "\"group\": \"node\", \"mode\": \"0640\", \"required\": true, "
+             "\"schema\": {\"kind\": \"string\", \"min_length\": 8, \"max_length\": 64, "
+             "\"pattern\": \"tok_[a-z0-9]+\"}}]}",
+             unattested ? " \"insecure_allow_unattested\": true," : "");
+    return buf;
+}
+
+static void env_init(struct env *e, bool unattested)
+{
+    tdx_error err = TDX_ERROR_INIT;
+    char text[1024];
+    FILE *f;
+
+    memset(e, 0, sizeof(*e));
+    e->dir = tmpdir_new();
+    /* Root may give files to anyone; others only to themselves. */
+    e->uid = geteuid() == 0 ? 4321 : geteuid();
+    e->gid = geteuid() == 0 ? 8765 : getegid();
+    snprintf(e->root, sizeof(e->root), "%s/root", e->dir);
+    ck_assert_int_eq(mkdir(e->root, 0755), 0);
+    snprintf(text, sizeof(text), "root:x:0:0:root:/root:/bin/sh\nnode:x:%u:%u::/:/bin/false\n"
+             "app:x:%u:%u::/:/bin/false\n", e->uid, e->gid, e->uid, e->gid);
+    write_text(e->root, "etc/passwd", text);
+    snprintf(text, sizeof(text), "root:x:0:\nnode:x:%u:\napp:x:%u:\n", e->gid, e->gid);
+    write_text(e->root, "etc/group", text);
+    write_text(e->dir, "secrets.json", manifest_text(unattested));
+    snprintf(e->manifest, sizeof(e->manifest), "%s/secrets.json", e->dir);
+    snprintf(e->ready, sizeof(e->ready), "%s/run/secrets-ready", e->dir);
+    snprintf(e->sock, sizeof(e->sock), "%s/agent.sock", e->dir);
+    snprintf(e->addr, sizeof(e->addr), "unix:%s", e->sock);
+    snprintf(e->pki, sizeof(e->pki), "%s/pki", e->dir);
+    ck_assert_msg(tdx_sim_pki_create(e->pki, NULL, &err) == 0, "%s", err.message);
+    /* The sim TD reports all-zero registers. */
+    snprintf(e->expected, sizeof(e->expected), "%s/expected.json", e->dir);
+    f = fopen(e->expected, "w");
+    fprintf(f, "{\"registers\": {\"mrtd\": \"%0*d\", \"rtmr0\": \"%0*d\", \"rtmr1\": \"%0*d\", "
+               "\"rtmr2\": \"%0*d\", \"rtmr3\": \"%0*d\"}}\n", 96, 0, 96, 0, 96, 0, 96, 0, 96, 0);
+    fclose(f);
+}
+
+static pid_t spawn(const char *const *argv)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Starts the agent; extra arguments (NULL-terminated) go before the rest. */
+static void agent_start(struct env *e, const char *const *extra)
+{
+    char provider[4300];
+    const char *argv[32];
+    int n = 0;
+
+    unlink(e->sock);
+    snprintf(provider, sizeof(provider), "sim:%s", e->pki);
+    argv[n++] = agent_bin();
+    for (size_t i = 0; extra && extra[i]; i++)
+        argv[n++] = extra[i];
+    argv[n++] = "--listen";
+    argv[n++] = e->addr;
+    argv[n++] = "--quote-provider";
+    argv[n++] = provider;
+    argv[n++] = "--manifest";
+    argv[n++] = e->manifest;
+    argv[n++] = "--root-dir";
+    argv[n++] = e->root;
+    argv[n++] = "--ready-file";
+    argv[n++] = e->ready;
+    argv[n] = NULL;
+    e->pid = spawn(argv);
+}
+
+static int agent_stop(struct env *e)
+{
+    int status = 0;
+    if (e->pid > 0) {
+        kill(e->pid, SIGTERM);
+        ck_assert_int_eq(waitpid(e->pid, &status, 0), e->pid);
+        e->pid = 0;
+    }
+    return status;
+}
+
+static void env_done(struct env *e)
+{
+    int status = agent_stop(e);
+    /* A clean exit (LSan reports leaks through the status in the sanitized build). */
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "agent exit status %d", status);
+    tmpdir_remove(e->dir);
+}
+
+static tdx_agent *connect_to(const char *addr)
+{
+    tdx_agent_options o = TDX_AGENT_OPTIONS_INIT;
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_agent *a = NULL;
+    o.connect_timeout_ms = 20000;
+    ck_assert_msg(tdx_agent_connect(&a, addr, &o, &err) == 0, "%s", err.message);
+    return a;
+}
+
+static tdx_secrets *secrets_of(const char *const *kv)
+{
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_secrets *s = NULL;
+    ck_assert_int_eq(tdx_secrets_new(&s, &err), 0);
+    for (size_t i = 0; kv[i]; i += 2)
+        ck_assert_msg(tdx_secrets_add(s, kv[i], kv[i + 1], strlen(kv[i + 1]), &err) == 0, "%s",
+                      err.message);
+    return s;
+}
+
+/* Pushes with the sim PKI's root (or root_override) and the expected file
+ * (or expected_override); returns the library's code, err filled. */
+static int push(struct env *e, tdx_agent *a, tdx_secrets *s, const char *root_override,
+                const char *expected_override, tdx_push_result **res, tdx_error *err)
+{
+    tdx_verifier_options vo = TDX_VERIFIER_OPTIONS_INIT;
+    tdx_verify_options v = TDX_VERIFY_OPTIONS_INIT;
+    tdx_push_options po = TDX_PUSH_OPTIONS_INIT;
+    tdx_verifier *verifier = NULL;
+    tdx_expected *expected = NULL;
+    char root[4300];
+    int r;
+
+    snprintf(root, sizeof(root), "%s/root.pem", e->pki);
+    vo.root_file = root_override ? root_override : root;
+    ck_assert_int_eq(tdx_verifier_new(&verifier, &vo, err), 0);
+    ck_assert_msg(tdx_expected_load_file(&expected, expected_override ? expected_override
+                                                                       : e->expected, err) == 0,
+                  "%s", err->message);
+    v.expected = expected;
+    po.verifier = verifier;
+    po.verify = &v;
+    r = tdx_secrets_push(a, s, &po, res, err);
+    tdx_expected_free(expected);
+    tdx_verifier_free(verifier);
+    return r;
+}
+
+static char *file_at(const struct env *e, const char *dest, struct stat *st)
+{
+    char path[8400];
+    size_t len;
+    snprintf(path, sizeof(path), "%s%s", e->root, dest);
+    if (st && stat(path, st) < 0)
+        return NULL;
+    return read_text(path, &len);
+}
+
+static void expect_absent(const struct env *e, const char *dest)
+{
+    char path[8400];
+    snprintf(path, sizeof(path), "%s%s", e->root, dest);
+    ck_assert_msg(access(path, F_OK) < 0, "%s exists", path);
+}
+
+static json_t *status(tdx_agent *a)
+{
+    tdx_error err = TDX_ERROR_INIT;
+    char *text = NULL;
+    json_t *o;
+    ck_assert_msg(tdx_secrets_status(a, &text, &err) == 0, "%s", err.message);
+    o = json_loads(text, 0, NULL);
+    tdx_free(text);
+    return o;
+}
+
+static bool is_ready(tdx_agent *a)
+{
+    json_t *o = status(a);
+    bool r = json_is_true(json_object_get(o, "ready"));
+    json_decref(o);
+    return r;
+}
+
+/* No temporary file or kept link is left in a directory. */
+static void expect_no_leftovers(const struct env *e, const char *dir)
+{
+    char cmd[8600], *out;
+    snprintf(cmd, sizeof(cmd), "ls -A '%s%s' 2>/dev/null | grep '^\\.tdx-' || true", e->root, dir);
+    out = sh_output(cmd);
+    ck_assert_msg(!*out, "left in %s: %s", dir, out);
+    free(out);
+}
+
+START_TEST(push_writes_files_and_turns_ready)
+{
+    static const char *const kv[] = { "jwt", JWT, "token", "tok_abc123", "config",
+                                      "{\"a\": [1, 2]}", NULL };
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_push_result *res = NULL;
+    struct env e;
+    struct stat st;
+    tdx_agent *a;
+    tdx_secrets *s;
+    char *text, *json;
+
+    env_init(&e, false);
+    agent_start(&e, NULL);
+    a = connect_to(e.addr);
+    ck_assert(!is_ready(a));
+    ck_assert_int_lt(access(e.ready, F_OK), 0);
+    s = secrets_of(kv);
+    ck_assert_msg(push(&e, a, s, NULL, NULL, &res, &err) == 0, "%s", err.message);
+    ck_assert(tdx_push_result_delivered(res));
+    ck_assert(tdx_verification_ok(tdx_push_result_verification(res)));
+    ck_assert_int_eq(tdx_push_result_to_json(res, &json, &err), 0);
+    ck_assert_contains(json, "\"ready\":true");
+    ck_assert_contains(json, "\"attested\":true");
+    ck_assert_contains(json, "\"name\":\"jwt\",\"sha256\":\"");
+    ck_assert_msg(!strstr(json, JWT) && !strstr(json, "tok_abc123"), "a value in %s", json);
+    tdx_free(json);
+
+    text = file_at(&e, "/etc/node/jwt.hex", &st);
+    ck_assert_str_eq(text, JWT);
+    ck_assert_uint_eq(st.st_mode & 07777, 0440);
+    ck_assert_uint_eq(st.st_uid, e.uid);
+    ck_assert_uint_eq(st.st_gid, e.gid);
+    free(text);
+    text = file_at(&e, "/etc/node/token", &st);
+    ck_assert_str_eq(text, "tok_abc123");
+    ck_assert_uint_eq(st.st_mode & 07777, 0640);
+    ck_assert_uint_eq(st.st_uid, geteuid() == 0 ? 0 : e.uid);
+    free(text);
+    text = file_at(&e, "/var/lib/app/config.json", &st);
+    ck_assert_str_eq(text, "{\"a\": [1, 2]}");
+    ck_assert_uint_eq(st.st_mode & 07777, 0600);
+    free(text);
+    /* Missing directories were made 0755. */
+    {
+        char path[8400];
+        snprintf(path, sizeof(path), "%s/var/lib/app", e.root);
+        ck_assert_int_eq(stat(path, &st), 0);
+        ck_assert_uint_eq(st.st_mode & 07777, 0755);
+    }
+    expect_no_leftovers(&e, "/etc/node");
+    ck_assert(is_ready(a));
+    ck_assert_int_eq(access(e.ready, F_OK), 0);
+    tdx_push_result_free(res);
+    tdx_secrets_free(s);
+    tdx_agent_free(a);
+    env_done(&e);
+}
+END_TEST
+
+/* A proxy between host and agent that swaps the agent's public key in
+ * challenge replies for its own: the attack the REPORTDATA binding stops. */
+struct proxy {
+    char listen_path[4300], upstream[4300];
+    int lfd;
+    pthread_t thread;
+    atomic_int delivers;
+};
+
+static bool read_frame(int fd, uint8_t **payload, size_t *len)
+{
+    uint8_t hdr[4];
+    size_t got = 0;
+    while (got < 4) {
+        ssize_t n = read(fd, hdr + got, 4 - got);
+        if (n <= 0)
+            return false;
+        got += (size_t)n;
+    }
+    *len = ((size_t)hdr[0] << 24) | ((size_t)hdr[1] << 16) | ((size_t)hdr[2] << 8) | hdr[3];
+    *payload = malloc(*len + 1);
+    for (got = 0; got < *len;) {
+        ssize_t n = read(fd, *payload + got, *len - got);
+        if (n <= 0) {
+            free(*payload);
+            return false;
+        }
+        got += (size_t)n;
+    }
+    return true;
+}
+
+static void write_frame(int fd, json_t *o)
+{
+    char *text = json_dumps(o, JSON_COMPACT);
+    size_t n = strlen(text);
+    uint8_t hdr[4] = { (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n };
+    raw_send(fd, hdr, 4);
+    raw_send(fd, text, n);
+    free(text);
+}
+
+static void *proxy_main(void *arg)
+{
+    struct proxy *p = arg;
+    int c = accept(p->lfd, NULL, NULL), u = raw_connect_unix(p->upstream);
+    uint8_t sk[HPKE_NSK], pk[HPKE_NPK];
+    char pk_hex[2 * HPKE_NPK + 1];
+
+    hpke_keypair_generate(sk, pk);
+    hex_encode(pk, sizeof(pk), pk_hex);
+    for (;;) {
+        uint8_t *payload;
+        size_t len;
+        json_t *req, *reply;
+        if (!read_frame(c, &payload, &len))
+            break;
+        req = json_loadb((const char *)payload, len, 0, NULL);
+        free(payload);
+        if (streq(json_string_value(json_object_get(req, "op")), "secrets.deliver"))
+            atomic_fetch_add(&p->delivers, 1);
+        write_frame(u, req);
+        json_decref(req);
+        if (!read_frame(u, &payload, &len))
+            break;
+        reply = json_loadb((const char *)payload, len, 0, NULL);
+        free(payload);
+        if (json_object_get(reply, "public_key"))
+            json_object_set_new(reply, "public_key", json_string(pk_hex));
+        write_frame(c, reply);
+        json_decref(reply);
+    }
+    close(c);
+    close(u);
+    return NULL;
+}
+
+static void proxy_start(struct proxy *p, const struct env *e)
+{
+    struct sockaddr_un un = { .sun_family = AF_UNIX };
+    memset(p, 0, sizeof(*p));
+    snprintf(p->listen_path, sizeof(p->listen_path), "%s/proxy.sock", e->dir);
+    snprintf(p->upstream, sizeof(p->upstream), "%s", e->sock);
+    snprintf(un.sun_path, sizeof(un.sun_path), "%s", p->listen_path);
+    p->lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+    ck_assert_int_eq(bind(p->lfd, (struct sockaddr *)&un, sizeof(un)), 0);
+    ck_assert_int_eq(listen(p->lfd, 4), 0);
+    pthread_create(&p->thread, NULL, proxy_main, p);
+}
+
+START_TEST(failed_verification_sends_nothing)
+{
+    static const char *const kv[] = { "jwt", JWT, "token", "tok_abc123", NULL };
+    tdx_error err = TDX_ERROR_INIT, err2 = TDX_ERROR_INIT;
+    tdx_push_result *res = NULL;
+    struct env e;
+    struct proxy p;
+    tdx_agent *a, *via;
+    tdx_secrets *s;
+    char wrong[4300], other_pki[4300], other_root[4400], addr[4400];
+    FILE *f;
+
+    env_init(&e, false);
+    agent_start(&e, NULL);
+    a = connect_to(e.addr);
+    s = secrets_of(kv);
+
+    /* Another MRTD than the TD reports. */
+    snprintf(wrong, sizeof(wrong), "%s/wrong.json", e.dir);
+    f = fopen(wrong, "w");
+    fprintf(f, "{\"registers\": {\"mrtd\": \"%096d\"}}\n", 1);
+    fclose(f);
+    ck_assert_int_eq(push(&e, a, s, NULL, wrong, &res, &err), -EPERM);
+    ck_assert_contains(err.message, "quote: measurements: ");
+    ck_assert_ptr_nonnull(res);
+    ck_assert(!tdx_push_result_delivered(res));
+    ck_assert_int_eq(tdx_verification_failed_step(tdx_push_result_verification(res)),
+                     TDX_VERIFY_STEP_MEASUREMENTS);
+    tdx_push_result_free(res);
+
+    /* A quote chained to a root the host does not trust. */
+    snprintf(other_pki, sizeof(other_pki), "%s/other-pki", e.dir);
+    ck_assert_int_eq(tdx_sim_pki_create(other_pki, NULL, &err2), 0);
+    snprintf(other_root, sizeof(other_root), "%s/root.pem", other_pki);
+    ck_assert_int_eq(push(&e, a, s, other_root, NULL, &res, &err), -EKEYREJECTED);
+    ck_assert_contains(err.message, "quote: pck_chain: ");
+    tdx_push_result_free(res);
+
+    /* The agent's key swapped on the way: the quote binds the real one. */
+    proxy_start(&p, &e);
+    snprintf(addr, sizeof(addr), "unix:%s", p.listen_path);
+    via = connect_to(addr);
+    ck_assert_int_eq(push(&e, via, s, NULL, NULL, &res, &err), -EPERM);
+    ck_assert_contains(err.message, "quote: report_data: ");
+    ck_assert_int_eq(tdx_verification_failed_step(tdx_push_result_verification(res)),
+                     TDX_VERIFY_STEP_REPORT_DATA);
+    tdx_push_result_free(res);
+    tdx_agent_free(via);
+    pthread_join(p.thread, NULL);
+    close(p.lfd);
+    ck_assert_int_eq(atomic_load(&p.delivers), 0);
+
+    /* Nothing reached the disk. */
+    expect_absent(&e, "/etc/node/jwt.hex");
+    expect_absent(&e, "/etc/node/token");
+    ck_assert(!is_ready(a));
+    /* Without expected measurements nothing is even asked. */
+    {
+        tdx_push_options po = TDX_PUSH_OPTIONS_INIT;
+        tdx_verifier *v = NULL;
+        ck_assert_int_eq(tdx_verifier_new(&v, NULL, &err), 0);
+        po.verifier = v;
+        ck_assert_int_eq(tdx_secrets_push(a, s, &po, NULL, &err), -EINVAL);
+        ck_assert_contains(err.message, "no expected measurements");
+        tdx_verifier_free(v);
+    }
+    tdx_secrets_free(s);
+    tdx_agent_free(a);
+    env_done(&e);
+}
+END_TEST
+
+/* A challenge by hand, for the tests that misbehave on purpose. */
+struct manual {
+    char id[SECRETS_CHALLENGE_ID_MAX + 1];
+    uint8_t nonce[SECRETS_NONCE_SIZE], pk[HPKE_NPK];
+};
+
+static void manual_challenge(tdx_agent *a, struct manual *m)
+{
+    tdx_error err = TDX_ERROR_INIT;
+    char params[200], hexn[65], *reply = NULL;
+    json_t *o;
+
+    for (size_t i = 0; i < sizeof(m->nonce); i++)
+        m->nonce[i] = (uint8_t)rand();
+    hex_encode(m->nonce, sizeof(m->nonce), hexn);
+    snprintf(params, sizeof(params), "{\"nonce\": \"%s\"}", hexn);
+    ck_assert_msg(tdx_agent_call(a, "secrets.challenge", params, &reply, &err) == 0, "%s",
+                  err.message);
+    o = json_loads(reply, 0, NULL);
+    tdx_free(reply);
+    snprintf(m->id, sizeof(m->id), "%s", json_string_value(json_object_get(o, "challenge_id")));
+    ck_assert_int_eq(hex_decode(json_string_value(json_object_get(o, "public_key")), m->pk, 32), 32);
+    json_decref(o);
+}
+
+enum tamper { TAMPER_NONE, TAMPER_CIPHERTEXT, TAMPER_AAD };
+
+/* The deliver parameters for plaintext, sealed to the challenge. */
+static char *manual_seal(const struct manual *m, const char *plaintext, enum tamper t)
+{
+    uint8_t info[SECRETS_INFO_SIZE], enc[32];
+    size_t n = strlen(plaintext);
+    uint8_t *ct = malloc(n + HPKE_NT);
+    char *b64 = malloc(base64_encoded_len(n + HPKE_NT) + 1), enc_hex[65], *out;
+    struct hpke_ctx c;
+    json_t *o;
+
+    secrets_hpke_info(m->nonce, info);
+    ck_assert_int_eq(hpke_setup_base_s(m->pk, info, sizeof(info), NULL, enc, &c), 0);
+    ck_assert_int_eq(hpke_seal(&c, (const uint8_t *)(t == TAMPER_AAD ? "another-id" : m->id),
+                               t == TAMPER_AAD ? 10 : strlen(m->id), (const uint8_t *)plaintext,
+                               n, ct), 0);
+    if (t == TAMPER_CIPHERTEXT)
+        ct[n / 2] ^= 0x20;
+    base64_encode(ct, n + HPKE_NT, b64);
+    hex_encode(enc, sizeof(enc), enc_hex);
+    o = json_pack("{s:s, s:s, s:s}", "challenge_id", m->id, "enc", enc_hex, "ciphertext", b64);
+    out = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    free(ct);
+    free(b64);
+    return out;
+}
+
+static int manual_deliver(tdx_agent *a, const char *params, tdx_error *err)
+{
+    char *reply = NULL;
+    int r = tdx_agent_call(a, "secrets.deliver", params, &reply, err);
+    tdx_free(reply);
+    return r;
+}
+
+/* One misbehaving delivery: refused with code and message, nothing changed. */
+static void expect_refused(struct env *e, tdx_agent *a, const char *plaintext, enum tamper t,
+                           int code, const char *fragment)
+{
+    tdx_error err = TDX_ERROR_INIT;
+    struct manual m;
+    char *params, *jwt;
+
+    manual_challenge(a, &m);
+    params = manual_seal(&m, plaintext, t);
+    ck_assert_int_eq(manual_deliver(a, params, &err), code);
+    ck_assert_msg(strstr(err.message, fragment), "\"%s\" lacks \"%s\"", err.message, fragment);
+    ck_assert_msg(!strstr(err.message, "tok_new") && !strstr(err.message, JWT2),
+                  "a value in: %s", err.message);
+    free(params);
+    jwt = file_at(e, "/etc/node/jwt.hex", NULL);
+    ck_assert_str_eq(jwt, JWT);   /* untouched */
+    free(jwt);
+    expect_absent(e, "/var/lib/app/config.json");
+    expect_no_leftovers(e, "/etc/node");
+}
+
+START_TEST(bad_deliveries_change_nothing)
+{
+    static const char *const kv[] = { "jwt", JWT, "token", "tok_abc123", NULL };
+    const char *ttl[] = { "--challenge-ttl", "300", NULL };
+    tdx_error err = TDX_ERROR_INIT;
+    struct env e;
+    struct manual m;
+    tdx_agent *a;
+    tdx_secrets *s;
+    char *params, good[256], *big;
+
+    env_init(&e, false);
+    agent_start(&e, ttl);
+    a = connect_to(e.addr);
+    s = secrets_of(kv);
+    ck_assert_msg(push(&e, a, s, NULL, NULL, NULL, &err) == 0, "%s", err.message);
+    snprintf(good, sizeof(good), "{\"jwt\": \"%s\", \"config\": \"{}\"}", JWT2);
+
+    expect_refused(&e, a, good, TAMPER_CIPHERTEXT, -EBADMSG, "do not open");
+    expect_refused(&e, a, good, TAMPER_AAD, -EBADMSG, "do not open");
+    expect_refused(&e, a, "{\"jwt\": \"" JWT2 "\", \"nope\": \"x\"}", TAMPER_NONE, -EINVAL,
+                   "unknown secret \"nope\"");
+    expect_refused(&e, a, "{\"jwt\": \"" JWT2 "\", \"token\": \"tok_NEW_UPPER\"}", TAMPER_NONE,
+                   -EINVAL, "secret \"token\": does not match the schema's pattern");
+    expect_refused(&e, a, "{\"jwt\": \"00ff\"}", TAMPER_NONE, -EINVAL,
+                   "secret \"jwt\": expected 64 to 64 bytes, got 4");
+    expect_refused(&e, a, "{\"config\": \"{\\\"a\\\":}\", \"jwt\": \"" JWT2 "\"}", TAMPER_NONE,
+                   -EINVAL, "secret \"config\": expected one JSON value");
+    expect_refused(&e, a, "{}", TAMPER_NONE, -EINVAL, "holds no secrets");
+    expect_refused(&e, a, "[\"jwt\"]", TAMPER_NONE, -EINVAL, "expected a JSON object");
+    /* Oversize: a value past its schema's bound, in a well-formed delivery. */
+    big = malloc(6000);
+    snprintf(big, 6000, "{\"jwt\": \"" JWT2 "\", \"config\": \"[%0*d]\"}", 5000, 0);
+    expect_refused(&e, a, big, TAMPER_NONE, -EINVAL, "secret \"config\": expected 2 to 4096 "
+                   "bytes, got 5002");
+    free(big);
+
+    /* A delivery answered twice: the second finds no challenge. */
+    manual_challenge(a, &m);
+    snprintf(good, sizeof(good), "{\"jwt\": \"%s\"}", JWT);
+    params = manual_seal(&m, good, TAMPER_NONE);
+    ck_assert_msg(manual_deliver(a, params, &err) == 0, "%s", err.message);
+    ck_assert_int_eq(manual_deliver(a, params, &err), -ESTALE);
+    ck_assert_contains(err.message, "no open challenge");
+    free(params);
+    /* A challenge answered after it expired. */
+    manual_challenge(a, &m);
+    params = manual_seal(&m, "{\"jwt\": \"" JWT2 "\"}", TAMPER_NONE);
+    usleep(500 * 1000);
+    ck_assert_int_eq(manual_deliver(a, params, &err), -ESTALE);
+    ck_assert_contains(err.message, "expired");
+    free(params);
+    {
+        char *jwt = file_at(&e, "/etc/node/jwt.hex", NULL);
+        ck_assert_str_eq(jwt, JWT);
+        free(jwt);
+    }
+    /* Too much for one frame is refused before anything is sent. */
+    {
+        tdx_secrets *huge = NULL;
+        char *v = malloc(900 * 1024 + 1);
+        memset(v, 'a', 900 * 1024);
+        ck_assert_int_eq(tdx_secrets_new(&huge, &err), 0);
+        ck_assert_int_eq(tdx_secrets_add(huge, "config", v, 900 * 1024, &err), 0);
+        ck_assert_int_eq(push(&e, a, huge, NULL, NULL, NULL, &err), -EMSGSIZE);
+        ck_assert_contains(err.message, "push them in parts");
+        tdx_secrets_free(huge);
+        free(v);
+    }
+    ck_assert(is_ready(a));
+    tdx_secrets_free(s);
+    tdx_agent_free(a);
+    env_done(&e);
+}
+END_TEST
+
+START_TEST(replacing_one_keeps_the_others)
+{
+    static const char *const first[] = { "jwt", JWT, "token", "tok_first1", NULL };
+    static const char *const second[] = { "token", "tok_second2", NULL };
+    tdx_error err = TDX_ERROR_INIT;
+    struct env e;
+    tdx_agent *a;
+    tdx_secrets *s;
+    char *v;
+
+    env_init(&e, false);
+    agent_start(&e, NULL);
+    a = connect_to(e.addr);
+    s = secrets_of(first);
+    ck_assert_msg(push(&e, a, s, NULL, NULL, NULL, &err) == 0, "%s", err.message);
+    tdx_secrets_free(s);
+    s = secrets_of(second);
+    ck_assert_msg(push(&e, a, s, NULL, NULL, NULL, &err) == 0, "%s", err.message);
+    tdx_secrets_free(s);
+    v = file_at(&e, "/etc/node/token", NULL);
+    ck_assert_str_eq(v, "tok_second2");
+    free(v);
+    v = file_at(&e, "/etc/node/jwt.hex", NULL);
+    ck_assert_str_eq(v, JWT);
+    free(v);
+    ck_assert(is_ready(a));
+    expect_no_leftovers(&e, "/etc/node");
+    tdx_agent_free(a);
+    env_done(&e);
+}
+END_TEST
+
+#define PUSHERS 6
+#define ROUNDS 8
+
+struct pusher {
+    struct env *e;
+    int index;
+    int failures;
+};
+
+static void *pusher_main(void *arg)
+{
+    struct pusher *p = arg;
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_agent *a = connect_to(p->e->addr);
+    char jwt[65], token[32];
+
+    /* Both values carry the pusher's index, so a mixed state shows. */
+    memset(jwt, '0' + p->index, 64);
+    jwt[64] = '\0';
+    snprintf(token, sizeof(token), "tok_pusher%d", p->index);
+    for (int r = 0; r < ROUNDS; r++) {
+        const char *kv[] = { "jwt", jwt, "token", token, NULL };
+        tdx_secrets *s = secrets_of(kv);
+        if (push(p->e, a, s, NULL, NULL, NULL, &err) < 0)
+            p->failures++;
+        tdx_secrets_free(s);
+    }
+    tdx_agent_free(a);
+    return NULL;
+}
+
+START_TEST(concurrent_pushes_end_consistent)
+{
+    const char *more[] = { "--workers", "4", NULL };
+    pthread_t t[PUSHERS];
+    struct pusher p[PUSHERS];
+    struct env e;
+    char *jwt, *token, want[32];
+
+    env_init(&e, false);
+    agent_start(&e, more);
+    for (int i = 0; i < PUSHERS; i++) {
+        p[i] = (struct pusher){ &e, i + 1, 0 };
+        pthread_create(&t[i], NULL, pusher_main, &p[i]);
+    }
+    for (int i = 0; i < PUSHERS; i++) {
+        pthread_join(t[i], NULL);
+        ck_assert_int_eq(p[i].failures, 0);
+    }
+    jwt = file_at(&e, "/etc/node/jwt.hex", NULL);
+    token = file_at(&e, "/etc/node/token", NULL);
+    snprintf(want, sizeof(want), "tok_pusher%c", jwt[0]);
+    ck_assert_str_eq(token, want);
+    for (int i = 0; i < 64; i++)
+        ck_assert_int_eq(jwt[i], jwt[0]);
+    free(jwt);
+    free(token);
+    expect_no_leftovers(&e, "/etc/node");
+    env_done(&e);
+}
+END_TEST
+
+START_TEST(restart_rechecks_what_is_on_disk)
+{
+    static const char *const kv[] = { "jwt", JWT, "token", "tok_abc123", NULL };
+    tdx_error err = TDX_ERROR_INIT;
+    struct env e;
+    tdx_agent *a;
+    tdx_secrets *s;
+    char path[8400];
+
+    env_init(&e, false);
+    agent_start(&e, NULL);
+    a = connect_to(e.addr);
+    s = secrets_of(kv);
+    ck_assert_msg(push(&e, a, s, NULL, NULL, NULL, &err) == 0, "%s", err.message);
+    tdx_secrets_free(s);
+    tdx_agent_free(a);
+    ck_assert_int_eq(agent_stop(&e), 0);
+
+    /* Leftovers of an interrupted delivery are cleaned up; valid files count. */
+    write_text(e.root, "etc/node/.tdx-secret-0123456789abcdef", "half");
+    agent_start(&e, NULL);
+    a = connect_to(e.addr);
+    ck_assert(is_ready(a));
+    ck_assert_int_eq(access(e.ready, F_OK), 0);
+    expect_no_leftovers(&e, "/etc/node");
+    tdx_agent_free(a);
+    ck_assert_int_eq(agent_stop(&e), 0);
+
+    /* A file that fails its schema does not count; the stale ready file goes. */
+    snprintf(path, sizeof(path), "%s/etc/node/token", e.root);
+    chmod(path, 0600);
+    write_text(e.root, "etc/node/token", "not a token");
+    ck_assert_int_eq(access(e.ready, F_OK), 0);
+    agent_start(&e, NULL);
+    a = connect_to(e.addr);
+    {
+        json_t *o = status(a);
+        ck_assert(!json_is_true(json_object_get(o, "ready")));
+        ck_assert_str_eq(json_string_value(json_array_get(json_object_get(o, "missing"), 0)),
+                         "token");
+        json_decref(o);
+    }
+    ck_assert_int_lt(access(e.ready, F_OK), 0);
+    tdx_agent_free(a);
+    env_done(&e);
+}
+END_TEST
+
+START_TEST(unattested_needs_both_sides)
+{
+    static const char *const kv[] = { "jwt", JWT, "token", "tok_abc123", NULL };
+    tdx_push_options po = TDX_PUSH_OPTIONS_INIT;
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_push_result *res = NULL;
+    struct env e;
+    tdx_agent *a;
+    tdx_secrets *s = secrets_of(kv);
+    char *json;
+
+    po.insecure_unattested = 1;
+    /* The image does not allow it. */
+    env_init(&e, false);
+    agent_start(&e, NULL);
+    a = connect_to(e.addr);
+    ck_assert_int_eq(tdx_secrets_push(a, s, &po, &res, &err), -EPERM);
+    ck_assert_contains(err.message, "does not allow deliveries without a quote");
+    ck_assert_ptr_null(res);
+    expect_absent(&e, "/etc/node/jwt.hex");
+    tdx_agent_free(a);
+    env_done(&e);
+
+    /* The image allows it and the push asks for it. */
+    env_init(&e, true);
+    agent_start(&e, NULL);
+    a = connect_to(e.addr);
+    ck_assert_msg(tdx_secrets_push(a, s, &po, &res, &err) == 0, "%s", err.message);
+    ck_assert_ptr_null(tdx_push_result_verification(res));
+    ck_assert_int_eq(tdx_push_result_to_json(res, &json, &err), 0);
+    ck_assert_contains(json, "\"attested\":false");
+    tdx_free(json);
+    tdx_push_result_free(res);
+    ck_assert(is_ready(a));
+    tdx_agent_free(a);
+    env_done(&e);
+    tdx_secrets_free(s);
+}
+END_TEST
+
+START_TEST(wait_secrets_returns_once_ready)
+{
+    static const char *const kv[] = { "jwt", JWT, "token", "tok_abc123", NULL };
+    tdx_error err = TDX_ERROR_INIT;
+    struct env e;
+    tdx_agent *a;
+    tdx_secrets *s = secrets_of(kv);
+    const char *argv[16];
+    int status, n = 0;
+    pid_t w;
+    struct timespec t0, t1;
+
+    env_init(&e, false);
+    argv[n++] = agent_bin();
+    argv[n++] = "wait-secrets";
+    argv[n++] = "--manifest";
+    argv[n++] = e.manifest;
+    argv[n++] = "--root-dir";
+    argv[n++] = e.root;
+    argv[n++] = "--ready-file";
+    argv[n++] = e.ready;
+    argv[n++] = "--timeout";
+    argv[n++] = "1";
+    argv[n] = NULL;
+    /* Nothing there: it gives up after its timeout. */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    w = spawn(argv);
+    ck_assert_int_eq(waitpid(w, &status, 0), w);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    ck_assert_int_ge(t1.tv_sec - t0.tv_sec, 1);
+
+    argv[9] = "60";
+    w = spawn(argv);
+    agent_start(&e, NULL);
+    a = connect_to(e.addr);
+    usleep(300 * 1000);
+    ck_assert_int_eq(waitpid(w, &status, WNOHANG), 0);   /* still waiting */
+    ck_assert_msg(push(&e, a, s, NULL, NULL, NULL, &err) == 0, "%s", err.message);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_assert_int_eq(waitpid(w, &status, 0), w);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_int_le(t1.tv_sec - t0.tv_sec, 5);
+    tdx_agent_free(a);
+    tdx_secrets_free(s);
+    env_done(&e);
+}
+END_TEST
+
+START_TEST(init_mode_starts_the_payload_after_the_secrets)
+{
+    static const char *const kv[] = { "jwt", JWT, "token", "tok_abc123", NULL };
+    tdx_error err = TDX_ERROR_INIT;
+    struct env e;
+    tdx_agent *a;
+    tdx_secrets *s = secrets_of(kv);
+    char provider[4300], script[9000], out[4300], *text;
+    const char *argv[24];
+    int status, n = 0;
+
+    env_init(&e, false);
+    snprintf(provider, sizeof(provider), "sim:%s", e.pki);
+    snprintf(out, sizeof(out), "%s/payload-saw", e.dir);
+    snprintf(script, sizeof(script), "cat '%s/etc/node/jwt.hex' > '%s'; exit 7", e.root, out);
+    argv[n++] = agent_bin();
+    argv[n++] = "init";
+    argv[n++] = "--listen";
+    argv[n++] = e.addr;
+    argv[n++] = "--quote-provider";
+    argv[n++] = provider;
+    argv[n++] = "--manifest";
+    argv[n++] = e.manifest;
+    argv[n++] = "--root-dir";
+    argv[n++] = e.root;
+    argv[n++] = "--ready-file";
+    argv[n++] = e.ready;
+    argv[n++] = "--";
+    argv[n++] = "/bin/sh";
+    argv[n++] = "-c";
+    argv[n++] = script;
+    argv[n] = NULL;
+    e.pid = spawn(argv);
+    a = connect_to(e.addr);
+    usleep(300 * 1000);
+    ck_assert_int_lt(access(out, F_OK), 0);   /* not started without its secrets */
+    ck_assert_msg(push(&e, a, s, NULL, NULL, NULL, &err) == 0, "%s", err.message);
+    /* The payload ran, saw the secret, exited 7; the agent followed it. */
+    ck_assert_int_eq(waitpid(e.pid, &status, 0), e.pid);
+    e.pid = 0;
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 7, "status %d", status);
+    text = read_text(out, NULL);
+    ck_assert_str_eq(text, JWT);
+    free(text);
+    tdx_agent_free(a);
+    tdx_secrets_free(s);
+    tmpdir_remove(e.dir);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("secrets-e2e");
+    TCase *tc = tcase_create("delivery");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, push_writes_files_and_turns_ready);
+    tcase_add_test(tc, failed_verification_sends_nothing);
+    tcase_add_test(tc, bad_deliveries_change_nothing);
+    tcase_add_test(tc, replacing_one_keeps_the_others);
+    tcase_add_test(tc, concurrent_pushes_end_consistent);
+    tcase_add_test(tc, restart_rechecks_what_is_on_disk);
+    tcase_add_test(tc, unattested_needs_both_sides);
+    tcase_add_test(tc, wait_secrets_returns_once_ready);
+    tcase_add_test(tc, init_mode_starts_the_payload_after_the_secrets);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}

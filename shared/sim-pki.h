@@ -19,6 +19,8 @@
 #define SIM_PKI_PCK_KEY "pck.key"
 #define SIM_PKI_ATTESTATION_KEY "attestation.key"
 #define SIM_PKI_MEASUREMENTS "measurements.json"
+/* The simulated TD's MRTD and RTMRs as tdx_expected_load_file() reads them. */
+#define SIM_PKI_EXPECTED "expected.json"
 #define SIM_PKI_FILE_MAX (64 * 1024)
 
 /* Values the simulated TD reports (quote body fields, raw bytes). */

@@ -43,7 +43,7 @@ static void help(void)
 static void warn_if_readable(const char *path)
 {
     struct stat st;
-    if (stat(path, &st) == 0 && (st.st_mode & 0077))
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0077))
         cli_warn("%s is readable by other users (mode %04o); keep secrets files at 0600", path,
                  (unsigned)(st.st_mode & 07777));
 }
@@ -87,9 +87,10 @@ static void print_push(const tdx_push_result *res, const char *addr, const tdx_s
     json_decref(o);
 }
 
-static int do_push(const struct cli *cli, tdx_agent *agent, const char *file,
-                   const struct verify_args *va, bool any, bool unattested)
+static int do_push(const struct cli *cli, const char *addr, const tdx_agent_options *ao,
+                   const char *file, const struct verify_args *va, bool any, bool unattested)
 {
+    tdx_agent *agent = NULL;
     tdx_push_options po = TDX_PUSH_OPTIONS_INIT;
     tdx_error err = TDX_ERROR_INIT;
     tdx_secrets *secrets = NULL;
@@ -99,13 +100,9 @@ static int do_push(const struct cli *cli, tdx_agent *agent, const char *file,
     char *text = NULL;
     int r;
 
-    warn_if_readable(file);
-    if (tdx_secrets_load_file(&secrets, file, &err) < 0)
-        return cli_fail(cli, &err);
     if (!unattested) {
         r = verify_setup(va, "secrets", &v, &step, &err);
         if (r < 0) {
-            tdx_secrets_free(secrets);
             if (r == -EINVAL && !err.message[0])
                 return EXIT_USAGE;
             return cli_failf(cli, r, "quote: %s: %s (nothing was sent)",
@@ -121,6 +118,17 @@ static int do_push(const struct cli *cli, tdx_agent *agent, const char *file,
         cli_warn("INSECURE: --insecure-unattested: the agent's key is not attested, so whoever "
                  "sits between here and the agent can read these secrets. Development only.");
         po.insecure_unattested = 1;
+    }
+    warn_if_readable(file);
+    if (tdx_secrets_load_file(&secrets, file, &err) < 0) {
+        verify_setup_done(&v);
+        return cli_fail(cli, &err);
+    }
+    /* Everything local is in order before the agent is asked anything. */
+    if (tdx_agent_connect(&agent, addr, ao, &err) < 0) {
+        verify_setup_done(&v);
+        tdx_secrets_free(secrets);
+        return cli_fail(cli, &err);
     }
     r = tdx_secrets_push(agent, secrets, &po, &res, &err);
     if (r < 0) {
@@ -154,6 +162,7 @@ static int do_push(const struct cli *cli, tdx_agent *agent, const char *file,
         r = EXIT_OK;
     }
     tdx_push_result_free(res);
+    tdx_agent_free(agent);
     verify_setup_done(&v);
     tdx_secrets_free(secrets);
     return r;
@@ -327,10 +336,11 @@ int cmd_secrets(const struct cli *cli_in, int argc, char **argv)
             return cli_usage("secrets", "secrets: push: --expected and --any-measurements "
                              "exclude each other");
     }
+    if (!strcmp(verb, "push"))
+        return do_push(&cli, addr, &ao, file, &va, any, unattested);
     if (tdx_agent_connect(&agent, addr, &ao, &err) < 0)
         return cli_fail(&cli, &err);
-    r = !strcmp(verb, "push") ? do_push(&cli, agent, file, &va, any, unattested)
-                              : do_status(&cli, agent);
+    r = do_status(&cli, agent);
     tdx_agent_free(agent);
     return r;
 }

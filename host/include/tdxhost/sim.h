@@ -29,9 +29,11 @@ typedef struct tdx_sim_pki_options {
 /**
  * Creates @p dir with a fresh test PKI and measurements file: root.pem and
  * root.key (self-signed CA), intermediate.pem and .key, pck.pem and .key
- * (the "PCK" certificate, with Intel's SGX extension layout), attestation.key
- * and measurements.json (docs/agent.md). Keys are written mode 0600. The
- * directory is written to a temporary sibling first and renamed into place.
+ * (the "PCK" certificate, with Intel's SGX extension layout), attestation.key,
+ * measurements.json (docs/agent.md) and expected.json (the simulated TD's
+ * MRTD and RTMRs in the format tdx_expected_load_file() reads, for
+ * `--expected`). Keys are written mode 0600. The directory is written to a
+ * temporary sibling first and renamed into place.
  * @param dir a directory that does not exist or is empty.
  * @param opts options, or NULL for all-zero measurements.
  * @return 0; -EEXIST (dir exists and is not empty); -EIO (OpenSSL failed);

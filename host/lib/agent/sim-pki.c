@@ -7,6 +7,7 @@
  * The organisation of every certificate says it is a simulation.
  */
 #include <errno.h>
+#include <jansson.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -14,11 +15,13 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "emit/tree.h"
 #include "error.h"
+#include "hex.h"
 #include "sim-pki.h"
 #include "strbuf.h"
 #include "tdxhost/sim.h"
@@ -217,6 +220,33 @@ static int add_pem(struct tree *t, const char *name, unsigned mode, X509 *cert, 
     return r;
 }
 
+/* {"registers": {"mrtd": HEX, "rtmr0": HEX, ...}}: what a verifier of the
+ * simulated TD expects (tdx_expected_load_file()). */
+static char *expected_json(const struct sim_measurements *m)
+{
+    char hex[5][2 * 48 + 1], *text;
+    json_t *o;
+
+    hex_encode(m->mrtd, 48, hex[0]);
+    for (int i = 0; i < 4; i++)
+        hex_encode(m->rtmr[i], 48, hex[i + 1]);
+    o = json_pack("{s:{s:s, s:s, s:s, s:s, s:s}}", "registers", "mrtd", hex[0], "rtmr0", hex[1],
+                  "rtmr1", hex[2], "rtmr2", hex[3], "rtmr3", hex[4]);
+    text = o ? json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2)) : NULL;
+    json_decref(o);
+    if (text) {
+        size_t n = strlen(text);
+        char *t = realloc(text, n + 2);
+        if (!t) {
+            free(text);
+            return NULL;
+        }
+        memcpy(t + n, "\n", 2);
+        text = t;
+    }
+    return text;
+}
+
 int tdx_sim_pki_create(const char *dir, const tdx_sim_pki_options *opts, tdx_error *err)
 {
     static const char *const key_files[] = { SIM_PKI_ROOT_KEY, SIM_PKI_INTERMEDIATE_KEY,
@@ -263,6 +293,13 @@ int tdx_sim_pki_create(const char *dir, const tdx_sim_pki_options *opts, tdx_err
         r = measurements ? tree_add_take(&t, SIM_PKI_MEASUREMENTS, measurements,
                                          strlen(measurements), 0644)
                          : -ENOMEM;
+        if (r < 0)
+            r = tdx_err_oom(err);
+    }
+    if (r == 0) {
+        char *expected = expected_json(&m);
+        r = expected ? tree_add_take(&t, SIM_PKI_EXPECTED, expected, strlen(expected), 0644)
+                     : -ENOMEM;
         if (r < 0)
             r = tdx_err_oom(err);
     }

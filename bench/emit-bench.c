@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-util.h"
 #include "emit/tree.h"
 #include "strbuf.h"
 #include "tdxhost/tdxhost.h"
@@ -73,13 +74,6 @@ static void generate(strbuf *sb)
     strbuf_puts(sb, "}}\n");
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* One run in a child: returns wall ms and the child's peak RSS (KiB). */
 static int run_once(const char *recipe, const char *profile, const char *out, bool emit,
                     double *ms, long *rss_kib)
@@ -111,12 +105,6 @@ static int run_once(const char *recipe, const char *profile, const char *out, bo
     *ms = now_ms() - t0;
     *rss_kib = ru.ru_maxrss;
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 int main(int argc, char **argv)

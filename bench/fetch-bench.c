@@ -21,25 +21,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-util.h"
 #include "emit/tree.h"
 #include "fetch/fetch-internal.h"
 #include "fileio.h"
 #include "tdxhost/tdxhost.h"
 
 #define RUNS_MAX 50
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 static double median(double *v, int n)
 {

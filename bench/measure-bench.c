@@ -26,16 +26,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-util.h"
 #include "tdxhost/tdxhost.h"
 
 #define MAX_RUNS 101
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static bool exists(const char *p)
 {
@@ -125,12 +119,6 @@ static int run_once(bool measure, const char *fw, const char *kernel, const char
     out->ms = now_ms() - t0;
     out->rss_kib = ru.ru_maxrss;
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 static void stats(const struct run *r, int n, double *median, double *min, double *max, long *rss)

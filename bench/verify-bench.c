@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench-util.h"
 #include "rfc3339.h"
 #include "tdxhost/tdxhost.h"
 
@@ -26,12 +27,6 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 /* Verifications per second for `seconds`, after one warming call. */

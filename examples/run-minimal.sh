@@ -5,6 +5,12 @@
 # bookworm-backports), directly, with the example's command line. Both are
 # fetched through the signed Debian index. Until the native builder exists
 # this is the kernel and firmware, not the image's own UKI.
+#
+# Then it delivers the example's secret to a local tdx-agent running with
+# the TEST quote provider (a throw-away PKI: its quotes prove nothing about
+# this machine, which has no TDX), the same way a push reaches a real TD:
+# challenge, quote verification against the expected measurements, HPKE,
+# all-or-nothing write, secrets-ready.
 set -eu
 cd "$(dirname "$0")/.."
 tdxctl=./build/host/tdxctl/tdxctl
@@ -37,3 +43,29 @@ echo
 echo "== tdxctl measure (QEMU direct boot, 2 GiB, 1 vCPU${1:+, ACPI tables from $acpi})"
 "$tdxctl" measure --firmware out-inputs/ovmf/usr/share/ovmf/OVMF.fd --kernel "$kernel" \
     --cmdline console=ttyS0 --memory 2G --cpus 1 "$@"
+
+echo
+echo "== secret delivery to a local agent (TEST quote provider: simulated quotes, test PKI)"
+demo="$PWD/out-inputs/secrets-demo"
+rm -rf "$demo"
+mkdir -p "$demo/root/etc"
+# The image's root as far as the agent needs it: the example's service user.
+printf 'root:x:0:0::/root:/bin/sh\nhello:x:%s:%s::/var/lib/hello:/usr/sbin/nologin\n' "$(id -u)" "$(id -g)" >"$demo/root/etc/passwd"
+printf 'root:x:0:\nhello:x:%s:\n' "$(id -g)" >"$demo/root/etc/group"
+"$tdxctl" dev sim-pki "$demo/pki"
+"$tdxctl" secrets list examples/minimal.json
+cp out/mkosi.extra/etc/tdx-agent/secrets.json "$demo/secrets.json"
+./build/guest/tdx-agent --listen "unix:$demo/agent.sock" --quote-provider "sim:$demo/pki" \
+    --manifest "$demo/secrets.json" --root-dir "$demo/root" --ready-file "$demo/ready" \
+    2>"$demo/agent.log" &
+agent=$!
+trap 'kill "$agent" 2>/dev/null' EXIT
+(umask 077 && printf 'greeting_key=%s\n' "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" >"$demo/secrets.env")
+"$tdxctl" secrets status --connect "unix:$demo/agent.sock"
+"$tdxctl" secrets push --connect "unix:$demo/agent.sock" --secrets "$demo/secrets.env" \
+    --root "$demo/pki/root.pem" --expected "$demo/pki/expected.json"
+"$tdxctl" secrets status --connect "unix:$demo/agent.sock"
+ls -l "$demo/root/run/hello/key.hex"
+kill "$agent"
+wait "$agent" || true
+trap - EXIT

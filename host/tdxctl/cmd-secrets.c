@@ -63,11 +63,13 @@ static void print_push(const tdx_push_result *res, const char *addr, const tdx_s
     if (!json_is_true(json_object_get(o, "attested")))
         printf("quote:     NONE (unattested development delivery: nothing was verified)\n");
     else if (json_is_object(ver))
-        printf("quote:     %s%s%s\n",
+        printf("quote:     %s%s%s%s\n",
                json_is_true(json_object_get(ver, "verified")) ? "verified" : "NOT verified",
                json_is_string(json_object_get(ver, "tcb_status")) ? ", TCB " : "",
                json_is_string(json_object_get(ver, "tcb_status"))
-                   ? json_string_value(json_object_get(ver, "tcb_status")) : "");
+                   ? json_string_value(json_object_get(ver, "tcb_status")) : "",
+               json_is_true(json_object_get(o, "simulated"))
+                   ? " (SIMULATED by the agent's test provider: proves nothing)" : "");
     if (json_is_true(json_object_get(o, "delivered"))) {
         printf("delivered: %zu secret%s to %s (challenge %s)\n", tdx_secrets_count(secrets),
                tdx_secrets_count(secrets) == 1 ? "" : "s", addr,

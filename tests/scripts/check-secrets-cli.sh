@@ -103,7 +103,7 @@ check "nothing written after refused deliveries" test ! -e "$tmp/root/run/hello/
 # The push.
 expect 0 "no collateral" "$tdxctl" secrets push --connect "$addr" --secrets "$tmp/s.env" \
     --expected "$tmp/pki/expected.json" --root "$tmp/pki/root.pem"
-grep -q '^quote:     verified$' "$tmp/out" && grep -q '^delivered: 1 secret to ' "$tmp/out" &&
+grep -q '^quote:     verified (SIMULATED' "$tmp/out" && grep -q '^delivered: 1 secret to ' "$tmp/out" &&
     grep -q '^ready:     yes' "$tmp/out" || { echo "FAIL: push output:"; cat "$tmp/out"; fail=1; }
 check "the secret is on disk" test "$(cat "$tmp/root/run/hello/key.hex")" = "$key"
 check "with the manifest's mode" test "$(stat -c %a "$tmp/root/run/hello/key.hex")" = 400

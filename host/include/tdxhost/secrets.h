@@ -130,7 +130,8 @@ TDX_EXTERN int tdx_push_result_delivered(const tdx_push_result *result);
 
 /**
  * The outcome as one JSON object: "delivered", "attested" (false for an
- * unattested push), "challenge_id", "verification" (as
+ * unattested push), "simulated" (the agent said it runs the test quote
+ * provider), "challenge_id", "verification" (as
  * tdx_verification_to_json(), or null), "written" (each secret's "name"
  * and "sha256"), "ready" and "missing" (the agent's required secrets still
  * absent).

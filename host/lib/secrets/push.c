@@ -21,7 +21,7 @@
 #define QUOTE_MAX (1u << 20)
 
 struct tdx_push_result {
-    bool delivered, attested, ready;
+    bool delivered, attested, ready, simulated;
     char challenge_id[SECRETS_CHALLENGE_ID_MAX + 1];
     tdx_verification *verification;
     json_t *written;    /* [{name, sha256}] as the agent reported them */
@@ -61,8 +61,9 @@ int tdx_push_result_to_json(const tdx_push_result *result, char **out, tdx_error
         verification = json_loads(text, 0, NULL);
         tdx_free(text);
     }
-    o = json_pack("{s:b, s:b, s:s, s:o, s:O, s:b, s:O}", "delivered", result->delivered,
-                  "attested", result->attested, "challenge_id", result->challenge_id,
+    o = json_pack("{s:b, s:b, s:b, s:s, s:o, s:O, s:b, s:O}", "delivered", result->delivered,
+                  "attested", result->attested, "simulated", result->simulated,
+                  "challenge_id", result->challenge_id,
                   "verification", verification ? verification : json_null(), "written",
                   result->written ? result->written : json_array(), "ready", result->ready,
                   "missing", result->missing ? result->missing : json_array());
@@ -78,7 +79,7 @@ struct challenge {
     uint8_t public_key[HPKE_NPK];
     uint8_t *quote;
     size_t quote_len;
-    bool unattested;
+    bool unattested, simulated;
 };
 
 static int hex_member(json_t *reply, const char *key, uint8_t *out, size_t n)
@@ -123,6 +124,8 @@ static int ask_challenge(tdx_agent *agent, const uint8_t nonce[SECRETS_NONCE_SIZ
     if (r == 0) {
         snprintf(c->id, sizeof(c->id), "%s", json_string_value(id));
         c->unattested = unattested;
+        /* The agent's word only; the verifier decides what the quote proves. */
+        c->simulated = json_is_true(json_object_get(reply, "simulated"));
         if (!unattested)
             r = agent_reply_base64(agent, reply, "secrets.challenge", "quote", QUOTE_MAX,
                                    &c->quote, &c->quote_len, err);
@@ -314,6 +317,7 @@ int tdx_secrets_push(tdx_agent *agent, const tdx_secrets *secrets, const tdx_pus
     if (r < 0)
         goto out;
     snprintf(res->challenge_id, sizeof(res->challenge_id), "%s", c.id);
+    res->simulated = c.simulated;
     if (!unattested) {
         r = verify_challenge(&c, nonce, opts, &res->verification, err);
         if (r < 0)

@@ -52,15 +52,21 @@ static int lookup(const char *root, const char *file, const char *name, unsigned
     return r;
 }
 
+/* A checked name looked up in one of the root's account files. */
+static int lookup_name(const char *root, const char *file, const char *what, const char *name,
+                       unsigned long *id, char *msg, size_t msg_size)
+{
+    if (check_user_name(name)) {
+        snprintf(msg, msg_size, "\"%.64s\" is not a %s name", name, what);
+        return -EINVAL;
+    }
+    return lookup(root, file, name, id, msg, msg_size);
+}
+
 int accounts_user(const char *root, const char *name, uid_t *uid, char *msg, size_t msg_size)
 {
     unsigned long id;
-    int r;
-    if (check_user_name(name)) {
-        snprintf(msg, msg_size, "\"%.64s\" is not a user name", name);
-        return -EINVAL;
-    }
-    r = lookup(root, "/etc/passwd", name, &id, msg, msg_size);
+    int r = lookup_name(root, "/etc/passwd", "user", name, &id, msg, msg_size);
     if (r == 0)
         *uid = (uid_t)id;
     return r;
@@ -69,12 +75,7 @@ int accounts_user(const char *root, const char *name, uid_t *uid, char *msg, siz
 int accounts_group(const char *root, const char *name, gid_t *gid, char *msg, size_t msg_size)
 {
     unsigned long id;
-    int r;
-    if (check_user_name(name)) {
-        snprintf(msg, msg_size, "\"%.64s\" is not a group name", name);
-        return -EINVAL;
-    }
-    r = lookup(root, "/etc/group", name, &id, msg, msg_size);
+    int r = lookup_name(root, "/etc/group", "group", name, &id, msg, msg_size);
     if (r == 0)
         *gid = (gid_t)id;
     return r;

@@ -115,6 +115,19 @@ static pid_t spawn(const char *const *argv)
     return pid;
 }
 
+/* The options that point a command at the environment's manifest, root
+ * and ready file. */
+static int add_secrets_args(const struct env *e, const char **argv, int n)
+{
+    argv[n++] = "--manifest";
+    argv[n++] = e->manifest;
+    argv[n++] = "--root-dir";
+    argv[n++] = e->root;
+    argv[n++] = "--ready-file";
+    argv[n++] = e->ready;
+    return n;
+}
+
 /* Starts the agent; extra arguments (NULL-terminated) go before the rest. */
 static void agent_start(struct env *e, const char *const *extra)
 {
@@ -131,12 +144,7 @@ static void agent_start(struct env *e, const char *const *extra)
     argv[n++] = e->addr;
     argv[n++] = "--quote-provider";
     argv[n++] = provider;
-    argv[n++] = "--manifest";
-    argv[n++] = e->manifest;
-    argv[n++] = "--root-dir";
-    argv[n++] = e->root;
-    argv[n++] = "--ready-file";
-    argv[n++] = e->ready;
+    n = add_secrets_args(e, argv, n);
     argv[n] = NULL;
     e->pid = spawn(argv);
 }
@@ -834,12 +842,7 @@ START_TEST(wait_secrets_returns_once_ready)
     env_init(&e, false);
     argv[n++] = agent_bin();
     argv[n++] = "wait-secrets";
-    argv[n++] = "--manifest";
-    argv[n++] = e.manifest;
-    argv[n++] = "--root-dir";
-    argv[n++] = e.root;
-    argv[n++] = "--ready-file";
-    argv[n++] = e.ready;
+    n = add_secrets_args(&e, argv, n);
     argv[n++] = "--timeout";
     argv[n++] = "1";
     argv[n] = NULL;
@@ -890,12 +893,7 @@ START_TEST(init_mode_starts_the_payload_after_the_secrets)
     argv[n++] = e.addr;
     argv[n++] = "--quote-provider";
     argv[n++] = provider;
-    argv[n++] = "--manifest";
-    argv[n++] = e.manifest;
-    argv[n++] = "--root-dir";
-    argv[n++] = e.root;
-    argv[n++] = "--ready-file";
-    argv[n++] = e.ready;
+    n = add_secrets_args(&e, argv, n);
     argv[n++] = "--";
     argv[n++] = "/bin/sh";
     argv[n++] = "-c";

@@ -22,6 +22,7 @@
 #include "emit/tree.h"
 #include "error.h"
 #include "hex.h"
+#include "json-text.h"
 #include "sim-pki.h"
 #include "strbuf.h"
 #include "tdxhost/sim.h"
@@ -232,18 +233,8 @@ static char *expected_json(const struct sim_measurements *m)
         hex_encode(m->rtmr[i], 48, hex[i + 1]);
     o = json_pack("{s:{s:s, s:s, s:s, s:s, s:s}}", "registers", "mrtd", hex[0], "rtmr0", hex[1],
                   "rtmr1", hex[2], "rtmr2", hex[3], "rtmr3", hex[4]);
-    text = o ? json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2)) : NULL;
+    text = o ? json_canonical_text(o) : NULL;
     json_decref(o);
-    if (text) {
-        size_t n = strlen(text);
-        char *t = realloc(text, n + 2);
-        if (!t) {
-            free(text);
-            return NULL;
-        }
-        memcpy(t + n, "\n", 2);
-        text = t;
-    }
     return text;
 }
 

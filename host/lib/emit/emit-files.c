@@ -7,6 +7,7 @@
 #include "emit-internal.h"
 #include "error.h"
 #include "fileio.h"
+#include "json-text.h"
 #include "tdxhost/emit.h"
 
 #define TEMPLATE_MAX (16 * 1024 * 1024)
@@ -160,8 +161,7 @@ static int cmp_entry_name(const void *a, const void *b)
 static int render_manifest(const struct recipe *r, char **out, tdx_error *err)
 {
     json_t *entries[4097], *list, *root;
-    size_t n = 0, len;
-    char *text;
+    size_t n = 0;
 
     if (r->secrets.n + 1 > ELEMENTSOF(entries))
         return tdx_err(err, -E2BIG, "more than %zu secrets", ELEMENTSOF(entries) - 1);
@@ -195,18 +195,9 @@ static int render_manifest(const struct recipe *r, char **out, tdx_error *err)
         json_decref(root);
         return tdx_err_oom(err);
     }
-    text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2));
+    *out = json_canonical_text(root);
     json_decref(root);
-    if (!text)
-        return tdx_err_oom(err);
-    len = strlen(text);
-    *out = realloc(text, len + 2);
-    if (!*out) {
-        free(text);
-        return tdx_err_oom(err);
-    }
-    memcpy(*out + len, "\n", 2);
-    return 0;
+    return *out ? 0 : tdx_err_oom(err);
 }
 
 static int emit_manifest(struct emit_ctx *c)
@@ -226,17 +217,12 @@ int tdx_image_secrets_manifest(const tdx_image *image, const char *profile, char
                                tdx_error *err)
 {
     _cleanup_recipe_ struct recipe *r = NULL;
-    size_t idx;
     int rc;
 
     tdx_check_arg(image, err);
     tdx_check_arg(out, err);
-    if (image_find_profile(image, profile, &idx) < 0)
-        return tdx_err(err, -ENOENT, "no profile \"%s\"", profile);
-    rc = recipe_resolve(image, idx, &r, err);
-    if (rc < 0)
-        return rc;
-    return render_manifest(r, out, err);
+    rc = recipe_resolve_profile(image, profile, &r, err);
+    return rc < 0 ? rc : render_manifest(r, out, err);
 }
 
 int manifest_dirs(const struct recipe *r, char ***out)

@@ -210,14 +210,11 @@ int tdx_image_effective_json(const tdx_image *image, const char *profile, char *
     _cleanup_recipe_ struct recipe *r = NULL;
     json_t *root;
     char *text;
-    size_t idx;
     int rc;
 
     tdx_check_arg(image, err);
     tdx_check_arg(out, err);
-    if (image_find_profile(image, profile, &idx) < 0)
-        return tdx_err(err, -ENOENT, "no profile \"%s\"", profile);
-    rc = recipe_resolve(image, idx, &r, err);
+    rc = recipe_resolve_profile(image, profile, &r, err);
     if (rc < 0)
         return rc;
     root = render(r);

@@ -261,6 +261,10 @@ struct recipe {
 
 /* Resolves profile index p (0 = default). *out is freed with recipe_free(). */
 int recipe_resolve(const tdx_image *image, size_t p, struct recipe **out, tdx_error *err);
+/* The same by profile name (NULL: the default); -ENOENT naming it when the
+ * image has no such profile. */
+int recipe_resolve_profile(const tdx_image *image, const char *profile, struct recipe **out,
+                           tdx_error *err);
 struct recipe *recipe_free(struct recipe *r);
 static inline void recipe_freep(struct recipe **r)
 {

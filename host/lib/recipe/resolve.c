@@ -293,3 +293,12 @@ int recipe_resolve(const tdx_image *image, size_t p, struct recipe **out, tdx_er
     *out = r;
     return 0;
 }
+
+int recipe_resolve_profile(const tdx_image *image, const char *profile, struct recipe **out,
+                           tdx_error *err)
+{
+    size_t idx;
+    if (image_find_profile(image, profile, &idx) < 0)
+        return tdx_err(err, -ENOENT, "no profile \"%s\"", profile);
+    return recipe_resolve(image, idx, out, err);
+}

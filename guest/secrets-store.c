@@ -131,9 +131,19 @@ static void dir_of(const char *path, char out[PATH_MAX_LEN])
     out[n] = '\0';
 }
 
-/* Opens directory dir, creating what is missing of it (root-owned, 0755)
- * when create is set. Returns a descriptor or a negative errno. */
-static int open_dir(const struct root *r, const char *dir, bool create)
+/* How a directory that has to be created is made. */
+struct new_dir {
+    unsigned int mode;
+    uid_t uid;
+    gid_t gid;
+};
+
+static const struct new_dir default_dir = { 0755, 0, 0 };
+
+/* Opens directory dir, creating what is missing of it when create is set:
+ * dir itself as last says, the ones above it root-owned, 0755. Returns a
+ * descriptor or a negative errno. */
+static int open_dir(const struct root *r, const char *dir, bool create, const struct new_dir *last)
 {
     char prefix[PATH_MAX_LEN];
     int cur, next;
@@ -156,13 +166,15 @@ static int open_dir(const struct root *r, const char *dir, bool create)
         prefix[end - dir] = '\0';
         next = open_in_root(r, prefix, O_RDONLY | O_DIRECTORY, 0);
         if (next == -ENOENT) {
-            if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST) {
+            const struct new_dir *how = *end ? &default_dir : last;
+            if (mkdirat(cur, comp, 0700) < 0 && errno != EEXIST) {
                 next = -errno;
             } else {
-                /* 0755 whatever the umask; root's when the agent is root. */
-                (void)fchmodat(cur, comp, 0755, 0);
+                /* Owner first, then the mode, whatever the umask. As
+                 * another user than root the agent can only keep its own. */
                 if (geteuid() == 0)
-                    (void)fchownat(cur, comp, 0, 0, AT_SYMLINK_NOFOLLOW);
+                    (void)fchownat(cur, comp, how->uid, how->gid, AT_SYMLINK_NOFOLLOW);
+                (void)fchmodat(cur, comp, how->mode, 0);
                 (void)fsync(cur);
                 next = open_in_root(r, prefix, O_RDONLY | O_DIRECTORY, 0);
             }
@@ -210,13 +222,14 @@ struct dirs {
     size_t n;
 };
 
-static int dirs_get(struct dirs *d, const struct root *r, const char *path)
+static int dirs_get(struct dirs *d, const struct root *r, const char *path,
+                    const struct new_dir *how)
 {
     int fd;
     for (size_t i = 0; i < d->n; i++)
         if (streq(d->paths[i], path))
             return (int)i;
-    fd = open_dir(r, path, true);
+    fd = open_dir(r, path, true, how);
     if (fd < 0)
         return fd;
     snprintf(d->paths[d->n], PATH_MAX_LEN, "%s", path);
@@ -248,11 +261,14 @@ static int prepare(const struct root *r, struct store_entry *e, size_t n, struct
             if (streq(e[j].secret->dest, s->dest))
                 return fail(msg, msg_size, -EINVAL, "secrets \"%s\" and \"%s\" share the "
                             "destination %s", e[j].secret->name, s->name, s->dest);
+        struct new_dir how = { s->dir_mode, 0, 0 };
         if (accounts_user(r->path, s->owner, &w[i].uid, why, sizeof(why)) < 0 ||
-            accounts_group(r->path, s->group, &w[i].gid, why, sizeof(why)) < 0)
+            accounts_group(r->path, s->group, &w[i].gid, why, sizeof(why)) < 0 ||
+            accounts_user(r->path, s->dir_owner, &how.uid, why, sizeof(why)) < 0 ||
+            accounts_group(r->path, s->dir_group, &how.gid, why, sizeof(why)) < 0)
             return fail(msg, msg_size, -ENOENT, "secret \"%s\": %s", s->name, why);
         dir_of(s->dest, dir);
-        k = dirs_get(d, r, dir);
+        k = dirs_get(d, r, dir, &how);
         if (k < 0)
             return fail(msg, msg_size, k, "secret \"%s\": cannot open or create %s: %s", s->name,
                         dir, strerror(-k));
@@ -395,7 +411,7 @@ out:
 
 static void remove_leftovers(const struct root *r, const char *dir)
 {
-    int fd = open_dir(r, dir, false), dfd;
+    int fd = open_dir(r, dir, false, &default_dir), dfd;
     struct dirent *de;
     DIR *dp;
 

@@ -33,8 +33,10 @@ struct store_entry {
  * its destination's directory (mode 0600, written, fsync'd, chown'd,
  * chmod'd), the existing files are kept as hard links, and the temporary
  * files are renamed over the destinations. If a rename fails, the ones
- * done are undone from the kept links. Missing directories are created
- * root-owned, mode 0755. Returns 0, or a negative errno with a one-line
+ * done are undone from the kept links. A missing destination directory is
+ * created with the manifest's dir_mode, dir_owner and dir_group (default
+ * 0755 root:root), missing ones above it root-owned 0755; existing
+ * directories are never changed. Returns 0, or a negative errno with a one-line
  * message naming the secret (never its value); on failure no destination
  * has changed.
  */

@@ -154,9 +154,10 @@ static int parse_schema(struct mctx *c, json_t *schema, const char *path,
 
 static int parse_secret(struct mctx *c, json_t *e, const char *path, struct manifest_secret *s)
 {
-    static const char *const allowed[] = { "name",     "dest",        "owner",  "group", "mode",
-                                           "required", "description", "schema", NULL };
-    char *mode = NULL, schema_path[96];
+    static const char *const allowed[] = { "name",     "dest",        "owner",     "group",
+                                           "mode",     "required",    "description", "schema",
+                                           "dir_mode", "dir_owner",   "dir_group", NULL };
+    char *mode = NULL, *dir_mode = NULL, schema_path[96];
     json_t *required;
     int r;
 
@@ -172,6 +173,15 @@ static int parse_secret(struct mctx *c, json_t *e, const char *path, struct mani
         return r;
     s->mode = (unsigned int)strtoul(mode, NULL, 8);
     free(mode);
+    if ((r = get_string(c, e, path, "dir_mode", false, check_mode_text, &dir_mode)) < 0 ||
+        (r = get_string(c, e, path, "dir_owner", false, check_user_name, &s->dir_owner)) < 0 ||
+        (r = get_string(c, e, path, "dir_group", false, check_user_name, &s->dir_group)) < 0)
+        return r;
+    s->dir_mode = dir_mode ? (unsigned int)strtoul(dir_mode, NULL, 8) : 0755;
+    free(dir_mode);
+    if ((!s->dir_owner && !(s->dir_owner = strdup("root"))) ||
+        (!s->dir_group && !(s->dir_group = strdup(s->dir_owner))))
+        return fail(c, -ENOMEM, path, "out of memory");
     required = json_object_get(e, "required");
     if (!json_is_boolean(required))
         return fail(c, -EINVAL, path, "required: %s", required ? "expected a boolean" : "required");
@@ -180,6 +190,32 @@ static int parse_secret(struct mctx *c, json_t *e, const char *path, struct mani
         return fail(c, -EINVAL, path, "schema: required");
     snprintf(schema_path, sizeof(schema_path), "%s.schema", path);
     return parse_schema(c, json_object_get(e, "schema"), schema_path, s);
+}
+
+static bool same_dir(const char *a, const char *b)
+{
+    const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+    return sa - a == sb - b && strncmp(a, b, (size_t)(sa - a)) == 0;
+}
+
+/* Two secrets never share a destination, and secrets in one directory
+ * describe it alike. */
+static int check_against_earlier(struct mctx *c, const struct manifest *m, size_t i,
+                                 const char *path)
+{
+    const struct manifest_secret *s = &m->secrets[i];
+    for (size_t j = 0; j < i; j++) {
+        const struct manifest_secret *o = &m->secrets[j];
+        if (streq(o->dest, s->dest))
+            return fail(c, -EINVAL, path, "dest: %s is also the destination of \"%s\"", s->dest,
+                        o->name);
+        if (same_dir(o->dest, s->dest) &&
+            (o->dir_mode != s->dir_mode || !streq(o->dir_owner, s->dir_owner) ||
+             !streq(o->dir_group, s->dir_group)))
+            return fail(c, -EINVAL, path, "dir_mode, dir_owner, dir_group: \"%s\" in the same "
+                        "directory says otherwise", o->name);
+    }
+    return 0;
 }
 
 static int parse_root(struct mctx *c, json_t *root, struct manifest *m)
@@ -217,6 +253,8 @@ static int parse_root(struct mctx *c, json_t *root, struct manifest *m)
             return r;
         if (manifest_find(m, m->secrets[i].name) != &m->secrets[i])
             return fail(c, -EINVAL, path, "name: \"%s\" is declared twice", m->secrets[i].name);
+        if ((r = check_against_earlier(c, m, i, path)) < 0)
+            return r;
         if (m->secrets[i].required)
             m->n_required++;
     }
@@ -285,6 +323,8 @@ void manifest_free(struct manifest *m)
         free(s->group);
         free(s->description);
         free(s->pattern);
+        free(s->dir_owner);
+        free(s->dir_group);
     }
     free(m->secrets);
     free(m);

@@ -35,6 +35,10 @@ struct manifest_secret {
     enum manifest_kind kind;
     size_t min_length, max_length;
     char *pattern;          /* NULL when absent */
+    /* The destination's directory, when it has to be created: */
+    unsigned int dir_mode;  /* 0755 when absent */
+    char *dir_owner;        /* "root" when absent */
+    char *dir_group;        /* dir_owner when absent */
     regex_t regex;          /* compiled pattern (REG_EXTENDED) when pattern */
 };
 

@@ -89,6 +89,52 @@ START_TEST(unattested_only_where_set)
 }
 END_TEST
 
+/* A secret's directory, as the recipe describes it, reaches every secret of
+ * that directory in the manifest and the tmpfiles.d line that makes it. */
+START_TEST(secret_directories)
+{
+    char *dir = tmpdir_new(), out[512], path[700], msg[512], *text;
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_image *image;
+    struct manifest *m = NULL;
+
+    image = load_json("{\"name\": \"d\", \"base\": \"debian/bookworm\", \"users\": [{\"name\": "
+                      "\"app\"}], \"secrets\": [{\"name\": \"a\", \"dest\": \"/etc/app/a\", "
+                      "\"dir_mode\": \"0750\", \"dir_owner\": \"app\"}, {\"name\": \"b\", \"dest\": "
+                      "\"/etc/app/b\"}, {\"name\": \"c\", \"dest\": \"/etc/other/c\"}]}", NULL, &err);
+    ck_assert_msg(image != NULL, "%s", err.message);
+    snprintf(out, sizeof(out), "%s/tree", dir);
+    ck_assert_msg(tdx_emit_mkosi(image, out, NULL, &err) == 0, "%s", err.message);
+    snprintf(path, sizeof(path), "%s/mkosi.extra/etc/tdx-agent/secrets.json", out);
+    ck_assert_msg(manifest_load(path, &m, msg, sizeof(msg)) == 0, "%s", msg);
+    ck_assert_uint_eq(manifest_find(m, "b")->dir_mode, 0750);
+    ck_assert_str_eq(manifest_find(m, "b")->dir_owner, "app");
+    ck_assert_str_eq(manifest_find(m, "b")->dir_group, "app");
+    ck_assert_uint_eq(manifest_find(m, "c")->dir_mode, 0755);
+    ck_assert_str_eq(manifest_find(m, "c")->dir_owner, "root");
+    manifest_free(m);
+    snprintf(path, sizeof(path), "%s/mkosi.extra/etc/tmpfiles.d/tdx-secrets.conf", out);
+    text = read_text(path, NULL);
+    ck_assert_contains(text, "\nd /etc/app 0750 app app -\n");
+    ck_assert_contains(text, "\nd /etc/other - - - -\n");
+    free(text);
+    tdx_image_free(image);
+    /* Disagreeing secrets are refused when the recipe is resolved. */
+    image = load_json("{\"name\": \"d\", \"base\": \"debian/bookworm\", \"secrets\": [{\"name\": "
+                      "\"a\", \"dest\": \"/etc/app/a\", \"dir_mode\": \"0750\"}, {\"name\": \"b\", "
+                      "\"dest\": \"/etc/app/b\", \"dir_mode\": \"0700\"}]}", NULL, &err);
+    ck_assert_ptr_nonnull(image);
+    ck_assert_int_eq(tdx_image_effective_json(image, NULL, &text, &err), -EINVAL);
+    ck_assert_contains(err.message, "secrets[0]");
+    ck_assert_contains(err.message, "secret \"b\" describes the directory of /etc/app/a otherwise");
+    tdx_image_free(image);
+    expect_load_error("{\"name\": \"d\", \"base\": \"debian/bookworm\", \"secrets\": [{\"name\": "
+                      "\"a\", \"dest\": \"/etc/app/a\", \"dir_mode\": \"9\"}]}",
+                      "secrets[0].dir_mode", NULL);
+    tmpdir_remove(dir);
+}
+END_TEST
+
 #define ENTRY(extra)                                                                           \
     "{\"version\": 1, \"secrets\": [{\"name\": \"k\", \"dest\": \"/run/k\", \"owner\": \"root\", " \
     "\"group\": \"root\", \"mode\": \"0400\", \"required\": true" extra "}]}"
@@ -146,6 +192,18 @@ static const struct {
     { "{\"version\": 1, \"secrets\": [], \"insecure_allow_unattested\": 1}",
       "m.json: insecure_allow_unattested: expected a boolean" },
     { "{\"version\": 1, \"secrets\": [], \"insecure_allow_unattested\": false}", NULL },
+    { ENTRY(", \"dir_mode\": \"755\", \"schema\": {" OK_SCHEMA "}"), "secrets[0]: dir_mode: expected four octal digits" },
+    { ENTRY(", \"dir_owner\": \"Bad\", \"schema\": {" OK_SCHEMA "}"), "secrets[0]: dir_owner: expected a user name" },
+    { "{\"version\": 1, \"secrets\": [{\"name\": \"k\", \"dest\": \"/run/x/k\", \"owner\": \"root\", "
+      "\"group\": \"root\", \"mode\": \"0400\", \"required\": true, \"dir_mode\": \"0700\", \"schema\": {" OK_SCHEMA "}}, "
+      "{\"name\": \"l\", \"dest\": \"/run/x/l\", \"owner\": \"root\", \"group\": \"root\", "
+      "\"mode\": \"0400\", \"required\": true, \"schema\": {" OK_SCHEMA "}}]}",
+      "secrets[1]: dir_mode, dir_owner, dir_group: \"k\" in the same directory says otherwise" },
+    { "{\"version\": 1, \"secrets\": [{\"name\": \"k\", \"dest\": \"/run/k\", \"owner\": \"root\", "
+      "\"group\": \"root\", \"mode\": \"0400\", \"required\": true, \"schema\": {" OK_SCHEMA "}}, "
+      "{\"name\": \"l\", \"dest\": \"/run/k\", \"owner\": \"root\", \"group\": \"root\", "
+      "\"mode\": \"0400\", \"required\": true, \"schema\": {" OK_SCHEMA "}}]}",
+      "secrets[1]: dest: /run/k is also the destination of \"k\"" },
 };
 
 START_TEST(bad_manifests_are_refused)
@@ -243,6 +301,7 @@ int main(void)
 
     tcase_add_test(tc, emitted_manifests_load);
     tcase_add_test(tc, unattested_only_where_set);
+    tcase_add_test(tc, secret_directories);
     tcase_add_loop_test(tc, bad_manifests_are_refused, 0, (int)ELEMENTSOF(cases));
     tcase_add_test(tc, unreadable_manifests_are_refused);
     tcase_add_loop_test(tc, values_are_checked_against_schemas, 0, (int)ELEMENTSOF(values));

@@ -30,8 +30,8 @@
     "\"mode\": \"0440\", \"required\": true, \"schema\": {\"kind\": \"hex\", "               \
     "\"min_length\": 2, \"max_length\": 8}},"                                                \
     "{\"name\": \"c\", \"dest\": \"/srv/new/dir/c\", \"owner\": \"app\", \"group\": \"root\", " \
-    "\"mode\": \"0600\", \"required\": false, \"schema\": {\"kind\": \"string\", "           \
-    "\"min_length\": 1, \"max_length\": 100000}}]}"
+    "\"mode\": \"0600\", \"required\": false, \"dir_mode\": \"0750\", \"dir_owner\": \"app\", " \
+    "\"schema\": {\"kind\": \"string\", \"min_length\": 1, \"max_length\": 100000}}]}"
 
 struct fixture {
     char *dir;
@@ -132,9 +132,16 @@ START_TEST(writes_with_owner_mode_and_dirs)
     ck_assert_uint_eq(st.st_mode & 07777, 0440);
     ck_assert_uint_eq(st.st_uid, geteuid() == 0 ? 0 : f.uid);
     ck_assert_uint_eq(st.st_gid, f.gid);
+    /* The destination's directory as the manifest says; the one above 0755 root. */
     snprintf(path, sizeof(path), "%s/srv/new/dir", f.root);
     ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_uint_eq(st.st_mode & 07777, 0750);
+    ck_assert_uint_eq(st.st_uid, f.uid);
+    ck_assert_uint_eq(st.st_gid, f.gid);
+    snprintf(path, sizeof(path), "%s/srv/new", f.root);
+    ck_assert_int_eq(stat(path, &st), 0);
     ck_assert_uint_eq(st.st_mode & 07777, 0755);
+    ck_assert_uint_eq(st.st_uid, geteuid());
     /* SHA-256("alpha") */
     {
         char hex[65];

@@ -334,9 +334,17 @@ typedef struct tdx_secret_options {
     long long min_length;         /**< bytes of the delivered value; TDX_UNSET: 1 */
     long long max_length;         /**< TDX_UNSET: 65536; at most 1048576 */
     const char *pattern;          /**< POSIX extended regex the whole value must match */
+    /** The destination's directory when it has to be created (by the agent,
+     *  or by tmpfiles.d at boot): mode (TDX_UNSET: 0755), owner and group
+     *  (NULL: root, and the owner's name). Secrets in one directory must
+     *  agree. An existing directory is never changed by the agent. */
+    int dir_mode;
+    const char *dir_owner;
+    const char *dir_group;
 } tdx_secret_options;
 #define TDX_SECRET_OPTIONS_INIT { TDX_SECRET_OPTIONS_VERSION, NULL, NULL, NULL, TDX_UNSET, \
-                                  TDX_UNSET, NULL, TDX_UNSET, TDX_UNSET, TDX_UNSET, NULL }
+                                  TDX_UNSET, NULL, TDX_UNSET, TDX_UNSET, TDX_UNSET, NULL, \
+                                  TDX_UNSET, NULL, NULL }
 
 /**
  * Declares secret @p name ([A-Za-z_][A-Za-z0-9_.-]*, at most 64 characters):

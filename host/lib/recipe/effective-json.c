@@ -23,7 +23,7 @@ static json_t *jstrv(char *const *v)
 
 static json_t *jmode(int mode)
 {
-    char buf[8];
+    char buf[16];
     snprintf(buf, sizeof(buf), "%04o", (unsigned)mode);
     return json_string(buf);
 }
@@ -90,12 +90,14 @@ static json_t *jsecret(const struct op *op)
 {
     static const char *const kinds[] = { "string", "hex", "base64", "json" };
     const struct secret_spec *s = &op->u.secret;
-    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:{s:s, s:I, s:I, s:o}}", "name", s->name,
-                     "dest", s->dest, "owner", s->owner ? s->owner : "root", "group",
-                     s->group ? s->group : s->owner ? s->owner : "root", "mode", jmode(s->mode),
-                     "required", s->required, "description", jstr(s->description), "schema",
-                     "kind", kinds[s->kind], "min_length", (json_int_t)s->min_length,
-                     "max_length", (json_int_t)s->max_length, "pattern", jstr(s->pattern));
+    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:{s:s, s:I, s:I, s:o}, s:o, s:o, s:o}",
+                     "name", s->name, "dest", s->dest, "owner", s->owner ? s->owner : "root",
+                     "group", s->group ? s->group : s->owner ? s->owner : "root", "mode",
+                     jmode(s->mode), "required", s->required, "description", jstr(s->description),
+                     "schema", "kind", kinds[s->kind], "min_length", (json_int_t)s->min_length,
+                     "max_length", (json_int_t)s->max_length, "pattern", jstr(s->pattern),
+                     "dir_mode", s->dir_mode == TDX_UNSET ? json_null() : jmode(s->dir_mode),
+                     "dir_owner", jstr(s->dir_owner), "dir_group", jstr(s->dir_group));
 }
 
 static json_t *jbuild(const struct op *op)

@@ -531,6 +531,12 @@ int tdx_image_add_secret(tdx_image *image, const char *name, const tdx_secret_op
         return op_fail(op, op_err(op, err, -EINVAL, "mode", "%s; got %o", why,
                                   (unsigned)opts->mode));
     s->mode = opts->mode == TDX_UNSET ? 0400 : opts->mode;
+    if (opts->dir_mode != TDX_UNSET && (why = check_mode(opts->dir_mode)))
+        return op_fail(op, op_err(op, err, -EINVAL, "dir_mode", "%s; got %o", why,
+                                  (unsigned)opts->dir_mode));
+    s->dir_mode = opts->dir_mode;
+    TRY(op, op_set_str(op, err, "dir_owner", &s->dir_owner, opts->dir_owner, check_user_name));
+    TRY(op, op_set_str(op, err, "dir_group", &s->dir_group, opts->dir_group, check_user_name));
     s->required = opts->required == TDX_UNSET ? true : !!opts->required;
     if (opts->kind != TDX_UNSET && (opts->kind < TDX_SECRET_STRING || opts->kind > TDX_SECRET_JSON))
         return op_fail(op, op_err(op, err, -EINVAL, "schema.kind", "expected one of \"string\", "

@@ -645,14 +645,18 @@ static int secret_one(struct loader *L, json_t *v, const char *path)
 
     if (expect(L, v, JSON_OBJECT, "an object", path) < 0 ||
         check_keys(L, v, path, ALLOWED("name", "dest", "owner", "group", "mode", "required",
-                                       "description", "schema")) < 0 ||
+                                       "description", "schema", "dir_mode", "dir_owner",
+                                       "dir_group")) < 0 ||
         req_string(L, v, "name", path, &name) < 0 ||
         opt_string(L, v, "dest", path, &o.dest) < 0 ||
         opt_string(L, v, "owner", path, &o.owner) < 0 ||
         opt_string(L, v, "group", path, &o.group) < 0 ||
         opt_mode(L, v, "mode", path, &o.mode) < 0 ||
         opt_bool(L, v, "required", path, &required) < 0 ||
-        opt_string(L, v, "description", path, &o.description) < 0)
+        opt_string(L, v, "description", path, &o.description) < 0 ||
+        opt_mode(L, v, "dir_mode", path, &o.dir_mode) < 0 ||
+        opt_string(L, v, "dir_owner", path, &o.dir_owner) < 0 ||
+        opt_string(L, v, "dir_group", path, &o.dir_group) < 0)
         return -EINVAL;
     o.required = required;
     schema = json_object_get(v, "schema");

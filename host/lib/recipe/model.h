@@ -93,6 +93,8 @@ struct service_spec {
 
 struct secret_spec {
     char *name, *dest, *owner, *group, *description, *pattern;
+    char *dir_owner, *dir_group;   /* NULL: not given */
+    int dir_mode;                  /* TDX_UNSET: not given */
     int mode;
     bool required;
     tdx_secret_kind kind;
@@ -283,6 +285,8 @@ void op_where(const struct op *op, const char *field, char *buf, size_t size);
 
 /* Convenience: the secret declared for SSH authorized keys. */
 #define SSH_KEYS_SECRET_NAME "ssh_authorized_keys"
+/* The directory the SSH keys secret goes to is sshd's: private. */
+#define SSH_KEYS_DIR_MODE 0700
 
 /* Where the agent listens unless the recipe says otherwise. */
 #define DEFAULT_AGENT_LISTEN "vsock:1050"

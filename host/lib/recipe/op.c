@@ -99,6 +99,8 @@ void op_free(struct op *op)
         free(s->group);
         free(s->description);
         free(s->pattern);
+        free(s->dir_owner);
+        free(s->dir_group);
         break;
     }
     case OP_SECRET_DELIVERY:

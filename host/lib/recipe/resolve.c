@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Folding a profile's operations into its effective recipe. */
 #include <stdio.h>
+#include <string.h>
 
 #include "error.h"
 #include "op.h"
@@ -184,6 +185,46 @@ static int apply(struct recipe *r, const struct op *op, struct setters *set)
     return -EINVAL;
 }
 
+static bool same_dir(const char *a, const char *b)
+{
+    const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+    return sa - a == sb - b && strncmp(a, b, (size_t)(sa - a)) == 0;
+}
+
+static bool has_dir_settings(const struct secret_spec *s)
+{
+    return s->dir_mode != TDX_UNSET || s->dir_owner || s->dir_group;
+}
+
+/* Secrets that share a directory describe it alike when they describe it;
+ * the SSH keys' directory is 0700 root. */
+static int check_secret_dirs(const struct recipe *r, tdx_error *err)
+{
+    bool ssh = r->ssh.enabled && streq(r->ssh.key_delivery, "secret");
+    for (size_t i = 0; i < r->secrets.n; i++) {
+        const struct op *a = r->secrets.items[i];
+        const struct secret_spec *x = &a->u.secret;
+        if (!has_dir_settings(x))
+            continue;
+        if (ssh && same_dir(x->dest, "/root/.ssh/authorized_keys") &&
+            (x->dir_mode != SSH_KEYS_DIR_MODE || !streq(strempty(x->dir_owner), "root") ||
+             !streq(x->dir_group ? x->dir_group : "root", "root")))
+            return op_err(a, err, -EINVAL, "dir_mode", "/root/.ssh is the SSH keys' directory "
+                          "(mode 0700, root:root) while ssh.key_delivery is \"secret\"");
+        for (size_t j = 0; j < r->secrets.n; j++) {
+            const struct secret_spec *y = &((const struct op *)r->secrets.items[j])->u.secret;
+            if (j == i || !has_dir_settings(y) || !same_dir(x->dest, y->dest))
+                continue;
+            if (x->dir_mode != y->dir_mode || !streq_ptr(x->dir_owner, y->dir_owner) ||
+                !streq_ptr(x->dir_group, y->dir_group))
+                return op_err(a, err, -EINVAL, "dir_mode", "secret \"%s\" describes the "
+                              "directory of %s otherwise (dir_mode, dir_owner, dir_group must "
+                              "agree)", y->name, x->dest);
+        }
+    }
+    return 0;
+}
+
 static int check(const struct recipe *r, const struct setters *set, tdx_error *err)
 {
     if (r->kernel.source_version && !r->kernel.source_sha256)
@@ -210,7 +251,7 @@ static int check(const struct recipe *r, const struct setters *set, tdx_error *e
                               "SSH keys secret while ssh.key_delivery is \"secret\"");
         }
     }
-    return 0;
+    return check_secret_dirs(r, err);
 }
 
 int recipe_resolve(const tdx_image *image, size_t p, struct recipe **out, tdx_error *err)

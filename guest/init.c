@@ -100,15 +100,16 @@ static void *server_thread(void *arg)
 static pid_t spawn_payload(char *const *payload, const sigset_t *handled)
 {
     posix_spawnattr_t attr;
-    sigset_t none;
+    sigset_t none, defaults = *handled;
     pid_t pid = -1;
     int r;
 
+    sigaddset(&defaults, SIGPIPE);   /* the agent ignores it; ignoring survives exec */
     sigemptyset(&none);
     posix_spawnattr_init(&attr);
     /* The payload starts with the signal mask and handlers of a fresh process. */
     posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, handled);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     r = posix_spawnp(&pid, payload[0], NULL, &attr, payload, environ);
     posix_spawnattr_destroy(&attr);

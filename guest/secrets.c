@@ -136,6 +136,11 @@ int secrets_new(const struct manifest *m, struct quote_provider *provider,
     struct secrets *s = calloc(1, sizeof(*s));
     size_t present = 0;
 
+    if (s) {
+        pthread_mutex_init(&s->lock, NULL);
+        pthread_mutex_init(&s->write_lock, NULL);
+        s->opts = *opts;
+    }
     if (!s || !(s->slots = calloc(opts->max_challenges ? opts->max_challenges : 1,
                                   sizeof(*s->slots))) ||
         !(s->present = calloc(m->n ? m->n : 1, sizeof(*s->present))) ||
@@ -147,17 +152,15 @@ int secrets_new(const struct manifest *m, struct quote_provider *provider,
     }
     s->m = m;
     s->provider = provider;
-    s->opts = *opts;
-    pthread_mutex_init(&s->lock, NULL);
-    pthread_mutex_init(&s->write_lock, NULL);
 
     /* A ready file from an earlier run must not claim readiness before the
      * secrets on disk were checked again. */
     if (s->ready_file && unlink(s->ready_file) < 0 && errno != ENOENT) {
+        int r = -errno;
         snprintf(msg, msg_size, "cannot remove the stale ready file %s: %s", s->ready_file,
-                 strerror(errno));
+                 strerror(-r));
         secrets_free(s);
-        return -errno;
+        return r;
     }
     store_scan(s->root_dir ? s->root_dir : "/", m, s->present);
     for (size_t i = 0; i < m->n; i++)
@@ -175,12 +178,10 @@ void secrets_free(struct secrets *s)
 {
     if (!s)
         return;
-    if (s->slots) {
-        for (unsigned i = 0; i < s->opts.max_challenges; i++)
-            slot_wipe(&s->slots[i]);
-        pthread_mutex_destroy(&s->lock);
-        pthread_mutex_destroy(&s->write_lock);
-    }
+    for (unsigned i = 0; s->slots && i < s->opts.max_challenges; i++)
+        slot_wipe(&s->slots[i]);
+    pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->write_lock);
     free(s->slots);
     free(s->present);
     free(s->root_dir);
@@ -260,8 +261,8 @@ int secrets_challenge(struct secrets *s, const uint8_t nonce[SECRETS_NONCE_SIZE]
                                   : WIRE_E_QUOTE_FAILED, "%s", qmsg);
         }
     } else {
-        log_warning("secrets.challenge %s WITHOUT A QUOTE (insecure_allow_unattested): the "
-                    "host asked for an unattested delivery", id_hex);
+        log_client("secrets.challenge %s WITHOUT A QUOTE (insecure_allow_unattested): the "
+                   "host asked for an unattested delivery", id_hex);
     }
     pthread_mutex_lock(&s->lock);
     sl->state = SLOT_OPEN;
@@ -279,7 +280,7 @@ int secrets_challenge(struct secrets *s, const uint8_t nonce[SECRETS_NONCE_SIZE]
     free(quote);
     if (!*result)
         return wire_errorf(e, WIRE_E_INTERNAL, "out of memory");
-    log_info("secrets.challenge %s issued (expires in %u ms)", id_hex, s->opts.challenge_ttl_ms);
+    log_debug("secrets.challenge %s issued (expires in %u ms)", id_hex, s->opts.challenge_ttl_ms);
     return 0;
 }
 
@@ -396,12 +397,14 @@ int secrets_deliver(struct secrets *s, const char *challenge_id, const uint8_t e
     int r;
 
     r = take_challenge(s, challenge_id, sk, nonce, e);
-    if (r < 0)
+    if (r < 0) {
+        log_client("%s", e->message);
         return r;
+    }
     r = open_sealed(sk, nonce, challenge_id, enc, ciphertext, ciphertext_len, &pt, &pt_len, e);
     OPENSSL_cleanse(sk, sizeof(sk));
     if (r < 0) {
-        log_warning("%s", e->message);
+        log_client("%s", e->message);
         return r;
     }
     r = secret_set_parse_json("secrets.deliver: the opened secrets", pt, pt_len, false, &set, msg,
@@ -453,8 +456,9 @@ int secrets_deliver(struct secrets *s, const char *challenge_id, const uint8_t e
 out:
     secret_set_wipe(&set);
     free(entries);
+    /* Refusals are the client's doing (rate-limited); write failures were logged. */
     if (r < 0 && !streq(e->code, WIRE_E_IO))
-        log_warning("%s", e->message);
+        log_client("%s", e->message);
     return r;
 }
 

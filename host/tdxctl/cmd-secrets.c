@@ -134,9 +134,10 @@ static int do_push(const struct cli *cli, const char *addr, const tdx_agent_opti
     }
     r = tdx_secrets_push(agent, secrets, &po, &res, &err);
     if (r < 0) {
-        bool before = !tdx_push_result_delivered(res);
         fprintf(stderr, "tdxctl: %s%s\n", err.message,
-                before && res ? " (nothing was sent)" : "");
+                !tdx_push_result_sent(res) ? " (nothing was sent)"
+                : tdx_push_result_refused(res) ? " (the agent changed nothing)"
+                : " (check 'tdxctl secrets status')");
         if (cli->json) {
             if (res && tdx_push_result_to_json(res, &text, NULL) == 0) {
                 json_t *o = json_loads(text, 0, NULL);

@@ -439,6 +439,7 @@ START_TEST(failed_verification_sends_nothing)
     ck_assert_contains(err.message, "quote: measurements: ");
     ck_assert_ptr_nonnull(res);
     ck_assert(!tdx_push_result_delivered(res));
+    ck_assert(!tdx_push_result_sent(res));
     ck_assert_int_eq(tdx_verification_failed_step(tdx_push_result_verification(res)),
                      TDX_VERIFY_STEP_MEASUREMENTS);
     tdx_push_result_free(res);
@@ -637,6 +638,22 @@ START_TEST(bad_deliveries_change_nothing)
         ck_assert_contains(err.message, "push them in parts");
         tdx_secrets_free(huge);
         free(v);
+    }
+    /* Through the library: sent, refused by the agent, nothing changed. */
+    {
+        static const char *const bad[] = { "jwt", "00ff", NULL };
+        tdx_secrets *b = secrets_of(bad);
+        tdx_push_result *res = NULL;
+        char *jwt;
+        ck_assert_int_eq(push(&e, a, b, NULL, NULL, &res, &err), -EINVAL);
+        ck_assert_contains(err.message, "secret \"jwt\": expected 64 to 64 bytes, got 4");
+        ck_assert(tdx_push_result_sent(res) && tdx_push_result_refused(res));
+        ck_assert(!tdx_push_result_delivered(res));
+        tdx_push_result_free(res);
+        tdx_secrets_free(b);
+        jwt = file_at(&e, "/etc/node/jwt.hex", NULL);
+        ck_assert_str_eq(jwt, JWT);
+        free(jwt);
     }
     ck_assert(is_ready(a));
     tdx_secrets_free(s);

@@ -96,6 +96,7 @@ printf 'greeting_key=%s\nother=1\n' "$key" >"$tmp/unknown.env"
 chmod 600 "$tmp/s.env" "$tmp/short.env" "$tmp/unknown.env"
 expect 1 "secret \"greeting_key\": expected 64 to 64 bytes, got 20" "$tdxctl" secrets push \
     --connect "$addr" --secrets "$tmp/short.env" --expected "$tmp/pki/expected.json" --root "$tmp/pki/root.pem"
+grep -q "(the agent changed nothing)" "$tmp/err" || { echo "FAIL: refusal not said"; cat "$tmp/err"; fail=1; }
 expect 1 "unknown secret \"other\"" "$tdxctl" secrets push --connect "$addr" \
     --secrets "$tmp/unknown.env" --expected "$tmp/pki/expected.json" --root "$tmp/pki/root.pem"
 check "nothing written after refused deliveries" test ! -e "$tmp/root/run/hello/key.hex"

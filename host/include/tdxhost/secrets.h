@@ -97,9 +97,10 @@ typedef struct tdx_push_result tdx_push_result;
  * Pushes @p secrets to the agent behind @p agent (see above).
  *
  * @param[out] result receives the outcome whenever the quote was checked
- *             (also when it failed verification: the outcome then says
- *             which step failed); free it with tdx_push_result_free().
- *             May be NULL.
+ *             or the secrets were sent (also when verification or the
+ *             delivery failed: the outcome says which step failed, and
+ *             whether anything was sent); free it with
+ *             tdx_push_result_free(). May be NULL.
  * @return 0 when the agent wrote every secret. Before sealing (nothing
  *         sent): -EINVAL (bad options, empty set, no expected measurements
  *         without accept_any_measurements), -EPROTO (malformed challenge),
@@ -128,9 +129,18 @@ TDX_EXTERN const tdx_verification *tdx_push_result_verification(const tdx_push_r
 /** 1 when the agent wrote the secrets, else 0. */
 TDX_EXTERN int tdx_push_result_delivered(const tdx_push_result *result);
 
+/** 1 when the sealed secrets were sent to the agent (whether or not it
+ *  accepted them), 0 when the push stopped before. */
+TDX_EXTERN int tdx_push_result_sent(const tdx_push_result *result);
+
+/** 1 when the agent refused the delivery with an error reply, which means
+ *  it changed nothing; 0 otherwise (also when the connection broke and the
+ *  outcome is unknown: ask secrets.status). */
+TDX_EXTERN int tdx_push_result_refused(const tdx_push_result *result);
+
 /**
- * The outcome as one JSON object: "delivered", "attested" (false for an
- * unattested push), "simulated" (the agent said it runs the test quote
+ * The outcome as one JSON object: "delivered", "sent" (the sealed secrets
+ * reached the agent), "attested" (false for an unattested push), "simulated" (the agent said it runs the test quote
  * provider), "challenge_id", "verification" (as
  * tdx_verification_to_json(), or null), "written" (each secret's "name"
  * and "sha256"), "ready" and "missing" (the agent's required secrets still

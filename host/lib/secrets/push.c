@@ -22,6 +22,8 @@
 
 struct tdx_push_result {
     bool delivered, attested, ready, simulated;
+    bool sent;       /* the sealed secrets went to the agent */
+    bool refused;    /* and the agent answered with an error: it changed nothing */
     char challenge_id[SECRETS_CHALLENGE_ID_MAX + 1];
     tdx_verification *verification;
     json_t *written;    /* [{name, sha256}] as the agent reported them */
@@ -48,6 +50,16 @@ int tdx_push_result_delivered(const tdx_push_result *result)
     return result && result->delivered;
 }
 
+int tdx_push_result_sent(const tdx_push_result *result)
+{
+    return result && result->sent;
+}
+
+int tdx_push_result_refused(const tdx_push_result *result)
+{
+    return result && result->refused;
+}
+
 int tdx_push_result_to_json(const tdx_push_result *result, char **out, tdx_error *err)
 {
     json_t *o, *verification = json_null();
@@ -61,8 +73,9 @@ int tdx_push_result_to_json(const tdx_push_result *result, char **out, tdx_error
         verification = json_loads(text, 0, NULL);
         tdx_free(text);
     }
-    o = json_pack("{s:b, s:b, s:b, s:s, s:o, s:O, s:b, s:O}", "delivered", result->delivered,
-                  "attested", result->attested, "simulated", result->simulated,
+    o = json_pack("{s:b, s:b, s:b, s:b, s:s, s:o, s:O, s:b, s:O}", "delivered",
+                  result->delivered, "sent", result->sent, "attested", result->attested,
+                  "simulated", result->simulated,
                   "challenge_id", result->challenge_id,
                   "verification", verification ? verification : json_null(), "written",
                   result->written ? result->written : json_array(), "ready", result->ready,
@@ -250,10 +263,17 @@ static int deliver(tdx_agent *agent, const tdx_secrets *secrets, json_t *params,
                    tdx_push_result *res, tdx_error *err)
 {
     json_t *reply = NULL;
-    int r = agent_call_json(agent, "secrets.deliver", params, &reply, err);
+    int r;
 
-    if (r < 0)
+    res->sent = true;
+    r = agent_call_json(agent, "secrets.deliver", params, &reply, err);
+    if (r < 0) {
+        /* An error reply means the agent wrote nothing; a broken connection
+         * leaves it unknown. */
+        res->refused = r != -ETIMEDOUT && r != -EPIPE && r != -ECONNRESET && r != -EPROTO &&
+                       r != -ENOTCONN;
         return r;
+    }
     r = check_written(secrets, json_object_get(reply, "written"), tdx_agent_address(agent), err);
     if (r == 0) {
         res->delivered = true;
@@ -331,7 +351,7 @@ int tdx_secrets_push(tdx_agent *agent, const tdx_secrets *secrets, const tdx_pus
 out:
     secret_buffer_free(pt, pt_len + 1);
     free(c.quote);
-    if (result && (r == 0 || res->verification))
+    if (result && (r == 0 || res->verification || res->sent))
         *result = res;
     else
         tdx_push_result_free(res);

@@ -29,10 +29,10 @@ mkdir out-inputs
 set -- out-inputs/kernel/boot/vmlinuz-*
 kernel=$1
 
-# RTMR0 covers QEMU's ACPI tables, which depend on the VM's configuration.
-# The project material beside the repository has tables captured from a q35
-# VM with 1 vCPU and 2 GiB; without them RTMR0 is reported as unknown.
-acpi=../shared/testdata/acpi/qemu-q35-1cpu-2048M
+# RTMR0 covers QEMU's ACPI tables, which depend on the VM's configuration:
+# these were captured from a q35 VM with 1 vCPU and 2 GiB
+# (tests/data/testdata/SOURCES.md). Without them RTMR0 is reported as unknown.
+acpi=tests/data/testdata/acpi/qemu-q35-1cpu-2048M
 set --
 if [ -d "$acpi" ]; then
     set -- --acpi-tables "$acpi/etc-acpi-tables" --acpi-rsdp "$acpi/etc-acpi-rsdp" \

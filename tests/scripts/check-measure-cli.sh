@@ -6,7 +6,7 @@ set -u
 tdxctl=$1
 src=$2
 mkimage=$3
-data=$src/../shared/testdata
+data=$src/tests/data/testdata
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0

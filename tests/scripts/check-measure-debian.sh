@@ -20,7 +20,7 @@ src=$2
 mkimage=$3
 cache=$4
 here=$src/tests/scripts
-data=$src/../shared/testdata
+data=$src/tests/data/testdata
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0

@@ -1,12 +1,12 @@
 #!/bin/sh
 # tdxctl quote show / verify: the CLI contract (exit 0/1/2, "tdxctl: "
 # messages, --json objects) on the real quotes and collateral in
-# ../shared/testdata.
+# tests/data/testdata.
 # Usage: check-quote-cli.sh TDXCTL SOURCE_ROOT
 set -u
 tdxctl=$1
 src=$2
-data="$src/../shared/testdata"
+data="$src/tests/data/testdata"
 if [ ! -d "$data/quotes" ]; then
     echo "SKIP: $data/quotes is absent (the project's test data beside the repository)"
     exit 77

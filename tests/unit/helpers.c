@@ -33,6 +33,13 @@ const char *src_path(const char *rel)
     return b;
 }
 
+const char *testdata_path(const char *rel)
+{
+    char buf[4096];
+    snprintf(buf, sizeof(buf), "%s%s", TESTDATA_DIR, rel);
+    return src_path(buf);
+}
+
 char *tmpdir_new(void)
 {
     char tmpl[] = "/tmp/tdx-test-XXXXXX";

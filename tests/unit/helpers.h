@@ -16,6 +16,13 @@ const char *src_root(void);
 /* "<source root>/<rel>" in a static rotating buffer. */
 const char *src_path(const char *rel);
 
+/* The project's real test data (quotes, collateral, event logs, PE files,
+ * ACPI tables), kept in tests/data/testdata with its SOURCES.md. */
+#define TESTDATA_DIR "tests/data/testdata/"
+#define TESTDATA(rel) src_path(TESTDATA_DIR rel)
+/* The same for a path computed at run time (rotating buffer as src_path). */
+const char *testdata_path(const char *rel);
+
 /* A fresh temporary directory (removed by tmpdir_remove). Aborts on failure. */
 char *tmpdir_new(void);
 void tmpdir_remove(char *dir);

@@ -11,8 +11,6 @@
 #include "helpers.h"
 #include "hex.h"
 
-/* "<source root>/../shared/testdata/<rel>" */
-#define TESTDATA(rel) src_path("../shared/testdata/" rel)
 
 static inline const char *to_hex(const uint8_t *p, size_t n, char *buf)
 {

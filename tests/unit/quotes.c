@@ -29,20 +29,7 @@ const size_t n_real_quotes = sizeof(real_quotes) / sizeof(real_quotes[0]);
 
 const char *testdata(const char *rel)
 {
-    static char bufs[4][4096];
-    static int next;
-    char *b = bufs[next++ % 4];
-    snprintf(b, 4096, "%s/../shared/testdata/%s", src_root(), rel);
-    return b;
-}
-
-void require_testdata(void)
-{
-    struct stat st;
-    if (stat(testdata("quotes"), &st) < 0) {
-        printf("SKIP: %s is absent (the project's test data beside the repository)\n", testdata("quotes"));
-        exit(77);
-    }
+    return testdata_path(rel);
 }
 
 uint8_t *read_testdata(const char *rel, size_t *size)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The real quotes and collateral in ../shared/testdata, for the quote suites. */
+/* The real quotes and collateral in tests/data/testdata, for the quote suites. */
 #ifndef TDX_TESTS_QUOTES_H
 #define TDX_TESTS_QUOTES_H
 
@@ -19,11 +19,9 @@ struct real_quote {
 extern const struct real_quote real_quotes[];
 extern const size_t n_real_quotes;
 
-/* "<source>/../shared/testdata/<rel>" */
+/* "<source>/tests/data/testdata/<rel>" */
 const char *testdata(const char *rel);
 
-/* Exits 77 (skip) saying so when ../shared/testdata is absent. */
-void require_testdata(void);
 
 /* Reads a test data file; aborts the test if it cannot. */
 uint8_t *read_testdata(const char *rel, size_t *size);

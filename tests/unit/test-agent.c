@@ -111,17 +111,6 @@ static void *loop_main(void *arg)
     return NULL;
 }
 
-/* Where ../shared/testdata lives (the project's material beside the repo). */
-static const char *testdata(const char *rel)
-{
-    static char path[4200];
-    const char *base = getenv("TDX_SHARED_TESTDATA");
-    if (base && *base)
-        snprintf(path, sizeof(path), "%s/%s", base, rel);
-    else
-        snprintf(path, sizeof(path), "%s/../shared/testdata/%s", src_root(), rel);
-    return path;
-}
 
 static void copy_file(const char *from, const char *dir, const char *rel)
 {
@@ -332,14 +321,14 @@ START_TEST(eventlog_comes_from_the_acpi_tables)
 
     ck_assert_int_eq(mkdir(h.acpi, 0755), 0);
     write_text(h.acpi, "data/.keep", "");
-    copy_file(testdata("eventlogs/gotdx_cos113_ccel_table.bin"), h.acpi, "CCEL");
-    copy_file(testdata("eventlogs/gotdx_cos113_ccel_data.bin"), h.acpi, "data/CCEL");
+    copy_file(TESTDATA("eventlogs/gotdx_cos113_ccel_table.bin"), h.acpi, "CCEL");
+    copy_file(TESTDATA("eventlogs/gotdx_cos113_ccel_data.bin"), h.acpi, "data/CCEL");
     ck_assert_msg(tdx_agent_eventlog(a, &table, &tlen, &log, &llen, &err) == 0, "%s", err.message);
-    want = read_text(testdata("eventlogs/gotdx_cos113_ccel_table.bin"), &n);
+    want = read_text(TESTDATA("eventlogs/gotdx_cos113_ccel_table.bin"), &n);
     ck_assert_uint_eq(tlen, n);
     ck_assert(memcmp(table, want, n) == 0);
     free(want);
-    want = read_text(testdata("eventlogs/gotdx_cos113_ccel_data.bin"), &n);
+    want = read_text(TESTDATA("eventlogs/gotdx_cos113_ccel_data.bin"), &n);
     ck_assert_uint_eq(llen, 262144);
     ck_assert(memcmp(log, want, n) == 0);
     free(want);

@@ -709,7 +709,6 @@ int main(void)
     TCase *real = tcase_create("real");
     TCase *pki = tcase_create("test-pki");
 
-    require_testdata();
     tcase_add_loop_test(real, dcap_qvl_quote_is_up_to_date_with_its_collateral, 0, 3);
     tcase_add_test(real, collateral_outside_its_window_fails_saying_so);
     tcase_add_test(real, dcap_qvl_outdated_quote_matches_no_tcb_level);

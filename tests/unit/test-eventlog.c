@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Event logs: every log in ../shared/testdata/eventlogs replays; the known
+ * Event logs: every log in tests/data/testdata/eventlogs replays; the known
  * registers (dstack's sample, the COS 113 quote's RTMRs) come out; records
  * that lie about their lengths are errors that name the record and offset.
  */
@@ -50,12 +50,10 @@ START_TEST(every_shared_log_replays)
         { "eventlogs/trustee_tdshim_ccel.bin", TDX_EVENTLOG_CC, 5 },
     };
     for (size_t i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
-        char rel[128];
         tdx_eventlog *log = NULL;
         tdx_measurements *m;
 
-        snprintf(rel, sizeof(rel), "../shared/testdata/%s", logs[i].file);
-        m = replay_file(src_path(rel), NULL, &log);
+        m = replay_file(testdata_path(logs[i].file), NULL, &log);
         ck_assert_msg(tdx_eventlog_get_kind(log) == logs[i].kind, "%s", logs[i].file);
         ck_assert_msg(tdx_eventlog_count(log) == logs[i].records, "%s: %zu records", logs[i].file,
                       tdx_eventlog_count(log));
@@ -71,7 +69,7 @@ START_TEST(dstack_sample_gives_known_rtmrs)
     char hex[97];
     tdx_measurements *m = replay_file(TESTDATA("eventlogs/dstack_ccel.bin"), NULL, NULL);
 
-    /* ../shared/testdata/SOURCES.md, from the reference notes */
+    /* tests/data/testdata/SOURCES.md, from the reference notes */
     ck_assert_str_eq(reg_hex(m, "rtmr0", hex), "274c2344116db7c663470693b5ba62b8621eac28cb41d2f816ddf188f9f423f900a1c44d32386fd3c993dc814e62af9d");
     ck_assert_str_eq(reg_hex(m, "rtmr1", hex), "bdcf4ee0f7fdfe7c73fbb19ded73193aee23a6726b86d3b282ea097cf4c9ed7a0db21b5c1ccd513e410d90e310836b26");
     ck_assert_str_eq(reg_hex(m, "rtmr2", hex), "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000");

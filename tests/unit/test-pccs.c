@@ -302,7 +302,6 @@ int main(void)
     Suite *s = suite_create("pccs");
     TCase *tc = tcase_create("fetch");
 
-    require_testdata();
     tcase_add_test(tc, fetches_from_a_pccs_and_caches);
     tcase_add_test(tc, fetch_failures_are_named);
     tcase_add_test(tc, root_crl_from_the_distribution_point);

@@ -181,7 +181,6 @@ int main(void)
     Suite *s = suite_create("policy");
     TCase *tc = tcase_create("policy");
 
-    require_testdata();
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, measurement_json_registers);
     tcase_add_test(tc, cvm_reverse_proxy_list);

@@ -565,7 +565,6 @@ int main(void)
     TCase *tc = tcase_create("parse");
     TCase *crypto = tcase_create("crypto");
 
-    require_testdata();
     tcase_add_loop_test(tc, real_quotes_parse, 0, (int)n_real_quotes);
     tcase_add_test(tc, fields_come_from_intels_offsets);
     tcase_add_loop_test(tc, every_truncation_is_refused, 0, 2);

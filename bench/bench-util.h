@@ -5,10 +5,14 @@
 #define TDX_BENCH_UTIL_H
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline double now_ms(void)
 {
@@ -46,6 +50,27 @@ static inline long rss_kib(pid_t pid)
             break;
     fclose(f);
     return kib;
+}
+
+/* Runs child(arg) in a forked process, so that its wall time and peak RSS
+ * are its own; child returns the process's exit status. Returns 0 when it
+ * exited 0, -EIO otherwise, or the negative errno of fork/wait. */
+static inline int run_in_child(int (*child)(void *arg), void *arg, double *ms, long *rss_kib)
+{
+    struct rusage ru;
+    int status;
+    double t0 = now_ms();
+    pid_t pid = fork();
+
+    if (pid < 0)
+        return -errno;
+    if (pid == 0)
+        _exit(child(arg));
+    if (wait4(pid, &status, 0, &ru) < 0)
+        return -errno;
+    *ms = now_ms() - t0;
+    *rss_kib = ru.ru_maxrss;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
 
 /* Open file descriptors of a process, or -1. */

@@ -74,37 +74,36 @@ static void generate(strbuf *sb)
     strbuf_puts(sb, "}}\n");
 }
 
+struct emit_job {
+    const char *recipe, *profile, *out;
+    bool emit;   /* false: the bare cost of a child, for the baseline */
+};
+
+static int emit_child(void *arg)
+{
+    const struct emit_job *j = arg;
+    tdx_image *image = NULL;
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_emit_options o = TDX_EMIT_OPTIONS_INIT;
+    if (!j->emit)
+        return 0;
+    o.profile = j->profile;
+    o.force = 1;
+    if (tdx_image_load_file(&image, j->recipe, &err) < 0 ||
+        tdx_emit_mkosi(image, j->out, &o, &err) < 0) {
+        fprintf(stderr, "emit-bench: %s\n", err.message);
+        return 1;
+    }
+    tdx_image_free(image);
+    return 0;
+}
+
 /* One run in a child: returns wall ms and the child's peak RSS (KiB). */
 static int run_once(const char *recipe, const char *profile, const char *out, bool emit,
                     double *ms, long *rss_kib)
 {
-    struct rusage ru;
-    int status;
-    double t0 = now_ms();
-    pid_t pid = fork();
-
-    if (pid < 0)
-        return -errno;
-    if (pid == 0) {
-        tdx_image *image = NULL;
-        tdx_error err = TDX_ERROR_INIT;
-        tdx_emit_options o = TDX_EMIT_OPTIONS_INIT;
-        if (!emit)
-            _exit(0);
-        o.profile = profile;
-        o.force = 1;
-        if (tdx_image_load_file(&image, recipe, &err) < 0 || tdx_emit_mkosi(image, out, &o, &err) < 0) {
-            fprintf(stderr, "emit-bench: %s\n", err.message);
-            _exit(1);
-        }
-        tdx_image_free(image);
-        _exit(0);
-    }
-    if (wait4(pid, &status, 0, &ru) < 0)
-        return -errno;
-    *ms = now_ms() - t0;
-    *rss_kib = ru.ru_maxrss;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+    struct emit_job j = { recipe, profile, out, emit };
+    return run_in_child(emit_child, &j, ms, rss_kib);
 }
 
 int main(int argc, char **argv)

@@ -85,40 +85,38 @@ struct run {
     long rss_kib;
 };
 
+struct measure_job {
+    bool measure;   /* false: sha384sum over the same files */
+    const char *fw, *kernel, *initrd;
+};
+
+static int measure_child(void *arg)
+{
+    const struct measure_job *j = arg;
+    if (j->measure) {
+        tdx_measure_options o = TDX_MEASURE_OPTIONS_INIT;
+        tdx_measurements *m = NULL;
+        tdx_error err = TDX_ERROR_INIT;
+        o.initrd = j->initrd;
+        o.kernel_measures_rtmr2 = 1;
+        if (tdx_measure_direct_boot(&m, j->fw, j->kernel, &o, &err) < 0) {
+            fprintf(stderr, "measure-bench: %s\n", err.message);
+            return 1;
+        }
+        tdx_measurements_free(m);
+        return 0;
+    }
+    int null = open("/dev/null", O_WRONLY);
+    dup2(null, STDOUT_FILENO);
+    execlp("sha384sum", "sha384sum", j->fw, j->kernel, j->initrd, (char *)NULL);
+    return 127;
+}
+
 /* measure: the library in a child; sha384sum: exec'd in a child. */
 static int run_once(bool measure, const char *fw, const char *kernel, const char *initrd, struct run *out)
 {
-    struct rusage ru;
-    int status;
-    double t0 = now_ms();
-    pid_t pid = fork();
-
-    if (pid < 0)
-        return -errno;
-    if (pid == 0) {
-        if (measure) {
-            tdx_measure_options o = TDX_MEASURE_OPTIONS_INIT;
-            tdx_measurements *m = NULL;
-            tdx_error err = TDX_ERROR_INIT;
-            o.initrd = initrd;
-            o.kernel_measures_rtmr2 = 1;
-            if (tdx_measure_direct_boot(&m, fw, kernel, &o, &err) < 0) {
-                fprintf(stderr, "measure-bench: %s\n", err.message);
-                _exit(1);
-            }
-            tdx_measurements_free(m);
-            _exit(0);
-        }
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, STDOUT_FILENO);
-        execlp("sha384sum", "sha384sum", fw, kernel, initrd, (char *)NULL);
-        _exit(127);
-    }
-    if (wait4(pid, &status, 0, &ru) < 0)
-        return -errno;
-    out->ms = now_ms() - t0;
-    out->rss_kib = ru.ru_maxrss;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+    struct measure_job j = { measure, fw, kernel, initrd };
+    return run_in_child(measure_child, &j, &out->ms, &out->rss_kib);
 }
 
 static void stats(const struct run *r, int n, double *median, double *min, double *max, long *rss)

@@ -3,7 +3,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -22,6 +21,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manifest.h"
+#include "msg.h"
 #include "secret-set.h"
 #include "strv.h"
 
@@ -237,16 +237,6 @@ static int dirs_get(struct dirs *d, const struct root *r, const char *path,
     return (int)d->n++;
 }
 
-static int fail(char *msg, size_t msg_size, int code, const char *fmt, ...) _printf_(4, 5);
-static int fail(char *msg, size_t msg_size, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, msg_size, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
 /* Everything that can be checked before a byte is written. */
 static int prepare(const struct root *r, struct store_entry *e, size_t n, struct work *w,
                    struct dirs *d, char *msg, size_t msg_size)
@@ -259,28 +249,28 @@ static int prepare(const struct root *r, struct store_entry *e, size_t n, struct
         const struct manifest_secret *s = e[i].secret;
         for (size_t j = 0; j < i; j++)
             if (streq(e[j].secret->dest, s->dest))
-                return fail(msg, msg_size, -EINVAL, "secrets \"%s\" and \"%s\" share the "
+                return msgf(msg, msg_size, -EINVAL, "secrets \"%s\" and \"%s\" share the "
                             "destination %s", e[j].secret->name, s->name, s->dest);
         struct new_dir how = { s->dir_mode, 0, 0 };
         if (accounts_user(r->path, s->owner, &w[i].uid, why, sizeof(why)) < 0 ||
             accounts_group(r->path, s->group, &w[i].gid, why, sizeof(why)) < 0 ||
             accounts_user(r->path, s->dir_owner, &how.uid, why, sizeof(why)) < 0 ||
             accounts_group(r->path, s->dir_group, &how.gid, why, sizeof(why)) < 0)
-            return fail(msg, msg_size, -ENOENT, "secret \"%s\": %s", s->name, why);
+            return msgf(msg, msg_size, -ENOENT, "secret \"%s\": %s", s->name, why);
         dir_of(s->dest, dir);
         k = dirs_get(d, r, dir, &how);
         if (k < 0)
-            return fail(msg, msg_size, k, "secret \"%s\": cannot open or create %s: %s", s->name,
+            return msgf(msg, msg_size, k, "secret \"%s\": cannot open or create %s: %s", s->name,
                         dir, strerror(-k));
         w[i].dir = k;
         w[i].base = strrchr(s->dest, '/') + 1;
         if (fstatat(d->fds[k], w[i].base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
             if (S_ISDIR(st.st_mode))
-                return fail(msg, msg_size, -EISDIR, "secret \"%s\": %s is a directory", s->name,
+                return msgf(msg, msg_size, -EISDIR, "secret \"%s\": %s is a directory", s->name,
                             s->dest);
             w[i].has_old = true;   /* a link to it is made before the renames */
         } else if (errno != ENOENT) {
-            return fail(msg, msg_size, -errno, "secret \"%s\": %s: %s", s->name, s->dest,
+            return msgf(msg, msg_size, -errno, "secret \"%s\": %s: %s", s->name, s->dest,
                         strerror(errno));
         }
     }
@@ -349,19 +339,19 @@ int store_write(const char *root_path, struct store_entry *entries, size_t n, ch
     d.paths = calloc(n ? n : 1, sizeof(*d.paths));
     d.fds = calloc(n ? n : 1, sizeof(*d.fds));
     if (!w || !d.paths || !d.fds) {
-        r = fail(msg, msg_size, -ENOMEM, "out of memory");
+        r = msgf(msg, msg_size, -ENOMEM, "out of memory");
         goto out;
     }
     r = root_open(root_path, &root);
     if (r < 0) {
-        fail(msg, msg_size, r, "cannot open the root directory %s: %s", root_path, strerror(-r));
+        msgf(msg, msg_size, r, "cannot open the root directory %s: %s", root_path, strerror(-r));
         goto out;
     }
     r = prepare(&root, entries, n, w, &d, msg, msg_size);
     for (size_t i = 0; r == 0 && i < n; i++) {
         r = write_temp(d.fds[w[i].dir], &entries[i], &w[i]);
         if (r < 0)
-            fail(msg, msg_size, r, "secret \"%s\": cannot write a temporary file beside %s: %s",
+            msgf(msg, msg_size, r, "secret \"%s\": cannot write a temporary file beside %s: %s",
                  entries[i].secret->name, entries[i].secret->dest, strerror(-r));
     }
     for (size_t i = 0; r == 0 && i < n; i++) {
@@ -372,7 +362,7 @@ int store_write(const char *root_path, struct store_entry *entries, size_t n, ch
         if (linkat(fd, w[i].base, fd, w[i].old, 0) < 0) {
             r = -errno;
             w[i].old[0] = '\0';
-            fail(msg, msg_size, r, "secret \"%s\": cannot keep the current %s while replacing "
+            msgf(msg, msg_size, r, "secret \"%s\": cannot keep the current %s while replacing "
                  "it: %s", entries[i].secret->name, entries[i].secret->dest, strerror(-r));
         }
     }
@@ -380,7 +370,7 @@ int store_write(const char *root_path, struct store_entry *entries, size_t n, ch
         int fd = d.fds[w[i].dir];
         if (store_renameat(fd, w[i].tmp, fd, w[i].base) < 0) {
             r = -errno;
-            fail(msg, msg_size, r, "secret \"%s\": cannot rename into %s: %s (nothing changed)",
+            msgf(msg, msg_size, r, "secret \"%s\": cannot rename into %s: %s (nothing changed)",
                  entries[i].secret->name, entries[i].secret->dest, strerror(-r));
         } else {
             w[i].renamed = true;

@@ -213,10 +213,28 @@ static int key_schedule(const uint8_t shared[HPKE_NH], const uint8_t *info, size
     return r;
 }
 
+/* Encap and Decap meet here: DH(own, peer), then ExtractAndExpand with
+ * kem_context = enc || pkR, then the key schedule. */
+static int setup_from_dh(const uint8_t own_sk[HPKE_NSK], const uint8_t peer_pk[HPKE_NPK],
+                         const uint8_t enc[HPKE_NENC], const uint8_t pk_r[HPKE_NPK],
+                         const uint8_t *info, size_t info_len, struct hpke_ctx *ctx)
+{
+    uint8_t dh[32], shared[HPKE_NH];
+    int r = x25519(own_sk, peer_pk, dh);
+
+    if (r == 0)
+        r = kem_shared_secret(dh, enc, pk_r, shared);
+    if (r == 0)
+        r = key_schedule(shared, info, info_len, ctx);
+    OPENSSL_cleanse(dh, sizeof(dh));
+    OPENSSL_cleanse(shared, sizeof(shared));
+    return r;
+}
+
 int hpke_setup_base_s(const uint8_t pk_r[HPKE_NPK], const uint8_t *info, size_t info_len,
                       const uint8_t *ephemeral_sk, uint8_t enc[HPKE_NENC], struct hpke_ctx *ctx)
 {
-    uint8_t sk_e[HPKE_NSK], dh[32], shared[HPKE_NH];
+    uint8_t sk_e[HPKE_NSK];
     int r;
 
     if (info_len > HPKE_INFO_MAX)
@@ -228,34 +246,22 @@ int hpke_setup_base_s(const uint8_t pk_r[HPKE_NPK], const uint8_t *info, size_t 
         r = hpke_keypair_generate(sk_e, enc);
     }
     if (r == 0)
-        r = x25519(sk_e, pk_r, dh);
-    if (r == 0)
-        r = kem_shared_secret(dh, enc, pk_r, shared);
-    if (r == 0)
-        r = key_schedule(shared, info, info_len, ctx);
+        r = setup_from_dh(sk_e, pk_r, enc, pk_r, info, info_len, ctx);
     OPENSSL_cleanse(sk_e, sizeof(sk_e));
-    OPENSSL_cleanse(dh, sizeof(dh));
-    OPENSSL_cleanse(shared, sizeof(shared));
     return r;
 }
 
 int hpke_setup_base_r(const uint8_t sk_r[HPKE_NSK], const uint8_t enc[HPKE_NENC],
                       const uint8_t *info, size_t info_len, struct hpke_ctx *ctx)
 {
-    uint8_t pk_r[HPKE_NPK], dh[32], shared[HPKE_NH];
+    uint8_t pk_r[HPKE_NPK];
     int r;
 
     if (info_len > HPKE_INFO_MAX)
         return -EINVAL;
     r = public_from_private(sk_r, pk_r);
     if (r == 0)
-        r = x25519(sk_r, enc, dh);
-    if (r == 0)
-        r = kem_shared_secret(dh, enc, pk_r, shared);
-    if (r == 0)
-        r = key_schedule(shared, info, info_len, ctx);
-    OPENSSL_cleanse(dh, sizeof(dh));
-    OPENSSL_cleanse(shared, sizeof(shared));
+        r = setup_from_dh(sk_r, enc, enc, pk_r, info, info_len, ctx);
     return r;
 }
 

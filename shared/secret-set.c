@@ -2,7 +2,6 @@
 #include "secret-set.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,19 +10,10 @@
 #include "checks.h"
 #include "json-strict.h"
 #include "macro.h"
+#include "msg.h"
 #include "utf8.h"
 
 #define JSON_DEPTH_MAX 64
-
-static int failf(char *msg, size_t msg_size, int code, const char *fmt, ...) _printf_(4, 5);
-static int failf(char *msg, size_t msg_size, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, msg_size, fmt, ap);
-    va_end(ap);
-    return code;
-}
 
 void secret_buffer_free(void *buf, size_t len)
 {
@@ -41,24 +31,24 @@ static int add_take(struct secret_set *s, const char *name, char *value, size_t 
     int r = 0;
 
     if (why)
-        r = failf(msg, msg_size, -EINVAL, "secret name: %s", why);
+        r = msgf(msg, msg_size, -EINVAL, "secret name: %s", why);
     else if (memchr(value, '\0', len))
-        r = failf(msg, msg_size, -EINVAL, "secret \"%s\": the value contains a NUL byte", name);
+        r = msgf(msg, msg_size, -EINVAL, "secret \"%s\": the value contains a NUL byte", name);
     else if (!utf8_valid(value, len))
-        r = failf(msg, msg_size, -EINVAL, "secret \"%s\": the value is not valid UTF-8 text "
+        r = msgf(msg, msg_size, -EINVAL, "secret \"%s\": the value is not valid UTF-8 text "
                                           "(binary secrets travel as hex or base64)", name);
     else if (secret_set_find(s, name))
-        r = failf(msg, msg_size, -EEXIST, "secret \"%s\" is given twice", name);
+        r = msgf(msg, msg_size, -EEXIST, "secret \"%s\" is given twice", name);
     else if (s->n >= SECRET_SET_MAX)
-        r = failf(msg, msg_size, -E2BIG, "more than %d secrets", SECRET_SET_MAX);
+        r = msgf(msg, msg_size, -E2BIG, "more than %d secrets", SECRET_SET_MAX);
     else if (len > SECRET_SET_BYTES_MAX - s->total)
-        r = failf(msg, msg_size, -E2BIG, "secret \"%s\": the values add up to more than %d bytes",
+        r = msgf(msg, msg_size, -E2BIG, "secret \"%s\": the values add up to more than %d bytes",
                   name, SECRET_SET_BYTES_MAX);
     if (r == 0 && s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 8;
         struct secret_value *items = reallocarray(s->items, cap, sizeof(*items));
         if (!items)
-            r = failf(msg, msg_size, -ENOMEM, "out of memory");
+            r = msgf(msg, msg_size, -ENOMEM, "out of memory");
         else
             s->items = items, s->cap = cap;
     }
@@ -79,11 +69,11 @@ int secret_set_add(struct secret_set *s, const char *name, const char *value, si
 {
     char *copy;
     if (len > SECRET_SET_BYTES_MAX)
-        return failf(msg, msg_size, -E2BIG, "secret \"%.64s\": longer than %d bytes", name,
+        return msgf(msg, msg_size, -E2BIG, "secret \"%.64s\": longer than %d bytes", name,
                      SECRET_SET_BYTES_MAX);
     copy = malloc(len + 1);
     if (!copy)
-        return failf(msg, msg_size, -ENOMEM, "out of memory");
+        return msgf(msg, msg_size, -ENOMEM, "out of memory");
     memcpy(copy, value, len);
     copy[len] = '\0';
     return add_take(s, name, copy, len, msg, msg_size);
@@ -112,7 +102,7 @@ static int syntax_error(const char *label, const struct json_cursor *c, const ch
 {
     unsigned line, column;
     json_line_column(c->s, c->pos, &line, &column);
-    return failf(msg, msg_size, -EINVAL, "%s: line %u, column %u: %s", label, line, column, why);
+    return msgf(msg, msg_size, -EINVAL, "%s: line %u, column %u: %s", label, line, column, why);
 }
 
 /* Decodes the string at c->pos into a new buffer of its exact size. */
@@ -160,7 +150,7 @@ static int parse_member(const char *label, struct json_cursor *c, bool raw_value
     start = c->pos;
     if (c->pos < c->len && c->s[c->pos] == '"') {
         if ((why = take_string(c, &value, &n)))
-            return streq(why, "out of memory") ? failf(msg, msg_size, -ENOMEM, "out of memory")
+            return streq(why, "out of memory") ? msgf(msg, msg_size, -ENOMEM, "out of memory")
                                                : syntax_error(label, c, why, msg, msg_size);
     } else if (!raw_values) {
         snprintf(inner, sizeof(inner), "secret \"%s\": expected a string", name);
@@ -171,13 +161,13 @@ static int parse_member(const char *label, struct json_cursor *c, bool raw_value
         n = c->pos - start;
         value = malloc(n + 1);
         if (!value)
-            return failf(msg, msg_size, -ENOMEM, "out of memory");
+            return msgf(msg, msg_size, -ENOMEM, "out of memory");
         memcpy(value, c->s + start, n);
         value[n] = '\0';
     }
     r = add_take(s, name, value, n, inner, sizeof(inner));
     if (r < 0)
-        failf(msg, msg_size, r, "%s: %s", label, inner);
+        msgf(msg, msg_size, r, "%s: %s", label, inner);
     return r;
 }
 
@@ -258,17 +248,17 @@ static int env_line(const char *label, unsigned lineno, const char *line, size_t
     int r;
 
     if (!eq)
-        return failf(msg, msg_size, -EINVAL, "%s: line %u: expected NAME=value", label, lineno);
+        return msgf(msg, msg_size, -EINVAL, "%s: line %u: expected NAME=value", label, lineno);
     name_len = (size_t)(eq - line);
     if (name_len == 0 || name_len > SECRET_NAME_MAX ||
         (memcpy(name, line, name_len), name[name_len] = '\0', check_secret_name(name)))
-        return failf(msg, msg_size, -EINVAL, "%s: line %u: the text before '=' is not a secret "
+        return msgf(msg, msg_size, -EINVAL, "%s: line %u: the text before '=' is not a secret "
                      "name ([A-Za-z_][A-Za-z0-9_.-]*, at most 64 characters)", label, lineno);
     len = n - name_len - 1;
     alloc = len + 1;
     value = malloc(alloc);
     if (!value)
-        return failf(msg, msg_size, -ENOMEM, "out of memory");
+        return msgf(msg, msg_size, -ENOMEM, "out of memory");
     memcpy(value, eq + 1, len);
     value[len] = '\0';
     if (len >= 2 && (value[0] == '"' || value[0] == '\'') && value[len - 1] == value[0]) {
@@ -277,14 +267,14 @@ static int env_line(const char *label, unsigned lineno, const char *line, size_t
         len -= 2;
         if (dq && (why = unquote_double(value, &len))) {
             secret_buffer_free(value, alloc);
-            return failf(msg, msg_size, -EINVAL, "%s: line %u: %s", label, lineno, why);
+            return msgf(msg, msg_size, -EINVAL, "%s: line %u: %s", label, lineno, why);
         }
         /* Shortening left copies of the value's last bytes behind it. */
         explicit_bzero(value + len, alloc - len);
     }
     r = add_take(s, name, value, len, inner, sizeof(inner));
     if (r < 0)
-        failf(msg, msg_size, r, "%s: line %u: %s", label, lineno, inner);
+        msgf(msg, msg_size, r, "%s: line %u: %s", label, lineno, inner);
     return r;
 }
 
@@ -301,12 +291,12 @@ int secret_set_parse_env(const char *label, const char *text, size_t len, struct
         pos += n + (nl ? 1 : 0);
         lineno++;
         if (memchr(line, '\r', n)) {
-            r = failf(msg, msg_size, -EINVAL, "%s: line %u: carriage return (save the file with "
+            r = msgf(msg, msg_size, -EINVAL, "%s: line %u: carriage return (save the file with "
                       "Unix line endings)", label, lineno);
             break;
         }
         if (memchr(line, '\0', n)) {
-            r = failf(msg, msg_size, -EINVAL, "%s: line %u: NUL byte", label, lineno);
+            r = msgf(msg, msg_size, -EINVAL, "%s: line %u: NUL byte", label, lineno);
             break;
         }
         lead = 0;

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *errno_name(int code)
@@ -78,4 +79,14 @@ void cli_warn(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+int cli_connect_timeout(const char *cmd, const char *arg, tdx_agent_options *opts)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+    if (*arg == '\0' || *end || v < 0 || v > 3600000)
+        return cli_usage(cmd, "%s: --connect-timeout: expected milliseconds, 0 to 3600000", cmd);
+    opts->connect_timeout_ms = (int)v;
+    return EXIT_OK;
 }

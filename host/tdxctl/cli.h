@@ -27,6 +27,10 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
 
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* --connect-timeout MS of the commands that reach an agent: sets
+ * opts->connect_timeout_ms, or returns EXIT_USAGE after saying why. */
+int cli_connect_timeout(const char *cmd, const char *arg, tdx_agent_options *opts);
+
 /* Prints a JSON object built with jansson (stolen), one line, newline-terminated. */
 struct json_t;
 int cli_print_json(struct json_t *obj);

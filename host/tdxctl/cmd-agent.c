@@ -179,14 +179,10 @@ int cmd_agent(const struct cli *cli_in, int argc, char **argv)
         case 'c': addr = optarg; break;
         case 'r': hex = optarg; break;
         case 'o': out = optarg; break;
-        case 'T': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end || v < 0 || v > 3600000)
-                return cli_usage("agent", "agent: --connect-timeout: expected milliseconds, 0 to 3600000");
-            opts.connect_timeout_ms = (int)v;
+        case 'T':
+            if (cli_connect_timeout("agent", optarg, &opts) != EXIT_OK)
+                return EXIT_USAGE;
             break;
-        }
         case 'J': cli.json = true; break;
         case 'h': help(); return EXIT_OK;
         default:

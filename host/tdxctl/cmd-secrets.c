@@ -289,15 +289,10 @@ int cmd_secrets(const struct cli *cli_in, int argc, char **argv)
         case 'p': profile = optarg; break;
         case O_ANY: any = true; break;
         case O_UNATTESTED: unattested = true; break;
-        case O_TIMEOUT: {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end || v < 0 || v > 3600000)
-                return cli_usage("secrets", "secrets: --connect-timeout: expected milliseconds, 0 "
-                                 "to 3600000");
-            ao.connect_timeout_ms = (int)v;
+        case O_TIMEOUT:
+            if (cli_connect_timeout("secrets", optarg, &ao) != EXIT_OK)
+                return EXIT_USAGE;
             break;
-        }
         case O_JSON: cli.json = true; break;
         case 'h': help(); return EXIT_OK;
         default:

@@ -217,6 +217,24 @@ static int push(struct env *e, tdx_agent *a, tdx_secrets *s, const char *root_ov
     return r;
 }
 
+/* A fresh environment with its agent running (extra: more agent options)
+ * and a connection to it. */
+static tdx_agent *start_session(struct env *e, bool unattested, const char *const *extra)
+{
+    env_init(e, unattested);
+    agent_start(e, extra);
+    return connect_to(e->addr);
+}
+
+/* Pushes name/value pairs the agent must accept. */
+static void push_ok(struct env *e, tdx_agent *a, const char *const *kv)
+{
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_secrets *s = secrets_of(kv);
+    ck_assert_msg(push(e, a, s, NULL, NULL, NULL, &err) == 0, "%s", err.message);
+    tdx_secrets_free(s);
+}
+
 static char *file_at(const struct env *e, const char *dest, struct stat *st)
 {
     char path[8400];
@@ -275,9 +293,7 @@ START_TEST(push_writes_files_and_turns_ready)
     tdx_secrets *s;
     char *text, *json;
 
-    env_init(&e, false);
-    agent_start(&e, NULL);
-    a = connect_to(e.addr);
+    a = start_session(&e, false, NULL);
     ck_assert(!is_ready(a));
     ck_assert_int_lt(access(e.ready, F_OK), 0);
     s = secrets_of(kv);
@@ -425,9 +441,7 @@ START_TEST(failed_verification_sends_nothing)
     char wrong[4300], other_pki[4300], other_root[4400], addr[4400];
     FILE *f;
 
-    env_init(&e, false);
-    agent_start(&e, NULL);
-    a = connect_to(e.addr);
+    a = start_session(&e, false, NULL);
     s = secrets_of(kv);
 
     /* Another MRTD than the TD reports. */
@@ -581,9 +595,7 @@ START_TEST(bad_deliveries_change_nothing)
     tdx_secrets *s;
     char *params, good[256], *big;
 
-    env_init(&e, false);
-    agent_start(&e, ttl);
-    a = connect_to(e.addr);
+    a = start_session(&e, false, ttl);
     s = secrets_of(kv);
     ck_assert_msg(push(&e, a, s, NULL, NULL, NULL, &err) == 0, "%s", err.message);
     snprintf(good, sizeof(good), "{\"jwt\": \"%s\", \"config\": \"{}\"}", JWT2);
@@ -666,21 +678,13 @@ START_TEST(replacing_one_keeps_the_others)
 {
     static const char *const first[] = { "jwt", JWT, "token", "tok_first1", NULL };
     static const char *const second[] = { "token", "tok_second2", NULL };
-    tdx_error err = TDX_ERROR_INIT;
     struct env e;
     tdx_agent *a;
-    tdx_secrets *s;
     char *v;
 
-    env_init(&e, false);
-    agent_start(&e, NULL);
-    a = connect_to(e.addr);
-    s = secrets_of(first);
-    ck_assert_msg(push(&e, a, s, NULL, NULL, NULL, &err) == 0, "%s", err.message);
-    tdx_secrets_free(s);
-    s = secrets_of(second);
-    ck_assert_msg(push(&e, a, s, NULL, NULL, NULL, &err) == 0, "%s", err.message);
-    tdx_secrets_free(s);
+    a = start_session(&e, false, NULL);
+    push_ok(&e, a, first);
+    push_ok(&e, a, second);
     v = file_at(&e, "/etc/node/token", NULL);
     ck_assert_str_eq(v, "tok_second2");
     free(v);
@@ -759,18 +763,12 @@ END_TEST
 START_TEST(restart_rechecks_what_is_on_disk)
 {
     static const char *const kv[] = { "jwt", JWT, "token", "tok_abc123", NULL };
-    tdx_error err = TDX_ERROR_INIT;
     struct env e;
     tdx_agent *a;
-    tdx_secrets *s;
     char path[8400];
 
-    env_init(&e, false);
-    agent_start(&e, NULL);
-    a = connect_to(e.addr);
-    s = secrets_of(kv);
-    ck_assert_msg(push(&e, a, s, NULL, NULL, NULL, &err) == 0, "%s", err.message);
-    tdx_secrets_free(s);
+    a = start_session(&e, false, NULL);
+    push_ok(&e, a, kv);
     tdx_agent_free(a);
     ck_assert_int_eq(agent_stop(&e), 0);
 
@@ -817,9 +815,7 @@ START_TEST(unattested_needs_both_sides)
 
     po.insecure_unattested = 1;
     /* The image does not allow it. */
-    env_init(&e, false);
-    agent_start(&e, NULL);
-    a = connect_to(e.addr);
+    a = start_session(&e, false, NULL);
     ck_assert_int_eq(tdx_secrets_push(a, s, &po, &res, &err), -EPERM);
     ck_assert_contains(err.message, "does not allow deliveries without a quote");
     ck_assert_ptr_null(res);
@@ -828,9 +824,7 @@ START_TEST(unattested_needs_both_sides)
     env_done(&e);
 
     /* The image allows it and the push asks for it. */
-    env_init(&e, true);
-    agent_start(&e, NULL);
-    a = connect_to(e.addr);
+    a = start_session(&e, true, NULL);
     ck_assert_msg(tdx_secrets_push(a, s, &po, &res, &err) == 0, "%s", err.message);
     ck_assert_ptr_null(tdx_push_result_verification(res));
     ck_assert_int_eq(tdx_push_result_to_json(res, &json, &err), 0);

@@ -10,17 +10,11 @@ tdxctl=$1
 agent=$2
 src=$3
 linkage=$4
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
 fail=0
 
 # shellcheck source-path=SCRIPTDIR source=expect.sh
 . "$(dirname "$0")/expect.sh"
+make_scratch
 bytes_at() { # FILE OFFSET COUNT -> hex
     od -An -tx1 -v -j "$2" -N "$3" "$1" | tr -d ' \n'
 }

@@ -7,13 +7,9 @@
 set -u
 tdxctl=$1
 agent=$2
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source-path=SCRIPTDIR source=expect.sh
+. "$(dirname "$0")/expect.sh"
+make_scratch
 
 "$tdxctl" dev sim-pki "$tmp/pki" 2>/dev/null || { echo "FAIL: sim-pki"; exit 1; }
 port=$((40000 + $$ % 20000))

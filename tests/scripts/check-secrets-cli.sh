@@ -8,17 +8,11 @@ set -u
 tdxctl=$1
 agent=$2
 src=$3
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
 fail=0
 
 # shellcheck source-path=SCRIPTDIR source=expect.sh
 . "$(dirname "$0")/expect.sh"
+make_scratch
 
 recipe="$src/examples/minimal.json"
 sock="$tmp/agent.sock"

@@ -23,3 +23,12 @@ check() {
     shift
     if "$@"; then echo "ok $what"; else echo "FAIL: $what"; fail=1; fi
 }
+
+# make_scratch: a fresh temporary directory in $tmp, removed at exit
+# together with the process whose id the script keeps in $pid (an agent it
+# started), if any.
+make_scratch() {
+    tmp=$(mktemp -d)
+    pid=
+    trap 'if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi; rm -rf "$tmp"' EXIT
+}

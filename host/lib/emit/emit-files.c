@@ -293,6 +293,16 @@ int manifest_dirs(const struct recipe *r, char ***out)
     return 0;
 }
 
+/* A tmpfiles.d file; debloat then keeps the service that applies it. */
+static int add_tmpfiles(struct emit_ctx *c, const char *path, strbuf *sb)
+{
+    if (strv_push(&c->keep_units, "systemd-tmpfiles-setup.service") < 0) {
+        strbuf_free(sb);
+        return emit_oom(c);
+    }
+    return add_image_text(c, path, sb, 0644);
+}
+
 /* The secrets' directories exist before the agent starts: its sandbox makes
  * only them writable (ReadWritePaths=), so it could not create them, and
  * those under /run would never exist otherwise. "-" leaves existing
@@ -321,11 +331,7 @@ static int emit_secret_dirs(struct emit_ctx *c)
                       spec.group ? spec.group : spec.owner ? spec.owner : "root");
     }
     strv_free(dirs);
-    if (strv_push(&c->keep_units, "systemd-tmpfiles-setup.service") < 0) {
-        strbuf_free(&sb);
-        return emit_oom(c);
-    }
-    return add_image_text(c, IMG_SECRETS_TMPFILES, &sb, 0644);
+    return add_tmpfiles(c, IMG_SECRETS_TMPFILES, &sb);
 }
 
 /* sysusers.d creates the users (at build time, see 10-users.sh, and again
@@ -365,11 +371,7 @@ static int emit_users(struct emit_ctx *c)
         strbuf_free(&dirs);
         return 0;
     }
-    if (strv_push(&c->keep_units, "systemd-tmpfiles-setup.service") < 0) {
-        strbuf_free(&dirs);
-        return emit_oom(c);
-    }
-    return add_image_text(c, IMG_TMPFILES, &dirs, 0644);
+    return add_tmpfiles(c, IMG_TMPFILES, &dirs);
 }
 
 static int emit_ssh(struct emit_ctx *c)

@@ -93,3 +93,12 @@ int tdx_err_prefix(tdx_error *err, int code, const char *fmt, ...)
     finish_message(err, snprintf(err->message, sizeof(err->message), "%s: %s", prefix, old));
     return code;
 }
+
+int tdx_check_options_version(unsigned version, unsigned max_version, const char *func,
+                              tdx_error *err)
+{
+    if (version >= 1 && version <= max_version)
+        return 0;
+    return tdx_err(err, -EINVAL, "%s: unsupported options version %u (this library knows 1 to %u)",
+                   func, version, max_version);
+}

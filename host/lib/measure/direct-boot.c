@@ -70,11 +70,8 @@ static int resolve_options(struct boot *b, const tdx_measure_options *opts)
     int r;
 
     *o = defaults;
-    if (opts) {
-        if (opts->version < 1 || opts->version > TDX_MEASURE_OPTIONS_VERSION)
-            return tdx_err(b->err, -EINVAL, "tdx_measure_direct_boot: unknown options version %u", opts->version);
+    if (opts)
         *o = *opts;
-    }
     b->qemu_version = o->qemu_version ? o->qemu_version : "9.2";
     r = parse_qemu_version(b, b->qemu_version);
     if (r < 0)
@@ -565,6 +562,7 @@ int tdx_measure_direct_boot(tdx_measurements **out, const char *firmware, const 
     int r;
 
     tdx_check_arg(out && firmware && kernel, err);
+    tdx_check_options(opts, TDX_MEASURE_OPTIONS_VERSION, err);
     b.firmware = firmware;
     b.kernel.name = kernel;
     r = resolve_options(&b, opts);

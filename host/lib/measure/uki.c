@@ -275,11 +275,8 @@ static int resolve(struct uki *u, const tdx_uki_options *opts, tdx_hash_alg *ban
     static const tdx_uki_options defaults = TDX_UKI_OPTIONS_INIT;
 
     u->o = defaults;
-    if (opts) {
-        if (opts->version < 1 || opts->version > TDX_UKI_OPTIONS_VERSION)
-            return tdx_err(u->err, -EINVAL, "tdx_measure_uki_tpm: unknown options version %u", opts->version);
+    if (opts)
         u->o = *opts;
-    }
     if (u->o.banks == TDX_UNSET || u->o.banks == 0)
         u->o.banks = TDX_BANK_SHA256;
     if (u->o.banks & ~(TDX_BANK_SHA256 | TDX_BANK_SHA384))
@@ -302,6 +299,7 @@ int tdx_measure_uki_tpm(tdx_measurements **out, const char *uki, const tdx_uki_o
     int r;
 
     tdx_check_arg(out && uki, err);
+    tdx_check_options(opts, TDX_UKI_OPTIONS_VERSION, err);
     r = resolve(&u, opts, banks, &n);
     if (r >= 0)
         r = meas_new(&u.m, MEAS_TPM, banks, n, err);

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 
 #include "deb-internal.h"
-#include "emit/tree.h"
+#include "fsutil.h"
 #include "error.h"
 #include "fileio.h"
 

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "deb-internal.h"
-#include "emit/tree.h"
+#include "fsutil.h"
 #include "error.h"
 #include "fetch/fetch-internal.h"
 #include "fileio.h"

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "emit/tree.h"
+#include "fsutil.h"
 #include "error.h"
 #include "fetch-internal.h"
 #include "fileio.h"

@@ -121,10 +121,11 @@ static int load_firmware(struct boot *b)
 
 static int measure_mrtd(struct boot *b)
 {
-    struct mreg *r = meas_reg(b->m, "mrtd", b->err);
-    if (!r)
-        return b->err ? b->err->code : -ENOMEM;
-    return tdvf_mrtd(b->fw, &b->md, (tdx_mrtd_order)b->o.mrtd_order, r->value[0], b->err);
+    struct mreg *reg;
+    int r = meas_reg_get(b->m, "mrtd", &reg, b->err);
+    if (r < 0)
+        return r;
+    return tdvf_mrtd(b->fw, &b->md, (tdx_mrtd_order)b->o.mrtd_order, reg->value[0], b->err);
 }
 
 /* --- RTMR0: firmware ----------------------------------------------------- */
@@ -525,10 +526,10 @@ static int run(struct boot *b)
         r = source_open(&b->initrd, b->o.initrd, b->err);
     if (r < 0)
         return r;
-    for (const char *const *n = (const char *const[]){ "mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3", NULL }; *n; n++)
-        if (!meas_reg(b->m, *n, b->err))
-            return b->err ? b->err->code : -ENOMEM;
-    r = assumptions(b);
+    for (const char *const *n = (const char *const[]){ "mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3", NULL }; r >= 0 && *n; n++)
+        r = meas_reg_get(b->m, *n, NULL, b->err);
+    if (r >= 0)
+        r = assumptions(b);
     if (r >= 0)
         r = measure_mrtd(b);
     if (r >= 0)

@@ -312,8 +312,7 @@ int tdx_measure_uki_tpm(tdx_measurements **out, const char *uki, const tdx_uki_o
     if (r >= 0 && !pe_find_section(&u.pe, ".linux"))
         r = tdx_err(err, -EINVAL, "%s: no .linux section: not a unified kernel image", uki);
     for (const char *const *p = (const char *const[]){ "pcr4", "pcr9", "pcr11", NULL }; r >= 0 && *p; p++)
-        if (!meas_reg(u.m, *p, err))
-            r = err ? err->code : -ENOMEM;
+        r = meas_reg_get(u.m, *p, NULL, err);
     if (r >= 0)
         r = meas_assume(u.m, "boot", err, "UEFI firmware with a vTPM boots the UKI%s%s", u.o.boot_loader ? " via " : "",
                         u.o.boot_loader ? u.o.boot_loader : " directly");

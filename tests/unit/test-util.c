@@ -14,6 +14,7 @@
 #include "base64.h"
 #include "emit/conf.h"
 #include "hex.h"
+#include "msg.h"
 #include "parse-number.h"
 #include "emit/text.h"
 #include "fsutil.h"
@@ -225,6 +226,25 @@ START_TEST(error_messages_are_one_bounded_line)
     tdx_error_clear(&err);
     ck_assert_int_eq(err.code, 0);
     ck_assert_str_eq(err.message, "");
+    /* Escape sequences and tabs from an embedded value do not survive. */
+    tdx_err(&err, -EINVAL, "name \"%s\"", "\x1b[2J\tbad\r\x7f");
+    ck_assert_str_eq(err.message, "name \" [2J bad  \"");
+}
+END_TEST
+
+/* msgf() (shared and agent code) finishes messages as tdx_err() does. */
+START_TEST(msgf_messages_are_one_bounded_line)
+{
+    char msg[16], big[100];
+
+    ck_assert_int_eq(msgf(msg, sizeof(msg), -EIO, "a\nb\x1b[0m%s", "\t"), -EIO);
+    ck_assert_str_eq(msg, "a b [0m ");
+    memset(big, 'y', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    ck_assert_int_eq(msgf(msg, sizeof(msg), -E2BIG, "%s", big), -E2BIG);
+    ck_assert_uint_eq(strlen(msg), sizeof(msg) - 1);
+    ck_assert_str_eq(msg + sizeof(msg) - 4, "...");
+    ck_assert_int_eq(msgf(NULL, 0, -ENOENT, "nowhere"), -ENOENT);
 }
 END_TEST
 
@@ -577,6 +597,7 @@ int main(void)
     tcase_add_test(tc, conf_render_escapes_and_refuses);
     tcase_add_test(tc, conf_diff_follows_mkosi_rules);
     tcase_add_test(tc, error_messages_are_one_bounded_line);
+    tcase_add_test(tc, msgf_messages_are_one_bounded_line);
     tcase_add_loop_test(tc, base64_round_trips_rfc4648_vectors, 0,
                         (int)(sizeof(b64_vectors) / sizeof(b64_vectors[0])));
     tcase_add_test(tc, base64_rejects_non_canonical_input);

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manifest.h"
+#include "msg.h"
 #include "quote-provider.h"
 #include "secret-set.h"
 #include "secrets-store.h"
@@ -147,8 +148,7 @@ int secrets_new(const struct manifest *m, struct quote_provider *provider,
         (opts->root_dir && !(s->root_dir = strdup(opts->root_dir))) ||
         (opts->ready_file && !(s->ready_file = strdup(opts->ready_file)))) {
         secrets_free(s);
-        snprintf(msg, msg_size, "out of memory");
-        return -ENOMEM;
+        return msgf(msg, msg_size, -ENOMEM, "out of memory");
     }
     s->m = m;
     s->provider = provider;
@@ -157,8 +157,8 @@ int secrets_new(const struct manifest *m, struct quote_provider *provider,
      * secrets on disk were checked again. */
     if (s->ready_file && unlink(s->ready_file) < 0 && errno != ENOENT) {
         int r = -errno;
-        snprintf(msg, msg_size, "cannot remove the stale ready file %s: %s", s->ready_file,
-                 strerror(-r));
+        msgf(msg, msg_size, r, "cannot remove the stale ready file %s: %s", s->ready_file,
+             strerror(-r));
         secrets_free(s);
         return r;
     }

@@ -200,7 +200,7 @@ START_TEST(a_failed_write_changes_nothing)
 {
     static const char *const before[] = { "a", "old-a", NULL };
     struct fixture f;
-    struct rlimit old, small = { 4096, 4096 };
+    struct rlimit old, small;
     char msg[512], *big = malloc(10001);
     const char *kv[] = { "c", "small", "a", big, NULL };
     size_t n;
@@ -214,6 +214,10 @@ START_TEST(a_failed_write_changes_nothing)
     /* Files over 4 KiB cannot be written: the second temporary file fails. */
     signal(SIGXFSZ, SIG_IGN);
     getrlimit(RLIMIT_FSIZE, &old);
+    /* Only the soft limit: a lowered hard limit could not be raised again,
+     * and without fork (valgrind) the later tests would inherit it. */
+    small.rlim_cur = 4096;
+    small.rlim_max = old.rlim_max;
     setrlimit(RLIMIT_FSIZE, &small);
     ck_assert_int_eq(store_write(f.root, f.e, n, msg, sizeof(msg)), -EFBIG);
     setrlimit(RLIMIT_FSIZE, &old);

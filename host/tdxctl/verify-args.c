@@ -23,6 +23,8 @@ int verify_args_option(struct verify_args *a, int c, const char *arg, const char
     case VA_EXPECTED: a->expected = arg; return 1;
     case VA_ALLOW_TCB: a->allow_tcb = arg; return 1;
     case VA_ALLOW_DEBUG: a->allow_debug = true; return 1;
+    case VA_ALLOW_SEPT_VE: a->allow_sept_ve = true; return 1;
+    case VA_ALLOW_MIGRATABLE: a->allow_migratable = true; return 1;
     case VA_MIN_EVAL:
         a->min_eval = strtoll(arg, &end, 10);
         if (!*arg || *end || a->min_eval < 0 || a->min_eval > INT32_MAX)
@@ -113,6 +115,8 @@ int verify_setup(const struct verify_args *a, const char *cmd, struct verify_set
     v->opts.accept_tcb = (const char *const *)v->allow;
     v->opts.min_tcb_evaluation = a->min_eval;
     v->opts.allow_debug = a->allow_debug;
+    v->opts.allow_sept_ve = a->allow_sept_ve;
+    v->opts.allow_migratable = a->allow_migratable;
     return 0;
 fail:
     verify_setup_done(v);

@@ -14,7 +14,7 @@
 
 enum {
     VA_ROOT = 0x1000, VA_COLLATERAL, VA_PCCS, VA_CACHE, VA_NO_CACHE, VA_NOW, VA_EXPECTED,
-    VA_ALLOW_TCB, VA_MIN_EVAL, VA_ALLOW_DEBUG,
+    VA_ALLOW_TCB, VA_MIN_EVAL, VA_ALLOW_DEBUG, VA_ALLOW_SEPT_VE, VA_ALLOW_MIGRATABLE,
 };
 
 /* getopt_long entries for the options above (terminated like any table). */
@@ -28,7 +28,9 @@ enum {
     { "expected", required_argument, NULL, VA_EXPECTED },                     \
     { "allow-tcb", required_argument, NULL, VA_ALLOW_TCB },                   \
     { "min-tcb-evaluation", required_argument, NULL, VA_MIN_EVAL },           \
-    { "allow-debug", no_argument, NULL, VA_ALLOW_DEBUG }
+    { "allow-debug", no_argument, NULL, VA_ALLOW_DEBUG },                     \
+    { "allow-sept-ve", no_argument, NULL, VA_ALLOW_SEPT_VE },                 \
+    { "allow-migratable", no_argument, NULL, VA_ALLOW_MIGRATABLE }
 
 /* The help lines for them. */
 #define VERIFY_ARGS_HELP                                                                   \
@@ -44,12 +46,14 @@ enum {
     "                              cvm-reverse-proxy measurements list\n"                   \
     "      --allow-tcb S1,S2       accepted TCB statuses (default: UpToDate)\n"             \
     "      --min-tcb-evaluation N  lowest accepted tcbEvaluationDataNumber\n"               \
-    "      --allow-debug           accept a TD with the DEBUG attribute\n"
+    "      --allow-debug           accept a TD with the DEBUG attribute\n"                  \
+    "      --allow-sept-ve         accept a TD without SEPT_VE_DISABLE\n"                   \
+    "      --allow-migratable      accept a TD with the MIGRATABLE attribute\n"
 
 struct verify_args {
     const char *root, *collateral, *pccs, *cache_dir, *now, *expected, *allow_tcb;
     long long min_eval;
-    bool no_cache, allow_debug;
+    bool no_cache, allow_debug, allow_sept_ve, allow_migratable;
 };
 
 #define VERIFY_ARGS_INIT { .min_eval = TDX_UNSET }

@@ -198,8 +198,10 @@ START_TEST(every_real_quote_verifies_against_the_intel_root)
     tdx_quote *q = load(r->file);
     char *json = NULL;
 
+    uint8_t servicetd[48];
+
     ck_assert_int_eq(tdx_verifier_new(&v, NULL, &err), 0);
-    o.allow_debug = r->debug;
+    allow_real_quote(r, &o, servicetd);
     ck_assert_msg(tdx_verifier_verify(v, q, &o, &res, &err) == 0, "%s: %s", r->file, err.message);
     ck_assert(tdx_verification_ok(res));
     ck_assert_int_eq(tdx_verification_failed_step(res), TDX_VERIFY_STEP_NONE);
@@ -224,11 +226,21 @@ START_TEST(every_real_quote_verifies_against_the_intel_root)
 
     /* The same again comes from the chain cache and must agree. */
     ck_assert_int_eq(tdx_verifier_verify(v, q, &o, NULL, &err), 0);
-    /* A debug TD is refused unless allowed. */
+    /* Each allowance is needed: without it the quote is refused at its step. */
     o.allow_debug = TDX_UNSET;
     ck_assert_int_eq(tdx_verifier_verify(v, q, &o, NULL, &err), r->debug ? -EPERM : 0);
     if (r->debug)
         ck_assert_contains(err.message, "td_attributes: TD attribute DEBUG (bit 0) is set");
+    o.allow_debug = r->debug;
+    o.allow_sept_ve = TDX_UNSET;
+    ck_assert_int_eq(tdx_verifier_verify(v, q, &o, NULL, &err), r->sept_ve ? -EPERM : 0);
+    if (r->sept_ve)
+        ck_assert_contains(err.message, "td_attributes: TD attribute SEPT_VE_DISABLE (bit 28) is clear");
+    o.allow_sept_ve = r->sept_ve;
+    o.mrservicetd_count = 0;
+    ck_assert_int_eq(tdx_verifier_verify(v, q, &o, NULL, &err), r->mrservicetd ? -EPERM : 0);
+    if (r->mrservicetd)
+        ck_assert_contains(err.message, "mrservicetd: MRSERVICETD is 383c87d3");
     tdx_verifier_free(v);
     tdx_quote_free(q);
 }
@@ -283,7 +295,10 @@ START_TEST(a_flipped_byte_fails_at_its_step)
     snprintf(rel, sizeof(rel), "quotes/%s", rq->file);
     data = read_testdata(rel, &size);
     ck_assert_int_eq(quote_layout(&l, data, size, NULL), 0);
+    uint8_t servicetd[48];
+
     ck_assert_int_eq(tdx_verifier_new(&v, NULL, &err), 0);
+    allow_real_quote(rq, &o, servicetd);
     o.allow_debug = 1;
     ck_assert_int_eq(verify_bytes(v, data, size, &o, msg, sizeof(msg)), TDX_VERIFY_STEP_NONE);
     n = regions_of(&l, regions);
@@ -319,6 +334,7 @@ START_TEST(synthetic_intel_qvl_quote_fails_against_intel_root)
     uint8_t *data = read_testdata("synthetic-intel-qvl/quote.dat", &size);
     uint8_t *chain = read_testdata("synthetic-intel-qvl/pckSignChain.pem", &chain_size);
     tdx_verifier_options vo = TDX_VERIFIER_OPTIONS_INIT;
+    tdx_verify_options o = TDX_VERIFY_OPTIONS_INIT;
     tdx_error err = TDX_ERROR_INIT;
     tdx_verifier *v = NULL;
     char msg[TDX_ERROR_MESSAGE_SIZE], *root, *end;
@@ -338,7 +354,11 @@ START_TEST(synthetic_intel_qvl_quote_fails_against_intel_root)
     end[strlen("-----END CERTIFICATE-----")] = '\0';
     vo.root_pem = root;
     ck_assert_msg(tdx_verifier_new(&v, &vo, &err) == 0, "%s", err.message);
-    ck_assert_int_eq(verify_bytes(v, data, size, NULL, msg, sizeof(msg)), TDX_VERIFY_STEP_NONE);
+    /* Intel's sample TD has no TD attribute set, SEPT_VE_DISABLE neither. */
+    ck_assert_int_eq(verify_bytes(v, data, size, NULL, msg, sizeof(msg)), TDX_VERIFY_STEP_TD_ATTRIBUTES);
+    ck_assert_contains(msg, "SEPT_VE_DISABLE (bit 28) is clear");
+    o.allow_sept_ve = 1;
+    ck_assert_int_eq(verify_bytes(v, data, size, &o, msg, sizeof(msg)), TDX_VERIFY_STEP_NONE);
     tdx_verifier_free(v);
     free(root);
     free(chain);

@@ -154,17 +154,40 @@ START_TEST(bad_lengths_and_header_values_are_named)
     expect_parse_error(d, size, "offset 632: signature data length 4301 exceeds the 4300 bytes left");
     RESET(); put32(d + 632, 100);
     expect_parse_error(d, size, "offset 632: signature data length 100 is less than the 134 fixed bytes");
-    RESET(); d[cert_type_off] = 5;
-    expect_parse_error(d, size, "certification data type 5 is not supported (only 6");
+    /* Every other certification data type is refused by its name. */
+    {
+        static const char *const names[] = {
+            NULL, "1, PPID in clear text (PCK_ID_PLAIN_PPID), is not supported",
+            "2, PPID encrypted with RSA-2048-OAEP (PCK_ID_ENCRYPTED_PPID_2048), is not supported",
+            "3, PPID encrypted with RSA-3072-OAEP (PCK_ID_ENCRYPTED_PPID_3072), is not supported",
+            "4, PCK leaf certificate in clear text (PCK_ID_PCK_CERTIFICATE), is not supported",
+            "5, PCK certificate chain (PCK_ID_PCK_CERT_CHAIN), is not supported",
+            "6, QE report certification data (ECDSA_SIG_AUX_DATA), is not supported",
+            "7, platform manifest (PCK_ID_PLATFORM_MANIFEST), is not supported", "8, unknown, is not supported",
+        };
+        char want[200];
+        for (int t = 1; t <= 8; t++) {
+            if (t != 6) {
+                RESET(); d[cert_type_off] = (uint8_t)t;
+                snprintf(want, sizeof(want), "certification data type %s (only 6, QE report certification data)",
+                         names[t]);
+                expect_parse_error(d, size, want);
+            }
+            if (t != 5) {
+                RESET(); d[l.pck_chain - 6] = (uint8_t)t;
+                snprintf(want, sizeof(want), "inner certification data type %s (only 5, PCK certificate chain)",
+                         names[t]);
+                expect_parse_error(d, size, want);
+            }
+        }
+    }
     RESET(); d[cert_type_off + 2] ^= 1;
     expect_parse_error(d, size, "certification data size");
     /* One more auth data byte moves the inner header by one. */
     RESET(); d[l.auth_data - 2] = 33;
-    expect_parse_error(d, size, "offset 1253: inner certification data type 24064 is not supported");
+    expect_parse_error(d, size, "offset 1253: inner certification data type 24064, unknown, is not supported");
     RESET(); d[l.auth_data - 1] = 0x7f;
     expect_parse_error(d, size, "the QE auth data needs");
-    RESET(); d[l.pck_chain - 6] = 3;
-    expect_parse_error(d, size, "inner certification data type 3 is not supported (only 5");
     RESET(); d[l.pck_chain - 4] ^= 1;
     expect_parse_error(d, size, "PCK certificate chain size");
     RESET();

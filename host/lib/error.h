@@ -35,4 +35,20 @@ int tdx_err_prefix(tdx_error *err, int code, const char *fmt, ...) _printf_(3, 4
             return tdx_err((err), -EINVAL, "%s: invalid argument: %s", __func__, #expr); \
     } while (0)
 
+/*
+ * Versioned-options check, like libgit2's GIT_ERROR_CHECK_VERSION: every
+ * public function that takes an options struct starts with
+ * `tdx_check_options(opts, TDX_X_OPTIONS_VERSION, err);`. NULL options are
+ * accepted (the function's defaults); a version of 0 or newer than this
+ * library knows returns -EINVAL naming the function, so a caller built
+ * against a newer header gets a message instead of misread fields.
+ */
+#define tdx_check_options(opts, max_version, err)                                        \
+    do {                                                                                 \
+        if ((opts) && ((opts)->version == 0 || (opts)->version > (max_version)))         \
+            return tdx_err((err), -EINVAL,                                               \
+                           "%s: unsupported options version %u (this library knows 1 to %u)", \
+                           __func__, (unsigned)(opts)->version, (unsigned)(max_version));      \
+    } while (0)
+
 #endif

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Helpers: buffers, string vectors, quoting (checked by running /bin/sh),
  * templates, mkosi.conf rendering and profile diffs, validators. */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,7 @@
 #include "base64.h"
 #include "emit/conf.h"
 #include "hex.h"
+#include "parse-number.h"
 #include "emit/text.h"
 #include "error.h"
 #include "helpers.h"
@@ -438,6 +441,49 @@ START_TEST(rfc3339_parses_and_formats)
 }
 END_TEST
 
+/* One parser for every number: decimal only, bounds checked, no wrap. */
+static const struct number_case {
+    const char *text;
+    int size;           /* parse_size() instead of parse_u64() */
+    uint64_t min, max;
+    int ret;
+    uint64_t value;
+} numbers[] = {
+    { "0", 0, 0, 10, 0, 0 },
+    { "10", 0, 0, 10, 0, 10 },
+    { "11", 0, 0, 10, -ERANGE, 0 },
+    { "4294967297", 0, 1, 4294967295u, -ERANGE, 0 },
+    { "18446744073709551615", 0, 0, UINT64_MAX, 0, UINT64_MAX },
+    { "18446744073709551616", 0, 0, UINT64_MAX, -ERANGE, 0 },
+    { "", 0, 0, 10, -EINVAL, 0 },
+    { "-1", 0, 0, 10, -EINVAL, 0 },
+    { "+1", 0, 0, 10, -EINVAL, 0 },
+    { " 1", 0, 0, 10, -EINVAL, 0 },
+    { "1 ", 0, 0, 10, -EINVAL, 0 },
+    { "0x10", 0, 0, 100, -EINVAL, 0 },
+    { "5k", 0, 0, 10000, -EINVAL, 0 },
+    { "2G", 1, 1, UINT64_MAX, 0, 2147483648ull },
+    { "2g", 1, 1, UINT64_MAX, 0, 2147483648ull },
+    { "512M", 1, 1, UINT64_MAX, 0, 536870912ull },
+    { "4096", 1, 1, UINT64_MAX, 0, 4096 },
+    { "1T", 1, 0, UINT64_MAX, 0, 1ull << 40 },
+    { "0", 1, 1, UINT64_MAX, -ERANGE, 0 },
+    { "G", 1, 0, UINT64_MAX, -EINVAL, 0 },
+    { "2GiB", 1, 0, UINT64_MAX, -EINVAL, 0 },
+    { "16777216T", 1, 0, UINT64_MAX, -ERANGE, 0 },
+    { "16777215T", 1, 0, UINT64_MAX, 0, 16777215ull << 40 },
+};
+
+START_TEST(numbers_are_decimal_and_bounded)
+{
+    const struct number_case *c = &numbers[_i];
+    uint64_t v = 12345;
+    int r = c->size ? parse_size(c->text, c->min, c->max, &v) : parse_u64(c->text, c->min, c->max, &v);
+    ck_assert_msg(r == c->ret, "\"%s\": got %d, expected %d", c->text, r, c->ret);
+    ck_assert_msg(v == (r == 0 ? c->value : 12345), "\"%s\": value %llu", c->text, (unsigned long long)v);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("util");
@@ -458,6 +504,7 @@ int main(void)
     tcase_add_loop_test(tc, regex_patterns_are_bounded, 0, (int)(sizeof(patterns) / sizeof(patterns[0])));
     tcase_add_test(tc, regex_length_is_bounded);
     tcase_add_test(tc, rfc3339_parses_and_formats);
+    tcase_add_loop_test(tc, numbers_are_decimal_and_bounded, 0, (int)(sizeof(numbers) / sizeof(numbers[0])));
     tcase_add_loop_test(tc, validators_accept_and_reject, 0, (int)(sizeof(checks) / sizeof(checks[0])));
     suite_add_tcase(s, tc);
     return run_suite(s);

@@ -293,7 +293,7 @@ START_TEST(step_results_name_every_policy_step)
     ck_assert_contains(err.message, "td_attributes: TD attribute SEPT_VE_DISABLE (bit 28) is clear");
     o.version = 3;
     ck_assert_int_eq(tdx_verifier_verify(V, quote, &o, NULL, &err), -EINVAL);
-    ck_assert_contains(err.message, "unsupported options version 3");
+    ck_assert_contains(err.message, "tdx_verifier_verify: unsupported options version 3");
     tdx_quote_free(quote);
     free(data);
 }

@@ -255,18 +255,15 @@ void tdx_verification_free(tdx_verification *r)
 
 /* The caller's options as the current version: a version 1 struct ends
  * after allow_debug, and the fields after it keep their defaults. */
-static int copy_options(const tdx_verify_options *in, tdx_verify_options *out, tdx_error *err)
+static void copy_options(const tdx_verify_options *in, tdx_verify_options *out)
 {
     static const tdx_verify_options defaults = TDX_VERIFY_OPTIONS_INIT;
 
     *out = defaults;
     if (!in)
-        return 0;
-    if (in->version == 0 || in->version > TDX_VERIFY_OPTIONS_VERSION)
-        return tdx_err(err, -EINVAL, "tdx_verifier_verify: unsupported options version %u", in->version);
+        return;
     memcpy(out, in, in->version == 1 ? offsetof(tdx_verify_options, allow_sept_ve) : sizeof(*out));
     out->version = TDX_VERIFY_OPTIONS_VERSION;
-    return 0;
 }
 
 static int check_status_names(const char *const *names, tdx_error *err)
@@ -315,9 +312,9 @@ int tdx_verifier_verify(tdx_verifier *verifier, const tdx_quote *quote, const td
 
     tdx_check_arg(verifier, err);
     tdx_check_arg(quote, err);
-    r = copy_options(opts, &o, err);
-    if (r >= 0)
-        r = check_options(&o, err);
+    tdx_check_options(opts, TDX_VERIFY_OPTIONS_VERSION, err);
+    copy_options(opts, &o);
+    r = check_options(&o, err);
     if (r < 0)
         return r;
     res = calloc(1, sizeof(*res));
@@ -367,8 +364,6 @@ static int setup(tdx_verifier *v, const tdx_verifier_options *o, tdx_error *err)
 {
     int r;
 
-    if (o->version == 0 || o->version > TDX_VERIFIER_OPTIONS_VERSION)
-        return tdx_err(err, -EINVAL, "tdx_verifier_new: unknown options version %u", o->version);
     if (o->root_file && o->root_pem)
         return tdx_err(err, -EINVAL, "tdx_verifier_new: root_file and root_pem are exclusive");
     if (o->collateral && o->pccs_url)
@@ -425,6 +420,7 @@ int tdx_verifier_new(tdx_verifier **out, const tdx_verifier_options *opts, tdx_e
     int r;
 
     tdx_check_arg(out, err);
+    tdx_check_options(opts, TDX_VERIFIER_OPTIONS_VERSION, err);
     v = calloc(1, sizeof(*v));
     if (!v)
         return tdx_err_oom(err);

@@ -71,6 +71,29 @@ expect 1 "tdxctl: td_attributes: TD attribute DEBUG (bit 0) is set" "$tdxctl" qu
 expect 1 "" "$tdxctl" quote verify "$q/trustee_v4_exact.dat" --json
 out_has '^{.*"message":"TD attribute DEBUG (bit 0) is set.*"step":"td_attributes".*"verified":false}$'
 
+# Policy files: trustee_v5's service TD expected; flags override the file.
+servicetd=383c87d3bbb047b2d171eaca95312ede99f258088dc788f6ae2ccf8b6dd848fe8d47629e08b3f6cbd4a00dd47a5a033d
+printf '{"mrservicetd": ["%s"]}\n' "$servicetd" >"$tmp/servicetd.json"
+expect 0 "" "$tdxctl" quote verify "$q/trustee_v5.dat" --policy "$tmp/servicetd.json"
+out_has '^  mrservicetd          passed$'
+printf '{"allow_sept_ve": false, "allow_debug": false}\n' >"$tmp/strict.json"
+expect 1 "tdxctl: td_attributes: TD attribute SEPT_VE_DISABLE (bit 28) is clear" \
+    "$tdxctl" quote verify "$q/trustee_azure_v4.dat" --policy "$tmp/strict.json"
+expect 0 "" "$tdxctl" quote verify "$q/trustee_azure_v4.dat" --policy "$tmp/strict.json" --allow-sept-ve
+printf '{"allow_sept_ve": true}\n' >"$tmp/sept.json"
+expect 0 "" "$tdxctl" quote verify "$q/trustee_azure_v4.dat" --policy "$tmp/sept.json"
+cp "$dcap" "$tmp/collateral.json"
+printf '{"collateral": "collateral.json", "now": "2025-07-10T00:00:00Z", "allow_tcb": ["UpToDate"]}\n' \
+    >"$tmp/dcap-policy.json"
+expect 0 "" "$tdxctl" quote verify "$q/dcapqvl_v4.dat" --policy "$tmp/dcap-policy.json" --json
+out_has '"tcb_status":"UpToDate"'
+expect 1 "tdxctl: crl: PCK CRL (" "$tdxctl" quote verify "$q/dcapqvl_v4.dat" --policy "$tmp/dcap-policy.json" \
+    --now 2025-08-01T00:00:00Z
+printf '{"alow_debug": true}\n' >"$tmp/typo.json"
+expect 1 "tdxctl: $tmp/typo.json: \"alow_debug\": unknown field; did you mean \"allow_debug\"?" \
+    "$tdxctl" quote verify "$q/dcapqvl_v4.dat" --policy "$tmp/typo.json" --json
+out_has '^{"message":".*unknown field.*","step":null,"verified":false}$'
+
 # Collateral inside and after its window.
 expect 0 "" "$tdxctl" quote verify "$q/dcapqvl_v4.dat" --collateral "$dcap" --now 2025-07-10T00:00:00Z --json
 out_has '"tcb_status":"UpToDate"'

@@ -395,6 +395,72 @@ TDX_EXTERN const tdx_quote *tdx_verification_quote(const tdx_verification *resul
 TDX_EXTERN int tdx_verification_to_json(const tdx_verification *result, char **out,
                                         tdx_error *err);
 
+/* ------------------------------------------------------------------------ */
+/* Policy files                                                             */
+
+/** Everything one verification checks, from a JSON policy file
+ *  (docs/verification.md, "Policy files"): expected measurements (one or
+ *  more acceptable sets), REPORTDATA, accepted TCB statuses and advisory
+ *  IDs, minimum tcbEvaluationDataNumber, the TD policy pins, and where the
+ *  root and the collateral come from. Immutable once loaded. */
+typedef struct tdx_policy tdx_policy;
+
+/**
+ * Loads a policy file. Paths in it ("expected", "root", "collateral",
+ * "cache_dir") are relative to the file's directory. An unknown field is an
+ * error naming it (and the field it was probably meant to be); every value
+ * is checked and errors name the file and the field:
+ * `policy.json: mrowner[1]: expected 96 hex digits (48 bytes)`.
+ * @param[out] out receives the policy; free it with tdx_policy_free().
+ * @return 0, -EINVAL (not a valid policy, or an expected-measurements file
+ *         it names is not valid), -EFBIG (over 1 MiB), the negative errno
+ *         of a failed read, -ENOMEM.
+ */
+TDX_EXTERN int tdx_policy_load(tdx_policy **out, const char *path, tdx_error *err);
+
+/** As tdx_policy_load(), from memory: @p name labels messages, relative
+ *  paths are taken from @p base_dir (NULL: the working directory). */
+TDX_EXTERN int tdx_policy_load_buffer(tdx_policy **out, const char *name, const char *base_dir,
+                                      const char *data, size_t size, tdx_error *err);
+
+/** Frees a policy. NULL is accepted. */
+TDX_EXTERN void tdx_policy_free(tdx_policy *policy);
+
+/**
+ * Sets the fields of @p opts the policy gives (expected, report_data,
+ * accept_tcb, accept_advisories, min_tcb_evaluation, now, the allow_*
+ * fields and the pins) and leaves the others as they are, so a caller
+ * starts from TDX_VERIFY_OPTIONS_INIT, applies the policy, then overrides
+ * what its own flags say. Pointers written into @p opts are borrowed from
+ * the policy: valid until it is freed.
+ * @return 0, -EINVAL (NULL argument, or opts of an older version than 2).
+ */
+TDX_EXTERN int tdx_policy_verify_options(const tdx_policy *policy, tdx_verify_options *opts,
+                                         tdx_error *err);
+
+/** The same for the verifier: root_file, collateral, pccs_url, cache_dir.
+ *  Borrowed from the policy. @return 0, -EINVAL. */
+TDX_EXTERN int tdx_policy_verifier_options(const tdx_policy *policy, tdx_verifier_options *opts,
+                                           tdx_error *err);
+
+/** 1 when the policy says "no_cache": true (fetched collateral stays in
+ *  memory), else 0. */
+TDX_EXTERN int tdx_policy_no_cache(const tdx_policy *policy);
+
+/**
+ * A starter policy for an image: its expected measurements by file name
+ * (@p expected_file, e.g. "measurements.json", relative to where the policy
+ * is written), UpToDate only, and every TD rule at its safe default written
+ * out (no DEBUG, SEPT_VE_DISABLE required, no MIGRATABLE, MRSERVICETD,
+ * MRCONFIGID, MROWNER and MROWNERCONFIG all zero), so an operator edits
+ * values rather than discovers fields. `tdxctl build` writes it as
+ * policy.json next to measurements.json.
+ * @param[out] out receives pretty-printed JSON with a final newline; free
+ *             it with tdx_free().
+ * @return 0, -EINVAL (NULL or empty file name), -ENOMEM.
+ */
+TDX_EXTERN int tdx_policy_starter_json(const char *expected_file, char **out, tdx_error *err);
+
 TDX_END_DECLS
 
 #endif

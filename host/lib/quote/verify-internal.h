@@ -109,6 +109,11 @@ int check_mrowner(struct vctx *c);
 int check_mrownerconfig(struct vctx *c);
 int check_mrseam(struct vctx *c);
 
+/* Moves src's accepted sets to the end of dst's and frees src (on
+ * success only). An empty object to merge into: expected_new_empty(). */
+int expected_merge(tdx_expected *dst, tdx_expected *src);
+tdx_expected *expected_new_empty(void);
+
 /* "2025-07-19T10:16:03Z" */
 void fmt_time(int64_t t, char out[32]);
 

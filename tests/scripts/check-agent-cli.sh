@@ -54,7 +54,7 @@ printf '{"quote_provider": "sim:%s/pki"}' "$tmp" >"$tmp/agent.json"
 expect 1 "the sim provider is enabled only with --quote-provider on the command line" \
     "$agent" --config "$tmp/agent.json" --listen "unix:$tmp/x.sock"
 printf '{"version": 1, "secrets": [{"name": "k", "dest": "relative"}]}' >"$tmp/bad-manifest.json"
-expect 1 "$tmp/bad-manifest.json: secrets[0]: dest: expected an absolute path" \
+expect 1 "$tmp/bad-manifest.json: secrets[0].dest: expected an absolute path" \
     "$agent" --listen "unix:$tmp/x.sock" --quote-provider "sim:$tmp/pki" --manifest "$tmp/bad-manifest.json"
 
 # A manifest as tdxctl emits it, and a fake ACPI table directory.

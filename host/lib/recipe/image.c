@@ -83,9 +83,6 @@ void tdx_image_free(tdx_image *image)
     if (!image)
         return;
     ptrvec_free_all(&image->profiles, profile_free);
-    for (size_t i = 0; i < image->loading.n; i++)
-        free(image->loading.items[i]);
-    ptrvec_free(&image->loading);
     free(image->next_origin);
     free(image->base_dir);
     free(image->name);

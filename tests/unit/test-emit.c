@@ -16,6 +16,7 @@
 
 #include "emit/emit-internal.h"
 #include "helpers.h"
+#include "macro.h"
 #include "strbuf.h"
 #include "strv.h"
 
@@ -661,7 +662,7 @@ START_TEST(output_directories_are_replaced_safely)
     }
     snprintf(path, sizeof(path), "%s/missing-parent/tree", dir);
     ck_assert_int_lt(tdx_emit_mkosi(image, path, &o, &err), 0);
-    ck_assert_int_eq(tdx_emit_mkosi(image, dir, &(tdx_emit_options){ 1, "nope", 0, NULL }, &err), -ENOENT);
+    ck_assert_int_eq(tdx_emit_mkosi(image, dir, &(tdx_emit_options){ 1, "nope", 0, NULL, TDX_UNSET }, &err), -ENOENT);
     ck_assert_contains(err.message, "no profile \"nope\" in the recipe (it has \"default\")");
     (void)conf;
     tmpdir_remove(dir);
@@ -748,6 +749,74 @@ START_TEST(awkward_values_survive_into_scripts)
 }
 END_TEST
 
+
+/* The trust boundary of a recipe from someone else: its host files come from
+ * below its own directory, symlinks resolved, unless the caller allows more. */
+START_TEST(recipe_sources_stay_in_the_recipe_directory)
+{
+    static const char *const recipes[][2] = {
+        { "{\"files\": [{\"dest\": \"/etc/x\", \"src\": \"../outside.txt\"}]}", "files[0].src" },
+        { "{\"files\": [{\"dest\": \"/etc/x\", \"src\": \"link.txt\"}]}", "files[0].src" },
+        { NULL, "templates[0].src" },   /* an absolute path, made below */
+        { "{\"profiles\": {\"p\": {\"files\": [{\"dest\": \"/etc/x\", \"src\": \"link.txt\"}]}}}",
+          "files[0].src" },
+    };
+    char *dir = tmpdir_new(), rdir[600], path[700], json[800], out[700];
+    tdx_emit_options o = TDX_EMIT_OPTIONS_INIT;
+    tdx_error err = TDX_ERROR_INIT;
+
+    write_text(dir, "outside.txt", "secret");
+    write_text(dir, "recipe/inside.txt", "fine");
+    snprintf(rdir, sizeof(rdir), "%s/recipe", dir);
+    snprintf(path, sizeof(path), "%s/outside.txt", dir);
+    snprintf(json, sizeof(json), "%s/link.txt", rdir);
+    ck_assert_int_eq(symlink(path, json), 0);
+    for (size_t i = 0; i < ELEMENTSOF(recipes); i++) {
+        tdx_image *image;
+        if (recipes[i][0])
+            snprintf(json, sizeof(json), "%s", recipes[i][0]);
+        else
+            snprintf(json, sizeof(json), "{\"templates\": [{\"dest\": \"/etc/x\", \"src\": "
+                     "\"%s/outside.txt\"}]}", dir);
+        write_text(rdir, "recipe.json", json);
+        snprintf(path, sizeof(path), "%s/recipe.json", rdir);
+        ck_assert_msg(tdx_image_load_file(&image, path, &err) == 0, "%s", err.message);
+        snprintf(out, sizeof(out), "%s/out%zu", dir, i);
+        o.profile = strstr(json, "profiles") ? "p" : NULL;
+        o.allow_outside_src = TDX_UNSET;
+        ck_assert_int_eq(tdx_emit_mkosi(image, out, &o, &err), -EACCES);
+        ck_assert_contains(err.message, recipes[i][1]);
+        ck_assert_contains(err.message, "is outside the recipe's directory");
+        ck_assert_contains(err.message, "--allow-outside-src");
+        ck_assert_int_ne(access(out, F_OK), 0);
+        /* Old callers (version 1, no such field) get the boundary too. */
+        o.version = 1;
+        ck_assert_int_eq(tdx_emit_mkosi(image, out, &o, NULL), -EACCES);
+        o.version = TDX_EMIT_OPTIONS_VERSION;
+        o.allow_outside_src = 1;
+        ck_assert_msg(tdx_emit_mkosi(image, out, &o, &err) == 0, "%s", err.message);
+        tdx_image_free(image);
+    }
+    /* Inside is fine, and API-made operations are the caller's own choice. */
+    {
+        tdx_image *image;
+        tdx_file_options f = TDX_FILE_OPTIONS_INIT;
+        write_text(rdir, "recipe.json", "{\"files\": [{\"dest\": \"/etc/x\", \"src\": \"inside.txt\"}]}");
+        snprintf(path, sizeof(path), "%s/recipe.json", rdir);
+        ck_assert_int_eq(tdx_image_load_file(&image, path, &err), 0);
+        snprintf(path, sizeof(path), "%s/outside.txt", dir);
+        f.src = path;
+        ck_assert_msg(tdx_image_add_file(image, "/etc/y", &f, &err) == 0, "%s", err.message);
+        o.allow_outside_src = TDX_UNSET;
+        o.profile = NULL;
+        snprintf(out, sizeof(out), "%s/inside", dir);
+        ck_assert_msg(tdx_emit_mkosi(image, out, &o, &err) == 0, "%s", err.message);
+        tdx_image_free(image);
+    }
+    tmpdir_remove(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("emit");
@@ -762,6 +831,7 @@ int main(void)
     tcase_add_loop_test(tc, trees_are_byte_identical, 0, n);
     tcase_add_loop_test(tc, settings_exist_in_mkosi_with_their_kind, 0, n);
     tcase_add_test(tc, output_directories_are_replaced_safely);
+    tcase_add_test(tc, recipe_sources_stay_in_the_recipe_directory);
     tcase_add_test(tc, debloat_never_deletes_recipe_files);
     tcase_add_test(tc, awkward_values_survive_into_scripts);
     suite_add_tcase(s, tc);

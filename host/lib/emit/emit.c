@@ -4,6 +4,7 @@
 
 #include "emit-internal.h"
 #include "error.h"
+#include "recipe/sources.h"
 #include "tdxhost/emit.h"
 
 int emit_flat(const struct recipe *r, const char *agent_binary, struct flat *out, tdx_error *err)
@@ -75,6 +76,11 @@ int tdx_emit_mkosi(const tdx_image *image, const char *outdir, const tdx_emit_op
         return tdx_err(err, -ENOENT, "no profile \"%s\" in the recipe (it has %s)", profile, names);
     }
     if (opts && opts->agent_binary && (rc = check_agent_binary(opts->agent_binary, err)) < 0)
+        return rc;
+    /* Version 1 callers have no allow_outside_src: the boundary holds. */
+    rc = recipe_check_sources(image, idx, opts && opts->version >= 2 && opts->allow_outside_src == 1,
+                              err);
+    if (rc < 0)
         return rc;
 
     rc = flat_for(image, 0, opts ? opts->agent_binary : NULL, &base, &sde, err);

@@ -105,13 +105,17 @@ int tdx_emit_mkosi(const tdx_image *image, const char *outdir, const tdx_emit_op
             rc = tdx_err_oom(err);
             goto out;
         }
-        rc = tree_write(&base.tree, outdir, opts && opts->force == 1, (time_t)sde, err);
+        rc = tree_add_record(&base.tree, err);
+        if (rc >= 0)
+            rc = tree_write(&base.tree, outdir, opts && opts->force == 1, (time_t)sde, err);
         goto out;
     }
 
     rc = flat_for(image, idx, opts ? opts->agent_binary : NULL, &prof, &sde, err);
     if (rc >= 0)
         rc = emit_layered(&base, &prof, tdx_image_profile_name(image, idx), &layered, err);
+    if (rc >= 0)
+        rc = tree_add_record(&layered, err);
     if (rc >= 0)
         rc = tree_write(&layered, outdir, opts && opts->force == 1, (time_t)sde, err);
 out:

@@ -502,7 +502,8 @@ START_TEST(bad_requests_keep_the_connection)
     raw_request(fd, "{\"op\": \"quote\", \"id\": 4, \"report_data\": \"00000000000000000000000000000000"
                     "000000000000000000000000000000000000000000000000000000000000000000000000000000"
                     "00000000000000000000\"}");
-    raw_expect_error(fd, "bad_request", "report_data: expected at most 128 bytes");
+    raw_expect_error(fd, "bad_request",
+                     "quote: report_data: expected at most 128 hex digits (64 bytes), got 130");
     raw_request(fd, "{\"op\": \"info\", \"id\": \"last\"}");
     r = raw_reply(fd, 10000);
     ck_assert_str_eq(json_string_value(json_object_get(r, "id")), "last");   /* ids echo as given */

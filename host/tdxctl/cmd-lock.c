@@ -70,7 +70,7 @@ static int check(const struct cli *cli, tdx_lock *lock, const tdx_image *image,
             return cli_fail(cli, &err);
     }
     if (cli->json)
-        cli_print_json(json_pack("{s:b, s:s, s:b, s:i}", "ok", 1, "lockfile", lockfile, "fresh", 1,
+        cli_print_ok(cli, json_pack("{s:s, s:b, s:i}", "lockfile", lockfile, "fresh", 1,
                                  "fetched", n));
     else if (frozen)
         fprintf(stderr, "tdxctl: %s is up to date; %d locked inputs are in the cache\n", lockfile, n);
@@ -111,7 +111,7 @@ int cmd_lock(const struct cli *cli_in, int argc, char **argv)
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "nl:m:a:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":nl:m:a:h", options, NULL)) != -1) {
         switch (c) {
         case 'u':
             updating = true;
@@ -130,22 +130,22 @@ int cmd_lock(const struct cli *cli_in, int argc, char **argv)
         case 'J': cli.json = true; break;
         case 'h': help(); return EXIT_OK;
         default:
-            return cli_usage("lock", "lock: unknown or incomplete option '%s'", argv[optind - 1]);
+            return cli_option_error(&cli, c, argv);
         }
     }
     if (optind >= argc)
-        return cli_usage("lock", "lock: expected a RECIPE.json");
+        return cli_usage(&cli, "expected a RECIPE.json");
     recipe = argv[optind++];
     /* "--update NAME": names after the recipe belong to --update. */
     for (; optind < argc; optind++) {
         if (!updating)
-            return cli_usage("lock", "lock: expected exactly one RECIPE.json");
+            return cli_usage(&cli, "expected exactly one RECIPE.json");
         if (n_update == UPDATE_MAX)
-            return cli_usage("lock", "lock: at most %d names to update", UPDATE_MAX);
+            return cli_usage(&cli, "at most %d names to update", UPDATE_MAX);
         update[n_update++] = argv[optind];
     }
     if ((check_only || frozen) && (updating || lo.dry_run == 1))
-        return cli_usage("lock", "lock: --check and --frozen take no --update or --dry-run");
+        return cli_usage(&cli, "--check and --frozen take no --update or --dry-run");
     if (updating && n_update == 0)
         lo.update_all = 1;
     lo.update = n_update ? update : NULL;
@@ -193,7 +193,7 @@ int cmd_lock(const struct cli *cli_in, int argc, char **argv)
         return cli_fail(&cli, &err);
     }
     if (cli.json) {
-        cli_print_json(json_pack("{s:b, s:s, s:o, s:b}", "ok", 1, "lockfile", lockfile, "changes",
+        cli_print_ok(&cli, json_pack("{s:s, s:o, s:b}", "lockfile", lockfile, "changes",
                                  changes_json(lock), "written",
                                  lo.dry_run != 1 && (r > 0 || !exists)));
     } else {

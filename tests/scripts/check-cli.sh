@@ -23,7 +23,9 @@ expect 2 "tdxctl: unknown command 'frobnicate'" "$tdxctl" frobnicate
 expect 2 "tdxctl: unknown option '--frob'" "$tdxctl" --frob
 expect 2 "tdxctl: emit: -o DIR is required" "$tdxctl" emit "$src/examples/minimal.json"
 expect 2 "tdxctl: emit: expected exactly one RECIPE.json" "$tdxctl" emit -o "$tmp/x"
-expect 2 "unknown or incomplete option" "$tdxctl" emit "$src/examples/minimal.json" -o
+expect 2 "emit: -o needs a value" "$tdxctl" emit "$src/examples/minimal.json" -o
+expect 2 "emit: --profile needs a value" "$tdxctl" emit "$src/examples/minimal.json" -o "$tmp/x" --profile
+expect 2 "emit: unknown option '--frob'" "$tdxctl" emit "$src/examples/minimal.json" --frob=1
 expect 1 "tdxctl: $tmp/missing.json: cannot read: No such file or directory" "$tdxctl" emit "$tmp/missing.json" -o "$tmp/x"
 printf '{"services": [{"name": "web"}]}' >"$tmp/bad.json"
 expect 1 "tdxctl: $tmp/bad.json: services[0].exec: required" "$tdxctl" recipe check "$tmp/bad.json"

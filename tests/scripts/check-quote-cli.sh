@@ -100,7 +100,7 @@ out_has '"step":"measurements"'
 
 # Failures before verification still say which step.
 expect 1 "tdxctl: parse: $tmp/bad.dat: quote: offset 0" "$tdxctl" quote verify "$tmp/bad.dat" --json
-out_has '^{"message":".*","step":"parse","verified":false}$'
+out_has '^{"error":{"code":"EBADMSG","message":"parse: .*"},"ok":false,"step":"parse","verified":false}$'
 expect 1 "tdxctl: collateral: $tmp/nowhere: No such file or directory" "$tdxctl" quote verify "$q/dcapqvl_v4.dat" \
     --collateral "$tmp/nowhere" --json
 out_has '"step":"collateral"'

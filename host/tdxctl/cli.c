@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent-addr.h"
 #include "parse-number.h"
 #include "printable.h"
 
@@ -208,6 +209,25 @@ int cli_parse_size(const struct cli *cli, const char *opt, const char *arg, uint
 {
     int r = parse_size(arg, min, max, out);
     return r < 0 ? value_error(cli, opt, arg, r, "a size", min, max) : EXIT_OK;
+}
+
+int cli_parse_path(const struct cli *cli, const char *opt, const char *arg, const char **out)
+{
+    if (!*arg)
+        return cli_usage(cli, "%s: expected a file or directory name, got ''", opt);
+    *out = arg;
+    return EXIT_OK;
+}
+
+int cli_parse_agent_address(const struct cli *cli, const char *arg, const char **out)
+{
+    struct agent_addr a;
+    const char *expected = agent_addr_parse(arg, AGENT_ADDR_CONNECT, &a);
+
+    if (expected)
+        return cli_usage(cli, "--connect: %s, got '%s'", expected, arg);
+    *out = arg;
+    return EXIT_OK;
 }
 
 int cli_connect_timeout(const struct cli *cli, const char *arg, tdx_agent_options *opts)

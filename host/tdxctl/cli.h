@@ -84,6 +84,12 @@ int cli_parse_int(const struct cli *cli, const char *opt, const char *arg, int m
 int cli_parse_size(const struct cli *cli, const char *opt, const char *arg, uint64_t min,
                    uint64_t max, uint64_t *out);
 
+/* A file or directory argument: anything but the empty string. */
+int cli_parse_path(const struct cli *cli, const char *opt, const char *arg, const char **out);
+
+/* --connect ADDR: checked as an agent address before anything connects. */
+int cli_parse_agent_address(const struct cli *cli, const char *arg, const char **out);
+
 /* --connect-timeout MS of the commands that reach an agent. */
 int cli_connect_timeout(const struct cli *cli, const char *arg, tdx_agent_options *opts);
 

@@ -176,9 +176,15 @@ int cmd_agent(const struct cli *cli_in, int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, ":c:r:o:h", options, NULL)) != -1) {
         switch (c) {
-        case 'c': addr = optarg; break;
+        case 'c':
+            if (cli_parse_agent_address(&cli, optarg, &addr) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
         case 'r': hex = optarg; break;
-        case 'o': out = optarg; break;
+        case 'o':
+            if (cli_parse_path(&cli, "--output", optarg, &out) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
         case 'T':
             if (cli_connect_timeout(&cli, optarg, &opts) != EXIT_OK)
                 return EXIT_USAGE;

@@ -133,8 +133,14 @@ int cmd_deb(const struct cli *cli_in, int argc, char **argv)
         case 'K': o.keyring = optarg; break;
         case 'N': o.follow = 0; break;
         case 'C': fo.cache_dir = optarg; break;
-        case 'o': out = optarg; break;
-        case 'x': extract = optarg; break;
+        case 'o':
+            if (cli_parse_path(&cli, "--output", optarg, &out) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
+        case 'x':
+            if (cli_parse_path(&cli, "--extract", optarg, &extract) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
         case 'P':
             if (n_paths == PATHS_MAX)
                 return cli_usage(&cli, "at most %d --path patterns", PATHS_MAX);

@@ -78,7 +78,10 @@ int cmd_emit(const struct cli *cli_in, int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, ":o:p:fh", options, NULL)) != -1) {
         switch (c) {
-        case 'o': out = optarg; break;
+        case 'o':
+            if (cli_parse_path(&cli, "--output", optarg, &out) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
         case 'p': opts.profile = optarg; break;
         case 'f': opts.force = 1; break;
         case 'A': opts.agent_binary = optarg; break;

@@ -179,7 +179,10 @@ int cmd_eventlog(const struct cli *cli_in, int argc, char **argv)
                 return cli_usage(&cli, "--kind: expected cc or tpm, got '%s'", optarg);
             break;
         case 'f': format_name = optarg; break;
-        case 'o': output = optarg; break;
+        case 'o':
+            if (cli_parse_path(&cli, "--output", optarg, &output) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
         case 'J': cli.json = true; break;
         case 'h': help(); return EXIT_OK;
         default:

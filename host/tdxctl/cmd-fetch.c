@@ -114,7 +114,10 @@ int cmd_fetch(const struct cli *cli_in, int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":o:h", options, NULL)) != -1) {
         switch (c) {
         case 's': sha = optarg; break;
-        case 'o': o.output = optarg; break;
+        case 'o':
+            if (cli_parse_path(&cli, "--output", optarg, &o.output) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
         case 'H': hash = true; break;
         case 'G': gitmode = true; break;
         case 'T': tag = optarg; break;

@@ -121,7 +121,10 @@ int cmd_lock(const struct cli *cli_in, int argc, char **argv)
         case 'n': lo.dry_run = 1; break;
         case 'C': check_only = true; break;
         case 'F': frozen = true; break;
-        case 'l': lockfile = optarg; break;
+        case 'l':
+            if (cli_parse_path(&cli, "--lockfile", optarg, &lockfile) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
         case 'm': lo.mirror = optarg; break;
         case 'S': lo.snapshot = optarg; break;
         case 'K': lo.keyring = optarg; break;

@@ -285,7 +285,10 @@ int cmd_measure(const struct cli *cli_in, int argc, char **argv)
             }
             break;
         case O_ID: id = optarg; break;
-        case 'o': output = optarg; break;
+        case 'o':
+            if ((status = cli_parse_path(&cli, "--output", optarg, &output)) != EXIT_OK)
+                goto out;
+            break;
         case O_JSON: cli.json = true; break;
         case 'h': help(); status = EXIT_OK; goto out;
         default:

@@ -272,7 +272,10 @@ int cmd_secrets(const struct cli *cli_in, int argc, char **argv)
             continue;
         }
         switch (c) {
-        case 'c': addr = optarg; break;
+        case 'c':
+            if (cli_parse_agent_address(&cli, optarg, &addr) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
         case 's': file = optarg; break;
         case 'p': profile = optarg; break;
         case O_ANY: any = true; break;

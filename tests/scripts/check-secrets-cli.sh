@@ -30,7 +30,7 @@ check "list --json is the manifest tdxctl emit writes" sh -c \
     "'$tdxctl' emit '$recipe' -o '$tmp/tree' --no-agent-binary 2>/dev/null &&
      cmp -s '$tmp/tree/mkosi.extra/etc/tdx-agent/secrets.json' '$tmp/secrets.json' ||
      python3 -c 'import json,sys; sys.exit(json.load(open(\"$tmp/tree/mkosi.extra/etc/tdx-agent/secrets.json\")) != json.load(open(\"$tmp/secrets.json\")))'"
-expect 1 "no profile \"nope\"" "$tdxctl" secrets list "$recipe" --profile nope
+expect 1 "unknown profile \"nope\"; profiles: default" "$tdxctl" secrets list "$recipe" --profile nope
 
 # Usage errors.
 expect 2 "secrets: expected a verb" "$tdxctl" secrets

@@ -104,7 +104,7 @@ expect 2 "agent: --report-data: expected an even number of hex digits" \
 expect 2 "agent: quote: -o QUOTE is required" "$tdxctl" agent quote --connect "unix:$tmp/agent.sock"
 expect 2 "agent: --connect ADDR is required" "$tdxctl" agent info
 expect 2 "agent: unknown verb 'reboot'" "$tdxctl" agent reboot --connect "unix:$tmp/agent.sock"
-expect 1 "tdxctl: vsock:3: expected \"vsock:CID:PORT\"" "$tdxctl" agent info --connect vsock:3
+expect 2 "tdxctl: agent: --connect: expected \"vsock:CID:PORT\" (PORT 1 to 4294967294), got 'vsock:3'" "$tdxctl" agent info --connect vsock:3
 expect 1 "unix:$tmp/none.sock: agent not reachable within 300 ms" \
     "$tdxctl" agent info --connect "unix:$tmp/none.sock" --connect-timeout 300
 expect 1 "" "$tdxctl" --json agent info --connect "unix:$tmp/none.sock" --connect-timeout 0

@@ -6,7 +6,7 @@
 
 #include "utf8.h"
 
-size_t printable_inplace(char *s)
+size_t printable_inplace(char *s, unsigned flags)
 {
     size_t changed = 0, n = strlen(s), i = 0;
     uint8_t *p = (uint8_t *)s;
@@ -26,6 +26,11 @@ size_t printable_inplace(char *s)
         }
         if (p[i] < 0x80) {
             i++;
+            continue;
+        }
+        if (flags & PRINTABLE_ASCII) {
+            p[i++] = '?';
+            changed++;
             continue;
         }
         len = utf8_sequence_len(p + i, n - i);

@@ -61,7 +61,7 @@ static int fail_message(const struct cli *cli, int code, const char *message, js
     /* Messages carry file names and values from outside: one line, no
      * control characters, whatever they held. */
     snprintf(line, sizeof(line), "%s", message);
-    printable_inplace(line);
+    printable_inplace(line, 0);
     fprintf(stderr, "tdxctl: %s\n", line);
     if (cli && cli->json)
         print_failure(body, code, line);
@@ -162,6 +162,31 @@ int cli_option_error(const struct cli *cli, int c, char *const *argv)
     return cli_usage(cli, "unknown option '%s'", arg ? arg : "?");
 }
 
+void cli_printable(char *s)
+{
+    printable_inplace(s, 0);
+}
+
+void cli_printable_json(json_t *v)
+{
+    const char *key;
+    json_t *m;
+    size_t i;
+
+    if (json_is_string(v)) {
+        char *copy = strdup(json_string_value(v));
+        if (copy && printable_inplace(copy, 0) > 0)
+            json_string_set(v, copy);
+        free(copy);
+    } else if (json_is_object(v)) {
+        json_object_foreach(v, key, m)
+            cli_printable_json(m);
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, m)
+            cli_printable_json(m);
+    }
+}
+
 void cli_warn(const char *fmt, ...)
 {
     char msg[1024];
@@ -169,7 +194,7 @@ void cli_warn(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    printable_inplace(msg);
+    printable_inplace(msg, 0);
     fprintf(stderr, "tdxctl: warning: %s\n", msg);
 }
 

@@ -71,6 +71,12 @@ int cli_option_error(const struct cli *cli, int c, char *const *argv);
  * without a name give "E<number>". Returns a static string. */
 const char *cli_errno_name(int code);
 
+/* Text from outside made safe for a terminal before it is printed as text
+ * (never for --json, whose encoding already escapes controls): every
+ * string below v, or s in place (printable_inplace()). */
+void cli_printable_json(struct json_t *v);
+void cli_printable(char *s);
+
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- option values ------------------------------------------------------

@@ -56,10 +56,10 @@ static int do_info(const struct cli *cli, tdx_agent *agent)
         return cli_failf(cli, -EPROTO, "%s: info: unreadable reply", tdx_agent_address(agent));
     json_object_del(info, "id");
     json_object_del(info, "ok");
-    if (cli->json) {
-        cli_print_ok(cli, json_pack("{s:o}", "info", info));
-        return EXIT_OK;
-    }
+    if (cli->json)
+        return cli_print_ok(cli, json_pack("{s:o}", "info", info));
+    /* The library checked the reply's shape; its strings are still the agent's. */
+    cli_printable_json(info);
     tdx = json_object_get(info, "tdx");
     manifest = json_object_get(info, "manifest");
     printf("agent       %s %s (protocol %lld)\n", json_string_value(json_object_get(info, "agent")),
@@ -106,6 +106,7 @@ static int do_quote(const struct cli *cli, tdx_agent *agent, const char *hex, co
         tdx_free(provider);
         return cli_failf(cli, r, "%s: cannot write: %s", out, strerror(-r));
     }
+    cli_printable(provider);
     if (strcmp(provider, "sim") == 0)
         cli_warn("this quote is SIMULATED (the agent runs the sim provider): it verifies only "
                  "against the test PKI's root and proves nothing about the machine");

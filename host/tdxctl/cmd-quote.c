@@ -48,6 +48,8 @@ static void print_text(const char *json_text)
 
     if (!o)
         return;
+    /* Status names and advisory IDs come from the collateral. */
+    cli_printable_json(o);
     printf("verified: %s\n", json_is_true(json_object_get(o, "verified")) ? "yes" : "no");
     if (json_is_string(json_object_get(o, "tcb_status")))
         printf("tcb_status: %s (platform %s, tdx module %s, qe %s)\n",

@@ -59,6 +59,7 @@ static void print_push(const tdx_push_result *res, const char *addr, const tdx_s
         return;
     }
     tdx_free(text);
+    cli_printable_json(o);
     ver = json_object_get(o, "verification");
     if (!json_is_true(json_object_get(o, "attested")))
         printf("quote:     NONE (unattested development delivery: nothing was verified)\n");
@@ -180,6 +181,7 @@ static int do_status(const struct cli *cli, tdx_agent *agent)
     json_object_del(o, "id");
     if (cli->json)
         return cli_print_ok(cli, o);
+    cli_printable_json(o);
     printf("ready: %s\n", json_is_true(json_object_get(o, "ready")) ? "yes" : "no");
     json_array_foreach(json_object_get(o, "secrets"), i, v)
         printf("  %-24s %-8s  %s\n", json_string_value(json_object_get(v, "name")),
@@ -210,6 +212,7 @@ static int do_list(const struct cli *cli, const char *recipe, const char *profil
         return cli_failf(cli, -ENOMEM, "out of memory");
     if (cli->json)
         return cli_print_ok(cli, json_pack("{s:o}", "manifest", m));
+    cli_printable_json(m);
     if (json_is_true(json_object_get(m, "insecure_allow_unattested")))
         printf("INSECURE: this image accepts unattested deliveries (development profile)\n");
     printf("%-24s %-8s %-7s %-15s %-5s %-15s %s\n", "NAME", "REQUIRED", "KIND", "BYTES", "MODE",

@@ -37,10 +37,19 @@ START_TEST(printable_rewrites_controls_in_place)
     size_t n;
 
     snprintf(buf, sizeof(buf), "%s", c->in);
-    n = printable_inplace(buf);
+    n = printable_inplace(buf, 0);
     ck_assert_str_eq(buf, c->out);
     ck_assert_uint_eq(strlen(buf), strlen(c->in));
     ck_assert_uint_eq(n, c->changed);
+}
+END_TEST
+
+/* The wire protocol's messages: printable ASCII only. */
+START_TEST(printable_ascii_drops_every_high_byte)
+{
+    char buf[] = "gr\xc3\xbc\xc3\x9f\n\x1b[0m ok";
+    ck_assert_uint_eq(printable_inplace(buf, PRINTABLE_ASCII), 6);
+    ck_assert_str_eq(buf, "gr???? ?[0m ok");
 }
 END_TEST
 
@@ -51,6 +60,7 @@ int main(void)
 
     tcase_add_loop_test(tc, printable_rewrites_controls_in_place, 0,
                         (int)(sizeof(cases) / sizeof(cases[0])));
+    tcase_add_test(tc, printable_ascii_drops_every_high_byte);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -44,7 +44,10 @@ mrtd=$(printf 'ab%.0s' $(seq 48))
 rtmr1=$(printf '1c%.0s' $(seq 48))
 expect 0 "NOT for production" "$tdxctl" dev sim-pki "$tmp/pki" --mrtd "$mrtd" --rtmr1 "$rtmr1"
 check "the PKI's keys are private" test "$(stat -c %a "$tmp/pki/attestation.key")" = 600
-expect 1 "exists and is not empty" "$tdxctl" dev sim-pki "$tmp/pki"
+expect 1 "$tmp/pki exists and is not empty; a test PKI goes into a new directory (remove this one first" \
+    "$tdxctl" dev sim-pki "$tmp/pki"
+check "dev sim-pki suggests no --force" sh -c "! grep -q -- '--force' '$tmp/err'"
+expect 2 "dev: unknown option '--force'" "$tdxctl" dev sim-pki "$tmp/pki" --force
 expect 2 "dev: --mrtd: expected 96 hex digits" "$tdxctl" dev sim-pki "$tmp/pki2" --mrtd abc
 expect 2 "dev: expected 'sim-pki DIR'" "$tdxctl" dev sim-pki
 expect 0 "" "$tdxctl" dev --help

@@ -29,6 +29,14 @@ struct chain_entry {
     struct pck_ext ext;
     int ext_status;             /* 0 parsed, negative: ext_error says why */
     char ext_error[160];
+    /* The last QE report (and its signature) that verified with leaf_key:
+     * every quote of this QE carries the same bytes, so the next one needs
+     * no second ECDSA verification for them. */
+    bool qe_ok;
+    uint8_t qe_signed[QUOTE_QE_REPORT_SIZE + QUOTE_ECDSA_SIG_SIZE];
+    /* The attestation key last imported, by its raw X||Y (a parse cache). */
+    uint8_t att_raw[QUOTE_ECDSA_KEY_SIZE];
+    EVP_PKEY *att_key;
 };
 
 struct tdx_collateral {

@@ -14,6 +14,7 @@
 
 #include "error.h"
 #include "hex.h"
+#include "msg.h"
 #include "pki.h"
 #include "read-input.h"
 #include "rfc3339.h"
@@ -67,12 +68,11 @@ void fmt_time(int64_t t, char out[32])
 int vfail(struct vctx *c, int code, const char *fmt, ...)
 {
     va_list ap;
+    int n;
     va_start(ap, fmt);
-    vsnprintf(c->res->message, sizeof(c->res->message), fmt, ap);
+    n = vsnprintf(c->res->message, sizeof(c->res->message), fmt, ap);
     va_end(ap);
-    for (char *p = c->res->message; *p; p++)
-        if (*p == '\n' || *p == '\r')
-            *p = ' ';
+    msg_finish(c->res->message, sizeof(c->res->message), n);
     c->res->code = code;
     return code;
 }

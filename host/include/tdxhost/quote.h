@@ -464,9 +464,9 @@ typedef struct tdx_policy tdx_policy;
 /**
  * Loads a policy file. Paths in it ("expected", "root", "collateral",
  * "cache_dir") are relative to the file's directory. An unknown field is an
- * error naming it (and the field it was probably meant to be); every value
- * is checked and errors name the file and the field:
- * `policy.json: mrowner[1]: expected 96 hex digits (48 bytes)`.
+ * error naming it (and the field it was probably meant to be); null is the
+ * same as absent; every value is checked and errors name the file and the
+ * field: `policy.json: mrowner[1]: expected 96 hex digits (48 bytes), got "00"`.
  * @param[out] out receives the policy; free it with tdx_policy_free().
  * @return 0, -EINVAL (not a valid policy, or an expected-measurements file
  *         it names is not valid), -EFBIG (over 1 MiB), the negative errno

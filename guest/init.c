@@ -37,6 +37,7 @@
 #define TMPFS_MAGIC 0x01021994
 #define CONFIGFS_MAGIC 0x62656570
 #define DEFAULT_HOOKS_DIR "/etc/tdx-agent/hooks.d"
+#define AGENT_RUN_DIR "/run/tdx-agent"
 
 struct basic_mount {
     const char *what, *where, *type;
@@ -52,13 +53,15 @@ static const struct basic_mount mounts[] = {
     { "sysfs", "/sys", "sysfs", SYSFS_MAGIC, MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL },
     { "devtmpfs", "/dev", "devtmpfs", TMPFS_MAGIC, MS_NOSUID, "mode=0755" },
     { "tmpfs", "/run", "tmpfs", TMPFS_MAGIC, MS_NOSUID | MS_NODEV, "mode=0755" },
+    /* Last: /sys/kernel/config exists only once configfs is loaded. */
     { "configfs", "/sys/kernel/config", "configfs", CONFIGFS_MAGIC, MS_NOSUID | MS_NODEV | MS_NOEXEC,
       NULL },
 };
 
-static void mount_basics(void)
+/* Mounts mounts[from..to). */
+static void mount_range(size_t from, size_t to)
 {
-    for (size_t i = 0; i < ELEMENTSOF(mounts); i++) {
+    for (size_t i = from; i < to; i++) {
         const struct basic_mount *m = &mounts[i];
         struct statfs st;
         if (mkdir(m->where, 0755) < 0 && errno != EEXIST) {
@@ -76,6 +79,16 @@ static void mount_basics(void)
         if (mount(m->what, m->where, m->type, m->flags, m->options) < 0)
             log_warning("cannot mount %s on %s: %m", m->type, m->where);
     }
+}
+
+static void mount_basics(void)
+{
+    mount_range(0, ELEMENTSOF(mounts) - 1);
+}
+
+static void mount_configfs(void)
+{
+    mount_range(ELEMENTSOF(mounts) - 1, ELEMENTSOF(mounts));
 }
 
 /* The kernel starts init with the console as fds 0-2 only when the
@@ -165,6 +178,10 @@ static int choose_provider(struct agent_config *c, const struct init_config *ic)
     }
     if (!startswith(c->quote_provider, "configfs"))
         return 0;   /* --quote-provider on the command line wins */
+    if (blobs && mkdir(AGENT_RUN_DIR, 0755) < 0 && errno != EEXIST) {
+        log_error("init: cannot create %s: %m", AGENT_RUN_DIR);
+        return -errno;
+    }
     n = test_pki_copy(TEST_PKI_FWCFG_DIR, TEST_PKI_DIR, msg, sizeof(msg));
     if (n < 0) {
         log_error("init: test PKI: %s", msg);
@@ -319,6 +336,7 @@ int init_run(struct agent_config *c, const char *hooks_dir, char *const *payload
     if (modules_load(ic->modules) < 0)
         goto out;
     if (pid1) {
+        mount_configfs();   /* configfs-tsm's home, once its module is in */
         if (net_setup(&ic->network) < 0)
             goto out;
     } else if (ic->network.mode != INIT_NET_NONE) {

@@ -97,12 +97,15 @@ ok "initramfs $(wc -c <"$tmp/initrd.cpio.gz") bytes"
 
 # --- Boot --------------------------------------------------------------------
 port=$((20000 + $$ % 20000))
-# shellcheck disable=SC2086 # $fwcfg is a list of options
-qemu-system-x86_64 -machine q35 -m 2G -nographic -no-reboot -bios "$ovmf" \
-    -kernel "$kernel" -initrd "$tmp/initrd.cpio.gz" -append 'console=ttyS0' \
-    -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:1050" -device virtio-net-pci,netdev=n0 \
-    $fwcfg </dev/null >"$tmp/console.log" 2>&1 &
-qemu_pid=$!
+boot() { # CMDLINE
+    # shellcheck disable=SC2086 # $fwcfg is a list of options
+    qemu-system-x86_64 -machine q35 -m 2G -nographic -no-reboot -bios "$ovmf" \
+        -kernel "$kernel" -initrd "$tmp/initrd.cpio.gz" -append "$1" \
+        -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:1050" -device virtio-net-pci,netdev=n0 \
+        $fwcfg </dev/null >"$tmp/console.log" 2>&1 &
+    qemu_pid=$!
+}
+boot 'console=ttyS0'
 
 wait_for() { # PATTERN SECONDS
     i=0
@@ -151,3 +154,13 @@ wait "$qemu_pid"
 qemu_pid=
 grep -q "init: powering off (exit status 0)" "$tmp/console.log" || fail "no clean power-off"
 ok "powered off when the service ended"
+
+# --- Capture mode: serves, starts nothing, waits for no secret --------------
+boot 'console=ttyS0 tdx.capture=acpi'
+wait_for "init: capture mode" 240 || fail "no capture mode with tdx.capture=acpi"
+"$tdxctl" agent info --connect "tcp:127.0.0.1:$port" --json >"$tmp/info.json" 2>"$tmp/info.err" ||
+    { cat "$tmp/info.err"; fail "tdxctl agent info in capture mode"; }
+grep -q "secrets: waiting" "$tmp/console.log" && fail "capture mode waits for secrets"
+grep -q "init: starting service" "$tmp/console.log" && fail "capture mode started a service"
+kill -0 "$qemu_pid" 2>/dev/null || fail "capture mode did not stay up"
+ok "capture mode: the agent answers, no service, no secret wait"

@@ -60,8 +60,15 @@ drivers/firmware/qemu_fw_cfg net/core/failover drivers/net/net_failover drivers/
 net/vmw_vsock/vsock net/vmw_vsock/vmw_vsock_virtio_transport_common
 net/vmw_vsock/vmw_vsock_virtio_transport"
 
-assemble() { # ROOT OUT.cpio.gz
+# The image's /lib/modules paths, as agent.json lists them.
+list=
+for m in $modules; do
+    list="$list${list:+, }\"/lib/modules/$kver/kernel/$m.ko\""
+done
+
+assemble() { # ROOT OUT.cpio.gz AGENT.json
     root=$1
+    rm -rf "$root"
     mkdir -p "$root/bin" "$root/usr/bin" "$root/etc/tdx-agent" "$root/dev" "$root/proc" \
         "$root/sys" "$root/run" "$root/tmp" || return 1
     cp "$agent" "$root/init" && chmod 0755 "$root/init" || return 1
@@ -69,11 +76,9 @@ assemble() { # ROOT OUT.cpio.gz
     cp "$(command -v busybox)" "$root/bin/busybox" && ln -s busybox "$root/bin/sh"
     printf 'root:x:0:0:root:/root:/bin/sh\nhello:x:1000:1000::/:/bin/sh\n' >"$root/etc/passwd"
     printf 'root:x:0:\nhello:x:1000:\n' >"$root/etc/group"
-    list=
     for m in $modules; do
         dest=$root/lib/modules/$kver/kernel/$m.ko
         mkdir -p "${dest%/*}" && xz -dc "$mods/$m.ko.xz" >"$dest" || return 1
-        list="$list${list:+, }\"/lib/modules/$kver/kernel/$m.ko\""
     done
     cat >"$root/etc/tdx-agent/secrets.json" <<'JSON'
 {"version": 1, "secrets": [
@@ -81,7 +86,11 @@ assemble() { # ROOT OUT.cpio.gz
   "mode": "0440", "required": true,
   "schema": {"kind": "hex", "min_length": 64, "max_length": 64}}]}
 JSON
-    cat >"$root/etc/tdx-agent/agent.json" <<JSON
+    cp "$3" "$root/etc/tdx-agent/agent.json" || return 1
+    (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -n >"$2")
+}
+# examples/hello's shape: DHCP, the test provider, one service after the secret.
+cat >"$tmp/agent-hello.json" <<JSON
 {"listen": ["tcp:0.0.0.0:1050"], "manifest": "/etc/tdx-agent/secrets.json",
  "init": {"modules": [$list],
           "network": {"mode": "dhcp"},
@@ -90,9 +99,8 @@ JSON
                                  "echo \"hello: key present (sha256 prefix \$(busybox sha256sum /run/hello/key.hex | busybox cut -c1-16))\""]}],
           "on_exit": "poweroff", "test_provider": true}}
 JSON
-    (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -n >"$2")
-}
-assemble "$tmp/root" "$tmp/initrd.cpio.gz" || fail "cannot assemble the initramfs"
+assemble "$tmp/root" "$tmp/initrd.cpio.gz" "$tmp/agent-hello.json" ||
+    fail "cannot assemble the initramfs"
 ok "initramfs $(wc -c <"$tmp/initrd.cpio.gz") bytes"
 
 # --- Boot --------------------------------------------------------------------
@@ -164,3 +172,53 @@ grep -q "secrets: waiting" "$tmp/console.log" && fail "capture mode waits for se
 grep -q "init: starting service" "$tmp/console.log" && fail "capture mode started a service"
 kill -0 "$qemu_pid" 2>/dev/null || fail "capture mode did not stay up"
 ok "capture mode: the agent answers, no service, no secret wait"
+kill "$qemu_pid"
+wait "$qemu_pid" 2>/dev/null
+qemu_pid=
+
+# --- A static address, the test provider not allowed, on_exit stay ----------
+cat >"$tmp/agent-static.json" <<JSON
+{"listen": ["tcp:0.0.0.0:1050"],
+ "init": {"modules": [$list],
+          "network": {"mode": "static", "address": "10.0.2.15/24", "gateway": "10.0.2.2",
+                      "dns": ["10.0.2.3"]},
+          "services": [{"name": "net", "after_secrets": false,
+                        "exec": ["/bin/busybox", "cat", "/etc/resolv.conf"]}],
+          "on_exit": "stay", "test_provider": false}}
+JSON
+assemble "$tmp/root" "$tmp/initrd.cpio.gz" "$tmp/agent-static.json" ||
+    fail "cannot assemble the static initramfs"
+boot 'console=ttyS0'
+wait_for "staying up and serving" 240 || fail "the static image did not stay up"
+grep -q "init: network: eth0 10.0.2.15/24 via 10.0.2.2" "$tmp/console.log" ||
+    fail "the static address was not configured"
+grep -q "\[net\] nameserver 10.0.2.3" "$tmp/console.log" || fail "no nameserver in /etc/resolv.conf"
+grep -q "ignoring the test PKI in fw_cfg" "$tmp/console.log" ||
+    fail "fw_cfg test PKI not reported as ignored with test_provider false"
+"$tdxctl" agent info --connect "tcp:127.0.0.1:$port" --json >"$tmp/info.json" 2>"$tmp/info.err" ||
+    { cat "$tmp/info.err"; fail "tdxctl agent info (static)"; }
+tr -d ' \n' <"$tmp/info.json" | grep -q '"quote_provider":"configfs"' ||
+    fail "agent info: not configfs with test_provider false: $(cat "$tmp/info.json")"
+tr -d ' \n' <"$tmp/info.json" | grep -q '"configfs_tsm":true' ||
+    fail "agent info: configfs_tsm is not true: $(cat "$tmp/info.json")"
+ok "static network, resolv.conf, fw_cfg PKI ignored, configfs provider, on_exit stay"
+kill "$qemu_pid"
+wait "$qemu_pid" 2>/dev/null
+qemu_pid=
+
+# --- A broken configuration powers off instead of panicking -----------------
+printf '{"init": {"on_exit": "later"}}\n' >"$tmp/agent-bad.json"
+assemble "$tmp/root" "$tmp/initrd.cpio.gz" "$tmp/agent-bad.json" ||
+    fail "cannot assemble the broken initramfs"
+boot 'console=ttyS0 stray-word'
+i=0
+while kill -0 "$qemu_pid" 2>/dev/null && [ $i -lt 600 ]; do sleep 0.2; i=$((i + 1)); done
+kill -0 "$qemu_pid" 2>/dev/null && fail "a broken configuration did not power off"
+wait "$qemu_pid"
+qemu_pid=
+grep -q 'agent.json: init.on_exit: expected one of "poweroff", "stay", got "later"' \
+    "$tmp/console.log" || fail "the broken key is not named on the console"
+grep -q "ignoring 1 argument(s) from the kernel command line" "$tmp/console.log" ||
+    fail "the stray kernel argument was not ignored"
+grep -q "Kernel panic" "$tmp/console.log" && fail "the kernel panicked"
+ok "a broken agent.json is named on the console and powers off"

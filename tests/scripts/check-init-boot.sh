@@ -113,6 +113,10 @@ boot() { # CMDLINE
         $fwcfg </dev/null >"$tmp/console.log" 2>&1 &
     qemu_pid=$!
 }
+# Figures, not assertions: seconds since a time taken with now().
+now() { date +%s.%N; }
+since() { echo "$(now) $1" | awk '{ printf "%.1f", $1 - $2 }'; }
+t0=$(now)
 boot 'console=ttyS0'
 
 wait_for() { # PATTERN SECONDS
@@ -126,7 +130,7 @@ wait_for() { # PATTERN SECONDS
     return 1
 }
 wait_for "secrets: waiting for 1 required secret(s)" 240 || fail "init never reached the secret wait"
-ok "init waits for the secret"
+ok "init waits for the secret ($(since "$t0") s after QEMU started)"
 grep -q "TEST quote provider (simulated quotes; this VM proves nothing)" "$tmp/console.log" ||
     fail "no TEST provider line on the console"
 grep -q "init: dhcp: lease" "$tmp/console.log" || fail "no DHCP lease"
@@ -151,10 +155,11 @@ prefix=$(printf '%s' "$key" | sha256sum | cut -c1-16)
 "$tdxctl" secrets push --connect "tcp:127.0.0.1:$port" --secrets "$tmp/secrets.env" \
     --root "$tmp/pki/root.pem" --expected "$tmp/pki/expected.json" >"$tmp/push.log" 2>&1 ||
     { cat "$tmp/push.log"; fail "tdxctl secrets push"; }
+t1=$(now)
 ok "secrets push"
 wait_for "\[hello\] hello: key present (sha256 prefix $prefix)" 60 ||
     fail "the service did not print the key's digest"
-ok "the service started after the push and saw the secret"
+ok "the service started after the push and saw the secret ($(since "$t1") s after the push)"
 i=0
 while kill -0 "$qemu_pid" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done
 kill -0 "$qemu_pid" 2>/dev/null && fail "the VM did not power off after the service ended"

@@ -183,7 +183,7 @@ qemu_pid=
 
 # --- A static address, the test provider not allowed, on_exit stay ----------
 cat >"$tmp/agent-static.json" <<JSON
-{"listen": ["tcp:0.0.0.0:1050"],
+{"listen": ["tcp:0.0.0.0:1050", "vsock:1050"],
  "init": {"modules": [$list],
           "network": {"mode": "static", "address": "10.0.2.15/24", "gateway": "10.0.2.2",
                       "dns": ["10.0.2.3"]},
@@ -206,7 +206,9 @@ tr -d ' \n' <"$tmp/info.json" | grep -q '"quote_provider":"configfs"' ||
     fail "agent info: not configfs with test_provider false: $(cat "$tmp/info.json")"
 tr -d ' \n' <"$tmp/info.json" | grep -q '"configfs_tsm":true' ||
     fail "agent info: configfs_tsm is not true: $(cat "$tmp/info.json")"
-ok "static network, resolv.conf, fw_cfg PKI ignored, configfs provider, on_exit stay"
+grep -q '"vsock:[0-9]*:1050"' "$tmp/info.json" ||
+    fail "agent info: not listening on vsock:1050 as well: $(cat "$tmp/info.json")"
+ok "static network, resolv.conf, fw_cfg PKI ignored, configfs provider, vsock listener, on_exit stay"
 kill "$qemu_pid"
 wait "$qemu_pid" 2>/dev/null
 qemu_pid=

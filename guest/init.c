@@ -132,17 +132,13 @@ static void *server_thread(void *arg)
     return NULL;
 }
 
-static int finish(bool pid1, bool poweroff, int rc)
+static int finish(bool pid1, int rc)
 {
     if (!pid1)
         return rc;
-    if (poweroff) {
-        log_notice("init: powering off (exit status %d)", rc);
-        sync();
-        reboot(RB_POWER_OFF);
-    } else {
-        log_notice("init: staying up (exit status %d); nothing left to do", rc);
-    }
+    log_notice("init: powering off (exit status %d)", rc);
+    sync();
+    reboot(RB_POWER_OFF);
     for (;;)
         pause();   /* PID 1 must not exit */
 }
@@ -242,7 +238,7 @@ static size_t required_secrets(const struct init_state *st)
 /* Serves until the services have ended (then on_exit) or the server stops
  * (SIGTERM/SIGINT). Returns the exit status. */
 static int supervise(struct init_state *st, const struct init_config *ic, struct supervisor *sup,
-                     bool capture, bool *poweroff)
+                     bool capture)
 {
     bool ready = false, said_ended = false;
     int rc = EXIT_SUCCESS;
@@ -280,7 +276,6 @@ static int supervise(struct init_state *st, const struct init_config *ic, struct
         if (p[2].revents & POLLIN) {
             log_notice("init: the agent stopped: stopping the services");
             supervisor_stop(sup);
-            *poweroff = true;
             return st->server_rc < 0 ? EXIT_FAILURE : supervisor_exit_status(sup);
         }
         if (capture || !ready || said_ended || !supervisor_all_ended(sup))
@@ -289,7 +284,6 @@ static int supervise(struct init_state *st, const struct init_config *ic, struct
         if (ic->on_exit == INIT_ON_EXIT_POWEROFF) {
             log_notice("init: %s (exit status %d)", ic->n_services ? "every service has ended"
                        : "no services to run", rc);
-            *poweroff = true;
             return rc;
         }
         log_notice("init: %s; staying up and serving (on_exit: stay)",
@@ -304,7 +298,7 @@ int init_run(struct agent_config *c, const char *hooks_dir, char *const *payload
     struct init_config *owned = NULL;
     const struct init_config *ic;
     struct supervisor *sup = NULL;
-    bool pid1 = getpid() == 1, capture = false, poweroff = true;
+    bool pid1 = getpid() == 1, capture = false;
     int rc = EXIT_FAILURE;
     sigset_t mask;
     pthread_t thread;
@@ -319,12 +313,12 @@ int init_run(struct agent_config *c, const char *hooks_dir, char *const *payload
     if (payload) {
         if (payload_config(c->init, payload, &owned) < 0) {
             log_error("init: out of memory");
-            return finish(pid1, true, EXIT_FAILURE);
+            return finish(pid1, EXIT_FAILURE);
         }
         ic = owned;
     } else if (!c->init) {
         log_error("init: the configuration has no \"init\" object and no payload was given");
-        return finish(pid1, true, EXIT_FAILURE);
+        return finish(pid1, EXIT_FAILURE);
     } else {
         ic = c->init;
     }
@@ -389,7 +383,7 @@ int init_run(struct agent_config *c, const char *hooks_dir, char *const *payload
         agent_run_stop(&st.run);
         goto out;
     }
-    rc = supervise(&st, ic, sup, capture, &poweroff);
+    rc = supervise(&st, ic, sup, capture);
     supervisor_stop(sup);
     server_stop(st.run.server);
     pthread_join(thread, NULL);
@@ -403,5 +397,5 @@ out:
         close(st.ready_efd);
     if (st.done_efd >= 0)
         close(st.done_efd);
-    return finish(pid1, poweroff, rc);
+    return finish(pid1, rc);
 }

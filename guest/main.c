@@ -53,11 +53,14 @@ static void help(void)
            "  --config FILE            JSON settings (docs/agent.md); options override it\n"
            "  --max-connections N, --max-inflight N, --workers N\n"
            "  --idle-timeout MS, --frame-timeout MS, --write-timeout MS\n"
-           "  --hooks DIR              (init) boot hooks to run first\n"
+           "  --hooks DIR              (init) boot hooks to run first (default\n"
+           "                           /etc/tdx-agent/hooks.d)\n"
            "  --timeout SEC            run-hooks/init: per hook; wait-secrets: give up after\n"
            "  -v, --verbose            log debug messages\n\n"
            "Exit status: 0 stopped by a signal (init: the payload's status), 1 failure,\n"
-           "2 usage error.\n",
+           "2 usage error.\n\n"
+           "As PID 1 named init without arguments (a native image's /init), or as\n"
+           "'tdx-agent init' alone: init --config " AGENT_CONFIG_FILE ".\n",
            AGENT_TSM_PATH, AGENT_ACPI_PATH, AGENT_READY_FILE);
 }
 

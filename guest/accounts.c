@@ -10,6 +10,7 @@
 #include "checks.h"
 #include "fileio.h"
 #include "macro.h"
+#include "root-fs.h"
 
 /* Finds name in the first field of a colon-separated file and returns the
  * third field (the uid or gid) as a number. */
@@ -33,11 +34,18 @@ static int lookup(const char *root, const char *file, const char *name, unsigned
                   const struct extra *x, char *msg, size_t msg_size)
 {
     char path[4200], *text = NULL, *save = NULL;
+    struct root_fs rfs;
     size_t len;
     int r;
 
     snprintf(path, sizeof(path), "%s%s", streq(root, "/") ? "" : root, file);
-    r = read_file_bounded(path, ACCOUNTS_FILE_MAX, &text, &len);
+    /* Resolved inside the root: an etc/passwd linked to the host's own
+     * must not decide whose a secret becomes. */
+    r = root_fs_open(&rfs, root, 0);
+    if (r == 0) {
+        r = root_fs_read_file(&rfs, file, ACCOUNTS_FILE_MAX, &text, &len);
+        root_fs_close(&rfs);
+    }
     if (r < 0) {
         snprintf(msg, msg_size, "cannot read %s: %s", path,
                  r == -EFBIG ? "larger than 4 MiB" : strerror(-r));

@@ -3,7 +3,9 @@
  * User and group names to numbers, read from a root's /etc/passwd and
  * /etc/group files. The agent does not ask NSS: it is linked statically
  * (glibc's NSS would load shared modules), and with --root-dir the names
- * must come from the staged tree, not the machine running the agent.
+ * must come from the staged tree, not the machine running the agent. The
+ * files are opened through root-fs.h, so links in them resolve inside the
+ * root.
  */
 #ifndef TDX_AGENT_ACCOUNTS_H
 #define TDX_AGENT_ACCOUNTS_H

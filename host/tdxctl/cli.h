@@ -25,6 +25,10 @@ int cli_failf(const struct cli *cli, int code, const char *fmt, ...)
 /* "tdxctl: <message>" plus a hint to --help on stderr. Returns EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* SIGINT, SIGTERM and SIGHUP remove the library's staging directories
+ * before the process dies of them (signals.c). */
+void cli_install_signal_cleanup(void);
+
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* --connect-timeout MS of the commands that reach an agent: sets

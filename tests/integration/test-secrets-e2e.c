@@ -18,6 +18,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -839,6 +840,19 @@ START_TEST(unattested_needs_both_sides)
 }
 END_TEST
 
+/* tdx-agent wait-secrets for the environment, with a timeout of timeout
+ * (argv[9], which a test may change). */
+static void wait_secrets_argv(const struct env *e, const char **argv, const char *timeout)
+{
+    int n = 0;
+    argv[n++] = agent_bin();
+    argv[n++] = "wait-secrets";
+    n = add_secrets_args(e, argv, n);
+    argv[n++] = "--timeout";
+    argv[n++] = timeout;
+    argv[n] = NULL;
+}
+
 START_TEST(wait_secrets_returns_once_ready)
 {
     static const char *const kv[] = { "jwt", JWT, "token", "tok_abc123", NULL };
@@ -847,17 +861,12 @@ START_TEST(wait_secrets_returns_once_ready)
     tdx_agent *a;
     tdx_secrets *s = secrets_of(kv);
     const char *argv[16];
-    int status, n = 0;
+    int status;
     pid_t w;
     struct timespec t0, t1;
 
     env_init(&e, false);
-    argv[n++] = agent_bin();
-    argv[n++] = "wait-secrets";
-    n = add_secrets_args(&e, argv, n);
-    argv[n++] = "--timeout";
-    argv[n++] = "1";
-    argv[n] = NULL;
+    wait_secrets_argv(&e, argv, "1");
     /* Nothing there: it gives up after its timeout. */
     clock_gettime(CLOCK_MONOTONIC, &t0);
     w = spawn(argv);
@@ -879,6 +888,108 @@ START_TEST(wait_secrets_returns_once_ready)
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     ck_assert_int_le(t1.tv_sec - t0.tv_sec, 5);
     tdx_agent_free(a);
+    tdx_secrets_free(s);
+    env_done(&e);
+}
+END_TEST
+
+/* Everything about a directory that a delivery could change. */
+static char *snapshot(const char *dir)
+{
+    char cmd[9000];
+    snprintf(cmd, sizeof(cmd), "cd '%s' && find . -printf '%%p %%y %%m %%U %%G %%s %%l\\n' | sort && "
+             "find . -type f -exec sha256sum {} + | sort", dir);
+    return sh_output(cmd);
+}
+
+static void expect_unchanged(const char *dir, const char *before)
+{
+    char *after = snapshot(dir);
+    ck_assert_str_eq(after, before);
+    free(after);
+}
+
+static void run_sh(const char *fmt, ...)
+{
+    char cmd[9000];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    ck_assert_msg(system(cmd) == 0, "%s", cmd);
+}
+
+static bool is_regular(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Links a host could plant in the root and as the ready file: wait-secrets
+ * does not count what they point at, the agent writes nothing through
+ * them, and nothing outside the root changes, delivery accepted or not. */
+START_TEST(planted_links_change_nothing_outside)
+{
+    static const char *const kv[] = { "jwt", JWT, "token", "tok_abc123", NULL };
+    tdx_error err = TDX_ERROR_INIT;
+    char outside[4300], path[8400], *before, *jwt;
+    const char *argv[16];
+    struct env e;
+    tdx_agent *a;
+    tdx_secrets *s = secrets_of(kv);
+    int status;
+    pid_t w;
+
+    env_init(&e, false);
+    snprintf(outside, sizeof(outside), "%s/outside", e.dir);
+    ck_assert_int_eq(mkdir(outside, 0755), 0);
+    write_text(outside, "hostdir/jwt.hex", JWT);
+    write_text(outside, "hostdir/token", "tok_host1");
+    write_text(outside, "hostfile", "host data\n");
+    before = snapshot(outside);
+    /* The secrets' directory is a link to valid-looking host files, and
+     * the ready file is a link to a host file. */
+    run_sh("ln -s '%s/hostdir' '%s/etc/node' && mkdir -p '%s/run' && ln -s '%s/hostfile' '%s'",
+           outside, e.root, e.dir, outside, e.ready);
+
+    wait_secrets_argv(&e, argv, "1");
+    w = spawn(argv);
+    ck_assert_int_eq(waitpid(w, &status, 0), w);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1, "wait-secrets status %d", status);
+
+    agent_start(&e, NULL);
+    a = connect_to(e.addr);
+    ck_assert(!is_ready(a));
+    ck_assert_int_lt(push(&e, a, s, NULL, NULL, NULL, &err), 0);
+    ck_assert_contains(err.message, "/etc/node");
+    expect_unchanged(outside, before);
+    ck_assert_msg(access(e.ready, F_OK) < 0 && errno == ENOENT, "the planted ready file stayed");
+    ck_assert(!is_ready(a));
+
+    /* Now the destination itself is a link: it is replaced, the host file kept. */
+    run_sh("rm '%s/etc/node' && mkdir '%s/etc/node' && ln -s '%s/hostfile' '%s/etc/node/jwt.hex'",
+           e.root, e.root, outside, e.root);
+    ck_assert_msg(push(&e, a, s, NULL, NULL, NULL, &err) == 0, "%s", err.message);
+    snprintf(path, sizeof(path), "%s/etc/node/jwt.hex", e.root);
+    ck_assert(is_regular(path));
+    jwt = file_at(&e, "/etc/node/jwt.hex", NULL);
+    ck_assert_str_eq(jwt, JWT);
+    free(jwt);
+    ck_assert(is_regular(e.ready));
+    expect_unchanged(outside, before);
+    tdx_agent_free(a);
+    agent_stop(&e);
+
+    /* The ready file's directory a link: the agent refuses to start rather
+     * than remove or write anything through it. */
+    run_sh("rm -r '%s/run' && ln -s '%s/hostdir' '%s/run'", e.dir, outside, e.dir);
+    agent_start(&e, NULL);
+    ck_assert_int_eq(waitpid(e.pid, &status, 0), e.pid);
+    e.pid = 0;
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) != 0, "agent status %d", status);
+    expect_unchanged(outside, before);
+
+    free(before);
     tdx_secrets_free(s);
     env_done(&e);
 }
@@ -1184,6 +1295,7 @@ int main(void)
     tcase_add_test(tc, restart_rechecks_what_is_on_disk);
     tcase_add_test(tc, unattested_needs_both_sides);
     tcase_add_test(tc, wait_secrets_returns_once_ready);
+    tcase_add_test(tc, planted_links_change_nothing_outside);
     tcase_add_test(tc, init_mode_starts_the_payload_after_the_secrets);
     tcase_add_test(tc, init_config_services_start_after_the_secrets);
     tcase_add_test(tc, init_restart_policies_and_exit_status);

@@ -38,6 +38,7 @@ int cli_print_json(struct json_t *obj);
 typedef int (*cli_command_fn)(const struct cli *cli, int argc, char **argv);
 
 int cmd_agent(const struct cli *cli, int argc, char **argv);
+int cmd_build(const struct cli *cli, int argc, char **argv);
 int cmd_dev(const struct cli *cli, int argc, char **argv);
 int cmd_emit(const struct cli *cli, int argc, char **argv);
 int cmd_recipe(const struct cli *cli, int argc, char **argv);

@@ -307,6 +307,19 @@ static int collect_profile(struct collect *c, const struct recipe *r)
     }
     if (q >= 0 && streq(r->firmware, "ovmf"))
         q = add_deb(c, r, "firmware", "ovmf", r->release);
+    /* A native image (init tdx-agent) unpacks its packages from the archive
+     * itself, so they are inputs like the kernel; an mkosi image installs
+     * them with apt (pin those with a snapshot mirror). */
+    if (streq(r->init, "tdx-agent"))
+        STRV_FOREACH(p, r->packages) {
+            const char *slash = strchr(*p, '/');
+            char name[256];
+            if (q < 0 || strchr(*p, '='))
+                continue;
+            snprintf(name, sizeof(name), "%.*s", slash ? (int)(slash - *p) : (int)strlen(*p), *p);
+            if (!strv_contains(r->native.exclude, name))
+                q = add_deb(c, r, "install", name, slash ? slash + 1 : r->release);
+        }
     for (size_t i = 0; q >= 0 && i < r->builds.n; i++) {
         const struct op *op = r->builds.items[i];
         const struct build_spec *b = &op->u.build;

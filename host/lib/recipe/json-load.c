@@ -297,12 +297,73 @@ static int sec_firmware(struct loader *L, json_t *v, const char *path)
     return load_scalar(L, v, path, tdx_image_set_firmware);
 }
 
+/* Native-image keys that live in other sections (kernel.modules, network.mode,
+ * ...) and the "native" and "agent" sections: all go to tdx_image_set_native().
+ * Only the keys in @p keys (NULL-terminated) are read from object v. */
+static int native_keys_v(struct loader *L, json_t *v, const char *path, const char *const *keys)
+{
+    tdx_native_options o = TDX_NATIVE_OPTIONS_INIT;
+    _cleanup_free_ const char **modules = NULL, **exclude = NULL, **dns = NULL;
+    bool any = false;
+
+    for (const char *const *k = keys; *k; k++)
+        if (json_object_get(v, *k))
+            any = true;
+    if (!any)
+        return 0;
+    for (const char *const *k = keys; *k; k++) {
+        int r = 0;
+        if (streq(*k, "modules"))
+            r = opt_strv(L, v, "modules", path, &modules);
+        else if (streq(*k, "exclude"))
+            r = opt_strv(L, v, "exclude", path, &exclude);
+        else if (streq(*k, "dns"))
+            r = opt_strv(L, v, "dns", path, &dns);
+        else if (streq(*k, "compression"))
+            r = opt_string(L, v, "compression", path, &o.compression);
+        else if (streq(*k, "test_provider"))
+            r = opt_bool(L, v, "test_provider", path, &o.test_provider);
+        else if (streq(*k, "mode"))
+            r = opt_string(L, v, "mode", path, &o.network_mode);
+        else if (streq(*k, "interface"))
+            r = opt_string(L, v, "interface", path, &o.network_interface);
+        else if (streq(*k, "address"))
+            r = opt_string(L, v, "address", path, &o.network_address);
+        else if (streq(*k, "gateway"))
+            r = opt_string(L, v, "gateway", path, &o.network_gateway);
+        if (r < 0)
+            return -EINVAL;
+    }
+    o.modules = modules;
+    o.exclude = exclude;
+    o.network_dns = dns;
+    set_origin(L, path);
+    return done(L, tdx_image_set_native(L->image, &o, L->err));
+}
+#define native_keys(L, v, path, ...) native_keys_v(L, v, path, ALLOWED(__VA_ARGS__))
+
+static int sec_native(struct loader *L, json_t *v, const char *path)
+{
+    if (expect(L, v, JSON_OBJECT, "an object", path) < 0 ||
+        check_keys(L, v, path, ALLOWED("exclude", "compression")) < 0)
+        return -EINVAL;
+    return native_keys(L, v, path, "exclude", "compression");
+}
+
+static int sec_agent(struct loader *L, json_t *v, const char *path)
+{
+    if (expect(L, v, JSON_OBJECT, "an object", path) < 0 ||
+        check_keys(L, v, path, ALLOWED("test_provider")) < 0)
+        return -EINVAL;
+    return native_keys(L, v, path, "test_provider");
+}
+
 static int sec_kernel(struct loader *L, json_t *v, const char *path)
 {
     tdx_kernel_options o = TDX_KERNEL_OPTIONS_INIT;
     if (expect(L, v, JSON_OBJECT, "an object", path) < 0 ||
         check_keys(L, v, path, ALLOWED("package", "suite", "version", "url", "sha256",
-                                       "config_file", "cmdline")) < 0 ||
+                                       "config_file", "cmdline", "modules")) < 0 ||
         opt_string(L, v, "package", path, &o.package) < 0 ||
         opt_string(L, v, "suite", path, &o.suite) < 0 ||
         opt_string(L, v, "version", path, &o.source_version) < 0 ||
@@ -312,7 +373,9 @@ static int sec_kernel(struct loader *L, json_t *v, const char *path)
         opt_string(L, v, "cmdline", path, &o.cmdline) < 0)
         return -EINVAL;
     set_origin(L, path);
-    return done(L, tdx_image_set_kernel(L->image, &o, L->err));
+    if (done(L, tdx_image_set_kernel(L->image, &o, L->err)) < 0)
+        return -EINVAL;
+    return native_keys(L, v, path, "modules");
 }
 
 static int sec_output(struct loader *L, json_t *v, const char *path)
@@ -772,13 +835,16 @@ static int sec_network(struct loader *L, json_t *v, const char *path)
     tdx_network_options o = TDX_NETWORK_OPTIONS_INIT;
     _cleanup_free_ const char **firewall = NULL;
     if (expect(L, v, JSON_OBJECT, "an object", path) < 0 ||
-        check_keys(L, v, path, ALLOWED("vsock", "firewall")) < 0 ||
+        check_keys(L, v, path, ALLOWED("vsock", "firewall", "mode", "interface", "address",
+                                       "gateway", "dns")) < 0 ||
         opt_bool(L, v, "vsock", path, &o.vsock) < 0 ||
         opt_strv(L, v, "firewall", path, &firewall) < 0)
         return -EINVAL;
     o.firewall = firewall;
     set_origin(L, path);
-    return done(L, tdx_image_set_network(L->image, &o, L->err));
+    if (done(L, tdx_image_set_network(L->image, &o, L->err)) < 0)
+        return -EINVAL;
+    return native_keys(L, v, path, "mode", "interface", "address", "gateway", "dns");
 }
 
 static int sec_ssh(struct loader *L, json_t *v, const char *path)
@@ -1062,6 +1128,8 @@ static const struct section {
     { "encryption", sec_encryption },
     { "network", sec_network },
     { "ssh", sec_ssh },
+    { "native", sec_native },
+    { "agent", sec_agent },
     { "builds", sec_builds },
     { "scripts", sec_scripts },
     { "on_boot", sec_on_boot },

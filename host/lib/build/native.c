@@ -159,7 +159,13 @@ static int deb_tree(struct build *b, const char *requested, const char *release,
         return tdx_err_oom(b->err);
     if (stat(*dir, &st) == 0 && S_ISDIR(st.st_mode))
         return 0;
-    r = tdx_lock_fetch_deb(b->lock, requested, release, ARCH, &b->fo, &deb, b->err);
+    {
+        /* The .deb is read once, to unpack it: hash it again first, so a
+         * cache entry changed since it was verified is refused. */
+        tdx_fetch_options fo = b->fo;
+        fo.verify_cached = 1;
+        r = tdx_lock_fetch_deb(b->lock, requested, release, ARCH, &fo, &deb, b->err);
+    }
     if (r < 0)
         return tdx_err_prefix(b->err, r, "package %s", requested);
     r = tdx_deb_extract(deb, *dir, NULL, b->err);

@@ -17,6 +17,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "json-text.h"
+#include "measure/measurements.h"
 
 #define VM_JSON_MAX (64 * 1024)
 #define CMDLINE_MAX 4096
@@ -163,12 +164,12 @@ int tdx_build_measure_dir(const char *dir, tdx_measurements **out, tdx_error *er
         mo.event_layout = strcmp(vm.event_layout, "202411") == 0 ? TDX_EVENT_LAYOUT_202411
                                                                   : TDX_EVENT_LAYOUT_PRE_202411;
     }
-    json_decref(root);
-    if (r < 0)
+    if (r >= 0)
+        r = read_cmdline(cmd, &cmdline, err);
+    if (r < 0) {
+        json_decref(root);
         return r;
-    r = read_cmdline(cmd, &cmdline, err);
-    if (r < 0)
-        return r;
+    }
     mo.cmdline = cmdline;
     mo.initrd = initrd;
     /* RTMR0 needs QEMU's ACPI tables for this VM shape: `tdxctl acpi capture`
@@ -181,5 +182,8 @@ int tdx_build_measure_dir(const char *dir, tdx_measurements **out, tdx_error *er
         mo.acpi_rsdp = rsdp;
         mo.acpi_loader = loader;
     }
-    return tdx_measure_direct_boot(out, fw, kernel, &mo, err);
+    /* Events name the files as the directory does, not where it is. */
+    r = measure_direct_boot_labelled(out, fw, kernel, vm.kernel, vm.initrd, &mo, err);
+    json_decref(root);   /* after: vm's names are borrowed from it */
+    return r < 0 ? tdx_err_prefix(err, r, "%s", dir) : r;
 }

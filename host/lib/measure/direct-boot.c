@@ -42,6 +42,7 @@ struct boot {
     size_t fw_size;
     struct tdvf md;
     struct source kernel, initrd;
+    const char *kernel_label, *initrd_label;  /* names recorded instead of the paths, or NULL */
     bool rtmr2_measured;
     char kernel_version[64];
     tdx_measurements *m;
@@ -511,7 +512,7 @@ static int assumptions(struct boot *b)
     if (r >= 0)
         r = meas_assume(m, "cmdline", err, "%s", b->o.cmdline);
     if (r >= 0)
-        r = meas_assume(m, "initrd", err, "%s", b->o.initrd ? b->o.initrd : "none");
+        r = meas_assume(m, "initrd", err, "%s", b->o.initrd ? b->initrd.name : "none");
     if (r >= 0)
         r = meas_assume_int(m, "runtime_events", (long long)b->o.n_runtime_events, err);
     strbuf_free(&sb);
@@ -528,6 +529,10 @@ static int run(struct boot *b)
         r = source_open(&b->initrd, b->o.initrd, b->err);
     if (r < 0)
         return r;
+    if (b->kernel_label)
+        b->kernel.name = b->kernel_label;
+    if (b->initrd_label && b->o.initrd)
+        b->initrd.name = b->initrd_label;
     for (const char *const *n = (const char *const[]){ "mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3", NULL }; *n; n++)
         if (!meas_reg(b->m, *n, b->err))
             return b->err ? b->err->code : -ENOMEM;
@@ -560,8 +565,16 @@ static int run(struct boot *b)
 int tdx_measure_direct_boot(tdx_measurements **out, const char *firmware, const char *kernel,
                             const tdx_measure_options *opts, tdx_error *err)
 {
+    return measure_direct_boot_labelled(out, firmware, kernel, NULL, NULL, opts, err);
+}
+
+int measure_direct_boot_labelled(tdx_measurements **out, const char *firmware, const char *kernel,
+                                 const char *kernel_label, const char *initrd_label,
+                                 const tdx_measure_options *opts, tdx_error *err)
+{
     static const tdx_hash_alg sha384 = TDX_HASH_SHA384;
-    struct boot b = { .err = err, .kernel = SOURCE_INIT, .initrd = SOURCE_INIT };
+    struct boot b = { .err = err, .kernel = SOURCE_INIT, .initrd = SOURCE_INIT,
+                      .kernel_label = kernel_label, .initrd_label = initrd_label };
     int r;
 
     tdx_check_arg(out && firmware && kernel, err);

@@ -57,7 +57,7 @@ int native_problems(const struct recipe *r, char **out)
         const struct op *op = r->services.items[i];
         const struct service_spec *s = &op->u.service;
         if (s->n_extra)
-            op_line(&sb, op, "extra", "unit settings need systemd");
+            op_line(&sb, op, "unit", "unit settings need systemd");
         if (s->type && !streq(s->type, "simple") && !streq(s->type, "exec"))
             op_line(&sb, op, "type", "init supervises simple services only");
     }

@@ -35,6 +35,7 @@ if ! (cd "$tmp/r" && "$tdxctl" build hello.json -p dev -o "$tmp/out" >"$tmp/buil
 fi
 
 d=$tmp/out
+: >"$tmp/console.log"
 qemu-system-x86_64 -machine q35 -m 2G -nographic -no-reboot -bios "$d/OVMF.fd" \
     -kernel "$d/vmlinuz" -initrd "$d/initrd.cpio.gz" -append "$(cat "$d/cmdline")" \
     -netdev user,id=n0 -device virtio-net-pci,netdev=n0 \

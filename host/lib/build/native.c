@@ -679,8 +679,10 @@ static int check_opts(const tdx_build_image_options *o, tdx_error *err)
 {
     if (!o)
         return tdx_err(err, -EINVAL, "tdx_build: options with the agent binary are required");
-    if (o->version == 0 || o->version > TDX_BUILD_IMAGE_OPTIONS_VERSION)
-        return tdx_err(err, -EINVAL, "tdx_build: unsupported options version %u", o->version);
+    int r = tdx_check_options_version(o->version, TDX_BUILD_IMAGE_OPTIONS_VERSION, "tdx_build",
+                                      err);
+    if (r < 0)
+        return r;
     if (o->backend != TDX_UNSET && o->backend != TDX_BUILD_BACKEND_NATIVE &&
         o->backend != TDX_BUILD_BACKEND_MKOSI)
         return tdx_err(err, -EINVAL, "tdx_build: unknown backend %d", o->backend);

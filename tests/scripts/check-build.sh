@@ -58,7 +58,7 @@ ok "first build"
     "$tdxctl" build hello.json -p dev -o "$tmp/b/elsewhere/out" >"$tmp/b.log" 2>&1) ||
     { bad "second build"; cat "$tmp/b.log"; }
 
-for f in vmlinuz initrd.cpio.gz OVMF.fd cmdline vm.json measurements.json measurements.cbor; do
+for f in vmlinuz initrd.cpio.gz OVMF.fd cmdline vm.json measurements.json measurements.cbor policy.json; do
     ha=$(sha256sum <"$tmp/a/out/$f" | cut -d' ' -f1)
     hb=$(sha256sum <"$tmp/b/elsewhere/out/$f" | cut -d' ' -f1)
     if [ "$ha" = "$hb" ] && [ -n "$ha" ]; then ok "$f reproducible ($ha)"; else bad "$f differs: $ha $hb"; fi
@@ -91,6 +91,8 @@ assert vm["memory_mib"] == 2048 and vm["cpus"] == 1 and vm["test_provider"] is T
 assert vm["network"] == "static" and vm["machine"]["type"] == "q35", vm
 print("ok build.json lists every artifact with its size and sha256, and the inputs")
 PY
+
+check "policy.json points at measurements.json" grep -q '"measurements.json"' "$tmp/a/out/policy.json"
 
 # The measurements from the directory alone, and MRTD from the firmware alone.
 "$tdxctl" measure "$tmp/a/out" --format json >"$tmp/remeasured.json" 2>/dev/null

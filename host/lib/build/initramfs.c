@@ -43,13 +43,13 @@ static int set_filter(struct archive *a, const char *compression, const char *pa
         /* No original file name and a zero time stamp: gzip -n. */
         if (archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
             archive_write_set_filter_option(a, "gzip", "timestamp", NULL) != ARCHIVE_OK ||
-            archive_write_set_filter_option(a, "gzip", "compression-level", "9") != ARCHIVE_OK)
+            archive_write_set_filter_option(a, "gzip", "compression-level", "6") != ARCHIVE_OK)
             return lib_err(a, err, "gzip", path);
         return 0;
     }
     if (strcmp(compression, "zstd") == 0) {
         if (archive_write_add_filter_zstd(a) != ARCHIVE_OK ||
-            archive_write_set_filter_option(a, "zstd", "compression-level", "19") != ARCHIVE_OK)
+            archive_write_set_filter_option(a, "zstd", "compression-level", "9") != ARCHIVE_OK)
             return lib_err(a, err, "zstd", path);
         return 0;
     }

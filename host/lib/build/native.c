@@ -25,6 +25,7 @@
 #include "emit/text.h"
 #include "tdxhost/deb.h"
 #include "tdxhost/emit.h"
+#include "tdxhost/quote.h"
 #include "emit/tree.h"
 #include "error.h"
 #include "fileio.h"
@@ -519,8 +520,8 @@ static int cmp_str(const void *a, const void *b)
 static int hash_artifacts(struct build *b)
 {
     static const char *const names[] = { "OVMF.fd", "cmdline", "initrd.cpio.gz",
-                                         "measurements.cbor", "measurements.json", "vm.json",
-                                         "vmlinuz" };
+                                         "measurements.cbor", "measurements.json", "policy.json",
+                                         "vm.json", "vmlinuz" };
     const char *sorted[ELEMENTSOF(names)];
     memcpy(sorted, names, sizeof(names));
     qsort(sorted, ELEMENTSOF(sorted), sizeof(char *), cmp_str);
@@ -791,6 +792,16 @@ static int run(struct build *b, tdx_build_result **out)
         (r = timed(b, "measure")) < 0)
         return r;
 
+    /* A verifier policy to start from, pointing at measurements.json. */
+    {
+        _cleanup_free_ char *policy = NULL;
+        char *text = NULL;
+        if ((r = tdx_policy_starter_json("measurements.json", &text, b->err)) < 0)
+            return r;
+        policy = text;
+        if ((r = write_text(b, "policy.json", policy)) < 0)
+            return r;
+    }
     if ((r = hash_artifacts(b)) < 0 || (r = write_build_json(b, digest)) < 0)
         return r;
     if ((r = commit_output(b, outdir)) < 0)

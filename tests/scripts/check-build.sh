@@ -217,4 +217,22 @@ d = json.loads(open(sys.argv[1]).read())
 assert d["ok"] is True and d["output"].endswith("/j") and d["artifacts"] and d["inputs"]
 assert open(sys.argv[2]).read() == ""' "$tmp/j.out" "$tmp/j.err"
 
+# A real package with dependencies: jq's closure from the signed index
+# (libjq1, libonig5, libc6, ...) unpacked, and jq runs with the image's own
+# loader and libraries.
+sed 's/"busybox-static"/"busybox-static", "jq"/' "$tmp/a/hello.json" >"$tmp/a/jq.json"
+cp "$tmp/a/tdx.lock" "$tmp/jq.lock"
+if (cd "$tmp/a" && "$tdxctl" build jq.json -p dev --lock "$tmp/jq.lock" -o "$tmp/a/jq" >"$tmp/jq.log" 2>&1); then
+    check "jq's dependencies are locked" grep -q '"requested": "libonig5"' "$tmp/jq.lock"
+    mkdir "$tmp/jqroot"
+    (cd "$tmp/jqroot" && zcat "$tmp/a/jq/initrd.cpio.gz" | cpio -id --quiet 2>/dev/null)
+    r=$tmp/jqroot
+    out=$(echo '{"a":[1,2]}' | "$r/lib64/ld-linux-x86-64.so.2" \
+        --library-path "$r/lib/x86_64-linux-gnu:$r/usr/lib/x86_64-linux-gnu" "$r/usr/bin/jq" -c '.a' 2>&1)
+    check "jq from the image runs with the image's libraries" [ "$out" = "[1,2]" ]
+else
+    bad "build with jq"
+    cat "$tmp/jq.log"
+fi
+
 exit $fail

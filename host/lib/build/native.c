@@ -329,6 +329,24 @@ static int add_packages(struct build *b)
         if (r < 0)
             return tdx_err_prefix(b->err, r, "package %s", name);
     }
+    /* Their Depends/Pre-Depends closure, as the lock records it. */
+    {
+        char label[256];
+        snprintf(label, sizeof(label), "%s: install" LOCK_DEPENDENCY, b->r->profile);
+        for (size_t i = 0; i < b->lock->debs.n; i++) {
+            const struct lock_deb *d = b->lock->debs.items[i];
+            _cleanup_free_ char *dir = NULL;
+            if (!strv_contains(d->used_by, label) || !streq(d->f[DEB_RELEASE], b->r->release) ||
+                strv_contains(b->r->native.exclude, d->f[DEB_REQUESTED]))
+                continue;
+            r = deb_tree(b, d->f[DEB_REQUESTED], d->f[DEB_RELEASE], &dir);
+            if (r < 0)
+                return r;
+            r = img_add_tree(&b->img, "", dir, (char *const *)package_skip, b->err);
+            if (r < 0)
+                return tdx_err_prefix(b->err, r, "package %s", d->f[DEB_REQUESTED]);
+        }
+    }
     if (img_find(&b->img, "bin/busybox"))
         for (size_t i = 0; i < ELEMENTSOF(busybox_applets); i++) {
             char path[64];

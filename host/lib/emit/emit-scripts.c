@@ -275,7 +275,13 @@ static int emit_debloat_paths(struct emit_ctx *c)
                      "    if [ -d \"$dir\" ]; then\n"
                      "        find \"$dir\" -type f -delete\n"
                      "    fi\n"
-                     "done\n");
+                     "done\n"
+                     "\n# systemd needs /etc/machine-id to exist: on a read-only /etc a missing\n"
+                     "# file stops the boot. Empty, it means \"no identity yet\" and systemd\n"
+                     "# makes one per boot, so the image itself carries none.\n"
+                     "rm -f -- \"$root/etc/machine-id\"\n"
+                     ": >\"$root/etc/machine-id\"\n"
+                     "chmod 0444 \"$root/etc/machine-id\"\n");
     return add_tree_text(c, "mkosi.finalize.d/90-debloat.sh", &sb, 0755);
 }
 

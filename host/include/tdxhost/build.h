@@ -29,7 +29,7 @@ TDX_BEGIN_DECLS
 /** Build backends. Append-only. */
 typedef enum tdx_build_backend {
     TDX_BUILD_BACKEND_NATIVE = 0,  /**< initramfs image assembled by the library */
-    TDX_BUILD_BACKEND_MKOSI = 1    /**< mkosi (not implemented yet: issue 14) */
+    TDX_BUILD_BACKEND_MKOSI = 1    /**< mkosi 25 or newer on an emitted tree (docs/build.md) */
 } tdx_build_backend;
 
 /* tdx_build_options is the recipe's builder step (recipe.h); these are the
@@ -159,6 +159,59 @@ TDX_EXTERN const char *tdx_build_result_json(const tdx_build_result *res);
  *         file and JSON path); the errors of tdx_measure_direct_boot().
  */
 TDX_EXTERN int tdx_build_measure_dir(const char *dir, tdx_measurements **out, tdx_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* mkosi                                                                     */
+
+/** Oldest mkosi major version the mkosi backend runs (the trees need 25). */
+#define TDX_MKOSI_MIN_MAJOR 25
+
+#define TDX_MKOSI_OPTIONS_VERSION 1
+typedef struct tdx_mkosi_options {
+    unsigned int version;
+    /** Cache root; NULL: $XDG_CACHE_HOME/tdxhost (or ~/.cache/tdxhost). mkosi
+     *  is unpacked below <root>/mkosi/<sha256 of the .deb>/. */
+    const char *cache_dir;
+    /** Debian suite mkosi comes from; NULL: "trixie" (mkosi 25). */
+    const char *release;
+    /** Archive root URL; NULL: http://deb.debian.org/debian. */
+    const char *mirror;
+    /** Keyring for the release's InRelease; NULL: Debian's archive keyring. */
+    const char *keyring;
+    /** A tdx.lock: when it pins package "mkosi" of @c release, that .deb is
+     *  used by its locked SHA-256 and no index is read. NULL: none. */
+    const char *lock_file;
+    /** Downloads (progress, timeouts); its cache_dir defaults to <root>/fetch. */
+    const tdx_fetch_options *fetch;
+} tdx_mkosi_options;
+#define TDX_MKOSI_OPTIONS_INIT { TDX_MKOSI_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL }
+
+/**
+ * Makes a pinned mkosi available without pip: Debian's mkosi package
+ * (trixie: 25.x) is resolved through the signed index (tdxhost/deb.h), or
+ * taken from @c lock_file, downloaded by its SHA-256, unpacked into the cache
+ * and given a launcher that runs it with the host's python3 (3.9 or newer).
+ * A second call finds it in the cache. The launcher is checked with
+ * tdx_mkosi_check() before it is returned.
+ * @param[out] mkosi receives the launcher's path; free with tdx_free().
+ * @param[out] version receives mkosi's version ("25.3"); may be NULL; free with tdx_free().
+ * @return 0; -EPROTONOSUPPORT (the package is older than 25); the errors of
+ *         tdx_deb_resolve(), tdx_deb_download(), tdx_deb_extract(),
+ *         tdx_lock_load() and tdx_mkosi_check().
+ */
+TDX_EXTERN int tdx_mkosi_install(const tdx_mkosi_options *opts, char **mkosi, char **version,
+                                 tdx_error *err);
+
+/**
+ * Runs `MKOSI --version` and checks it is mkosi @ref TDX_MKOSI_MIN_MAJOR or newer.
+ * @param mkosi a program name (looked up in PATH) or path.
+ * @param[out] version receives the version ("25.3"); may be NULL; free with tdx_free().
+ * @return the major version (>= 25); -ENOENT (no such program);
+ *         -EPROTONOSUPPORT (older: the message names the version found and
+ *         says to run `tdxctl mkosi install` or pass --mkosi);
+ *         -EBADMSG (output is not "mkosi VERSION").
+ */
+TDX_EXTERN int tdx_mkosi_check(const char *mkosi, char **version, tdx_error *err);
 
 TDX_END_DECLS
 

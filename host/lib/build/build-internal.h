@@ -186,4 +186,7 @@ int exec_split(const char *line, char ***argv);
 #define NATIVE_MANIFEST "etc/tdx-agent/secrets.json"
 #define NATIVE_HOOKS_DIR "etc/tdx-agent/hooks.d"
 
+/* The cache root: given, else $XDG_CACHE_HOME/tdxhost, else ~/.cache/tdxhost. */
+int mkosi_cache_root(const char *given, char **out, tdx_error *err);
+
 #endif

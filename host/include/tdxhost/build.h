@@ -34,7 +34,7 @@ typedef enum tdx_build_backend {
 
 /* tdx_build_options is the recipe's builder step (recipe.h); these are the
  * options of a whole image build. */
-#define TDX_BUILD_IMAGE_OPTIONS_VERSION 1
+#define TDX_BUILD_IMAGE_OPTIONS_VERSION 2
 typedef struct tdx_build_image_options {
     unsigned int version;
     /** Profile to build; NULL: the default profile. */
@@ -68,10 +68,14 @@ typedef struct tdx_build_image_options {
     const char *apt_dir;
     /** 1: no network (everything from the cache); TDX_UNSET: no. */
     int offline;
+    /* Version 2: */
+    /** The mkosi backend's mkosi (checked to be 25 or newer); NULL: mkosi in
+     *  PATH when it is new enough, else tdx_mkosi_install()'s. */
+    const char *mkosi;
 } tdx_build_image_options;
 #define TDX_BUILD_IMAGE_OPTIONS_INIT                                                       \
     { TDX_BUILD_IMAGE_OPTIONS_VERSION, NULL, TDX_UNSET, NULL, TDX_UNSET, NULL, NULL, NULL, \
-      NULL, NULL, NULL, NULL, NULL, NULL, NULL, TDX_UNSET }
+      NULL, NULL, NULL, NULL, NULL, NULL, NULL, TDX_UNSET, NULL }
 
 /** The outcome of a build. Opaque; free with tdx_build_result_free(). */
 typedef struct tdx_build_result tdx_build_result;

@@ -186,6 +186,13 @@ int exec_split(const char *line, char ***argv);
 #define NATIVE_MANIFEST "etc/tdx-agent/secrets.json"
 #define NATIVE_HOOKS_DIR "etc/tdx-agent/hooks.d"
 
+/* tdx_build() with the mkosi backend (mkosi-build.c). */
+int mkosi_build(const tdx_image *image, const tdx_build_image_options *o, tdx_build_result **out,
+                tdx_error *err);
+
+/* vm.json of a UKI booted as QEMU's -kernel: no initrd, an empty command line. */
+char *vm_json_render_uki(uint64_t memory_mib, int cpus, const char *uki, char *const *listen);
+
 /* The cache root: given, else $XDG_CACHE_HOME/tdxhost, else ~/.cache/tdxhost. */
 int mkosi_cache_root(const char *given, char **out, tdx_error *err);
 

@@ -217,6 +217,19 @@ TDX_EXTERN int tdx_mkosi_install(const tdx_mkosi_options *opts, char **mkosi, ch
  */
 TDX_EXTERN int tdx_mkosi_check(const char *mkosi, char **version, tdx_error *err);
 
+/**
+ * Writes @p raw (a disk image) as an Azure fixed VHD: the bytes, zeros up to
+ * the next whole MiB, and the 512-byte VHD footer (disk type fixed, creator
+ * "win ", current size = the padded size, CHS geometry by the
+ * specification). Deterministic: the footer's time stamp is @p epoch
+ * (seconds since 1970; clamped to the format's 2000-01-01 start) and its
+ * unique id comes from the padded disk's SHA-256. Written through a
+ * temporary file beside @p vhd and a rename.
+ * @return 0; -EFBIG (empty, or over Azure's 1023 GiB); -ENOENT and other
+ *         errno values of reading and writing.
+ */
+TDX_EXTERN int tdx_vhd_write(const char *raw, const char *vhd, long long epoch, tdx_error *err);
+
 TDX_END_DECLS
 
 #endif

@@ -26,6 +26,8 @@
 #include "fsutil.h"
 #include "json-text.h"
 #include "macro.h"
+#include "measure/pe.h"
+#include "measure/source.h"
 #include "tdxhost/emit.h"
 #include "tdxhost/lock.h"
 
@@ -227,9 +229,38 @@ static int copy_in(struct mk *m, const char *src, const char *name)
     return copy_file_atomic(src, path, 0644, m->err);
 }
 
-/* The UKI as QEMU's -kernel under OVMF (RTMR1: its Authenticode digest;
- * RTMR2: the empty command line QEMU hands over, the stub using its own
- * .cmdline), and the vTPM PCRs 4/9/11 a cloud's firmware would give
+/* The command line systemd-stub hands the kernel: the UKI's .cmdline. */
+static int uki_cmdline(struct mk *m, char **out)
+{
+    struct source src;
+    struct pe_image pe = { 0 };
+    const struct pe_section *sec;
+    uint8_t *data = NULL;
+    size_t size = 0;
+    int r = source_open(&src, m->uki, m->err);
+
+    if (r < 0)
+        return r;
+    r = pe_parse(&src, &pe, m->err);
+    if (r >= 0 && !(sec = pe_find_section(&pe, ".cmdline")))
+        r = tdx_err(m->err, -ENOENT, "%s: no .cmdline section", m->uki);
+    else if (r >= 0)
+        r = pe_read_section_memory(&src, sec, 4096, &data, &size, m->err);
+    pe_image_free(&pe);
+    source_close(&src);
+    if (r < 0)
+        return r;
+    while (size > 0 && (data[size - 1] == '\0' || data[size - 1] == '\n' || data[size - 1] == ' '))
+        size--;
+    *out = strndup((const char *)data, size);
+    free(data);
+    return *out ? 0 : tdx_err_oom(m->err);
+}
+
+/* The UKI's kernel, initrd and command line booted directly by OVMF
+ * (QEMU's -kernel needs a bzImage, which a UKI is not): RTMR1 the kernel's
+ * Authenticode digest, RTMR2 the command line and initrd; and the vTPM
+ * PCRs 4/9/11 a cloud's firmware gives the UKI itself
  * (measurements-vtpm.json: Azure and GCP attest those). */
 static int measure(struct mk *m, const char *efi_name)
 {
@@ -382,12 +413,27 @@ static int run(struct mk *m, tdx_build_result **ret)
         return tdx_err_prefix(m->err, r, "firmware");
     if (build_result_add_input(m->res, "file", "firmware", NULL, NULL, hex) < 0)
         return tdx_err_oom(m->err);
-    vm = vm_json_render_uki(BUILD_MEMORY_MIB, BUILD_CPUS, efi, m->r->delivery.listen);
-    if (!vm)
-        return tdx_err_oom(m->err);
-    if ((r = copy_in(m, m->uki, efi)) < 0 || (r = copy_in(m, firmware, "OVMF.fd")) < 0 ||
-        (r = write_text(m, "cmdline", "")) < 0 || (r = write_text(m, "vm.json", vm)) < 0)
-        return r;
+    {
+        _cleanup_free_ char *cmdline = NULL, *kernel = NULL, *initrd = NULL;
+        char *end = m->uki + strlen(m->uki) - strlen(".efi");
+        if (asprintf(&kernel, "%.*s.vmlinuz", (int)(end - m->uki), m->uki) < 0 ||
+            asprintf(&initrd, "%.*s.initrd", (int)(end - m->uki), m->uki) < 0)
+            return tdx_err_oom(m->err);
+        if (access(kernel, R_OK) < 0 || access(initrd, R_OK) < 0)
+            return tdx_err(m->err, -ENOENT, "mkosi wrote no %s.vmlinuz and .initrd beside the UKI "
+                           "(SplitArtifacts=)", m->r->image_id);
+        if ((r = uki_cmdline(m, &cmdline)) < 0)
+            return r;
+        vm = vm_json_render_files(BUILD_MEMORY_MIB, BUILD_CPUS, "vmlinuz", "initrd.cpio.zst",
+                                  m->r->delivery.listen);
+        if (!vm)
+            return tdx_err_oom(m->err);
+        if ((r = copy_in(m, m->uki, efi)) < 0 || (r = copy_in(m, kernel, "vmlinuz")) < 0 ||
+            (r = copy_in(m, initrd, "initrd.cpio.zst")) < 0 ||
+            (r = copy_in(m, firmware, "OVMF.fd")) < 0 || (r = write_text(m, "cmdline", cmdline)) < 0 ||
+            (r = write_text(m, "vm.json", vm)) < 0)
+            return r;
+    }
     /* The launcher names the .deb's SHA-256; a host mkosi only its version. */
     if (strchr(m->mkosi, '/')) {
         if ((r = sha256_file(m->mkosi, hex, NULL, m->err)) < 0)
@@ -416,6 +462,15 @@ int mkosi_build(const tdx_image *image, const tdx_build_image_options *o, tdx_bu
 {
     struct mk m = { .image = image, .o = o, .err = err };
     int r = run(&m, out);
+
+    if (r < 0 && m.stage && m.outdir) {
+        /* A failure after mkosi ran keeps its log beside the untouched output. */
+        char log[PATH_MAX], kept[PATH_MAX];
+        snprintf(log, sizeof(log), "%s/mkosi.log", m.stage);
+        snprintf(kept, sizeof(kept), "%s.mkosi.log", m.outdir);
+        if (access(log, F_OK) == 0)
+            rename(log, kept);
+    }
 
     if (m.top) {
         /* The output was renamed away; what is left is scratch (tree, workspace). */

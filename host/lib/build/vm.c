@@ -61,7 +61,8 @@ char *vm_json_render(uint64_t memory_mib, int cpus, const char *event_layout, co
 
 /* The host's OVMF (Debian 12: edk2 2022.11) predates the event layout
  * change of edk2-stable202411. */
-char *vm_json_render_uki(uint64_t memory_mib, int cpus, const char *uki, char *const *listen)
+char *vm_json_render_files(uint64_t memory_mib, int cpus, const char *kernel, const char *initrd,
+                           char *const *listen)
 {
     _cleanup_free_ char *base = vm_json_render(memory_mib, cpus, "pre-202411", "none", false,
                                                listen);
@@ -70,8 +71,8 @@ char *vm_json_render_uki(uint64_t memory_mib, int cpus, const char *uki, char *c
 
     if (!root)
         return NULL;
-    json_object_set_new(root, "kernel", json_string(uki));
-    json_object_set_new(root, "initrd", json_null());
+    json_object_set_new(root, "kernel", json_string(kernel));
+    json_object_set_new(root, "initrd", initrd ? json_string(initrd) : json_null());
     text = json_canonical_text(root);
     json_decref(root);
     return text;
@@ -109,7 +110,7 @@ static int parse_vm(json_t *root, const char *file, struct vm_shape *vm, tdx_err
     for (size_t i = 0; i < ELEMENTSOF(names); i++) {
         v = json_object_get(root, names[i]);
         *outs[i] = json_string_value(v);
-        /* A UKI carries its initrd (the mkosi backend): "initrd": null. */
+        /* A kernel that carries its initrd: "initrd": null. */
         if (streq(names[i], "initrd") && json_is_null(v))
             continue;
         if (!plain_name(*outs[i]))

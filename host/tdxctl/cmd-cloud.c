@@ -10,10 +10,13 @@
 
 static void help(void)
 {
-    printf("Usage: tdxctl cloud vhd DISK.raw -o DISK.vhd [--source-date-epoch N] [--json]\n\n"
+    printf("Usage: tdxctl cloud vhd DISK.raw -o DISK.vhd [--source-date-epoch N] [--json]\n"
+           "       tdxctl cloud gcp DISK.raw -o IMAGE.tar.gz [--source-date-epoch N] [--json]\n\n"
            "vhd: write a disk image as an Azure fixed VHD: the bytes, zeros up to a whole\n"
            "MiB, and the 512-byte VHD footer. The same disk and epoch give the same bytes\n"
-           "(the footer's time is the epoch, its unique id comes from the disk's SHA-256).\n\n"
+           "(the footer's time is the epoch, its unique id comes from the disk's SHA-256).\n"
+           "gcp: write it as GCP's import file: disk.raw in a GNU tar, gzip-compressed\n"
+           "(mtime the epoch, owner 0, no gzip time stamp or name).\n\n"
            "Options:\n"
            "  -o, --output FILE          the file to write (replaced through a rename)\n"
            "      --source-date-epoch N  footer time stamp, seconds since 1970 (default:\n"
@@ -58,11 +61,14 @@ int cmd_cloud(const struct cli *cli_in, int argc, char **argv)
             return cli_option_error(&cli, c, argv);
         }
     }
-    if (optind + 2 != argc || strcmp(argv[optind], "vhd") != 0)
-        return cli_usage(&cli, "expected: vhd DISK.raw -o DISK.vhd");
+    if (optind + 2 != argc ||
+        (strcmp(argv[optind], "vhd") != 0 && strcmp(argv[optind], "gcp") != 0))
+        return cli_usage(&cli, "expected: vhd|gcp DISK.raw -o FILE");
     if (!out)
-        return cli_usage(&cli, "vhd: -o FILE is required");
-    if (tdx_vhd_write(argv[optind + 1], out, (long long)epoch, &err) < 0)
+        return cli_usage(&cli, "%s: -o FILE is required", argv[optind]);
+    if ((strcmp(argv[optind], "vhd") == 0
+             ? tdx_vhd_write(argv[optind + 1], out, (long long)epoch, &err)
+             : tdx_gcp_tar_write(argv[optind + 1], out, (long long)epoch, &err)) < 0)
         return cli_fail(&cli, &err);
     if (cli.json)
         return cli_print_ok(&cli, json_pack("{s:s}", "output", out));

@@ -230,6 +230,18 @@ TDX_EXTERN int tdx_mkosi_check(const char *mkosi, char **version, tdx_error *err
  */
 TDX_EXTERN int tdx_vhd_write(const char *raw, const char *vhd, long long epoch, tdx_error *err);
 
+/**
+ * Writes @p raw as GCP's image import file: `disk.raw` as the one member of
+ * a GNU-format tar archive, gzip-compressed. Deterministic: the member's
+ * mtime is @p epoch, owner and group 0 without names, mode 0644; the gzip
+ * header has no time stamp and no file name. Written through a temporary
+ * file beside @p out and a rename.
+ * @return 0; -EINVAL (empty or not a regular file); -EIO (libarchive, with
+ *         its errno as library code); other errno values of reading and writing.
+ */
+TDX_EXTERN int tdx_gcp_tar_write(const char *raw, const char *out, long long epoch,
+                                 tdx_error *err);
+
 TDX_END_DECLS
 
 #endif

@@ -121,6 +121,7 @@ int cmd_eventlog(const struct cli *cli, int argc, char **argv);
 int cmd_secrets(const struct cli *cli, int argc, char **argv);
 int cmd_mkosi(const struct cli *cli, int argc, char **argv);
 int cmd_cloud(const struct cli *cli, int argc, char **argv);
+int cmd_deploy(const struct cli *cli, int argc, char **argv);
 
 /* Progress bar for downloads: attach sets *fn and *data (left alone when
  * stderr is not a terminal or --json is on); done clears the line. */

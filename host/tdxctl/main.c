@@ -16,6 +16,7 @@ static const struct command {
     { "build", cmd_build, "build a recipe into a bootable, measured image directory" },
     { "dev", cmd_dev, "development helpers: the quote simulator's test PKI" },
     { "emit", cmd_emit, "compile a recipe into an mkosi tree" },
+    { "deploy", cmd_deploy, "print the az/gcloud commands that deploy an image as a TDX VM" },
     { "cloud", cmd_cloud, "write a disk image as an Azure fixed VHD or a GCP image tar.gz" },
     { "mkosi", cmd_mkosi, "install a pinned mkosi 25 (Debian trixie) without pip, or check one" },
     { "recipe", cmd_recipe, "check a recipe, list its profiles, show an effective recipe" },

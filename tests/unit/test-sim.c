@@ -206,7 +206,7 @@ START_TEST(broken_directories_are_refused)
     ck_assert_contains(msg, "mrtd: expected 96 hex digits");
     write_text(other, SIM_PKI_MEASUREMENTS, "{\"mrtdd\": \"00\"}");
     ck_assert_int_eq(quote_sim_new(other, &p, msg, sizeof(msg)), -EINVAL);
-    ck_assert_contains(msg, "unknown key \"mrtdd\"");
+    ck_assert_contains(msg, "measurements.json: mrtdd: unknown key; did you mean \"mrtd\"?");
 
     /* Not a key. */
     write_text(other, SIM_PKI_MEASUREMENTS, "{}");

@@ -277,6 +277,9 @@ static inline void recipe_freep(struct recipe **r)
 
 /* Profile index by name (NULL/"" = default); -ENOENT if unknown. */
 int image_find_profile(const tdx_image *image, const char *name, size_t *ret);
+/* The same, failing with the one message for a profile that is not there:
+ * 'unknown profile "X"; profiles: default, dev'. */
+int image_profile_index(const tdx_image *image, const char *name, size_t *ret, tdx_error *err);
 
 /* Frees an op and its spec. */
 void op_free(struct op *op);

@@ -70,16 +70,6 @@ const char *config_policy_name(enum hook_policy p)
     return policies[p];
 }
 
-int config_parse_uint(const char *s, unsigned long long min, unsigned long long max,
-                      unsigned long long *out)
-{
-    unsigned long long v;
-    if (!parse_decimal(s, strlen(s), max, &v) || v < min)
-        return -EINVAL;
-    *out = v;
-    return 0;
-}
-
 struct loader {
     const char *file;
     char *msg;

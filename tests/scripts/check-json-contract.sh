@@ -41,6 +41,8 @@ td="$src/tests/data/testdata"
 
 # tdxctl itself.
 contract 2 --json
+contract 0 --json --version
+member version
 contract 2 --json frobnicate
 contract 2 frobnicate --json
 

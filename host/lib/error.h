@@ -43,12 +43,20 @@ int tdx_err_prefix(tdx_error *err, int code, const char *fmt, ...) _printf_(3, 4
  * library knows returns -EINVAL naming the function, so a caller built
  * against a newer header gets a message instead of misread fields.
  */
-#define tdx_check_options(opts, max_version, err)                                        \
-    do {                                                                                 \
-        if ((opts) && ((opts)->version == 0 || (opts)->version > (max_version)))         \
-            return tdx_err((err), -EINVAL,                                               \
-                           "%s: unsupported options version %u (this library knows 1 to %u)", \
-                           __func__, (unsigned)(opts)->version, (unsigned)(max_version));      \
+#define tdx_check_options(opts, max_version, err)                                         \
+    do {                                                                                  \
+        if ((opts)) {                                                                     \
+            int tdx_check_options_r_ = tdx_check_options_version((opts)->version,         \
+                                                                 (max_version), __func__, (err)); \
+            if (tdx_check_options_r_ < 0)                                                 \
+                return tdx_check_options_r_;                                              \
+        }                                                                                 \
     } while (0)
+
+/* The check behind tdx_check_options(), for a helper that validates options
+ * on behalf of the public function `func`: 0, or -EINVAL with the message
+ * "<func>: unsupported options version <v> (this library knows 1 to <max>)". */
+int tdx_check_options_version(unsigned version, unsigned max_version, const char *func,
+                              tdx_error *err);
 
 #endif

@@ -77,6 +77,10 @@ const char *cli_errno_name(int code);
 void cli_printable_json(struct json_t *v);
 void cli_printable(char *s);
 
+/* SIGINT, SIGTERM and SIGHUP remove the library's staging directories
+ * before the process dies of them (signals.c). */
+void cli_install_signal_cleanup(void);
+
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- option values ------------------------------------------------------

@@ -20,6 +20,8 @@ static void help(void)
            "      --agent-binary PATH the tdx-agent binary to put into the image\n"
            "      --no-agent-binary   leave the agent binary out (the build then stops\n"
            "                          with a message until it is added)\n"
+           "      --allow-outside-src let the recipe copy host files from outside its\n"
+           "                          own directory (only for recipes you trust)\n"
            "      --json              print {\"ok\": true, ...} on success\n"
            "  -h, --help              show this help\n\n"
            "Without --agent-binary, tdxctl uses the tdx-agent built or installed\n"
@@ -61,6 +63,7 @@ int cmd_emit(const struct cli *cli_in, int argc, char **argv)
         { "force", no_argument, NULL, 'f' },
         { "agent-binary", required_argument, NULL, 'A' },
         { "no-agent-binary", no_argument, NULL, 'N' },
+        { "allow-outside-src", no_argument, NULL, 'S' },
         { "json", no_argument, NULL, 'J' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -86,6 +89,7 @@ int cmd_emit(const struct cli *cli_in, int argc, char **argv)
         case 'f': opts.force = 1; break;
         case 'A': opts.agent_binary = optarg; break;
         case 'N': no_agent = true; break;
+        case 'S': opts.allow_outside_src = 1; break;
         case 'J': cli.json = true; break;
         case 'h': help(); return EXIT_OK;
         default:

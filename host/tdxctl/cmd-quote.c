@@ -32,12 +32,13 @@ static void help(void)
  * before verification ran. */
 static int early_failure(const struct cli *cli, tdx_verify_step step, const tdx_error *err)
 {
+    const char *name = tdx_verify_step_name(step);
     tdx_error shown = { .code = err->code };
 
-    snprintf(shown.message, sizeof(shown.message), "%s: %.440s", tdx_verify_step_name(step),
+    snprintf(shown.message, sizeof(shown.message), "%s%s%.440s", name, *name ? ": " : "",
              err->message);
-    return cli_fail_with(cli, &shown, json_pack("{s:b, s:s}", "verified", 0, "step",
-                                                tdx_verify_step_name(step)));
+    return cli_fail_with(cli, &shown, json_pack("{s:b, s:o}", "verified", 0, "step",
+                                                *name ? json_string(name) : json_null()));
 }
 
 static void print_text(const char *json_text)

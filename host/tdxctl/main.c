@@ -59,6 +59,8 @@ int main(int argc, char **argv)
     struct cli cli = { argv[0], NULL, wants_json(argc, argv) };
     int i = 1;
 
+    cli_install_signal_cleanup();
+
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             help();

@@ -60,7 +60,7 @@ printf '{"quote_provider": "sim:%s/pki"}' "$tmp" >"$tmp/agent.json"
 expect 1 "the sim provider is enabled only with --quote-provider on the command line" \
     "$agent" --config "$tmp/agent.json" --listen "unix:$tmp/x.sock"
 printf '{"version": 1, "secrets": [{"name": "k", "dest": "relative"}]}' >"$tmp/bad-manifest.json"
-expect 1 "$tmp/bad-manifest.json: secrets[0]: dest: expected an absolute path" \
+expect 1 "$tmp/bad-manifest.json: secrets[0].dest: expected an absolute path" \
     "$agent" --listen "unix:$tmp/x.sock" --quote-provider "sim:$tmp/pki" --manifest "$tmp/bad-manifest.json"
 
 # A manifest as tdxctl emits it, and a fake ACPI table directory.
@@ -96,7 +96,7 @@ expect 0 "" "$tdxctl" quote verify "$tmp/quote" --root "$tmp/pki/root.pem" --rep
 grep -q '^verified: yes' "$tmp/out" && grep -q 'quote_signature  *passed' "$tmp/out" &&
     grep -q 'qe_report_signature  *passed' "$tmp/out" && grep -q 'report_data  *passed' "$tmp/out" ||
     { echo "FAIL: verify: $(cat "$tmp/out")"; fail=1; }
-expect 1 "is not the trusted root (Intel SGX Root CA" "$tdxctl" quote verify "$tmp/quote"
+expect 1 "is the test root of a simulated quote, not the trusted root (Intel SGX Root CA" "$tdxctl" quote verify "$tmp/quote"
 expect 1 "" "$tdxctl" quote verify "$tmp/quote" --root "$tmp/pki/root.pem" --report-data 00ff7e
 expect 0 "" "$tdxctl" --json agent quote --connect "unix:$tmp/agent.sock" -o "$tmp/quote2"
 grep -q '"provider":"sim"' "$tmp/out" && grep -q '"simulated":true' "$tmp/out" || { echo "FAIL: json quote: $(cat "$tmp/out")"; fail=1; }

@@ -128,7 +128,7 @@ run 1 "lnk/pwned: a parent directory is a symlink" -- deb extract "$tmp/through-
 run 1 "unsupported member type" -- deb extract "$tmp/device.deb" -o "$tmp/out-dev"
 run 1 "a: cannot create: duplicate member" -- deb extract "$tmp/duplicate.deb" -o "$tmp/out-dup"
 check "nothing escaped" test ! -e "$tmp/escaped" -a ! -e "$tmp/victim/pwned"
-check "failed extractions leave no directory" sh -c "! ls -a '$tmp' | grep -q -e '^out-' -e '\.extract-'"
+check "failed extractions leave no directory" sh -c "! ls -a '$tmp' | grep -q -e '^out-' -e '\.tmp-'"
 run 1 "not a .deb" -- deb extract "$tmp/t/keyring.gpg" -o "$tmp/out-notdeb"
 run 1 "exists and is not an empty directory" -- deb extract "$deb" -o "$tmp/t"
 

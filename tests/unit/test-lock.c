@@ -120,18 +120,18 @@ static void expect_bad(const char *from, const char *to, const char *fragment)
 
 START_TEST(lockfile_errors_name_the_json_path)
 {
-    expect_bad("\"lock_version\": 1", "\"lock_version\": 2", "lock_version 2 is newer");
-    expect_bad("\"lock_version\": 1", "\"lock_version\": \"1\"", "x.lock: lock_version: expected");
-    expect_bad("\"size\": 6", "\"size\": -6", "x.lock: fetch[0].size: expected a non-negative integer");
+    expect_bad("\"lock_version\": 1", "\"lock_version\": 2", "x.lock: lock_version: 2 is newer than this tdxctl understands (1)");
+    expect_bad("\"lock_version\": 1", "\"lock_version\": \"1\"", "x.lock: lock_version: expected an integer, got a string");
+    expect_bad("\"size\": 6", "\"size\": -6", "x.lock: fetch[0].size: expected an integer from 0 to 9223372036854775807, got -6");
     expect_bad("\"url\": \"https://example.org/a.tar.gz\"", "\"url\": \"ftp://x\"",
-               "x.lock: fetch[0].url: expected an https://");
-    expect_bad("\"name\": \"ovmf\"", "\"nam\": \"ovmf\"", "x.lock: debian[0].nam: unknown key");
-    expect_bad("\"sha256\": \"e73d", "\"sha256\": \"E73d", "debian[0].sha256: expected 64 lowercase");
+               "x.lock: fetch[0].url: expected an https://, http:// or file:// URL, got \"ftp://x\"");
+    expect_bad("\"name\": \"ovmf\"", "\"nam\": \"ovmf\"", "x.lock: debian[0].nam: unknown key; did you mean \"name\"?");
+    expect_bad("\"sha256\": \"e73d", "\"sha256\": \"E73d", "x.lock: debian[0].sha256: expected 64 lowercase hexadecimal digits, got \"E73d");
     expect_bad("\"resolved_at\": \"2026-01-01T00:00:00Z\",\n      \"sha256\"",
-               "\"resolved_at\": \"yesterday\",\n      \"sha256\"", "fetch[0].resolved_at: expected a UTC time");
-    expect_bad("\"lock_version\": 1,", "\"lock_version\": 1, \"extra\": 1,", "(top).extra: unknown key");
-    expect_bad("\"recipe\": {", "\"recipe\": {\"digest\": \"x\", ", "duplicate");
-    expect_bad("\"path\": \"src/app\",", "", "modules[0].path: required");
+               "\"resolved_at\": \"yesterday\",\n      \"sha256\"", "x.lock: fetch[0].resolved_at: expected a UTC time like 2026-01-31T12:00:00Z, got \"yesterday\"");
+    expect_bad("\"lock_version\": 1,", "\"lock_version\": 1, \"extra\": 1,", "x.lock: extra: unknown key; expected one of \"lock_version\", \"recipe\", \"fetch\", \"debian\", \"git\", \"modules\"");
+    expect_bad("\"recipe\": {", "\"recipe\": {\"digest\": \"x\", ", "x.lock:56:12: duplicate member name near '\"digest\"'");
+    expect_bad("\"path\": \"src/app\",", "", "x.lock: modules[0].path: required");
 }
 END_TEST
 
@@ -234,6 +234,37 @@ START_TEST(recipe_digest_ignores_the_checkout_location)
     tdx_image_free(ib);
     free(a.dir);
     free(b.dir);
+}
+END_TEST
+
+/* The returned code alone says what failed: callers may pass err == NULL. */
+START_TEST(failures_return_their_code_without_an_error_struct)
+{
+    struct fixture f;
+    char path[700], *digest = NULL;
+    tdx_lock *lock = NULL;
+    tdx_image *image;
+
+    ck_assert_int_eq(tdx_lock_load_buffer(&lock, "x.lock", "{", 1, NULL), -EINVAL);
+    ck_assert_int_eq(tdx_lock_load_buffer(&lock, "x.lock", "{\"lock_version\": 0}", 19, NULL), -EINVAL);
+    ck_assert_int_eq(tdx_lock_load(&lock, "/nonexistent/tdx.lock", NULL), -ENOENT);
+    make_fixture(&f, "");
+    image = load(&f, NULL);
+    /* The firmware the recipe names goes away before its digest is taken. */
+    snprintf(path, sizeof(path), "%s/fw/OVMF.fd", f.dir);
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(tdx_recipe_digest(image, &digest, NULL), -ENOENT);
+    ck_assert_ptr_null(digest);
+    {
+        tdx_error err = TDX_ERROR_INIT;
+        ck_assert_int_eq(tdx_recipe_digest(image, &digest, &err), -ENOENT);
+        ck_assert_int_eq(err.code, -ENOENT);
+        /* From the source hashing, after the effective recipe was made. */
+        strcat(path, ": No such file or directory");
+        ck_assert_str_eq(err.message, path);
+    }
+    tdx_image_free(image);
+    free(f.dir);
 }
 END_TEST
 
@@ -471,6 +502,7 @@ int main(void)
     tcase_add_test(tc, lockfile_round_trips_canonically);
     tcase_add_test(tc, lockfile_errors_name_the_json_path);
     tcase_add_test(tc, recipe_digest_ignores_the_checkout_location);
+    tcase_add_test(tc, failures_return_their_code_without_an_error_struct);
     tcase_add_test(tc, resolve_check_and_frozen_access);
     tcase_add_test(tc, removed_and_added_inputs_are_named);
     tcase_add_test(tc, update_decides_where_and_when_to_write);

@@ -2,6 +2,11 @@
 /* Helpers: buffers, string vectors, quoting (checked by running /bin/sh),
  * templates, mkosi.conf rendering and profile diffs, validators. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +15,11 @@
 #include "base64.h"
 #include "emit/conf.h"
 #include "hex.h"
+#include "msg.h"
 #include "parse-number.h"
 #include "emit/text.h"
+#include "fsutil.h"
+#include "staging.h"
 #include "error.h"
 #include "helpers.h"
 #include "recipe/validate.h"
@@ -220,6 +228,25 @@ START_TEST(error_messages_are_one_bounded_line)
     tdx_error_clear(&err);
     ck_assert_int_eq(err.code, 0);
     ck_assert_str_eq(err.message, "");
+    /* Escape sequences and tabs from an embedded value do not survive. */
+    tdx_err(&err, -EINVAL, "name \"%s\"", "\x1b[2J\tbad\r\x7f");
+    ck_assert_str_eq(err.message, "name \" [2J bad  \"");
+}
+END_TEST
+
+/* msgf() (shared and agent code) finishes messages as tdx_err() does. */
+START_TEST(msgf_messages_are_one_bounded_line)
+{
+    char msg[16], big[100];
+
+    ck_assert_int_eq(msgf(msg, sizeof(msg), -EIO, "a\nb\x1b[0m%s", "\t"), -EIO);
+    ck_assert_str_eq(msg, "a b [0m ");
+    memset(big, 'y', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    ck_assert_int_eq(msgf(msg, sizeof(msg), -E2BIG, "%s", big), -E2BIG);
+    ck_assert_uint_eq(strlen(msg), sizeof(msg) - 1);
+    ck_assert_str_eq(msg + sizeof(msg) - 4, "...");
+    ck_assert_int_eq(msgf(NULL, 0, -ENOENT, "nowhere"), -ENOENT);
 }
 END_TEST
 
@@ -484,6 +511,130 @@ START_TEST(numbers_are_decimal_and_bounded)
 }
 END_TEST
 
+
+START_TEST(fsutil_mkdir_p_and_rm_rf)
+{
+    char *dir = tmpdir_new(), path[PATH_MAX + 64], *text;
+    ptrvec made = PTRVEC_INIT;
+    char **names = NULL;
+    size_t n = 0;
+    struct stat st;
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+
+    ck_assert_int_ge(dfd, 0);
+    /* Creates every missing level, reports the ones it made, parents first. */
+    ck_assert_int_eq(mkdir_p_at(dfd, "a/b//c/", 0700, &made), 0);
+    ck_assert_uint_eq(made.n, 3);
+    ck_assert_str_eq(made.items[0], "a");
+    ck_assert_str_eq(made.items[2], "a/b//c");
+    ptrvec_free_all(&made, free);
+    ck_assert_int_eq(mkdir_p_at(dfd, "a/b/c", 0700, &made), 0);
+    ck_assert_uint_eq(made.n, 0);
+    ck_assert_int_eq(mkdir_parents_at(dfd, "a/x/y/file", 0755, &made), 0);
+    ck_assert_uint_eq(made.n, 2);
+    ptrvec_free_all(&made, free);
+    ck_assert_int_eq(fstatat(dfd, "a/x/y", &st, 0), 0);
+    ck_assert_int_ne(fstatat(dfd, "a/x/y/file", &st, 0), 0);
+    ck_assert_int_eq(mkdir_parents_at(dfd, "plain", 0755, NULL), 0);
+    /* A file in the way, an empty path, and a path longer than PATH_MAX
+     * (refused, never cut to a shorter directory). */
+    write_text(dir, "a/file", "x");
+    ck_assert_int_eq(mkdir_p_at(dfd, "a/file/sub", 0755, NULL), -ENOTDIR);
+    ck_assert_int_eq(mkdir_p(dir, 0755), 0);
+    ck_assert_int_eq(mkdir_p("", 0755), -EINVAL);
+    memset(path, 'd', sizeof(path) - 1);
+    path[sizeof(path) - 1] = '\0';
+    for (size_t i = 100; i < sizeof(path) - 1; i += 100)
+        path[i] = '/';
+    ck_assert_int_eq(mkdir_p_at(dfd, path, 0755, NULL), -ENAMETOOLONG);
+    ck_assert_int_eq(mkdir_parents_at(dfd, path, 0755, NULL), -ENAMETOOLONG);
+    ck_assert_int_ne(fstatat(dfd, "dddd", &st, 0), 0);
+    ck_assert_int_ne(fstatat(dfd, "ddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+                                  "ddddddddddddddddddddddddddddddddd", &st, 0), 0);
+
+    /* Sorted listing, with skips and a bound. */
+    write_text(dir, "list/b", "");
+    write_text(dir, "list/a", "");
+    write_text(dir, "list/.git", "");
+    write_text(dir, "list/C", "");
+    snprintf(path, sizeof(path), "%s/list", dir);
+    {
+        static const char *const skip[] = { ".git", NULL };
+        ck_assert_int_eq(dir_list_sorted(path, skip, 10, &names, &n), 0);
+        ck_assert_uint_eq(n, 3);
+        ck_assert_str_eq(names[0], "C");
+        ck_assert_str_eq(names[1], "a");
+        ck_assert_str_eq(names[2], "b");
+        dir_names_free(names, n);
+        ck_assert_int_eq(dir_list_sorted(path, NULL, 3, &names, &n), -EFBIG);
+    }
+    ck_assert_int_eq(dir_is_empty(path), 0);
+
+    /* rm_rf_at removes a symlink, not what it points to. */
+    write_text(dir, "keep/precious", "p");
+    snprintf(path, sizeof(path), "%s/keep", dir);
+    ck_assert_int_eq(symlinkat(path, dfd, "list/link"), 0);
+    ck_assert_int_eq(rm_rf_at(dfd, "list"), 0);
+    ck_assert_int_ne(fstatat(dfd, "list", &st, AT_SYMLINK_NOFOLLOW), 0);
+    snprintf(path, sizeof(path), "%s/keep/precious", dir);
+    text = read_text(path, NULL);
+    ck_assert_str_eq(text, "p");
+    free(text);
+    ck_assert_int_eq(rm_rf_at(dfd, "missing"), 0);
+    close(dfd);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+
+/* Staging directories: registered while they exist, removed by
+ * tdx_staging_cleanup(); stale ones only when their PID is dead. */
+START_TEST(staging_directories_are_cleaned_up)
+{
+    char *dir = tmpdir_new(), path[4200];
+    struct staging a = STAGING_INIT, b = STAGING_INIT;
+    tdx_error err = TDX_ERROR_INIT;
+    struct stat st;
+    pid_t dead = fork();
+    int dfd;
+
+    if (dead == 0)
+        _exit(0);
+    ck_assert_int_gt(dead, 0);
+    ck_assert_int_eq(waitpid(dead, NULL, 0), dead);
+    snprintf(path, sizeof(path), ".out.tmp-%ld-x/sub/deeper/file", (long)dead);
+    write_text(dir, path, "stale");
+    snprintf(path, sizeof(path), ".out.tmp-%ld-y/file", (long)getppid());
+    write_text(dir, path, "live");
+    write_text(dir, ".other.tmp-1-z/file", "another name");
+
+    ck_assert_msg(staging_create(&a, dir, "out", &err) == 0, "%s", err.message);
+    ck_assert(strncmp(a.name, ".out.tmp-", 9) == 0);
+    ck_assert_int_ge(a.slot, 0);
+    dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    snprintf(path, sizeof(path), ".out.tmp-%ld-x", (long)dead);
+    ck_assert_int_ne(fstatat(dfd, path, &st, 0), 0);         /* dead PID: removed */
+    snprintf(path, sizeof(path), ".out.tmp-%ld-y", (long)getppid());
+    ck_assert_int_eq(fstatat(dfd, path, &st, 0), 0);         /* live PID: kept */
+    ck_assert_int_eq(fstatat(dfd, ".other.tmp-1-z", &st, 0), 0);
+    ck_assert_int_eq(staging_remove_stale(dfd, "out"), 0);
+
+    /* The signal-time cleanup removes every live staging tree, deep ones
+     * included, and leaves directories that were renamed into place. */
+    snprintf(path, sizeof(path), "%s/%s", a.name, "d1/d2/d3/file");
+    write_text(dir, path, "half written");
+    ck_assert_msg(staging_create(&b, dir, "two", &err) == 0, "%s", err.message);
+    ck_assert_int_eq(renameat(b.parent_fd, b.name, b.parent_fd, "two"), 0);
+    staging_done(&b);
+    tdx_staging_cleanup();
+    ck_assert_int_ne(fstatat(dfd, a.name, &st, AT_SYMLINK_NOFOLLOW), 0);
+    ck_assert_int_eq(fstatat(dfd, "two", &st, 0), 0);
+    staging_remove(&a);
+    close(dfd);
+    tmpdir_remove(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("util");
@@ -497,10 +648,13 @@ int main(void)
     tcase_add_test(tc, conf_render_escapes_and_refuses);
     tcase_add_test(tc, conf_diff_follows_mkosi_rules);
     tcase_add_test(tc, error_messages_are_one_bounded_line);
+    tcase_add_test(tc, msgf_messages_are_one_bounded_line);
     tcase_add_loop_test(tc, base64_round_trips_rfc4648_vectors, 0,
                         (int)(sizeof(b64_vectors) / sizeof(b64_vectors[0])));
     tcase_add_test(tc, base64_rejects_non_canonical_input);
     tcase_add_test(tc, hex_round_trips_and_rejects);
+    tcase_add_test(tc, fsutil_mkdir_p_and_rm_rf);
+    tcase_add_test(tc, staging_directories_are_cleaned_up);
     tcase_add_loop_test(tc, regex_patterns_are_bounded, 0, (int)(sizeof(patterns) / sizeof(patterns[0])));
     tcase_add_test(tc, regex_length_is_bounded);
     tcase_add_test(tc, rfc3339_parses_and_formats);

@@ -12,7 +12,7 @@
 
 #include "client-internal.h"
 #include "error.h"
-#include "wire.h"
+#include "json-reader.h"
 
 static bool type_ok(const json_t *v, enum agent_reply_type t)
 {
@@ -79,7 +79,7 @@ static int walk(const struct walk *w, const json_t *v, const char *path, char *w
         if (!json_is_array(m))
             return tdx_err(w->err, -EPROTO, "%s: %s: reply: %s: expected an array, got %s",
                            tdx_agent_address(w->agent), w->op, where,
-                           m ? wire_type_name(m) : "nothing");
+                           m ? jr_type_name(m) : "nothing");
         json_array_foreach(m, i, e) {
             int r;
             k = snprintf(where + used, size - used, "[%zu]", i);
@@ -87,7 +87,7 @@ static int walk(const struct walk *w, const json_t *v, const char *path, char *w
                 continue;
             if (!json_is_object(e))
                 return tdx_err(w->err, -EPROTO, "%s: %s: reply: %s: expected an object, got %s",
-                               tdx_agent_address(w->agent), w->op, where, wire_type_name(e));
+                               tdx_agent_address(w->agent), w->op, where, jr_type_name(e));
             r = walk(w, e, rest, where, used + (size_t)k, size);
             if (r < 0)
                 return r;
@@ -101,7 +101,7 @@ static int walk(const struct walk *w, const json_t *v, const char *path, char *w
     if (!type_ok(m, w->type))
         return tdx_err(w->err, -EPROTO, "%s: %s: reply: %s: expected %s, got %s",
                        tdx_agent_address(w->agent), w->op, where, type_name(w->type),
-                       m ? wire_type_name(m) : "nothing");
+                       m ? jr_type_name(m) : "nothing");
     return 0;
 }
 

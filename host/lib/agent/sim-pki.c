@@ -27,7 +27,6 @@
 #include "strbuf.h"
 #include "tdxhost/sim.h"
 
-#define SIM_ORG "tdx-agent SIMULATION (not Intel)"
 #define SGX_EXT_OID "1.2.840.113741.1.13.1"
 
 static int ossl_err(tdx_error *err, const char *what)
@@ -131,7 +130,7 @@ static X509_NAME *name_for(const char *cn)
 {
     X509_NAME *n = X509_NAME_new();
     if (n && X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0) &&
-        X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const unsigned char *)SIM_ORG, -1, -1, 0) &&
+        X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const unsigned char *)SIM_PKI_ORG, -1, -1, 0) &&
         X509_NAME_add_entry_by_txt(n, "C", MBSTRING_UTF8, (const unsigned char *)"US", -1, -1, 0))
         return n;
     X509_NAME_free(n);
@@ -252,9 +251,7 @@ int tdx_sim_pki_create(const char *dir, const tdx_sim_pki_options *opts, tdx_err
     int r = 0;
 
     tdx_check_arg(dir, err);
-    if (opts && (opts->version == 0 || opts->version > TDX_SIM_PKI_OPTIONS_VERSION))
-        return tdx_err(err, -EINVAL, "tdx_sim_pki_create: invalid version %u of "
-                                     "tdx_sim_pki_options", opts->version);
+    tdx_check_options(opts, TDX_SIM_PKI_OPTIONS_VERSION, err);
     sim_measurements_default(&m);
     if (opts && opts->mrtd)
         memcpy(m.mrtd, opts->mrtd, sizeof(m.mrtd));

@@ -171,6 +171,9 @@ struct op {
     op_kind kind;
     char *origin;           /* "recipe.json: services[2]" or "tdx_image_add_service(\"web\")" */
     bool origin_is_path;    /* fields join with "." (JSON path) rather than ": " */
+    /* Directory of the recipe file whose host paths this operation reads
+     * (NULL: made through the API, or reads none); see recipe/sources.h. */
+    char *source_root;
     size_t profile;         /* index into tdx_image.profiles */
     size_t seq;             /* position among all operations of the image */
     struct claim *claims;
@@ -210,8 +213,6 @@ struct tdx_image {
     char *next_origin;
     /* Directory relative source paths resolve against (NULL: the cwd). */
     char *base_dir;
-    /* Include depth/recursion guard for the JSON loader. */
-    ptrvec loading;         /* char* absolute paths of files being loaded */
 };
 
 /* The effective recipe of one profile. Lists hold const struct op* (to keep

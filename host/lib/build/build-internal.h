@@ -152,8 +152,14 @@ struct builder_ctx {
     tdx_build_result *res;          /* inputs are recorded here */
     const tdx_lock *lock;           /* toolchains come only through it */
     const tdx_fetch_options *fo;
+    const char *extract_dir;        /* where unpacked toolchains are cached */
     tdx_error *err;
 };
+
+/* The unpacked tree of a toolchain archive (tar, any compression), from the
+ * cache of extracted inputs under its SHA-256 (unpacked there when missing). */
+int toolchain_tree(const char *archive_path, const char *sha256, const char *extract_dir,
+                   char **out, tdx_error *err);
 
 /* Runs the recipe's builds on the host and adds what they make to img. */
 int native_run_builds(const struct builder_ctx *c);

@@ -5,9 +5,10 @@
  * a fixed locale, time zone and umask, and -ffile-prefix-map in CFLAGS and
  * CXXFLAGS, so the scratch path does not reach the binaries. What the build
  * installs below $DESTDIR and the artifacts it names go into the image.
- * Toolchain builders (go, rust, dotnet) need their toolchain pinned through
- * the lock; they are not run natively yet.
+ * Toolchain builders (go, rust, dotnet) take their toolchain only through
+ * the lock (pinned by hash), unpacked once into the extract cache.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -47,8 +48,10 @@ static int run(const struct builder_ctx *c, const char *where, const char *const
     return r < 0 ? r : 0;
 }
 
-/* A toolchain is an input like any download: only through the lock. */
-static int toolchain(const struct builder_ctx *c, const struct op *op, const char *where)
+/* A toolchain is an input like any download: only through the lock; then
+ * unpacked once into the cache of extracted inputs. */
+static int toolchain(const struct builder_ctx *c, const struct op *op, const char *where,
+                     char **tree)
 {
     const struct build_spec *b = &op->u.build;
     _cleanup_free_ char *path = NULL;
@@ -64,9 +67,33 @@ static int toolchain(const struct builder_ctx *c, const struct op *op, const cha
     if (r < 0)
         return tdx_err_prefix(c->err, r, "%s: toolchain %s (sha256 %s)", where, url,
                               b->toolchain_sha256 ? b->toolchain_sha256 : "none");
-    return tdx_err(c->err, -EOPNOTSUPP, "%s: the toolchain %s (sha256 %s) is pinned and cached, "
-                   "but %s builds do not run on the host yet; use --backend mkosi", where, url,
-                   b->toolchain_sha256, kind_name(b->kind));
+    if (build_result_add_input(c->res, "fetch", url, b->toolchain_version, url,
+                               strrchr(path, '/') + 1) < 0)
+        return tdx_err_oom(c->err);
+    r = toolchain_tree(path, strrchr(path, '/') + 1, c->extract_dir, tree, c->err);
+    return r < 0 ? tdx_err_prefix(c->err, r, "%s: toolchain %s", where, url) : 0;
+}
+
+/* The directory of an unpacked toolchain that holds rel ("bin/go"): the
+ * tree itself or its single top-level directory. */
+static char *toolchain_root(const char *tree, const char *rel)
+{
+    _cleanup_free_ struct dirent **names = NULL;
+    char path[PATH_MAX], *found = NULL;
+    int n;
+
+    snprintf(path, sizeof(path), "%s/%s", tree, rel);
+    if (access(path, F_OK) == 0)
+        return strdup(tree);
+    n = scandir(tree, &names, NULL, alphasort);
+    for (int i = 0; i < n; i++) {
+        if (!found && names[i]->d_name[0] != '.' &&
+            snprintf(path, sizeof(path), "%s/%s/%s", tree, names[i]->d_name, rel) < (int)sizeof(path) &&
+            access(path, F_OK) == 0 && asprintf(&found, "%s/%s", tree, names[i]->d_name) < 0)
+            found = NULL;
+        free(names[i]);
+    }
+    return found;
 }
 
 static int copy_tree(const struct builder_ctx *c, const char *where, const char *from,
@@ -76,21 +103,121 @@ static int copy_tree(const struct builder_ctx *c, const char *where, const char 
     return run(c, where, argv, NULL);
 }
 
+static int push_env(char ***env, const char *key, const char *value)
+{
+    char *s;
+    if (asprintf(&s, "%s=%s", key, value) < 0)
+        return -ENOMEM;
+    return strv_push_take(env, s);
+}
+
+/* What each kind runs, as a shell command over $TDX_* variables set in env. */
+static int kind_command(const struct builder_ctx *c, const struct op *op, const char *where,
+                        const char *dir, const char *src, char ***env, const char **cmd)
+{
+    const struct build_spec *b = &op->u.build;
+    _cleanup_free_ char *tree = NULL, *root = NULL, *remap = NULL, *path_env = NULL;
+    const char *path = getenv("PATH");
+    int r = 0;
+
+    if (b->kind == TDX_BUILD_C || b->kind == TDX_BUILD_SCRIPT) {
+        if (!b->build_script)
+            return tdx_err(c->err, -EINVAL, "%s.build_script: required for %s builds", where,
+                           kind_name(b->kind));
+        *cmd = "eval \"$TDX_BUILD_SCRIPT\"";
+        return push_env(env, "TDX_BUILD_SCRIPT", b->build_script) < 0 ? tdx_err_oom(c->err) : 0;
+    }
+    if (!b->output)
+        return tdx_err(c->err, -EINVAL, "%s.output: required for %s builds", where,
+                       kind_name(b->kind));
+    if ((r = toolchain(c, op, where, &tree)) < 0)
+        return r;
+    root = toolchain_root(tree, b->kind == TDX_BUILD_GO       ? "bin/go"
+                                : b->kind == TDX_BUILD_RUST   ? "install.sh"
+                                                              : "dotnet");
+    if (!root)
+        return tdx_err(c->err, -ENOENT, "%s: the toolchain archive has no %s", where,
+                       b->kind == TDX_BUILD_GO ? "bin/go" : b->kind == TDX_BUILD_RUST
+                                                                ? "install.sh" : "dotnet");
+    if (asprintf(&remap, "%s=/usr/src/%s", src, b->name) < 0)
+        return tdx_err_oom(c->err);
+    r = push_env(env, "TDX_OUTPUT", b->output) | push_env(env, "TDX_TOOLCHAIN", root) |
+        push_env(env, "TDX_TARGET", b->target ? b->target : b->kind == TDX_BUILD_RUST ? b->name : ".") |
+        push_env(env, "TDX_REMAP", remap);
+    switch (b->kind) {
+    case TDX_BUILD_GO:
+        if (asprintf(&path_env, "%s/bin:%s", root, path ? path : "/usr/bin:/bin") < 0)
+            return tdx_err_oom(c->err);
+        r |= push_env(env, "GOROOT", root) | push_env(env, "PATH", path_env) |
+             push_env(env, "GOTOOLCHAIN", "local") | push_env(env, "CGO_ENABLED", "0") |
+             push_env(env, "GOFLAGS", "-modcacherw") |
+             push_env(env, "TDX_LDFLAGS", b->ldflags ? b->ldflags : "");
+        {
+            _cleanup_free_ char *gopath = NULL, *gocache = NULL;
+            if (asprintf(&gopath, "%s/gopath", dir) < 0 || asprintf(&gocache, "%s/gocache", dir) < 0)
+                return tdx_err_oom(c->err);
+            r |= push_env(env, "GOPATH", gopath) | push_env(env, "GOCACHE", gocache);
+        }
+        *cmd = b->reproducible
+                   ? "go build -trimpath -buildvcs=false -ldflags \"-buildid= $TDX_LDFLAGS\" "
+                     "-o \"$DESTDIR$TDX_OUTPUT\" \"$TDX_TARGET\""
+                   : "go build -ldflags \"$TDX_LDFLAGS\" -o \"$DESTDIR$TDX_OUTPUT\" \"$TDX_TARGET\"";
+        break;
+    case TDX_BUILD_RUST: {
+        /* The standalone installer into a prefix of the scratch directory;
+         * cargo and rustc run from there. */
+        _cleanup_free_ char *prefix = NULL, *features = NULL;
+        strbuf fb = STRBUF_INIT;
+        STRV_FOREACH(f, b->features)
+            strbuf_printf(&fb, "%s%s", fb.len ? "," : "", *f);
+        features = strbuf_steal(&fb, NULL);
+        if (asprintf(&prefix, "%s/rust", dir) < 0 ||
+            asprintf(&path_env, "%s/bin:%s", prefix, path ? path : "/usr/bin:/bin") < 0 || !features)
+            return tdx_err_oom(c->err);
+        r |= push_env(env, "TDX_PREFIX", prefix) | push_env(env, "PATH", path_env) |
+             push_env(env, "TDX_FEATURES", features) | push_env(env, "CARGO_HOME", prefix) |
+             push_env(env, "CARGO_TARGET_DIR", "target");
+        if (b->reproducible) {
+            _cleanup_free_ char *rf = NULL;
+            if (asprintf(&rf, "--remap-path-prefix=%s -C link-arg=-Wl,--build-id=none", remap) < 0)
+                return tdx_err_oom(c->err);
+            r |= push_env(env, "RUSTFLAGS", rf);
+        }
+        *cmd = "sh \"$TDX_TOOLCHAIN/install.sh\" --prefix=\"$TDX_PREFIX\" --disable-ldconfig >/dev/null && "
+               "cargo build --release --bin \"$TDX_TARGET\" ${TDX_FEATURES:+--features \"$TDX_FEATURES\"} && "
+               "mkdir -p \"$DESTDIR$(dirname \"$TDX_OUTPUT\")\" && "
+               "cp \"target/release/$TDX_TARGET\" \"$DESTDIR$TDX_OUTPUT\"";
+        break;
+    }
+    default: /* dotnet */
+        if (asprintf(&path_env, "%s:%s", root, path ? path : "/usr/bin:/bin") < 0)
+            return tdx_err_oom(c->err);
+        r |= push_env(env, "DOTNET_ROOT", root) | push_env(env, "PATH", path_env) |
+             push_env(env, "DOTNET_CLI_TELEMETRY_OPTOUT", "1") | push_env(env, "DOTNET_NOLOGO", "1") |
+             push_env(env, "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1") |
+             push_env(env, "TDX_SELF_CONTAINED", b->self_contained ? "1" : "");
+        *cmd = b->reproducible
+                   ? "dotnet publish \"$TDX_TARGET\" -c Release -o \"$DESTDIR$TDX_OUTPUT\" "
+                     "-p:Deterministic=true -p:ContinuousIntegrationBuild=true \"-p:PathMap=$TDX_SRC=/build\" "
+                     "${TDX_SELF_CONTAINED:+--self-contained true -r linux-x64}"
+                   : "dotnet publish \"$TDX_TARGET\" -c Release -o \"$DESTDIR$TDX_OUTPUT\" "
+                     "${TDX_SELF_CONTAINED:+--self-contained true -r linux-x64}";
+        break;
+    }
+    return r < 0 ? tdx_err_oom(c->err) : 0;
+}
+
 static int one(const struct builder_ctx *c, const struct op *op)
 {
     const struct build_spec *b = &op->u.build;
     _cleanup_free_ char *dir = NULL, *src = NULL, *dest = NULL, *tree = NULL, *flags = NULL;
-    _cleanup_free_ char *sde = NULL, *destenv = NULL, *script = NULL, *srcenv = NULL;
+    _cleanup_free_ char *sde = NULL, *shell = NULL;
+    const char *cmd = NULL;
     char where[512];
     char **env = NULL;
     int r;
 
     op_where(op, NULL, where, sizeof(where));
-    if (b->kind != TDX_BUILD_C && b->kind != TDX_BUILD_SCRIPT)
-        return toolchain(c, op, where);
-    if (!b->build_script)
-        return tdx_err(c->err, -EINVAL, "%s.build_script: required for %s builds", where,
-                       kind_name(b->kind));
     r = tdx_tree_hash(b->src, &tree, c->err);
     if (r < 0)
         return tdx_err_prefix(c->err, r, "%s", where);
@@ -107,29 +234,25 @@ static int one(const struct builder_ctx *c, const struct op *op)
 
     /* The scratch path must not reach the binaries: it differs per build. */
     if (asprintf(&flags, "-ffile-prefix-map=%s=/usr/src/%s", src, b->name) < 0 ||
-        asprintf(&sde, "SOURCE_DATE_EPOCH=%lld", c->sde) < 0 ||
-        asprintf(&destenv, "DESTDIR=%s", dest) < 0 || asprintf(&srcenv, "TDX_SRC=%s", src) < 0 ||
-        asprintf(&script, "TDX_BUILD_SCRIPT=%s", b->build_script) < 0)
+        asprintf(&sde, "%lld", c->sde) < 0)
         return tdx_err_oom(c->err);
-    {
-        _cleanup_free_ char *cflags = NULL, *cxxflags = NULL, *home = NULL;
-        if (asprintf(&cflags, "CFLAGS=%s", b->reproducible ? flags : "") < 0 ||
-            asprintf(&cxxflags, "CXXFLAGS=%s", b->reproducible ? flags : "") < 0 ||
-            asprintf(&home, "HOME=%s", dir) < 0)
-            return tdx_err_oom(c->err);
-        if (strv_push(&env, "LC_ALL=C.UTF-8") < 0 || strv_push(&env, "LANG=C.UTF-8") < 0 ||
-            strv_push(&env, "TZ=UTC") < 0 || strv_push(&env, sde) < 0 ||
-            strv_push(&env, destenv) < 0 || strv_push(&env, srcenv) < 0 ||
-            strv_push(&env, script) < 0 || strv_push(&env, cflags) < 0 ||
-            strv_push(&env, cxxflags) < 0 || strv_push(&env, home) < 0 ||
-            strv_extend(&env, (const char *const *)b->env) < 0) {
-            strv_free(env);
-            return tdx_err_oom(c->err);
-        }
+    if (push_env(&env, "LC_ALL", "C.UTF-8") < 0 || push_env(&env, "LANG", "C.UTF-8") < 0 ||
+        push_env(&env, "TZ", "UTC") < 0 || push_env(&env, "SOURCE_DATE_EPOCH", sde) < 0 ||
+        push_env(&env, "DESTDIR", dest) < 0 || push_env(&env, "TDX_SRC", src) < 0 ||
+        push_env(&env, "HOME", dir) < 0 ||
+        push_env(&env, "CFLAGS", b->reproducible ? flags : "") < 0 ||
+        push_env(&env, "CXXFLAGS", b->reproducible ? flags : "") < 0) {
+        strv_free(env);
+        return tdx_err_oom(c->err);
     }
-    {
-        const char *argv[] = { "sh", "-c", "umask 022 && cd \"$TDX_SRC\" && eval \"$TDX_BUILD_SCRIPT\"",
-                               NULL };
+    r = kind_command(c, op, where, dir, src, &env, &cmd);
+    /* The recipe's env last: it may override anything but the layout. */
+    if (r >= 0 && strv_extend(&env, (const char *const *)b->env) < 0)
+        r = tdx_err_oom(c->err);
+    if (r >= 0 && asprintf(&shell, "umask 022 && cd \"$TDX_SRC\" && %s", cmd) < 0)
+        r = tdx_err_oom(c->err);
+    if (r >= 0) {
+        const char *argv[] = { "sh", "-c", shell, NULL };
         r = run(c, where, argv, (const char *const *)env);
     }
     strv_free(env);

@@ -790,7 +790,7 @@ static int run(struct build *b, tdx_build_result **out)
             return r;
     {
         struct builder_ctx bc = { b->r, b->work, b->r->output.source_date_epoch, &b->img, b->res,
-                                  b->lock, &b->fo, b->err };
+                                  b->lock, &b->fo, b->extract_dir, b->err };
         if ((r = step(b, "builds")) < 0 || (r = native_run_builds(&bc)) < 0 ||
             (r = timed(b, "builds")) < 0)
             return r;

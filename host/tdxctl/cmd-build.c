@@ -140,7 +140,7 @@ int cmd_build(const struct cli *cli_in, int argc, char **argv)
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "p:o:m:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":p:o:m:h", options, NULL)) != -1) {
         switch (c) {
         case 'p': o.profile = optarg; break;
         case 'o': o.output_dir = optarg; break;
@@ -150,7 +150,7 @@ int cmd_build(const struct cli *cli_in, int argc, char **argv)
             else if (strcmp(optarg, "mkosi") == 0)
                 o.backend = TDX_BUILD_BACKEND_MKOSI;
             else
-                return cli_usage("build", "build: --backend: expected native or mkosi, got '%s'",
+                return cli_usage(&cli, "--backend: expected native or mkosi, got '%s'",
                                  optarg);
             break;
         case O_FROZEN: o.frozen = 1; break;
@@ -164,11 +164,11 @@ int cmd_build(const struct cli *cli_in, int argc, char **argv)
         case O_JSON: cli.json = true; break;
         case 'h': help(); return EXIT_OK;
         default:
-            return cli_usage("build", "build: unknown or incomplete option '%s'", argv[optind - 1]);
+            return cli_option_error(&cli, c, argv);
         }
     }
     if (optind + 1 != argc)
-        return cli_usage("build", "build: expected one recipe file");
+        return cli_usage(&cli, "expected one recipe file");
     if (o.backend == TDX_BUILD_BACKEND_MKOSI)
         return cli_failf(&cli, -EOPNOTSUPP, "build: --backend mkosi: not implemented yet: "
                          "issue 14");
@@ -216,13 +216,10 @@ int cmd_build(const struct cli *cli_in, int argc, char **argv)
     if (r < 0)
         return cli_fail(&cli, &err);
     if (cli.json) {
-        json_error_t jerr;
-        json_t *j = json_loads(tdx_build_result_json(res), 0, &jerr);
-        if (j) {
-            json_object_set_new(j, "ok", json_true());
+        json_t *j = json_loads(tdx_build_result_json(res), 0, NULL);
+        if (j)
             json_object_set_new(j, "output", json_string(tdx_build_result_dir(res)));
-        }
-        status = j ? cli_print_json(j) : cli_failf(&cli, -ENOMEM, "out of memory");
+        status = cli_print_ok(&cli, j);
     } else {
         print_result(res);
         status = EXIT_OK;

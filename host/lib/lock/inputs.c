@@ -84,35 +84,38 @@ void inputs_free(struct inputs *in)
     memset(in, 0, sizeof(*in));
 }
 
-/* "sha256:<hex>" or "tree-sha256:<hex>" for a source path. */
-static const char *source_hash(struct collect *c, const char *path)
+/* "sha256:<hex>" or "tree-sha256:<hex>" for a source path, into *out
+ * (borrowed from c->hashes). */
+static int source_hash(struct collect *c, const char *path, const char **out)
 {
     json_t *known = json_object_get(c->hashes, path);
     char hex[SHA256_HEX_SIZE], buf[80];
     char *tree = NULL;
     struct stat st;
+    int r;
 
-    if (known)
-        return json_string_value(known);
+    if (known) {
+        *out = json_string_value(known);
+        return 0;
+    }
     if (stat(path, &st) < 0) {
-        tdx_err(c->err, -errno, "%s: %s", path, strerror(errno));
-        return NULL;
+        r = -errno;
+        return tdx_err(c->err, r, "%s: %s", path, strerror(-r));
     }
     if (S_ISDIR(st.st_mode)) {
-        if (tdx_tree_hash(path, &tree, c->err) < 0)
-            return NULL;
+        if ((r = tdx_tree_hash(path, &tree, c->err)) < 0)
+            return r;
         snprintf(buf, sizeof(buf), "tree-sha256:%s", tree);
         free(tree);
     } else {
-        if (sha256_file(path, hex, NULL, c->err) < 0)
-            return NULL;
+        if ((r = sha256_file(path, hex, NULL, c->err)) < 0)
+            return r;
         snprintf(buf, sizeof(buf), "sha256:%s", hex);
     }
-    if (json_object_set_new(c->hashes, path, json_string(buf)) < 0) {
-        tdx_err_oom(c->err);
-        return NULL;
-    }
-    return json_string_value(json_object_get(c->hashes, path));
+    if (json_object_set_new(c->hashes, path, json_string(buf)) < 0)
+        return tdx_err_oom(c->err);
+    *out = json_string_value(json_object_get(c->hashes, path));
+    return 0;
 }
 
 static int transform(struct collect *c, json_t *v)
@@ -121,11 +124,12 @@ static int transform(struct collect *c, json_t *v)
     json_t *child;
     void *tmp;
     size_t i;
+    int r;
 
     if (json_is_array(v)) {
         json_array_foreach(v, i, child)
-            if (transform(c, child) < 0)
-                return -1;
+            if ((r = transform(c, child)) < 0)
+                return r;
         return 0;
     }
     if (!json_is_object(v))
@@ -136,11 +140,13 @@ static int transform(struct collect *c, json_t *v)
         for (const char *const *k = path_keys; *k; k++)
             is_path = is_path || streq(key, *k);
         if (is_path && json_is_string(child) && json_string_value(child)[0] == '/') {
-            const char *h = source_hash(c, json_string_value(child));
-            if (!h || json_object_set_new(v, key, json_string(h)) < 0)
-                return -1;
-        } else if (transform(c, child) < 0) {
-            return -1;
+            const char *h = NULL;
+            if ((r = source_hash(c, json_string_value(child), &h)) < 0)
+                return r;
+            if (json_object_set_new(v, key, json_string(h)) < 0)
+                return tdx_err_oom(c->err);
+        } else if ((r = transform(c, child)) < 0) {
+            return r;
         }
     }
     return 0;
@@ -163,15 +169,17 @@ static int profile_json(struct collect *c, size_t p, json_t **out, json_t **sect
     _cleanup_free_ char *text = NULL;
     const char *key;
     json_t *root, *v;
+    int r;
 
-    if (tdx_image_effective_json(c->image, tdx_image_profile_name(c->image, p), &text, c->err) < 0)
-        return c->err ? c->err->code : -EINVAL;
+    r = tdx_image_effective_json(c->image, tdx_image_profile_name(c->image, p), &text, c->err);
+    if (r < 0)
+        return r;
     root = json_loads(text, 0, NULL);
     if (!root)
         return tdx_err_oom(c->err);
-    if (transform(c, root) < 0) {
+    if ((r = transform(c, root)) < 0) {
         json_decref(root);
-        return c->err ? c->err->code : -EINVAL;
+        return r;
     }
     *sections = json_object();
     json_object_foreach(root, key, v) {
@@ -203,10 +211,11 @@ static int add_fetch(struct collect *c, const char *profile, const char *what, c
     struct input_fetch *f;
     char hex[SHA256_HEX_SIZE];
     char label[300];
+    int r;
 
     snprintf(label, sizeof(label), "profile %s: %s", profile, what);
-    if (sha256_parse(sha256, label, hex, c->err) < 0)
-        return c->err ? c->err->code : -EINVAL;
+    if ((r = sha256_parse(sha256, label, hex, c->err)) < 0)
+        return r;
     for (size_t i = 0; i < c->in->fetches.n; i++) {
         f = c->in->fetches.items[i];
         if (!streq(f->url, url))
@@ -282,16 +291,16 @@ static char *relative_to(const char *path, const char *base)
 static int add_module(struct collect *c, const char *profile, const char *what, const char *abs)
 {
     struct input_module *m;
-    const char *h;
+    const char *h = NULL;
+    int r;
 
     for (size_t i = 0; i < c->in->modules.n; i++) {
         m = c->in->modules.items[i];
         if (streq(m->abs, abs))
             return add_used_by(&m->used_by, profile, what) < 0 ? tdx_err_oom(c->err) : 0;
     }
-    h = source_hash(c, abs);
-    if (!h)
-        return c->err ? c->err->code : -EIO;
+    if ((r = source_hash(c, abs, &h)) < 0)
+        return r;
     if (!startswith(h, "tree-sha256:"))
         return tdx_err(c->err, -ENOTDIR, "profile %s: %s: %s is not a directory", profile, what, abs);
     m = calloc(1, sizeof(*m));

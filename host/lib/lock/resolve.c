@@ -458,6 +458,8 @@ int tdx_lock_resolve(tdx_lock *lock, const tdx_image *image, const tdx_lock_opti
     tdx_lock_options defaults = TDX_LOCK_OPTIONS_INIT;
     struct resolver R = { lock, opts ? opts : &defaults, NULL, err, PTRVEC_INIT, 0, NULL };
     ptrvec fetches = PTRVEC_INIT, debs = PTRVEC_INIT, modules = PTRVEC_INIT;
+    char dirbuf[PATH_MAX];
+    const char *dir;
     struct inputs in;
     int r;
 
@@ -465,8 +467,11 @@ int tdx_lock_resolve(tdx_lock *lock, const tdx_image *image, const tdx_lock_opti
     tdx_check_arg(image, err);
     tdx_check_options(opts, TDX_LOCK_OPTIONS_VERSION, err);
     R.arch = R.o->arch ? R.o->arch : "amd64";
+    r = lock_recipe_dir(R.o, dirbuf, &dir, err);
+    if (r < 0)
+        return r;
     reset_changes(lock);
-    r = inputs_collect(image, R.o->recipe_dir, false, &in, err);
+    r = inputs_collect(image, dir, false, &in, err);
     if (r < 0)
         return r;
     if (!streq_ptr(lock->digest, in.digest)) {
@@ -510,7 +515,8 @@ int tdx_lock_check(tdx_lock *lock, const tdx_image *image, const tdx_lock_option
                    tdx_error *err)
 {
     tdx_lock_options defaults = TDX_LOCK_OPTIONS_INIT;
-    const char *arch;
+    char dirbuf[PATH_MAX];
+    const char *arch, *dir;
     struct inputs in;
     size_t n;
     int r;
@@ -521,10 +527,13 @@ int tdx_lock_check(tdx_lock *lock, const tdx_image *image, const tdx_lock_option
         opts = &defaults;
     tdx_check_options(opts, TDX_LOCK_OPTIONS_VERSION, err);
     arch = opts->arch ? opts->arch : "amd64";
+    r = lock_recipe_dir(opts, dirbuf, &dir, err);
+    if (r < 0)
+        return r;
     reset_changes(lock);
     if (!lock->digest)
         return tdx_err(err, -ENODATA, "the lock is empty: run tdxctl lock first");
-    r = inputs_collect(image, opts->recipe_dir, false, &in, err);
+    r = inputs_collect(image, dir, false, &in, err);
     if (r < 0)
         return r;
     if (!streq(lock->digest, in.digest))

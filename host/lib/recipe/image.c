@@ -105,6 +105,27 @@ int image_find_profile(const tdx_image *image, const char *name, size_t *ret)
     return -ENOENT;
 }
 
+int image_profile_index(const tdx_image *image, const char *name, size_t *ret, tdx_error *err)
+{
+    char names[400] = "";
+    size_t used = 0, i;
+
+    if (image_find_profile(image, name, ret) == 0)
+        return 0;
+    /* The list is cut short rather than the message: err holds one line. */
+    for (i = 0; i < image->profiles.n; i++) {
+        const struct profile *p = image->profiles.items[i];
+        int n = snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "", p->name);
+        if (n < 0 || (size_t)n >= sizeof(names) - used) {
+            names[used] = '\0';
+            break;
+        }
+        used += (size_t)n;
+    }
+    return tdx_err(err, -ENOENT, "unknown profile \"%s\"; profiles: %s%s", name, names,
+                   i < image->profiles.n ? ", ..." : "");
+}
+
 int tdx_image_profile(tdx_image *image, const char *profile, tdx_error *err)
 {
     const char *why;

@@ -52,8 +52,8 @@ int loader_each(struct loader *L, json_t *v, const char *path,
                 int (*fn)(struct loader *, json_t *, const char *));
 /* Applies the members of a recipe object (a file, or a profile's body). */
 int loader_apply_object(struct loader *L, json_t *root, const char *path);
-/* Reads, parses and applies an included file (realpath real, shown as
- * display) below the including loader's frame. */
+/* Parses and applies the text of an included file (frame->real, shown as
+ * display) with the including loader's image and profile. */
 int loader_apply_file(struct loader *parent, const struct include_frame *frame,
                       const char *display, const char *data, size_t size);
 

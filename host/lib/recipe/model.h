@@ -179,6 +179,9 @@ struct op {
     op_kind kind;
     char *origin;           /* "recipe.json: services[2]" or "tdx_image_add_service(\"web\")" */
     bool origin_is_path;    /* fields join with "." (JSON path) rather than ": " */
+    /* Directory of the recipe file whose host paths this operation reads
+     * (NULL: made through the API, or reads none); see recipe/sources.h. */
+    char *source_root;
     size_t profile;         /* index into tdx_image.profiles */
     size_t seq;             /* position among all operations of the image */
     struct claim *claims;
@@ -289,6 +292,9 @@ static inline void recipe_freep(struct recipe **r)
 
 /* Profile index by name (NULL/"" = default); -ENOENT if unknown. */
 int image_find_profile(const tdx_image *image, const char *name, size_t *ret);
+/* The same, failing with the one message for a profile that is not there:
+ * 'unknown profile "X"; profiles: default, dev'. */
+int image_profile_index(const tdx_image *image, const char *name, size_t *ret, tdx_error *err);
 
 /* Frees an op and its spec. */
 void op_free(struct op *op);

@@ -367,7 +367,8 @@ int recipe_resolve_profile(const tdx_image *image, const char *profile, struct r
                            tdx_error *err)
 {
     size_t idx;
-    if (image_find_profile(image, profile, &idx) < 0)
-        return tdx_err(err, -ENOENT, "no profile \"%s\"", profile);
+    int r = image_profile_index(image, profile, &idx, err);
+    if (r < 0)
+        return r;
     return recipe_resolve(image, idx, out, err);
 }

@@ -491,3 +491,20 @@ const struct pkg_entry *deb_index_best(const tdx_deb_index *x, const char *name)
     const struct component *comp;
     return find(x, name, &comp);
 }
+
+int deb_index_from_packages(tdx_deb_index **out, struct packages *pk, const char *arch)
+{
+    tdx_deb_index *x = calloc(1, sizeof(*x));
+    if (!x || !(x->arch = strdup(arch)) || !(x->mirror = strdup("memory:")) ||
+        !(x->release = strdup("memory")) || !(x->comps = calloc(1, sizeof(*x->comps))) ||
+        !(x->comps[0].name = strdup("main"))) {
+        packages_free(pk);
+        tdx_deb_index_free(x);
+        return -ENOMEM;
+    }
+    x->comps[0].pk = *pk;
+    x->n_comps = 1;
+    memset(pk, 0, sizeof(*pk));
+    *out = x;
+    return 0;
+}

@@ -44,7 +44,10 @@ mrtd=$(printf 'ab%.0s' $(seq 48))
 rtmr1=$(printf '1c%.0s' $(seq 48))
 expect 0 "NOT for production" "$tdxctl" dev sim-pki "$tmp/pki" --mrtd "$mrtd" --rtmr1 "$rtmr1"
 check "the PKI's keys are private" test "$(stat -c %a "$tmp/pki/attestation.key")" = 600
-expect 1 "exists and is not empty" "$tdxctl" dev sim-pki "$tmp/pki"
+expect 1 "$tmp/pki exists and is not empty; a test PKI goes into a new directory (remove this one first" \
+    "$tdxctl" dev sim-pki "$tmp/pki"
+check "dev sim-pki suggests no --force" sh -c "! grep -q -- '--force' '$tmp/err'"
+expect 2 "dev: unknown option '--force'" "$tdxctl" dev sim-pki "$tmp/pki" --force
 expect 2 "dev: --mrtd: expected 96 hex digits" "$tdxctl" dev sim-pki "$tmp/pki2" --mrtd abc
 expect 2 "dev: expected 'sim-pki DIR'" "$tdxctl" dev sim-pki
 expect 0 "" "$tdxctl" dev --help
@@ -104,7 +107,7 @@ expect 2 "agent: --report-data: expected an even number of hex digits" \
 expect 2 "agent: quote: -o QUOTE is required" "$tdxctl" agent quote --connect "unix:$tmp/agent.sock"
 expect 2 "agent: --connect ADDR is required" "$tdxctl" agent info
 expect 2 "agent: unknown verb 'reboot'" "$tdxctl" agent reboot --connect "unix:$tmp/agent.sock"
-expect 1 "tdxctl: vsock:3: expected \"vsock:CID:PORT\"" "$tdxctl" agent info --connect vsock:3
+expect 2 "tdxctl: agent: --connect: expected \"vsock:CID:PORT\" (PORT 1 to 4294967294), got 'vsock:3'" "$tdxctl" agent info --connect vsock:3
 expect 1 "unix:$tmp/none.sock: agent not reachable within 300 ms" \
     "$tdxctl" agent info --connect "unix:$tmp/none.sock" --connect-timeout 300
 expect 1 "" "$tdxctl" --json agent info --connect "unix:$tmp/none.sock" --connect-timeout 0

@@ -672,7 +672,7 @@ START_TEST(output_directories_are_replaced_safely)
     snprintf(path, sizeof(path), "%s/missing-parent/tree", dir);
     ck_assert_int_lt(tdx_emit_mkosi(image, path, &o, &err), 0);
     ck_assert_int_eq(tdx_emit_mkosi(image, dir, &(tdx_emit_options){ 1, "nope", 0, NULL, TDX_UNSET }, &err), -ENOENT);
-    ck_assert_contains(err.message, "no profile \"nope\" in the recipe (it has \"default\")");
+    ck_assert_contains(err.message, "unknown profile \"nope\"; profiles: default");
     (void)conf;
     tmpdir_remove(dir);
     tdx_image_free(image);

@@ -391,6 +391,92 @@ START_TEST(removed_and_added_inputs_are_named)
 }
 END_TEST
 
+/* tdx_lock_update(): the lock file beside the recipe, written when something
+ * changed or there was none, never on a dry run, an up-to-date one untouched. */
+START_TEST(update_decides_where_and_when_to_write)
+{
+    struct fixture f;
+    tdx_fetch_options fo;
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_lock *lock = NULL;
+    tdx_image *image;
+    char cache[600], recipe[700], expected[700], *path = NULL, *before, *after;
+    struct stat st1, st2;
+    int written = -1;
+    tdx_lock_options o;
+
+    make_fixture(&f, "");
+    o = lock_opts(&f, &fo, cache);
+    o.recipe_dir = NULL;
+    write_text(f.dir, "recipe.json", f.recipe);
+    snprintf(recipe, sizeof(recipe), "%s/recipe.json", f.dir);
+    snprintf(expected, sizeof(expected), "%s/tdx.lock", f.dir);
+    o.recipe_file = recipe;
+    image = load(&f, NULL);
+
+    ck_assert_int_eq(tdx_lock_file_path(&o, &path, &err), 0);
+    ck_assert_str_eq(path, expected);
+    ck_assert_int_eq(tdx_lock_open(&lock, &o, &err), -ENOENT);
+
+    o.dry_run = 1;
+    ck_assert_msg(tdx_lock_update(&lock, image, &o, &written, &err) == 4, "%s", err.message);
+    ck_assert_int_eq(written, 0);
+    ck_assert_int_ne(access(expected, F_OK), 0);
+    tdx_lock_free(lock);
+
+    o.dry_run = TDX_UNSET;
+    ck_assert_msg(tdx_lock_update(&lock, image, &o, &written, &err) == 4, "%s", err.message);
+    ck_assert_int_eq(written, 1);
+    /* Source paths relative to the recipe's directory, found from recipe_file. */
+    ck_assert(has_change(lock, "+ module src/app"));
+    tdx_lock_free(lock);
+    ck_assert_int_eq(stat(expected, &st1), 0);
+    before = read_text(expected, NULL);
+
+    ck_assert_msg(tdx_lock_update(&lock, image, &o, &written, &err) == 0, "%s", err.message);
+    ck_assert_int_eq(written, 0);
+    tdx_lock_free(lock);
+    ck_assert_int_eq(stat(expected, &st2), 0);
+    after = read_text(expected, NULL);
+    ck_assert_str_eq(before, after);
+    ck_assert(st1.st_ino == st2.st_ino && st1.st_mtim.tv_nsec == st2.st_mtim.tv_nsec &&
+              st1.st_mtim.tv_sec == st2.st_mtim.tv_sec);
+
+    /* The check finds the same directory from recipe_file alone. */
+    ck_assert_int_eq(tdx_lock_open(&lock, &o, &err), 0);
+    ck_assert_msg(tdx_lock_check(lock, image, &o, &err) == 0, "%s", err.message);
+    tdx_lock_free(lock);
+
+    /* An explicit lock file wins; an empty one is refused, with or without err. */
+    tdx_free(path);
+    snprintf(expected, sizeof(expected), "%s/other.lock", f.dir);
+    o.lockfile = expected;
+    ck_assert_int_eq(tdx_lock_file_path(&o, &path, &err), 0);
+    ck_assert_str_eq(path, expected);
+    ck_assert_int_eq(tdx_lock_update(&lock, image, &o, NULL, &err), 4);
+    tdx_lock_free(lock);
+    ck_assert_int_eq(access(expected, F_OK), 0);
+    o.lockfile = "";
+    ck_assert_int_eq(tdx_lock_update(&lock, image, &o, &written, NULL), -EINVAL);
+    ck_assert_int_eq(tdx_lock_update(&lock, image, &o, &written, &err), -EINVAL);
+    ck_assert_contains(err.message, "lockfile: empty path");
+
+    /* A version 1 struct has neither field: its lock file is ./tdx.lock. */
+    o.version = 1;
+    tdx_free(path);
+    ck_assert_int_eq(tdx_lock_file_path(&o, &path, &err), 0);
+    ck_assert_str_eq(path, "tdx.lock");
+    o.version = TDX_LOCK_OPTIONS_VERSION + 1;
+    ck_assert_int_eq(tdx_lock_file_path(&o, &path, NULL), -EINVAL);
+
+    tdx_free(path);
+    free(before);
+    free(after);
+    tdx_image_free(image);
+    free(f.dir);
+}
+END_TEST
+
 static void server_setup(void)
 {
     root = tmpdir_new();
@@ -419,6 +505,7 @@ int main(void)
     tcase_add_test(tc, failures_return_their_code_without_an_error_struct);
     tcase_add_test(tc, resolve_check_and_frozen_access);
     tcase_add_test(tc, removed_and_added_inputs_are_named);
+    tcase_add_test(tc, update_decides_where_and_when_to_write);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

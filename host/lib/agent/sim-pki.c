@@ -293,6 +293,11 @@ int tdx_sim_pki_create(const char *dir, const tdx_sim_pki_options *opts, tdx_err
     }
     if (r == 0)
         r = tree_write(&t, dir, false, time(NULL), err);
+    /* tree_write()'s hint names emit's --force, which dev sim-pki does not
+     * take: a PKI is never written over (its keys may be in use). */
+    if (r == -EEXIST)
+        r = tdx_err(err, r, "%s exists and is not empty; a test PKI goes into a new directory "
+                    "(remove this one first to make it again)", dir);
     for (int i = 0; i < 4; i++)
         EVP_PKEY_free(keys[i]);
     for (int i = 0; i < 3; i++)

@@ -63,18 +63,9 @@ int tdx_emit_mkosi(const tdx_image *image, const char *outdir, const tdx_emit_op
     tdx_check_arg(image, err);
     tdx_check_arg(outdir, err);
     tdx_check_options(opts, TDX_EMIT_OPTIONS_VERSION, err);
-    if (image_find_profile(image, profile, &idx) < 0) {
-        char names[400] = "";
-        size_t used = 0;
-        for (size_t i = 0; i < tdx_image_profile_count(image); i++) {
-            int n = snprintf(names + used, sizeof(names) - used, "%s\"%s\"", i ? ", " : "",
-                             tdx_image_profile_name(image, i));
-            if (n < 0 || (size_t)n >= sizeof(names) - used)
-                break;
-            used += (size_t)n;
-        }
-        return tdx_err(err, -ENOENT, "no profile \"%s\" in the recipe (it has %s)", profile, names);
-    }
+    rc = image_profile_index(image, profile, &idx, err);
+    if (rc < 0)
+        return rc;
     if (opts && opts->agent_binary && (rc = check_agent_binary(opts->agent_binary, err)) < 0)
         return rc;
     /* Version 1 callers have no allow_outside_src: the boundary holds. */

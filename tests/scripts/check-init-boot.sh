@@ -223,7 +223,7 @@ while kill -0 "$qemu_pid" 2>/dev/null && [ $i -lt 600 ]; do sleep 0.2; i=$((i + 
 kill -0 "$qemu_pid" 2>/dev/null && fail "a broken configuration did not power off"
 wait "$qemu_pid"
 qemu_pid=
-grep -q 'agent.json: init.on_exit: expected one of "poweroff", "stay", got "later"' \
+grep -q 'agent.json: init.on_exit: expected one of "poweroff", "stay"; got "later"' \
     "$tmp/console.log" || fail "the broken key is not named on the console"
 grep -q "ignoring 1 argument(s) from the kernel command line" "$tmp/console.log" ||
     fail "the stray kernel argument was not ignored"

@@ -902,7 +902,7 @@ START_TEST(malformed_collateral_is_named_by_path)
     add_level("UpToDate", 595, 11, 0, 0, 3, NULL);
     add_identity("TDX_01", up[0]);
     write_collateral();
-    expect_load_failure("tcbinfo.json: tcbInfo.tcbLevels[0].tcb.sgxtcbcomponents[0].svn: 595 is out of range 0..255",
+    expect_load_failure("tcbinfo.json: tcbInfo.tcbLevels[0].tcb.sgxtcbcomponents[0].svn: expected an integer from 0 to 255, got 595",
                         -EBADMSG);
 
     F.levels[0] = '\0';
@@ -932,6 +932,34 @@ START_TEST(malformed_collateral_is_named_by_path)
     expect_load_failure("z-tcbinfo.json: not collateral (expected a TCB info or QE identity response", -EBADMSG);
     write_text(F.dir, "z-tcbinfo.json", "{\"tcbInfo\": 1}");
     expect_load_failure("z-tcbinfo.json: not a PCS response", -EBADMSG);
+    /* The signed text's own members, by their JSON path. */
+    {
+        char sig[129], text[400];
+        memset(sig, 'a', 128);
+        sig[128] = '\0';
+        snprintf(text, sizeof(text), "{\"tcbInfo\": {\"id\": \"TDX\"}, \"signature\": \"%s\"}", sig);
+        write_text(F.dir, "z-tcbinfo.json", text);
+        expect_load_failure("z-tcbinfo.json: tcbInfo.version: required", -EBADMSG);
+        snprintf(text, sizeof(text), "{\"tcbInfo\": {\"id\": \"TDX\", \"version\": \"3\"}, \"signature\": \"%s\"}", sig);
+        write_text(F.dir, "z-tcbinfo.json", text);
+        expect_load_failure("z-tcbinfo.json: tcbInfo.version: expected an integer, got a string", -EBADMSG);
+    }
+    write_text(F.dir, "z-tcbinfo.json", "{\"tcbInfo\": \"\\u0000\"}");
+    expect_load_failure("z-tcbinfo.json:1:20: NUL byte in string", -EBADMSG);
+    /* One dcap-qvl JSON file: its members by name. */
+    {
+        tdx_verifier_options vo = TDX_VERIFIER_OPTIONS_INIT;
+        tdx_error err = TDX_ERROR_INIT;
+        tdx_verifier *v = NULL;
+        char path[600];
+        snprintf(path, sizeof(path), "%s/z-tcbinfo.json", F.dir);
+        write_text(F.dir, "z-tcbinfo.json", "{\"tcb_info\": 5}");
+        vo.collateral = path;
+        vo.root_pem = F.root_pem;
+        ck_assert_int_eq(tdx_verifier_new(&v, &vo, &err), -EBADMSG);
+        ck_assert_str_eq(err.message + strlen(path), ": tcb_info: expected a string, got an integer");
+        ck_assert_int_eq(tdx_verifier_new(&v, &vo, NULL), -EBADMSG);
+    }
     free(copy);
 }
 END_TEST

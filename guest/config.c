@@ -73,16 +73,6 @@ const char *config_policy_name(enum hook_policy p)
     return policies[p];
 }
 
-int config_parse_uint(const char *s, unsigned long long min, unsigned long long max,
-                      unsigned long long *out)
-{
-    unsigned long long v;
-    if (!parse_decimal(s, strlen(s), max, &v) || v < min)
-        return -EINVAL;
-    *out = v;
-    return 0;
-}
-
 static const char *const config_keys[] = {
     "listen", "quote_provider", "tsm_path", "acpi_path", "manifest", "root_dir", "ready_file",
     "memory_budget", "hooks", "verbose", "max_connections", "max_inflight", "workers",

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* tdxctl: command-line front end of libtdxhost. */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,6 +68,9 @@ int main(int argc, char **argv)
             return EXIT_OK;
         }
         if (strcmp(argv[i], "--version") == 0) {
+            if (cli.json)
+                return cli_print_ok(&cli, json_pack("{s:s, s:s}", "version", TDXHOST_VERSION,
+                                                    "library", tdx_version()));
             printf("tdxctl %s (libtdxhost %s)\n", TDXHOST_VERSION, tdx_version());
             return EXIT_OK;
         }

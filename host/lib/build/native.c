@@ -32,6 +32,7 @@
 #include "json-text.h"
 #include "lock/lock-internal.h"
 #include "recipe/paths.h"
+#include "recipe/source-urls.h"
 
 #define TEMPLATE_MAX (16u << 20)
 #define ARCH "amd64"
@@ -134,6 +135,19 @@ static int lock_up_to_date(struct build *b)
     if (b->o && b->o->frozen == 1)
         return tdx_lock_check(b->lock, b->image, &lo, b->err);
     r = tdx_lock_resolve(b->lock, b->image, &lo, b->err);
+    if (r < 0 && b->err) {
+        /* A toolchain that cannot be fetched: name its pinned hash too. */
+        for (size_t i = 0; i < b->r->builds.n; i++) {
+            const struct build_spec *bs = &((const struct op *)b->r->builds.items[i])->u.build;
+            char url[1024];
+            if (!bs->toolchain_sha256 || (!bs->toolchain_url && !bs->toolchain_version))
+                continue;
+            recipe_toolchain_url(bs, url, sizeof(url));
+            if (strstr(b->err->message, url) && !strstr(b->err->message, bs->toolchain_sha256))
+                return tdx_err_prefix(b->err, r, "builds.%s: toolchain sha256 %s", bs->name,
+                                      bs->toolchain_sha256);
+        }
+    }
     if (r > 0)
         r = tdx_lock_save(b->lock, b->lock_path, b->err);
     return r < 0 ? r : 0;
@@ -774,6 +788,13 @@ static int run(struct build *b, tdx_build_result **out)
     for (size_t i = 0; i < b->r->files.n; i++)
         if ((r = add_recipe_file(b, b->r->files.items[i])) < 0)
             return r;
+    {
+        struct builder_ctx bc = { b->r, b->work, b->r->output.source_date_epoch, &b->img, b->res,
+                                  b->lock, &b->fo, b->extract_dir, b->err };
+        if ((r = step(b, "builds")) < 0 || (r = native_run_builds(&bc)) < 0 ||
+            (r = timed(b, "builds")) < 0)
+            return r;
+    }
     if ((r = add_hooks(b)) < 0 || (r = add_agent(b)) < 0 || (r = timed(b, "image")) < 0)
         return r;
     if ((r = step(b, "modules")) < 0 || (r = add_modules(b)) < 0 || (r = add_config(b)) < 0 ||

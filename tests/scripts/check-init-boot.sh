@@ -173,6 +173,9 @@ ok "powered off when the service ended"
 # --- Capture mode: serves, starts nothing, waits for no secret --------------
 boot 'console=ttyS0 tdx.capture=acpi'
 wait_for "init: capture mode" 240 || fail "no capture mode with tdx.capture=acpi"
+# The mode is announced before the modules, the network and the listener:
+# QEMU's forwarded port accepts (and drops) connections until the agent serves.
+wait_for "serving on tcp:" 240 || fail "the agent never served in capture mode"
 "$tdxctl" agent info --connect "tcp:127.0.0.1:$port" --json >"$tmp/info.json" 2>"$tmp/info.err" ||
     { cat "$tmp/info.err"; fail "tdxctl agent info in capture mode"; }
 grep -q "secrets: waiting" "$tmp/console.log" && fail "capture mode waits for secrets"

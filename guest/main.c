@@ -18,6 +18,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "log.h"
+#include "parse-number.h"
 #include "server.h"
 #include "strv.h"
 #include "wait-secrets.h"
@@ -153,12 +154,12 @@ static int load_config_option(int argc, char **argv, struct agent_config *c)
     return 0;
 }
 
-static int parse_number(const char *opt, const char *arg, unsigned long long min,
-                        unsigned long long max, unsigned *out)
+static int parse_number(const char *opt, const char *arg, unsigned min, unsigned max,
+                        unsigned *out)
 {
-    unsigned long long v;
-    if (config_parse_uint(arg, min, max, &v) < 0) {
-        fprintf(stderr, "tdx-agent: %s: expected a number from %llu to %llu, got \"%s\"\n", opt,
+    uint64_t v;
+    if (parse_u64(arg, min, max, &v) < 0) {
+        fprintf(stderr, "tdx-agent: %s: expected a number from %u to %u, got \"%s\"\n", opt,
                 min, max, arg);
         return -EINVAL;
     }

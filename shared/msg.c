@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "msg.h"
 
+#include "printable.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* tdxctl: command-line front end of libtdxhost. */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@ static const struct command {
     const char *summary;
 } commands[] = {
     { "agent", cmd_agent, "ask a running tdx-agent for its info, a quote or the event log" },
+    { "build", cmd_build, "build a recipe into a bootable, measured image directory" },
     { "dev", cmd_dev, "development helpers: the quote simulator's test PKI" },
     { "emit", cmd_emit, "compile a recipe into an mkosi tree" },
     { "recipe", cmd_recipe, "check a recipe, list its profiles, show an effective recipe" },
@@ -66,6 +68,9 @@ int main(int argc, char **argv)
             return EXIT_OK;
         }
         if (strcmp(argv[i], "--version") == 0) {
+            if (cli.json)
+                return cli_print_ok(&cli, json_pack("{s:s, s:s}", "version", TDXHOST_VERSION,
+                                                    "library", tdx_version()));
             printf("tdxctl %s (libtdxhost %s)\n", TDXHOST_VERSION, tdx_version());
             return EXIT_OK;
         }

@@ -41,6 +41,8 @@ td="$src/tests/data/testdata"
 
 # tdxctl itself.
 contract 2 --json
+contract 0 --json --version
+member version
 contract 2 --json frobnicate
 contract 2 frobnicate --json
 
@@ -48,6 +50,7 @@ contract 2 frobnicate --json
 contract 0 --json emit "$ex/minimal.json" -o "$tmp/tree" --no-agent-binary
 member tree
 contract 2 emit --json
+contract 2 emit --frob "$ex/minimal.json" --json
 contract 2 emit "$ex/minimal.json" --json -o
 contract 1 emit "$tmp/missing.json" -o "$tmp/x" --json
 contract 0 recipe check "$ex/node.json" --json

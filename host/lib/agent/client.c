@@ -319,20 +319,9 @@ int tdx_agent_call(tdx_agent *agent, const char *op, const char *params_json, ch
 
 int tdx_agent_info(tdx_agent *agent, char **info_json, tdx_error *err)
 {
-    /* What docs/protocol.md promises and tdxctl agent info prints. */
-    static const struct agent_reply_field shape[] = {
-        { "agent", REPLY_STRING }, { "version", REPLY_STRING }, { "protocol", REPLY_COUNT },
-        { "quote_provider", REPLY_STRING }, { "simulated", REPLY_BOOL },
-        { "tdx", REPLY_OBJECT }, { "tdx.cpuid", REPLY_BOOL }, { "tdx.configfs_tsm", REPLY_BOOL },
-        { "tdx.ccel", REPLY_BOOL }, { "listeners", REPLY_STRING_ARRAY },
-        { "uptime_seconds", REPLY_COUNT }, { "manifest", REPLY_OBJECT_OR_NULL },
-        { "manifest.path", REPLY_STRING }, { "manifest.secrets", REPLY_COUNT },
-        { "manifest.required", REPLY_COUNT },
-    };
-
     tdx_check_arg(agent, err);
     tdx_check_arg(info_json, err);
-    return agent_call_text(agent, "info", shape, sizeof(shape) / sizeof(shape[0]), info_json, err);
+    return agent_call_text(agent, "info", agent_info_shape, agent_info_shape_len, info_json, err);
 }
 
 int agent_reply_base64(tdx_agent *agent, json_t *reply, const char *op, const char *key,

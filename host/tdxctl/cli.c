@@ -56,7 +56,7 @@ static void print_failure(json_t *body, int code, const char *message)
 static int fail_message(const struct cli *cli, int code, const char *message, json_t *body,
                         int status)
 {
-    char line[sizeof(((tdx_error *)0)->message) + 64];
+    char line[1024];   /* the longest of cli_failf()'s and tdx_error's */
 
     /* Messages carry file names and values from outside: one line, no
      * control characters, whatever they held. */
@@ -153,6 +153,9 @@ int cli_option_error(const struct cli *cli, int c, char *const *argv)
         int len = (int)strcspn(arg, "=");
         if (c == ':')
             return cli_usage(cli, "%.*s needs a value", len, arg);
+        /* glibc sets optopt for a known option given a value it does not take. */
+        if (optopt && arg[len] == '=')
+            return cli_usage(cli, "%.*s takes no value", len, arg);
         return cli_usage(cli, "unknown option '%.*s'", len, arg);
     }
     if (c == ':')

@@ -135,15 +135,11 @@ static int set_init(struct json_reader *R, json_t *root, struct agent_config *c)
 {
     struct init_config *ic;
     json_t *v = NULL;
-    char what[400];
     int r = jr_object(R, root, "", "init", 0, 64, &v);
     if (r <= 0)
         return r;
-    r = init_config_parse(v, &ic, what, sizeof(what));
-    if (r == -ENOMEM)
-        return jr_oom(R);
-    if (r < 0)
-        return jr_fail(R, NULL, "%s", what);
+    if ((r = init_config_parse(R, v, "init", &ic)) < 0)
+        return r;
     init_config_free(c->init);
     c->init = ic;
     return 0;

@@ -106,6 +106,7 @@ int cli_connect_timeout(const struct cli *cli, const char *arg, tdx_agent_option
 typedef int (*cli_command_fn)(const struct cli *cli, int argc, char **argv);
 
 int cmd_agent(const struct cli *cli, int argc, char **argv);
+int cmd_build(const struct cli *cli, int argc, char **argv);
 int cmd_dev(const struct cli *cli, int argc, char **argv);
 int cmd_emit(const struct cli *cli, int argc, char **argv);
 int cmd_recipe(const struct cli *cli, int argc, char **argv);

@@ -18,6 +18,7 @@
 static void help(void)
 {
     printf("Usage: tdxctl measure --firmware OVMF.fd --kernel VMLINUZ [OPTIONS]\n"
+           "       tdxctl measure BUILD_DIR [--format F] [-o FILE]   (a tdxctl build output)\n"
            "       tdxctl measure --uki UKI.efi --tpm [OPTIONS]\n\n"
            "Compute the measurements a TDX guest will report: MRTD and RTMR0-3 for a QEMU\n"
            "direct kernel boot, or vTPM PCRs 4, 9 and 11 for a unified kernel image.\n\n"
@@ -296,11 +297,13 @@ int cmd_measure(const struct cli *cli_in, int argc, char **argv)
             goto out;
         }
     }
-    if (optind != argc) {
+    if (optind + 1 == argc && !uki && !firmware && !kernel && !tpm && !direct_only) {
+        /* A build output directory: everything comes from the directory. */
+        r = tdx_build_measure_dir(argv[optind], &m, &err);
+    } else if (optind != argc) {
         status = cli_usage(&cli, "unexpected argument '%s'", argv[optind]);
         goto out;
-    }
-    if (uki) {
+    } else if (uki) {
         if (!tpm || firmware || kernel || direct_only) {
             status = cli_usage(&cli, "--uki goes with --tpm and without the direct-boot options");
             goto out;

@@ -14,6 +14,7 @@ static const struct command {
     const char *summary;
 } commands[] = {
     { "agent", cmd_agent, "ask a running tdx-agent for its info, a quote or the event log" },
+    { "build", cmd_build, "build a recipe into a bootable, measured image directory" },
     { "dev", cmd_dev, "development helpers: the quote simulator's test PKI" },
     { "emit", cmd_emit, "compile a recipe into an mkosi tree" },
     { "recipe", cmd_recipe, "check a recipe, list its profiles, show an effective recipe" },

@@ -21,5 +21,6 @@
 #include "sim.h"
 #include "secrets.h"
 #include "staging.h"
+#include "build.h"
 
 #endif

@@ -61,6 +61,17 @@ static void input_module_free(void *p)
     free(m);
 }
 
+static void input_closure_free(void *p)
+{
+    struct input_closure *c = p;
+    free(c->profile);
+    free(c->release);
+    free(c->mirror);
+    strv_free(c->roots);
+    strv_free(c->exclude);
+    free(c);
+}
+
 void inputs_free(struct inputs *in)
 {
     free(in->recipe_name);
@@ -69,6 +80,7 @@ void inputs_free(struct inputs *in)
     ptrvec_free_all(&in->fetches, input_fetch_free);
     ptrvec_free_all(&in->debs, input_deb_free);
     ptrvec_free_all(&in->modules, input_module_free);
+    ptrvec_free_all(&in->closures, input_closure_free);
     memset(in, 0, sizeof(*in));
 }
 
@@ -316,6 +328,35 @@ static int collect_profile(struct collect *c, const struct recipe *r)
     }
     if (q >= 0 && streq(r->firmware, "ovmf"))
         q = add_deb(c, r, "firmware", "ovmf", r->release);
+    /* A native image (init tdx-agent) unpacks its packages from the archive
+     * itself, so they are inputs like the kernel; an mkosi image installs
+     * them with apt (pin those with a snapshot mirror). */
+    if (streq(r->init, "tdx-agent")) {
+        struct input_closure *cl = calloc(1, sizeof(*cl));
+        if (!cl || !(cl->profile = strdup(r->profile)) || !(cl->release = strdup(r->release)) ||
+            (r->mirror && !(cl->mirror = strdup(r->mirror))) ||
+            (r->native.exclude && !(cl->exclude = strv_copy((const char *const *)r->native.exclude))))
+            q = tdx_err_oom(c->err);
+        STRV_FOREACH(p, r->packages) {
+            const char *slash = strchr(*p, '/');
+            char name[256];
+            if (q < 0 || strchr(*p, '='))
+                continue;
+            snprintf(name, sizeof(name), "%.*s", slash ? (int)(slash - *p) : (int)strlen(*p), *p);
+            if (strv_contains(r->native.exclude, name))
+                continue;
+            q = add_deb(c, r, "install", name, slash ? slash + 1 : r->release);
+            /* Dependencies are followed within the base release. */
+            if (q >= 0 && !slash && strv_push(&cl->roots, name) < 0)
+                q = tdx_err_oom(c->err);
+        }
+        if (q >= 0 && cl->roots && ptrvec_push(&c->in->closures, cl) == 0)
+            cl = NULL;
+        else if (q >= 0 && cl->roots)
+            q = tdx_err_oom(c->err);
+        if (cl)
+            input_closure_free(cl);
+    }
     for (size_t i = 0; q >= 0 && i < r->builds.n; i++) {
         const struct op *op = r->builds.items[i];
         const struct build_spec *b = &op->u.build;

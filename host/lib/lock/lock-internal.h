@@ -91,10 +91,20 @@ struct input_module {
     char **used_by;
 };
 
+/* A native image's packages of one profile and release: the lock records
+ * their Depends/Pre-Depends closure as entries used by "PROFILE: install
+ * (dependency)" (LOCK_DEPENDENCY). */
+struct input_closure {
+    char *profile, *release, *mirror;
+    char **roots, **exclude;
+};
+
+#define LOCK_DEPENDENCY " (dependency)"
+
 struct inputs {
     char *recipe_name, *digest;
     json_t *sections;
-    ptrvec fetches, debs, modules;
+    ptrvec fetches, debs, modules, closures;
 };
 
 /* Collects the digest and (unless digest_only) the inputs; hashes source

@@ -23,6 +23,7 @@ static void entry_free(struct chain_entry *e)
         X509_free(e->leaf);
         X509_free(e->intermediate);
         EVP_PKEY_free(e->leaf_key);
+        EVP_PKEY_free(e->att_key);
         free(e);
     }
 }

@@ -52,6 +52,7 @@ void collateral_free(struct collateral *c)
     ptrvec_free_all(&c->tcb_infos, tcb_info_free_item);
     qe_identity_free(c->qe_identity);
     pki_free_certs(c->tcb_chain);
+    pki_free_certs(c->pck_cas);
     free(c->tcb_chain_origin);
     crl_free(c->root_crl);
     ptrvec_free_all(&c->pck_crls, crl_free);
@@ -201,13 +202,18 @@ int collateral_add_response(struct collateral *c, const char *text, size_t len, 
 
 /* The TCB signing chain (a leaf that is no CA, then the root) signs TCB info
  * and QE identity. A chain that starts with a CA is a PCK CRL issuer chain:
- * the PCK CRL is checked against the quote's own verified intermediate, so
- * that chain is not needed and is dropped. */
+ * its CA certificate lets collateral_seal() check the PCK CRL once; the
+ * quote's own verified intermediate is what the crl step compares with. */
 int collateral_add_chain(struct collateral *c, STACK_OF(X509) *certs, const char *origin, tdx_error *err)
 {
     X509 *leaf = sk_X509_value(certs, 0);
 
     if (X509_check_ca(leaf)) {
+        if ((!c->pck_cas && !(c->pck_cas = sk_X509_new_null())) || !sk_X509_push(c->pck_cas, leaf)) {
+            pki_free_certs(certs);
+            return tdx_err_oom(err);
+        }
+        X509_up_ref(leaf);
         pki_free_certs(certs);
         return 0;
     }

@@ -72,6 +72,11 @@ int sec_partitions(struct loader *L, json_t *v, const char *path);
 int sec_encryption(struct loader *L, json_t *v, const char *path);
 int sec_network(struct loader *L, json_t *v, const char *path);
 int sec_ssh(struct loader *L, json_t *v, const char *path);
+/* ... json-native.c: keys only native images read; loader_native_keys()
+ * reads the given keys of object v into one tdx_image_set_native(). */
+int sec_native(struct loader *L, json_t *v, const char *path);
+int sec_agent(struct loader *L, json_t *v, const char *path);
+int loader_native_keys(struct loader *L, json_t *v, const char *path, const char *const *keys);
 int sec_scripts(struct loader *L, json_t *v, const char *path);
 int sec_on_boot(struct loader *L, json_t *v, const char *path);
 /* ... json-items.c ... */

@@ -43,6 +43,7 @@ typedef enum op_kind {
     OP_BUILD,
     OP_SCRIPT,
     OP_ON_BOOT,
+    OP_NATIVE,
 } op_kind;
 
 struct kernel_spec {      /* NULL fields leave the current value */
@@ -137,6 +138,13 @@ struct ssh_spec {
     char **authorized_keys; /* NULL: keep */
 };
 
+struct native_spec {      /* NULL/TDX_UNSET fields leave the current value */
+    char **modules, **exclude, **net_dns;
+    bool modules_set, exclude_set, net_dns_set;
+    char *compression, *net_mode, *net_interface, *net_address, *net_gateway;
+    int test_provider;
+};
+
 struct artifact_spec {
     char *from, *to;
 };
@@ -196,6 +204,7 @@ struct op {
         struct ssh_spec ssh;
         struct build_spec build;
         struct script_spec script;  /* SCRIPT, ON_BOOT */
+        struct native_spec native;
     } u;
 };
 
@@ -255,6 +264,12 @@ struct recipe {
         const char *key_delivery;
         char *const *authorized_keys;
     } ssh;
+    struct {                        /* native images; all borrowed */
+        char *const *modules, *const *exclude, *const *net_dns;
+        const char *compression, *net_mode, *net_interface, *net_address, *net_gateway;
+        bool test_provider;
+        bool any;                   /* some native setting was made */
+    } native;
     struct {
         char *const *listen;        /* borrowed; never empty */
         long long wait_timeout;

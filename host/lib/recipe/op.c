@@ -158,6 +158,18 @@ void op_free(struct op *op)
         free(op->u.script.commands);
         free(op->u.script.file);
         break;
+    case OP_NATIVE: {
+        struct native_spec *n = &op->u.native;
+        strv_free(n->modules);
+        strv_free(n->exclude);
+        strv_free(n->net_dns);
+        free(n->compression);
+        free(n->net_mode);
+        free(n->net_interface);
+        free(n->net_address);
+        free(n->net_gateway);
+        break;
+    }
     }
     for (size_t i = 0; i < op->n_claims; i++)
         free(op->claims[i].key);

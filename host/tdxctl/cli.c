@@ -43,8 +43,12 @@ static void print_failure(json_t *body, int code, const char *message)
 
     if (!body)
         body = json_object();
-    if (!body || !error || json_object_set_new(body, "ok", json_false()) < 0 ||
-        json_object_set_new(body, "error", error) < 0) {
+    if (!body || !error || json_object_set_new(body, "ok", json_false()) < 0) {
+        json_decref(error);
+        error = NULL;
+    }
+    /* json_object_set_new() takes error even when it fails. */
+    if (!error || json_object_set_new(body, "error", error) < 0) {
         json_decref(body);
         /* Still one valid envelope, whatever ran out. */
         puts("{\"error\":{\"code\":\"ENOMEM\",\"message\":\"out of memory\"},\"ok\":false}");

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manifest.h"
+#include "msg.h"
 #include "quote-provider.h"
 #include "root-fs.h"
 #include "secret-set.h"
@@ -183,8 +184,7 @@ int secrets_new(const struct manifest *m, struct quote_provider *provider,
         (opts->root_dir && !(s->root_dir = strdup(opts->root_dir))) ||
         (opts->ready_file && !(s->ready_file = strdup(opts->ready_file)))) {
         secrets_free(s);
-        snprintf(msg, msg_size, "out of memory");
-        return -ENOMEM;
+        return msgf(msg, msg_size, -ENOMEM, "out of memory");
     }
     s->m = m;
     s->provider = provider;
@@ -192,8 +192,8 @@ int secrets_new(const struct manifest *m, struct quote_provider *provider,
     /* A ready file from an earlier run must not claim readiness before the
      * secrets on disk were checked again. */
     if (s->ready_file && (r = remove_ready_file(s->ready_file)) < 0) {
-        snprintf(msg, msg_size, "cannot remove the stale ready file %s: %s%s", s->ready_file,
-                 strerror(-r), r == -ELOOP ? " (no symbolic link may be on its path)" : "");
+        msgf(msg, msg_size, r, "cannot remove the stale ready file %s: %s%s", s->ready_file,
+             strerror(-r), r == -ELOOP ? " (no symbolic link may be on its path)" : "");
         secrets_free(s);
         return r;
     }

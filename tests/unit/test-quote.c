@@ -494,7 +494,7 @@ START_TEST(options_and_roots_are_checked)
 
     vo.version = 99;
     ck_assert_int_eq(tdx_verifier_new(&v, &vo, &err), -EINVAL);
-    ck_assert_contains(err.message, "unknown options version 99");
+    ck_assert_contains(err.message, "tdx_verifier_new: unsupported options version 99");
     vo = (tdx_verifier_options)TDX_VERIFIER_OPTIONS_INIT;
     vo.collateral = "x";
     vo.pccs_url = "http://x";

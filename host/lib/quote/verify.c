@@ -235,8 +235,6 @@ void tdx_verification_free(tdx_verification *r)
 
 static int check_options(const tdx_verify_options *o, tdx_error *err)
 {
-    if (o->version == 0 || o->version > TDX_VERIFY_OPTIONS_VERSION)
-        return tdx_err(err, -EINVAL, "tdx_verifier_verify: unknown options version %u", o->version);
     if (o->report_data && (o->report_data_size == 0 || o->report_data_size > 64))
         return tdx_err(err, -EINVAL, "tdx_verifier_verify: report_data: %zu bytes, expected 1 to 64",
                        o->report_data_size);
@@ -266,6 +264,7 @@ int tdx_verifier_verify(tdx_verifier *verifier, const tdx_quote *quote, const td
 
     tdx_check_arg(verifier, err);
     tdx_check_arg(quote, err);
+    tdx_check_options(opts, TDX_VERIFY_OPTIONS_VERSION, err);
     r = check_options(c.o, err);
     if (r < 0)
         return r;
@@ -316,8 +315,6 @@ static int setup(tdx_verifier *v, const tdx_verifier_options *o, tdx_error *err)
 {
     int r;
 
-    if (o->version == 0 || o->version > TDX_VERIFIER_OPTIONS_VERSION)
-        return tdx_err(err, -EINVAL, "tdx_verifier_new: unknown options version %u", o->version);
     if (o->root_file && o->root_pem)
         return tdx_err(err, -EINVAL, "tdx_verifier_new: root_file and root_pem are exclusive");
     if (o->collateral && o->pccs_url)
@@ -374,6 +371,7 @@ int tdx_verifier_new(tdx_verifier **out, const tdx_verifier_options *opts, tdx_e
     int r;
 
     tdx_check_arg(out, err);
+    tdx_check_options(opts, TDX_VERIFIER_OPTIONS_VERSION, err);
     v = calloc(1, sizeof(*v));
     if (!v)
         return tdx_err_oom(err);

@@ -50,10 +50,14 @@ struct secrets {
     pthread_mutex_t lock;        /* slots */
     struct slot *slots;
 
-    pthread_mutex_t write_lock;  /* deliveries, present[], ready */
+    pthread_mutex_t write_lock;  /* deliveries, present[], sender_of[], ready */
     bool *present;
+    int *sender_of;              /* index into m->senders, or one of: */
     bool ready;
 };
+
+#define SENDER_UNKNOWN (-1)      /* not delivered, or found on disk at start */
+#define SENDER_ANONYMOUS (-2)    /* delivered in base mode (an image without senders) */
 
 static void slot_wipe(struct slot *sl)
 {
@@ -181,6 +185,7 @@ int secrets_new(const struct manifest *m, struct quote_provider *provider,
     if (!s || !(s->slots = calloc(opts->max_challenges ? opts->max_challenges : 1,
                                   sizeof(*s->slots))) ||
         !(s->present = calloc(m->n ? m->n : 1, sizeof(*s->present))) ||
+        !(s->sender_of = malloc((m->n ? m->n : 1) * sizeof(*s->sender_of))) ||
         (opts->root_dir && !(s->root_dir = strdup(opts->root_dir))) ||
         (opts->ready_file && !(s->ready_file = strdup(opts->ready_file)))) {
         secrets_free(s);
@@ -188,6 +193,8 @@ int secrets_new(const struct manifest *m, struct quote_provider *provider,
     }
     s->m = m;
     s->provider = provider;
+    for (size_t i = 0; i < m->n; i++)
+        s->sender_of[i] = SENDER_UNKNOWN;
 
     /* A ready file from an earlier run must not claim readiness before the
      * secrets on disk were checked again. */
@@ -219,6 +226,7 @@ void secrets_free(struct secrets *s)
     pthread_mutex_destroy(&s->write_lock);
     free(s->slots);
     free(s->present);
+    free(s->sender_of);
     free(s->root_dir);
     free(s->ready_file);
     free(s);
@@ -351,8 +359,9 @@ static int take_challenge(struct secrets *s, const char *id, uint8_t sk[HPKE_NSK
 }
 
 static int open_sealed(const uint8_t sk[HPKE_NSK], const uint8_t nonce[SECRETS_NONCE_SIZE],
-                       const char *id, const uint8_t enc[HPKE_NENC], const uint8_t *ct,
-                       size_t ct_len, char **pt, size_t *pt_len, struct wire_error *e)
+                       const char *id, const uint8_t enc[HPKE_NENC],
+                       const struct manifest_sender *from, const uint8_t *ct, size_t ct_len,
+                       char **pt, size_t *pt_len, struct wire_error *e)
 {
     uint8_t info[SECRETS_INFO_SIZE];
     struct hpke_ctx ctx;
@@ -366,7 +375,8 @@ static int open_sealed(const uint8_t sk[HPKE_NSK], const uint8_t nonce[SECRETS_N
     if (!*pt)
         return wire_errorf(e, WIRE_E_INTERNAL, "out of memory");
     secrets_hpke_info(nonce, info);
-    r = hpke_setup_base_r(sk, enc, info, sizeof(info), &ctx);
+    r = from ? hpke_setup_auth_r(sk, enc, from->public_key, info, sizeof(info), &ctx)
+             : hpke_setup_base_r(sk, enc, info, sizeof(info), &ctx);
     if (r == 0)
         r = hpke_open(&ctx, (const uint8_t *)id, strlen(id), ct, ct_len, (uint8_t *)*pt);
     hpke_ctx_wipe(&ctx);
@@ -375,9 +385,78 @@ static int open_sealed(const uint8_t sk[HPKE_NSK], const uint8_t nonce[SECRETS_N
         *pt = NULL;
         return wire_errorf(e, r == -EIO ? WIRE_E_INTERNAL : WIRE_E_DECRYPT_FAILED,
                            "secrets.deliver: the sealed secrets do not open with challenge %s's "
-                           "key (altered on the way, or sealed for another challenge)", id);
+                           "key%s%s%s (altered on the way, sealed for another challenge%s)", id,
+                           from ? " and sender \"" : "", from ? from->name : "",
+                           from ? "\"'s public key" : "",
+                           from ? ", or not sealed with that sender's private key" : "");
     }
     (*pt)[*pt_len] = '\0';
+    return 0;
+}
+
+static void sender_names(const struct manifest *m, strbuf *out)
+{
+    for (size_t i = 0; i < m->n_senders; i++)
+        strbuf_printf(out, "%s\"%s\"", i ? ", " : "", m->senders[i].name);
+}
+
+/* Who sealed the delivery, as the manifest allows: *from is NULL for base
+ * mode in an image without senders. */
+static int check_sender(const struct secrets *s, const uint8_t *sender_key,
+                        const struct manifest_sender **from, struct wire_error *e)
+{
+    strbuf names = STRBUF_INIT;
+    char hex[2 * HPKE_NPK + 1];
+    int r = 0;
+
+    *from = NULL;
+    if (!sender_key && s->m->n_senders == 0)
+        return 0;
+    if (sender_key && s->m->n_senders == 0)
+        return wire_errorf(e, WIRE_E_FORBIDDEN, "secrets.deliver: this image's manifest lists no "
+                           "senders, so it takes deliveries without a sender key (HPKE base "
+                           "mode) only");
+    sender_names(s->m, &names);
+    if (!sender_key) {
+        r = wire_errorf(e, WIRE_E_FORBIDDEN, "secrets.deliver: this image takes deliveries only "
+                        "from its senders (%.300s): a delivery without a sender key (HPKE base "
+                        "mode) is refused", strbuf_str(&names));
+    } else if (!(*from = manifest_find_sender(s->m, sender_key))) {
+        hex_encode(sender_key, HPKE_NPK, hex);
+        r = wire_errorf(e, WIRE_E_FORBIDDEN, "secrets.deliver: sender key %.16s... is not one of "
+                        "this image's senders (%.300s)", hex, strbuf_str(&names));
+    }
+    strbuf_free(&names);
+    return r;
+}
+
+/* The sender's list and the replace policy, for each entry. Called with
+ * write_lock held (present[] and sender_of[]). */
+static int check_policy(const struct secrets *s, const struct manifest_sender *from,
+                        const struct store_entry *entries, size_t n, struct wire_error *e)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t k = (size_t)(entries[i].secret - s->m->secrets);
+        int by = s->sender_of[k];
+        const char *name = entries[i].secret->name;
+        if (from && from->may_set && !from->may_set[k])
+            return wire_errorf(e, WIRE_E_FORBIDDEN, "secrets.deliver: sender \"%s\" may not set "
+                               "secret \"%s\" (not in its \"secrets\" list)", from->name, name);
+        if (!s->present[k] || s->m->replace == MANIFEST_REPLACE_ANY_SENDER)
+            continue;
+        if (s->m->replace == MANIFEST_REPLACE_NEVER)
+            return wire_errorf(e, WIRE_E_FORBIDDEN, "secrets.deliver: secret \"%s\" is already "
+                               "delivered and this image's replace policy is \"never\"", name);
+        /* same-sender: without senders every delivery is anonymous alike. */
+        if (!from || by == (int)(from - s->m->senders))
+            continue;
+        return wire_errorf(e, WIRE_E_FORBIDDEN, "secrets.deliver: secret \"%s\" was delivered by "
+                           "%s%s%s and this image's replace policy is \"same-sender\"", name,
+                           by >= 0 ? "sender \"" : by == SENDER_ANONYMOUS ? "a delivery without "
+                           "a sender key" : "an earlier run of the agent (its sender is not known; "
+                           "remove the file to deliver it again)",
+                           by >= 0 ? s->m->senders[by].name : "", by >= 0 ? "\"" : "");
+    }
     return 0;
 }
 
@@ -420,9 +499,10 @@ static json_t *missing_json(const struct secrets *s)
 }
 
 int secrets_deliver(struct secrets *s, const char *challenge_id, const uint8_t enc[HPKE_NENC],
-                    const uint8_t *ciphertext, size_t ciphertext_len, json_t **result,
-                    struct wire_error *e)
+                    const uint8_t *sender_key, const uint8_t *ciphertext, size_t ciphertext_len,
+                    json_t **result, struct wire_error *e)
 {
+    const struct manifest_sender *from = NULL;
     uint8_t sk[HPKE_NSK], nonce[SECRETS_NONCE_SIZE];
     struct secret_set set = SECRET_SET_INIT;
     struct store_entry *entries = NULL;
@@ -436,7 +516,10 @@ int secrets_deliver(struct secrets *s, const char *challenge_id, const uint8_t e
         log_client("%s", e->message);
         return r;
     }
-    r = open_sealed(sk, nonce, challenge_id, enc, ciphertext, ciphertext_len, &pt, &pt_len, e);
+    r = check_sender(s, sender_key, &from, e);
+    if (r == 0)
+        r = open_sealed(sk, nonce, challenge_id, enc, from, ciphertext, ciphertext_len, &pt,
+                        &pt_len, e);
     OPENSSL_cleanse(sk, sizeof(sk));
     if (r < 0) {
         log_client("%s", e->message);
@@ -458,6 +541,10 @@ int secrets_deliver(struct secrets *s, const char *challenge_id, const uint8_t e
         goto out;
 
     pthread_mutex_lock(&s->write_lock);
+    if ((r = check_policy(s, from, entries, set.n, e)) < 0) {
+        pthread_mutex_unlock(&s->write_lock);
+        goto out;
+    }
     r = store_write(s->root_dir ? s->root_dir : "/", entries, set.n, msg, sizeof(msg));
     if (r < 0) {
         pthread_mutex_unlock(&s->write_lock);
@@ -465,14 +552,18 @@ int secrets_deliver(struct secrets *s, const char *challenge_id, const uint8_t e
         wire_errorf(e, r == -ENOMEM ? WIRE_E_INTERNAL : WIRE_E_IO, "secrets.deliver: %s", msg);
         goto out;
     }
-    for (size_t i = 0; i < set.n; i++)
+    for (size_t i = 0; i < set.n; i++) {
         s->present[entries[i].secret - s->m->secrets] = true;
+        s->sender_of[entries[i].secret - s->m->secrets] =
+            from ? (int)(from - s->m->senders) : SENDER_ANONYMOUS;
+    }
     {
         strbuf names = STRBUF_INIT;
         for (size_t i = 0; i < set.n; i++)
             strbuf_printf(&names, "%s%s", i ? ", " : "", set.items[i].name);
-        log_info("secrets.deliver %s: wrote %zu secret%s: %.300s", challenge_id, set.n,
-                 set.n == 1 ? "" : "s", strbuf_str(&names));
+        log_info("secrets.deliver %s: wrote %zu secret%s from %s%s%s: %.300s", challenge_id,
+                 set.n, set.n == 1 ? "" : "s", from ? "sender \"" : "an unauthenticated host",
+                 from ? from->name : "", from ? "\"" : "", strbuf_str(&names));
         strbuf_free(&names);
     }
     update_readiness(s);
@@ -483,8 +574,9 @@ int secrets_deliver(struct secrets *s, const char *challenge_id, const uint8_t e
         json_array_append_new(written, json_pack("{s:s, s:s}", "name", set.items[i].name,
                                                  "sha256", hex));
     }
-    *result = json_pack("{s:o, s:b, s:o}", "written", written ? written : json_null(), "ready",
-                        s->ready, "missing", missing_json(s));
+    *result = json_pack("{s:o, s:b, s:o, s:o}", "written", written ? written : json_null(),
+                        "ready", s->ready, "missing", missing_json(s), "sender",
+                        from ? json_string(from->name) : json_null());
     pthread_mutex_unlock(&s->write_lock);
     if (!*result)
         r = wire_errorf(e, WIRE_E_INTERNAL, "out of memory");
@@ -502,15 +594,25 @@ out:
 
 int secrets_status(struct secrets *s, json_t **result, struct wire_error *e)
 {
-    json_t *list = json_array();
+    json_t *list = json_array(), *senders = json_array();
 
     pthread_mutex_lock(&s->write_lock);
-    for (size_t i = 0; list && i < s->m->n; i++)
-        json_array_append_new(list, json_pack("{s:s, s:b, s:b}", "name", s->m->secrets[i].name,
-                                              "required", s->m->secrets[i].required, "present",
-                                              s->present[i]));
-    *result = json_pack("{s:o, s:b, s:o}", "secrets", list ? list : json_null(), "ready", s->ready,
-                        "missing", missing_json(s));
+    for (size_t i = 0; list && i < s->m->n; i++) {
+        int by = s->sender_of[i];
+        json_array_append_new(list, json_pack("{s:s, s:b, s:b, s:o}", "name",
+                                              s->m->secrets[i].name, "required",
+                                              s->m->secrets[i].required, "present",
+                                              s->present[i], "sender", by >= 0
+                                              ? json_string(s->m->senders[by].name)
+                                              : json_null()));
+    }
+    for (size_t i = 0; senders && i < s->m->n_senders; i++)
+        json_array_append_new(senders, json_string(s->m->senders[i].name));
+    /* senders: [] means anyone who reaches the agent can deliver. */
+    *result = json_pack("{s:o, s:b, s:o, s:o, s:s}", "secrets", list ? list : json_null(),
+                        "ready", s->ready, "missing", missing_json(s), "senders",
+                        senders ? senders : json_null(), "replace",
+                        manifest_replace_name(s->m->replace));
     pthread_mutex_unlock(&s->write_lock);
     if (!*result)
         return wire_errorf(e, WIRE_E_INTERNAL, "out of memory");

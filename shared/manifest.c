@@ -11,6 +11,7 @@
 
 #include "checks.h"
 #include "fileio.h"
+#include "hex.h"
 #include "base64.h"
 #include "json-bounds.h"
 #include "json-strict.h"
@@ -218,10 +219,90 @@ static int check_against_earlier(struct mctx *c, const struct manifest *m, size_
     return 0;
 }
 
+static const char *const replace_names[] = { "same-sender", "never", "any-sender", NULL };
+
+const char *manifest_replace_name(enum manifest_replace replace)
+{
+    return (size_t)replace < ELEMENTSOF(replace_names) - 1 ? replace_names[replace] : "?";
+}
+
+static int parse_sender(struct mctx *c, const struct manifest *m, json_t *e, const char *path,
+                        struct manifest_sender *s)
+{
+    static const char *const allowed[] = { "name", "public_key", "secrets", NULL };
+    json_t *list = json_object_get(e, "secrets"), *v;
+    char *key = NULL;
+    size_t i;
+    int r;
+
+    if (!json_is_object(e))
+        return fail(c, -EINVAL, path, "expected an object");
+    if ((r = check_members(c, e, path, allowed)) < 0 ||
+        (r = get_string(c, e, path, "name", true, check_secret_name, &s->name)) < 0 ||
+        (r = get_string(c, e, path, "public_key", true, NULL, &key)) < 0)
+        return r;
+    r = strlen(key) == 64 && hex_decode(key, s->public_key, 32) == 32 ? 0 :
+        fail(c, -EINVAL, path, "public_key: expected 64 hex digits (an X25519 public key)");
+    free(key);
+    if (r < 0 || !list)
+        return r;
+    if (!json_is_array(list) || json_array_size(list) == 0)
+        return fail(c, -EINVAL, path, "secrets: expected a non-empty array of secret names");
+    if (!(s->may_set = calloc(m->n ? m->n : 1, sizeof(*s->may_set))))
+        return fail(c, -ENOMEM, path, "out of memory");
+    json_array_foreach(list, i, v) {
+        const struct manifest_secret *ms =
+            json_is_string(v) ? manifest_find(m, json_string_value(v)) : NULL;
+        if (!ms)
+            return fail(c, -EINVAL, path, "secrets[%zu]: expected the name of a secret of this "
+                        "manifest", i);
+        s->may_set[ms - m->secrets] = true;
+    }
+    return 0;
+}
+
+/* senders and replace, read once the secrets are known. */
+static int parse_senders(struct mctx *c, json_t *root, struct manifest *m)
+{
+    json_t *list = json_object_get(root, "senders"), *replace = json_object_get(root, "replace");
+    int r;
+
+    if (replace) {
+        int k = -1;
+        for (size_t i = 0; json_is_string(replace) && replace_names[i]; i++)
+            if (streq(json_string_value(replace), replace_names[i]))
+                k = (int)i;
+        if (k < 0)
+            return fail(c, -EINVAL, "replace", "expected one of \"never\", \"same-sender\", "
+                        "\"any-sender\"");
+        m->replace = (enum manifest_replace)k;
+    }
+    if (!list)
+        return 0;
+    if (!json_is_array(list) || json_array_size(list) > MANIFEST_SENDERS_MAX)
+        return fail(c, -EINVAL, "senders", "expected an array of at most %d senders",
+                    MANIFEST_SENDERS_MAX);
+    if (!(m->senders = calloc(json_array_size(list) + 1, sizeof(*m->senders))))
+        return fail(c, -ENOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        char path[32];
+        snprintf(path, sizeof(path), "senders[%zu]", i);
+        r = parse_sender(c, m, json_array_get(list, i), path, &m->senders[i]);
+        m->n_senders = i + 1;   /* freed even when half-filled */
+        if (r < 0)
+            return r;
+        for (size_t j = 0; j < i; j++)
+            if (streq(m->senders[j].name, m->senders[i].name) ||
+                memcmp(m->senders[j].public_key, m->senders[i].public_key, 32) == 0)
+                return fail(c, -EINVAL, path, "the same name or key as senders[%zu]", j);
+    }
+    return 0;
+}
+
 static int parse_root(struct mctx *c, json_t *root, struct manifest *m)
 {
     static const char *const allowed[] = { "version", "secrets", "insecure_allow_unattested",
-                                           NULL };
+                                           "senders", "replace", NULL };
     json_t *version, *list, *unattested;
     int r;
 
@@ -258,7 +339,7 @@ static int parse_root(struct mctx *c, json_t *root, struct manifest *m)
         if (m->secrets[i].required)
             m->n_required++;
     }
-    return 0;
+    return parse_senders(c, root, m);
 }
 
 int manifest_parse(const char *label, const char *text, size_t len, struct manifest **out,
@@ -326,8 +407,22 @@ void manifest_free(struct manifest *m)
         free(s->dir_owner);
         free(s->dir_group);
     }
+    for (size_t i = 0; i < m->n_senders; i++) {
+        free(m->senders[i].name);
+        free(m->senders[i].may_set);
+    }
+    free(m->senders);
     free(m->secrets);
     free(m);
+}
+
+const struct manifest_sender *manifest_find_sender(const struct manifest *m,
+                                                   const uint8_t public_key[32])
+{
+    for (size_t i = 0; m && i < m->n_senders; i++)
+        if (memcmp(m->senders[i].public_key, public_key, 32) == 0)
+            return &m->senders[i];
+    return NULL;
 }
 
 const struct manifest_secret *manifest_find(const struct manifest *m, const char *name)

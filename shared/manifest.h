@@ -12,6 +12,7 @@
 #include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define MANIFEST_FILE_MAX (1024 * 1024)
 #define MANIFEST_SECRETS_MAX 4096
@@ -42,10 +43,30 @@ struct manifest_secret {
     regex_t regex;          /* compiled pattern (REG_EXTENDED) when pattern */
 };
 
+#define MANIFEST_SENDERS_MAX 64
+
+/* A key allowed to deliver (HPKE auth mode). */
+struct manifest_sender {
+    char *name;
+    uint8_t public_key[32];
+    bool *may_set;          /* per secret of the manifest; NULL: all */
+};
+
+/* Whether a secret already delivered may be delivered again. */
+enum manifest_replace {
+    MANIFEST_REPLACE_SAME_SENDER,   /* the default */
+    MANIFEST_REPLACE_NEVER,
+    MANIFEST_REPLACE_ANY_SENDER,
+};
+
 struct manifest {
     struct manifest_secret *secrets;   /* in file order */
     size_t n;
     size_t n_required;
+    /* Who may deliver: none means anyone who reaches the agent. */
+    struct manifest_sender *senders;
+    size_t n_senders;
+    enum manifest_replace replace;
     /* The image accepts deliveries without a quote when the host asks for
      * them explicitly (development VMs without TDX; docs/secrets.md). */
     bool insecure_allow_unattested;
@@ -66,6 +87,13 @@ int manifest_load(const char *path, struct manifest **out, char *msg, size_t msg
 void manifest_free(struct manifest *m);
 
 const struct manifest_secret *manifest_find(const struct manifest *m, const char *name);
+
+/* The sender whose public key this is, or NULL. */
+const struct manifest_sender *manifest_find_sender(const struct manifest *m,
+                                                   const uint8_t public_key[32]);
+
+/* "never", "same-sender" or "any-sender". */
+const char *manifest_replace_name(enum manifest_replace replace);
 
 const char *manifest_kind_name(enum manifest_kind kind);
 

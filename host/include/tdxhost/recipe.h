@@ -353,7 +353,19 @@ typedef struct tdx_secret_options {
 TDX_EXTERN int tdx_image_add_secret(tdx_image *image, const char *name,
                                     const tdx_secret_options *opts, tdx_error *err);
 
-#define TDX_SECRET_DELIVERY_OPTIONS_VERSION 1
+/** Who may deliver secrets: a name and an X25519 public key. With at least
+ *  one sender the image accepts only deliveries sealed with a listed key
+ *  (HPKE auth mode; docs/secrets.md). */
+typedef struct tdx_secret_sender {
+    /** [A-Za-z_][A-Za-z0-9_.-]*, at most 64 characters; unique. */
+    const char *name;
+    /** 32 bytes as 64 hex digits or base64 (what `tdxctl secrets keygen` prints). */
+    const char *public_key;
+    /** The secrets this sender may set; NULL: all of them. */
+    const char *const *secrets;
+} tdx_secret_sender;
+
+#define TDX_SECRET_DELIVERY_OPTIONS_VERSION 2
 typedef struct tdx_secret_delivery_options {
     unsigned int version;
     /** Agent listen addresses: "vsock:PORT", "vsock:CID:PORT", "tcp:ADDR:PORT",
@@ -367,8 +379,18 @@ typedef struct tdx_secret_delivery_options {
      *  secrets: anyone who can reach the agent can then feed it values.
      *  TDX_UNSET keeps (default 0). */
     int insecure_allow_unattested;
+    /* Version 2: */
+    /** The senders (n_senders of them, at most 64); replaces the list when
+     *  not NULL. NULL keeps (default: none, anyone who reaches the agent
+     *  can deliver). */
+    const tdx_secret_sender *senders;
+    size_t n_senders;
+    /** Whether a delivered secret may be delivered again: "never",
+     *  "same-sender" or "any-sender"; NULL keeps (default "same-sender"). */
+    const char *replace;
 } tdx_secret_delivery_options;
-#define TDX_SECRET_DELIVERY_OPTIONS_INIT { TDX_SECRET_DELIVERY_OPTIONS_VERSION, NULL, TDX_UNSET, TDX_UNSET }
+#define TDX_SECRET_DELIVERY_OPTIONS_INIT { TDX_SECRET_DELIVERY_OPTIONS_VERSION, NULL, TDX_UNSET, \
+                                           TDX_UNSET, NULL, 0, NULL }
 
 TDX_EXTERN int tdx_image_set_secret_delivery(tdx_image *image,
                                              const tdx_secret_delivery_options *opts,

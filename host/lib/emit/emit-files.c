@@ -239,6 +239,15 @@ static int render_manifest(const struct recipe *r, char **out, tdx_error *err)
         json_decref(root);
         return tdx_err_oom(err);
     }
+    /* Senders and the replace policy too: an image without them reads as it
+     * did before they existed. */
+    if ((r->delivery.n_senders &&
+         json_object_set_new(root, "senders", recipe_senders_json(r)) < 0) ||
+        ((r->delivery.n_senders || !streq(r->delivery.replace, "same-sender")) &&
+         json_object_set_new(root, "replace", json_string(r->delivery.replace)) < 0)) {
+        json_decref(root);
+        return tdx_err_oom(err);
+    }
     *out = json_canonical_text(root);
     json_decref(root);
     return *out ? 0 : tdx_err_oom(err);

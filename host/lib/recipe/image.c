@@ -6,8 +6,10 @@
 #include <stdio.h>
 
 #include "error.h"
+#include "hex.h"
 #include "op.h"
 #include "regex-check.h"
+#include "sender-key.h"
 #include "validate.h"
 
 #define NEW_OP(var, image, kind, err, ...)                \
@@ -565,6 +567,57 @@ int tdx_image_add_secret(tdx_image *image, const char *name, const tdx_secret_op
     return op_commit(image, op, err);
 }
 
+#define SENDERS_MAX 64
+
+/* The senders of a delivery op: names unique, keys parsed to hex and
+ * unique, secret names checked (that they exist is checked at resolve). */
+static int set_senders(const struct op *op, struct delivery_spec *d, const tdx_secret_sender *in,
+                       size_t n, tdx_error *err)
+{
+    if (!in)
+        return 0;
+    if (n > SENDERS_MAX)
+        return op_err(op, err, -EINVAL, "senders", "expected at most %d senders; got %zu",
+                      SENDERS_MAX, n);
+    d->senders = calloc(n ? n : 1, sizeof(*d->senders));
+    if (!d->senders)
+        return tdx_err_oom(err);
+    d->senders_set = true;
+    for (size_t i = 0; i < n; i++) {
+        struct sender_spec *s = &d->senders[i];
+        uint8_t key[SENDER_KEY_SIZE];
+        char field[64], hex[SENDER_KEY_HEX_LEN + 1];
+        const char *why;
+        int r;
+
+        d->n_senders = i + 1;   /* freed with the op even when half-filled */
+        snprintf(field, sizeof(field), "senders[%zu].name", i);
+        if (!in[i].name)
+            return op_err(op, err, -EINVAL, field, "required");
+        if ((r = op_set_str(op, err, field, &s->name, in[i].name, check_secret_name)) < 0)
+            return r;
+        snprintf(field, sizeof(field), "senders[%zu].public_key", i);
+        if (!in[i].public_key)
+            return op_err(op, err, -EINVAL, field, "required");
+        if ((why = sender_key_parse(in[i].public_key, key)))
+            return op_err(op, err, -EINVAL, field, "%s", why);
+        hex_encode(key, sizeof(key), hex);
+        if (!(s->public_key = strdup(hex)))
+            return tdx_err_oom(err);
+        for (size_t j = 0; j < i; j++) {
+            if (streq(d->senders[j].name, s->name))
+                return op_err(op, err, -EINVAL, field, "sender \"%s\" is listed twice", s->name);
+            if (streq(d->senders[j].public_key, s->public_key))
+                return op_err(op, err, -EINVAL, field, "the same key as sender \"%s\"",
+                              d->senders[j].name);
+        }
+        snprintf(field, sizeof(field), "senders[%zu].secrets", i);
+        if ((r = op_set_strv(op, err, field, &s->secrets, in[i].secrets, check_secret_name)) < 0)
+            return r;
+    }
+    return 0;
+}
+
 int tdx_image_set_secret_delivery(tdx_image *image, const tdx_secret_delivery_options *opts,
                                   tdx_error *err)
 {
@@ -582,6 +635,11 @@ int tdx_image_set_secret_delivery(tdx_image *image, const tdx_secret_delivery_op
     d->wait_timeout = opts->wait_timeout;
     d->insecure_allow_unattested = opts->insecure_allow_unattested == TDX_UNSET
                                        ? TDX_UNSET : !!opts->insecure_allow_unattested;
+    if (opts->version >= 2) {
+        static const char *const replace[] = { "never", "same-sender", "any-sender", NULL };
+        TRY(op, op_set_choice(op, err, "replace", &d->replace, opts->replace, replace));
+        TRY(op, set_senders(op, d, opts->senders, opts->n_senders, err));
+    }
     return op_commit(image, op, err);
 }
 

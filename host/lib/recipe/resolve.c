@@ -149,6 +149,13 @@ static int apply(struct recipe *r, const struct op *op, struct setters *set)
             r->delivery.wait_timeout = op->u.delivery.wait_timeout;
         if (op->u.delivery.insecure_allow_unattested != TDX_UNSET)
             r->delivery.insecure_allow_unattested = op->u.delivery.insecure_allow_unattested;
+        if (op->u.delivery.senders_set) {
+            r->delivery.senders = op->u.delivery.senders;
+            r->delivery.n_senders = op->u.delivery.n_senders;
+            r->delivery.senders_op = op;
+        }
+        if (op->u.delivery.replace)
+            r->delivery.replace = op->u.delivery.replace;
         return 0;
     case OP_DEBLOAT:
         return apply_debloat(r, &op->u.debloat);
@@ -225,6 +232,23 @@ static int check_secret_dirs(const struct recipe *r, tdx_error *err)
     return 0;
 }
 
+/* A sender's secrets are secrets of the profile. */
+static int check_senders(const struct recipe *r, tdx_error *err)
+{
+    bool ssh = r->ssh.enabled && streq(r->ssh.key_delivery, "secret");
+    for (size_t i = 0; i < r->delivery.n_senders; i++)
+        STRV_FOREACH(name, r->delivery.senders[i].secrets) {
+            bool known = ssh && streq(*name, SSH_KEYS_SECRET_NAME);
+            for (size_t j = 0; j < r->secrets.n && !known; j++)
+                known = streq(((const struct op *)r->secrets.items[j])->u.secret.name, *name);
+            if (!known)
+                return op_err(r->delivery.senders_op, err, -EINVAL, "senders", "sender \"%s\": "
+                              "no secret \"%s\" in this profile", r->delivery.senders[i].name,
+                              *name);
+        }
+    return 0;
+}
+
 static int check(const struct recipe *r, const struct setters *set, tdx_error *err)
 {
     if (r->kernel.source_version && !r->kernel.source_sha256)
@@ -251,7 +275,10 @@ static int check(const struct recipe *r, const struct setters *set, tdx_error *e
                               "SSH keys secret while ssh.key_delivery is \"secret\"");
         }
     }
-    return check_secret_dirs(r, err);
+    {
+        int rc = check_secret_dirs(r, err);
+        return rc < 0 ? rc : check_senders(r, err);
+    }
 }
 
 int recipe_resolve(const tdx_image *image, size_t p, struct recipe **out, tdx_error *err)
@@ -282,6 +309,7 @@ int recipe_resolve(const tdx_image *image, size_t p, struct recipe **out, tdx_er
     r->firmware = "ovmf";
     r->output.format = "uki";
     r->delivery.listen = (char *const *)default_listen;
+    r->delivery.replace = "same-sender";
     r->network.vsock = true;
     r->ssh.key_delivery = "secret";
     r->encryption.type = "none";

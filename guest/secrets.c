@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -15,6 +16,8 @@
 #include "agent-core.h"
 #include "base64.h"
 #include "daemon.h"
+#include "env-file.h"
+#include "env-vars.h"
 #include "fileio.h"
 #include "hex.h"
 #include "log.h"
@@ -26,6 +29,7 @@
 #include "secret-set.h"
 #include "secrets-store.h"
 #include "strbuf.h"
+#include "utf8.h"
 #include "wire.h"
 
 #define CHALLENGE_ID_BYTES 16
@@ -433,12 +437,12 @@ static int check_sender(const struct secrets *s, const uint8_t *sender_key,
 /* The sender's list and the replace policy, for each entry. Called with
  * write_lock held (present[] and sender_of[]). */
 static int check_policy(const struct secrets *s, const struct manifest_sender *from,
-                        const struct store_entry *entries, size_t n, struct wire_error *e)
+                        const struct manifest_secret *const *ms, size_t n, struct wire_error *e)
 {
     for (size_t i = 0; i < n; i++) {
-        size_t k = (size_t)(entries[i].secret - s->m->secrets);
+        size_t k = (size_t)(ms[i] - s->m->secrets);
         int by = s->sender_of[k];
-        const char *name = entries[i].secret->name;
+        const char *name = ms[i]->name;
         if (from && from->may_set && !from->may_set[k])
             return wire_errorf(e, WIRE_E_FORBIDDEN, "secrets.deliver: sender \"%s\" may not set "
                                "secret \"%s\" (not in its \"secrets\" list)", from->name, name);
@@ -462,7 +466,7 @@ static int check_policy(const struct secrets *s, const struct manifest_sender *f
 
 /* Every value is checked before anything is written. */
 static int check_set(const struct secrets *s, const struct secret_set *set,
-                     struct store_entry *entries, struct wire_error *e)
+                     const struct manifest_secret **ms, struct wire_error *e)
 {
     char why[400];
 
@@ -470,8 +474,8 @@ static int check_set(const struct secrets *s, const struct secret_set *set,
         return wire_errorf(e, WIRE_E_INVALID_SECRETS, "secrets.deliver: the delivery holds no "
                            "secrets");
     for (size_t i = 0; i < set->n; i++) {
-        const struct manifest_secret *ms = manifest_find(s->m, set->items[i].name);
-        if (!ms) {
+        const struct manifest_secret *m_s = manifest_find(s->m, set->items[i].name);
+        if (!m_s) {
             strbuf known = STRBUF_INIT;
             for (size_t k = 0; k < s->m->n; k++)
                 strbuf_printf(&known, "%s%s", k ? ", " : "", s->m->secrets[k].name);
@@ -481,12 +485,132 @@ static int check_set(const struct secrets *s, const struct secret_set *set,
             strbuf_free(&known);
             return -EINVAL;
         }
-        if (manifest_check_value(ms, set->items[i].value, set->items[i].len, why, sizeof(why)) < 0)
+        if (manifest_check_value(m_s, set->items[i].value, set->items[i].len, why,
+                                 sizeof(why)) < 0)
             return wire_errorf(e, WIRE_E_INVALID_SECRETS, "secrets.deliver: %s", why);
-        entries[i].secret = ms;
-        entries[i].value = &set->items[i];
+        /* systemd drops an environment value that is not UTF-8. */
+        if (m_s->n_env && !utf8_valid(set->items[i].value, set->items[i].len))
+            return wire_errorf(e, WIRE_E_INVALID_SECRETS, "secrets.deliver: secret \"%s\": "
+                               "expected UTF-8 (it goes into an environment)", m_s->name);
+        ms[i] = m_s;
     }
     return 0;
+}
+
+/* The files of a delivery: each secret's destination, and the environment
+ * file of each scope the delivery touches, rewritten whole: this
+ * delivery's values, and the other secrets' earlier values read back from
+ * the file. Called with write_lock held. env_text[] (one per scope, at
+ * most set->n * MANIFEST_ENV_MAX) and what[] keep the entries' strings. */
+struct plan {
+    struct store_entry *entries;
+    size_t n;
+    strbuf *env_text;
+    char (*what)[96];
+    char (*env_path)[4096];
+    size_t n_env;
+};
+
+static void plan_free(struct plan *p)
+{
+    for (size_t i = 0; p->env_text && i < p->n_env; i++) {
+        if (p->env_text[i].data)
+            explicit_bzero(p->env_text[i].data, p->env_text[i].cap);
+        strbuf_free(&p->env_text[i]);
+    }
+    free(p->env_text);
+    free(p->entries);
+    free(p->what);
+    free(p->env_path);
+    *p = (struct plan){ 0 };
+}
+
+static bool scope_done(const struct plan *p, const char *path)
+{
+    for (size_t i = 0; i < p->n_env; i++)
+        if (streq(p->env_path[i], path))
+            return true;
+    return false;
+}
+
+/* The value scope's variable name gets: this delivery's, else the file's. */
+static int env_render(const struct secrets *s, const struct secret_set *set,
+                      const struct env_vars *old, const char *scope, strbuf *out)
+{
+    for (size_t i = 0; i < s->m->n; i++) {
+        const struct manifest_secret *ms = &s->m->secrets[i];
+        const struct secret_value *nv = secret_set_find(set, ms->name);
+        for (size_t t = 0; t < ms->n_env; t++) {
+            const struct env_var *ov;
+            int r = 0;
+            if (!streq(ms->env[t].scope, scope))
+                continue;
+            if (nv)
+                r = env_file_append(out, ms->env[t].name, nv->value, nv->len);
+            else if ((ov = env_vars_find(old, ms->env[t].name)))
+                r = env_file_append(out, ms->env[t].name, ov->value, ov->len);
+            if (r < 0)
+                return r;
+        }
+    }
+    return strbuf_error(out);
+}
+
+static int plan_make(const struct secrets *s, const struct secret_set *set,
+                     const struct manifest_secret *const *ms, struct plan *p, char *msg,
+                     size_t msg_size)
+{
+    size_t max = set->n + set->n * MANIFEST_ENV_MAX;
+    struct root_fs rfs;
+    int r = 0;
+
+    p->entries = calloc(max ? max : 1, sizeof(*p->entries));
+    p->what = calloc(max ? max : 1, sizeof(*p->what));
+    p->env_text = calloc(max ? max : 1, sizeof(*p->env_text));
+    p->env_path = calloc(max ? max : 1, sizeof(*p->env_path));
+    if (!p->entries || !p->what || !p->env_text || !p->env_path)
+        return msgf(msg, msg_size, -ENOMEM, "out of memory");
+    for (size_t i = 0; i < set->n; i++)
+        if (ms[i]->dest) {
+            store_entry_for_secret(&p->entries[p->n], ms[i], &set->items[i], p->what[p->n],
+                                   sizeof(p->what[0]));
+            p->n++;
+        }
+    if ((r = root_fs_open(&rfs, s->root_dir, 0)) < 0)
+        return msgf(msg, msg_size, r, "cannot open the root directory %s: %s",
+                    s->root_dir ? s->root_dir : "/", strerror(-r));
+    for (size_t i = 0; i < set->n && r == 0; i++)
+        for (size_t t = 0; t < ms[i]->n_env && r == 0; t++) {
+            const char *scope = ms[i]->env[t].scope;
+            char path[4096];
+            struct env_vars old;
+            if ((r = manifest_env_file(scope, path, sizeof(path))) < 0 || scope_done(p, path))
+                continue;
+            if ((r = env_vars_load(&rfs, scope, &old)) < 0) {
+                msgf(msg, msg_size, r, "the environment file %s cannot be read: %s", path,
+                     strerror(-r));
+                break;
+            }
+            snprintf(p->env_path[p->n_env], sizeof(p->env_path[0]), "%s", path);
+            p->env_text[p->n_env] = (strbuf)STRBUF_INIT;
+            r = env_render(s, set, &old, scope, &p->env_text[p->n_env]);
+            env_vars_free(&old);
+            if (r < 0) {
+                msgf(msg, msg_size, r, "the environment file %s cannot be made", path);
+                break;
+            }
+            snprintf(p->what[p->n], sizeof(p->what[0]), "the environment of %s", scope);
+            /* Read by systemd (as root) before a service starts: root only. */
+            p->entries[p->n] = (struct store_entry){
+                .what = p->what[p->n], .dest = p->env_path[p->n_env],
+                .data = strbuf_str(&p->env_text[p->n_env]), .len = p->env_text[p->n_env].len,
+                .mode = 0400, .owner = "root", .group = "root", .dir_mode = 0700,
+                .dir_owner = "root", .dir_group = "root" };
+            p->n++;
+            p->n_env++;
+        }
+    root_fs_close(&rfs);
+    return r;
 }
 
 static json_t *missing_json(const struct secrets *s)
@@ -505,7 +629,8 @@ int secrets_deliver(struct secrets *s, const char *challenge_id, const uint8_t e
     const struct manifest_sender *from = NULL;
     uint8_t sk[HPKE_NSK], nonce[SECRETS_NONCE_SIZE];
     struct secret_set set = SECRET_SET_INIT;
-    struct store_entry *entries = NULL;
+    const struct manifest_secret **ms = NULL;
+    struct plan plan = { 0 };
     char *pt = NULL, msg[400];
     size_t pt_len = 0;
     json_t *written;
@@ -532,20 +657,22 @@ int secrets_deliver(struct secrets *s, const char *challenge_id, const uint8_t e
         wire_errorf(e, r == -ENOMEM ? WIRE_E_INTERNAL : WIRE_E_INVALID_SECRETS, "%s", msg);
         goto out;
     }
-    entries = calloc(set.n ? set.n : 1, sizeof(*entries));
-    if (!entries) {
+    ms = calloc(set.n ? set.n : 1, sizeof(*ms));
+    if (!ms) {
         r = wire_errorf(e, WIRE_E_INTERNAL, "out of memory");
         goto out;
     }
-    if ((r = check_set(s, &set, entries, e)) < 0)
+    if ((r = check_set(s, &set, ms, e)) < 0)
         goto out;
 
     pthread_mutex_lock(&s->write_lock);
-    if ((r = check_policy(s, from, entries, set.n, e)) < 0) {
+    if ((r = check_policy(s, from, ms, set.n, e)) < 0) {
         pthread_mutex_unlock(&s->write_lock);
         goto out;
     }
-    r = store_write(s->root_dir ? s->root_dir : "/", entries, set.n, msg, sizeof(msg));
+    r = plan_make(s, &set, ms, &plan, msg, sizeof(msg));
+    if (r == 0)
+        r = store_write(s->root_dir ? s->root_dir : "/", plan.entries, plan.n, msg, sizeof(msg));
     if (r < 0) {
         pthread_mutex_unlock(&s->write_lock);
         log_error("secrets.deliver: %s", msg);
@@ -553,9 +680,9 @@ int secrets_deliver(struct secrets *s, const char *challenge_id, const uint8_t e
         goto out;
     }
     for (size_t i = 0; i < set.n; i++) {
-        s->present[entries[i].secret - s->m->secrets] = true;
-        s->sender_of[entries[i].secret - s->m->secrets] =
-            from ? (int)(from - s->m->senders) : SENDER_ANONYMOUS;
+        s->present[ms[i] - s->m->secrets] = true;
+        s->sender_of[ms[i] - s->m->secrets] = from ? (int)(from - s->m->senders)
+                                                   : SENDER_ANONYMOUS;
     }
     {
         strbuf names = STRBUF_INIT;
@@ -569,8 +696,13 @@ int secrets_deliver(struct secrets *s, const char *challenge_id, const uint8_t e
     update_readiness(s);
     written = json_array();
     for (size_t i = 0; written && i < set.n; i++) {
+        uint8_t digest[STORE_DIGEST_SIZE];
         char hex[2 * STORE_DIGEST_SIZE + 1];
-        hex_encode(entries[i].sha256, STORE_DIGEST_SIZE, hex);
+        unsigned int dn = 0;
+        /* Of the value, whatever files it went to. */
+        if (EVP_Digest(set.items[i].value, set.items[i].len, digest, &dn, EVP_sha256(), NULL) != 1)
+            memset(digest, 0, sizeof(digest));
+        hex_encode(digest, STORE_DIGEST_SIZE, hex);
         json_array_append_new(written, json_pack("{s:s, s:s}", "name", set.items[i].name,
                                                  "sha256", hex));
     }
@@ -582,7 +714,8 @@ int secrets_deliver(struct secrets *s, const char *challenge_id, const uint8_t e
         r = wire_errorf(e, WIRE_E_INTERNAL, "out of memory");
 out:
     secret_set_wipe(&set);
-    free(entries);
+    plan_free(&plan);
+    free(ms);
     /* Refusals are the client's doing (rate-limited); write failures were logged. */
     if (r < 0 && !streq(e->code, WIRE_E_IO))
         log_client("%s", e->message);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "manifest.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
@@ -153,11 +154,76 @@ static int parse_schema(struct mctx *c, json_t *schema, const char *path,
     return r;
 }
 
+const char *manifest_check_env_name(const char *s)
+{
+    size_t len = strlen(s);
+    if (len == 0 || len > 128 || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+        return "expected a variable name matching [A-Za-z_][A-Za-z0-9_]* (at most 128 bytes)";
+    for (const char *p = s; *p; p++)
+        if (!(isalnum((unsigned char)*p) || *p == '_'))
+            return "expected a variable name matching [A-Za-z_][A-Za-z0-9_]* (at most 128 bytes)";
+    return NULL;
+}
+
+const char *manifest_check_env_scope(const char *s)
+{
+    const char *why = "expected \"global\" or \"service:NAME\" (NAME a service of the recipe)";
+    if (streq(s, "global"))
+        return NULL;
+    if (!startswith(s, "service:") || !s[8] || strlen(s + 8) > 200)
+        return why;
+    for (const char *p = s + 8; *p; p++)
+        if (!(isalnum((unsigned char)*p) || strchr("_.@-", *p)))
+            return why;
+    return NULL;
+}
+
+int manifest_env_file(const char *scope, char *out, size_t size)
+{
+    int n = streq(scope, "global") ? snprintf(out, size, MANIFEST_ENV_DIR "/global.env")
+                                   : snprintf(out, size, MANIFEST_ENV_DIR "/service-%s.env",
+                                              scope + strlen("service:"));
+    return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* env: [{"name", "scope"}]: at least one when present. */
+static int parse_env_targets(struct mctx *c, json_t *list, const char *path,
+                             struct manifest_secret *s)
+{
+    static const char *const allowed[] = { "name", "scope", NULL };
+    json_t *e;
+    size_t i;
+    int r;
+
+    if (!list)
+        return 0;
+    if (!json_is_array(list) || json_array_size(list) == 0 ||
+        json_array_size(list) > MANIFEST_ENV_MAX)
+        return fail(c, -EINVAL, path, "env: expected an array of 1 to %d targets",
+                    MANIFEST_ENV_MAX);
+    json_array_foreach(list, i, e) {
+        char where[64];
+        snprintf(where, sizeof(where), "%s.env[%zu]", path, i);
+        if (!json_is_object(e))
+            return fail(c, -EINVAL, where, "expected an object");
+        if ((r = check_members(c, e, where, allowed)) < 0 ||
+            (r = get_string(c, e, where, "name", true, manifest_check_env_name,
+                            &s->env[i].name)) < 0 ||
+            (r = get_string(c, e, where, "scope", true, manifest_check_env_scope,
+                            &s->env[i].scope)) < 0) {
+            s->n_env = i + 1;
+            return r;
+        }
+        s->n_env = i + 1;
+    }
+    return 0;
+}
+
 static int parse_secret(struct mctx *c, json_t *e, const char *path, struct manifest_secret *s)
 {
     static const char *const allowed[] = { "name",     "dest",        "owner",     "group",
                                            "mode",     "required",    "description", "schema",
-                                           "dir_mode", "dir_owner",   "dir_group", NULL };
+                                           "dir_mode", "dir_owner",   "dir_group", "env", NULL };
     char *mode = NULL, *dir_mode = NULL, schema_path[96];
     json_t *required;
     int r;
@@ -166,7 +232,9 @@ static int parse_secret(struct mctx *c, json_t *e, const char *path, struct mani
         return fail(c, -EINVAL, path, "expected an object");
     if ((r = check_members(c, e, path, allowed)) < 0 ||
         (r = get_string(c, e, path, "name", true, check_secret_name, &s->name)) < 0 ||
-        (r = get_string(c, e, path, "dest", true, check_abs_path, &s->dest)) < 0 ||
+        (r = get_string(c, e, path, "dest", !json_object_get(e, "env"), check_abs_path,
+                        &s->dest)) < 0 ||
+        (r = parse_env_targets(c, json_object_get(e, "env"), path, s)) < 0 ||
         (r = get_string(c, e, path, "owner", true, check_user_name, &s->owner)) < 0 ||
         (r = get_string(c, e, path, "group", true, check_user_name, &s->group)) < 0 ||
         (r = get_string(c, e, path, "description", false, NULL, &s->description)) < 0 ||
@@ -205,8 +273,15 @@ static int check_against_earlier(struct mctx *c, const struct manifest *m, size_
                                  const char *path)
 {
     const struct manifest_secret *s = &m->secrets[i];
-    for (size_t j = 0; j < i; j++) {
+    for (size_t j = 0; j <= i; j++) {
         const struct manifest_secret *o = &m->secrets[j];
+        for (size_t a = 0; a < s->n_env; a++)
+            for (size_t b = 0; b < (j == i ? a : o->n_env); b++)
+                if (streq(s->env[a].name, o->env[b].name) && streq(s->env[a].scope, o->env[b].scope))
+                    return fail(c, -EINVAL, path, "env: %s in scope %s is also a target of \"%s\"",
+                                s->env[a].name, s->env[a].scope, o->name);
+        if (j == i || !o->dest || !s->dest)
+            continue;
         if (streq(o->dest, s->dest))
             return fail(c, -EINVAL, path, "dest: %s is also the destination of \"%s\"", s->dest,
                         o->name);
@@ -400,6 +475,10 @@ void manifest_free(struct manifest *m)
             regfree(&s->regex);
         free(s->name);
         free(s->dest);
+        for (size_t k = 0; k < s->n_env; k++) {
+            free(s->env[k].name);
+            free(s->env[k].scope);
+        }
         free(s->owner);
         free(s->group);
         free(s->description);

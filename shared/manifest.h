@@ -25,9 +25,22 @@ enum manifest_kind {
     MANIFEST_KIND_JSON,
 };
 
+#define MANIFEST_ENV_MAX 16            /* environment targets of one secret */
+#define MANIFEST_ENV_DIR "/run/tdx-secrets/env"
+
+/* An environment variable a secret is delivered into: the file
+ * MANIFEST_ENV_DIR/<scope file>.env that services of that scope read
+ * (systemd EnvironmentFile= syntax). */
+struct manifest_env {
+    char *name;             /* [A-Za-z_][A-Za-z0-9_]*, at most 128 bytes */
+    char *scope;            /* "global" or "service:NAME" */
+};
+
 struct manifest_secret {
     char *name;
-    char *dest;
+    char *dest;             /* NULL when the secret only goes into environments */
+    struct manifest_env env[MANIFEST_ENV_MAX];
+    size_t n_env;
     char *owner;
     char *group;
     char *description;      /* NULL when absent */
@@ -91,6 +104,16 @@ const struct manifest_secret *manifest_find(const struct manifest *m, const char
 /* The sender whose public key this is, or NULL. */
 const struct manifest_sender *manifest_find_sender(const struct manifest *m,
                                                    const uint8_t public_key[32]);
+
+/* The environment file of a scope: MANIFEST_ENV_DIR "/global.env" or
+ * MANIFEST_ENV_DIR "/service-NAME.env" (a ':' would be a separator in
+ * too many places). -ENAMETOOLONG when it does not fit. */
+int manifest_env_file(const char *scope, char *out, size_t size);
+
+/* NULL, or why s is not an environment target scope. */
+const char *manifest_check_env_scope(const char *s);
+/* NULL, or why s is not an environment variable name. */
+const char *manifest_check_env_name(const char *s);
 
 /* "never", "same-sender" or "any-sender". */
 const char *manifest_replace_name(enum manifest_replace replace);

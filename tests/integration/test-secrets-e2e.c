@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "base64.h"
+#include "env-file.h"
 #include "frame.h"
 #include "helpers.h"
 #include "hex.h"
@@ -1097,6 +1098,117 @@ START_TEST(replace_never_keeps_the_first_delivery)
 }
 END_TEST
 
+static int env_collect(const char *key, const char *value, size_t len, void *userdata)
+{
+    json_t *o = userdata;
+    json_object_set_new(o, key, json_stringn(value, len));
+    return 0;
+}
+
+/* The variables of an environment file below the root, read with systemd's
+ * EnvironmentFile= rules (shared/env-file.c); NULL when it is missing. */
+static json_t *env_of(const struct env *e, const char *file, struct stat *st)
+{
+    char path[8400], *text;
+    size_t len;
+    json_t *o;
+    snprintf(path, sizeof(path), "%s/run/tdx-secrets/env/%s", e->root, file);
+    if (lstat(path, st) < 0)
+        return NULL;
+    text = read_text(path, &len);
+    o = json_object();
+    ck_assert_int_eq(env_file_parse(text, len, env_collect, o), 0);
+    free(text);
+    return o;
+}
+
+/* A value with quotes, $, backslashes and newlines reaches the services'
+ * environment files byte for byte; the files change with the secrets' files
+ * or not at all; a restarted agent counts what is in them. */
+START_TEST(environment_targets)
+{
+    /* Everything a string schema allows that a shell or an env file could
+     * mangle (no NUL: the schema refuses it for environments). */
+    static const char nasty[] = "a \"quoted\" 'single' $HOME ${X} `cmd` back\\slash\\\n"
+                                "second line\r\n\ttab \\\" end\\";
+    const char *kv[] = { "api", nasty, "svc_key", "k-123", "jwt", JWT, "token", "tok_abc123",
+                         NULL };
+    static const char *const bad[] = { "api", "x", "jwt", JWT2, "token", "tok_bad", NULL };
+    tdx_error err = TDX_ERROR_INIT;
+    struct stat st;
+    struct env e;
+    tdx_agent *a;
+    tdx_secrets *s;
+    json_t *g, *svc;
+    char text[3000], *jwt;
+
+    env_init(&e, false);
+    snprintf(text, sizeof(text),
+             "%.*s, {\"name\": \"api\", \"env\": [{\"name\": \"API_TOKEN\", \"scope\": \"global\"}, "
+             "{\"name\": \"TOKEN\", \"scope\": \"service:app\"}], \"owner\": \"root\", "
+             "\"group\": \"root\", \"mode\": \"0400\", \"required\": true, \"schema\": "
+             "{\"kind\": \"string\", \"min_length\": 2, \"max_length\": 200}},"
+             "{\"name\": \"svc_key\", \"dest\": \"/etc/node/svc.key\", \"env\": [{\"name\": "
+             "\"SVC_KEY\", \"scope\": \"service:app\"}], \"owner\": \"root\", \"group\": "
+             "\"root\", \"mode\": \"0400\", \"required\": false, \"schema\": {\"kind\": "
+             "\"string\", \"min_length\": 1, \"max_length\": 64}}]}",
+             (int)(strrchr(manifest_text(false), ']') - manifest_text(false)),
+             manifest_text(false));
+    write_text(e.dir, "secrets.json", text);
+    agent_start(&e, NULL);
+    a = connect_to(e.addr);
+
+    s = secrets_of(kv);
+    ck_assert_msg(push(&e, a, s, NULL, NULL, NULL, &err) == 0, "%s", err.message);
+    tdx_secrets_free(s);
+    ck_assert(is_ready(a));
+    g = env_of(&e, "global.env", &st);
+    ck_assert_ptr_nonnull(g);
+    ck_assert_uint_eq(st.st_mode & 07777, 0400);
+    ck_assert_uint_eq(json_object_size(g), 1);
+    ck_assert_uint_eq(json_string_length(json_object_get(g, "API_TOKEN")), strlen(nasty));
+    ck_assert_mem_eq(json_string_value(json_object_get(g, "API_TOKEN")), nasty, strlen(nasty));
+    svc = env_of(&e, "service-app.env", &st);
+    ck_assert_ptr_nonnull(svc);
+    ck_assert_str_eq(json_string_value(json_object_get(svc, "TOKEN")), nasty);
+    ck_assert_str_eq(json_string_value(json_object_get(svc, "SVC_KEY")), "k-123");
+    jwt = file_at(&e, "/etc/node/svc.key", NULL);
+    ck_assert_str_eq(jwt, "k-123");
+    free(jwt);
+    json_decref(svc);
+
+    /* Refused (a value against its schema): no file changes, env files included. */
+    s = secrets_of(bad);
+    ck_assert_int_eq(push(&e, a, s, NULL, NULL, NULL, &err), -EINVAL);
+    tdx_secrets_free(s);
+    json_decref(g);
+    g = env_of(&e, "global.env", &st);
+    ck_assert_str_eq(json_string_value(json_object_get(g, "API_TOKEN")), nasty);
+    json_decref(g);
+
+    /* Replacing svc_key alone keeps api's TOKEN in the service's file. */
+    {
+        static const char *const one[] = { "svc_key", "k-456", NULL };
+        s = secrets_of(one);
+        ck_assert_msg(push(&e, a, s, NULL, NULL, NULL, &err) == 0, "%s", err.message);
+        tdx_secrets_free(s);
+        svc = env_of(&e, "service-app.env", &st);
+        ck_assert_str_eq(json_string_value(json_object_get(svc, "TOKEN")), nasty);
+        ck_assert_str_eq(json_string_value(json_object_get(svc, "SVC_KEY")), "k-456");
+        json_decref(svc);
+    }
+    tdx_agent_free(a);
+    agent_stop(&e);
+
+    /* A restarted agent finds api (environment only) delivered. */
+    agent_start(&e, NULL);
+    a = connect_to(e.addr);
+    ck_assert(is_ready(a));
+    tdx_agent_free(a);
+    env_done(&e);
+}
+END_TEST
+
 /* Everything about a directory that a delivery could change. */
 static char *snapshot(const char *dir)
 {
@@ -1260,6 +1372,7 @@ int main(void)
     tcase_add_test(tc, planted_links_change_nothing_outside);
     tcase_add_test(tc, senders_decide_who_delivers);
     tcase_add_test(tc, replace_never_keeps_the_first_delivery);
+    tcase_add_test(tc, environment_targets);
     tcase_add_test(tc, init_mode_starts_the_payload_after_the_secrets);
     suite_add_tcase(s, tc);
     return run_suite(s);

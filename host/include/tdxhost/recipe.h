@@ -321,10 +321,18 @@ typedef enum tdx_secret_kind {
     TDX_SECRET_JSON = 3      /**< one JSON value */
 } tdx_secret_kind;
 
-#define TDX_SECRET_OPTIONS_VERSION 1
+/** An environment variable a secret is delivered into: written to
+ *  /run/tdx-secrets/env/global.env or service-NAME.env, which the scope's
+ *  services read (EnvironmentFile=). */
+typedef struct tdx_secret_env {
+    const char *name;             /**< [A-Za-z_][A-Za-z0-9_]*, at most 128 bytes */
+    const char *scope;            /**< "global" (every service) or "service:NAME"; NULL: global */
+} tdx_secret_env;
+
+#define TDX_SECRET_OPTIONS_VERSION 2
 typedef struct tdx_secret_options {
     unsigned int version;
-    const char *dest;             /**< required: absolute path the value is written to */
+    const char *dest;             /**< absolute path the value is written to; required unless env */
     const char *owner;            /**< default "root" */
     const char *group;            /**< default the owner's name, or "root" */
     int mode;                     /**< TDX_UNSET: 0400 */
@@ -341,10 +349,15 @@ typedef struct tdx_secret_options {
     int dir_mode;
     const char *dir_owner;
     const char *dir_group;
+    /* Version 2: */
+    /** Environment targets (n_env, at most 16); values bound for an
+     *  environment must be UTF-8 without NUL (the agent checks). */
+    const tdx_secret_env *env;
+    size_t n_env;
 } tdx_secret_options;
 #define TDX_SECRET_OPTIONS_INIT { TDX_SECRET_OPTIONS_VERSION, NULL, NULL, NULL, TDX_UNSET, \
                                   TDX_UNSET, NULL, TDX_UNSET, TDX_UNSET, TDX_UNSET, NULL, \
-                                  TDX_UNSET, NULL, NULL }
+                                  TDX_UNSET, NULL, NULL, NULL, 0 }
 
 /**
  * Declares secret @p name ([A-Za-z_][A-Za-z0-9_.-]*, at most 64 characters):

@@ -108,8 +108,13 @@ static json_t *jsecret(const struct op *op)
 {
     static const char *const kinds[] = { "string", "hex", "base64", "json" };
     const struct secret_spec *s = &op->u.secret;
-    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:{s:s, s:I, s:I, s:o}, s:o, s:o, s:o}",
-                     "name", s->name, "dest", s->dest, "owner", s->owner ? s->owner : "root",
+    json_t *env = json_array();
+    for (size_t i = 0; env && i < s->n_env; i++)
+        json_array_append_new(env, json_pack("{s:s, s:s}", "env", s->env[i].name, "scope",
+                                             s->env[i].scope));
+    return json_pack("{s:s, s:o, s:o, s:s, s:s, s:o, s:b, s:o, s:{s:s, s:I, s:I, s:o}, s:o, s:o, s:o}",
+                     "name", s->name, "dest", jstr(s->dest), "env", env ? env : json_null(),
+                     "owner", s->owner ? s->owner : "root",
                      "group", s->group ? s->group : s->owner ? s->owner : "root", "mode",
                      jmode(s->mode), "required", s->required, "description", jstr(s->description),
                      "schema", "kind", kinds[s->kind], "min_length", (json_int_t)s->min_length,

@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "hex.h"
+#include "manifest.h"
 #include "op.h"
 #include "regex-check.h"
 #include "sender-key.h"
@@ -500,6 +501,39 @@ int tdx_image_add_service(tdx_image *image, const char *name, const tdx_service_
 
 #define SECRET_LENGTH_LIMIT (1024LL * 1024)
 
+/* A secret's environment targets: names and scopes checked as the agent
+ * checks them, no variable twice in one scope. */
+static int set_secret_env(const struct op *op, struct secret_spec *s, const tdx_secret_env *in,
+                          size_t n, tdx_error *err)
+{
+    if (!in || n == 0)
+        return 0;
+    if (n > MANIFEST_ENV_MAX)
+        return op_err(op, err, -EINVAL, "targets", "expected at most %d environment targets",
+                      MANIFEST_ENV_MAX);
+    if (!(s->env = calloc(n, sizeof(*s->env))))
+        return tdx_err_oom(err);
+    for (size_t i = 0; i < n; i++) {
+        const char *scope = in[i].scope ? in[i].scope : "global", *why;
+        char field[48];
+        s->n_env = i + 1;
+        snprintf(field, sizeof(field), "targets[%zu].env", i);
+        if (!in[i].name || (why = manifest_check_env_name(in[i].name)))
+            return op_bad_value(op, err, field, in[i].name ? why : "required",
+                                in[i].name ? in[i].name : "");
+        snprintf(field, sizeof(field), "targets[%zu].scope", i);
+        if ((why = manifest_check_env_scope(scope)))
+            return op_bad_value(op, err, field, why, scope);
+        for (size_t j = 0; j < i; j++)
+            if (streq(s->env[j].name, in[i].name) && streq(s->env[j].scope, scope))
+                return op_err(op, err, -EINVAL, field, "%s in %s is listed twice", in[i].name,
+                              scope);
+        if (!(s->env[i].name = strdup(in[i].name)) || !(s->env[i].scope = strdup(scope)))
+            return tdx_err_oom(err);
+    }
+    return 0;
+}
+
 int tdx_image_add_secret(tdx_image *image, const char *name, const tdx_secret_options *opts,
                          tdx_error *err)
 {
@@ -512,8 +546,11 @@ int tdx_image_add_secret(tdx_image *image, const char *name, const tdx_secret_op
     const char *why;
 
     TRY(op, op_set_str(op, err, "name", &s->name, name, check_secret_name));
-    if (!opts->dest)
-        return op_fail(op, op_err(op, err, -EINVAL, "dest", "required"));
+    if (opts->version >= 2)
+        TRY(op, set_secret_env(op, s, opts->env, opts->n_env, err));
+    if (!opts->dest && s->n_env == 0)
+        return op_fail(op, op_err(op, err, -EINVAL, "dest", "required (or an environment "
+                                  "target)"));
     TRY(op, op_set_str(op, err, "dest", &s->dest, opts->dest, check_abs_path));
     TRY(op, op_set_str(op, err, "owner", &s->owner, opts->owner, check_user_name));
     TRY(op, op_set_str(op, err, "group", &s->group, opts->group, check_user_name));
@@ -563,7 +600,8 @@ int tdx_image_add_secret(tdx_image *image, const char *name, const tdx_secret_op
         TRY(op, op_set_str(op, err, "schema.pattern", &s->pattern, opts->pattern, NULL));
     }
     TRY(op, op_claim(op, err, "name", "secret", name));
-    TRY(op, op_claim_path(op, err, "dest", opts->dest));
+    if (opts->dest)
+        TRY(op, op_claim_path(op, err, "dest", opts->dest));
     return op_commit(image, op, err);
 }
 

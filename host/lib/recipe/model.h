@@ -91,8 +91,14 @@ struct service_spec {
     size_t n_extra;
 };
 
+struct secret_env_spec {
+    char *name, *scope;
+};
+
 struct secret_spec {
-    char *name, *dest, *owner, *group, *description, *pattern;
+    char *name, *dest, *owner, *group, *description, *pattern;   /* dest NULL: env only */
+    struct secret_env_spec *env;
+    size_t n_env;
     char *dir_owner, *dir_group;   /* NULL: not given */
     int dir_mode;                  /* TDX_UNSET: not given */
     int mode;
@@ -278,6 +284,12 @@ struct recipe {
  * out of memory. */
 struct json_t;
 struct json_t *recipe_senders_json(const struct recipe *r);
+
+/* The environment files service reads, in the order they are given to it:
+ * the global one when any secret targets the global environment, then the
+ * service's own when any targets "service:NAME". NULL when none; free with
+ * strv_free(). -ENOMEM. */
+int recipe_service_env_files(const struct recipe *r, const char *service, char ***out);
 
 /* Resolves profile index p (0 = default). *out is freed with recipe_free(). */
 int recipe_resolve(const tdx_image *image, size_t p, struct recipe **out, tdx_error *err);

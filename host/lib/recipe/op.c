@@ -101,6 +101,11 @@ void op_free(struct op *op)
         free(s->description);
         free(s->pattern);
         free(s->dir_owner);
+        for (size_t k = 0; k < s->n_env; k++) {
+            free(s->env[k].name);
+            free(s->env[k].scope);
+        }
+        free(s->env);
         free(s->dir_group);
         break;
     }

@@ -21,4 +21,9 @@
 int accounts_user(const char *root, const char *name, uid_t *uid, char *msg, size_t msg_size);
 int accounts_group(const char *root, const char *name, gid_t *gid, char *msg, size_t msg_size);
 
+/* The user's uid, primary gid and home directory (into home, home_size
+ * bytes), as accounts_user(). */
+int accounts_user_entry(const char *root, const char *name, uid_t *uid, gid_t *gid, char *home,
+                        size_t home_size, char *msg, size_t msg_size);
+
 #endif

@@ -10,9 +10,10 @@
 #include "manifest.h"
 #include "root-fs.h"
 
-static int push(const char *key, const char *value, size_t len, void *userdata)
+static int push(const char *key, const char *value, void *userdata)
 {
     struct env_vars *vars = userdata;
+    size_t len = strlen(value);
     struct env_var *v = (struct env_var *)env_vars_find(vars, key), *grown;
 
     if (!v) {
@@ -40,7 +41,7 @@ static int push(const char *key, const char *value, size_t len, void *userdata)
 
 int env_vars_load(const struct root_fs *r, const char *scope, struct env_vars *out)
 {
-    char path[4096], *text = NULL;
+    char path[4096], msg[300], *text = NULL;
     size_t len = 0;
     int k;
 
@@ -52,7 +53,7 @@ int env_vars_load(const struct root_fs *r, const char *scope, struct env_vars *o
         return 0;
     if (k < 0)
         return k;
-    k = env_file_parse(text, len, push, out);
+    k = env_file_parse(text, len, push, out, msg, sizeof(msg));
     explicit_bzero(text, len);
     free(text);
     if (k < 0)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/reboot.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -32,7 +33,7 @@ static void help(void)
            "       tdx-agent run-hooks DIR [--timeout SEC] [--on-failure stop|continue|ignore]\n"
            "       tdx-agent wait-secrets [--manifest FILE] [--root-dir DIR] [--ready-file PATH]\n"
            "                              [--timeout SEC]\n"
-           "       tdx-agent init [OPTIONS] [--hooks DIR] -- PAYLOAD [ARG]...\n"
+           "       tdx-agent init [OPTIONS] [--hooks DIR] [-- PAYLOAD [ARG]...]\n"
            "       tdx-agent --help | --version\n\n"
            "The TDX guest agent: quotes, the event log and attested secret delivery over\n"
            "framed JSON (docs/agent.md, docs/protocol.md, docs/secrets.md).\n\n"
@@ -52,11 +53,14 @@ static void help(void)
            "  --config FILE            JSON settings (docs/agent.md); options override it\n"
            "  --max-connections N, --max-inflight N, --workers N\n"
            "  --idle-timeout MS, --frame-timeout MS, --write-timeout MS\n"
-           "  --hooks DIR              (init) boot hooks to run first\n"
+           "  --hooks DIR              (init) boot hooks to run first (default\n"
+           "                           /etc/tdx-agent/hooks.d)\n"
            "  --timeout SEC            run-hooks/init: per hook; wait-secrets: give up after\n"
            "  -v, --verbose            log debug messages\n\n"
            "Exit status: 0 stopped by a signal (init: the payload's status), 1 failure,\n"
-           "2 usage error.\n",
+           "2 usage error.\n\n"
+           "As PID 1 named init without arguments (a native image's /init), or as\n"
+           "'tdx-agent init' alone: init --config " AGENT_CONFIG_FILE ".\n",
            AGENT_TSM_PATH, AGENT_ACPI_PATH, AGENT_READY_FILE);
 }
 
@@ -308,21 +312,60 @@ static int run_mode(enum mode mode, int argc, char **argv, struct agent_config *
         if (optind != argc)
             return usage("init: unexpected argument '%s' (the payload goes after --)",
                          argv[optind]);
-        if (!x->payload || !x->payload[0])
-            return usage("init: expected -- PAYLOAD [ARG]... after the options");
+        if (x->payload && !x->payload[0])
+            return usage("init: expected PAYLOAD [ARG]... after --");
         return init_run(c, x->hooks_dir, x->payload);
     }
     return EXIT_FAILURE;
 }
 
+/* PID 1 must not exit (the kernel panics): a bad configuration or command
+ * line powers the machine off with the reason on the console. */
+__attribute__((noreturn)) static void pid1_exit(int status)
+{
+    fprintf(stderr, "tdx-agent: error: init cannot continue (status %d): powering off\n", status);
+    sync();
+    reboot(RB_POWER_OFF);
+    for (;;)
+        pause();
+}
+
+static const char *basename_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
 int main(int argc, char **argv)
 {
+    static char init_cmd[] = "init", config_opt[] = "--config", config_file[] = AGENT_CONFIG_FILE;
+    char *init_argv[] = { NULL, init_cmd, config_opt, config_file, NULL };
     struct extra_options x = { 0 };
     enum mode mode = MODE_SERVE;
     struct agent_config c;
     int r;
 
     log_setup();
+    /* The /init of a native image (docs/agent.md, "Init mode"). The kernel
+     * hands init the command-line words it does not know: as PID 1 they
+     * must not become a usage error, which would panic the kernel. */
+    if (getpid() == 1 && streq(basename_of(argv[0]), "init") && argc > 1 &&
+        argv[1][0] != '-' && !streq(argv[1], "init")) {
+        bool is_mode = false;
+        for (size_t i = 1; i < ELEMENTSOF(mode_names); i++)
+            is_mode = is_mode || streq(argv[1], mode_names[i]);
+        if (!is_mode) {
+            fprintf(stderr, "tdx-agent: warning: ignoring %d argument(s) from the kernel "
+                    "command line, starting with \"%.64s\"\n", argc - 1, argv[1]);
+            argc = 1;
+        }
+    }
+    if ((argc == 1 && getpid() == 1 && streq(basename_of(argv[0]), "init")) ||
+        (argc == 2 && streq(argv[1], "init"))) {
+        init_argv[0] = argv[0];
+        argv = init_argv;
+        argc = 4;
+    }
     if (argc > 1 && argv[1][0] != '-') {
         for (size_t i = 1; i < ELEMENTSOF(mode_names) && mode == MODE_SERVE; i++)
             if (streq(argv[1], mode_names[i]))
@@ -348,5 +391,7 @@ int main(int argc, char **argv)
     }
     free(x.hooks_dir);
     config_done(&c);
+    if (getpid() == 1)
+        pid1_exit(r < 0 ? EXIT_SUCCESS : r);
     return r < 0 ? EXIT_SUCCESS : r;
 }

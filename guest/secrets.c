@@ -488,10 +488,12 @@ static int check_set(const struct secrets *s, const struct secret_set *set,
         if (manifest_check_value(m_s, set->items[i].value, set->items[i].len, why,
                                  sizeof(why)) < 0)
             return wire_errorf(e, WIRE_E_INVALID_SECRETS, "secrets.deliver: %s", why);
-        /* systemd drops an environment value that is not UTF-8. */
-        if (m_s->n_env && !utf8_valid(set->items[i].value, set->items[i].len))
+        /* systemd drops an environment value that is not UTF-8 or holds
+         * control characters other than tab and newline. */
+        if (m_s->n_env && !env_value_valid(set->items[i].value))
             return wire_errorf(e, WIRE_E_INVALID_SECRETS, "secrets.deliver: secret \"%s\": "
-                               "expected UTF-8 (it goes into an environment)", m_s->name);
+                               "expected UTF-8 without control characters other than tab and "
+                               "newline (it goes into an environment)", m_s->name);
         ms[i] = m_s;
     }
     return 0;

@@ -2,10 +2,10 @@
 #include "env-file.h"
 
 #include <errno.h>
-#include <stdbool.h>
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "strbuf.h"
 #include "utf8.h"
 
 #define WHITESPACE " \t\n\r"
@@ -13,141 +13,152 @@
 #define COMMENTS "#;"
 #define SHELL_NEED_ESCAPE "\"\\`$"
 
-int env_file_append(strbuf *out, const char *name, const char *value, size_t len)
-{
-    if (memchr(value, '\0', len) || !utf8_valid(value, len))
-        return -EINVAL;
-    strbuf_printf(out, "%s=\"", name);
-    for (size_t i = 0; i < len; i++) {
-        if (strchr(SHELL_NEED_ESCAPE, value[i]))
-            strbuf_putc(out, '\\');
-        strbuf_putc(out, value[i]);
-    }
-    strbuf_puts(out, "\"\n");
-    return strbuf_error(out);
-}
-
-struct buf {
-    char *p;
-    size_t n, cap;
-};
-
-static int put(struct buf *b, char c)
-{
-    if (b->n + 2 > b->cap) {
-        size_t cap = b->cap ? 2 * b->cap : 64;
-        char *p = realloc(b->p, cap);
-        if (!p)
-            return -ENOMEM;
-        b->p = p;
-        b->cap = cap;
-    }
-    b->p[b->n++] = c;
-    b->p[b->n] = '\0';
-    return 0;
-}
-
+/* strchr() is true for the terminating NUL; the loop never passes one. */
 static bool in(const char *set, char c)
 {
-    return c && strchr(set, c);
+    return c != '\0' && strchr(set, c);
 }
 
-/* Ends an assignment: trailing key whitespace cut, the value cut at
- * cut_value (SIZE_MAX: not), both checked to be UTF-8, then pushed. */
-static int finish(struct buf *key, size_t cut_key, struct buf *value, size_t cut_value,
-                  env_file_push push, void *userdata)
+enum state {
+    PRE_KEY,
+    KEY,
+    PRE_VALUE,
+    VALUE,
+    VALUE_ESCAPE,
+    SINGLE_QUOTE_VALUE,
+    DOUBLE_QUOTE_VALUE,
+    DOUBLE_QUOTE_VALUE_ESCAPE,
+    COMMENT,
+    COMMENT_ESCAPE,
+};
+
+struct parser {
+    strbuf key, value;
+    size_t key_ws, value_ws;   /* where trailing whitespace starts; SIZE_MAX: none */
+    unsigned line;
+    size_t pushed;
+    env_file_push_fn push;
+    void *userdata;
+    char *msg;
+    size_t msg_size;
+};
+
+/* One assignment ends: cut the trailing whitespace (of the value only when
+ * it was unquoted, which the caller says), check and hand it out. */
+static int emit(struct parser *p, bool cut_value)
 {
-    int r = 0;
-    if (put(key, '\0') < 0 || put(value, '\0') < 0)
+    const char *key, *value;
+    int r;
+
+    if (p->key_ws != SIZE_MAX)
+        strbuf_truncate(&p->key, p->key_ws);
+    if (cut_value && p->value_ws != SIZE_MAX)
+        strbuf_truncate(&p->value, p->value_ws);
+    if (strbuf_error(&p->key) || strbuf_error(&p->value)) {
+        snprintf(p->msg, p->msg_size, "out of memory");
         return -ENOMEM;
-    key->n--, value->n--;
-    if (cut_key != SIZE_MAX)
-        key->p[key->n = cut_key] = '\0';
-    if (cut_value != SIZE_MAX)
-        value->p[value->n = cut_value] = '\0';
-    if (utf8_valid(key->p, key->n) && utf8_valid(value->p, value->n))
-        r = push(key->p, value->p, value->n, userdata);
-    key->n = value->n = 0;
-    return r;
+    }
+    key = strbuf_str(&p->key);
+    value = strbuf_str(&p->value);
+    if (!utf8_valid(key, strlen(key))) {
+        snprintf(p->msg, p->msg_size, "line %u: invalid UTF-8 in a key", p->line);
+        return -EINVAL;
+    }
+    if (!utf8_valid(value, strlen(value))) {
+        snprintf(p->msg, p->msg_size, "line %u: invalid UTF-8 in the value of %.64s", p->line, key);
+        return -EINVAL;
+    }
+    if (++p->pushed > ENV_FILE_MAX_VARS) {
+        snprintf(p->msg, p->msg_size, "line %u: more than %d assignments", p->line,
+                 ENV_FILE_MAX_VARS);
+        return -E2BIG;
+    }
+    r = p->push(key, value, p->userdata);
+    if (r < 0)
+        snprintf(p->msg, p->msg_size, "line %u: %.64s: %s", p->line, key, strerror(-r));
+    strbuf_truncate(&p->key, 0);
+    strbuf_truncate(&p->value, 0);
+    return r < 0 ? r : 0;
 }
 
-int env_file_parse(const char *text, size_t len, env_file_push push, void *userdata)
+/* The states and transitions are systemd's parse_env_file_internal(). */
+static int run(struct parser *p, const char *text, size_t len)
 {
-    enum {
-        PRE_KEY, KEY, PRE_VALUE, VALUE, VALUE_ESCAPE, SINGLE_QUOTE_VALUE, DOUBLE_QUOTE_VALUE,
-        DOUBLE_QUOTE_VALUE_ESCAPE, COMMENT, COMMENT_ESCAPE
-    } state = PRE_KEY;
-    struct buf key = { 0 }, value = { 0 };
-    size_t last_key_ws = SIZE_MAX, last_value_ws = SIZE_MAX;
-    int r = 0;
+    enum state state = PRE_KEY;
+    int r;
 
-    for (size_t i = 0; i < len && text[i] && r >= 0; i++) {
+    for (size_t i = 0; i < len && text[i]; i++) {
         char c = text[i];
         switch (state) {
         case PRE_KEY:
-            if (in(COMMENTS, c)) {
+            if (in(COMMENTS, c))
                 state = COMMENT;
-            } else if (!in(WHITESPACE, c)) {
+            else if (!in(WHITESPACE, c)) {
                 state = KEY;
-                last_key_ws = SIZE_MAX;
-                r = put(&key, c);
+                p->key_ws = SIZE_MAX;
+                strbuf_putc(&p->key, c);
             }
             break;
         case KEY:
             if (in(NEWLINE, c)) {
                 state = PRE_KEY;
-                key.n = 0;
+                p->line++;
+                strbuf_truncate(&p->key, 0);
             } else if (c == '=') {
                 state = PRE_VALUE;
-                last_value_ws = SIZE_MAX;
+                p->value_ws = SIZE_MAX;
             } else {
                 if (!in(WHITESPACE, c))
-                    last_key_ws = SIZE_MAX;
-                else if (last_key_ws == SIZE_MAX)
-                    last_key_ws = key.n;
-                r = put(&key, c);
+                    p->key_ws = SIZE_MAX;
+                else if (p->key_ws == SIZE_MAX)
+                    p->key_ws = p->key.len;
+                strbuf_putc(&p->key, c);
             }
             break;
         case PRE_VALUE:
             if (in(NEWLINE, c)) {
                 state = PRE_KEY;
-                r = finish(&key, last_key_ws, &value, SIZE_MAX, push, userdata);
-            } else if (c == '\'') {
+                p->line++;
+                if ((r = emit(p, false)) < 0)
+                    return r;
+            } else if (c == '\'')
                 state = SINGLE_QUOTE_VALUE;
-            } else if (c == '"') {
+            else if (c == '"')
                 state = DOUBLE_QUOTE_VALUE;
-            } else if (c == '\\') {
+            else if (c == '\\')
                 state = VALUE_ESCAPE;
-            } else if (!in(WHITESPACE, c)) {
+            else if (!in(WHITESPACE, c)) {
                 state = VALUE;
-                r = put(&value, c);
+                strbuf_putc(&p->value, c);
             }
             break;
         case VALUE:
             if (in(NEWLINE, c)) {
                 state = PRE_KEY;
-                r = finish(&key, last_key_ws, &value, last_value_ws, push, userdata);
+                p->line++;
+                if ((r = emit(p, true)) < 0)
+                    return r;
             } else if (c == '\\') {
                 state = VALUE_ESCAPE;
-                last_value_ws = SIZE_MAX;
+                p->value_ws = SIZE_MAX;
             } else {
                 if (!in(WHITESPACE, c))
-                    last_value_ws = SIZE_MAX;
-                else if (last_value_ws == SIZE_MAX)
-                    last_value_ws = value.n;
-                r = put(&value, c);
+                    p->value_ws = SIZE_MAX;
+                else if (p->value_ws == SIZE_MAX)
+                    p->value_ws = p->value.len;
+                strbuf_putc(&p->value, c);
             }
             break;
         case VALUE_ESCAPE:
             state = VALUE;
-            if (!in(NEWLINE, c))   /* escaped newlines are eaten */
-                r = put(&value, c);
+            if (!in(NEWLINE, c))   /* an escaped newline is dropped */
+                strbuf_putc(&p->value, c);
             break;
         case SINGLE_QUOTE_VALUE:
             if (c == '\'')
                 state = PRE_VALUE;
             else
-                r = put(&value, c);
+                strbuf_putc(&p->value, c);
             break;
         case DOUBLE_QUOTE_VALUE:
             if (c == '"')
@@ -155,34 +166,103 @@ int env_file_parse(const char *text, size_t len, env_file_push push, void *userd
             else if (c == '\\')
                 state = DOUBLE_QUOTE_VALUE_ESCAPE;
             else
-                r = put(&value, c);
+                strbuf_putc(&p->value, c);
             break;
         case DOUBLE_QUOTE_VALUE_ESCAPE:
             state = DOUBLE_QUOTE_VALUE;
             if (in(SHELL_NEED_ESCAPE, c))
-                r = put(&value, c);
-            else if (c != '\n' && (r = put(&value, '\\')) == 0)   /* the shell keeps it */
-                r = put(&value, c);
+                strbuf_putc(&p->value, c);
+            else if (c != '\n') {   /* only \n: a "\\\r" keeps both bytes */
+                strbuf_putc(&p->value, '\\');
+                strbuf_putc(&p->value, c);
+            }
             break;
         case COMMENT:
             if (c == '\\')
                 state = COMMENT_ESCAPE;
-            else if (in(NEWLINE, c))
+            else if (in(NEWLINE, c)) {
                 state = PRE_KEY;
+                p->line++;
+            }
             break;
         case COMMENT_ESCAPE:
-            state = in(NEWLINE, c) ? PRE_KEY : COMMENT;
+            /* Since systemd 254 a backslash does not continue a comment. */
+            if (in(NEWLINE, c)) {
+                state = PRE_KEY;
+                p->line++;
+            } else
+                state = COMMENT;
             break;
         }
+        if (strbuf_error(&p->key) || strbuf_error(&p->value)) {
+            snprintf(p->msg, p->msg_size, "out of memory");
+            return -ENOMEM;
+        }
     }
-    if (r >= 0 && (state == PRE_VALUE || state == VALUE || state == VALUE_ESCAPE ||
-                   state == SINGLE_QUOTE_VALUE || state == DOUBLE_QUOTE_VALUE ||
-                   state == DOUBLE_QUOTE_VALUE_ESCAPE))
-        r = finish(&key, last_key_ws, &value, state == VALUE ? last_value_ws : SIZE_MAX, push,
-                   userdata);
-    if (value.p)
-        explicit_bzero(value.p, value.cap);
-    free(key.p);
-    free(value.p);
+    switch (state) {
+    case PRE_VALUE:
+    case VALUE:
+    case VALUE_ESCAPE:
+    case SINGLE_QUOTE_VALUE:
+    case DOUBLE_QUOTE_VALUE:
+    case DOUBLE_QUOTE_VALUE_ESCAPE:
+        /* The last line without its newline; an open quote just ends. */
+        return emit(p, state == VALUE);
+    default:
+        return 0;
+    }
+}
+
+int env_file_parse(const char *text, size_t len, env_file_push_fn push, void *userdata,
+                   char *msg, size_t msg_size)
+{
+    struct parser p = {
+        .key = STRBUF_INIT,
+        .value = STRBUF_INIT,
+        .key_ws = SIZE_MAX,
+        .value_ws = SIZE_MAX,
+        .line = 1,
+        .push = push,
+        .userdata = userdata,
+        .msg = msg,
+        .msg_size = msg_size,
+    };
+    int r = run(&p, text, len);
+    /* Values may be secrets. */
+    strbuf_wipe_free(&p.key);
+    strbuf_wipe_free(&p.value);
     return r;
+}
+
+bool env_name_valid(const char *name)
+{
+    if (!name[0] || (name[0] >= '0' && name[0] <= '9'))
+        return false;
+    for (const char *s = name; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+              (*s >= '0' && *s <= '9') || *s == '_'))
+            return false;
+    return strlen(name) <= 4096;
+}
+
+bool env_value_valid(const char *value)
+{
+    for (const char *s = value; *s; s++)
+        if (((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n') || *s == 0x7f)
+            return false;
+    return utf8_valid(value, strlen(value));
+}
+
+int env_file_append(strbuf *out, const char *name, const char *value, size_t len)
+{
+    if (!env_name_valid(name) || memchr(value, '\0', len) || !env_value_valid(value))
+        return -EINVAL;
+    strbuf_printf(out, "%s=\"", name);
+    for (size_t i = 0; i < len; i++) {
+        if (in(SHELL_NEED_ESCAPE, value[i]))
+            strbuf_putc(out, '\\');
+        strbuf_putc(out, value[i]);
+    }
+    strbuf_puts(out, "\"\n");
+    return strbuf_error(out);
 }

@@ -1,79 +1,53 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer target: an environment file as the agent reads its own back at
- * start (systemd's EnvironmentFile= rules). Whatever parses is written
- * again the agent's way and must read back to the same assignments. */
+/* libFuzzer target: an EnvironmentFile (shared/env-file.c), as the agent
+ * reads the secrets helper's /run/tdx-secrets/env/<scope>.env. Every pushed
+ * key and value must be valid UTF-8 and no longer than the input; every
+ * assignment a service could receive, written the agent's way
+ * (env_file_append()), must read back the same. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "env-file.h"
+#include "strbuf.h"
 #include "utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-struct pairs {
-    strbuf text;
-    char **keys, **values;
-    size_t *lens, n;
-    size_t checked;
-};
-
-static int keep(const char *key, const char *value, size_t len, void *userdata)
+static int again(const char *key, const char *value, void *userdata)
 {
-    struct pairs *p = userdata;
-    char **k = realloc(p->keys, (p->n + 1) * sizeof(*k)), **v;
-    size_t *l;
-    if (!k)
-        return -12;
-    p->keys = k;
-    v = realloc(p->values, (p->n + 1) * sizeof(*v));
-    if (!v)
-        return -12;
-    p->values = v;
-    l = realloc(p->lens, (p->n + 1) * sizeof(*l));
-    if (!l)
-        return -12;
-    p->lens = l;
-    p->keys[p->n] = strdup(key);
-    p->values[p->n] = malloc(len + 1);
-    if (!p->keys[p->n] || !p->values[p->n])
-        abort();
-    memcpy(p->values[p->n], value, len + 1);
-    p->lens[p->n++] = len;
-    return 0;
+    char **back = userdata;
+    (void)key;
+    if (*back)
+        abort();   /* one assignment was written */
+    *back = strdup(value);
+    return *back ? 0 : -12;
 }
 
-static int again(const char *key, const char *value, size_t len, void *userdata)
+static int check(const char *key, const char *value, void *userdata)
 {
-    struct pairs *p = userdata;
-    size_t i = p->checked++;
-    if (i >= p->n || strcmp(key, p->keys[i]) || len != p->lens[i] ||
-        memcmp(value, p->values[i], len))
+    size_t size = *(size_t *)userdata;
+    if (!utf8_valid(key, strlen(key)) || !utf8_valid(value, strlen(value)) ||
+        strlen(key) > size || strlen(value) > size)
         abort();
+    if (env_name_valid(key) && env_value_valid(value)) {
+        strbuf sb = STRBUF_INIT;
+        char msg[256], *back = NULL;
+        if (env_file_append(&sb, key, value, strlen(value)) != 0 ||
+            env_file_parse(strbuf_str(&sb), sb.len, again, &back, msg, sizeof(msg)) != 0 ||
+            !back || strcmp(back, value) != 0)
+            abort();
+        free(back);
+        strbuf_free(&sb);
+    }
     return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct pairs p = { STRBUF_INIT, NULL, NULL, NULL, 0, 0 };
-    bool written = true;
-
-    if (env_file_parse((const char *)data, size, keep, &p) == 0) {
-        /* Keys the agent writes are names; others cannot be written back. */
-        for (size_t i = 0; i < p.n && written; i++)
-            written = p.keys[i][0] && !strpbrk(p.keys[i], "=\n\r \t#;'\"\\") &&
-                      env_file_append(&p.text, p.keys[i], p.values[i], p.lens[i]) == 0;
-        if (written && env_file_parse(strbuf_str(&p.text), p.text.len, again, &p) == 0 &&
-            p.checked != p.n)
-            abort();
-    }
-    for (size_t i = 0; i < p.n; i++) {
-        free(p.keys[i]);
-        free(p.values[i]);
-    }
-    free(p.keys);
-    free(p.values);
-    free(p.lens);
-    strbuf_free(&p.text);
+    char msg[256];
+    if (size > ENV_FILE_MAX)
+        return 0;
+    (void)env_file_parse((const char *)data, size, check, &size, msg, sizeof(msg));
     return 0;
 }

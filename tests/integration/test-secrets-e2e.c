@@ -10,6 +10,7 @@
  * init mode.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <poll.h>
 #include <pthread.h>
@@ -1098,10 +1099,10 @@ START_TEST(replace_never_keeps_the_first_delivery)
 }
 END_TEST
 
-static int env_collect(const char *key, const char *value, size_t len, void *userdata)
+static int env_collect(const char *key, const char *value, void *userdata)
 {
     json_t *o = userdata;
-    json_object_set_new(o, key, json_stringn(value, len));
+    json_object_set_new(o, key, json_string(value));
     return 0;
 }
 
@@ -1109,7 +1110,7 @@ static int env_collect(const char *key, const char *value, size_t len, void *use
  * EnvironmentFile= rules (shared/env-file.c); NULL when it is missing. */
 static json_t *env_of(const struct env *e, const char *file, struct stat *st)
 {
-    char path[8400], *text;
+    char path[8400], msg[256], *text;
     size_t len;
     json_t *o;
     snprintf(path, sizeof(path), "%s/run/tdx-secrets/env/%s", e->root, file);
@@ -1117,7 +1118,7 @@ static json_t *env_of(const struct env *e, const char *file, struct stat *st)
         return NULL;
     text = read_text(path, &len);
     o = json_object();
-    ck_assert_int_eq(env_file_parse(text, len, env_collect, o), 0);
+    ck_assert_msg(env_file_parse(text, len, env_collect, o, msg, sizeof(msg)) == 0, "%s", msg);
     free(text);
     return o;
 }
@@ -1127,10 +1128,11 @@ static json_t *env_of(const struct env *e, const char *file, struct stat *st)
  * or not at all; a restarted agent counts what is in them. */
 START_TEST(environment_targets)
 {
-    /* Everything a string schema allows that a shell or an env file could
-     * mangle (no NUL: the schema refuses it for environments). */
+    /* What a shell or an env file could mangle, and that systemd passes on
+     * (no NUL, no control character but tab and newline: refused for
+     * environments). */
     static const char nasty[] = "a \"quoted\" 'single' $HOME ${X} `cmd` back\\slash\\\n"
-                                "second line\r\n\ttab \\\" end\\";
+                                "second line\n\ttab \\\" end\\";
     const char *kv[] = { "api", nasty, "svc_key", "k-123", "jwt", JWT, "token", "tok_abc123",
                          NULL };
     static const char *const bad[] = { "api", "x", "jwt", JWT2, "token", "tok_bad", NULL };
@@ -1356,6 +1358,248 @@ START_TEST(init_mode_starts_the_payload_after_the_secrets)
 }
 END_TEST
 
+
+/* Starts the agent with stderr (its log and the services' output) in
+ * dir/agent.log. */
+static pid_t spawn_logged(const char *const *argv, const char *dir)
+{
+    char log[4300];
+    pid_t pid;
+    snprintf(log, sizeof(log), "%s/agent.log", dir);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+            _exit(126);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static char *agent_log(const struct env *e)
+{
+    char log[4300], *text;
+    snprintf(log, sizeof(log), "%s/agent.log", e->dir);
+    text = read_text(log, NULL);
+    ck_assert_ptr_nonnull(text);
+    return text;
+}
+
+/* `tdx-agent init --config F` as a native image's /init runs it, but not
+ * as PID 1: the "init" object's services start after the secrets, with
+ * their environment (files override the object), user and working
+ * directory; output is on stderr under the service's name; when all have
+ * ended, init ends with status 0. */
+START_TEST(init_config_services_start_after_the_secrets)
+{
+    static const char *const kv[] = { "jwt", JWT, "token", "tok_abc123", NULL };
+    tdx_error err = TDX_ERROR_INIT;
+    struct env e;
+    tdx_agent *a;
+    tdx_secrets *s = secrets_of(kv);
+    char provider[4300], config[4300], out[4300], early[4300], text[16384], *log, *got;
+    const char *argv[16];
+    int status, n = 0;
+
+    env_init(&e, false);
+    snprintf(provider, sizeof(provider), "sim:%s", e.pki);
+    snprintf(out, sizeof(out), "%s/out", e.dir);
+    snprintf(early, sizeof(early), "%s/early", e.dir);
+    ck_assert_int_eq(mkdir(out, 0777), 0);
+    ck_assert_int_eq(chmod(out, 0777), 0);
+    ck_assert_int_eq(chmod(e.dir, 0755), 0);
+    write_text(e.dir, "global.env", "# the secrets helper writes these\nFROM_FILE=\"quoted \\$x\"\n"
+               "OVERRIDDEN=file\n9BAD=dropped\n");
+    snprintf(text, sizeof(text),
+             "{\"listen\": [\"%s\"], \"manifest\": \"%s\", \"root_dir\": \"%s\", "
+             "\"ready_file\": \"%s\", \"init\": {\"services\": ["
+             "{\"name\": \"early\", \"exec\": [\"/bin/sh\", \"-c\", \"echo started > %s\"], "
+             " \"after_secrets\": false},"
+             "{\"name\": \"app\", \"exec\": [\"/bin/sh\", \"-c\", "
+             "  \"cat %s/etc/node/jwt.hex > %s/jwt; echo \\\"$FROM_FILE|$OVERRIDDEN|$OBJ|$(env | grep -c 9BAD)|$(pwd)\\\" > %s/env;"
+             "   echo hello from app; echo to stderr >&2; printf partial\"], "
+             " \"environment\": {\"OVERRIDDEN\": \"object\", \"OBJ\": \"o\"}, "
+             " \"environment_files\": [\"%s/global.env\", \"-%s/missing.env\"], "
+             " \"working_directory\": \"%s\"},"
+             "{\"name\": \"as-node\", \"exec\": [\"/bin/sh\", \"-c\", \"id -u; id -g\"], "
+             " \"user\": \"node\", \"group\": \"app\"}]}}",
+             e.addr, e.manifest, e.root, e.ready, early, e.root, out, out, e.dir, e.dir, out);
+    write_text(e.dir, "agent.json", text);
+    snprintf(config, sizeof(config), "%s/agent.json", e.dir);
+    argv[n++] = agent_bin();
+    argv[n++] = "init";
+    argv[n++] = "--config";
+    argv[n++] = config;
+    argv[n++] = "--quote-provider";
+    argv[n++] = provider;
+    argv[n] = NULL;
+    e.pid = spawn_logged(argv, e.dir);
+    a = connect_to(e.addr);
+    for (int i = 0; i < 200 && access(early, F_OK) < 0; i++)
+        usleep(20 * 1000);
+    ck_assert_int_eq(access(early, F_OK), 0);   /* after_secrets: false starts at once */
+    snprintf(text, sizeof(text), "%s/jwt", out);
+    ck_assert_int_lt(access(text, F_OK), 0);     /* the others wait */
+    ck_assert_msg(push(&e, a, s, NULL, NULL, NULL, &err) == 0, "%s", err.message);
+    ck_assert_int_eq(waitpid(e.pid, &status, 0), e.pid);
+    e.pid = 0;
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+    got = read_text(text, NULL);
+    ck_assert_str_eq(got, JWT);
+    free(got);
+    snprintf(text, sizeof(text), "%s/env", out);
+    got = read_text(text, NULL);
+    snprintf(text, sizeof(text), "quoted $x|file|o|0|%s\n", out);
+    ck_assert_str_eq(got, text);
+    free(got);
+    log = agent_log(&e);
+    ck_assert_msg(strstr(log, "secrets: waiting for 2 required secret(s)"), "%s", log);
+    ck_assert_msg(strstr(log, "init: starting service app"), "%s", log);
+    ck_assert_msg(strstr(log, "[app] hello from app\n"), "%s", log);
+    ck_assert_msg(strstr(log, "[app] to stderr\n"), "%s", log);
+    ck_assert_msg(strstr(log, "[app] partial\n"), "%s", log);
+    /* Lines of different services interleave; each one is whole. */
+    snprintf(text, sizeof(text), "[as-node] %u\n", e.uid);
+    ck_assert_msg(strstr(log, text), "expected %s in %s", text, log);
+    snprintf(text, sizeof(text), "[as-node] %u\n", e.gid);
+    ck_assert_msg(strstr(log, text), "expected %s in %s", text, log);
+    ck_assert_msg(strstr(log, "ignoring \"9BAD\""), "%s", log);
+    ck_assert_ptr_null(strstr(log, JWT));   /* secrets never logged */
+    free(log);
+    tdx_agent_free(a);
+    tdx_secrets_free(s);
+    tmpdir_remove(e.dir);
+}
+END_TEST
+
+static unsigned count_lines(const char *path)
+{
+    char *text = read_text(path, NULL);
+    unsigned n = 0;
+    if (!text)
+        return 0;
+    for (char *p = text; *p; p++)
+        n += *p == '\n';
+    free(text);
+    return n;
+}
+
+/* Restart policies: on-failure restarts a crashing service until it
+ * succeeds, with a growing delay; "no" leaves a failed one ended; init's
+ * status is the first failing service's. Without a manifest everything
+ * starts at once. */
+START_TEST(init_restart_policies_and_exit_status)
+{
+    char *dir = tmpdir_new(), text[8192], config[4300], runs[4300], once[4300], *log;
+    const char *argv[8];
+    pid_t pid;
+    int status;
+    struct env e = { .dir = dir };
+
+    snprintf(runs, sizeof(runs), "%s/runs", dir);
+    snprintf(once, sizeof(once), "%s/once", dir);
+    snprintf(text, sizeof(text),
+             "{\"listen\": [\"unix:%s/a.sock\"], \"init\": {\"services\": ["
+             "{\"name\": \"flaky\", \"restart\": \"on-failure\", \"exec\": [\"/bin/sh\", \"-c\", "
+             "  \"echo run >> %s; test $(wc -l < %s) -ge 3 || kill -SEGV $$\"]},"
+             "{\"name\": \"once\", \"restart\": \"no\", \"exec\": [\"/bin/sh\", \"-c\", "
+             "  \"echo run >> %s; exit 5\"]},"
+             "{\"name\": \"fine\", \"exec\": [\"/bin/true\"]}]}}",
+             dir, runs, runs, once);
+    write_text(dir, "agent.json", text);
+    snprintf(config, sizeof(config), "%s/agent.json", dir);
+    argv[0] = agent_bin();
+    argv[1] = "init";
+    argv[2] = "--config";
+    argv[3] = config;
+    argv[4] = NULL;
+    pid = spawn_logged(argv, dir);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 5, "status %d", status);
+    ck_assert_uint_eq(count_lines(runs), 3);
+    ck_assert_uint_eq(count_lines(once), 1);
+    log = agent_log(&e);
+    ck_assert_msg(strstr(log, "init: service flaky was killed by signal 11"), "%s", log);
+    ck_assert_msg(strstr(log, "init: service flaky: restarting in 0.25 s (restart: on-failure)"),
+                  "%s", log);
+    ck_assert_msg(strstr(log, "init: service flaky: restarting in 0.50 s"), "%s", log);
+    ck_assert_msg(strstr(log, "init: service once exited with status 5"), "%s", log);
+    ck_assert_ptr_null(strstr(log, "service once: restarting"));
+    free(log);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+/* restart: always keeps a service that exits 0 coming back; SIGTERM stops
+ * init and it; on_exit: stay keeps init serving after everything ended. */
+START_TEST(init_always_and_stay)
+{
+    char *dir = tmpdir_new(), text[8192], config[4300], runs[4300], sock[4300], *log;
+    const char *argv[8];
+    struct env e = { .dir = dir };
+    pid_t pid;
+    int status;
+
+    snprintf(runs, sizeof(runs), "%s/runs", dir);
+    snprintf(sock, sizeof(sock), "unix:%s/a.sock", dir);
+    snprintf(text, sizeof(text),
+             "{\"listen\": [\"%s\"], \"init\": {\"services\": ["
+             "{\"name\": \"loop\", \"restart\": \"always\", \"exec\": [\"/bin/sh\", \"-c\", "
+             "  \"echo run >> %s\"]}]}}", sock, runs);
+    write_text(dir, "agent.json", text);
+    snprintf(config, sizeof(config), "%s/agent.json", dir);
+    argv[0] = agent_bin();
+    argv[1] = "init";
+    argv[2] = "--config";
+    argv[3] = config;
+    argv[4] = NULL;
+    pid = spawn_logged(argv, dir);
+    for (int i = 0; i < 1000 && count_lines(runs) < 3; i++)
+        usleep(20 * 1000);
+    ck_assert_uint_ge(count_lines(runs), 3);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    /* It was between runs (status 0) or stopped by our SIGTERM (143). */
+    ck_assert_msg(WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 143),
+                  "status %d", status);
+    log = agent_log(&e);
+    ck_assert_msg(strstr(log, "init: service loop: restarting in 0.25 s (restart: always)"), "%s",
+                  log);
+    free(log);
+
+    /* Stay: the service ended, the agent still answers until SIGTERM. */
+    snprintf(text, sizeof(text), "{\"listen\": [\"%s\"], \"init\": {\"on_exit\": \"stay\", "
+             "\"services\": [{\"name\": \"short\", \"exec\": [\"/bin/true\"]}]}}", sock);
+    write_text(dir, "agent.json", text);
+    pid = spawn_logged(argv, dir);
+    {
+        tdx_agent *a = connect_to(sock);
+        char *info = NULL;
+        tdx_error err = TDX_ERROR_INIT;
+        for (int i = 0; i < 500; i++) {
+            log = agent_log(&e);
+            if (strstr(log, "staying up and serving"))
+                break;
+            free(log);
+            log = NULL;
+            usleep(20 * 1000);
+        }
+        ck_assert_ptr_nonnull(log);
+        free(log);
+        ck_assert_int_eq(waitpid(pid, &status, WNOHANG), 0);
+        ck_assert_msg(tdx_agent_info(a, &info, &err) == 0, "%s", err.message);
+        tdx_free(info);
+        tdx_agent_free(a);
+    }
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+    tmpdir_remove(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("secrets-e2e");
@@ -1374,6 +1618,9 @@ int main(void)
     tcase_add_test(tc, replace_never_keeps_the_first_delivery);
     tcase_add_test(tc, environment_targets);
     tcase_add_test(tc, init_mode_starts_the_payload_after_the_secrets);
+    tcase_add_test(tc, init_config_services_start_after_the_secrets);
+    tcase_add_test(tc, init_restart_policies_and_exit_status);
+    tcase_add_test(tc, init_always_and_stay);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

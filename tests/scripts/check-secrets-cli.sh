@@ -24,12 +24,13 @@ expect 0 "" "$tdxctl" secrets list "$recipe"
 grep -q '^greeting_key  *yes  *hex  *64-64  *0400  *hello:hello  */run/hello/key.hex$' "$tmp/out" ||
     { echo "FAIL: list table:"; cat "$tmp/out"; fail=1; }
 expect 0 "" "$tdxctl" secrets list "$recipe" --json
-cp "$tmp/out" "$tmp/secrets.json"
+python3 -c 'import json,sys; o = json.load(open(sys.argv[1])); assert o["ok"] is True; json.dump(o["manifest"], open(sys.argv[2], "w"))' \
+    "$tmp/out" "$tmp/secrets.json" || { echo "FAIL: list --json: no manifest in the envelope"; fail=1; }
 check "list --json is the manifest tdxctl emit writes" sh -c \
     "'$tdxctl' emit '$recipe' -o '$tmp/tree' --no-agent-binary 2>/dev/null &&
      cmp -s '$tmp/tree/mkosi.extra/etc/tdx-agent/secrets.json' '$tmp/secrets.json' ||
      python3 -c 'import json,sys; sys.exit(json.load(open(\"$tmp/tree/mkosi.extra/etc/tdx-agent/secrets.json\")) != json.load(open(\"$tmp/secrets.json\")))'"
-expect 1 "no profile \"nope\"" "$tdxctl" secrets list "$recipe" --profile nope
+expect 1 "unknown profile \"nope\"; profiles: default" "$tdxctl" secrets list "$recipe" --profile nope
 
 # Usage errors.
 expect 2 "secrets: expected a verb" "$tdxctl" secrets
@@ -100,6 +101,15 @@ expect 1 "quote: pck_chain: " "$tdxctl" secrets push --connect "$addr" --secrets
     --expected "$tmp/pki/expected.json" --root "$tmp/other/root.pem"
 expect 1 "quote: pck_chain: " "$tdxctl" secrets push --connect "$addr" --secrets "$tmp/s.env" \
     --any-measurements
+# A policy file: its paths relative to itself, its TD pins checked; one
+# without expected measurements is refused before connecting.
+printf '{"expected": "pki/expected.json", "root": "pki/root.pem"}\n' >"$tmp/policy.json"
+printf '{"expected": "pki/expected.json", "root": "pki/root.pem", "mrowner": "%096d"}\n' 1 >"$tmp/owner.json"
+printf '{"root": "pki/root.pem"}\n' >"$tmp/noexp.json"
+expect 1 "quote: mrowner: MROWNER is 0000" "$tdxctl" secrets push --connect "$addr" --secrets "$tmp/s.env" \
+    --policy "$tmp/owner.json"
+expect 2 "the policy $tmp/noexp.json has no \"expected\" measurements" "$tdxctl" secrets push \
+    --connect "$addr" --secrets "$tmp/s.env" --policy "$tmp/noexp.json"
 check "nothing written after refused pushes" test ! -e "$tmp/root/run/hello/key.hex"
 expect 1 "does not allow deliveries without a quote" "$tdxctl" secrets push --connect "$addr" \
     --secrets "$tmp/s.env" --insecure-unattested
@@ -130,8 +140,7 @@ grep -q "greeting_key  *sha256 $digest" "$tmp/out" || { echo "FAIL: digest not s
 # JSON output, from a JSON secrets file.
 printf '{"greeting_key": "%s"}\n' "$key" >"$tmp/s.json"
 chmod 600 "$tmp/s.json"
-expect 0 "" "$tdxctl" secrets push --connect "$addr" --secrets "$tmp/s.json" \
-    --expected "$tmp/pki/expected.json" --root "$tmp/pki/root.pem" --json
+expect 0 "" "$tdxctl" secrets push --connect "$addr" --secrets "$tmp/s.json" --policy "$tmp/policy.json" --json
 check "push --json" python3 -c "
 import json, sys
 o = json.load(open('$tmp/out'))
@@ -167,7 +176,8 @@ expect 0 "" "$tdxctl" secrets list "$tmp/senders.json"
 grep -q "^senders: ops (only deliveries sealed with their keys are taken)" "$tmp/out" ||
     { echo "FAIL: list with senders:"; cat "$tmp/out"; fail=1; }
 expect 0 "" "$tdxctl" secrets list "$tmp/senders.json" --json
-cp "$tmp/out" "$tmp/senders-manifest.json"
+python3 -c 'import json,sys; json.dump(json.load(open(sys.argv[1]))["manifest"], open(sys.argv[2], "w"))' \
+    "$tmp/out" "$tmp/senders-manifest.json"
 mkdir -p "$tmp/root2/etc"
 cp "$tmp/root/etc/passwd" "$tmp/root/etc/group" "$tmp/root2/etc/"
 addr2="unix:$tmp/agent2.sock"

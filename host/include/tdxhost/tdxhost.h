@@ -20,5 +20,7 @@
 #include "agent.h"
 #include "sim.h"
 #include "secrets.h"
+#include "staging.h"
+#include "build.h"
 
 #endif

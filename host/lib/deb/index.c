@@ -465,3 +465,24 @@ int tdx_deb_download(const tdx_deb_package *pkg, const tdx_fetch_options *opts, 
     r = tdx_fetch(pkg->f[TDX_DEB_URL], pkg->f[TDX_DEB_SHA256], &o, path, err);
     return tdx_err_prefix(err, r, "package %s %s", pkg->f[TDX_DEB_NAME], pkg->f[TDX_DEB_VERSION]);
 }
+
+const char *deb_index_arch(const tdx_deb_index *x)
+{
+    return x->arch;
+}
+
+size_t deb_index_component_count(const tdx_deb_index *x)
+{
+    return x->n_comps;
+}
+
+const struct packages *deb_index_packages(const tdx_deb_index *x, size_t i)
+{
+    return i < x->n_comps ? &x->comps[i].pk : NULL;
+}
+
+const struct pkg_entry *deb_index_best(const tdx_deb_index *x, const char *name)
+{
+    const struct component *comp;
+    return find(x, name, &comp);
+}

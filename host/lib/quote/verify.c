@@ -8,11 +8,13 @@
 #include <errno.h>
 #include <openssl/err.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <time.h>
 
 #include "error.h"
 #include "hex.h"
+#include "msg.h"
 #include "pki.h"
 #include "read-input.h"
 #include "rfc3339.h"
@@ -42,6 +44,12 @@ static const char *const step_names[STEP_COUNT] = {
     [TDX_VERIFY_STEP_MEASUREMENTS] = "measurements",
     [TDX_VERIFY_STEP_REPORT_DATA] = "report_data",
     [TDX_VERIFY_STEP_TD_ATTRIBUTES] = "td_attributes",
+    [TDX_VERIFY_STEP_XFAM] = "xfam",
+    [TDX_VERIFY_STEP_MRSERVICETD] = "mrservicetd",
+    [TDX_VERIFY_STEP_MRCONFIGID] = "mrconfigid",
+    [TDX_VERIFY_STEP_MROWNER] = "mrowner",
+    [TDX_VERIFY_STEP_MROWNERCONFIG] = "mrownerconfig",
+    [TDX_VERIFY_STEP_MRSEAM] = "mrseam",
 };
 
 const char *tdx_verify_step_name(tdx_verify_step step)
@@ -60,12 +68,11 @@ void fmt_time(int64_t t, char out[32])
 int vfail(struct vctx *c, int code, const char *fmt, ...)
 {
     va_list ap;
+    int n;
     va_start(ap, fmt);
-    vsnprintf(c->res->message, sizeof(c->res->message), fmt, ap);
+    n = vsnprintf(c->res->message, sizeof(c->res->message), fmt, ap);
     va_end(ap);
-    for (char *p = c->res->message; *p; p++)
-        if (*p == '\n' || *p == '\r')
-            *p = ' ';
+    msg_finish(c->res->message, sizeof(c->res->message), n);
     c->res->code = code;
     return code;
 }
@@ -83,14 +90,21 @@ static int step_parse(struct vctx *c)
 static int step_qe_report_signature(struct vctx *c)
 {
     const tdx_quote *q = c->q;
-    int ok = pki_verify_p256(c->chain->leaf_key, quote_at(q, q->qe_report_sig), quote_at(q, q->qe_report),
-                             QUOTE_QE_REPORT_SIZE);
+    struct chain_entry *e = c->chain;
+    int ok;
+
+    /* The signature follows the report: both are one run of bytes. */
+    if (e->qe_ok && memcmp(e->qe_signed, quote_at(q, q->qe_report), sizeof(e->qe_signed)) == 0)
+        return 0;
+    ok = pki_verify_p256(e->leaf_key, quote_at(q, q->qe_report_sig), quote_at(q, q->qe_report), QUOTE_QE_REPORT_SIZE);
     if (ok < 0)
         return vfail(c, ok, "out of memory");
     if (!ok)
         return vfail(c, -EKEYREJECTED,
                      "the QE report signature (offset %zu) does not verify with the PCK certificate's key",
                      q->qe_report_sig);
+    memcpy(e->qe_signed, quote_at(q, q->qe_report), sizeof(e->qe_signed));
+    e->qe_ok = true;
     return 0;
 }
 
@@ -126,13 +140,18 @@ static int step_qe_report_data(struct vctx *c)
 static int step_quote_signature(struct vctx *c)
 {
     const tdx_quote *q = c->q;
-    EVP_PKEY *key = pki_p256_key(quote_at(q, q->att_key));
+    struct chain_entry *e = c->chain;
     int ok;
 
-    if (!key)
-        return vfail(c, -EKEYREJECTED, "the attestation key (offset %zu) is not a point on P-256", q->att_key);
-    ok = pki_verify_p256(key, quote_at(q, q->signature), q->data, q->signed_size);
-    EVP_PKEY_free(key);
+    if (!e->att_key || memcmp(e->att_raw, quote_at(q, q->att_key), QUOTE_ECDSA_KEY_SIZE) != 0) {
+        EVP_PKEY *key = pki_p256_key(quote_at(q, q->att_key));
+        if (!key)
+            return vfail(c, -EKEYREJECTED, "the attestation key (offset %zu) is not a point on P-256", q->att_key);
+        EVP_PKEY_free(e->att_key);
+        e->att_key = key;
+        memcpy(e->att_raw, quote_at(q, q->att_key), QUOTE_ECDSA_KEY_SIZE);
+    }
+    ok = pki_verify_p256(e->att_key, quote_at(q, q->signature), q->data, q->signed_size);
     if (ok < 0)
         return vfail(c, ok, "out of memory");
     if (!ok)
@@ -156,21 +175,12 @@ static int step_report_data(struct vctx *c)
     return vfail(c, -EPERM, "REPORTDATA is %s, expected %s", a, b);
 }
 
-static int step_td_attributes(struct vctx *c)
-{
-    const uint8_t *attrs = quote_at(c->q, c->q->body) + BODY_TD_ATTRIBUTES;
-    if ((attrs[0] & 1) && c->o->allow_debug <= 0)
-        return vfail(c, -EPERM, "TD attribute DEBUG (bit 0) is set: the host can read and change the TD's memory; "
-                                "refused unless debug TDs are allowed");
-    return 0;
-}
-
 static int step_collateral(struct vctx *c)
 {
     return collateral_for_quote(c);
 }
 
-enum need { ALWAYS, COLLATERAL, EXPECTED, REPORT_DATA };
+enum need { ALWAYS, COLLATERAL, EXPECTED, REPORT_DATA, XFAM, MRCONFIGID, MROWNER, MROWNERCONFIG, MRSEAM };
 
 static const struct step {
     tdx_verify_step id;
@@ -190,8 +200,31 @@ static const struct step {
     { TDX_VERIFY_STEP_TCB_STATUS, check_tcb_status, COLLATERAL },
     { TDX_VERIFY_STEP_MEASUREMENTS, check_measurements, EXPECTED },
     { TDX_VERIFY_STEP_REPORT_DATA, step_report_data, REPORT_DATA },
-    { TDX_VERIFY_STEP_TD_ATTRIBUTES, step_td_attributes, ALWAYS },
+    { TDX_VERIFY_STEP_TD_ATTRIBUTES, check_td_attributes, ALWAYS },
+    { TDX_VERIFY_STEP_XFAM, check_xfam, XFAM },
+    { TDX_VERIFY_STEP_MRSERVICETD, check_mrservicetd, ALWAYS },
+    { TDX_VERIFY_STEP_MRCONFIGID, check_mrconfigid, MRCONFIGID },
+    { TDX_VERIFY_STEP_MROWNER, check_mrowner, MROWNER },
+    { TDX_VERIFY_STEP_MROWNERCONFIG, check_mrownerconfig, MROWNERCONFIG },
+    { TDX_VERIFY_STEP_MRSEAM, check_mrseam, MRSEAM },
 };
+
+/* Whether the options ask for a step that checks only when asked. */
+static bool wanted(const tdx_verify_options *o, enum need need)
+{
+    switch (need) {
+    case ALWAYS: return true;
+    case COLLATERAL: return true;
+    case EXPECTED: return o->expected != NULL;
+    case REPORT_DATA: return o->report_data != NULL;
+    case XFAM: return o->xfam != NULL;
+    case MRCONFIGID: return o->mrconfigid_count > 0;
+    case MROWNER: return o->mrowner_count > 0;
+    case MROWNERCONFIG: return o->mrownerconfig_count > 0;
+    case MRSEAM: return o->mrseam_count > 0;
+    }
+    return false;
+}
 
 static void run_steps(struct vctx *c)
 {
@@ -199,12 +232,11 @@ static void run_steps(struct vctx *c)
 
     for (size_t i = 0; i < ELEMENTSOF(steps); i++) {
         const struct step *s = &steps[i];
-        bool skip = (s->need == COLLATERAL && !have_collateral) || (s->need == EXPECTED && !c->o->expected) ||
-                    (s->need == REPORT_DATA && !c->o->report_data);
+        bool skip = (s->need == COLLATERAL && !have_collateral) || !wanted(c->o, s->need);
         int r;
 
         if (skip && s->id == TDX_VERIFY_STEP_TCB_STATUS &&
-            (c->o->accept_tcb || c->o->min_tcb_evaluation != TDX_UNSET)) {
+            (c->o->accept_tcb || c->o->accept_advisories || c->o->min_tcb_evaluation != TDX_UNSET)) {
             r = vfail(c, -ENOENT, "TCB checks were asked for, but the verifier has no collateral");
         } else if (skip) {
             c->res->checks[s->id] = CHECK_SKIPPED;
@@ -233,39 +265,68 @@ void tdx_verification_free(tdx_verification *r)
     free(r);
 }
 
-static int check_options(const tdx_verify_options *o, tdx_error *err)
+/* The caller's options as the current version: a version 1 struct ends
+ * after allow_debug, and the fields after it keep their defaults. */
+static void copy_options(const tdx_verify_options *in, tdx_verify_options *out)
 {
-    if (o->report_data && (o->report_data_size == 0 || o->report_data_size > 64))
-        return tdx_err(err, -EINVAL, "tdx_verifier_verify: report_data: %zu bytes, expected 1 to 64",
-                       o->report_data_size);
-    if (o->min_tcb_evaluation != TDX_UNSET && o->min_tcb_evaluation < 0)
-        return tdx_err(err, -EINVAL, "tdx_verifier_verify: min_tcb_evaluation: %lld is negative",
-                       o->min_tcb_evaluation);
-    for (const char *const *a = o->accept_tcb; a && *a; a++) {
+    static const tdx_verify_options defaults = TDX_VERIFY_OPTIONS_INIT;
+
+    *out = defaults;
+    if (!in)
+        return;
+    memcpy(out, in, in->version == 1 ? offsetof(tdx_verify_options, allow_sept_ve) : sizeof(*out));
+    out->version = TDX_VERIFY_OPTIONS_VERSION;
+}
+
+static int check_status_names(const char *const *names, tdx_error *err)
+{
+    for (const char *const *a = names; a && *a; a++) {
         tdx_tcb_status s;
         if (tcb_status_from_name(*a, &s) < 0)
             return tdx_err(err, -EINVAL,
                            "accept_tcb: unknown TCB status \"%s\" (expected UpToDate, SWHardeningNeeded, "
                            "ConfigurationNeeded, ConfigurationAndSWHardeningNeeded, OutOfDate, "
-                           "OutOfDateConfigurationNeeded)", *a);
+                           "OutOfDateConfigurationNeeded, TDRelaunchAdvised, TDRelaunchAdvisedConfigurationNeeded)",
+                           *a);
         if (s == TDX_TCB_REVOKED)
             return tdx_err(err, -EINVAL, "accept_tcb: a Revoked TCB is never accepted");
     }
     return 0;
 }
 
+static int check_options(const tdx_verify_options *o, tdx_error *err)
+{
+    if ((o->mrservicetd_count && !o->mrservicetd) || (o->mrconfigid_count && !o->mrconfigid) ||
+        (o->mrowner_count && !o->mrowner) || (o->mrownerconfig_count && !o->mrownerconfig) ||
+        (o->mrseam_count && !o->mrseam))
+        return tdx_err(err, -EINVAL, "tdx_verifier_verify: a value list with a count but no values");
+    if ((o->td_attributes_mask && !o->td_attributes) || (o->xfam_mask && !o->xfam))
+        return tdx_err(err, -EINVAL, "tdx_verifier_verify: a mask without a value to pin");
+    if (o->report_data && (o->report_data_size == 0 || o->report_data_size > 64))
+        return tdx_err(err, -EINVAL, "tdx_verifier_verify: report_data: %zu bytes, expected 1 to 64",
+                       o->report_data_size);
+    if (o->min_tcb_evaluation != TDX_UNSET && o->min_tcb_evaluation < 0)
+        return tdx_err(err, -EINVAL, "tdx_verifier_verify: min_tcb_evaluation: %lld is negative",
+                       o->min_tcb_evaluation);
+    for (const char *const *a = o->accept_advisories; a && *a; a++)
+        if (!**a)
+            return tdx_err(err, -EINVAL, "accept_advisories: an empty advisory ID");
+    return check_status_names(o->accept_tcb, err);
+}
+
 int tdx_verifier_verify(tdx_verifier *verifier, const tdx_quote *quote, const tdx_verify_options *opts,
                         tdx_verification **out, tdx_error *err)
 {
-    static const tdx_verify_options defaults = TDX_VERIFY_OPTIONS_INIT;
-    struct vctx c = { .v = verifier, .q = quote, .o = opts ? opts : &defaults };
+    tdx_verify_options o;
+    struct vctx c = { .v = verifier, .q = quote, .o = &o };
     tdx_verification *res;
     int r;
 
     tdx_check_arg(verifier, err);
     tdx_check_arg(quote, err);
     tdx_check_options(opts, TDX_VERIFY_OPTIONS_VERSION, err);
-    r = check_options(c.o, err);
+    copy_options(opts, &o);
+    r = check_options(&o, err);
     if (r < 0)
         return r;
     res = calloc(1, sizeof(*res));
@@ -293,22 +354,50 @@ int tdx_verifier_verify(tdx_verifier *verifier, const tdx_quote *quote, const td
     return r;
 }
 
-static int load_root(tdx_verifier *v, const tdx_verifier_options *o, tdx_error *err)
+int verifier_load_root(const char *root_file, const char *root_pem, X509 **root, bool *intel, tdx_error *err)
 {
     _cleanup_free_ char *data = NULL;
     size_t size;
     int r;
 
-    if (o->root_pem)
-        return pki_load_root((const uint8_t *)o->root_pem, strlen(o->root_pem), "root_pem", &v->root, err);
-    if (!o->root_file) {
-        v->intel_root = true;
-        return pki_intel_root(&v->root, err);
+    *intel = false;
+    if (root_pem)
+        return pki_load_root((const uint8_t *)root_pem, strlen(root_pem), "root_pem", root, err);
+    if (!root_file) {
+        *intel = true;
+        return pki_intel_root(root, err);
     }
-    r = read_input(o->root_file, ROOT_FILE_MAX, &data, &size, err);
+    r = read_input(root_file, ROOT_FILE_MAX, &data, &size, err);
     if (r < 0)
         return r;
-    return pki_load_root((const uint8_t *)data, size, o->root_file, &v->root, err);
+    return pki_load_root((const uint8_t *)data, size, root_file, root, err);
+}
+
+/* A verifier on parsed collateral: its root and store by reference, unless
+ * the caller names a root, which must be the collateral's. */
+static int setup_shared(tdx_verifier *v, const tdx_verifier_options *o, tdx_error *err)
+{
+    tdx_collateral *c = o->parsed_collateral;
+    int r;
+
+    if (o->collateral || o->pccs_url)
+        return tdx_err(err, -EINVAL, "tdx_verifier_new: parsed_collateral excludes collateral and pccs_url");
+    if (o->root_file || o->root_pem) {
+        if ((r = verifier_load_root(o->root_file, o->root_pem, &v->root, &v->intel_root, err)) < 0)
+            return r;
+        if (!pki_same_cert(v->root, c->root))
+            return tdx_err(err, -EINVAL, "tdx_verifier_new: the root differs from the one parsed_collateral "
+                                         "was checked against");
+    } else {
+        X509_up_ref(c->root);
+        v->root = c->root;
+        v->intel_root = c->intel_root;
+    }
+    X509_STORE_up_ref(c->store);
+    v->store = c->store;
+    v->shared = tdx_collateral_ref(c);
+    v->files = c->col;
+    return 0;
 }
 
 static int setup(tdx_verifier *v, const tdx_verifier_options *o, tdx_error *err)
@@ -323,13 +412,23 @@ static int setup(tdx_verifier *v, const tdx_verifier_options *o, tdx_error *err)
         return tdx_err(err, -EINVAL, "pccs_url: \"%s\" is not an http:// or https:// URL", o->pccs_url);
     if (o->fetch_timeout != TDX_UNSET && (o->fetch_timeout <= 0 || o->fetch_timeout > 3600))
         return tdx_err(err, -EINVAL, "fetch_timeout: %lld seconds, expected 1 to 3600", o->fetch_timeout);
-    if ((r = load_root(v, o, err)) < 0)
+    if (o->version >= 2 && o->parsed_collateral)
+        return setup_shared(v, o, err);
+    if ((r = verifier_load_root(o->root_file, o->root_pem, &v->root, &v->intel_root, err)) < 0)
         return r;
     v->store = X509_STORE_new();
     if (!v->store || !X509_STORE_add_cert(v->store, v->root))
         return tdx_err_oom(err);
-    if (o->collateral && (r = collateral_load(o->collateral, v->root, &v->files, err)) < 0)
-        return r;
+    if (o->collateral) {
+        struct collateral *col = NULL;
+        if ((r = collateral_load(o->collateral, v->root, &col, err)) < 0)
+            return r;
+        if ((r = shared_collateral_new(col, v->root, v->store, v->intel_root, &v->shared, err)) < 0) {
+            collateral_free(col);
+            return r;
+        }
+        v->files = col;
+    }
     v->timeout = o->fetch_timeout == TDX_UNSET ? 30 : (long)o->fetch_timeout;
     if (o->pccs_url) {
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -354,7 +453,7 @@ void tdx_verifier_free(tdx_verifier *v)
         return;
     chain_cache_free(v);
     ptrvec_free_all(&v->fetched, collateral_free_item);
-    collateral_free(v->files);
+    tdx_collateral_unref(v->shared);
     X509_STORE_free(v->store);
     X509_free(v->root);
     if (v->curl)

@@ -382,5 +382,14 @@ out:
 
 int tdx_secrets_status(tdx_agent *agent, char **status_json, tdx_error *err)
 {
-    return tdx_agent_call(agent, "secrets.status", NULL, status_json, err);
+    static const struct agent_reply_field shape[] = {
+        { "secrets", REPLY_ARRAY }, { "secrets[].name", REPLY_STRING },
+        { "secrets[].required", REPLY_BOOL }, { "secrets[].present", REPLY_BOOL },
+        { "ready", REPLY_BOOL }, { "missing", REPLY_STRING_ARRAY },
+    };
+
+    tdx_check_arg(agent, err);
+    tdx_check_arg(status_json, err);
+    return agent_call_text(agent, "secrets.status", shape, sizeof(shape) / sizeof(shape[0]),
+                           status_json, err);
 }

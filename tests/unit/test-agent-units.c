@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "build/build-internal.h"
 #include "emit/emit-internal.h"
 #include "helpers.h"
 
@@ -130,6 +131,21 @@ START_TEST(environment_targets_reach_units)
                                  "          \"scope\": \"global\"\n        },\n        {\n"
                                  "          \"name\": \"TOKEN\",\n          \"scope\": \"service:app\"");
     ck_assert_contains(manifest, "\"dest\": \"/etc/app/k\"");
+    /* The native image's init gets the same files (optional, "-"). */
+    {
+        tdx_error err = TDX_ERROR_INIT;
+        tdx_image *image = load_json(json, NULL, &err);
+        struct recipe *r = NULL;
+        char *config = NULL;
+        ck_assert_msg(image && recipe_resolve(image, 0, &r, &err) == 0, "%s", err.message);
+        ck_assert_msg(agent_config_render(r, NULL, &config, &err) == 0, "%s", err.message);
+        ck_assert_contains(config, "\"environment_files\": [\n"
+                                   "          \"-/run/tdx-secrets/env/global.env\",\n"
+                                   "          \"-/run/tdx-secrets/env/service-app.env\"\n");
+        free(config);
+        recipe_free(r);
+        tdx_image_free(image);
+    }
     free(app);
     free(other);
     free(dirs);

@@ -282,7 +282,15 @@ static int do_list(const struct cli *cli, const char *recipe, const char *profil
                json_is_true(json_object_get(v, "required")) ? "yes" : "no",
                json_string_value(json_object_get(schema, "kind")), bytes,
                json_string_value(json_object_get(v, "mode")), owner,
-               json_string_value(json_object_get(v, "dest")));
+               json_is_string(json_object_get(v, "dest"))
+                   ? json_string_value(json_object_get(v, "dest")) : "(environment only)");
+        {
+            json_t *t;
+            size_t k;
+            json_array_foreach(json_object_get(v, "env"), k, t)
+                printf("%-24s env %s (%s)\n", "", json_string_value(json_object_get(t, "name")),
+                       json_string_value(json_object_get(t, "scope")));
+        }
         if (json_is_string(json_object_get(schema, "pattern")))
             printf("%-24s pattern %s\n", "", json_string_value(json_object_get(schema, "pattern")));
     }

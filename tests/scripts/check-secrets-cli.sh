@@ -55,6 +55,15 @@ expect 0 "" "$tdxctl" secrets list "$recipe"
 grep -q "^senders: none: anyone who reaches the agent can deliver" "$tmp/out" ||
     { echo "FAIL: list without senders:"; cat "$tmp/out"; fail=1; }
 
+# Environment targets are listed with their scopes.
+cat >"$tmp/env-recipe.json" <<'JSON'
+{"name": "e", "base": "debian/bookworm", "services": [{"name": "app", "exec": "/bin/app"}],
+ "secrets": [{"name": "api", "targets": [{"env": "API_TOKEN"}, {"env": "TOKEN", "scope": "service:app"}]}]}
+JSON
+expect 0 "" "$tdxctl" secrets list "$tmp/env-recipe.json"
+grep -q '^api .* (environment only)$' "$tmp/out" && grep -q '^  *env API_TOKEN (global)$' "$tmp/out" &&
+    grep -q '^  *env TOKEN (service:app)$' "$tmp/out" || { echo "FAIL: list env targets:"; cat "$tmp/out"; fail=1; }
+
 # Sender keys: a new 0600 file, the public key printed, never overwritten.
 expect 0 "" "$tdxctl" secrets keygen -o "$tmp/ops.key" --json
 check "keygen --json" python3 -c "

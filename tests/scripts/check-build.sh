@@ -182,6 +182,7 @@ cache=${XDG_CACHE_HOME:-$HOME/.cache}/tdxhost
 mkdir -p "$tmp/cache/fetch" "$tmp/cache/extract"
 for p in linux-image-amd64 busybox-static; do
     ln -s "$cache/extract/$(sha_of "$p")" "$tmp/cache/extract/$(sha_of "$p")"
+    ln -s "$cache/extract/$(sha_of "$p").sums" "$tmp/cache/extract/$(sha_of "$p").sums"
 done
 ovmf=$(sha_of ovmf)
 cp "$cache/fetch/$ovmf" "$tmp/cache/fetch/$ovmf"
@@ -193,6 +194,29 @@ if (cd "$tmp/a" && "$tdxctl" build hello.json -p dev --frozen --offline --cache-
 else
     check "tampered entry refused" [ ! -e "$tmp/cache/fetch/$ovmf" ]
     check "tampered build writes nothing" [ ! -e "$tmp/a/tampered" ]
+fi
+
+# A changed file in an unpacked package: the tree is refused and unpacked
+# again from its (verified) .deb, so the image comes out as before.
+bb=$(sha_of busybox-static)
+mkdir -p "$tmp/cache2/fetch" "$tmp/cache2/extract"
+for p in linux-image-amd64 ovmf; do
+    ln -s "$cache/extract/$(sha_of "$p")" "$tmp/cache2/extract/$(sha_of "$p")"
+    ln -s "$cache/extract/$(sha_of "$p").sums" "$tmp/cache2/extract/$(sha_of "$p").sums"
+done
+cp -R "$cache/extract/$bb" "$tmp/cache2/extract/$bb"
+cp "$cache/extract/$bb.sums" "$cache/fetch/$bb" "$tmp/cache2/"
+mv "$tmp/cache2/$bb.sums" "$tmp/cache2/extract/"
+mv "$tmp/cache2/$bb" "$tmp/cache2/fetch/"
+chmod -R u+w "$tmp/cache2/extract/$bb"
+printf 'X' | dd of="$tmp/cache2/extract/$bb/bin/busybox" bs=1 seek=5000 conv=notrunc 2>/dev/null
+if (cd "$tmp/a" && "$tdxctl" build hello.json -p dev --frozen --offline --cache-dir "$tmp/cache2" \
+        -o "$tmp/a/retampered" >"$tmp/retamper.log" 2>&1); then
+    check "changed unpacked file: unpacked again, same image" cmp -s "$tmp/a/retampered/initrd.cpio.gz" "$tmp/a/out/initrd.cpio.gz"
+    check "changed unpacked file: repaired in the cache" cmp -s "$tmp/cache2/extract/$bb/bin/busybox" "$cache/extract/$bb/bin/busybox"
+else
+    bad "build after a changed unpacked file"
+    cat "$tmp/retamper.log"
 fi
 
 # What the native backend cannot do, one line per field.

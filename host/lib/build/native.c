@@ -81,6 +81,8 @@ static int step(struct build *b, const char *name)
                                                            : 0;
 }
 
+static void rm_rf(const char *path);
+
 static int timed(struct build *b, const char *name)
 {
     return build_result_add_timing(b->res, name, ms_since(&b->t0)) < 0 ? tdx_err_oom(b->err) : 0;
@@ -153,41 +155,75 @@ static int lock_up_to_date(struct build *b)
     return r < 0 ? r : 0;
 }
 
-/* The extracted tree of a locked package, from the cache of extracted
- * packages (keyed by the .deb's SHA-256, so a warm build opens no .deb). */
-static int deb_tree(struct build *b, const char *requested, const char *release, char **dir)
+/* Unpacks a locked .deb into dir (the extract cache) and records its files'
+ * hashes beside it. */
+static int unpack_deb(struct build *b, const char *requested, const char *release, const char *dir,
+                      const char *sums)
 {
-    const struct lock_deb *d = lock_find_deb(b->lock, requested, release, ARCH);
     _cleanup_free_ char *deb = NULL;
+    tdx_fetch_options fo = b->fo;
     struct stat st;
     int r;
 
+    /* The .deb is read once, to unpack it: hash it again first, so a cache
+     * entry changed since it was verified is refused. */
+    fo.verify_cached = 1;
+    r = tdx_lock_fetch_deb(b->lock, requested, release, ARCH, &fo, &deb, b->err);
+    if (r < 0)
+        return tdx_err_prefix(b->err, r, "package %s", requested);
+    r = tdx_deb_extract(deb, dir, NULL, b->err);
+    /* A concurrent build may have unpacked it first: its rename won. */
+    if (r < 0 && !(r == -EEXIST || (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))))
+        return tdx_err_prefix(b->err, r, "package %s", requested);
+    r = sums_write(dir, sums, b->err);
+    return r < 0 ? tdx_err_prefix(b->err, r, "package %s", requested) : 0;
+}
+
+static void drop_tree(const char *dir, const char *sums)
+{
+    rm_rf(dir);
+    unlink(sums);
+}
+
+static const char *const CHECK_NOTHING[] = { NULL };
+
+/* The unpacked tree of a locked package, from the cache of extracted
+ * packages (keyed by the .deb's SHA-256, so a warm build opens no .deb).
+ * The files rels (NULL: all of them) are checked against the hashes taken
+ * when it was unpacked; a tree that fails is dropped and unpacked again. */
+static int deb_tree(struct build *b, const char *requested, const char *release,
+                    char *const *rels, char **dir)
+{
+    const struct lock_deb *d = lock_find_deb(b->lock, requested, release, ARCH);
+    _cleanup_free_ char *sums = NULL;
+    tdx_error why = TDX_ERROR_INIT;
+    struct stat st;
+    int r;
+
+    *dir = NULL;
     if (!d)
         return tdx_err(b->err, -ENOENT, "package %s (%s): not in %s", requested, release,
                        b->lock_path);
-    if (asprintf(dir, "%s/%s", b->extract_dir, d->f[DEB_SHA256]) < 0) {
-        *dir = NULL;
+    if (asprintf(dir, "%s/%s", b->extract_dir, d->f[DEB_SHA256]) < 0 ||
+        asprintf(&sums, "%s.sums", *dir) < 0)
         return tdx_err_oom(b->err);
-    }
     if (build_result_add_input(b->res, "deb", d->f[DEB_NAME], d->f[DEB_VERSION], d->f[DEB_URL],
                                d->f[DEB_SHA256]) < 0)
         return tdx_err_oom(b->err);
-    if (stat(*dir, &st) == 0 && S_ISDIR(st.st_mode))
-        return 0;
-    {
-        /* The .deb is read once, to unpack it: hash it again first, so a
-         * cache entry changed since it was verified is refused. */
-        tdx_fetch_options fo = b->fo;
-        fo.verify_cached = 1;
-        r = tdx_lock_fetch_deb(b->lock, requested, release, ARCH, &fo, &deb, b->err);
+    if (stat(*dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+        r = sums_check(*dir, sums, rels, &why);
+        if (r >= 0)
+            return 0;
+        if (r != -ENOENT && r != -EBADMSG)
+            return tdx_err(b->err, r, "%s", why.message);
+        /* Changed since it was unpacked (or unpacked without the hashes):
+         * not used; unpacked again from the verified .deb. */
+        drop_tree(*dir, sums);
     }
-    if (r < 0)
-        return tdx_err_prefix(b->err, r, "package %s", requested);
-    r = tdx_deb_extract(deb, *dir, NULL, b->err);
-    /* A concurrent build may have extracted it first: its rename won. */
-    if (r == -EEXIST || (r < 0 && stat(*dir, &st) == 0 && S_ISDIR(st.st_mode)))
-        return 0;
-    return r < 0 ? tdx_err_prefix(b->err, r, "package %s", requested) : 0;
+    r = unpack_deb(b, requested, release, *dir, sums);
+    if (r >= 0)
+        r = sums_check(*dir, sums, rels, b->err);
+    return r;
 }
 
 static int find_kernel(struct build *b)
@@ -228,7 +264,8 @@ static int firmware_input(struct build *b)
         return b->firmware && build_result_add_input(b->res, "file", "firmware", NULL, NULL,
                                                      hex) == 0 ? 0 : tdx_err_oom(b->err);
     }
-    r = deb_tree(b, "ovmf", b->r->release, &dir);
+    r = deb_tree(b, "ovmf", b->r->release,
+                 (char *const *)(const char *const[]){ "usr/share/ovmf/OVMF.fd", NULL }, &dir);
     if (r < 0)
         return r;
     if (asprintf(&b->firmware, "%s/usr/share/ovmf/OVMF.fd", dir) < 0) {
@@ -336,7 +373,7 @@ static int add_packages(struct build *b)
         snprintf(name, sizeof(name), "%.*s", slash ? (int)(slash - *p) : (int)strlen(*p), *p);
         if (strv_contains(b->r->native.exclude, name))
             continue;
-        r = deb_tree(b, name, slash ? slash + 1 : b->r->release, &dir);
+        r = deb_tree(b, name, slash ? slash + 1 : b->r->release, NULL, &dir);
         if (r < 0)
             return r;
         r = img_add_tree(&b->img, "", dir, (char *const *)package_skip, b->err);
@@ -353,7 +390,7 @@ static int add_packages(struct build *b)
             if (!strv_contains(d->used_by, label) || !streq(d->f[DEB_RELEASE], b->r->release) ||
                 strv_contains(b->r->native.exclude, d->f[DEB_REQUESTED]))
                 continue;
-            r = deb_tree(b, d->f[DEB_REQUESTED], d->f[DEB_RELEASE], &dir);
+            r = deb_tree(b, d->f[DEB_REQUESTED], d->f[DEB_RELEASE], NULL, &dir);
             if (r < 0)
                 return r;
             r = img_add_tree(&b->img, "", dir, (char *const *)package_skip, b->err);
@@ -497,9 +534,53 @@ static int add_modules(struct build *b)
     STRV_FOREACH(m, b->r->native.modules)
         want[n++] = (struct kmod_want){ *m, NULL, false, "kernel.modules" };
     snprintf(moddir, sizeof(moddir), "%s/lib/modules/%s", b->kernel_dir, b->kver);
-    r = kmod_resolve(moddir, b->kver, want, n, &b->img, &b->modules, &warn, b->err);
-    if (r < 0)
-        return r;
+    for (int attempt = 0;; attempt++) {
+        _cleanup_free_ char *sums = NULL;
+        char **read = NULL, **rels = NULL;
+        tdx_error why = TDX_ERROR_INIT;
+
+        r = kmod_resolve_read(moddir, b->kver, want, n, &b->img, &b->modules, &warn, &read,
+                              b->err);
+        if (r < 0)
+            return r;
+        /* What was read from the unpacked kernel must be what the .deb held. */
+        if (asprintf(&sums, "%s.sums", b->kernel_dir) < 0 ||
+            strv_push_take(&rels, strdup(b->vmlinuz + strlen(b->kernel_dir) + 1)) < 0) {
+            strv_free(read);
+            strv_free(warn);
+            return tdx_err_oom(b->err);
+        }
+        STRV_FOREACH(m, read) {
+            char *rel = NULL;
+            if (asprintf(&rel, "lib/modules/%s/%s", b->kver, *m) < 0 || strv_push_take(&rels, rel) < 0)
+                r = tdx_err_oom(b->err);
+        }
+        strv_free(read);
+        if (r >= 0)
+            r = sums_check(b->kernel_dir, sums, rels, attempt ? b->err : &why);
+        strv_free(rels);
+        if (r >= 0)
+            break;
+        strv_free(warn);
+        warn = NULL;
+        if (attempt || (r != -EBADMSG && r != -ENOENT))
+            return r == -ENOENT ? tdx_err(b->err, r, "%s.sums: missing", b->kernel_dir)
+                                : attempt ? r : tdx_err(b->err, r, "%s", why.message);
+        /* Changed since it was unpacked: unpack the kernel again, and read
+         * its modules from there. */
+        strv_free(b->modules);
+        b->modules = NULL;
+        drop_tree(b->kernel_dir, sums);
+        {
+            const struct lock_deb *d = lock_find_deb(b->lock, b->r->kernel.package,
+                                                     b->r->kernel.suite ? b->r->kernel.suite
+                                                                        : b->r->release, ARCH);
+            if (!d)
+                return tdx_err(b->err, -ENOENT, "kernel package: not in the lock");
+            if ((r = unpack_deb(b, d->f[DEB_REQUESTED], d->f[DEB_RELEASE], b->kernel_dir, sums)) < 0)
+                return r;
+        }
+    }
     STRV_FOREACH(w, warn)
         if (strv_push(&b->warnings, *w) < 0) {
             strv_free(warn);
@@ -774,7 +855,8 @@ static int run(struct build *b, tdx_build_result **out)
     if ((r = step(b, "inputs")) < 0)
         return r;
     kernel_release = b->r->kernel.suite ? b->r->kernel.suite : b->r->release;
-    if ((r = deb_tree(b, b->r->kernel.package, kernel_release, &b->kernel_dir)) < 0 ||
+    if ((r = deb_tree(b, b->r->kernel.package, kernel_release, (char *const *)CHECK_NOTHING,
+                      &b->kernel_dir)) < 0 ||
         (r = find_kernel(b)) < 0 || (r = firmware_input(b)) < 0 || (r = timed(b, "inputs")) < 0)
         return r;
 

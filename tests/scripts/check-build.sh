@@ -259,6 +259,24 @@ else
     cat "$tmp/jq.log"
 fi
 
+# RTMR0: a capture of QEMU's ACPI tables for this VM shape (the one in
+# tests/data/testdata, 1 vCPU and 2 GiB) in the previous output is kept by a
+# rebuild and makes RTMR0 known; tdxctl measure DIR still agrees.
+mkdir -p "$tmp/a/out/acpi"
+cp "$src/tests/data/testdata/acpi/qemu-q35-1cpu-2048M/"* "$tmp/a/out/acpi/"
+printf '{"qemu_version": "7.2", "argv": [], "memory_mib": 2048, "cpus": 1}\n' >"$tmp/a/out/acpi/capture.json"
+if (cd "$tmp/a" && "$tdxctl" build hello.json -p dev -o "$tmp/a/out" >"$tmp/acpi.log" 2>&1); then
+    check "acpi/ kept by the rebuild" cmp -s "$tmp/a/out/acpi/etc-acpi-tables" "$src/tests/data/testdata/acpi/qemu-q35-1cpu-2048M/etc-acpi-tables"
+    rtmr0() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["registers"]["rtmr0"])' "$1"; }
+    check "RTMR0 known with the ACPI capture" [ "$(rtmr0 "$tmp/a/out/measurements.json")" != None ]
+    "$tdxctl" measure "$tmp/a/out" --format json >"$tmp/remeasured0.json" 2>/dev/null
+    check "measure BUILD_DIR with acpi/ equals measurements.json" cmp -s "$tmp/remeasured0.json" "$tmp/a/out/measurements.json"
+    check "build.json lists the acpi files" grep -q '"acpi/etc-acpi-tables"' "$tmp/a/out/build.json"
+else
+    bad "rebuild with acpi/"
+    cat "$tmp/acpi.log"
+fi
+
 # Debian 12's own 6.1 kernel: uncompressed modules, virtio_pci modular (with
 # its dependencies first), no configfs-tsm (tsm and tdx_guest are warnings).
 python3 - "$tmp/a/hello.json" "$tmp/a/k61.json" <<'PY'

@@ -56,6 +56,7 @@ struct build {
     char *kernel_dir, *kver, *vmlinuz, *firmware;
     char *ovmf_version;
     char **modules, **warnings;
+    bool kept_acpi;
     struct timespec t0;
 };
 
@@ -629,16 +630,61 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static const char *const acpi_files[] = { "etc-acpi-tables", "etc-acpi-rsdp", "etc-table-loader",
+                                          "capture.json" };
+
+/* QEMU's ACPI tables depend on the VM, not on the image: a capture the
+ * previous output holds for the same memory and vCPUs (`tdxctl acpi
+ * capture`) is carried over, so RTMR0 stays known across rebuilds. */
+static int keep_acpi(struct build *b, const char *outdir)
+{
+    char path[PATH_MAX], dst[PATH_MAX];
+    json_t *cap;
+    bool same;
+    int r;
+
+    snprintf(path, sizeof(path), "%s/acpi/capture.json", outdir);
+    if (access(path, F_OK) < 0)
+        return 0;
+    cap = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+    same = cap && json_integer_value(json_object_get(cap, "memory_mib")) == BUILD_MEMORY_MIB &&
+           json_integer_value(json_object_get(cap, "cpus")) == BUILD_CPUS;
+    json_decref(cap);
+    if (!same) {
+        if (strv_push(&b->warnings, "acpi/ of the previous output is for another VM shape: not "
+                                    "kept (capture it again for RTMR0)") < 0)
+            return tdx_err_oom(b->err);
+        return 0;
+    }
+    snprintf(dst, sizeof(dst), "%s/acpi", b->stage);
+    if (mkdir(dst, 0755) < 0)
+        return tdx_err(b->err, -errno, "%s: %s", dst, strerror(errno));
+    for (size_t i = 0; i < ELEMENTSOF(acpi_files); i++) {
+        snprintf(path, sizeof(path), "%s/acpi/%s", outdir, acpi_files[i]);
+        snprintf(dst, sizeof(dst), "%s/acpi/%s", b->stage, acpi_files[i]);
+        if ((r = copy_file_atomic(path, dst, 0644, b->err)) < 0)
+            return tdx_err_prefix(b->err, r, "keeping acpi/");
+    }
+    b->kept_acpi = true;
+    return 0;
+}
+
 /* Every file of the staging directory but build.json, sorted, hashed. */
 static int hash_artifacts(struct build *b)
 {
     static const char *const names[] = { "OVMF.fd", "cmdline", "initrd.cpio.gz",
                                          "measurements.cbor", "measurements.json", "policy.json",
                                          "vm.json", "vmlinuz" };
-    const char *sorted[ELEMENTSOF(names)];
+    const char *sorted[ELEMENTSOF(names) + ELEMENTSOF(acpi_files)];
+    char acpi[ELEMENTSOF(acpi_files)][64];
+    size_t n = ELEMENTSOF(names);
     memcpy(sorted, names, sizeof(names));
-    qsort(sorted, ELEMENTSOF(sorted), sizeof(char *), cmp_str);
-    for (size_t i = 0; i < ELEMENTSOF(sorted); i++) {
+    for (size_t i = 0; b->kept_acpi && i < ELEMENTSOF(acpi_files); i++) {
+        snprintf(acpi[i], sizeof(acpi[i]), "acpi/%s", acpi_files[i]);
+        sorted[n++] = acpi[i];
+    }
+    qsort(sorted, n, sizeof(char *), cmp_str);
+    for (size_t i = 0; i < n; i++) {
         char path[PATH_MAX], hex[SHA256_HEX_SIZE];
         uint64_t size;
         int r;
@@ -900,6 +946,8 @@ static int run(struct build *b, tdx_build_result **out)
         (r = write_text(b, "cmdline", cmdline)) < 0 || (r = write_text(b, "vm.json", vm)) < 0)
         return r;
 
+    if ((r = keep_acpi(b, outdir)) < 0)
+        return r;
     if ((r = step(b, "measure")) < 0 ||
         (r = tdx_build_measure_dir(b->stage, &b->res->measurements, b->err)) < 0)
         return tdx_err_prefix(b->err, r, "measure");

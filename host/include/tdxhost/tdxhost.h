@@ -20,5 +20,6 @@
 #include "agent.h"
 #include "sim.h"
 #include "secrets.h"
+#include "vm.h"
 
 #endif

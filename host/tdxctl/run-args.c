@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/* The VM options `tdxctl run`, `acpi capture` and `deploy` share. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run-args.h"
+
+int run_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+
+    if (*s < '0' || *s > '9')
+        return -EINVAL;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno || *end)
+        return errno == ERANGE ? -ERANGE : -EINVAL;
+    if (v < min || v > max)
+        return -ERANGE;
+    *out = v;
+    return 0;
+}
+
+/* QEMU's -m syntax: MiB, or a number with K, M, G or T; whole MiB only. */
+static int parse_mib(const char *s, uint64_t *mib)
+{
+    char num[32];
+    size_t n = strspn(s, "0123456789");
+    unsigned shift = 20;
+    uint64_t v;
+
+    if (n == 0 || n >= sizeof(num))
+        return -EINVAL;
+    memcpy(num, s, n);
+    num[n] = '\0';
+    if (s[n]) {
+        const char *u = strchr("KMGT", s[n] & ~0x20);
+        if (!u || (s[n + 1] && strcmp(s + n + 1, "iB") && strcmp(s + n + 1, "B")))
+            return -EINVAL;
+        shift = 10 * (unsigned)(u - "KMGT" + 1);
+    }
+    if (run_parse_u64(num, 1, UINT64_MAX >> 42, &v) < 0)
+        return -EINVAL;
+    v <<= shift;
+    if (v % (1u << 20))
+        return -EINVAL;
+    *mib = v >> 20;
+    return 0;
+}
+
+const char *run_mode_name(int mode)
+{
+    return mode == TDX_VM_TDX ? "tdx" : mode == TDX_VM_CAPTURE ? "capture" : "emulated";
+}
+
+int run_print_command(const struct cli *cli, const tdx_vm *vm)
+{
+    tdx_error err = TDX_ERROR_INIT;
+    char *line = NULL;
+    json_t *argv;
+
+    if (tdx_vm_command_line(vm, &line, &err) < 0)
+        return cli_fail(cli, &err);
+    if (cli->json) {
+        argv = json_array();
+        for (const char *const *a = tdx_vm_argv(vm); *a; a++)
+            json_array_append_new(argv, json_string(*a));
+        cli_print_json(json_pack("{s:b, s:o, s:s, s:s, s:s, s:s}", "ok", 1, "argv", argv,
+                                 "command", line, "agent", tdx_vm_agent_address(vm), "mode",
+                                 run_mode_name(tdx_vm_mode_of(vm)), "flavor",
+                                 tdx_qemu_flavor_name(tdx_vm_flavor(vm))));
+    } else
+        printf("%s\n", line);
+    tdx_free(line);
+    return EXIT_OK;
+}
+
+enum {
+    O_TDX = 256, O_EMULATED, O_MEMORY, O_CPUS, O_REMEASURE, O_QEMU, O_FLAVOR, O_QEMU_VERSION,
+    O_ACCEL, O_QGS, O_VSOCK, O_USER_NET, O_PORT, O_CID, O_RUN_DIR, O_SERIAL, O_TIMEOUT,
+    O_DETACH, O_PIDFILE, O_DRY_RUN, O_JSON, O_START,
+};
+
+/* Which options each command takes. */
+static bool allowed(enum run_args_kind kind, int opt)
+{
+    switch (kind) {
+    case RUN_ARGS_RUN:
+        return opt != O_START;
+    case RUN_ARGS_CAPTURE:
+        return opt == O_QEMU || opt == O_ACCEL || opt == O_VSOCK || opt == O_USER_NET ||
+               opt == O_PORT || opt == O_CID || opt == O_TIMEOUT || opt == O_JSON ||
+               opt == O_SERIAL || opt == O_DRY_RUN || opt == O_MEMORY || opt == O_CPUS;
+    case RUN_ARGS_DEPLOY:
+        return opt == O_TDX || opt == O_EMULATED || opt == O_QEMU || opt == O_FLAVOR ||
+               opt == O_QEMU_VERSION || opt == O_QGS || opt == O_VSOCK || opt == O_USER_NET ||
+               opt == O_PORT || opt == O_CID || opt == O_JSON || opt == O_START ||
+               opt == O_DRY_RUN;
+    }
+    return false;
+}
+
+int run_args_parse(struct run_args *a, const char *cmd, int argc, char **argv,
+                   enum run_args_kind kind, void (*help)(void))
+{
+    static const struct option options[] = {
+        { "tdx", no_argument, NULL, O_TDX },
+        { "emulated", no_argument, NULL, O_EMULATED },
+        { "memory", required_argument, NULL, O_MEMORY },
+        { "cpus", required_argument, NULL, O_CPUS },
+        { "remeasure", no_argument, NULL, O_REMEASURE },
+        { "qemu", required_argument, NULL, O_QEMU },
+        { "qemu-flavor", required_argument, NULL, O_FLAVOR },
+        { "qemu-version", required_argument, NULL, O_QEMU_VERSION },
+        { "accel", required_argument, NULL, O_ACCEL },
+        { "quote-service", required_argument, NULL, O_QGS },
+        { "vsock", no_argument, NULL, O_VSOCK },
+        { "user-net", no_argument, NULL, O_USER_NET },
+        { "port", required_argument, NULL, O_PORT },
+        { "cid", required_argument, NULL, O_CID },
+        { "run-dir", required_argument, NULL, O_RUN_DIR },
+        { "serial", required_argument, NULL, O_SERIAL },
+        { "timeout", required_argument, NULL, O_TIMEOUT },
+        { "detach", no_argument, NULL, O_DETACH },
+        { "pidfile", required_argument, NULL, O_PIDFILE },
+        { "dry-run", no_argument, NULL, O_DRY_RUN },
+        { "json", no_argument, NULL, O_JSON },
+        { "start", no_argument, NULL, O_START },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    tdx_vm_options vo = TDX_VM_OPTIONS_INIT;
+    tdx_vm_start_options so = TDX_VM_START_OPTIONS_INIT;
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_qemu_flavor flavor;
+    int c, positional = kind == RUN_ARGS_DEPLOY ? 2 : 1;
+    uint64_t v;
+
+    memset(a, 0, sizeof(*a));
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        if (c == 'h') {
+            help();
+            return EXIT_OK;
+        }
+        if (c == '?' || c == ':' || !allowed(kind, c))
+            return cli_usage(cmd, "%s: unknown or incomplete option '%s'", cmd, argv[optind - 1]);
+        switch (c) {
+        case O_TDX: vo.mode = TDX_VM_TDX; break;
+        case O_EMULATED: vo.mode = TDX_VM_EMULATED; break;
+        case O_MEMORY:
+            if (parse_mib(optarg, &vo.memory_mib) < 0)
+                return cli_usage(cmd, "%s: --memory: '%s' is not a size in whole MiB (e.g. 2G, "
+                                 "2816M, 4096)", cmd, optarg);
+            break;
+        case O_CPUS:
+            if (run_parse_u64(optarg, 1, 512, &v) < 0)
+                return cli_usage(cmd, "%s: --cpus: expected 1 to 512, got '%s'", cmd, optarg);
+            vo.cpus = (int)v;
+            break;
+        case O_REMEASURE: a->remeasure = true; vo.allow_reshape = 1; break;
+        case O_QEMU: vo.qemu = optarg; break;
+        case O_FLAVOR:
+            if (tdx_qemu_flavor_from_name(optarg, &flavor, &err) < 0)
+                return cli_usage(cmd, "%s: --qemu-flavor: %s", cmd, err.message);
+            vo.flavor = flavor;
+            break;
+        case O_QEMU_VERSION: vo.qemu_version = optarg; break;
+        case O_ACCEL: vo.accel = optarg; break;
+        case O_QGS: vo.quote_service = optarg; break;
+        case O_VSOCK: vo.transport = TDX_VM_VSOCK; break;
+        case O_USER_NET: vo.transport = TDX_VM_USER_NET; break;
+        case O_PORT:
+            if (run_parse_u64(optarg, 1, 65535, &v) < 0)
+                return cli_usage(cmd, "%s: --port: expected 1 to 65535, got '%s'", cmd, optarg);
+            vo.host_port = (int)v;
+            break;
+        case O_CID:
+            if (run_parse_u64(optarg, 3, 0x7fffffff, &v) < 0)
+                return cli_usage(cmd, "%s: --cid: expected 3 to 2147483647, got '%s'", cmd, optarg);
+            vo.guest_cid = (int)v;
+            break;
+        case O_RUN_DIR: vo.run_dir = optarg; break;
+        case O_SERIAL: vo.serial = optarg; break;
+        case O_TIMEOUT:
+            if (run_parse_u64(optarg, 1, 3600, &v) < 0)
+                return cli_usage(cmd, "%s: --timeout: expected seconds from 1 to 3600, got '%s'",
+                                 cmd, optarg);
+            so.agent_timeout_ms = (int)v * 1000;
+            break;
+        case O_DETACH: a->detach = true; break;
+        case O_PIDFILE: so.pidfile = optarg; break;
+        case O_DRY_RUN: a->dry_run = true; break;
+        case O_JSON: a->json = true; break;
+        case O_START: a->start_remote = true; break;
+        }
+    }
+    if (argc - optind != positional)
+        return cli_usage(cmd, "%s: expected %s", cmd, kind == RUN_ARGS_DEPLOY
+                         ? "ssh://[USER@]HOST[:PORT]/DIR BUILD_DIR" : "one BUILD_DIR");
+    if (so.pidfile && !a->detach)
+        return cli_usage(cmd, "%s: --pidfile goes with --detach", cmd);
+    if ((vo.memory_mib || vo.cpus != TDX_UNSET) && !a->remeasure && kind == RUN_ARGS_RUN)
+        vo.allow_reshape = 0;
+    if (kind == RUN_ARGS_DEPLOY) {
+        a->target = argv[optind];
+        a->build_dir = argv[optind + 1];
+    } else
+        a->build_dir = argv[optind];
+    a->vm = vo;
+    a->start = so;
+    return RUN_ARGS_CONTINUE;
+}

@@ -14,6 +14,7 @@
 #include "listen.h"
 #include "log.h"
 #include "manifest.h"
+#include "msg.h"
 #include "quote-provider.h"
 #include "secrets.h"
 #include "server.h"
@@ -44,8 +45,7 @@ static int open_listeners(struct server *s, const struct agent_config *c, char *
     int count = daemon_listen_fds(&names), r = 0;
 
     if (count < 0) {
-        snprintf(msg, n, "malformed socket activation variables: %s", strerror(-count));
-        return count;
+        return msgf(msg, n, count, "malformed socket activation variables: %s", strerror(-count));
     }
     for (int i = 0; i < count && r >= 0; i++) {
         int fd = DAEMON_LISTEN_FDS_START + i;
@@ -68,8 +68,7 @@ static int open_listeners(struct server *s, const struct agent_config *c, char *
         }
     }
     if (r >= 0 && count == 0 && strv_length(c->listen) == 0) {
-        snprintf(msg, n, "nothing to listen on: give --listen ADDR or start from a socket unit");
-        return -EINVAL;
+        return msgf(msg, n, -EINVAL, "nothing to listen on: give --listen ADDR or start from a socket unit");
     }
     return r;
 }
@@ -132,7 +131,7 @@ int agent_run_start(struct agent_run *run, struct agent_config *c, void (*on_rea
         sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
         r = sfd < 0 ? -errno : server_watch_signals(run->server, sfd);
         if (r < 0)
-            snprintf(msg, sizeof(msg), "cannot watch signals: %s", strerror(-r));
+            msgf(msg, sizeof(msg), r, "cannot watch signals: %s", strerror(-r));
     }
     if (r >= 0)
         r = open_listeners(run->server, c, msg, sizeof(msg));

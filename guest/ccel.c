@@ -11,6 +11,7 @@
 
 #include "fileio.h"
 #include "macro.h"
+#include "msg.h"
 
 /* ACPI table header (36 bytes) + CC type, subtype, reserved, LAML, LASA. */
 #define CCEL_TABLE_MIN 56
@@ -28,16 +29,14 @@ int ccel_read(const char *acpi_path, uint64_t offset, size_t max, struct ccel_ch
     snprintf(path, sizeof(path), "%s/CCEL", acpi_path);
     r = read_file_bounded(path, CCEL_TABLE_MAX, &table, &table_len);
     if (r < 0) {
-        snprintf(msg, msg_size, r == -ENOENT ? "%s does not exist: the firmware published no CC "
-                                               "event log (not a TDX guest?)"
-                                             : "%s: cannot read: %s",
-                 path, strerror(-r));
-        return r;
+        if (r == -ENOENT)
+            return msgf(msg, msg_size, r, "%s does not exist: the firmware published no CC event "
+                        "log (not a TDX guest?)", path);
+        return msgf(msg, msg_size, r, "%s: cannot read: %s", path, strerror(-r));
     }
     if (table_len < CCEL_TABLE_MIN || memcmp(table, "CCEL", 4) != 0) {
         free(table);
-        snprintf(msg, msg_size, "%s: not a CCEL ACPI table", path);
-        return -EIO;
+        return msgf(msg, msg_size, -EIO, "%s: not a CCEL ACPI table", path);
     }
 
     snprintf(path, sizeof(path), "%s/data/CCEL", acpi_path);
@@ -45,22 +44,19 @@ int ccel_read(const char *acpi_path, uint64_t offset, size_t max, struct ccel_ch
     if (fd < 0 || fstat(fd, &st) < 0) {
         r = -errno;
         free(table);
-        snprintf(msg, msg_size, "%s: cannot read: %s", path, strerror(-r));
-        return r;
+        return msgf(msg, msg_size, r, "%s: cannot read: %s", path, strerror(-r));
     }
     out->log_size = (uint64_t)st.st_size;
     if (offset > out->log_size) {
         free(table);
-        snprintf(msg, msg_size, "offset %llu is past the end of the %llu-byte log",
-                 (unsigned long long)offset, (unsigned long long)out->log_size);
-        return -ERANGE;
+        return msgf(msg, msg_size, -ERANGE, "offset %llu is past the end of the %llu-byte log",
+                    (unsigned long long)offset, (unsigned long long)out->log_size);
     }
     want = out->log_size - offset < max ? (size_t)(out->log_size - offset) : max;
     out->log = malloc(want ? want : 1);
     if (!out->log) {
         free(table);
-        snprintf(msg, msg_size, "out of memory");
-        return -ENOMEM;
+        return msgf(msg, msg_size, -ENOMEM, "out of memory");
     }
     while (out->log_len < want) {
         ssize_t n = pread(fd, out->log + out->log_len, want - out->log_len,
@@ -69,7 +65,7 @@ int ccel_read(const char *acpi_path, uint64_t offset, size_t max, struct ccel_ch
             continue;
         if (n <= 0) {
             r = n < 0 ? -errno : -EIO;
-            snprintf(msg, msg_size, "%s: %s", path, n < 0 ? strerror(errno) : "shorter than its size");
+            msgf(msg, msg_size, r, "%s: %s", path, n < 0 ? strerror(-r) : "shorter than its size");
             free(table);
             ccel_chunk_done(out);
             return r;

@@ -9,6 +9,7 @@
 
 #include "checks.h"
 #include "fileio.h"
+#include "init-config.h"
 #include "json-bounds.h"
 #include "macro.h"
 #include "strv.h"
@@ -50,6 +51,7 @@ void config_done(struct agent_config *c)
     free(c->manifest);
     free(c->root_dir);
     free(c->ready_file);
+    init_config_free(c->init);
     *c = (struct agent_config){ 0 };
 }
 
@@ -177,6 +179,21 @@ static int set_hooks(struct loader *L, json_t *v, struct agent_config *c)
     return 0;
 }
 
+/* Only init mode reads it; the daemon accepts the file it shares. */
+static int set_init(struct loader *L, json_t *v, struct agent_config *c)
+{
+    struct init_config *ic;
+    char what[400];
+    int r = init_config_parse(v, &ic, what, sizeof(what));
+    if (r == -ENOMEM)
+        return r;
+    if (r < 0)
+        return fail(L, NULL, "%s", what);
+    init_config_free(c->init);
+    c->init = ic;
+    return 0;
+}
+
 static int apply(struct loader *L, json_t *root, struct agent_config *c)
 {
     static const struct {
@@ -236,6 +253,8 @@ static int apply(struct loader *L, json_t *root, struct agent_config *c)
             c->memory_budget = (size_t)n;
         } else if (streq(key, "hooks"))
             r = set_hooks(L, v, c);
+        else if (streq(key, "init"))
+            r = set_init(L, v, c);
         else if (streq(key, "verbose")) {
             if (!json_is_boolean(v))
                 return fail(L, key, "expected a boolean");
@@ -263,7 +282,7 @@ int config_load(struct agent_config *c, const char *path, char *msg, size_t msg_
                  r == -EFBIG ? "larger than 64 KiB" : strerror(-r));
         return r;
     }
-    if (json_bounds_check(text, len, 8, 1024)) {
+    if (json_bounds_check(text, len, 8, 16384)) {
         free(text);
         return fail(&L, NULL, "too deeply nested or too many values");
     }

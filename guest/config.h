@@ -13,12 +13,16 @@
 #define AGENT_ACPI_PATH "/sys/firmware/acpi/tables"
 #define AGENT_READY_FILE "/run/tdx-agent/secrets-ready"
 #define AGENT_MANIFEST_PATH "/etc/tdx-agent/secrets.json"
+/* What init mode reads when started as /init without arguments. */
+#define AGENT_CONFIG_FILE "/etc/tdx-agent/agent.json"
 
 enum hook_policy {
     HOOK_POLICY_STOP,       /* stop at the first failing hook and fail */
     HOOK_POLICY_CONTINUE,   /* run every hook, fail if any failed */
     HOOK_POLICY_IGNORE,     /* run every hook, never fail */
 };
+
+struct init_config;
 
 struct agent_config {
     char **listen;              /* addresses (strv) */
@@ -40,6 +44,7 @@ struct agent_config {
     unsigned hook_timeout_s;
     enum hook_policy hook_policy;
     bool verbose;
+    struct init_config *init;   /* the file's "init" object (init-config.h); NULL: none */
 };
 
 /* Bounds the configuration file and the command line accept. */

@@ -15,6 +15,7 @@
 
 #include "agent-core.h"
 #include "daemon.h"
+#include "line-output.h"
 #include "log.h"
 #include "macro.h"
 #include "strv.h"
@@ -59,39 +60,9 @@ static int list_hooks(const char *dir, char ***out)
     return 0;
 }
 
-struct output {
-    const char *name;
-    char line[HOOK_LINE_MAX + 1];
-    size_t len;
-};
-
-static void flush_line(struct output *o)
+static void log_line(const char *name, const char *line)
 {
-    o->line[o->len] = '\0';
-    log_info("%s: %s", o->name, o->line);
-    o->len = 0;
-}
-
-/* Reads what is there; returns false at end of file. */
-static bool drain(int fd, struct output *o)
-{
-    char buf[4096];
-    for (;;) {
-        ssize_t n = read(fd, buf, sizeof(buf));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-        for (ssize_t i = 0; i < n; i++) {
-            if (buf[i] == '\n') {
-                flush_line(o);
-            } else {
-                o->line[o->len++] = buf[i];
-                if (o->len == HOOK_LINE_MAX)
-                    flush_line(o);   /* a long line is logged in pieces */
-            }
-        }
-    }
+    log_info("%s: %s", name, line);
 }
 
 static pid_t spawn(const char *path, int out_fd)
@@ -124,7 +95,7 @@ static int run_one(const char *dir, const char *name, unsigned timeout_s)
 {
     char path[4200];
     int fds[2], status = 0;
-    struct output out = { .name = name };
+    struct line_output out = { .name = name, .emit = log_line };
     uint64_t start = now_ms(), deadline = start + (uint64_t)timeout_s * 1000, kill_at = 0;
     bool timed_out = false, open_pipe = true;
     pid_t pid;
@@ -146,7 +117,7 @@ static int run_one(const char *dir, const char *name, unsigned timeout_s)
         pid_t w;
 
         if (open_pipe && poll(&p, 1, 100) > 0)
-            open_pipe = drain(fds[0], &out);
+            open_pipe = line_output_drain(fds[0], &out);
         else if (!open_pipe)
             poll(NULL, 0, 50);
         w = waitpid(pid, &status, WNOHANG);
@@ -154,7 +125,7 @@ static int run_one(const char *dir, const char *name, unsigned timeout_s)
             /* It exited; what it printed is in the pipe unless a process it
              * left behind keeps the pipe open, so do not wait for EOF. */
             if (open_pipe)
-                drain(fds[0], &out);
+                line_output_drain(fds[0], &out);
             break;
         }
         now = now_ms();
@@ -169,8 +140,7 @@ static int run_one(const char *dir, const char *name, unsigned timeout_s)
             kill_at = 0;
         }
     }
-    if (out.len)
-        flush_line(&out);
+    line_output_flush(&out);
     close(fds[0]);
     return timed_out ? -ETIMEDOUT : status;
 }

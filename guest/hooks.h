@@ -9,7 +9,6 @@
 
 #include "config.h"
 
-#define HOOK_LINE_MAX 4096
 #define HOOK_KILL_GRACE_MS 5000
 
 /* Returns the process exit status: 0 when the policy is satisfied, 1 when

@@ -6,7 +6,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,22 +15,28 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "agent-run.h"
 #include "hooks.h"
+#include "init-config.h"
+#include "kcmdline.h"
 #include "log.h"
 #include "macro.h"
+#include "manifest.h"
+#include "modules.h"
+#include "net.h"
+#include "secrets.h"
 #include "server.h"
+#include "strv.h"
+#include "supervisor.h"
+#include "test-pki.h"
 
 #define PROC_SUPER_MAGIC 0x9fa0
 #define SYSFS_MAGIC 0x62656572
 #define TMPFS_MAGIC 0x01021994
 #define CONFIGFS_MAGIC 0x62656570
-#define PAYLOAD_STOP_GRACE_MS 10000
-
-extern char **environ;
+#define DEFAULT_HOOKS_DIR "/etc/tdx-agent/hooks.d"
 
 struct basic_mount {
     const char *what, *where, *type;
@@ -73,8 +78,25 @@ static void mount_basics(void)
     }
 }
 
+/* The kernel starts init with the console as fds 0-2 only when the
+ * initramfs has /dev/console; after devtmpfs is mounted it is there. */
+static void open_console(void)
+{
+    int fd;
+    if (fcntl(STDERR_FILENO, F_GETFD) >= 0)
+        return;
+    fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    for (int i = 0; i <= 2; i++)
+        if (fcntl(i, F_GETFD) < 0)
+            dup2(fd, i);
+    if (fd > 2)
+        close(fd);
+}
+
 struct init_state {
-    int ready_efd, done_efd;
+    int ready_efd, done_efd, sfd;
     struct agent_run run;
     int server_rc;
 };
@@ -97,100 +119,224 @@ static void *server_thread(void *arg)
     return NULL;
 }
 
-static pid_t spawn_payload(char *const *payload, const sigset_t *handled)
-{
-    posix_spawnattr_t attr;
-    sigset_t none, defaults = *handled;
-    pid_t pid = -1;
-    int r;
-
-    sigaddset(&defaults, SIGPIPE);   /* the agent ignores it; ignoring survives exec */
-    sigemptyset(&none);
-    posix_spawnattr_init(&attr);
-    /* The payload starts with the signal mask and handlers of a fresh process. */
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &defaults);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    r = posix_spawnp(&pid, payload[0], NULL, &attr, payload, environ);
-    posix_spawnattr_destroy(&attr);
-    if (r != 0) {
-        log_error("cannot start the payload %s: %s", payload[0], strerror(r));
-        return -1;
-    }
-    log_notice("every required secret is present: started the payload %s (pid %d)", payload[0],
-               (int)pid);
-    return pid;
-}
-
-/* Reaps every exited child; returns the payload's wait status once it is
- * among them, else -1. */
-static int reap(pid_t payload)
-{
-    int status, payload_status = -1;
-    pid_t pid;
-    while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-        if (pid == payload)
-            payload_status = status;
-    return payload_status;
-}
-
-static int exit_code(int status)
-{
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : EXIT_FAILURE;
-}
-
-/* Stops the payload: SIGTERM, then SIGKILL after the grace period. */
-static int stop_payload(pid_t pid, int sfd)
-{
-    int status = -1;
-    kill(pid, SIGTERM);
-    for (int waited = 0; status < 0 && waited < PAYLOAD_STOP_GRACE_MS; waited += 100) {
-        struct pollfd p = { sfd, POLLIN, 0 };
-        struct signalfd_siginfo si;
-        if (poll(&p, 1, 100) > 0)
-            while (read(sfd, &si, sizeof(si)) == sizeof(si)) {}
-        status = reap(pid);
-    }
-    if (status < 0) {
-        log_warning("the payload did not stop within %d s: killing it",
-                    PAYLOAD_STOP_GRACE_MS / 1000);
-        kill(pid, SIGKILL);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    }
-    return status;
-}
-
-static int finish(bool pid1, int rc)
+static int finish(bool pid1, bool poweroff, int rc)
 {
     if (!pid1)
         return rc;
-    log_notice("powering off (exit status %d)", rc);
-    sync();
-    reboot(RB_POWER_OFF);
+    if (poweroff) {
+        log_notice("init: powering off (exit status %d)", rc);
+        sync();
+        reboot(RB_POWER_OFF);
+    } else {
+        log_notice("init: staying up (exit status %d); nothing left to do", rc);
+    }
     for (;;)
         pause();   /* PID 1 must not exit */
 }
 
+static bool capture_mode(void)
+{
+    char buf[4096];
+    ssize_t n = -1;
+    int fd = open(KCMDLINE_PATH, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+    }
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    return kcmdline_has(buf, "tdx.capture", "acpi");
+}
+
+/* Emulated runs: the test PKI from fw_cfg, only when the image allows it. */
+static int choose_provider(struct agent_config *c, const struct init_config *ic)
+{
+    char msg[600], *provider;
+    struct stat st;
+    bool blobs = stat(TEST_PKI_FWCFG_DIR, &st) == 0;
+    int n;
+
+    if (!ic->test_provider) {
+        if (blobs)
+            log_warning("init: ignoring the test PKI in fw_cfg (%s): this image does not enable "
+                        "the test provider (init.test_provider is false)", TEST_PKI_FWCFG_DIR);
+        return 0;
+    }
+    if (!startswith(c->quote_provider, "configfs"))
+        return 0;   /* --quote-provider on the command line wins */
+    n = test_pki_copy(TEST_PKI_FWCFG_DIR, TEST_PKI_DIR, msg, sizeof(msg));
+    if (n < 0) {
+        log_error("init: test PKI: %s", msg);
+        return n;
+    }
+    if (n == 0) {
+        log_info("init: the test provider is allowed but no test PKI was handed over in fw_cfg: "
+                 "using configfs");
+        return 0;
+    }
+    if (!(provider = strdup("sim:" TEST_PKI_DIR)))
+        return -ENOMEM;
+    free(c->quote_provider);
+    c->quote_provider = provider;
+    log_warning("init: TEST quote provider (simulated quotes; this VM proves nothing): %d file(s) "
+                "of a test PKI from fw_cfg in %s", n, TEST_PKI_DIR);
+    return 0;
+}
+
+/* The legacy form `init -- PAYLOAD`: one service that inherits our
+ * environment and whose end ends init. */
+static int payload_config(const struct init_config *from, char *const *payload,
+                          struct init_config **out)
+{
+    struct init_config *ic = calloc(1, sizeof(*ic));
+    const char *base;
+    if (!ic || !(ic->services = calloc(1, sizeof(*ic->services))))
+        goto oom;
+    if (from) {
+        ic->modules = strv_copy((const char *const *)from->modules);
+        ic->network = from->network;
+        ic->network.interface = NULL;
+        if (from->network.interface && !(ic->network.interface = strdup(from->network.interface)))
+            goto oom;
+        ic->test_provider = from->test_provider;
+        if (!ic->modules)
+            goto oom;
+    }
+    ic->n_services = 1;
+    base = strrchr(payload[0], '/');
+    ic->services[0].name = strdup(base ? base + 1 : payload[0]);
+    ic->services[0].exec = strv_copy((const char *const *)payload);
+    ic->services[0].after_secrets = true;
+    if (!ic->services[0].name || !ic->services[0].exec)
+        goto oom;
+    *out = ic;
+    return 0;
+oom:
+    init_config_free(ic);
+    return -ENOMEM;
+}
+
+static size_t required_secrets(const struct init_state *st)
+{
+    return st->run.agent.manifest ? st->run.agent.manifest->n_required : 0;
+}
+
+/* Serves until the services have ended (then on_exit) or the server stops
+ * (SIGTERM/SIGINT). Returns the exit status. */
+static int supervise(struct init_state *st, const struct init_config *ic, struct supervisor *sup,
+                     bool capture, bool *poweroff)
+{
+    bool ready = false, said_ended = false;
+    int rc = EXIT_SUCCESS;
+
+    if (!capture)
+        supervisor_start(sup, false);
+    for (;;) {
+        struct pollfd p[3 + INIT_MAX_SERVICES] = { { st->ready_efd, POLLIN, 0 },
+                                                   { st->sfd, POLLIN, 0 },
+                                                   { st->done_efd, POLLIN, 0 } };
+        size_t n = capture ? 0 : supervisor_poll_fds(sup, p + 3, INIT_MAX_SERVICES);
+        int timeout = capture ? -1 : supervisor_timeout_ms(sup);
+        uint64_t v;
+
+        if (poll(p, 3 + n, timeout) < 0 && errno != EINTR) {
+            log_error("init: poll: %m");
+            return EXIT_FAILURE;
+        }
+        if (p[0].revents & POLLIN && read(st->ready_efd, &v, sizeof(v)) == sizeof(v) && !ready) {
+            ready = true;
+            if (required_secrets(st))
+                log_notice("secrets: every required secret is present");
+            if (!capture)
+                supervisor_start(sup, true);
+        }
+        if (p[1].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            while (read(st->sfd, &si, sizeof(si)) == sizeof(si)) {}
+            supervisor_reap(sup);   /* also reaps orphans in capture mode */
+        }
+        if (!capture) {
+            supervisor_output(sup, p + 3, n);
+            supervisor_tick(sup);
+        }
+        if (p[2].revents & POLLIN) {
+            log_notice("init: the agent stopped: stopping the services");
+            supervisor_stop(sup);
+            *poweroff = true;
+            return st->server_rc < 0 ? EXIT_FAILURE : supervisor_exit_status(sup);
+        }
+        if (capture || !ready || said_ended || !supervisor_all_ended(sup))
+            continue;
+        rc = supervisor_exit_status(sup);
+        if (ic->on_exit == INIT_ON_EXIT_POWEROFF) {
+            log_notice("init: %s (exit status %d)", ic->n_services ? "every service has ended"
+                       : "no services to run", rc);
+            *poweroff = true;
+            return rc;
+        }
+        log_notice("init: %s; staying up and serving (on_exit: stay)",
+                   ic->n_services ? "every service has ended" : "no services to run");
+        said_ended = true;
+    }
+}
+
 int init_run(struct agent_config *c, const char *hooks_dir, char *const *payload)
 {
-    struct init_state st = { .ready_efd = -1, .done_efd = -1 };
-    bool pid1 = getpid() == 1, server_done = false;
-    pid_t child = -1;
-    int sfd, rc = EXIT_FAILURE, status;
+    struct init_state st = { .ready_efd = -1, .done_efd = -1, .sfd = -1 };
+    struct init_config *owned = NULL;
+    const struct init_config *ic;
+    struct supervisor *sup = NULL;
+    bool pid1 = getpid() == 1, capture = false, poweroff = true;
+    int rc = EXIT_FAILURE;
     sigset_t mask;
     pthread_t thread;
 
     if (pid1) {
         mount_basics();
+        open_console();
         if (!getenv("PATH"))
             setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
     }
+    log_info("init: tdx-agent %s starting%s", AGENT_VERSION, pid1 ? " as PID 1" : "");
+    if (payload) {
+        if (payload_config(c->init, payload, &owned) < 0) {
+            log_error("init: out of memory");
+            return finish(pid1, true, EXIT_FAILURE);
+        }
+        ic = owned;
+    } else if (!c->init) {
+        log_error("init: the configuration has no \"init\" object and no payload was given");
+        return finish(pid1, true, EXIT_FAILURE);
+    } else {
+        ic = c->init;
+    }
+    if (pid1)
+        capture = capture_mode();
+    if (capture)
+        log_notice("init: capture mode (tdx.capture=acpi): no services, no waiting for secrets");
+
+    if (modules_load(ic->modules) < 0)
+        goto out;
+    if (pid1) {
+        if (net_setup(&ic->network) < 0)
+            goto out;
+    } else if (ic->network.mode != INIT_NET_NONE) {
+        log_warning("init: not PID 1: leaving the network alone (network mode %s not applied)",
+                    init_net_mode_name(ic->network.mode));
+    }
+    if (choose_provider(c, ic) < 0)
+        goto out;
+    if (!hooks_dir && access(DEFAULT_HOOKS_DIR, F_OK) == 0)
+        hooks_dir = DEFAULT_HOOKS_DIR;
     if (hooks_dir && access(hooks_dir, F_OK) == 0 &&
         hooks_run(hooks_dir, c->hook_timeout_s, c->hook_policy) != 0) {
-        log_error("boot hooks failed: not starting the agent or the payload");
-        return finish(pid1, EXIT_FAILURE);
+        log_error("boot hooks failed: not starting the agent or the services");
+        goto out;
+    }
+    if (supervisor_new(ic->services, ic->n_services, c->root_dir, payload != NULL, &sup) < 0) {
+        log_error("init: out of memory");
+        goto out;
     }
 
     /* Blocked in every thread: the server reads SIGTERM/SIGINT, this
@@ -204,66 +350,40 @@ int init_run(struct agent_config *c, const char *hooks_dir, char *const *payload
         sigset_t chld;
         sigemptyset(&chld);
         sigaddset(&chld, SIGCHLD);
-        sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+        st.sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
     }
     st.ready_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     st.done_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (sfd < 0 || st.ready_efd < 0 || st.done_efd < 0) {
+    if (st.sfd < 0 || st.ready_efd < 0 || st.done_efd < 0) {
         log_error("cannot set up init mode: %m");
-        return finish(pid1, EXIT_FAILURE);
+        goto out;
     }
-    if (!c->manifest)
-        log_warning("init mode without --manifest: the payload starts at once");
+    if (!c->manifest && ic->n_services)
+        log_warning("init mode without a manifest: the services start at once");
     if (agent_run_start(&st.run, c, on_ready, &st) < 0)
-        return finish(pid1, EXIT_FAILURE);
+        goto out;
     if (!c->manifest)
         on_ready(&st);
+    else if (!capture && !secrets_ready(st.run.agent.secrets))
+        log_notice("secrets: waiting for %zu required secret(s)", required_secrets(&st));
     if (pthread_create(&thread, NULL, server_thread, &st) != 0) {
         log_error("cannot start the server thread");
         agent_run_stop(&st.run);
-        return finish(pid1, EXIT_FAILURE);
+        goto out;
     }
-
-    for (;;) {
-        struct pollfd p[3] = { { st.ready_efd, POLLIN, 0 }, { sfd, POLLIN, 0 },
-                               { st.done_efd, POLLIN, 0 } };
-        uint64_t v;
-        struct signalfd_siginfo si;
-
-        if (poll(p, 3, -1) < 0 && errno != EINTR)
-            break;
-        if (p[0].revents & POLLIN && read(st.ready_efd, &v, sizeof(v)) == sizeof(v) && child < 0) {
-            child = spawn_payload(payload, &mask);
-            if (child < 0)
-                break;
-        }
-        if (p[1].revents & POLLIN) {
-            while (read(sfd, &si, sizeof(si)) == sizeof(si)) {}
-            status = reap(child);
-            if (child > 0 && status >= 0) {
-                rc = exit_code(status);
-                log_notice("the payload exited with status %d: stopping", rc);
-                child = -1;
-                break;
-            }
-        }
-        if (p[2].revents & POLLIN) {
-            server_done = true;
-            rc = st.server_rc < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-            if (child > 0)
-                rc = exit_code(stop_payload(child, sfd));
-            child = -1;
-            break;
-        }
-    }
-    if (child > 0)
-        stop_payload(child, sfd);
-    if (!server_done)
-        server_stop(st.run.server);
+    rc = supervise(&st, ic, sup, capture, &poweroff);
+    supervisor_stop(sup);
+    server_stop(st.run.server);
     pthread_join(thread, NULL);
     agent_run_stop(&st.run);
-    close(sfd);
-    close(st.ready_efd);
-    close(st.done_efd);
-    return finish(pid1, rc);
+out:
+    supervisor_free(sup);
+    init_config_free(owned);
+    if (st.sfd >= 0)
+        close(st.sfd);
+    if (st.ready_efd >= 0)
+        close(st.ready_efd);
+    if (st.done_efd >= 0)
+        close(st.done_efd);
+    return finish(pid1, poweroff, rc);
 }

@@ -13,6 +13,7 @@
 
 #include "agent-addr.h"
 #include "macro.h"
+#include "msg.h"
 
 #define BACKLOG 128
 
@@ -25,17 +26,15 @@ static int clear_stale_socket(const struct agent_addr *a, char *msg, size_t n)
     if (lstat(un->sun_path, &st) < 0)
         return 0;
     if (!S_ISSOCK(st.st_mode)) {
-        snprintf(msg, n, "%s exists and is not a socket", un->sun_path);
-        return -EEXIST;
+        return msgf(msg, n, -EEXIST, "%s exists and is not a socket", un->sun_path);
     }
     _cleanup_close_ int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (probe >= 0 && connect(probe, (const struct sockaddr *)&a->sa, a->sa_len) == 0) {
-        snprintf(msg, n, "%s: another process is listening on it", un->sun_path);
-        return -EADDRINUSE;
+        return msgf(msg, n, -EADDRINUSE, "%s: another process is listening on it", un->sun_path);
     }
     if (unlink(un->sun_path) < 0 && errno != ENOENT) {
-        snprintf(msg, n, "%s: cannot remove the stale socket: %s", un->sun_path, strerror(errno));
-        return -errno;
+        return msgf(msg, n, -errno, "%s: cannot remove the stale socket: %s", un->sun_path,
+                    strerror(errno));
     }
     return 0;
 }
@@ -48,18 +47,16 @@ int listen_open(const char *address, int *out, char *msg, size_t msg_size)
     int r;
 
     if (why) {
-        snprintf(msg, msg_size, "--listen %s: %s", address, why);
-        return -EINVAL;
+        return msgf(msg, msg_size, -EINVAL, "--listen %s: %s", address, why);
     }
     if (a.kind == AGENT_ADDR_UNIX && (r = clear_stale_socket(&a, msg, msg_size)) < 0)
         return r;
     _cleanup_close_ int fd = socket(a.sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
         r = -errno;
-        snprintf(msg, msg_size, "%s: cannot create the socket: %s%s", address, strerror(errno),
-                 a.kind == AGENT_ADDR_VSOCK && errno == EAFNOSUPPORT
-                     ? " (no vsock transport: load vmw_vsock_virtio_transport)" : "");
-        return r;
+        return msgf(msg, msg_size, r, "%s: cannot create the socket: %s%s", address, strerror(errno),
+                    a.kind == AGENT_ADDR_VSOCK && errno == EAFNOSUPPORT
+                    ? " (no vsock transport: load vmw_vsock_virtio_transport)" : "");
     }
     if (a.kind == AGENT_ADDR_TCP) {
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -69,8 +66,7 @@ int listen_open(const char *address, int *out, char *msg, size_t msg_size)
     }
     if (bind(fd, (struct sockaddr *)&a.sa, a.sa_len) < 0 || listen(fd, BACKLOG) < 0) {
         r = -errno;
-        snprintf(msg, msg_size, "%s: cannot listen: %s", address, strerror(errno));
-        return r;
+        return msgf(msg, msg_size, r, "%s: cannot listen: %s", address, strerror(errno));
     }
     *out = TAKE_FD(fd);
     return 0;
@@ -84,14 +80,12 @@ int listen_adopt(int fd, char *msg, size_t msg_size)
     if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM ||
         (len = sizeof(listening), getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len)) < 0 ||
         !listening) {
-        snprintf(msg, msg_size, "descriptor %d passed by systemd is not a listening stream socket "
-                                "(ListenStream= with Accept=no)", fd);
-        return -EINVAL;
+        return msgf(msg, msg_size, -EINVAL, "descriptor %d passed by systemd is not a listening "
+                    "stream socket (ListenStream= with Accept=no)", fd);
     }
     flags = fcntl(fd, F_GETFL);
     if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-        snprintf(msg, msg_size, "descriptor %d: %s", fd, strerror(errno));
-        return -errno;
+        return msgf(msg, msg_size, -errno, "descriptor %d: %s", fd, strerror(errno));
     }
     return 0;
 }

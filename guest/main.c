@@ -32,7 +32,7 @@ static void help(void)
            "       tdx-agent run-hooks DIR [--timeout SEC] [--on-failure stop|continue|ignore]\n"
            "       tdx-agent wait-secrets [--manifest FILE] [--root-dir DIR] [--ready-file PATH]\n"
            "                              [--timeout SEC]\n"
-           "       tdx-agent init [OPTIONS] [--hooks DIR] -- PAYLOAD [ARG]...\n"
+           "       tdx-agent init [OPTIONS] [--hooks DIR] [-- PAYLOAD [ARG]...]\n"
            "       tdx-agent --help | --version\n\n"
            "The TDX guest agent: quotes, the event log and attested secret delivery over\n"
            "framed JSON (docs/agent.md, docs/protocol.md, docs/secrets.md).\n\n"
@@ -308,21 +308,36 @@ static int run_mode(enum mode mode, int argc, char **argv, struct agent_config *
         if (optind != argc)
             return usage("init: unexpected argument '%s' (the payload goes after --)",
                          argv[optind]);
-        if (!x->payload || !x->payload[0])
-            return usage("init: expected -- PAYLOAD [ARG]... after the options");
+        if (x->payload && !x->payload[0])
+            return usage("init: expected PAYLOAD [ARG]... after --");
         return init_run(c, x->hooks_dir, x->payload);
     }
     return EXIT_FAILURE;
 }
 
+static const char *basename_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
 int main(int argc, char **argv)
 {
+    static char init_cmd[] = "init", config_opt[] = "--config", config_file[] = AGENT_CONFIG_FILE;
+    char *init_argv[] = { NULL, init_cmd, config_opt, config_file, NULL };
     struct extra_options x = { 0 };
     enum mode mode = MODE_SERVE;
     struct agent_config c;
     int r;
 
     log_setup();
+    /* The /init of a native image (docs/agent.md, "Init mode"). */
+    if ((argc == 1 && getpid() == 1 && streq(basename_of(argv[0]), "init")) ||
+        (argc == 2 && streq(argv[1], "init"))) {
+        init_argv[0] = argv[0];
+        argv = init_argv;
+        argc = 4;
+    }
     if (argc > 1 && argv[1][0] != '-') {
         for (size_t i = 1; i < ELEMENTSOF(mode_names) && mode == MODE_SERVE; i++)
             if (streq(argv[1], mode_names[i]))

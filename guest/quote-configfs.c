@@ -29,6 +29,7 @@
 #include "checks.h"
 #include "log.h"
 #include "macro.h"
+#include "msg.h"
 #include "quote-provider.h"
 
 struct configfs {
@@ -350,8 +351,7 @@ int quote_configfs_new(const char *tsm_path, const struct tsm_fs *fs,
 
     if (!c || !(c->path = strdup(tsm_path))) {
         free(c);
-        snprintf(msg, msg_size, "out of memory");
-        return -ENOMEM;
+        return msgf(msg, msg_size, -ENOMEM, "out of memory");
     }
     c->base.name = "configfs";
     c->base.get = configfs_get;

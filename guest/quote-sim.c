@@ -29,6 +29,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "macro.h"
+#include "msg.h"
 #include "quote-provider.h"
 #include "sim-pki.h"
 #include "strbuf.h"
@@ -77,8 +78,7 @@ static void put32(uint8_t *p, uint32_t v)
 
 static int ossl_fail(char *msg, size_t n, const char *what)
 {
-    snprintf(msg, n, "%s: %s", what, ERR_reason_error_string(ERR_get_error()) ?: "OpenSSL error");
-    return -EIO;
+    return msgf(msg, n, -EIO, "%s: %s", what, ERR_reason_error_string(ERR_get_error()) ?: "OpenSSL error");
 }
 
 /* ECDSA-P256 over SHA-256(data), as 32-byte big-endian r and s. */
@@ -110,7 +110,7 @@ static int load_text(const char *dir, const char *name, char **text, size_t *len
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     r = read_file_bounded(path, SIM_PKI_FILE_MAX, text, len);
     if (r < 0)
-        snprintf(msg, n, "%s: cannot read: %s", path, strerror(-r));
+        return msgf(msg, n, r, "%s: cannot read: %s", path, strerror(-r));
     return r;
 }
 
@@ -129,7 +129,7 @@ static int load_key(const char *dir, const char *name, EVP_PKEY **key, char *msg
     OPENSSL_cleanse(pem, len);
     free(pem);
     if (!*key || !EVP_PKEY_is_a(*key, "EC")) {
-        snprintf(msg, n, "%s/%s: expected a PEM EC P-256 private key", dir, name);
+        msgf(msg, n, -EINVAL, "%s/%s: expected a PEM EC P-256 private key", dir, name);
         EVP_PKEY_free(*key);
         *key = NULL;
         return -EINVAL;
@@ -180,8 +180,7 @@ static int build_tail(struct sim *s, EVP_PKEY *pck, const char *chain, size_t ch
     s->tail_len = 2 + 4 + qe_data;
     s->tail = calloc(1, s->tail_len);
     if (!s->tail) {
-        snprintf(msg, n, "out of memory");
-        return -ENOMEM;
+        return msgf(msg, n, -ENOMEM, "out of memory");
     }
     for (int i = 0; i < AUTH_DATA_SIZE; i++)
         auth[i] = (uint8_t)i;
@@ -232,8 +231,8 @@ static int load_chain(const char *dir, EVP_PKEY *pck, strbuf *chain, char *msg, 
             BIO_free(bio);
             if (!match) {
                 free(pem);
-                snprintf(msg, n, "%s/%s: not a certificate of %s", dir, names[i], SIM_PKI_PCK_KEY);
-                return -EINVAL;
+                return msgf(msg, n, -EINVAL, "%s/%s: not a certificate of %s", dir, names[i],
+                            SIM_PKI_PCK_KEY);
             }
         }
         strbuf_append(chain, pem, len);
@@ -250,8 +249,7 @@ static int sim_get(struct quote_provider *p, const uint8_t report_data[REPORT_DA
     uint8_t *q = malloc(n);
 
     if (!q) {
-        snprintf(msg, msg_size, "out of memory");
-        return -ENOMEM;
+        return msgf(msg, msg_size, -ENOMEM, "out of memory");
     }
     memcpy(q, s->signed_template, SIGNED_SIZE);
     memcpy(q + OFF_REPORT_DATA, report_data, REPORT_DATA_SIZE);
@@ -288,8 +286,7 @@ int quote_sim_new(const char *dir, struct quote_provider **out, char *msg, size_
     int r;
 
     if (!s) {
-        snprintf(msg, msg_size, "out of memory");
-        return -ENOMEM;
+        return msgf(msg, msg_size, -ENOMEM, "out of memory");
     }
     s->base.name = "sim";
     s->base.simulated = true;

@@ -3,16 +3,13 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdatomic.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "accounts.h"
@@ -22,6 +19,7 @@
 #include "macro.h"
 #include "manifest.h"
 #include "msg.h"
+#include "root-fs.h"
 #include "secret-set.h"
 #include "strv.h"
 
@@ -30,161 +28,6 @@
 #define PATH_MAX_LEN 4096
 
 int (*store_renameat)(int, const char *, int, const char *) = renameat;
-
-struct root {
-    const char *path;   /* "/" or the --root-dir */
-    int fd;             /* O_PATH of path, or -1 for "/" */
-};
-
-static int root_open(const char *path, struct root *r)
-{
-    r->path = path && !streq(path, "/") ? path : "/";
-    r->fd = -1;
-    if (streq(r->path, "/"))
-        return 0;
-    r->fd = open(r->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    return r->fd < 0 ? -errno : 0;
-}
-
-static void root_close(struct root *r)
-{
-    if (r->fd >= 0)
-        close(r->fd);
-    r->fd = -1;
-}
-
-/* Without openat2 (kernels before 5.6, valgrind): the path is walked one
- * component at a time and symbolic links are refused, which is stricter
- * than RESOLVE_IN_ROOT but never leaves the root. */
-static int open_walking(int rootfd, const char *path, int flags, mode_t mode)
-{
-    int cur = dup(rootfd), next;
-    const char *p = path + 1;
-
-    if (cur < 0)
-        return -errno;
-    if (!*p) {
-        next = openat(cur, ".", flags | O_CLOEXEC, mode);
-        close(cur);
-        return next < 0 ? -errno : next;
-    }
-    for (;;) {
-        const char *end = strchrnul(p, '/');
-        char comp[256];
-        bool last = !*end;
-        if ((size_t)(end - p) >= sizeof(comp)) {
-            close(cur);
-            return -ENAMETOOLONG;
-        }
-        memcpy(comp, p, (size_t)(end - p));
-        comp[end - p] = '\0';
-        next = last ? openat(cur, comp, flags | O_NOFOLLOW | O_CLOEXEC, mode)
-                    : openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (next < 0) {
-            struct stat st;
-            int r = -errno;
-            if ((r == -ENOTDIR || r == -ELOOP) &&
-                fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-                r = -ELOOP;   /* a link, refused */
-            close(cur);
-            return r;
-        }
-        close(cur);
-        if (last)
-            return next;
-        cur = next;
-        p = end + 1;
-    }
-}
-
-/* Opens an absolute path of the image: as it is on the system, or resolved
- * inside the root directory. Returns a descriptor or a negative errno. */
-static int open_in_root(const struct root *r, const char *path, int flags, mode_t mode)
-{
-    static atomic_bool no_openat2;
-    struct open_how how = { 0 };
-    long fd;
-
-    if (r->fd < 0) {
-        fd = open(path, flags | O_CLOEXEC, mode);
-        return fd < 0 ? -errno : (int)fd;
-    }
-    if (!atomic_load(&no_openat2)) {
-        how.flags = (uint64_t)(flags | O_CLOEXEC);
-        how.mode = flags & O_CREAT ? mode : 0;
-        how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-        fd = syscall(SYS_openat2, r->fd, path[1] ? path + 1 : ".", &how, sizeof(how));
-        if (fd >= 0 || errno != ENOSYS)
-            return fd < 0 ? -errno : (int)fd;
-        atomic_store(&no_openat2, true);
-        log_notice("openat2() is not available: symbolic links below %s are refused", r->path);
-    }
-    return open_walking(r->fd, path, flags, mode);
-}
-
-/* The directory part of an absolute path ("/" for "/x"). */
-static void dir_of(const char *path, char out[PATH_MAX_LEN])
-{
-    const char *slash = strrchr(path, '/');
-    size_t n = slash == path ? 1 : (size_t)(slash - path);
-    memcpy(out, path, n);
-    out[n] = '\0';
-}
-
-/* How a directory that has to be created is made. */
-struct new_dir {
-    unsigned int mode;
-    uid_t uid;
-    gid_t gid;
-};
-
-static const struct new_dir default_dir = { 0755, 0, 0 };
-
-/* Opens directory dir, creating what is missing of it when create is set:
- * dir itself as last says, the ones above it root-owned, 0755. Returns a
- * descriptor or a negative errno. */
-static int open_dir(const struct root *r, const char *dir, bool create, const struct new_dir *last)
-{
-    char prefix[PATH_MAX_LEN];
-    int cur, next;
-
-    cur = open_in_root(r, dir, O_RDONLY | O_DIRECTORY, 0);
-    if (cur != -ENOENT || !create)
-        return cur;
-    cur = open_in_root(r, "/", O_RDONLY | O_DIRECTORY, 0);
-    for (const char *p = dir + 1; cur >= 0 && *p;) {
-        const char *end = strchrnul(p, '/');
-        char comp[256];
-        size_t n = (size_t)(end - p);
-        if (n >= sizeof(comp) || (size_t)(end - dir) >= sizeof(prefix)) {
-            close(cur);
-            return -ENAMETOOLONG;
-        }
-        memcpy(comp, p, n);
-        comp[n] = '\0';
-        memcpy(prefix, dir, (size_t)(end - dir));
-        prefix[end - dir] = '\0';
-        next = open_in_root(r, prefix, O_RDONLY | O_DIRECTORY, 0);
-        if (next == -ENOENT) {
-            const struct new_dir *how = *end ? &default_dir : last;
-            if (mkdirat(cur, comp, 0700) < 0 && errno != EEXIST) {
-                next = -errno;
-            } else {
-                /* Owner first, then the mode, whatever the umask. As
-                 * another user than root the agent can only keep its own. */
-                if (geteuid() == 0)
-                    (void)fchownat(cur, comp, how->uid, how->gid, AT_SYMLINK_NOFOLLOW);
-                (void)fchmodat(cur, comp, how->mode, 0);
-                (void)fsync(cur);
-                next = open_in_root(r, prefix, O_RDONLY | O_DIRECTORY, 0);
-            }
-        }
-        close(cur);
-        cur = next;
-        p = *end ? end + 1 : end;
-    }
-    return cur;
-}
 
 static void random_name(const char *prefix, char *out, size_t size)
 {
@@ -222,14 +65,14 @@ struct dirs {
     size_t n;
 };
 
-static int dirs_get(struct dirs *d, const struct root *r, const char *path,
-                    const struct new_dir *how)
+static int dirs_get(struct dirs *d, const struct root_fs *r, const char *path,
+                    const struct root_fs_dir *how)
 {
     int fd;
     for (size_t i = 0; i < d->n; i++)
         if (streq(d->paths[i], path))
             return (int)i;
-    fd = open_dir(r, path, true, how);
+    fd = root_fs_open_dir(r, path, true, how);
     if (fd < 0)
         return fd;
     snprintf(d->paths[d->n], PATH_MAX_LEN, "%s", path);
@@ -238,7 +81,7 @@ static int dirs_get(struct dirs *d, const struct root *r, const char *path,
 }
 
 /* Everything that can be checked before a byte is written. */
-static int prepare(const struct root *r, struct store_entry *e, size_t n, struct work *w,
+static int prepare(const struct root_fs *r, struct store_entry *e, size_t n, struct work *w,
                    struct dirs *d, char *msg, size_t msg_size)
 {
     char why[300], dir[PATH_MAX_LEN];
@@ -251,13 +94,15 @@ static int prepare(const struct root *r, struct store_entry *e, size_t n, struct
             if (streq(e[j].secret->dest, s->dest))
                 return msgf(msg, msg_size, -EINVAL, "secrets \"%s\" and \"%s\" share the "
                             "destination %s", e[j].secret->name, s->name, s->dest);
-        struct new_dir how = { s->dir_mode, 0, 0 };
+        struct root_fs_dir how = { s->dir_mode, 0, 0 };
         if (accounts_user(r->path, s->owner, &w[i].uid, why, sizeof(why)) < 0 ||
             accounts_group(r->path, s->group, &w[i].gid, why, sizeof(why)) < 0 ||
             accounts_user(r->path, s->dir_owner, &how.uid, why, sizeof(why)) < 0 ||
             accounts_group(r->path, s->dir_group, &how.gid, why, sizeof(why)) < 0)
             return msgf(msg, msg_size, -ENOENT, "secret \"%s\": %s", s->name, why);
-        dir_of(s->dest, dir);
+        if (root_fs_dir_of(s->dest, dir, sizeof(dir)) < 0)
+            return msgf(msg, msg_size, -ENAMETOOLONG, "secret \"%s\": %s is too long", s->name,
+                        s->dest);
         k = dirs_get(d, r, dir, &how);
         if (k < 0)
             return msgf(msg, msg_size, k, "secret \"%s\": cannot open or create %s: %s", s->name,
@@ -331,7 +176,7 @@ static void undo(struct store_entry *e, size_t n, struct work *w, const struct d
 int store_write(const char *root_path, struct store_entry *entries, size_t n, char *msg,
                 size_t msg_size)
 {
-    struct root root = { "/", -1 };
+    struct root_fs root = { "/", -1, 0 };
     struct dirs d = { 0 };
     struct work *w = calloc(n ? n : 1, sizeof(*w));
     int r;
@@ -342,7 +187,7 @@ int store_write(const char *root_path, struct store_entry *entries, size_t n, ch
         r = msgf(msg, msg_size, -ENOMEM, "out of memory");
         goto out;
     }
-    r = root_open(root_path, &root);
+    r = root_fs_open(&root, root_path, 0);
     if (r < 0) {
         msgf(msg, msg_size, r, "cannot open the root directory %s: %s", root_path, strerror(-r));
         goto out;
@@ -393,15 +238,15 @@ out:
     free(d.paths);
     free(d.fds);
     free(w);
-    root_close(&root);
+    root_fs_close(&root);
     return r;
 }
 
 /* ------------------------------------------------------------------------ */
 
-static void remove_leftovers(const struct root *r, const char *dir)
+static void remove_leftovers(const struct root_fs *r, const char *dir)
 {
-    int fd = open_dir(r, dir, false, &default_dir), dfd;
+    int fd = root_fs_open_dir(r, dir, false, NULL), dfd;
     struct dirent *de;
     DIR *dp;
 
@@ -425,26 +270,33 @@ static void remove_leftovers(const struct root *r, const char *dir)
 }
 
 /* Reads and checks one destination: 1 when it counts as delivered. */
-static int check_one(const struct root *r, const struct manifest_secret *s)
+/* Why a file does not count, unless the caller only wants the answer. */
+#define say(quiet, ...)              \
+    do {                             \
+        if (!(quiet))                \
+            log_warning(__VA_ARGS__); \
+    } while (0)
+
+static int check_one(const struct root_fs *r, const struct manifest_secret *s, bool quiet)
 {
     char why[300], *buf = NULL;
     struct stat st;
     size_t got = 0;
     int fd, ok = 0;
 
-    fd = open_in_root(r, s->dest, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+    fd = root_fs_openat(r, s->dest, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
     if (fd == -ENOENT)
         return 0;
     if (fd < 0) {
-        log_warning("secret \"%s\": %s cannot be opened (%s): counted as missing", s->name,
+        say(quiet, "secret \"%s\": %s cannot be opened (%s): counted as missing", s->name,
                     s->dest, strerror(-fd));
         return 0;
     }
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        log_warning("secret \"%s\": %s is not a regular file: counted as missing", s->name,
+        say(quiet, "secret \"%s\": %s is not a regular file: counted as missing", s->name,
                     s->dest);
     } else if ((size_t)st.st_size > s->max_length) {
-        log_warning("secret \"%s\": %s holds %lld bytes, more than its schema's %zu: counted as "
+        say(quiet, "secret \"%s\": %s holds %lld bytes, more than its schema's %zu: counted as "
                     "missing", s->name, s->dest, (long long)st.st_size, s->max_length);
     } else if (!(buf = malloc((size_t)st.st_size + 1))) {
         log_error("out of memory");
@@ -455,10 +307,10 @@ static int check_one(const struct root *r, const struct manifest_secret *s)
             got += (size_t)k;
         buf[got] = '\0';
         if (got != (size_t)st.st_size)
-            log_warning("secret \"%s\": %s changed size while read: counted as missing", s->name,
+            say(quiet, "secret \"%s\": %s changed size while read: counted as missing", s->name,
                         s->dest);
         else if (manifest_check_value(s, buf, got, why, sizeof(why)) < 0)
-            log_warning("%s (in %s): counted as missing", why, s->dest);
+            say(quiet, "%s (in %s): counted as missing", why, s->dest);
         else
             ok = 1;
     }
@@ -467,25 +319,49 @@ static int check_one(const struct root *r, const struct manifest_secret *s)
     return ok;
 }
 
+static void check_all(const struct root_fs *r, const struct manifest *m, bool *present,
+                      bool quiet)
+{
+    for (size_t i = 0; i < m->n; i++)
+        present[i] = check_one(r, &m->secrets[i], quiet);
+}
+
+/* The root, or nothing present when it cannot be opened. */
+static int open_root_for_check(struct root_fs *root, const char *root_path,
+                               const struct manifest *m, bool *present)
+{
+    int r = root_fs_open(root, root_path, 0);
+    if (r < 0) {
+        log_warning("cannot open the root directory %s: %s; no secret counts as delivered",
+                    root_path, strerror(-r));
+        memset(present, 0, m->n * sizeof(*present));
+    }
+    return r;
+}
+
+void store_check(const char *root_path, const struct manifest *m, bool *present)
+{
+    struct root_fs root;
+
+    if (open_root_for_check(&root, root_path, m, present) < 0)
+        return;
+    check_all(&root, m, present, true);
+    root_fs_close(&root);
+}
+
 void store_scan(const char *root_path, const struct manifest *m, bool *present)
 {
     char dir[PATH_MAX_LEN], **dirs = NULL;
-    struct root root;
+    struct root_fs root;
 
-    if (root_open(root_path, &root) < 0) {
-        log_warning("cannot open the root directory %s: %m; no secret counts as delivered",
-                    root_path);
-        for (size_t i = 0; i < m->n; i++)
-            present[i] = false;
+    if (open_root_for_check(&root, root_path, m, present) < 0)
         return;
-    }
     for (size_t i = 0; i < m->n; i++) {
-        dir_of(m->secrets[i].dest, dir);
-        if (!strv_contains(dirs, dir) && strv_push(&dirs, dir) >= 0)
+        if (root_fs_dir_of(m->secrets[i].dest, dir, sizeof(dir)) == 0 &&
+            !strv_contains(dirs, dir) && strv_push(&dirs, dir) >= 0)
             remove_leftovers(&root, dir);
     }
     strv_free(dirs);
-    for (size_t i = 0; i < m->n; i++)
-        present[i] = check_one(&root, &m->secrets[i]);
-    root_close(&root);
+    check_all(&root, m, present, false);
+    root_fs_close(&root);
 }

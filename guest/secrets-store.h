@@ -4,9 +4,9 @@
  * start which secrets an earlier run already wrote.
  *
  * Paths are the manifest's destinations below root ("/" normally; a staged
- * tree or a test directory with --root-dir). Below another root, symbolic
- * links are resolved inside it (openat2 RESOLVE_IN_ROOT), so a link in the
- * tree cannot send a secret outside it.
+ * tree or a test directory with --root-dir), all reached through
+ * root-fs.h: symbolic links resolve inside the root, so a link in the tree
+ * cannot send a secret, a mode or an owner outside it.
  */
 #ifndef TDX_AGENT_SECRETS_STORE_H
 #define TDX_AGENT_SECRETS_STORE_H
@@ -50,6 +50,11 @@ int store_write(const char *root, struct store_entry *entries, size_t n, char *m
  * whose contents pass the secret's schema. Logs why a file does not count.
  */
 void store_scan(const char *root, const struct manifest *m, bool *present);
+
+/* The same check without removing or logging anything: for readers other
+ * than the agent (wait-secrets, which asks every second), so they count
+ * exactly what the agent counts. */
+void store_check(const char *root, const struct manifest *m, bool *present);
 
 /* The rename that commits a delivery: renameat(2), swapped by tests to
  * make a commit fail half-way. */

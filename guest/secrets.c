@@ -20,7 +20,9 @@
 #include "log.h"
 #include "macro.h"
 #include "manifest.h"
+#include "msg.h"
 #include "quote-provider.h"
+#include "root-fs.h"
 #include "secret-set.h"
 #include "secrets-store.h"
 #include "strbuf.h"
@@ -74,20 +76,54 @@ static size_t missing_required(const struct secrets *s, strbuf *names)
     return n;
 }
 
+/* The ready file's directory, opened (and made when create is set) with no
+ * symbolic link anywhere on its path: its path is the configuration's, and
+ * a link planted there must not send the file, or a mode, elsewhere. */
+static int ready_dir(const char *path, bool create, const char **base)
+{
+    static const struct root_fs_dir how = { 0755, 0, 0 };
+    struct root_fs rfs;
+    char dir[4096];
+    int fd;
+
+    *base = strrchr(path, '/') + 1;
+    fd = root_fs_dir_of(path, dir, sizeof(dir));
+    if (fd < 0)
+        return fd;
+    fd = root_fs_open(&rfs, "/", ROOT_FS_NO_SYMLINKS);
+    if (fd < 0)
+        return fd;
+    /* Under systemd the runtime directory exists; elsewhere make it. */
+    fd = root_fs_open_dir(&rfs, dir, create, &how);
+    root_fs_close(&rfs);
+    return fd;
+}
+
 static int write_ready_file(const char *path)
 {
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    size_t n = (size_t)(slash - path);
+    const char *base;
+    int dirfd = ready_dir(path, true, &base), r;
+    if (dirfd < 0)
+        return dirfd;
+    r = root_fs_write_atomic(dirfd, base, "ready\n", 6, 0644);
+    close(dirfd);
+    return r;
+}
 
-    /* Under systemd the runtime directory exists; elsewhere make it. */
-    if (n > 0 && n < sizeof(dir)) {
-        memcpy(dir, path, n);
-        dir[n] = '\0';
-        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-            return -errno;
-    }
-    return write_file_atomic(path, "ready\n", 6, 0644);
+/* Removes a ready file left by an earlier run (a link there is removed,
+ * not followed). */
+static int remove_ready_file(const char *path)
+{
+    const char *base;
+    int dirfd = ready_dir(path, false, &base), r = 0;
+    if (dirfd == -ENOENT)
+        return 0;
+    if (dirfd < 0)
+        return dirfd;
+    if (unlinkat(dirfd, base, 0) < 0 && errno != ENOENT)
+        r = -errno;
+    close(dirfd);
+    return r;
 }
 
 /* Called with write_lock held. */
@@ -135,6 +171,7 @@ int secrets_new(const struct manifest *m, struct quote_provider *provider,
 {
     struct secrets *s = calloc(1, sizeof(*s));
     size_t present = 0;
+    int r;
 
     if (s) {
         pthread_mutex_init(&s->lock, NULL);
@@ -147,18 +184,16 @@ int secrets_new(const struct manifest *m, struct quote_provider *provider,
         (opts->root_dir && !(s->root_dir = strdup(opts->root_dir))) ||
         (opts->ready_file && !(s->ready_file = strdup(opts->ready_file)))) {
         secrets_free(s);
-        snprintf(msg, msg_size, "out of memory");
-        return -ENOMEM;
+        return msgf(msg, msg_size, -ENOMEM, "out of memory");
     }
     s->m = m;
     s->provider = provider;
 
     /* A ready file from an earlier run must not claim readiness before the
      * secrets on disk were checked again. */
-    if (s->ready_file && unlink(s->ready_file) < 0 && errno != ENOENT) {
-        int r = -errno;
-        snprintf(msg, msg_size, "cannot remove the stale ready file %s: %s", s->ready_file,
-                 strerror(-r));
+    if (s->ready_file && (r = remove_ready_file(s->ready_file)) < 0) {
+        msgf(msg, msg_size, r, "cannot remove the stale ready file %s: %s%s", s->ready_file,
+             strerror(-r), r == -ELOOP ? " (no symbolic link may be on its path)" : "");
         secrets_free(s);
         return r;
     }

@@ -18,6 +18,7 @@
 #include "frame.h"
 #include "listen.h"
 #include "log.h"
+#include "msg.h"
 #include "ops.h"
 #include "strv.h"
 #include "wire.h"
@@ -524,8 +525,7 @@ int server_new(struct agent *a, struct server **out, char *msg, size_t msg_size)
     int r;
 
     if (!s) {
-        snprintf(msg, msg_size, "out of memory");
-        return -ENOMEM;
+        return msgf(msg, msg_size, -ENOMEM, "out of memory");
     }
     s->agent = a;
     s->cfg = a->config;
@@ -548,7 +548,7 @@ int server_new(struct agent *a, struct server **out, char *msg, size_t msg_size)
         r = ep_add(s, &s->workers_src, EPOLLIN);
     }
     if (r < 0) {
-        snprintf(msg, msg_size, "cannot set up the event loop: %s", strerror(-r));
+        msgf(msg, msg_size, r, "cannot set up the event loop: %s", strerror(-r));
         server_free(s);
         return r;
     }
@@ -570,15 +570,14 @@ int server_add_listener(struct server *s, int fd, const char *unlink_path, char 
             free(l->unlink_path);
         free(l);
         close(fd);
-        snprintf(msg, msg_size, "out of memory");
-        return -ENOMEM;
+        return msgf(msg, msg_size, -ENOMEM, "out of memory");
     }
     l->src = (struct src){ SRC_LISTENER, fd };
     l->next = s->listeners;
     s->listeners = l;
     r = ep_add(s, &l->src, EPOLLIN);
     if (r < 0)
-        snprintf(msg, msg_size, "%s: cannot watch: %s", where, strerror(-r));
+        return msgf(msg, msg_size, r, "%s: cannot watch: %s", where, strerror(-r));
     return r;
 }
 

@@ -2,6 +2,7 @@
 #include "wait-secrets.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,28 +15,49 @@
 #include "log.h"
 #include "macro.h"
 #include "manifest.h"
+#include "root-fs.h"
+#include "secrets-store.h"
 #include "strbuf.h"
 
 #define POLL_MS 1000   /* also catches the ready file's directory appearing */
 
-/* The required secrets whose destination is not a regular file, as a list
- * of names; returns how many. */
-static size_t missing(const struct manifest *m, const char *root, strbuf *names)
+/* The required secrets the agent would not count as delivered (the same
+ * check, through the same resolver: a link in the root does not make a
+ * secret present), as a list of names; returns how many. */
+static size_t missing(const struct manifest *m, const char *root, bool *present, strbuf *names)
 {
     size_t n = 0;
     strbuf_truncate(names, 0);
+    store_check(root, m, present);
     for (size_t i = 0; i < m->n; i++) {
-        char path[8400];
-        struct stat st;
-        if (!m->secrets[i].required)
-            continue;
-        snprintf(path, sizeof(path), "%s%s", root, m->secrets[i].dest);
-        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+        if (!m->secrets[i].required || present[i])
             continue;
         strbuf_printf(names, "%s%s", n ? ", " : "", m->secrets[i].name);
         n++;
     }
     return n;
+}
+
+/* The agent's ready file: a regular file reached without a symbolic link,
+ * as the agent writes it; a link planted there does not count. */
+static bool ready_file_there(const char *path)
+{
+    struct root_fs rfs;
+    struct stat st;
+    char dir[4096];
+    bool ok = false;
+    int fd;
+
+    if (root_fs_dir_of(path, dir, sizeof(dir)) < 0 || root_fs_open(&rfs, "/", ROOT_FS_NO_SYMLINKS) < 0)
+        return false;
+    fd = root_fs_open_dir(&rfs, dir, false, NULL);
+    if (fd >= 0) {
+        ok = fstatat(fd, strrchr(path, '/') + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+             S_ISREG(st.st_mode);
+        close(fd);
+    }
+    root_fs_close(&rfs);
+    return ok;
 }
 
 static int watch_dir(int ifd, const char *file)
@@ -54,16 +76,23 @@ static int watch_dir(int ifd, const char *file)
 int wait_secrets(const struct agent_config *c, unsigned timeout_s)
 {
     const char *manifest_path = c->manifest ? c->manifest : AGENT_MANIFEST_PATH;
-    const char *root = c->root_dir ? c->root_dir : "";
+    const char *root = c->root_dir ? c->root_dir : "/";
     strbuf names = STRBUF_INIT, last = STRBUF_INIT;
     uint64_t deadline = timeout_s ? now_ms() + (uint64_t)timeout_s * 1000 : 0;
     struct manifest *m = NULL;
+    bool *present = NULL;
     char msg[600];
     int ifd, watch = -1, rc = EXIT_FAILURE;
     bool said = false;
 
     if (manifest_load(manifest_path, &m, msg, sizeof(msg)) < 0) {
         log_error("%s", msg);
+        return EXIT_FAILURE;
+    }
+    present = calloc(m->n ? m->n : 1, sizeof(*present));
+    if (!present) {
+        log_error("out of memory");
+        manifest_free(m);
         return EXIT_FAILURE;
     }
     ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
@@ -74,8 +103,8 @@ int wait_secrets(const struct agent_config *c, unsigned timeout_s)
 
         if (ifd >= 0 && watch < 0)
             watch = watch_dir(ifd, c->ready_file);
-        ready = access(c->ready_file, F_OK) == 0;
-        n = missing(m, root, &names);
+        ready = ready_file_there(c->ready_file);
+        n = missing(m, root, present, &names);
         if (ready && n == 0) {
             log_info("the agent reports every required secret present (%zu)", m->n_required);
             rc = EXIT_SUCCESS;
@@ -123,6 +152,7 @@ int wait_secrets(const struct agent_config *c, unsigned timeout_s)
         close(ifd);
     strbuf_free(&names);
     strbuf_free(&last);
+    free(present);
     manifest_free(m);
     return rc;
 }

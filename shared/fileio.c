@@ -79,6 +79,18 @@ int write_all(int fd, const void *data, size_t n)
     return 0;
 }
 
+int write_close_synced(int fd, const void *data, size_t n, unsigned mode)
+{
+    int r = write_all(fd, data, n);
+    if (r >= 0 && fchmod(fd, (mode_t)mode) < 0)
+        r = -errno;
+    if (r >= 0 && fsync(fd) < 0)
+        r = -errno;
+    if (close(fd) < 0 && r >= 0)
+        r = -errno;
+    return r;
+}
+
 int write_file_atomic(const char *path, const void *data, size_t n, unsigned mode)
 {
     size_t len = strlen(path);
@@ -92,13 +104,7 @@ int write_file_atomic(const char *path, const void *data, size_t n, unsigned mod
     fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0)
         return -errno;
-    r = write_all(fd, data, n);
-    if (r >= 0 && fchmod(fd, (mode_t)mode) < 0)
-        r = -errno;
-    if (r >= 0 && fsync(fd) < 0)
-        r = -errno;
-    if (close(fd) < 0 && r >= 0)
-        r = -errno;
+    r = write_close_synced(fd, data, n, mode);
     if (r >= 0 && rename(tmp, path) < 0)
         r = -errno;
     if (r < 0)

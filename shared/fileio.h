@@ -18,6 +18,11 @@ int read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len);
 /* write() until everything is written, retrying on EINTR. */
 int write_all(int fd, const void *data, size_t n);
 
+/* Writes data to fd, gives it mode (fchmod: the descriptor, not a name),
+ * fsyncs and closes it, closing it whatever fails. Returns 0 or a negative
+ * errno. */
+int write_close_synced(int fd, const void *data, size_t n, unsigned mode);
+
 /*
  * Replaces path with data atomically: a temporary file in the same
  * directory is written, synced, given mode and renamed over path. On

@@ -16,6 +16,7 @@
 #define KDF_ID 0x0001
 #define AEAD_ID 0x0001
 #define MODE_BASE 0x00
+#define MODE_AUTH 0x02
 #define AEAD_MAX ((size_t)1 << 30)   /* EVP's int lengths, with room to spare */
 
 /* "KEM" || I2OSP(kem_id, 2) (§4.1) and "HPKE" || ids (§5.1). */
@@ -168,31 +169,37 @@ static int x25519(const uint8_t sk[HPKE_NSK], const uint8_t pk[HPKE_NPK], uint8_
     return r;
 }
 
-/* ExtractAndExpand(dh, kem_context) (§4.1). */
-static int kem_shared_secret(const uint8_t dh[32], const uint8_t enc[HPKE_NENC],
-                             const uint8_t pk_r[HPKE_NPK], uint8_t shared[HPKE_NH])
+/* ExtractAndExpand(dh, kem_context) (§4.1): kem_context is enc || pkRm,
+ * and || pkSm in auth mode; dh is one DH output, or two in auth mode. */
+static int kem_shared_secret(const uint8_t *dh, size_t dh_len, const uint8_t enc[HPKE_NENC],
+                             const uint8_t pk_r[HPKE_NPK], const uint8_t *pk_s,
+                             uint8_t shared[HPKE_NH])
 {
-    uint8_t prk[HPKE_NH], kem_context[HPKE_NENC + HPKE_NPK];
+    uint8_t prk[HPKE_NH], kem_context[HPKE_NENC + 2 * HPKE_NPK];
+    size_t n = HPKE_NENC + HPKE_NPK;
     int r;
 
     memcpy(kem_context, enc, HPKE_NENC);
     memcpy(kem_context + HPKE_NENC, pk_r, HPKE_NPK);
-    r = labeled_extract(&KEM, NULL, 0, "eae_prk", dh, 32, prk);
+    if (pk_s) {
+        memcpy(kem_context + n, pk_s, HPKE_NPK);
+        n += HPKE_NPK;
+    }
+    r = labeled_extract(&KEM, NULL, 0, "eae_prk", dh, dh_len, prk);
     if (r == 0)
-        r = labeled_expand(&KEM, prk, "shared_secret", kem_context, sizeof(kem_context), shared,
-                           HPKE_NH);
+        r = labeled_expand(&KEM, prk, "shared_secret", kem_context, n, shared, HPKE_NH);
     OPENSSL_cleanse(prk, sizeof(prk));
     return r;
 }
 
-/* KeySchedule for mode_base (§5.1): no PSK. */
-static int key_schedule(const uint8_t shared[HPKE_NH], const uint8_t *info, size_t info_len,
-                        struct hpke_ctx *ctx)
+/* KeySchedule (§5.1) for mode_base or mode_auth: no PSK either way. */
+static int key_schedule(uint8_t mode, const uint8_t shared[HPKE_NH], const uint8_t *info,
+                        size_t info_len, struct hpke_ctx *ctx)
 {
     uint8_t context[1 + 2 * HPKE_NH], secret[HPKE_NH];
     int r;
 
-    context[0] = MODE_BASE;
+    context[0] = mode;
     r = labeled_extract(&HPKE, NULL, 0, "psk_id_hash", NULL, 0, context + 1);
     if (r == 0)
         r = labeled_extract(&HPKE, NULL, 0, "info_hash", info, info_len, context + 1 + HPKE_NH);
@@ -213,46 +220,59 @@ static int key_schedule(const uint8_t shared[HPKE_NH], const uint8_t *info, size
     return r;
 }
 
-/* Encap and Decap meet here: DH(own, peer), then ExtractAndExpand with
- * kem_context = enc || pkR, then the key schedule. */
+/* Encap and Decap meet here: DH(own, peer), in auth mode followed by the
+ * static pair's DH(own2, peer2) (AuthEncap/AuthDecap, §4.1), then
+ * ExtractAndExpand and the key schedule. pk_s is NULL in base mode. */
 static int setup_from_dh(const uint8_t own_sk[HPKE_NSK], const uint8_t peer_pk[HPKE_NPK],
+                         const uint8_t *own2_sk, const uint8_t *peer2_pk,
                          const uint8_t enc[HPKE_NENC], const uint8_t pk_r[HPKE_NPK],
-                         const uint8_t *info, size_t info_len, struct hpke_ctx *ctx)
+                         const uint8_t *pk_s, const uint8_t *info, size_t info_len,
+                         struct hpke_ctx *ctx)
 {
-    uint8_t dh[32], shared[HPKE_NH];
+    uint8_t dh[64], shared[HPKE_NH];
+    size_t dh_len = pk_s ? 64 : 32;
     int r = x25519(own_sk, peer_pk, dh);
 
+    if (r == 0 && pk_s)
+        r = x25519(own2_sk, peer2_pk, dh + 32);
     if (r == 0)
-        r = kem_shared_secret(dh, enc, pk_r, shared);
+        r = kem_shared_secret(dh, dh_len, enc, pk_r, pk_s, shared);
     if (r == 0)
-        r = key_schedule(shared, info, info_len, ctx);
+        r = key_schedule(pk_s ? MODE_AUTH : MODE_BASE, shared, info, info_len, ctx);
     OPENSSL_cleanse(dh, sizeof(dh));
     OPENSSL_cleanse(shared, sizeof(shared));
     return r;
 }
 
-int hpke_setup_base_s(const uint8_t pk_r[HPKE_NPK], const uint8_t *info, size_t info_len,
-                      const uint8_t *ephemeral_sk, uint8_t enc[HPKE_NENC], struct hpke_ctx *ctx)
+/* The sender's side of both modes: sk_s NULL for base mode. */
+static int setup_s(const uint8_t pk_r[HPKE_NPK], const uint8_t *sk_s, const uint8_t *info,
+                   size_t info_len, const uint8_t *ephemeral_sk, uint8_t enc[HPKE_NENC],
+                   struct hpke_ctx *ctx)
 {
-    uint8_t sk_e[HPKE_NSK];
-    int r;
+    uint8_t sk_e[HPKE_NSK], pk_s[HPKE_NPK];
+    int r = 0;
 
     if (info_len > HPKE_INFO_MAX)
         return -EINVAL;
-    if (ephemeral_sk) {
+    if (sk_s)
+        r = public_from_private(sk_s, pk_s);
+    if (r == 0 && ephemeral_sk) {
         memcpy(sk_e, ephemeral_sk, HPKE_NSK);
         r = public_from_private(sk_e, enc);
-    } else {
+    } else if (r == 0) {
         r = hpke_keypair_generate(sk_e, enc);
     }
     if (r == 0)
-        r = setup_from_dh(sk_e, pk_r, enc, pk_r, info, info_len, ctx);
+        r = setup_from_dh(sk_e, pk_r, sk_s, pk_r, enc, pk_r, sk_s ? pk_s : NULL, info, info_len,
+                          ctx);
     OPENSSL_cleanse(sk_e, sizeof(sk_e));
     return r;
 }
 
-int hpke_setup_base_r(const uint8_t sk_r[HPKE_NSK], const uint8_t enc[HPKE_NENC],
-                      const uint8_t *info, size_t info_len, struct hpke_ctx *ctx)
+/* The recipient's side of both modes: pk_s NULL for base mode. */
+static int setup_r(const uint8_t sk_r[HPKE_NSK], const uint8_t enc[HPKE_NENC],
+                   const uint8_t *pk_s, const uint8_t *info, size_t info_len,
+                   struct hpke_ctx *ctx)
 {
     uint8_t pk_r[HPKE_NPK];
     int r;
@@ -261,8 +281,39 @@ int hpke_setup_base_r(const uint8_t sk_r[HPKE_NSK], const uint8_t enc[HPKE_NENC]
         return -EINVAL;
     r = public_from_private(sk_r, pk_r);
     if (r == 0)
-        r = setup_from_dh(sk_r, enc, enc, pk_r, info, info_len, ctx);
+        r = setup_from_dh(sk_r, enc, sk_r, pk_s, enc, pk_r, pk_s, info, info_len, ctx);
     return r;
+}
+
+int hpke_setup_base_s(const uint8_t pk_r[HPKE_NPK], const uint8_t *info, size_t info_len,
+                      const uint8_t *ephemeral_sk, uint8_t enc[HPKE_NENC], struct hpke_ctx *ctx)
+{
+    return setup_s(pk_r, NULL, info, info_len, ephemeral_sk, enc, ctx);
+}
+
+int hpke_setup_base_r(const uint8_t sk_r[HPKE_NSK], const uint8_t enc[HPKE_NENC],
+                      const uint8_t *info, size_t info_len, struct hpke_ctx *ctx)
+{
+    return setup_r(sk_r, enc, NULL, info, info_len, ctx);
+}
+
+int hpke_setup_auth_s(const uint8_t pk_r[HPKE_NPK], const uint8_t sk_s[HPKE_NSK],
+                      const uint8_t *info, size_t info_len, const uint8_t *ephemeral_sk,
+                      uint8_t enc[HPKE_NENC], struct hpke_ctx *ctx)
+{
+    return setup_s(pk_r, sk_s, info, info_len, ephemeral_sk, enc, ctx);
+}
+
+int hpke_setup_auth_r(const uint8_t sk_r[HPKE_NSK], const uint8_t enc[HPKE_NENC],
+                      const uint8_t pk_s[HPKE_NPK], const uint8_t *info, size_t info_len,
+                      struct hpke_ctx *ctx)
+{
+    return setup_r(sk_r, enc, pk_s, info, info_len, ctx);
+}
+
+int hpke_public_key(const uint8_t sk[HPKE_NSK], uint8_t pk[HPKE_NPK])
+{
+    return public_from_private(sk, pk);
 }
 
 /* ComputeNonce(seq) (§5.2): base_nonce XOR I2OSP(seq, Nn). */

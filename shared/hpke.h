@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * HPKE (RFC 9180), base mode, with the one suite secret delivery uses:
+ * HPKE (RFC 9180), base and auth modes, with the one suite secret delivery uses:
  * DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM (ids 0x0020,
  * 0x0001, 0x0001). Built on OpenSSL's X25519, HMAC-SHA256 and AES-GCM;
  * OpenSSL 3.0 has no HPKE of its own.
@@ -52,6 +52,24 @@ int hpke_setup_base_s(const uint8_t pk_r[HPKE_NPK], const uint8_t *info, size_t 
 /* SetupBaseR: decapsulates enc with sk_r. Errors as hpke_setup_base_s(). */
 int hpke_setup_base_r(const uint8_t sk_r[HPKE_NSK], const uint8_t enc[HPKE_NENC],
                       const uint8_t *info, size_t info_len, struct hpke_ctx *ctx);
+
+/*
+ * SetupAuthS (§5.1.3): as SetupBaseS, and the sender's static key sk_s
+ * enters the KEM (a second DH with pk_r), so only the holder of sk_s can
+ * make a message that opens with SetupAuthR(pk_s). Errors as above.
+ */
+int hpke_setup_auth_s(const uint8_t pk_r[HPKE_NPK], const uint8_t sk_s[HPKE_NSK],
+                      const uint8_t *info, size_t info_len, const uint8_t *ephemeral_sk,
+                      uint8_t enc[HPKE_NENC], struct hpke_ctx *ctx);
+
+/* SetupAuthR: decapsulates enc with sk_r for a message from pk_s. A
+ * message from any other sender then fails to open (-EBADMSG). */
+int hpke_setup_auth_r(const uint8_t sk_r[HPKE_NSK], const uint8_t enc[HPKE_NENC],
+                      const uint8_t pk_s[HPKE_NPK], const uint8_t *info, size_t info_len,
+                      struct hpke_ctx *ctx);
+
+/* The public key of a private key. 0 or -EIO. */
+int hpke_public_key(const uint8_t sk[HPKE_NSK], uint8_t pk[HPKE_NPK]);
 
 /* Seals pt into ct (pt_len + HPKE_NT bytes) with the next sequence number.
  * 0, -EOVERFLOW (sequence numbers used up), -EIO. */

@@ -9,7 +9,14 @@
 #include "macro.h"
 
 /* Formats into msg (msg_size bytes, always NUL-terminated) and returns code,
- * so callers can write `return msgf(msg, n, -EINVAL, "...", ...)`. */
+ * so callers can write `return msgf(msg, n, -EINVAL, "...", ...)`. The
+ * message is finished by msg_finish(). A NULL msg only returns code. */
 int msgf(char *msg, size_t msg_size, int code, const char *fmt, ...) _printf_(4, 5);
+
+/* The one sanitiser of error messages, for msgf() and the library's
+ * tdx_error: n is what vsnprintf() returned for the size-byte buffer msg. A
+ * message that was cut ends in "..."; control characters (newlines, tabs,
+ * ESC, DEL) become spaces, so a message is one printable line. */
+void msg_finish(char *msg, size_t size, int n);
 
 #endif

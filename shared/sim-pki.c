@@ -9,6 +9,7 @@
 #include "hex.h"
 #include "json-bounds.h"
 #include "macro.h"
+#include "msg.h"
 
 static const struct field {
     const char *key;
@@ -46,13 +47,12 @@ int sim_measurements_parse(const char *label, const char *text, size_t len,
     int r = 0;
 
     if (json_bounds_check(text, len, 2, 64)) {
-        snprintf(msg, msg_size, "%s: expected a flat JSON object", label);
-        return -EINVAL;
+        return msgf(msg, msg_size, -EINVAL, "%s: expected a flat JSON object", label);
     }
     root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!json_is_object(root)) {
-        snprintf(msg, msg_size, "%s: expected a JSON object%s%s", label, root ? "" : ": ",
-                 root ? "" : jerr.text);
+        msgf(msg, msg_size, -EINVAL, "%s: expected a JSON object%s%s", label, root ? "" : ": ",
+             root ? "" : jerr.text);
         json_decref(root);
         return -EINVAL;
     }
@@ -62,14 +62,13 @@ int sim_measurements_parse(const char *label, const char *text, size_t len,
             if (streq(key, fields[i].key))
                 f = &fields[i];
         if (!f) {
-            snprintf(msg, msg_size, "%s: unknown key \"%.64s\"", label, key);
-            r = -EINVAL;
+            r = msgf(msg, msg_size, -EINVAL, "%s: unknown key \"%.64s\"", label, key);
             break;
         }
         if (!json_is_string(v) || json_string_length(v) != 2 * f->size ||
             hex_decode(json_string_value(v), (uint8_t *)m + f->offset, f->size) != (int)f->size) {
-            snprintf(msg, msg_size, "%s: %s: expected %zu hex digits", label, key, 2 * f->size);
-            r = -EINVAL;
+            r = msgf(msg, msg_size, -EINVAL, "%s: %s: expected %zu hex digits", label, key,
+                     2 * f->size);
             break;
         }
     }

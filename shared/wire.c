@@ -11,6 +11,7 @@
 #include "base64.h"
 #include "frame.h"
 #include "json-bounds.h"
+#include "json-reader.h"
 
 static const struct {
     const char *code;
@@ -52,21 +53,6 @@ int wire_errorf(struct wire_error *e, const char *code, const char *fmt, ...)
     return -EINVAL;
 }
 
-const char *wire_type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
-    }
-    return "a value";
-}
-
 static bool valid_id(const json_t *id)
 {
     if (json_is_string(id))
@@ -92,7 +78,7 @@ int wire_parse_request(const void *payload, size_t len, struct wire_request *req
                            jerr.position);
     if (!json_is_object(req->root))
         return wire_errorf(e, WIRE_E_BAD_REQUEST, "expected a JSON object, got %s",
-                           wire_type_name(req->root));
+                           jr_type_name(req->root));
     id = json_object_get(req->root, "id");
     if (!id)
         return wire_errorf(e, WIRE_E_BAD_REQUEST, "id: required");
@@ -106,7 +92,7 @@ int wire_parse_request(const void *payload, size_t len, struct wire_request *req
         return wire_errorf(e, WIRE_E_BAD_REQUEST, "op: required");
     if (!json_is_string(op))
         return wire_errorf(e, WIRE_E_BAD_REQUEST, "op: expected a string, got %s",
-                           wire_type_name(op));
+                           jr_type_name(op));
     req->op = json_string_value(op);
     return 0;
 }
@@ -142,7 +128,7 @@ int wire_param_string(const struct wire_request *req, const char *key, size_t ma
         return 0;
     if (!json_is_string(v))
         return wire_errorf(e, WIRE_E_BAD_REQUEST, "%s: %s: expected a string, got %s", req->op,
-                           key, wire_type_name(v));
+                           key, jr_type_name(v));
     if (json_string_length(v) > max_len)
         return wire_errorf(e, WIRE_E_BAD_REQUEST, "%s: %s: expected at most %zu bytes", req->op,
                            key, max_len);
@@ -188,7 +174,7 @@ int wire_param_bool(const struct wire_request *req, const char *key, bool *out,
         return 0;
     if (!json_is_boolean(v))
         return wire_errorf(e, WIRE_E_BAD_REQUEST, "%s: %s: expected true or false, got %s",
-                           req->op, key, wire_type_name(v));
+                           req->op, key, jr_type_name(v));
     *out = json_is_true(v);
     return 0;
 }

@@ -52,9 +52,6 @@ int wire_errorf(struct wire_error *e, const char *code, const char *fmt, ...) _p
 
 struct json_t;
 
-/* "an object", "a string", ... for messages about a JSON value's type. */
-const char *wire_type_name(const struct json_t *v);
-
 struct wire_request {
     struct json_t *root;   /* the request object (owned) */
     const char *op;        /* borrowed from root */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "msg.h"
 #include "tdxhost/common.h"
 
 void tdx_error_clear(tdx_error *err)
@@ -19,19 +20,7 @@ void tdx_free(void *p)
 
 static void finish_message(tdx_error *err, int n)
 {
-    char *m = err->message;
-    size_t size = sizeof(err->message);
-
-    if (n < 0) {
-        snprintf(m, size, "(unformattable error message)");
-        return;
-    }
-    if ((size_t)n >= size)
-        memcpy(m + size - 4, "...", 4);
-    /* One line: newlines from embedded values would break log lines. */
-    for (char *p = m; *p; p++)
-        if (*p == '\n' || *p == '\r')
-            *p = ' ';
+    msg_finish(err->message, sizeof(err->message), n);
 }
 
 int tdx_errv(tdx_error *err, int code, const char *fmt, va_list ap)
@@ -92,4 +81,13 @@ int tdx_err_prefix(tdx_error *err, int code, const char *fmt, ...)
     err->code = code;
     finish_message(err, snprintf(err->message, sizeof(err->message), "%s: %s", prefix, old));
     return code;
+}
+
+int tdx_check_options_version(unsigned version, unsigned max_version, const char *func,
+                              tdx_error *err)
+{
+    if (version >= 1 && version <= max_version)
+        return 0;
+    return tdx_err(err, -EINVAL, "%s: unsupported options version %u (this library knows 1 to %u)",
+                   func, version, max_version);
 }

@@ -31,9 +31,10 @@ static void help(void)
 /* {"verified": false, "step", "message"} for failures before verification ran. */
 static int early_failure(const struct cli *cli, tdx_verify_step step, const tdx_error *err)
 {
-    fprintf(stderr, "tdxctl: %s: %s\n", tdx_verify_step_name(step), err->message);
+    const char *name = tdx_verify_step_name(step);
+    fprintf(stderr, "tdxctl: %s%s%s\n", name, *name ? ": " : "", err->message);
     if (cli->json)
-        cli_print_json(json_pack("{s:b, s:s, s:s}", "verified", 0, "step", tdx_verify_step_name(step),
+        cli_print_json(json_pack("{s:b, s:o, s:s}", "verified", 0, "step", *name ? json_string(name) : json_null(),
                                  "message", err->message));
     return EXIT_FAIL;
 }

@@ -14,7 +14,7 @@
 static void help(void)
 {
     printf("Usage: tdxctl secrets push   --connect ADDR --secrets FILE\n"
-           "                             (--expected FILE | --any-measurements) [OPTIONS]\n"
+           "                             (--expected FILE | --policy FILE | --any-measurements) [OPTIONS]\n"
            "       tdxctl secrets status --connect ADDR [--json]\n"
            "       tdxctl secrets list   RECIPE.json [--profile NAME] [--json]\n\n"
            "push    verify the agent's quote, then seal the secrets to its one-use key\n"
@@ -107,8 +107,18 @@ static int do_push(const struct cli *cli, const char *addr, const tdx_agent_opti
         if (r < 0) {
             if (r == -EINVAL && !err.message[0])
                 return EXIT_USAGE;
-            return cli_failf(cli, r, "quote: %s: %s (nothing was sent)",
-                             tdx_verify_step_name(step), err.message);
+            return cli_failf(cli, r, "quote: %s%s%s (nothing was sent)", tdx_verify_step_name(step),
+                             step ? ": " : "", err.message);
+        }
+        if (v.opts.report_data) {
+            verify_setup_done(&v);
+            return cli_usage("secrets", "secrets: push: the policy %s sets report_data, but a push binds "
+                             "REPORTDATA to its own challenge", va->policy);
+        }
+        if (!v.opts.expected && !any) {
+            verify_setup_done(&v);
+            return cli_usage("secrets", "secrets: push: the policy %s has no \"expected\" measurements: "
+                             "give them there or with --expected, or --any-measurements", va->policy);
         }
         if (!va->collateral && !va->pccs)
             cli_warn("no collateral (--collateral or --pccs): the TCB status and revocations are "
@@ -327,7 +337,7 @@ int cmd_secrets(const struct cli *cli_in, int argc, char **argv)
         if (unattested && (verify_opts || any))
             return cli_usage("secrets", "secrets: push: --insecure-unattested verifies nothing; "
                              "it takes no verification options");
-        if (!unattested && !va.expected && !any)
+        if (!unattested && !va.expected && !va.policy && !any)
             return cli_usage("secrets", "secrets: push: give --expected FILE, or "
                              "--any-measurements to push to any TD whose quote verifies");
         if (va.expected && any)

@@ -14,6 +14,7 @@ int verify_args_option(struct verify_args *a, int c, const char *arg, const char
 {
     char *end;
     switch (c) {
+    case VA_POLICY: a->policy = arg; return 1;
     case VA_ROOT: a->root = arg; return 1;
     case VA_COLLATERAL: a->collateral = arg; return 1;
     case VA_PCCS: a->pccs = arg; return 1;
@@ -23,6 +24,8 @@ int verify_args_option(struct verify_args *a, int c, const char *arg, const char
     case VA_EXPECTED: a->expected = arg; return 1;
     case VA_ALLOW_TCB: a->allow_tcb = arg; return 1;
     case VA_ALLOW_DEBUG: a->allow_debug = true; return 1;
+    case VA_ALLOW_SEPT_VE: a->allow_sept_ve = true; return 1;
+    case VA_ALLOW_MIGRATABLE: a->allow_migratable = true; return 1;
     case VA_MIN_EVAL:
         a->min_eval = strtoll(arg, &end, 10);
         if (!*arg || *end || a->min_eval < 0 || a->min_eval > INT32_MAX)
@@ -79,18 +82,33 @@ int verify_setup(const struct verify_args *a, const char *cmd, struct verify_set
         snprintf(err->message, sizeof(err->message), "out of memory");
         return -ENOMEM;
     }
-    /* The root first on its own, so a bad root and bad collateral fail at
-     * their own steps. */
-    vo.root_file = a->root;
-    *step = TDX_VERIFY_STEP_PCK_CHAIN;
-    if (tdx_verifier_new(&v->verifier, &vo, err) < 0)
+    *step = TDX_VERIFY_STEP_NONE;
+    if (a->policy && (tdx_policy_load(&v->policy, a->policy, err) < 0 ||
+                      tdx_policy_verifier_options(v->policy, &vo, err) < 0 ||
+                      tdx_policy_verify_options(v->policy, &v->opts, err) < 0))
         goto fail;
+    /* A flag's source replaces the file's. */
+    if (a->root)
+        vo.root_file = a->root;
     if (a->collateral || a->pccs) {
-        tdx_verifier_free(v->verifier);
-        v->verifier = NULL;
         vo.collateral = a->collateral;
         vo.pccs_url = a->pccs;
-        if (a->pccs && !a->no_cache) {
+    }
+    /* The root first on its own, so a bad root and bad collateral fail at
+     * their own steps. */
+    {
+        tdx_verifier_options root_only = TDX_VERIFIER_OPTIONS_INIT;
+        root_only.root_file = vo.root_file;
+        *step = TDX_VERIFY_STEP_PCK_CHAIN;
+        if (tdx_verifier_new(&v->verifier, &root_only, err) < 0)
+            goto fail;
+    }
+    if (vo.collateral || vo.pccs_url) {
+        tdx_verifier_free(v->verifier);
+        v->verifier = NULL;
+        if (!vo.pccs_url || a->no_cache || (!a->cache_dir && tdx_policy_no_cache(v->policy))) {
+            vo.cache_dir = NULL;
+        } else if (a->cache_dir || !vo.cache_dir) {
             const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
             if (a->cache_dir)
                 snprintf(cache, sizeof(cache), "%s", a->cache_dir);
@@ -108,11 +126,20 @@ int verify_setup(const struct verify_args *a, const char *cmd, struct verify_set
     *step = TDX_VERIFY_STEP_MEASUREMENTS;
     if (a->expected && tdx_expected_load_file(&v->expected, a->expected, err) < 0)
         goto fail;
-    v->opts.now = a->now ? now : TDX_UNSET;
-    v->opts.expected = v->expected;
-    v->opts.accept_tcb = (const char *const *)v->allow;
-    v->opts.min_tcb_evaluation = a->min_eval;
-    v->opts.allow_debug = a->allow_debug;
+    if (a->now)
+        v->opts.now = now;
+    if (a->expected)
+        v->opts.expected = v->expected;
+    if (a->allow_tcb)
+        v->opts.accept_tcb = (const char *const *)v->allow;
+    if (a->min_eval != TDX_UNSET)
+        v->opts.min_tcb_evaluation = a->min_eval;
+    if (a->allow_debug)
+        v->opts.allow_debug = 1;
+    if (a->allow_sept_ve)
+        v->opts.allow_sept_ve = 1;
+    if (a->allow_migratable)
+        v->opts.allow_migratable = 1;
     return 0;
 fail:
     verify_setup_done(v);
@@ -121,6 +148,8 @@ fail:
 
 void verify_setup_done(struct verify_setup *v)
 {
+    tdx_policy_free(v->policy);
+    v->policy = NULL;
     tdx_verifier_free(v->verifier);
     tdx_expected_free(v->expected);
     if (v->allow)

@@ -10,6 +10,7 @@
  * init mode.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <poll.h>
 #include <pthread.h>
@@ -17,6 +18,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -838,6 +840,19 @@ START_TEST(unattested_needs_both_sides)
 }
 END_TEST
 
+/* tdx-agent wait-secrets for the environment, with a timeout of timeout
+ * (argv[9], which a test may change). */
+static void wait_secrets_argv(const struct env *e, const char **argv, const char *timeout)
+{
+    int n = 0;
+    argv[n++] = agent_bin();
+    argv[n++] = "wait-secrets";
+    n = add_secrets_args(e, argv, n);
+    argv[n++] = "--timeout";
+    argv[n++] = timeout;
+    argv[n] = NULL;
+}
+
 START_TEST(wait_secrets_returns_once_ready)
 {
     static const char *const kv[] = { "jwt", JWT, "token", "tok_abc123", NULL };
@@ -846,17 +861,12 @@ START_TEST(wait_secrets_returns_once_ready)
     tdx_agent *a;
     tdx_secrets *s = secrets_of(kv);
     const char *argv[16];
-    int status, n = 0;
+    int status;
     pid_t w;
     struct timespec t0, t1;
 
     env_init(&e, false);
-    argv[n++] = agent_bin();
-    argv[n++] = "wait-secrets";
-    n = add_secrets_args(&e, argv, n);
-    argv[n++] = "--timeout";
-    argv[n++] = "1";
-    argv[n] = NULL;
+    wait_secrets_argv(&e, argv, "1");
     /* Nothing there: it gives up after its timeout. */
     clock_gettime(CLOCK_MONOTONIC, &t0);
     w = spawn(argv);
@@ -878,6 +888,108 @@ START_TEST(wait_secrets_returns_once_ready)
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     ck_assert_int_le(t1.tv_sec - t0.tv_sec, 5);
     tdx_agent_free(a);
+    tdx_secrets_free(s);
+    env_done(&e);
+}
+END_TEST
+
+/* Everything about a directory that a delivery could change. */
+static char *snapshot(const char *dir)
+{
+    char cmd[9000];
+    snprintf(cmd, sizeof(cmd), "cd '%s' && find . -printf '%%p %%y %%m %%U %%G %%s %%l\\n' | sort && "
+             "find . -type f -exec sha256sum {} + | sort", dir);
+    return sh_output(cmd);
+}
+
+static void expect_unchanged(const char *dir, const char *before)
+{
+    char *after = snapshot(dir);
+    ck_assert_str_eq(after, before);
+    free(after);
+}
+
+static void run_sh(const char *fmt, ...)
+{
+    char cmd[9000];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    ck_assert_msg(system(cmd) == 0, "%s", cmd);
+}
+
+static bool is_regular(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Links a host could plant in the root and as the ready file: wait-secrets
+ * does not count what they point at, the agent writes nothing through
+ * them, and nothing outside the root changes, delivery accepted or not. */
+START_TEST(planted_links_change_nothing_outside)
+{
+    static const char *const kv[] = { "jwt", JWT, "token", "tok_abc123", NULL };
+    tdx_error err = TDX_ERROR_INIT;
+    char outside[4300], path[8400], *before, *jwt;
+    const char *argv[16];
+    struct env e;
+    tdx_agent *a;
+    tdx_secrets *s = secrets_of(kv);
+    int status;
+    pid_t w;
+
+    env_init(&e, false);
+    snprintf(outside, sizeof(outside), "%s/outside", e.dir);
+    ck_assert_int_eq(mkdir(outside, 0755), 0);
+    write_text(outside, "hostdir/jwt.hex", JWT);
+    write_text(outside, "hostdir/token", "tok_host1");
+    write_text(outside, "hostfile", "host data\n");
+    before = snapshot(outside);
+    /* The secrets' directory is a link to valid-looking host files, and
+     * the ready file is a link to a host file. */
+    run_sh("ln -s '%s/hostdir' '%s/etc/node' && mkdir -p '%s/run' && ln -s '%s/hostfile' '%s'",
+           outside, e.root, e.dir, outside, e.ready);
+
+    wait_secrets_argv(&e, argv, "1");
+    w = spawn(argv);
+    ck_assert_int_eq(waitpid(w, &status, 0), w);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1, "wait-secrets status %d", status);
+
+    agent_start(&e, NULL);
+    a = connect_to(e.addr);
+    ck_assert(!is_ready(a));
+    ck_assert_int_lt(push(&e, a, s, NULL, NULL, NULL, &err), 0);
+    ck_assert_contains(err.message, "/etc/node");
+    expect_unchanged(outside, before);
+    ck_assert_msg(access(e.ready, F_OK) < 0 && errno == ENOENT, "the planted ready file stayed");
+    ck_assert(!is_ready(a));
+
+    /* Now the destination itself is a link: it is replaced, the host file kept. */
+    run_sh("rm '%s/etc/node' && mkdir '%s/etc/node' && ln -s '%s/hostfile' '%s/etc/node/jwt.hex'",
+           e.root, e.root, outside, e.root);
+    ck_assert_msg(push(&e, a, s, NULL, NULL, NULL, &err) == 0, "%s", err.message);
+    snprintf(path, sizeof(path), "%s/etc/node/jwt.hex", e.root);
+    ck_assert(is_regular(path));
+    jwt = file_at(&e, "/etc/node/jwt.hex", NULL);
+    ck_assert_str_eq(jwt, JWT);
+    free(jwt);
+    ck_assert(is_regular(e.ready));
+    expect_unchanged(outside, before);
+    tdx_agent_free(a);
+    agent_stop(&e);
+
+    /* The ready file's directory a link: the agent refuses to start rather
+     * than remove or write anything through it. */
+    run_sh("rm -r '%s/run' && ln -s '%s/hostdir' '%s/run'", e.dir, outside, e.dir);
+    agent_start(&e, NULL);
+    ck_assert_int_eq(waitpid(e.pid, &status, 0), e.pid);
+    e.pid = 0;
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) != 0, "agent status %d", status);
+    expect_unchanged(outside, before);
+
+    free(before);
     tdx_secrets_free(s);
     env_done(&e);
 }
@@ -928,6 +1040,245 @@ START_TEST(init_mode_starts_the_payload_after_the_secrets)
 }
 END_TEST
 
+
+/* Starts the agent with stderr (its log and the services' output) in
+ * dir/agent.log. */
+static pid_t spawn_logged(const char *const *argv, const char *dir)
+{
+    char log[4300];
+    pid_t pid;
+    snprintf(log, sizeof(log), "%s/agent.log", dir);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+            _exit(126);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static char *agent_log(const struct env *e)
+{
+    char log[4300], *text;
+    snprintf(log, sizeof(log), "%s/agent.log", e->dir);
+    text = read_text(log, NULL);
+    ck_assert_ptr_nonnull(text);
+    return text;
+}
+
+/* `tdx-agent init --config F` as a native image's /init runs it, but not
+ * as PID 1: the "init" object's services start after the secrets, with
+ * their environment (files override the object), user and working
+ * directory; output is on stderr under the service's name; when all have
+ * ended, init ends with status 0. */
+START_TEST(init_config_services_start_after_the_secrets)
+{
+    static const char *const kv[] = { "jwt", JWT, "token", "tok_abc123", NULL };
+    tdx_error err = TDX_ERROR_INIT;
+    struct env e;
+    tdx_agent *a;
+    tdx_secrets *s = secrets_of(kv);
+    char provider[4300], config[4300], out[4300], early[4300], text[16384], *log, *got;
+    const char *argv[16];
+    int status, n = 0;
+
+    env_init(&e, false);
+    snprintf(provider, sizeof(provider), "sim:%s", e.pki);
+    snprintf(out, sizeof(out), "%s/out", e.dir);
+    snprintf(early, sizeof(early), "%s/early", e.dir);
+    ck_assert_int_eq(mkdir(out, 0777), 0);
+    ck_assert_int_eq(chmod(out, 0777), 0);
+    ck_assert_int_eq(chmod(e.dir, 0755), 0);
+    write_text(e.dir, "global.env", "# the secrets helper writes these\nFROM_FILE=\"quoted \\$x\"\n"
+               "OVERRIDDEN=file\n9BAD=dropped\n");
+    snprintf(text, sizeof(text),
+             "{\"listen\": [\"%s\"], \"manifest\": \"%s\", \"root_dir\": \"%s\", "
+             "\"ready_file\": \"%s\", \"init\": {\"services\": ["
+             "{\"name\": \"early\", \"exec\": [\"/bin/sh\", \"-c\", \"echo started > %s\"], "
+             " \"after_secrets\": false},"
+             "{\"name\": \"app\", \"exec\": [\"/bin/sh\", \"-c\", "
+             "  \"cat %s/etc/node/jwt.hex > %s/jwt; echo \\\"$FROM_FILE|$OVERRIDDEN|$OBJ|$(env | grep -c 9BAD)|$(pwd)\\\" > %s/env;"
+             "   echo hello from app; echo to stderr >&2; printf partial\"], "
+             " \"environment\": {\"OVERRIDDEN\": \"object\", \"OBJ\": \"o\"}, "
+             " \"environment_files\": [\"%s/global.env\", \"-%s/missing.env\"], "
+             " \"working_directory\": \"%s\"},"
+             "{\"name\": \"as-node\", \"exec\": [\"/bin/sh\", \"-c\", \"id -u; id -g\"], "
+             " \"user\": \"node\", \"group\": \"app\"}]}}",
+             e.addr, e.manifest, e.root, e.ready, early, e.root, out, out, e.dir, e.dir, out);
+    write_text(e.dir, "agent.json", text);
+    snprintf(config, sizeof(config), "%s/agent.json", e.dir);
+    argv[n++] = agent_bin();
+    argv[n++] = "init";
+    argv[n++] = "--config";
+    argv[n++] = config;
+    argv[n++] = "--quote-provider";
+    argv[n++] = provider;
+    argv[n] = NULL;
+    e.pid = spawn_logged(argv, e.dir);
+    a = connect_to(e.addr);
+    for (int i = 0; i < 200 && access(early, F_OK) < 0; i++)
+        usleep(20 * 1000);
+    ck_assert_int_eq(access(early, F_OK), 0);   /* after_secrets: false starts at once */
+    snprintf(text, sizeof(text), "%s/jwt", out);
+    ck_assert_int_lt(access(text, F_OK), 0);     /* the others wait */
+    ck_assert_msg(push(&e, a, s, NULL, NULL, NULL, &err) == 0, "%s", err.message);
+    ck_assert_int_eq(waitpid(e.pid, &status, 0), e.pid);
+    e.pid = 0;
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+    got = read_text(text, NULL);
+    ck_assert_str_eq(got, JWT);
+    free(got);
+    snprintf(text, sizeof(text), "%s/env", out);
+    got = read_text(text, NULL);
+    snprintf(text, sizeof(text), "quoted $x|file|o|0|%s\n", out);
+    ck_assert_str_eq(got, text);
+    free(got);
+    log = agent_log(&e);
+    ck_assert_msg(strstr(log, "secrets: waiting for 2 required secret(s)"), "%s", log);
+    ck_assert_msg(strstr(log, "init: starting service app"), "%s", log);
+    ck_assert_msg(strstr(log, "[app] hello from app\n"), "%s", log);
+    ck_assert_msg(strstr(log, "[app] to stderr\n"), "%s", log);
+    ck_assert_msg(strstr(log, "[app] partial\n"), "%s", log);
+    snprintf(text, sizeof(text), "[as-node] %u\n[as-node] %u\n", e.uid, e.gid);
+    ck_assert_msg(strstr(log, text), "expected %s in %s", text, log);
+    ck_assert_msg(strstr(log, "ignoring \"9BAD\""), "%s", log);
+    ck_assert_ptr_null(strstr(log, JWT));   /* secrets never logged */
+    free(log);
+    tdx_agent_free(a);
+    tdx_secrets_free(s);
+    tmpdir_remove(e.dir);
+}
+END_TEST
+
+static unsigned count_lines(const char *path)
+{
+    char *text = read_text(path, NULL);
+    unsigned n = 0;
+    if (!text)
+        return 0;
+    for (char *p = text; *p; p++)
+        n += *p == '\n';
+    free(text);
+    return n;
+}
+
+/* Restart policies: on-failure restarts a crashing service until it
+ * succeeds, with a growing delay; "no" leaves a failed one ended; init's
+ * status is the first failing service's. Without a manifest everything
+ * starts at once. */
+START_TEST(init_restart_policies_and_exit_status)
+{
+    char *dir = tmpdir_new(), text[8192], config[4300], runs[4300], once[4300], *log;
+    const char *argv[8];
+    pid_t pid;
+    int status;
+    struct env e = { .dir = dir };
+
+    snprintf(runs, sizeof(runs), "%s/runs", dir);
+    snprintf(once, sizeof(once), "%s/once", dir);
+    snprintf(text, sizeof(text),
+             "{\"listen\": [\"unix:%s/a.sock\"], \"init\": {\"services\": ["
+             "{\"name\": \"flaky\", \"restart\": \"on-failure\", \"exec\": [\"/bin/sh\", \"-c\", "
+             "  \"echo run >> %s; test $(wc -l < %s) -ge 3 || kill -SEGV $$\"]},"
+             "{\"name\": \"once\", \"restart\": \"no\", \"exec\": [\"/bin/sh\", \"-c\", "
+             "  \"echo run >> %s; exit 5\"]},"
+             "{\"name\": \"fine\", \"exec\": [\"/bin/true\"]}]}}",
+             dir, runs, runs, once);
+    write_text(dir, "agent.json", text);
+    snprintf(config, sizeof(config), "%s/agent.json", dir);
+    argv[0] = agent_bin();
+    argv[1] = "init";
+    argv[2] = "--config";
+    argv[3] = config;
+    argv[4] = NULL;
+    pid = spawn_logged(argv, dir);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 5, "status %d", status);
+    ck_assert_uint_eq(count_lines(runs), 3);
+    ck_assert_uint_eq(count_lines(once), 1);
+    log = agent_log(&e);
+    ck_assert_msg(strstr(log, "init: service flaky was killed by signal 11"), "%s", log);
+    ck_assert_msg(strstr(log, "init: service flaky: restarting in 0.25 s (restart: on-failure)"),
+                  "%s", log);
+    ck_assert_msg(strstr(log, "init: service flaky: restarting in 0.50 s"), "%s", log);
+    ck_assert_msg(strstr(log, "init: service once exited with status 5"), "%s", log);
+    ck_assert_ptr_null(strstr(log, "service once: restarting"));
+    free(log);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+/* restart: always keeps a service that exits 0 coming back; SIGTERM stops
+ * init and it; on_exit: stay keeps init serving after everything ended. */
+START_TEST(init_always_and_stay)
+{
+    char *dir = tmpdir_new(), text[8192], config[4300], runs[4300], sock[4300], *log;
+    const char *argv[8];
+    struct env e = { .dir = dir };
+    pid_t pid;
+    int status;
+
+    snprintf(runs, sizeof(runs), "%s/runs", dir);
+    snprintf(sock, sizeof(sock), "unix:%s/a.sock", dir);
+    snprintf(text, sizeof(text),
+             "{\"listen\": [\"%s\"], \"init\": {\"services\": ["
+             "{\"name\": \"loop\", \"restart\": \"always\", \"exec\": [\"/bin/sh\", \"-c\", "
+             "  \"echo run >> %s\"]}]}}", sock, runs);
+    write_text(dir, "agent.json", text);
+    snprintf(config, sizeof(config), "%s/agent.json", dir);
+    argv[0] = agent_bin();
+    argv[1] = "init";
+    argv[2] = "--config";
+    argv[3] = config;
+    argv[4] = NULL;
+    pid = spawn_logged(argv, dir);
+    for (int i = 0; i < 1000 && count_lines(runs) < 3; i++)
+        usleep(20 * 1000);
+    ck_assert_uint_ge(count_lines(runs), 3);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    /* It was between runs (status 0) or stopped by our SIGTERM (143). */
+    ck_assert_msg(WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 143),
+                  "status %d", status);
+    log = agent_log(&e);
+    ck_assert_msg(strstr(log, "init: service loop: restarting in 0.25 s (restart: always)"), "%s",
+                  log);
+    free(log);
+
+    /* Stay: the service ended, the agent still answers until SIGTERM. */
+    snprintf(text, sizeof(text), "{\"listen\": [\"%s\"], \"init\": {\"on_exit\": \"stay\", "
+             "\"services\": [{\"name\": \"short\", \"exec\": [\"/bin/true\"]}]}}", sock);
+    write_text(dir, "agent.json", text);
+    pid = spawn_logged(argv, dir);
+    {
+        tdx_agent *a = connect_to(sock);
+        char *info = NULL;
+        tdx_error err = TDX_ERROR_INIT;
+        for (int i = 0; i < 500; i++) {
+            log = agent_log(&e);
+            if (strstr(log, "staying up and serving"))
+                break;
+            free(log);
+            log = NULL;
+            usleep(20 * 1000);
+        }
+        ck_assert_ptr_nonnull(log);
+        free(log);
+        ck_assert_int_eq(waitpid(pid, &status, WNOHANG), 0);
+        ck_assert_msg(tdx_agent_info(a, &info, &err) == 0, "%s", err.message);
+        tdx_free(info);
+        tdx_agent_free(a);
+    }
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+    tmpdir_remove(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("secrets-e2e");
@@ -941,7 +1292,11 @@ int main(void)
     tcase_add_test(tc, restart_rechecks_what_is_on_disk);
     tcase_add_test(tc, unattested_needs_both_sides);
     tcase_add_test(tc, wait_secrets_returns_once_ready);
+    tcase_add_test(tc, planted_links_change_nothing_outside);
     tcase_add_test(tc, init_mode_starts_the_payload_after_the_secrets);
+    tcase_add_test(tc, init_config_services_start_after_the_secrets);
+    tcase_add_test(tc, init_restart_policies_and_exit_status);
+    tcase_add_test(tc, init_always_and_stay);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -54,14 +54,45 @@ printf 'not a quote at all, but long enough to have a 48-byte header' >"$tmp/bad
 expect 1 "tdxctl: $tmp/bad.dat: quote: offset 0: version 28526 is not a TDX quote version (4 or 5)" \
     "$tdxctl" quote show "$tmp/bad.dat"
 
-# verify: every real quote against the Intel root.
+# verify: every real quote against the Intel root, with what each needs
+# allowed; trustee_v5 has a service TD bound (MRSERVICETD), which only a
+# policy that expects it accepts (below).
 for f in "$q"/*.dat; do
-    expect 0 "" "$tdxctl" quote verify "$f" --allow-debug
+    case $f in */trustee_v5.dat) continue ;; esac
+    expect 0 "" "$tdxctl" quote verify "$f" --allow-debug --allow-sept-ve
     out_has '^verified: yes$'
 done
+expect 1 "tdxctl: mrservicetd: MRSERVICETD is 383c87d3" "$tdxctl" quote verify "$q/trustee_v5.dat"
+# Safe defaults: a TD without SEPT_VE_DISABLE is refused, naming the bit.
+expect 1 "tdxctl: td_attributes: TD attribute SEPT_VE_DISABLE (bit 28) is clear (attributes 0000000000000000)" \
+    "$tdxctl" quote verify "$q/trustee_azure_v4.dat"
+expect 0 "" "$tdxctl" quote verify "$q/trustee_azure_v4.dat" --allow-sept-ve
 expect 1 "tdxctl: td_attributes: TD attribute DEBUG (bit 0) is set" "$tdxctl" quote verify "$q/trustee_v4_exact.dat"
 expect 1 "" "$tdxctl" quote verify "$q/trustee_v4_exact.dat" --json
 out_has '^{.*"message":"TD attribute DEBUG (bit 0) is set.*"step":"td_attributes".*"verified":false}$'
+
+# Policy files: trustee_v5's service TD expected; flags override the file.
+servicetd=383c87d3bbb047b2d171eaca95312ede99f258088dc788f6ae2ccf8b6dd848fe8d47629e08b3f6cbd4a00dd47a5a033d
+printf '{"mrservicetd": ["%s"]}\n' "$servicetd" >"$tmp/servicetd.json"
+expect 0 "" "$tdxctl" quote verify "$q/trustee_v5.dat" --policy "$tmp/servicetd.json"
+out_has '^  mrservicetd          passed$'
+printf '{"allow_sept_ve": false, "allow_debug": false}\n' >"$tmp/strict.json"
+expect 1 "tdxctl: td_attributes: TD attribute SEPT_VE_DISABLE (bit 28) is clear" \
+    "$tdxctl" quote verify "$q/trustee_azure_v4.dat" --policy "$tmp/strict.json"
+expect 0 "" "$tdxctl" quote verify "$q/trustee_azure_v4.dat" --policy "$tmp/strict.json" --allow-sept-ve
+printf '{"allow_sept_ve": true}\n' >"$tmp/sept.json"
+expect 0 "" "$tdxctl" quote verify "$q/trustee_azure_v4.dat" --policy "$tmp/sept.json"
+cp "$dcap" "$tmp/collateral.json"
+printf '{"collateral": "collateral.json", "now": "2025-07-10T00:00:00Z", "allow_tcb": ["UpToDate"]}\n' \
+    >"$tmp/dcap-policy.json"
+expect 0 "" "$tdxctl" quote verify "$q/dcapqvl_v4.dat" --policy "$tmp/dcap-policy.json" --json
+out_has '"tcb_status":"UpToDate"'
+expect 1 "tdxctl: crl: PCK CRL (" "$tdxctl" quote verify "$q/dcapqvl_v4.dat" --policy "$tmp/dcap-policy.json" \
+    --now 2025-08-01T00:00:00Z
+printf '{"alow_debug": true}\n' >"$tmp/typo.json"
+expect 1 "tdxctl: $tmp/typo.json: \"alow_debug\": unknown field; did you mean \"allow_debug\"?" \
+    "$tdxctl" quote verify "$q/dcapqvl_v4.dat" --policy "$tmp/typo.json" --json
+out_has '^{"message":".*unknown field.*","step":null,"verified":false}$'
 
 # Collateral inside and after its window.
 expect 0 "" "$tdxctl" quote verify "$q/dcapqvl_v4.dat" --collateral "$dcap" --now 2025-07-10T00:00:00Z --json
@@ -80,21 +111,21 @@ expect 1 "tdxctl: tcb_status: no TCB level" "$tdxctl" quote verify "$q/gotdx_v4_
 expect 1 "tdxctl: pck_chain: the chain's root (CN=Intel SGX Root CA, SHA-256 bf85a53f" \
     "$tdxctl" quote verify "$data/synthetic-intel-qvl/quote.dat"
 sed -n '1,/-----END CERTIFICATE-----/p' "$data/synthetic-intel-qvl/pckSignChain.pem" >"$tmp/qvl-root.pem"
-expect 0 "" "$tdxctl" quote verify "$data/synthetic-intel-qvl/quote.dat" --root "$tmp/qvl-root.pem"
+expect 0 "" "$tdxctl" quote verify "$data/synthetic-intel-qvl/quote.dat" --root "$tmp/qvl-root.pem" --allow-sept-ve
 
 # Expected measurements, as the measurement JSON, from the quote itself.
-"$tdxctl" quote show "$q/trustee_v5.dat" --json >"$tmp/show.json"
+"$tdxctl" quote show "$q/gotdx_v5_sample.dat" --json >"$tmp/show.json"
 get() { sed -n "s/.*\"$1\":\"\\([0-9a-f]*\\)\".*/\\1/p" "$tmp/show.json"; }
 printf '{"registers": {"mrtd": "%s", "rtmr0": "%s", "rtmr1": "%s", "rtmr2": "%s", "rtmr3": null}}\n' \
     "$(get mrtd)" "$(get rtmr0)" "$(get rtmr1)" "$(get rtmr2)" >"$tmp/expected.json"
-expect 0 "" "$tdxctl" quote verify "$q/trustee_v5.dat" --expected "$tmp/expected.json" \
+expect 0 "" "$tdxctl" quote verify "$q/gotdx_v5_sample.dat" --expected "$tmp/expected.json" \
     --report-data "$(get report_data)"
 out_has '^  measurements         passed$'
 out_has '^  report_data          passed$'
 sed 's/"rtmr0": "./"rtmr0": "f/' "$tmp/expected.json" >"$tmp/wrong.json"
-expect 1 "tdxctl: measurements: rtmr0 is " "$tdxctl" quote verify "$q/trustee_v5.dat" --expected "$tmp/wrong.json"
-expect 1 "tdxctl: report_data: REPORTDATA is " "$tdxctl" quote verify "$q/trustee_v5.dat" --report-data 00ff
-expect 1 "tdxctl: measurements: $tmp/none.json: cannot read" "$tdxctl" quote verify "$q/trustee_v5.dat" \
+expect 1 "tdxctl: measurements: rtmr0 is " "$tdxctl" quote verify "$q/gotdx_v5_sample.dat" --expected "$tmp/wrong.json"
+expect 1 "tdxctl: report_data: REPORTDATA is " "$tdxctl" quote verify "$q/gotdx_v5_sample.dat" --report-data 00ff
+expect 1 "tdxctl: measurements: $tmp/none.json: cannot read" "$tdxctl" quote verify "$q/gotdx_v5_sample.dat" \
     --expected "$tmp/none.json" --json
 out_has '"step":"measurements"'
 

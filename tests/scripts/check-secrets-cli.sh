@@ -79,6 +79,15 @@ expect 1 "quote: pck_chain: " "$tdxctl" secrets push --connect "$addr" --secrets
     --expected "$tmp/pki/expected.json" --root "$tmp/other/root.pem"
 expect 1 "quote: pck_chain: " "$tdxctl" secrets push --connect "$addr" --secrets "$tmp/s.env" \
     --any-measurements
+# A policy file: its paths relative to itself, its TD pins checked; one
+# without expected measurements is refused before connecting.
+printf '{"expected": "pki/expected.json", "root": "pki/root.pem"}\n' >"$tmp/policy.json"
+printf '{"expected": "pki/expected.json", "root": "pki/root.pem", "mrowner": "%096d"}\n' 1 >"$tmp/owner.json"
+printf '{"root": "pki/root.pem"}\n' >"$tmp/noexp.json"
+expect 1 "quote: mrowner: MROWNER is 0000" "$tdxctl" secrets push --connect "$addr" --secrets "$tmp/s.env" \
+    --policy "$tmp/owner.json"
+expect 2 "the policy $tmp/noexp.json has no \"expected\" measurements" "$tdxctl" secrets push \
+    --connect "$addr" --secrets "$tmp/s.env" --policy "$tmp/noexp.json"
 check "nothing written after refused pushes" test ! -e "$tmp/root/run/hello/key.hex"
 expect 1 "does not allow deliveries without a quote" "$tdxctl" secrets push --connect "$addr" \
     --secrets "$tmp/s.env" --insecure-unattested
@@ -109,8 +118,7 @@ grep -q "greeting_key  *sha256 $digest" "$tmp/out" || { echo "FAIL: digest not s
 # JSON output, from a JSON secrets file.
 printf '{"greeting_key": "%s"}\n' "$key" >"$tmp/s.json"
 chmod 600 "$tmp/s.json"
-expect 0 "" "$tdxctl" secrets push --connect "$addr" --secrets "$tmp/s.json" \
-    --expected "$tmp/pki/expected.json" --root "$tmp/pki/root.pem" --json
+expect 0 "" "$tdxctl" secrets push --connect "$addr" --secrets "$tmp/s.json" --policy "$tmp/policy.json" --json
 check "push --json" python3 -c "
 import json, sys
 o = json.load(open('$tmp/out'))

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "emit/tree.h"
+#include "fsutil.h"
 #include "helpers.h"
 #include "macro.h"
 

@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "emit/tree.h"
+#include "fsutil.h"
 #include "fileio.h"
 #include "strbuf.h"
 
@@ -61,11 +61,7 @@ void write_text(const char *dir, const char *rel, const char *text)
     char path[PATH_MAX];
     FILE *f;
     snprintf(path, sizeof(path), "%s/%s", dir, rel);
-    for (char *p = path + strlen(dir) + 1; (p = strchr(p, '/')); p++) {
-        *p = '\0';
-        mkdir(path, 0755);
-        *p = '/';
-    }
+    ck_assert_int_eq(mkdir_parents_at(AT_FDCWD, path, 0755, NULL), 0);
     f = fopen(path, "w");
     ck_assert_msg(f != NULL, "cannot write %s: %s", path, strerror(errno));
     fputs(text, f);

@@ -14,7 +14,13 @@ struct real_quote {
     size_t trailing;
     const char *fmspc;          /* from the collateral published with it, else NULL */
     int debug;                  /* TDATTRIBUTES.DEBUG set */
+    int sept_ve;                /* TDATTRIBUTES.SEPT_VE_DISABLE clear: refused unless allowed */
+    const char *mrservicetd;    /* non-zero MRSERVICETD (hex): refused unless expected */
 };
+
+/* Options that state what a real quote needs allowed: DEBUG, a clear
+ * SEPT_VE_DISABLE, its MRSERVICETD (into servicetd, which o then borrows). */
+void allow_real_quote(const struct real_quote *r, tdx_verify_options *o, uint8_t servicetd[48]);
 
 extern const struct real_quote real_quotes[];
 extern const size_t n_real_quotes;

@@ -76,7 +76,7 @@ START_TEST(secret_directories_are_the_only_writable_ones)
     ck_assert_contains(service, "ProtectSystem=strict\nProtectHome=yes\n"
                                 "ReadWritePaths=\"-/etc/app\"\n"
                                 "ReadWritePaths=\"-/run/we ird%%dir\"\nPrivateTmp=yes\n");
-    ck_assert_contains(dirs, "d /etc/app - - - -\nd /run/we ird%dir - - - -\n");
+    ck_assert_contains(dirs, "d /etc/app - - - -\nd \"/run/we ird%%dir\" - - - -\n");
     free(service);
     free(dirs);
 

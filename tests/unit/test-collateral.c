@@ -513,6 +513,99 @@ START_TEST(tdx_module_identity_rules)
 }
 END_TEST
 
+/* TDX 1.5 (QVL checkForRelaunch): launched on an OutOfDate module
+ * (TEE_TCB_SVN), running on the latest (TEE_TCB_SVN2): TDRelaunchAdvised. */
+START_TEST(tdx15_relaunch_advised)
+{
+    static const char *const relaunch[] = { "TDRelaunchAdvised", "TDRelaunchAdvisedConfigurationNeeded",
+                                            "OutOfDate", "OutOfDateConfigurationNeeded", NULL };
+    static const char *const module_levels = "{\"tcb\":{\"isvsvn\":7},\"tcbStatus\":\"UpToDate\"},"
+                                             "{\"tcb\":{\"isvsvn\":6},\"tcbStatus\":\"OutOfDate\","
+                                             "\"advisoryIDs\":[\"INTEL-SA-00020\"]}";
+    struct run r;
+
+    F.quote.version = 5;
+    F.quote.body_type = 3;
+    F.quote.body[584] = 7;              /* TEE_TCB_SVN2: the running module, ISVSVN 7 */
+    F.quote.body[585] = 1;
+    F.quote.body[586] = 3;
+    add_level("UpToDate", 5, 11, 0, 0, 3, NULL);
+    add_identity("TDX_01", module_levels);
+    verify_fixture(relaunch, &r);
+    ck_assert_msg(r.code == 0, "%s", r.message);
+    ck_assert_int_eq(r.status, TDX_TCB_TD_RELAUNCH_ADVISED);
+    ck_assert_contains(r.json, "\"tcb_status\":\"TDRelaunchAdvised\"");
+    ck_assert_contains(r.json, "\"tdx_module_tcb_status\":\"OutOfDate\"");
+    ck_assert_contains(r.json, "\"advisory_ids\":[\"INTEL-SA-00020\"]");
+    /* Never accepted unless named. */
+    verify_fixture((const char *const[]){ "UpToDate", "OutOfDate", NULL }, &r);
+    ck_assert_int_eq(r.code, -EPERM);
+    ck_assert_contains(r.message, "TCB status TDRelaunchAdvised is not accepted");
+
+    /* The running module is no newer: OutOfDate, as in TDX 1.0. */
+    F.quote.body[584] = 6;
+    verify_fixture(relaunch, &r);
+    ck_assert_int_eq(r.status, TDX_TCB_OUT_OF_DATE);
+    /* A v4-style TDX 1.0 body never gets the relaunch status. */
+    F.quote.body[584] = 7;
+    F.quote.version = 4;
+    F.quote.body_type = 2;
+    verify_fixture(relaunch, &r);
+    ck_assert_int_eq(r.status, TDX_TCB_OUT_OF_DATE);
+    F.quote.version = 5;
+    F.quote.body_type = 3;
+
+    /* A late microcode update missing (TEE_TCB_SVN2[2] below the latest
+     * level's): no relaunch helps. */
+    F.quote.body[586] = 2;
+    verify_fixture(relaunch, &r);
+    ck_assert_int_eq(r.status, TDX_TCB_OUT_OF_DATE);
+    F.quote.body[586] = 3;
+
+    /* Configuration needed on the platform carries over. */
+    F.levels[0] = '\0';
+    add_level("ConfigurationNeeded", 5, 11, 0, 0, 3, "\"INTEL-SA-00021\"");
+    verify_fixture(relaunch, &r);
+    ck_assert_msg(r.code == 0, "%s", r.message);
+    ck_assert_int_eq(r.status, TDX_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED);
+    ck_assert_contains(r.json, "\"tcb_status\":\"TDRelaunchAdvisedConfigurationNeeded\"");
+
+    /* An OutOfDate QE rules the relaunch out. */
+    snprintf(F.qe_levels, sizeof(F.qe_levels), "[{\"tcb\":{\"isvsvn\":8},\"tcbStatus\":\"OutOfDate\"}]");
+    verify_fixture(relaunch, &r);
+    ck_assert_int_eq(r.status, TDX_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED);
+
+    /* The running module's identity must be in the TCB info. */
+    snprintf(F.qe_levels, sizeof(F.qe_levels), "[{\"tcb\":{\"isvsvn\":8},\"tcbStatus\":\"UpToDate\"}]");
+    F.quote.body[585] = 2;
+    verify_fixture(relaunch, &r);
+    ck_assert_int_eq(r.code, -EKEYREJECTED);
+    ck_assert_int_eq(r.step, TDX_VERIFY_STEP_TCB_STATUS);
+    ck_assert_contains(r.message, "no TDX module identity TDX_02 (TEE_TCB_SVN2[1] = 2, the running module)");
+}
+END_TEST
+
+/* accept_advisories: a status is accepted only with known advisories. */
+START_TEST(advisory_ids_policy)
+{
+    tdx_verify_options o = TDX_VERIFY_OPTIONS_INIT;
+    struct run r;
+
+    add_level("SWHardeningNeeded", 5, 11, 0, 0, 3, "\"INTEL-SA-00615\",\"INTEL-SA-00837\"");
+    add_identity("TDX_01", up[0]);
+    o.accept_tcb = all_statuses;
+    o.accept_advisories = (const char *const[]){ "INTEL-SA-00615", NULL };
+    verify_fixture_with(&o, false, &r);
+    ck_assert_int_eq(r.code, -EPERM);
+    ck_assert_int_eq(r.step, TDX_VERIFY_STEP_TCB_STATUS);
+    ck_assert_str_eq(r.message, "TCB status SWHardeningNeeded comes with advisory INTEL-SA-00837, which is not "
+                                "accepted (accepted: INTEL-SA-00615)");
+    o.accept_advisories = (const char *const[]){ "INTEL-SA-00837", "INTEL-SA-00615", NULL };
+    verify_fixture_with(&o, true, &r);
+    ck_assert_msg(r.code == 0, "%s", r.message);
+}
+END_TEST
+
 START_TEST(qe_identity_must_match_the_qe_report)
 {
     static const struct {
@@ -721,6 +814,8 @@ int main(void)
     tcase_add_test(pki, first_matching_level_decides);
     tcase_add_test(pki, tdx_components_0_and_1_count_only_without_a_module_version);
     tcase_add_test(pki, tdx_module_identity_rules);
+    tcase_add_test(pki, tdx15_relaunch_advised);
+    tcase_add_test(pki, advisory_ids_policy);
     tcase_add_test(pki, qe_identity_must_match_the_qe_report);
     tcase_add_test(pki, revoked_certificates_fail);
     tcase_add_test(pki, missing_and_mismatched_collateral);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* HPKE against RFC 9180's published vector (tests/data/hpke-rfc9180-a1-1.txt),
+/* HPKE against RFC 9180's published vectors for the suite, base mode
+ * (tests/data/hpke-rfc9180-a1-1.txt) and auth mode (hpke-rfc9180-a1-3.txt),
  * and the ways opening must fail. */
 #include <check.h>
 #include <errno.h>
@@ -16,6 +17,8 @@
 
 struct vec {
     uint8_t info[64], ikm_e[32], pk_e[32], sk_e[32], ikm_r[32], pk_r[32], sk_r[32], enc[32];
+    uint8_t ikm_s[32], pk_s[32], sk_s[32];   /* auth mode only */
+    unsigned mode;
     uint8_t key[16], base_nonce[12], exporter_secret[32];
     size_t info_len;
     struct {
@@ -41,10 +44,13 @@ static size_t unhex(const char *s, uint8_t *out, size_t max)
     return (size_t)n;
 }
 
-static void load(struct vec *v)
+#define BASE_VECTOR "tests/data/hpke-rfc9180-a1-1.txt"
+#define AUTH_VECTOR "tests/data/hpke-rfc9180-a1-3.txt"
+
+static void load_file(struct vec *v, const char *file)
 {
     size_t len;
-    char *text = read_text(src_path("tests/data/hpke-rfc9180-a1-1.txt"), &len), *save = NULL;
+    char *text = read_text(src_path(file), &len), *save = NULL;
     ck_assert_ptr_nonnull(text);
     memset(v, 0, sizeof(*v));
     for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -55,7 +61,11 @@ static void load(struct vec *v)
         val = colon + 1 + strspn(colon + 1, " ");
         typeof(v->enc_vec[0]) *e = v->n_enc ? &v->enc_vec[v->n_enc - 1] : NULL;
         typeof(v->exp[0]) *x = v->n_exp ? &v->exp[v->n_exp - 1] : NULL;
-        if (streq(line, "info")) v->info_len = unhex(val, v->info, sizeof(v->info));
+        if (streq(line, "mode")) v->mode = (unsigned)strtoul(val, NULL, 10);
+        else if (streq(line, "ikmS")) unhex(val, v->ikm_s, 32);
+        else if (streq(line, "pkSm")) unhex(val, v->pk_s, 32);
+        else if (streq(line, "skSm")) unhex(val, v->sk_s, 32);
+        else if (streq(line, "info")) v->info_len = unhex(val, v->info, sizeof(v->info));
         else if (streq(line, "ikmE")) unhex(val, v->ikm_e, 32);
         else if (streq(line, "pkEm")) unhex(val, v->pk_e, 32);
         else if (streq(line, "skEm")) unhex(val, v->sk_e, 32);
@@ -83,6 +93,12 @@ static void load(struct vec *v)
     free(text);
     ck_assert_uint_eq(v->n_enc, 6);
     ck_assert_uint_eq(v->n_exp, 3);
+}
+
+static void load(struct vec *v)
+{
+    load_file(v, BASE_VECTOR);
+    ck_assert_uint_eq(v->mode, 0);
 }
 
 START_TEST(derive_key_pairs)
@@ -113,14 +129,25 @@ static void skip_to(struct hpke_ctx *c, unsigned seq, bool sender)
     }
 }
 
+/* _i: 0 the base-mode vector, 1 the auth-mode one. */
+static void load_mode(struct vec *v, int auth)
+{
+    load_file(v, auth ? AUTH_VECTOR : BASE_VECTOR);
+    ck_assert_uint_eq(v->mode, auth ? 2 : 0);
+}
+
 START_TEST(sender_matches_vector)
 {
     struct vec v;
     struct hpke_ctx c;
     uint8_t enc[32], ct[VAL_MAX + 16], out[64];
 
-    load(&v);
-    ck_assert_int_eq(hpke_setup_base_s(v.pk_r, v.info, v.info_len, v.sk_e, enc, &c), 0);
+    load_mode(&v, _i);
+    if (_i)
+        ck_assert_int_eq(hpke_setup_auth_s(v.pk_r, v.sk_s, v.info, v.info_len, v.sk_e, enc, &c),
+                         0);
+    else
+        ck_assert_int_eq(hpke_setup_base_s(v.pk_r, v.info, v.info_len, v.sk_e, enc, &c), 0);
     ck_assert_mem_eq(enc, v.enc, 32);
     ck_assert_mem_eq(c.key, v.key, 16);
     ck_assert_mem_eq(c.base_nonce, v.base_nonce, 12);
@@ -148,8 +175,11 @@ START_TEST(receiver_matches_vector)
     struct hpke_ctx c;
     uint8_t pt[VAL_MAX];
 
-    load(&v);
-    ck_assert_int_eq(hpke_setup_base_r(v.sk_r, v.enc, v.info, v.info_len, &c), 0);
+    load_mode(&v, _i);
+    if (_i)
+        ck_assert_int_eq(hpke_setup_auth_r(v.sk_r, v.enc, v.pk_s, v.info, v.info_len, &c), 0);
+    else
+        ck_assert_int_eq(hpke_setup_base_r(v.sk_r, v.enc, v.info, v.info_len, &c), 0);
     ck_assert_mem_eq(c.key, v.key, 16);
     ck_assert_mem_eq(c.base_nonce, v.base_nonce, 12);
     for (size_t i = 0; i < v.n_enc; i++) {
@@ -202,6 +232,40 @@ START_TEST(open_refuses_tampering)
 }
 END_TEST
 
+/* Auth mode opens only for the sender's key: another static key, or base
+ * mode on an auth-mode message, gives other keys. */
+START_TEST(auth_mode_binds_the_sender)
+{
+    struct vec v;
+    struct hpke_ctx c;
+    uint8_t pt[VAL_MAX], sk[32], pk[32];
+    const typeof(v.enc_vec[0]) *e;
+
+    load_mode(&v, 1);
+    e = &v.enc_vec[0];
+    ck_assert_int_eq(hpke_keypair_derive(v.ikm_s, 32, sk, pk), 0);
+    ck_assert_mem_eq(sk, v.sk_s, 32);
+    ck_assert_mem_eq(pk, v.pk_s, 32);
+    ck_assert_int_eq(hpke_public_key(v.sk_s, pk), 0);
+    ck_assert_mem_eq(pk, v.pk_s, 32);
+    /* The recipient's own key as the sender's, the ephemeral key, a fresh one. */
+    for (int t = 0; t < 3; t++) {
+        if (t == 0) memcpy(pk, v.pk_r, 32);
+        if (t == 1) memcpy(pk, v.pk_e, 32);
+        if (t == 2) ck_assert_int_eq(hpke_keypair_generate(sk, pk), 0);
+        ck_assert_int_eq(hpke_setup_auth_r(v.sk_r, v.enc, pk, v.info, v.info_len, &c), 0);
+        ck_assert_int_eq(hpke_open(&c, e->aad, e->aad_len, e->ct, e->ct_len, pt), -EBADMSG);
+        hpke_ctx_wipe(&c);
+    }
+    ck_assert_int_eq(hpke_setup_base_r(v.sk_r, v.enc, v.info, v.info_len, &c), 0);
+    ck_assert_int_eq(hpke_open(&c, e->aad, e->aad_len, e->ct, e->ct_len, pt), -EBADMSG);
+    hpke_ctx_wipe(&c);
+    /* A low-order sender key is refused like a low-order enc. */
+    memset(pk, 0, sizeof(pk));
+    ck_assert_int_eq(hpke_setup_auth_r(v.sk_r, v.enc, pk, v.info, v.info_len, &c), -EKEYREJECTED);
+}
+END_TEST
+
 START_TEST(round_trip_fresh_keys)
 {
     uint8_t sk[32], pk[32], enc[32], msg[1000], ct[1016], pt[1000];
@@ -251,8 +315,9 @@ int main(void)
     Suite *s = suite_create("hpke");
     TCase *tc = tcase_create("rfc9180");
     tcase_add_test(tc, derive_key_pairs);
-    tcase_add_test(tc, sender_matches_vector);
-    tcase_add_test(tc, receiver_matches_vector);
+    tcase_add_loop_test(tc, sender_matches_vector, 0, 2);
+    tcase_add_loop_test(tc, receiver_matches_vector, 0, 2);
+    tcase_add_test(tc, auth_mode_binds_the_sender);
     tcase_add_test(tc, open_refuses_tampering);
     tcase_add_test(tc, round_trip_fresh_keys);
     tcase_add_test(tc, bounds);

@@ -30,8 +30,8 @@ static const struct bad bad[] = {
     { "{\"zzzzzz\": 1}", "recipe.json: zzzzzz: unknown key; expected one of \"name\"", NULL },
     { "{\"services\": [{\"name\": \"a\", \"exec\": \"/bin/a\", \"restrat\": \"no\"}]}",
       "recipe.json: services[0].restrat: unknown key; did you mean \"restart\"?", NULL },
-    { "{\"base\": \"debian/bookworm\", \"base\": \"ubuntu/noble\"}", "duplicate object key", NULL },
-    { "{\"files\": [{\"dest\": \"/etc/a\", \"content\": \"a\\u0000b\"}]}", "\\u0000", NULL },
+    { "{\"base\": \"debian/bookworm\", \"base\": \"ubuntu/noble\"}", "recipe.json:1:34: duplicate member name near '\"base\"'", NULL },
+    { "{\"files\": [{\"dest\": \"/etc/a\", \"content\": \"a\\u0000b\"}]}", "recipe.json:1:51: NUL byte in string", NULL },
     { "{\"users\": [{\"name\": \"app\", \"system\": \"yes\"}]}",
       "recipe.json: users[0].system: expected a boolean, got a string", NULL },
     { "{\"users\": [{\"name\": \"app\", \"uid\": 1.5}]}",
@@ -166,8 +166,8 @@ static const struct bad bad[] = {
     { "{\"secrets\": [{\"name\": \"k\", \"dest\": \"/etc/a\"}, {\"name\": \"k\", \"dest\": \"/etc/b\"}]}",
       "recipe.json: secrets[1].name: secret \"k\" is also declared by recipe.json: secrets[0]", NULL },
     /* Includes */
-    { "{\"include\": [\"no-such-fragment.json\"]}", "no-such-fragment.json: cannot open", NULL },
-    { "{\"include\": \"x.json\"}", "recipe.json: include: expected an array of file names", NULL },
+    { "{\"include\": [\"no-such-fragment.json\"]}", "recipe.json: include[0]: cannot read \"no-such-fragment.json\": No such file or directory", NULL },
+    { "{\"include\": \"x.json\"}", "recipe.json: include: expected an array of strings, got a string", NULL },
     { "{\"name\": 3}", "recipe.json: name: expected a string, got an integer", NULL },
     { "{\"name\": \"bad name\"}", "recipe.json: name: image name: expected a name", NULL },
 };
@@ -237,6 +237,49 @@ START_TEST(includes_apply_in_order_and_name_both_sources)
 }
 END_TEST
 
+/* A cycle or a chain too deep names every file of the chain, in order. */
+START_TEST(include_chains_are_printed_whole)
+{
+    char *dir = tmpdir_new();
+    char path[512], name[32], text[64], expect[512];
+    tdx_image *image = NULL;
+    tdx_error err = TDX_ERROR_INIT;
+    size_t used;
+
+    write_text(dir, "a.json", "{\"include\": [\"b.json\"]}");
+    write_text(dir, "b.json", "{\"include\": [\"c.json\"]}");
+    write_text(dir, "c.json", "{\"include\": [\"b.json\"]}");
+    snprintf(path, sizeof(path), "%s/a.json", dir);
+    ck_assert_int_eq(tdx_image_load_file(&image, path, &err), -ELOOP);
+    snprintf(expect, sizeof(expect), "%s → b.json → c.json → b.json: include cycle", path);
+    ck_assert_str_eq(err.message, expect);
+    /* The same with err == NULL: the return value alone carries the code. */
+    ck_assert_int_eq(tdx_image_load_file(&image, path, NULL), -ELOOP);
+
+    /* d0 → d1 → ... → d19: the 17th file is one too many. */
+    for (int i = 0; i < 20; i++) {
+        snprintf(name, sizeof(name), "d%d.json", i);
+        snprintf(text, sizeof(text), "{\"include\": [\"d%d.json\"]}", i + 1);
+        write_text(dir, name, i == 19 ? "{}" : text);
+    }
+    snprintf(path, sizeof(path), "%s/d0.json", dir);
+    ck_assert_int_eq(tdx_image_load_file(&image, path, &err), -ELOOP);
+    used = (size_t)snprintf(expect, sizeof(expect), "%s", path);
+    for (int i = 1; i <= 16; i++)
+        used += (size_t)snprintf(expect + used, sizeof(expect) - used, " → d%d.json", i);
+    snprintf(expect + used, sizeof(expect) - used, ": includes nested more than 16 deep");
+    ck_assert_str_eq(err.message, expect);
+
+    /* A fragment's own errors name the fragment, an unreadable one the include. */
+    write_text(dir, "bad.json", "{\"include\": [\"d19.json\", \"gone.json\"]}");
+    snprintf(path, sizeof(path), "%s/bad.json", dir);
+    ck_assert_int_eq(tdx_image_load_file(&image, path, &err), -ENOENT);
+    snprintf(expect, sizeof(expect), "%s: include[1]: cannot read \"gone.json\": No such file or directory", path);
+    ck_assert_str_eq(err.message, expect);
+    tmpdir_remove(dir);
+}
+END_TEST
+
 START_TEST(key_order_in_the_file_does_not_matter)
 {
     const char *a = "{\"name\": \"k\", \"install\": [\"curl\"], \"scripts\": {\"finalize\": [\"echo f\"],"
@@ -297,6 +340,7 @@ int main(void)
     tcase_add_loop_test(tc, bad_recipes_are_rejected_with_located_messages, 0,
                         (int)(sizeof(bad) / sizeof(bad[0])));
     tcase_add_test(tc, includes_apply_in_order_and_name_both_sources);
+    tcase_add_test(tc, include_chains_are_printed_whole);
     tcase_add_test(tc, key_order_in_the_file_does_not_matter);
     tcase_add_test(tc, examples_load_and_resolve);
     tcase_add_test(tc, oversized_recipes_are_refused);

@@ -176,6 +176,222 @@ START_TEST(report_data_is_compared_zero_padded)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* Policy files                                                             */
+
+static tdx_policy *policy(const char *json, const char *base_dir)
+{
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_policy *p = NULL;
+    ck_assert_msg(tdx_policy_load_buffer(&p, "p.json", base_dir, json, strlen(json), &err) == 0, "%s", err.message);
+    return p;
+}
+
+static int verify_with(const tdx_policy *p, char *msg)
+{
+    tdx_verify_options o = TDX_VERIFY_OPTIONS_INIT;
+    tdx_error err = TDX_ERROR_INIT;
+    ck_assert_int_eq(tdx_policy_verify_options(p, &o, &err), 0);
+    err.message[0] = '\0';
+    int r = tdx_verifier_verify(V, Q, &o, NULL, &err);
+    strcpy(msg, err.message);
+    return r;
+}
+
+START_TEST(policy_file_fields_apply)
+{
+    char json[4096], msg[TDX_ERROR_MESSAGE_SIZE], *dir = tmpdir_new(), m[1024];
+    tdx_verifier_options vo = TDX_VERIFIER_OPTIONS_INIT;
+    tdx_verify_options o = TDX_VERIFY_OPTIONS_INIT;
+    tdx_error err = TDX_ERROR_INIT;
+    static const char zero[] = "000000000000000000000000000000000000000000000000"
+                               "000000000000000000000000000000000000000000000000";
+    tdx_policy *p;
+
+    /* Expected measurements by file name, relative to the policy's directory. */
+    snprintf(m, sizeof(m), "{\"registers\": {\"mrtd\": \"%s\"}}", regs[0]);
+    write_text(dir, "measurements.json", m);
+    snprintf(json, sizeof(json),
+             "{\"format\": 1, \"expected\": \"measurements.json\", \"mrconfigid\": \"%s\", \"mrowner\": [\"%s\"],"
+             " \"mrownerconfig\": [\"%s\", \"%s\"], \"xfam\": {\"value\": \"e700060000000000\", \"mask\": "
+             "\"ffffffffffffffff\"}, \"td_attributes\": \"0000001000000000\", \"allow_debug\": false,"
+             " \"report_data\": \"00\", \"root\": \"root.pem\", \"collateral\": \"/abs/dir\", \"cache_dir\": \"c\","
+             " \"now\": \"2025-07-10T00:00:00Z\", \"allow_tcb\": [\"UpToDate\", \"TDRelaunchAdvised\"],"
+             " \"allow_advisories\": [\"INTEL-SA-00837\"], \"min_tcb_evaluation\": 17, \"no_cache\": true}",
+             zero, zero, regs[0], zero);
+    p = policy(json, dir);
+    ck_assert_msg(verify_with(p, msg) == -ENOENT, "%s", msg);      /* TCB checks asked for, no collateral */
+    ck_assert_int_eq(tdx_policy_verify_options(p, &o, &err), 0);
+    ck_assert_ptr_nonnull(o.expected);
+    ck_assert_uint_eq(o.report_data_size, 1);
+    ck_assert_int_eq(o.now, at("2025-07-10T00:00:00Z"));
+    ck_assert_str_eq(o.accept_tcb[1], "TDRelaunchAdvised");
+    ck_assert_ptr_null(o.accept_tcb[2]);
+    ck_assert_str_eq(o.accept_advisories[0], "INTEL-SA-00837");
+    ck_assert_int_eq(o.min_tcb_evaluation, 17);
+    ck_assert_int_eq(o.allow_debug, 0);
+    ck_assert_int_eq(o.allow_sept_ve, TDX_UNSET);
+    ck_assert_uint_eq(o.mrconfigid_count, 1);
+    ck_assert_uint_eq(o.mrowner_count, 1);
+    ck_assert_uint_eq(o.mrownerconfig_count, 2);
+    ck_assert_uint_eq(o.mrseam_count, 0);
+    ck_assert_int_eq(o.xfam[0], 0xe7);
+    ck_assert_int_eq(o.td_attributes[3], 0x10);
+    ck_assert_int_eq(o.td_attributes_mask[7], 0xff);
+    ck_assert_int_eq(tdx_policy_verifier_options(p, &vo, &err), 0);
+    ck_assert_str_eq(vo.collateral, "/abs/dir");
+    ck_assert_str_eq(strrchr(vo.root_file, '/') + 1, "root.pem");
+    ck_assert_int_eq(strncmp(vo.root_file, dir, strlen(dir)), 0);
+    ck_assert_int_eq(tdx_policy_no_cache(p), 1);
+    tdx_policy_free(p);
+
+    /* Without the TCB fields the same pins pass on this quote... */
+    snprintf(json, sizeof(json),
+             "{\"expected\": [\"measurements.json\", {\"registers\": {\"rtmr3\": \"%s\"}}], \"mrconfigid\": \"%s\","
+             " \"mrownerconfig\": [\"%s\", \"%s\"], \"xfam\": \"e700060000000000\"}", zero, zero, regs[0], zero);
+    p = policy(json, dir);
+    ck_assert_msg(verify_with(p, msg) == 0, "%s", msg);
+    tdx_policy_free(p);
+    /* ... and each pin off by one bit fails at its step. */
+    snprintf(json, sizeof(json), "{\"mrowner\": \"%.95s1\"}", zero);
+    p = policy(json, NULL);
+    ck_assert_int_eq(verify_with(p, msg), -EPERM);
+    ck_assert_contains(msg, "mrowner: MROWNER is 0000");
+    tdx_policy_free(p);
+    p = policy("{\"xfam\": \"e700060000000001\"}", NULL);
+    ck_assert_int_eq(verify_with(p, msg), -EPERM);
+    ck_assert_contains(msg, "xfam: XFAM e700060000000000 differs from the pinned e700060000000001");
+    tdx_policy_free(p);
+    p = policy("{\"xfam\": {\"value\": \"e700060000000001\", \"mask\": \"ffffffffffffff00\"}}", NULL);
+    ck_assert_msg(verify_with(p, msg) == 0, "%s", msg);
+    tdx_policy_free(p);
+    /* A second acceptable set that matches (a rolling upgrade). */
+    snprintf(m, sizeof(m), "{\"registers\": {\"mrtd\": \"%.95s0\"}}", zero);
+    write_text(dir, "old.json", m);
+    p = policy("{\"expected\": [\"old.json\"]}", dir);
+    ck_assert_int_eq(verify_with(p, msg), -EPERM);
+    tdx_policy_free(p);
+    p = policy("{\"expected\": [\"old.json\", \"measurements.json\"]}", dir);
+    ck_assert_msg(verify_with(p, msg) == 0, "%s", msg);
+    tdx_policy_free(p);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+START_TEST(policy_file_errors_name_the_field)
+{
+    static const struct {
+        const char *json, *message;
+    } bad[] = {
+        { "{\"allow_tcp\": [\"UpToDate\"]}", "p.json: \"allow_tcp\": unknown field; did you mean \"allow_tcb\"?" },
+        { "{\"expectd\": \"m.json\"}", "p.json: \"expectd\": unknown field; did you mean \"expected\"?" },
+        { "{\"colour\": 1}", "p.json: \"colour\": unknown field (docs/verification.md lists the fields)" },
+        { "{\"format\": 2}", "p.json: format: expected 1" },
+        { "{\"allow_debug\": 1}", "p.json: allow_debug: expected true or false" },
+        { "{\"allow_sept_ve\": \"yes\"}", "p.json: allow_sept_ve: expected true or false" },
+        { "{\"allow_migratable\": null}", "p.json: allow_migratable: expected true or false" },
+        { "{\"no_cache\": 0}", "p.json: no_cache: expected true or false" },
+        { "{\"allow_tcb\": \"UpToDate\"}", "p.json: allow_tcb: expected an array of at most 256 strings" },
+        { "{\"allow_tcb\": [\"Revoked\"]}", "p.json: allow_tcb: \"Revoked\" is not a TCB status that can be accepted" },
+        { "{\"allow_tcb\": [\"Fine\"]}", "p.json: allow_tcb: \"Fine\" is not a TCB status" },
+        { "{\"allow_advisories\": [1]}", "p.json: allow_advisories[0]: expected a string of 1 to 64 characters" },
+        { "{\"min_tcb_evaluation\": -1}", "p.json: min_tcb_evaluation: expected a number 0..2147483647" },
+        { "{\"min_tcb_evaluation\": \"17\"}", "p.json: min_tcb_evaluation: expected a number" },
+        { "{\"report_data\": \"abc\"}", "p.json: report_data: expected 2 to 128 hex digits" },
+        { "{\"report_data\": \"zz\"}", "p.json: report_data: expected 2 to 128 hex digits" },
+        { "{\"now\": \"yesterday\"}", "p.json: now: expected an RFC 3339 time" },
+        { "{\"pccs\": \"ftp://x\"}", "p.json: pccs: expected an http:// or https:// URL" },
+        { "{\"root\": \"\"}", "p.json: root: expected a non-empty path" },
+        { "{\"collateral\": 5}", "p.json: collateral: expected a non-empty path" },
+        { "{\"cache_dir\": []}", "p.json: cache_dir: expected a non-empty path" },
+        { "{\"td_attributes\": \"10\"}", "p.json: td_attributes: expected 16 hex digits" },
+        { "{\"td_attributes\": {\"mask\": \"ffffffffffffffff\"}}", "p.json: td_attributes.value: expected 16 hex digits" },
+        { "{\"xfam\": {\"value\": \"e700060000000000\", \"mask\": \"ff\"}}", "p.json: xfam.mask: expected 16 hex digits" },
+        { "{\"xfam\": {\"value\": \"e700060000000000\", \"bits\": 1}}", "p.json: xfam.bits: unknown field" },
+        { "{\"mrowner\": \"00\"}", "p.json: mrowner: expected 96 hex digits (48 bytes)" },
+        { "{\"mrconfigid\": [\"00\"]}", "p.json: mrconfigid[0]: expected 96 hex digits (48 bytes)" },
+        { "{\"mrservicetd\": 1}", "p.json: mrservicetd: expected 96 hex digits" },
+        { "{\"mrseam\": [null]}", "p.json: mrseam[0]: expected 96 hex digits" },
+        { "{\"mrownerconfig\": {}}", "p.json: mrownerconfig: expected 96 hex digits" },
+        { "{\"expected\": 5}", "p.json: expected: expected a file name, a measurement object or a measurements list" },
+        { "{\"expected\": []}", "p.json: expected: expected 1 to 256 acceptable sets" },
+        { "{\"expected\": {\"registers\": {\"mrtd\": \"ab\"}}}", "p.json: expected: registers.mrtd: expected 96 hex digits" },
+        { "{\"expected\": [{\"registers\": {}}, 3]}", "p.json: expected[0]: registers: every register is null" },
+        { "{\"expected\": \"/nonexistent/m.json\"}", "p.json: expected: /nonexistent/m.json: cannot read" },
+        { "[]", "p.json: expected a JSON object (a policy)" },
+        { "{\"allow_debug\": true, \"allow_debug\": false}", "p.json: invalid JSON" },
+        { "{", "p.json: invalid JSON at line 1" },
+    };
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_policy *p = NULL;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int r = tdx_policy_load_buffer(&p, "p.json", NULL, bad[i].json, strlen(bad[i].json), &err);
+        ck_assert_msg(r < 0, "%s: accepted", bad[i].json);
+        ck_assert_ptr_null(p);
+        ck_assert_msg(strstr(err.message, bad[i].message), "%s: \"%s\" lacks \"%s\"", bad[i].json, err.message,
+                      bad[i].message);
+    }
+    ck_assert_int_eq(tdx_policy_load(&p, "/nonexistent/p.json", &err), -ENOENT);
+    ck_assert_contains(err.message, "/nonexistent/p.json: cannot read");
+    /* Programming errors. */
+    ck_assert_int_eq(tdx_policy_load_buffer(NULL, "p", NULL, "{}", 2, &err), -EINVAL);
+    p = policy("{}", NULL);
+    {
+        tdx_verify_options o = TDX_VERIFY_OPTIONS_INIT;
+        o.version = 1;
+        ck_assert_int_eq(tdx_policy_verify_options(p, &o, &err), -EINVAL);
+        ck_assert_contains(err.message, "options version 1 (expected 2");
+    }
+    tdx_policy_free(p);
+}
+END_TEST
+
+/* The starter policy loads, pins what a plain image has, and this quote
+ * (SEPT_VE_DISABLE set, no service TD, zero MRCONFIGID/MROWNER/...) passes
+ * it with its own measurements. */
+START_TEST(starter_policy_loads_and_passes)
+{
+    char *text = NULL, *dir = tmpdir_new(), m[1024], path[512], msg[TDX_ERROR_MESSAGE_SIZE];
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_policy *p = NULL;
+
+    ck_assert_int_eq(tdx_policy_starter_json("measurements.json", &text, &err), 0);
+    ck_assert_contains(text, "\"expected\": \"measurements.json\"");
+    ck_assert_contains(text, "\"allow_sept_ve\": false");
+    ck_assert_contains(text, "\"mrconfigid\": [\n    \"000000");
+    ck_assert(text[strlen(text) - 1] == '\n');
+    snprintf(m, sizeof(m), "{\"registers\": {\"mrtd\": \"%s\", \"rtmr0\": \"%s\"}}", regs[0], regs[1]);
+    write_text(dir, "measurements.json", m);
+    write_text(dir, "policy.json", text);
+    snprintf(path, sizeof(path), "%s/policy.json", dir);
+    ck_assert_msg(tdx_policy_load(&p, path, &err) == 0, "%s", err.message);
+    /* UpToDate needs collateral: without, the TCB part fails, named. */
+    ck_assert_int_eq(verify_with(p, msg), -ENOENT);
+    ck_assert_str_eq(msg, "tcb_status: TCB checks were asked for, but the verifier has no collateral");
+    {
+        tdx_verify_options o = TDX_VERIFY_OPTIONS_INIT;
+        tdx_verification *res = NULL;
+        char *json = NULL;
+        ck_assert_int_eq(tdx_policy_verify_options(p, &o, &err), 0);
+        o.accept_tcb = NULL;
+        ck_assert_msg(tdx_verifier_verify(V, Q, &o, &res, &err) == 0, "%s", err.message);
+        ck_assert_int_eq(tdx_verification_to_json(res, &json, &err), 0);
+        ck_assert_contains(json, "\"measurements\":\"passed\"");
+        ck_assert_contains(json, "\"mrconfigid\":\"passed\"");
+        ck_assert_contains(json, "\"mrowner\":\"passed\"");
+        ck_assert_contains(json, "\"mrownerconfig\":\"passed\"");
+        ck_assert_contains(json, "\"mrservicetd\":\"passed\"");
+        tdx_free(json);
+        tdx_verification_free(res);
+    }
+    tdx_policy_free(p);
+    tdx_free(text);
+    ck_assert_int_eq(tdx_policy_starter_json("", &text, &err), -EINVAL);
+    tmpdir_remove(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("policy");
@@ -186,6 +402,9 @@ int main(void)
     tcase_add_test(tc, cvm_reverse_proxy_list);
     tcase_add_test(tc, bad_measurement_files_are_named);
     tcase_add_test(tc, report_data_is_compared_zero_padded);
+    tcase_add_test(tc, policy_file_fields_apply);
+    tcase_add_test(tc, policy_file_errors_name_the_field);
+    tcase_add_test(tc, starter_policy_loads_and_passes);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

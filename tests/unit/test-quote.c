@@ -154,17 +154,40 @@ START_TEST(bad_lengths_and_header_values_are_named)
     expect_parse_error(d, size, "offset 632: signature data length 4301 exceeds the 4300 bytes left");
     RESET(); put32(d + 632, 100);
     expect_parse_error(d, size, "offset 632: signature data length 100 is less than the 134 fixed bytes");
-    RESET(); d[cert_type_off] = 5;
-    expect_parse_error(d, size, "certification data type 5 is not supported (only 6");
+    /* Every other certification data type is refused by its name. */
+    {
+        static const char *const names[] = {
+            NULL, "1, PPID in clear text (PCK_ID_PLAIN_PPID), is not supported",
+            "2, PPID encrypted with RSA-2048-OAEP (PCK_ID_ENCRYPTED_PPID_2048), is not supported",
+            "3, PPID encrypted with RSA-3072-OAEP (PCK_ID_ENCRYPTED_PPID_3072), is not supported",
+            "4, PCK leaf certificate in clear text (PCK_ID_PCK_CERTIFICATE), is not supported",
+            "5, PCK certificate chain (PCK_ID_PCK_CERT_CHAIN), is not supported",
+            "6, QE report certification data (ECDSA_SIG_AUX_DATA), is not supported",
+            "7, platform manifest (PCK_ID_PLATFORM_MANIFEST), is not supported", "8, unknown, is not supported",
+        };
+        char want[200];
+        for (int t = 1; t <= 8; t++) {
+            if (t != 6) {
+                RESET(); d[cert_type_off] = (uint8_t)t;
+                snprintf(want, sizeof(want), "certification data type %s (only 6, QE report certification data)",
+                         names[t]);
+                expect_parse_error(d, size, want);
+            }
+            if (t != 5) {
+                RESET(); d[l.pck_chain - 6] = (uint8_t)t;
+                snprintf(want, sizeof(want), "inner certification data type %s (only 5, PCK certificate chain)",
+                         names[t]);
+                expect_parse_error(d, size, want);
+            }
+        }
+    }
     RESET(); d[cert_type_off + 2] ^= 1;
     expect_parse_error(d, size, "certification data size");
     /* One more auth data byte moves the inner header by one. */
     RESET(); d[l.auth_data - 2] = 33;
-    expect_parse_error(d, size, "offset 1253: inner certification data type 24064 is not supported");
+    expect_parse_error(d, size, "offset 1253: inner certification data type 24064, unknown, is not supported");
     RESET(); d[l.auth_data - 1] = 0x7f;
     expect_parse_error(d, size, "the QE auth data needs");
-    RESET(); d[l.pck_chain - 6] = 3;
-    expect_parse_error(d, size, "inner certification data type 3 is not supported (only 5");
     RESET(); d[l.pck_chain - 4] ^= 1;
     expect_parse_error(d, size, "PCK certificate chain size");
     RESET();
@@ -198,8 +221,10 @@ START_TEST(every_real_quote_verifies_against_the_intel_root)
     tdx_quote *q = load(r->file);
     char *json = NULL;
 
+    uint8_t servicetd[48];
+
     ck_assert_int_eq(tdx_verifier_new(&v, NULL, &err), 0);
-    o.allow_debug = r->debug;
+    allow_real_quote(r, &o, servicetd);
     ck_assert_msg(tdx_verifier_verify(v, q, &o, &res, &err) == 0, "%s: %s", r->file, err.message);
     ck_assert(tdx_verification_ok(res));
     ck_assert_int_eq(tdx_verification_failed_step(res), TDX_VERIFY_STEP_NONE);
@@ -224,11 +249,21 @@ START_TEST(every_real_quote_verifies_against_the_intel_root)
 
     /* The same again comes from the chain cache and must agree. */
     ck_assert_int_eq(tdx_verifier_verify(v, q, &o, NULL, &err), 0);
-    /* A debug TD is refused unless allowed. */
+    /* Each allowance is needed: without it the quote is refused at its step. */
     o.allow_debug = TDX_UNSET;
     ck_assert_int_eq(tdx_verifier_verify(v, q, &o, NULL, &err), r->debug ? -EPERM : 0);
     if (r->debug)
         ck_assert_contains(err.message, "td_attributes: TD attribute DEBUG (bit 0) is set");
+    o.allow_debug = r->debug;
+    o.allow_sept_ve = TDX_UNSET;
+    ck_assert_int_eq(tdx_verifier_verify(v, q, &o, NULL, &err), r->sept_ve ? -EPERM : 0);
+    if (r->sept_ve)
+        ck_assert_contains(err.message, "td_attributes: TD attribute SEPT_VE_DISABLE (bit 28) is clear");
+    o.allow_sept_ve = r->sept_ve;
+    o.mrservicetd_count = 0;
+    ck_assert_int_eq(tdx_verifier_verify(v, q, &o, NULL, &err), r->mrservicetd ? -EPERM : 0);
+    if (r->mrservicetd)
+        ck_assert_contains(err.message, "mrservicetd: MRSERVICETD is 383c87d3");
     tdx_verifier_free(v);
     tdx_quote_free(q);
 }
@@ -283,7 +318,10 @@ START_TEST(a_flipped_byte_fails_at_its_step)
     snprintf(rel, sizeof(rel), "quotes/%s", rq->file);
     data = read_testdata(rel, &size);
     ck_assert_int_eq(quote_layout(&l, data, size, NULL), 0);
+    uint8_t servicetd[48];
+
     ck_assert_int_eq(tdx_verifier_new(&v, NULL, &err), 0);
+    allow_real_quote(rq, &o, servicetd);
     o.allow_debug = 1;
     ck_assert_int_eq(verify_bytes(v, data, size, &o, msg, sizeof(msg)), TDX_VERIFY_STEP_NONE);
     n = regions_of(&l, regions);
@@ -319,6 +357,7 @@ START_TEST(synthetic_intel_qvl_quote_fails_against_intel_root)
     uint8_t *data = read_testdata("synthetic-intel-qvl/quote.dat", &size);
     uint8_t *chain = read_testdata("synthetic-intel-qvl/pckSignChain.pem", &chain_size);
     tdx_verifier_options vo = TDX_VERIFIER_OPTIONS_INIT;
+    tdx_verify_options o = TDX_VERIFY_OPTIONS_INIT;
     tdx_error err = TDX_ERROR_INIT;
     tdx_verifier *v = NULL;
     char msg[TDX_ERROR_MESSAGE_SIZE], *root, *end;
@@ -338,7 +377,11 @@ START_TEST(synthetic_intel_qvl_quote_fails_against_intel_root)
     end[strlen("-----END CERTIFICATE-----")] = '\0';
     vo.root_pem = root;
     ck_assert_msg(tdx_verifier_new(&v, &vo, &err) == 0, "%s", err.message);
-    ck_assert_int_eq(verify_bytes(v, data, size, NULL, msg, sizeof(msg)), TDX_VERIFY_STEP_NONE);
+    /* Intel's sample TD has no TD attribute set, SEPT_VE_DISABLE neither. */
+    ck_assert_int_eq(verify_bytes(v, data, size, NULL, msg, sizeof(msg)), TDX_VERIFY_STEP_TD_ATTRIBUTES);
+    ck_assert_contains(msg, "SEPT_VE_DISABLE (bit 28) is clear");
+    o.allow_sept_ve = 1;
+    ck_assert_int_eq(verify_bytes(v, data, size, &o, msg, sizeof(msg)), TDX_VERIFY_STEP_NONE);
     tdx_verifier_free(v);
     free(root);
     free(chain);
@@ -494,7 +537,7 @@ START_TEST(options_and_roots_are_checked)
 
     vo.version = 99;
     ck_assert_int_eq(tdx_verifier_new(&v, &vo, &err), -EINVAL);
-    ck_assert_contains(err.message, "unknown options version 99");
+    ck_assert_contains(err.message, "tdx_verifier_new: unsupported options version 99");
     vo = (tdx_verifier_options)TDX_VERIFIER_OPTIONS_INIT;
     vo.collateral = "x";
     vo.pccs_url = "http://x";

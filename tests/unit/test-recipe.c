@@ -188,7 +188,7 @@ START_TEST(option_versions_and_arguments_are_checked)
 
     u.version = 99;
     ck_assert_int_eq(tdx_image_add_user(image, "app", &u, &err), -EINVAL);
-    ck_assert_contains(err.message, "tdx_user_options: unsupported version 99");
+    ck_assert_contains(err.message, "tdx_image_add_user: unsupported options version 99");
     u.version = 0;
     ck_assert_int_eq(tdx_image_add_user(image, "app", &u, &err), -EINVAL);
     ck_assert_int_eq(tdx_image_add_user(NULL, "app", NULL, &err), -EINVAL);

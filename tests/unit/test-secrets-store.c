@@ -4,11 +4,15 @@
  * kept inside --root-dir, and the check at start of what is on disk. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/openat2.h>
+#include <linux/seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -196,7 +200,7 @@ START_TEST(a_failed_write_changes_nothing)
 {
     static const char *const before[] = { "a", "old-a", NULL };
     struct fixture f;
-    struct rlimit old, small = { 4096, 4096 };
+    struct rlimit old, small;
     char msg[512], *big = malloc(10001);
     const char *kv[] = { "c", "small", "a", big, NULL };
     size_t n;
@@ -210,6 +214,10 @@ START_TEST(a_failed_write_changes_nothing)
     /* Files over 4 KiB cannot be written: the second temporary file fails. */
     signal(SIGXFSZ, SIG_IGN);
     getrlimit(RLIMIT_FSIZE, &old);
+    /* Only the soft limit: a lowered hard limit could not be raised again,
+     * and without fork (valgrind) the later tests would inherit it. */
+    small.rlim_cur = 4096;
+    small.rlim_max = old.rlim_max;
     setrlimit(RLIMIT_FSIZE, &small);
     ck_assert_int_eq(store_write(f.root, f.e, n, msg, sizeof(msg)), -EFBIG);
     setrlimit(RLIMIT_FSIZE, &old);
@@ -257,8 +265,144 @@ static bool have_openat2(void)
     long fd = syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof(how));
     if (fd >= 0)
         close((int)fd);
-    return fd >= 0 || errno != ENOSYS;
+    return fd >= 0 || (errno != ENOSYS && errno != EPERM);
 }
+
+/* Everything about a directory outside the root that a delivery could
+ * change: entries, types, modes, owners, sizes, link targets, contents. */
+static char *snapshot(const char *dir)
+{
+    char cmd[9000];
+    snprintf(cmd, sizeof(cmd), "cd '%s' && find . -printf '%%p %%y %%m %%U %%G %%s %%l\\n' | sort && "
+             "find . -type f -exec sha256sum {} + | sort", dir);
+    return sh_output(cmd);
+}
+
+/* A host directory beside the root with a file and a directory in it, as
+ * the targets a planted link points at. */
+static char *outside_new(const struct fixture *f, char *path, size_t size)
+{
+    snprintf(path, size, "%s/outside", f->dir);
+    mkdir(path, 0700);
+    write_text(path, "hostfile", "host data\n");
+    write_text(path, "hostdir/inner", "inner\n");
+    write_text(path, "passwd", "root:x:0:0::/root:/bin/sh\napp:x:0:0::/:/bin/false\n");
+    chmod(path, 0700);
+    return snapshot(path);
+}
+
+static void expect_unchanged(const char *dir, const char *before)
+{
+    char *after = snapshot(dir);
+    ck_assert_str_eq(after, before);
+    free(after);
+}
+
+static void plant(const struct fixture *f, const char *rel, const char *target)
+{
+    char path[8400], cmd[17000];
+    snprintf(path, sizeof(path), "%s/%s", f->root, rel);
+    snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\" && rm -rf '%s'", path, path);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_msg(symlink(target, path) == 0, "symlink %s: %s", path, strerror(errno));
+}
+
+/* The links a host could plant in the root; for each one delivery, and
+ * afterwards nothing outside the root differs. The ones that can only
+ * resolve to something missing inside the root are refused. */
+static void planted_links(void)
+{
+    static const char *const kv_c[] = { "c", "charlie", NULL };
+    static const char *const kv_a[] = { "a", "alpha", NULL };
+    struct {
+        const char *rel, *target;   /* target: "@" stands for the outside directory */
+        const char *const *kv;
+        int want;                   /* with openat2 */
+        int want_walk;              /* without: the walk refuses every link it would follow */
+    } cases[] = {
+        /* The reproduction: the directory to create is a link to a host file. */
+        { "srv/new/dir", "@/hostfile", kv_c, -ENOENT, -ELOOP },
+        /* A directory component above it, to a host directory. */
+        { "srv/new", "@/hostdir", kv_c, -ENOENT, -ELOOP },
+        { "srv/new", "../../../../../../../..@/hostdir", kv_c, -ENOENT, -ELOOP },
+        /* The parent of the destination, to the host directory. */
+        { "etc/app", "@", kv_a, -ENOENT, -ELOOP },
+        /* The destination itself: the link is replaced, never written through. */
+        { "etc/app/a", "@/hostfile", kv_a, 0, 0 },
+        /* The account file naming the owners (the message says which file). */
+        { "etc/passwd", "@/passwd", kv_a, -ENOENT, -ENOENT },
+    };
+
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        char outside[8400], target[8400], msg[512], *before;
+        struct fixture f;
+        size_t n;
+        int r;
+
+        setup(&f);
+        before = outside_new(&f, outside, sizeof(outside));
+        if (cases[i].target[0] == '@')
+            snprintf(target, sizeof(target), "%s%s", outside, cases[i].target + 1);
+        else
+            snprintf(target, sizeof(target), "%.*s%s", (int)(strchr(cases[i].target, '@') -
+                     cases[i].target), cases[i].target, outside);
+        plant(&f, cases[i].rel, target);
+        n = entries(&f, cases[i].kv);
+        r = store_write(f.root, f.e, n, msg, sizeof(msg));
+        ck_assert_msg(r == (have_openat2() ? cases[i].want : cases[i].want_walk),
+                      "%s -> %s: got %d (%s)", cases[i].rel, target, r, r ? msg : "");
+        expect_unchanged(outside, before);
+        if (r == 0) {
+            struct stat st;
+            char path[8400];
+            snprintf(path, sizeof(path), "%s/%s", f.root, cases[i].rel);
+            ck_assert_int_eq(lstat(path, &st), 0);
+            ck_assert(S_ISREG(st.st_mode));
+            expect_content(&f, "/etc/app/a", "alpha");
+        }
+        /* The check at start reads nothing through the links either. */
+        {
+            bool present[3];
+            store_scan(f.root, f.m, present);
+            ck_assert(!present[2]);
+            ck_assert(present[0] == (r == 0));
+        }
+        expect_unchanged(outside, before);
+        free(before);
+        teardown(&f);
+    }
+}
+
+START_TEST(planted_links_change_nothing_outside)
+{
+    planted_links();
+}
+END_TEST
+
+/* Makes openat2 fail with err in this process (Check runs each test in a
+ * child), as a kernel without it (ENOSYS) or a seccomp filter (EPERM) does. */
+static void block_openat2(int err)
+{
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((unsigned)err & SECCOMP_RET_DATA)),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = { ELEMENTSOF(filter), filter };
+    ck_assert_int_eq(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
+    ck_assert_int_eq(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog), 0);
+}
+
+START_TEST(planted_links_without_openat2)
+{
+    if (!getenv("CK_FORK") || strcmp(getenv("CK_FORK"), "no")) {
+        block_openat2(_i ? EPERM : ENOSYS);
+        ck_assert(!have_openat2());
+    }
+    planted_links();
+}
+END_TEST
 
 START_TEST(links_stay_inside_the_root)
 {
@@ -354,6 +498,9 @@ int main(void)
     tcase_add_test(tc, links_stay_inside_the_root);
     tcase_add_test(tc, scan_counts_only_valid_files);
     tcase_add_test(tc, accounts_from_files);
+    tcase_add_test(tc, planted_links_change_nothing_outside);
+    /* Last: without fork the filter stays for the rest of the process. */
+    tcase_add_loop_test(tc, planted_links_without_openat2, 0, 2);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

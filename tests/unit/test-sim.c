@@ -70,7 +70,7 @@ START_TEST(pki_files_and_modes)
     tdx_sim_pki_options bad = TDX_SIM_PKI_OPTIONS_INIT;
     bad.version = 99;
     ck_assert_int_eq(tdx_sim_pki_create("/tmp/x", &bad, &err), -EINVAL);
-    ck_assert_contains(err.message, "invalid version 99");
+    ck_assert_contains(err.message, "tdx_sim_pki_create: unsupported options version 99");
     remove_pki(pki);
 }
 END_TEST

@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Helpers: buffers, string vectors, quoting (checked by running /bin/sh),
  * templates, mkosi.conf rendering and profile diffs, validators. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +14,10 @@
 #include "base64.h"
 #include "emit/conf.h"
 #include "hex.h"
+#include "msg.h"
+#include "parse-number.h"
 #include "emit/text.h"
+#include "fsutil.h"
 #include "error.h"
 #include "helpers.h"
 #include "recipe/validate.h"
@@ -217,6 +226,25 @@ START_TEST(error_messages_are_one_bounded_line)
     tdx_error_clear(&err);
     ck_assert_int_eq(err.code, 0);
     ck_assert_str_eq(err.message, "");
+    /* Escape sequences and tabs from an embedded value do not survive. */
+    tdx_err(&err, -EINVAL, "name \"%s\"", "\x1b[2J\tbad\r\x7f");
+    ck_assert_str_eq(err.message, "name \" [2J bad  \"");
+}
+END_TEST
+
+/* msgf() (shared and agent code) finishes messages as tdx_err() does. */
+START_TEST(msgf_messages_are_one_bounded_line)
+{
+    char msg[16], big[100];
+
+    ck_assert_int_eq(msgf(msg, sizeof(msg), -EIO, "a\nb\x1b[0m%s", "\t"), -EIO);
+    ck_assert_str_eq(msg, "a b [0m ");
+    memset(big, 'y', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    ck_assert_int_eq(msgf(msg, sizeof(msg), -E2BIG, "%s", big), -E2BIG);
+    ck_assert_uint_eq(strlen(msg), sizeof(msg) - 1);
+    ck_assert_str_eq(msg + sizeof(msg) - 4, "...");
+    ck_assert_int_eq(msgf(NULL, 0, -ENOENT, "nowhere"), -ENOENT);
 }
 END_TEST
 
@@ -438,6 +466,124 @@ START_TEST(rfc3339_parses_and_formats)
 }
 END_TEST
 
+/* One parser for every number: decimal only, bounds checked, no wrap. */
+static const struct number_case {
+    const char *text;
+    int size;           /* parse_size() instead of parse_u64() */
+    uint64_t min, max;
+    int ret;
+    uint64_t value;
+} numbers[] = {
+    { "0", 0, 0, 10, 0, 0 },
+    { "10", 0, 0, 10, 0, 10 },
+    { "11", 0, 0, 10, -ERANGE, 0 },
+    { "4294967297", 0, 1, 4294967295u, -ERANGE, 0 },
+    { "18446744073709551615", 0, 0, UINT64_MAX, 0, UINT64_MAX },
+    { "18446744073709551616", 0, 0, UINT64_MAX, -ERANGE, 0 },
+    { "", 0, 0, 10, -EINVAL, 0 },
+    { "-1", 0, 0, 10, -EINVAL, 0 },
+    { "+1", 0, 0, 10, -EINVAL, 0 },
+    { " 1", 0, 0, 10, -EINVAL, 0 },
+    { "1 ", 0, 0, 10, -EINVAL, 0 },
+    { "0x10", 0, 0, 100, -EINVAL, 0 },
+    { "5k", 0, 0, 10000, -EINVAL, 0 },
+    { "2G", 1, 1, UINT64_MAX, 0, 2147483648ull },
+    { "2g", 1, 1, UINT64_MAX, 0, 2147483648ull },
+    { "512M", 1, 1, UINT64_MAX, 0, 536870912ull },
+    { "4096", 1, 1, UINT64_MAX, 0, 4096 },
+    { "1T", 1, 0, UINT64_MAX, 0, 1ull << 40 },
+    { "0", 1, 1, UINT64_MAX, -ERANGE, 0 },
+    { "G", 1, 0, UINT64_MAX, -EINVAL, 0 },
+    { "2GiB", 1, 0, UINT64_MAX, -EINVAL, 0 },
+    { "16777216T", 1, 0, UINT64_MAX, -ERANGE, 0 },
+    { "16777215T", 1, 0, UINT64_MAX, 0, 16777215ull << 40 },
+};
+
+START_TEST(numbers_are_decimal_and_bounded)
+{
+    const struct number_case *c = &numbers[_i];
+    uint64_t v = 12345;
+    int r = c->size ? parse_size(c->text, c->min, c->max, &v) : parse_u64(c->text, c->min, c->max, &v);
+    ck_assert_msg(r == c->ret, "\"%s\": got %d, expected %d", c->text, r, c->ret);
+    ck_assert_msg(v == (r == 0 ? c->value : 12345), "\"%s\": value %llu", c->text, (unsigned long long)v);
+}
+END_TEST
+
+
+START_TEST(fsutil_mkdir_p_and_rm_rf)
+{
+    char *dir = tmpdir_new(), path[PATH_MAX + 64], *text;
+    ptrvec made = PTRVEC_INIT;
+    char **names = NULL;
+    size_t n = 0;
+    struct stat st;
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+
+    ck_assert_int_ge(dfd, 0);
+    /* Creates every missing level, reports the ones it made, parents first. */
+    ck_assert_int_eq(mkdir_p_at(dfd, "a/b//c/", 0700, &made), 0);
+    ck_assert_uint_eq(made.n, 3);
+    ck_assert_str_eq(made.items[0], "a");
+    ck_assert_str_eq(made.items[2], "a/b//c");
+    ptrvec_free_all(&made, free);
+    ck_assert_int_eq(mkdir_p_at(dfd, "a/b/c", 0700, &made), 0);
+    ck_assert_uint_eq(made.n, 0);
+    ck_assert_int_eq(mkdir_parents_at(dfd, "a/x/y/file", 0755, &made), 0);
+    ck_assert_uint_eq(made.n, 2);
+    ptrvec_free_all(&made, free);
+    ck_assert_int_eq(fstatat(dfd, "a/x/y", &st, 0), 0);
+    ck_assert_int_ne(fstatat(dfd, "a/x/y/file", &st, 0), 0);
+    ck_assert_int_eq(mkdir_parents_at(dfd, "plain", 0755, NULL), 0);
+    /* A file in the way, an empty path, and a path longer than PATH_MAX
+     * (refused, never cut to a shorter directory). */
+    write_text(dir, "a/file", "x");
+    ck_assert_int_eq(mkdir_p_at(dfd, "a/file/sub", 0755, NULL), -ENOTDIR);
+    ck_assert_int_eq(mkdir_p(dir, 0755), 0);
+    ck_assert_int_eq(mkdir_p("", 0755), -EINVAL);
+    memset(path, 'd', sizeof(path) - 1);
+    path[sizeof(path) - 1] = '\0';
+    for (size_t i = 100; i < sizeof(path) - 1; i += 100)
+        path[i] = '/';
+    ck_assert_int_eq(mkdir_p_at(dfd, path, 0755, NULL), -ENAMETOOLONG);
+    ck_assert_int_eq(mkdir_parents_at(dfd, path, 0755, NULL), -ENAMETOOLONG);
+    ck_assert_int_ne(fstatat(dfd, "dddd", &st, 0), 0);
+    ck_assert_int_ne(fstatat(dfd, "ddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+                                  "ddddddddddddddddddddddddddddddddd", &st, 0), 0);
+
+    /* Sorted listing, with skips and a bound. */
+    write_text(dir, "list/b", "");
+    write_text(dir, "list/a", "");
+    write_text(dir, "list/.git", "");
+    write_text(dir, "list/C", "");
+    snprintf(path, sizeof(path), "%s/list", dir);
+    {
+        static const char *const skip[] = { ".git", NULL };
+        ck_assert_int_eq(dir_list_sorted(path, skip, 10, &names, &n), 0);
+        ck_assert_uint_eq(n, 3);
+        ck_assert_str_eq(names[0], "C");
+        ck_assert_str_eq(names[1], "a");
+        ck_assert_str_eq(names[2], "b");
+        dir_names_free(names, n);
+        ck_assert_int_eq(dir_list_sorted(path, NULL, 3, &names, &n), -EFBIG);
+    }
+    ck_assert_int_eq(dir_is_empty(path), 0);
+
+    /* rm_rf_at removes a symlink, not what it points to. */
+    write_text(dir, "keep/precious", "p");
+    snprintf(path, sizeof(path), "%s/keep", dir);
+    ck_assert_int_eq(symlinkat(path, dfd, "list/link"), 0);
+    ck_assert_int_eq(rm_rf_at(dfd, "list"), 0);
+    ck_assert_int_ne(fstatat(dfd, "list", &st, AT_SYMLINK_NOFOLLOW), 0);
+    snprintf(path, sizeof(path), "%s/keep/precious", dir);
+    text = read_text(path, NULL);
+    ck_assert_str_eq(text, "p");
+    free(text);
+    ck_assert_int_eq(rm_rf_at(dfd, "missing"), 0);
+    close(dfd);
+    tmpdir_remove(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("util");
@@ -451,13 +597,16 @@ int main(void)
     tcase_add_test(tc, conf_render_escapes_and_refuses);
     tcase_add_test(tc, conf_diff_follows_mkosi_rules);
     tcase_add_test(tc, error_messages_are_one_bounded_line);
+    tcase_add_test(tc, msgf_messages_are_one_bounded_line);
     tcase_add_loop_test(tc, base64_round_trips_rfc4648_vectors, 0,
                         (int)(sizeof(b64_vectors) / sizeof(b64_vectors[0])));
     tcase_add_test(tc, base64_rejects_non_canonical_input);
     tcase_add_test(tc, hex_round_trips_and_rejects);
+    tcase_add_test(tc, fsutil_mkdir_p_and_rm_rf);
     tcase_add_loop_test(tc, regex_patterns_are_bounded, 0, (int)(sizeof(patterns) / sizeof(patterns[0])));
     tcase_add_test(tc, regex_length_is_bounded);
     tcase_add_test(tc, rfc3339_parses_and_formats);
+    tcase_add_loop_test(tc, numbers_are_decimal_and_bounded, 0, (int)(sizeof(numbers) / sizeof(numbers[0])));
     tcase_add_loop_test(tc, validators_accept_and_reject, 0, (int)(sizeof(checks) / sizeof(checks[0])));
     suite_add_tcase(s, tc);
     return run_suite(s);

@@ -16,8 +16,13 @@
  *       always;
  *   collateral, crl, tcb_info, qe_identity, tdx_module, tcb_status
  *       when the verifier has collateral (files or a PCS/PCCS URL);
- *   measurements, report_data, td_attributes
- *       the caller's policy.
+ *   measurements, report_data
+ *       when the caller gives expected values;
+ *   td_attributes, xfam, mrservicetd, mrconfigid, mrowner, mrownerconfig,
+ *   mrseam
+ *       the TD policy: safe defaults (no DEBUG, SEPT_VE_DISABLE set, no
+ *       MIGRATABLE, reserved attribute bits zero, MRSERVICETD zero) and the
+ *       caller's pins.
  *
  * Conventions as everywhere in libtdxhost (docs/api-conventions.md).
  * Objects are not thread-safe: use each from one thread at a time.
@@ -227,14 +232,21 @@ typedef enum tdx_verify_step {
     TDX_VERIFY_STEP_TCB_STATUS,           /**< TCB level found and accepted by the policy */
     TDX_VERIFY_STEP_MEASUREMENTS,         /**< MRTD and RTMR0-3 as expected */
     TDX_VERIFY_STEP_REPORT_DATA,          /**< REPORTDATA as expected */
-    TDX_VERIFY_STEP_TD_ATTRIBUTES         /**< debug TD refused unless allowed */
+    TDX_VERIFY_STEP_TD_ATTRIBUTES,        /**< DEBUG, SEPT_VE_DISABLE, MIGRATABLE, reserved bits, pin */
+    TDX_VERIFY_STEP_XFAM,                 /**< XFAM under the pinned mask (when pinned) */
+    TDX_VERIFY_STEP_MRSERVICETD,          /**< zero, or one of the expected values */
+    TDX_VERIFY_STEP_MRCONFIGID,           /**< one of the expected values (when pinned) */
+    TDX_VERIFY_STEP_MROWNER,              /**< one of the expected values (when pinned) */
+    TDX_VERIFY_STEP_MROWNERCONFIG,        /**< one of the expected values (when pinned) */
+    TDX_VERIFY_STEP_MRSEAM                /**< one of the expected TDX module measurements (when pinned) */
 } tdx_verify_step;
 
 /** The step's name: "parse", "pck_chain", ..., "td_attributes"; "" for
  *  TDX_VERIFY_STEP_NONE; NULL for an unknown value. Static string. */
 TDX_EXTERN const char *tdx_verify_step_name(tdx_verify_step step);
 
-/** TCB status, from best to worst. Append-only. */
+/** TCB status, from best to worst up to Revoked; the two relaunch statuses
+ *  (TDX 1.5) come after it only because the enum is append-only. */
 typedef enum tdx_tcb_status {
     TDX_TCB_STATUS_NONE = 0,                     /**< not evaluated (no collateral) */
     TDX_TCB_UP_TO_DATE,
@@ -243,14 +255,22 @@ typedef enum tdx_tcb_status {
     TDX_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED,
     TDX_TCB_OUT_OF_DATE,
     TDX_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED,
-    TDX_TCB_REVOKED
+    TDX_TCB_REVOKED,
+    /** TDX 1.5 (a v5 quote with a TDX 1.5 body): the TD was launched on a TDX
+     *  module that is OutOfDate, but the module running now (TEE_TCB_SVN2)
+     *  is the latest: relaunching the TD brings it up to date. Accepted
+     *  only when accept_tcb names it. Intel's QVL
+     *  calls it TD_RELAUNCH_ADVISED; the name is "TDRelaunchAdvised". */
+    TDX_TCB_TD_RELAUNCH_ADVISED,
+    /** The same with ConfigurationNeeded: "TDRelaunchAdvisedConfigurationNeeded". */
+    TDX_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED
 } tdx_tcb_status;
 
 /** Intel's name of the status ("UpToDate", "OutOfDate", ...); "" for
  *  TDX_TCB_STATUS_NONE; NULL for an unknown value. Static string. */
 TDX_EXTERN const char *tdx_tcb_status_name(tdx_tcb_status status);
 
-#define TDX_VERIFY_OPTIONS_VERSION 1
+#define TDX_VERIFY_OPTIONS_VERSION 2
 typedef struct tdx_verify_options {
     unsigned int version;
     /** Unix time to check certificates and collateral against;
@@ -270,8 +290,46 @@ typedef struct tdx_verify_options {
     long long min_tcb_evaluation;
     /** Accept a TD with the DEBUG attribute; TDX_UNSET or 0: refuse it. */
     int allow_debug;
+
+    /* Version 2 */
+
+    /** Accept a TD whose SEPT_VE_DISABLE attribute (bit 28) is clear, so
+     *  EPT violations reach the guest as #VE, which the host can cause at
+     *  will; TDX_UNSET or 0: refuse it. */
+    int allow_sept_ve;
+    /** Accept a TD with the MIGRATABLE attribute (bit 29, TDX 1.5): a
+     *  migration TD may export its state; TDX_UNSET or 0: refuse it. */
+    int allow_migratable;
+    /** Pins of TDATTRIBUTES and XFAM: 8 bytes each as the quote stores
+     *  them (little-endian, as tdx_quote_to_json() shows them). The field
+     *  passes when (field & mask) == (value & mask); a NULL mask means all
+     *  ones. NULL value: not pinned. The td_attributes pin comes on top of
+     *  the attribute rules above. */
+    const uint8_t *td_attributes, *td_attributes_mask;
+    const uint8_t *xfam, *xfam_mask;
+    /** Accepted values of the 48-byte fields, each an array of count
+     *  values. MRSERVICETD must be all zero unless values are given (a TDX
+     *  1.0 body has none and counts as zero); the others are not checked
+     *  unless values are given. */
+    const uint8_t (*mrservicetd)[48];
+    size_t mrservicetd_count;
+    const uint8_t (*mrconfigid)[48];
+    size_t mrconfigid_count;
+    const uint8_t (*mrowner)[48];
+    size_t mrowner_count;
+    const uint8_t (*mrownerconfig)[48];
+    size_t mrownerconfig_count;
+    /** Accepted MRSEAM values (TDX module measurements). */
+    const uint8_t (*mrseam)[48];
+    size_t mrseam_count;
+    /** Advisory IDs that may be present (NULL-terminated): with it, a TCB
+     *  status is accepted only when every advisory ID of the matched TCB
+     *  levels is in the list. NULL: any. Needs collateral. */
+    const char *const *accept_advisories;
 } tdx_verify_options;
-#define TDX_VERIFY_OPTIONS_INIT { TDX_VERIFY_OPTIONS_VERSION, TDX_UNSET, NULL, NULL, 0, NULL, TDX_UNSET, TDX_UNSET }
+#define TDX_VERIFY_OPTIONS_INIT                                                                      \
+    { TDX_VERIFY_OPTIONS_VERSION, TDX_UNSET, NULL, NULL, 0, NULL, TDX_UNSET, TDX_UNSET, TDX_UNSET, \
+      TDX_UNSET, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL }
 
 /** The outcome of one verification. */
 typedef struct tdx_verification tdx_verification;
@@ -336,6 +394,72 @@ TDX_EXTERN const tdx_quote *tdx_verification_quote(const tdx_verification *resul
  */
 TDX_EXTERN int tdx_verification_to_json(const tdx_verification *result, char **out,
                                         tdx_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Policy files                                                             */
+
+/** Everything one verification checks, from a JSON policy file
+ *  (docs/verification.md, "Policy files"): expected measurements (one or
+ *  more acceptable sets), REPORTDATA, accepted TCB statuses and advisory
+ *  IDs, minimum tcbEvaluationDataNumber, the TD policy pins, and where the
+ *  root and the collateral come from. Immutable once loaded. */
+typedef struct tdx_policy tdx_policy;
+
+/**
+ * Loads a policy file. Paths in it ("expected", "root", "collateral",
+ * "cache_dir") are relative to the file's directory. An unknown field is an
+ * error naming it (and the field it was probably meant to be); every value
+ * is checked and errors name the file and the field:
+ * `policy.json: mrowner[1]: expected 96 hex digits (48 bytes)`.
+ * @param[out] out receives the policy; free it with tdx_policy_free().
+ * @return 0, -EINVAL (not a valid policy, or an expected-measurements file
+ *         it names is not valid), -EFBIG (over 1 MiB), the negative errno
+ *         of a failed read, -ENOMEM.
+ */
+TDX_EXTERN int tdx_policy_load(tdx_policy **out, const char *path, tdx_error *err);
+
+/** As tdx_policy_load(), from memory: @p name labels messages, relative
+ *  paths are taken from @p base_dir (NULL: the working directory). */
+TDX_EXTERN int tdx_policy_load_buffer(tdx_policy **out, const char *name, const char *base_dir,
+                                      const char *data, size_t size, tdx_error *err);
+
+/** Frees a policy. NULL is accepted. */
+TDX_EXTERN void tdx_policy_free(tdx_policy *policy);
+
+/**
+ * Sets the fields of @p opts the policy gives (expected, report_data,
+ * accept_tcb, accept_advisories, min_tcb_evaluation, now, the allow_*
+ * fields and the pins) and leaves the others as they are, so a caller
+ * starts from TDX_VERIFY_OPTIONS_INIT, applies the policy, then overrides
+ * what its own flags say. Pointers written into @p opts are borrowed from
+ * the policy: valid until it is freed.
+ * @return 0, -EINVAL (NULL argument, or opts of an older version than 2).
+ */
+TDX_EXTERN int tdx_policy_verify_options(const tdx_policy *policy, tdx_verify_options *opts,
+                                         tdx_error *err);
+
+/** The same for the verifier: root_file, collateral, pccs_url, cache_dir.
+ *  Borrowed from the policy. @return 0, -EINVAL. */
+TDX_EXTERN int tdx_policy_verifier_options(const tdx_policy *policy, tdx_verifier_options *opts,
+                                           tdx_error *err);
+
+/** 1 when the policy says "no_cache": true (fetched collateral stays in
+ *  memory), else 0. */
+TDX_EXTERN int tdx_policy_no_cache(const tdx_policy *policy);
+
+/**
+ * A starter policy for an image: its expected measurements by file name
+ * (@p expected_file, e.g. "measurements.json", relative to where the policy
+ * is written), UpToDate only, and every TD rule at its safe default written
+ * out (no DEBUG, SEPT_VE_DISABLE required, no MIGRATABLE, MRSERVICETD,
+ * MRCONFIGID, MROWNER and MROWNERCONFIG all zero), so an operator edits
+ * values rather than discovers fields. `tdxctl build` writes it as
+ * policy.json next to measurements.json.
+ * @param[out] out receives pretty-printed JSON with a final newline; free
+ *             it with tdx_free().
+ * @return 0, -EINVAL (NULL or empty file name), -ENOMEM.
+ */
+TDX_EXTERN int tdx_policy_starter_json(const char *expected_file, char **out, tdx_error *err);
 
 TDX_END_DECLS
 

@@ -125,10 +125,8 @@ int tdx_agent_connect(tdx_agent **out, const char *address, const tdx_agent_opti
 
     tdx_check_arg(out, err);
     tdx_check_arg(address, err);
+    tdx_check_options(opts, TDX_AGENT_OPTIONS_VERSION, err);
     if (opts) {
-        if (opts->version == 0 || opts->version > TDX_AGENT_OPTIONS_VERSION)
-            return tdx_err(err, -EINVAL, "tdx_agent_connect: invalid version %u of "
-                                         "tdx_agent_options", opts->version);
         if (opts->connect_timeout_ms != TDX_UNSET)
             timeout = opts->connect_timeout_ms;
         if (opts->io_timeout_ms != TDX_UNSET)

@@ -252,9 +252,7 @@ int tdx_sim_pki_create(const char *dir, const tdx_sim_pki_options *opts, tdx_err
     int r = 0;
 
     tdx_check_arg(dir, err);
-    if (opts && (opts->version == 0 || opts->version > TDX_SIM_PKI_OPTIONS_VERSION))
-        return tdx_err(err, -EINVAL, "tdx_sim_pki_create: invalid version %u of "
-                                     "tdx_sim_pki_options", opts->version);
+    tdx_check_options(opts, TDX_SIM_PKI_OPTIONS_VERSION, err);
     sim_measurements_default(&m);
     if (opts && opts->mrtd)
         memcpy(m.mrtd, opts->mrtd, sizeof(m.mrtd));

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 
 #include "deb-internal.h"
-#include "emit/tree.h"
+#include "fsutil.h"
 #include "error.h"
 #include "fileio.h"
 
@@ -382,10 +382,9 @@ int tdx_deb_extract(const char *deb, const char *outdir, const tdx_deb_extract_o
 
     tdx_check_arg(deb, err);
     tdx_check_arg(!isempty(outdir), err);
+    tdx_check_options(opts, TDX_DEB_EXTRACT_OPTIONS_VERSION, err);
     if (!opts)
         opts = &defaults;
-    if (opts->version < 1 || opts->version > TDX_DEB_EXTRACT_OPTIONS_VERSION)
-        return tdx_err(err, -EINVAL, "tdx_deb_extract: unknown options version %u", opts->version);
     x.patterns = opts->paths;
     x.max = opts->max_size == TDX_UNSET ? DEFAULT_MAX_SIZE : opts->max_size;
     r = usable_outdir(outdir);

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "deb-internal.h"
-#include "emit/tree.h"
+#include "fsutil.h"
 #include "error.h"
 #include "fetch/fetch-internal.h"
 #include "fileio.h"
@@ -85,9 +85,6 @@ static bool word_ok(const char *s, const char *chars)
 
 static int check_options(const tdx_deb_options *o, tdx_error *err)
 {
-    if (o->version < 1 || o->version > TDX_DEB_OPTIONS_VERSION)
-        return tdx_err(err, -EINVAL, "tdx_deb_index_open: unknown tdx_deb_options version %u",
-                       o->version);
     if (o->release && !word_ok(o->release, RELEASE_CHARS))
         return tdx_err(err, -EINVAL, "release \"%.80s\": expected letters, digits, '.', '_', '-'",
                        o->release);
@@ -263,6 +260,7 @@ int tdx_deb_index_open(tdx_deb_index **out, const tdx_deb_options *opts, tdx_err
     int r;
 
     tdx_check_arg(out, err);
+    tdx_check_options(opts, TDX_DEB_OPTIONS_VERSION, err);
     if (!opts)
         opts = &defaults;
     r = check_options(opts, err);
@@ -442,7 +440,10 @@ int tdx_deb_resolve(const char *name, const tdx_deb_options *opts, tdx_deb_packa
                     tdx_error *err)
 {
     tdx_deb_index *x = NULL;
-    int r = tdx_deb_index_open(&x, opts, err);
+    int r;
+
+    tdx_check_options(opts, TDX_DEB_OPTIONS_VERSION, err);
+    r = tdx_deb_index_open(&x, opts, err);
     if (r >= 0)
         r = tdx_deb_index_find(x, name, out, err);
     tdx_deb_index_free(x);
@@ -456,12 +457,9 @@ int tdx_deb_download(const tdx_deb_package *pkg, const tdx_fetch_options *opts, 
     int r;
 
     tdx_check_arg(pkg, err);
-    if (opts) {
-        if (opts->version < 1 || opts->version > TDX_FETCH_OPTIONS_VERSION)
-            return tdx_err(err, -EINVAL, "tdx_deb_download: unknown tdx_fetch_options version %u",
-                           opts->version);
+    tdx_check_options(opts, TDX_FETCH_OPTIONS_VERSION, err);
+    if (opts)
         memcpy(&o, opts, sizeof(o));
-    }
     if (o.max_size == TDX_UNSET || (uint64_t)o.max_size > pkg->size)
         o.max_size = pkg->size ? (long long)pkg->size : 1;
     r = tdx_fetch(pkg->f[TDX_DEB_URL], pkg->f[TDX_DEB_SHA256], &o, path, err);

@@ -61,8 +61,7 @@ int tdx_emit_mkosi(const tdx_image *image, const char *outdir, const tdx_emit_op
 
     tdx_check_arg(image, err);
     tdx_check_arg(outdir, err);
-    if (opts && (opts->version == 0 || opts->version > TDX_EMIT_OPTIONS_VERSION))
-        return tdx_err(err, -EINVAL, "tdx_emit_options: unsupported version %u", opts->version);
+    tdx_check_options(opts, TDX_EMIT_OPTIONS_VERSION, err);
     if (image_find_profile(image, profile, &idx) < 0) {
         char names[400] = "";
         size_t used = 0;

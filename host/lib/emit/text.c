@@ -82,6 +82,26 @@ void percent_escape(strbuf *sb, const char *s)
     }
 }
 
+void systemd_word(strbuf *sb, const char *s)
+{
+    bool bare = *s != '\0';
+    for (const char *p = s; *p && bare; p++)
+        bare = isalnum((unsigned char)*p) || strchr("/._-+@:,=~", *p);
+    if (bare) {
+        strbuf_puts(sb, s);
+        return;
+    }
+    strbuf_putc(sb, '"');
+    for (; *s; s++) {
+        if (*s == '%')
+            strbuf_putc(sb, '%');   /* the specifier escape, applied after unquoting */
+        else if (*s == '"' || *s == '\\')
+            strbuf_putc(sb, '\\');
+        strbuf_putc(sb, *s);
+    }
+    strbuf_putc(sb, '"');
+}
+
 int template_render(const char *text, size_t len, char *const *names, char *const *values,
                     size_t n_vars, strbuf *out, tdx_error *err)
 {

@@ -27,6 +27,15 @@ void sh_assign(strbuf *sb, const char *name, const char *value);
 void percent_escape(strbuf *sb, const char *s);
 
 /*
+ * Appends s as one field of a tmpfiles.d or sysusers.d line: bare when it
+ * is made of letters, digits and /._-+@:,=~, else double-quoted with " and
+ * \ backslash-escaped and % doubled (both tools unquote a field, then
+ * expand % specifiers in it). Control characters are refused earlier, at
+ * validation (check_abs_path()).
+ */
+void systemd_word(strbuf *sb, const char *s);
+
+/*
  * Replaces every `{{ name }}` (spaces optional) in text with the variable's
  * value. Any other text, including lone braces, is copied as is.
  * Returns 0, or -EINVAL with "line N: undefined variable \"x\"" in err.

@@ -124,47 +124,26 @@ int tree_add_entry_as(struct tree *t, const struct tree_entry *e, const char *pa
     return -EINVAL;
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Recursion over a host directory; entries are visited in sorted order so
  * the resulting tree does not depend on readdir order. */
 static int copy_dir(struct tree *t, const char *prefix, const char *src, int depth, size_t *count,
                     tdx_error *err)
 {
-    _cleanup_free_ char **names = NULL;
-    size_t n = 0, cap = 0;
-    DIR *d;
-    struct dirent *de;
-    int r = 0;
+    static const char *const skip[] = { ".git", NULL };
+    char **names = NULL;
+    size_t n = 0;
+    int r;
 
     if (depth > DIR_COPY_DEPTH_MAX)
         return tdx_err(err, -ELOOP, "%s: directories nested more than %d deep", src,
                        DIR_COPY_DEPTH_MAX);
-    d = opendir(src);
-    if (!d)
-        return tdx_err(err, -errno, "cannot read directory \"%s\": %s", src, strerror(errno));
-    while ((de = readdir(d))) {
-        if (streq(de->d_name, ".") || streq(de->d_name, "..") || streq(de->d_name, ".git"))
-            continue;
-        if (n == cap) {
-            char **nn = realloc(names, (cap = cap ? cap * 2 : 32) * sizeof(char *));
-            if (!nn) {
-                r = tdx_err_oom(err);
-                goto out;
-            }
-            names = nn;
-        }
-        if (!(names[n] = strdup(de->d_name))) {
-            r = tdx_err_oom(err);
-            goto out;
-        }
-        n++;
-    }
-    if (n > 1)
-        qsort(names, n, sizeof(char *), cmp_name);
+    r = dir_list_sorted(src, skip, DIR_COPY_FILES_MAX, &names, &n);
+    if (r == -ENOMEM)
+        return tdx_err_oom(err);
+    if (r == -EFBIG)
+        return tdx_err(err, r, "%s: more than %d entries", src, DIR_COPY_FILES_MAX);
+    if (r < 0)
+        return tdx_err(err, r, "cannot read directory \"%s\": %s", src, strerror(-r));
 
     for (size_t i = 0; i < n && r >= 0; i++) {
         _cleanup_free_ char *full = NULL, *rel = NULL;
@@ -204,10 +183,7 @@ static int copy_dir(struct tree *t, const char *prefix, const char *src, int dep
         }
         /* Sockets, fifos and devices are not sources; skip them. */
     }
-out:
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    closedir(d);
+    dir_names_free(names, n);
     return r;
 }
 
@@ -275,61 +251,15 @@ bool tree_entry_equal(const struct tree_entry *a, const struct tree_entry *b)
 
 /* ------------------------------------------------------------------------ */
 
-int rm_rf_at(int parent, const char *name)
+/* Creates the parents of path below root, remembering the ones it made so
+ * their mode and time can be set after their contents are written. */
+static int mkdir_entry_parents(int root, const char *path, ptrvec *made, tdx_error *err)
 {
-    int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    DIR *d;
-    struct dirent *de;
-    int r = 0;
-
-    if (fd < 0) {
-        if (errno == ENOTDIR || errno == ELOOP)
-            return unlinkat(parent, name, 0) < 0 ? -errno : 0;
-        return errno == ENOENT ? 0 : -errno;
-    }
-    d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return -errno;
-    }
-    while ((de = readdir(d))) {
-        if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-            continue;
-        if (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN) {
-            int q = rm_rf_at(dirfd(d), de->d_name);
-            if (q < 0 && r == 0)
-                r = q;
-        } else if (unlinkat(dirfd(d), de->d_name, 0) < 0 && r == 0) {
-            r = -errno;
-        }
-    }
-    closedir(d);
-    if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && r == 0 && errno != ENOENT)
-        r = -errno;
-    return r;
-}
-
-static int mkdir_parents_at(int root, const char *path, ptrvec *made, tdx_error *err)
-{
-    char buf[PATH_MAX];
-    size_t n = strlen(path);
-
-    if (n >= sizeof(buf))
-        return tdx_err(err, -ENAMETOOLONG, "path too long: %s", path);
-    memcpy(buf, path, n + 1);
-    for (char *p = buf; (p = strchr(p, '/')); p++) {
-        *p = '\0';
-        if (mkdirat(root, buf, 0755) == 0) {
-            char *copy = strdup(buf);
-            if (!copy || ptrvec_push(made, copy) < 0) {
-                free(copy);
-                return tdx_err_oom(err);
-            }
-        } else if (errno != EEXIST) {
-            return tdx_err(err, -errno, "cannot create directory \"%s\": %s", buf, strerror(errno));
-        }
-        *p = '/';
-    }
+    int r = mkdir_parents_at(root, path, 0755, made);
+    if (r == -ENOMEM)
+        return tdx_err_oom(err);
+    if (r < 0)
+        return tdx_err(err, r, "cannot create the directories of \"%s\": %s", path, strerror(-r));
     return 0;
 }
 
@@ -415,7 +345,7 @@ static int write_all_entries(int root, struct tree *t, time_t mtime, tdx_error *
         bool same_dir = prev && strncmp(prev->path, e->path, dirlen) == 0 &&
                         prev->path[dirlen] == '/' && !strchr(prev->path + dirlen + 1, '/');
         if (dirlen && !same_dir)
-            r = mkdir_parents_at(root, e->path, &made, err);
+            r = mkdir_entry_parents(root, e->path, &made, err);
         if (r >= 0)
             r = write_entry(root, e, mtime, err);
     }
@@ -432,23 +362,6 @@ static int write_all_entries(int root, struct tree *t, time_t mtime, tdx_error *
     ptrvec_free(&made);
     if (r >= 0 && (fchmod(root, 0755) < 0 || futimens(root, ts) < 0))
         r = tdx_err(err, -errno, "cannot set mode or time of the tree: %s", strerror(errno));
-    return r;
-}
-
-/* 1 if dir is empty, 0 if not, negative errno. */
-static int dir_is_empty(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *de;
-    int r = 1;
-    if (!d)
-        return -errno;
-    while ((de = readdir(d)))
-        if (!streq(de->d_name, ".") && !streq(de->d_name, "..")) {
-            r = 0;
-            break;
-        }
-    closedir(d);
     return r;
 }
 

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "fsutil.h"
 #include "ptrvec.h"
 #include "tdxhost/common.h"
 
@@ -74,8 +75,5 @@ void tree_free(struct tree *t);
  * directories get mtime `mtime`.
  */
 int tree_write(struct tree *t, const char *outdir, bool force, time_t mtime, tdx_error *err);
-
-/* Removes a directory tree without following symlinks. */
-int rm_rf_at(int parent, const char *name);
 
 #endif

@@ -10,28 +10,7 @@
 #include "error.h"
 #include "fetch-internal.h"
 #include "fileio.h"
-
-int mkdir_p(const char *path, unsigned mode)
-{
-    char buf[PATH_MAX];
-    size_t n = strlen(path);
-
-    if (n == 0 || n >= sizeof(buf))
-        return -ENAMETOOLONG;
-    memcpy(buf, path, n + 1);
-    for (char *p = buf + 1; ; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char c = *p;
-        *p = '\0';
-        if (mkdir(buf, mode) < 0 && errno != EEXIST)
-            return -errno;
-        *p = c;
-        if (!c)
-            break;
-    }
-    return 0;
-}
+#include "fsutil.h"
 
 /* XDG says a relative $XDG_CACHE_HOME is invalid and must be ignored. */
 static int cache_base(char **out)

@@ -78,8 +78,6 @@ int cache_store_buffer(const char *dir, const void *data, size_t n, char hex[SHA
 /* Copies a file to dest through a temporary file in dest's directory. */
 int copy_file_atomic(const char *src, const char *dest, unsigned mode, tdx_error *err);
 
-/* mkdir -p; missing components get @p mode. */
-int mkdir_p(const char *path, unsigned mode);
 
 /* ------------------------------------------------------------------------ */
 /* Hashing and writing on a second thread (pipeline.c)                      */

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "emit/tree.h"
+#include "fsutil.h"
 #include "error.h"
 #include "fetch-internal.h"
 #include "fileio.h"
@@ -121,9 +121,6 @@ static int write_commit_file(const char *cache, const char *hash, const char *co
 
 static int options_check(const tdx_git_options *o, tdx_error *err)
 {
-    if (o->version < 1 || o->version > TDX_GIT_OPTIONS_VERSION)
-        return tdx_err(err, -EINVAL, "tdx_fetch_git: unknown tdx_git_options version %u",
-                       o->version);
     if (!o->tag == !o->commit)
         return tdx_err(err, -EINVAL, "tdx_fetch_git: give exactly one of tag and commit");
     if (o->commit && !is_object_id(o->commit))
@@ -147,6 +144,7 @@ int tdx_fetch_git(const char *url, const char *tree_sha256, const tdx_git_option
     int r, hit = 0;
 
     tdx_check_arg(url, err);
+    tdx_check_options(opts, TDX_GIT_OPTIONS_VERSION, err);
     if (!opts)
         opts = &defaults;
     r = options_check(opts, err);

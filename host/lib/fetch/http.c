@@ -22,8 +22,8 @@ int fetch_conf_init(struct fetch_conf *conf, const tdx_fetch_options *opts, cons
 
     if (!opts)
         opts = &defaults;
-    if (opts->version < 1 || opts->version > TDX_FETCH_OPTIONS_VERSION)
-        return tdx_err(err, -EINVAL, "%s: unknown tdx_fetch_options version %u", fn, opts->version);
+    if (tdx_check_options_version(opts->version, TDX_FETCH_OPTIONS_VERSION, fn, err) < 0)
+        return -EINVAL;
     if ((opts->max_size != TDX_UNSET && opts->max_size <= 0) ||
         (opts->max_redirects != TDX_UNSET && opts->max_redirects < 0) ||
         (opts->connect_timeout != TDX_UNSET && opts->connect_timeout <= 0) ||

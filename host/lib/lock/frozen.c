@@ -14,6 +14,7 @@ int tdx_lock_fetch_url(const tdx_lock *lock, const char *url, const tdx_fetch_op
 
     tdx_check_arg(lock, err);
     tdx_check_arg(url, err);
+    tdx_check_options(opts, TDX_FETCH_OPTIONS_VERSION, err);
     f = lock_find_fetch(lock, url);
     if (!f)
         return tdx_err(err, -ENOENT, "frozen: %s is not in the lock; run tdxctl lock", url);
@@ -26,11 +27,8 @@ static int fetch_deb_entry(const struct lock_deb *d, const tdx_fetch_options *op
     tdx_fetch_options o = TDX_FETCH_OPTIONS_INIT;
     int r;
 
-    if (opts) {
-        if (opts->version < 1 || opts->version > TDX_FETCH_OPTIONS_VERSION)
-            return tdx_err(err, -EINVAL, "unknown tdx_fetch_options version %u", opts->version);
+    if (opts)
         o = *opts;
-    }
     if (o.max_size == TDX_UNSET || (uint64_t)o.max_size > d->size)
         o.max_size = d->size ? (long long)d->size : 1;
     r = tdx_fetch(d->f[DEB_URL], d->f[DEB_SHA256], &o, path, err);
@@ -46,6 +44,7 @@ int tdx_lock_fetch_deb(const tdx_lock *lock, const char *name, const char *relea
     tdx_check_arg(lock, err);
     tdx_check_arg(name, err);
     tdx_check_arg(release, err);
+    tdx_check_options(opts, TDX_FETCH_OPTIONS_VERSION, err);
     if (!arch)
         arch = "amd64";
     d = lock_find_deb(lock, name, release, arch);
@@ -60,6 +59,7 @@ int tdx_lock_fetch_all(const tdx_lock *lock, const tdx_fetch_options *opts, tdx_
     int n = 0, r;
 
     tdx_check_arg(lock, err);
+    tdx_check_options(opts, TDX_FETCH_OPTIONS_VERSION, err);
     for (size_t i = 0; i < lock->fetches.n; i++, n++) {
         const struct lock_fetch *f = lock->fetches.items[i];
         r = tdx_fetch(f->url, f->sha256, opts, NULL, err);
@@ -93,6 +93,7 @@ int tdx_lock_add_git(tdx_lock *lock, const char *url, const char *tree_sha256,
 
     tdx_check_arg(lock, err);
     tdx_check_arg(url, err);
+    tdx_check_options(opts, TDX_GIT_OPTIONS_VERSION, err);
     r = tdx_fetch_git(url, tree_sha256, opts, NULL, &commit, err);
     if (r < 0)
         return r;

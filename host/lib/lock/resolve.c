@@ -10,13 +10,6 @@
 #include "strbuf.h"
 #include "tdxhost/deb.h"
 
-static int check_options(const tdx_lock_options *o, const char *fn, tdx_error *err)
-{
-    if (o->version < 1 || o->version > TDX_LOCK_OPTIONS_VERSION)
-        return tdx_err(err, -EINVAL, "%s: unknown tdx_lock_options version %u", fn, o->version);
-    return 0;
-}
-
 static void reset_changes(tdx_lock *lock)
 {
     STRV_FOREACH(s, lock->changes)
@@ -356,9 +349,7 @@ int tdx_lock_resolve(tdx_lock *lock, const tdx_image *image, const tdx_lock_opti
 
     tdx_check_arg(lock, err);
     tdx_check_arg(image, err);
-    r = check_options(R.o, __func__, err);
-    if (r < 0)
-        return r;
+    tdx_check_options(opts, TDX_LOCK_OPTIONS_VERSION, err);
     R.arch = R.o->arch ? R.o->arch : "amd64";
     reset_changes(lock);
     r = inputs_collect(image, R.o->recipe_dir, false, &in, err);
@@ -413,9 +404,7 @@ int tdx_lock_check(tdx_lock *lock, const tdx_image *image, const tdx_lock_option
     tdx_check_arg(image, err);
     if (!opts)
         opts = &defaults;
-    r = check_options(opts, __func__, err);
-    if (r < 0)
-        return r;
+    tdx_check_options(opts, TDX_LOCK_OPTIONS_VERSION, err);
     arch = opts->arch ? opts->arch : "amd64";
     reset_changes(lock);
     if (!lock->digest)

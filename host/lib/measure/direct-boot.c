@@ -70,11 +70,8 @@ static int resolve_options(struct boot *b, const tdx_measure_options *opts)
     int r;
 
     *o = defaults;
-    if (opts) {
-        if (opts->version < 1 || opts->version > TDX_MEASURE_OPTIONS_VERSION)
-            return tdx_err(b->err, -EINVAL, "tdx_measure_direct_boot: unknown options version %u", opts->version);
+    if (opts)
         *o = *opts;
-    }
     b->qemu_version = o->qemu_version ? o->qemu_version : "9.2";
     r = parse_qemu_version(b, b->qemu_version);
     if (r < 0)
@@ -124,10 +121,11 @@ static int load_firmware(struct boot *b)
 
 static int measure_mrtd(struct boot *b)
 {
-    struct mreg *r = meas_reg(b->m, "mrtd", b->err);
-    if (!r)
-        return b->err ? b->err->code : -ENOMEM;
-    return tdvf_mrtd(b->fw, &b->md, (tdx_mrtd_order)b->o.mrtd_order, r->value[0], b->err);
+    struct mreg *reg;
+    int r = meas_reg_get(b->m, "mrtd", &reg, b->err);
+    if (r < 0)
+        return r;
+    return tdvf_mrtd(b->fw, &b->md, (tdx_mrtd_order)b->o.mrtd_order, reg->value[0], b->err);
 }
 
 /* --- RTMR0: firmware ----------------------------------------------------- */
@@ -528,10 +526,10 @@ static int run(struct boot *b)
         r = source_open(&b->initrd, b->o.initrd, b->err);
     if (r < 0)
         return r;
-    for (const char *const *n = (const char *const[]){ "mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3", NULL }; *n; n++)
-        if (!meas_reg(b->m, *n, b->err))
-            return b->err ? b->err->code : -ENOMEM;
-    r = assumptions(b);
+    for (const char *const *n = (const char *const[]){ "mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3", NULL }; r >= 0 && *n; n++)
+        r = meas_reg_get(b->m, *n, NULL, b->err);
+    if (r >= 0)
+        r = assumptions(b);
     if (r >= 0)
         r = measure_mrtd(b);
     if (r >= 0)
@@ -565,6 +563,7 @@ int tdx_measure_direct_boot(tdx_measurements **out, const char *firmware, const 
     int r;
 
     tdx_check_arg(out && firmware && kernel, err);
+    tdx_check_options(opts, TDX_MEASURE_OPTIONS_VERSION, err);
     b.firmware = firmware;
     b.kernel.name = kernel;
     r = resolve_options(&b, opts);

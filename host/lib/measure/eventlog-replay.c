@@ -44,11 +44,12 @@ static size_t choose_banks(const tdx_eventlog *log, tdx_hash_alg *banks)
 
 static int add_registers(const tdx_eventlog *log, tdx_measurements *m, tdx_error *err)
 {
+    int r = 0;
+
     if (log->kind == TDX_EVENTLOG_CC) {
-        for (const char *const *n = (const char *const[]){ "rtmr0", "rtmr1", "rtmr2", "rtmr3", NULL }; *n; n++)
-            if (!meas_reg(m, *n, err))
-                return err ? err->code : -ENOMEM;
-        return 0;
+        for (const char *const *n = (const char *const[]){ "rtmr0", "rtmr1", "rtmr2", "rtmr3", NULL }; r >= 0 && *n; n++)
+            r = meas_reg_get(m, *n, NULL, err);
+        return r;
     }
     for (unsigned pcr = 0; pcr <= 23; pcr++) {
         char name[8];
@@ -56,8 +57,8 @@ static int add_registers(const tdx_eventlog *log, tdx_measurements *m, tdx_error
         for (size_t k = 0; k < log->n && !used; k++)
             used = log->recs[k].reg[0] && log->recs[k].index == pcr;
         snprintf(name, sizeof(name), "pcr%u", pcr);
-        if (used && !meas_reg(m, name, err))
-            return err ? err->code : -ENOMEM;
+        if (used && (r = meas_reg_get(m, name, NULL, err)) < 0)
+            return r;
     }
     return 0;
 }

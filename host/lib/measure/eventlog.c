@@ -238,10 +238,9 @@ int tdx_eventlog_load_file(tdx_eventlog **out, const char *path, const tdx_event
     int r;
 
     tdx_check_arg(out && path, err);
+    tdx_check_options(opts, TDX_EVENTLOG_OPTIONS_VERSION, err);
     if (!opts)
         opts = &defaults;
-    if (opts->version < 1 || opts->version > TDX_EVENTLOG_OPTIONS_VERSION)
-        return tdx_err(err, -EINVAL, "tdx_eventlog_load_file: unknown options version %u", opts->version);
     if (opts->ccel_table) {
         _cleanup_free_ char *table = NULL;
         size_t tsize;

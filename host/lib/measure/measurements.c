@@ -139,25 +139,30 @@ struct mreg *meas_find(const tdx_measurements *m, const char *name)
     return NULL;
 }
 
-struct mreg *meas_reg(tdx_measurements *m, const char *name, tdx_error *err)
+int meas_reg_get(tdx_measurements *m, const char *name, struct mreg **out, tdx_error *err)
 {
     struct mreg *r = meas_find(m, name);
 
-    if (r)
-        return r;
-    if (strlen(name) >= REG_NAME_SIZE) {
-        tdx_err(err, -EINVAL, "register name \"%s\" is too long", name);
-        return NULL;
+    if (!r) {
+        if (strlen(name) >= REG_NAME_SIZE)
+            return tdx_err(err, -EINVAL, "register name \"%s\" is too long", name);
+        r = calloc(1, sizeof(*r));
+        if (!r || ptrvec_push(&m->regs, r) < 0) {
+            free(r);
+            return tdx_err_oom(err);
+        }
+        strcpy(r->name, name);
+        r->known = true;
     }
-    r = calloc(1, sizeof(*r));
-    if (!r || ptrvec_push(&m->regs, r) < 0) {
-        free(r);
-        tdx_err_oom(err);
-        return NULL;
-    }
-    strcpy(r->name, name);
-    r->known = true;
-    return r;
+    if (out)
+        *out = r;
+    return 0;
+}
+
+struct mreg *meas_reg(tdx_measurements *m, const char *name, tdx_error *err)
+{
+    struct mreg *r = NULL;
+    return meas_reg_get(m, name, &r, err) < 0 ? NULL : r;
 }
 
 int meas_bank_index(const tdx_measurements *m, int bank)
@@ -172,12 +177,13 @@ int meas_bank_index(const tdx_measurements *m, int bank)
 
 int meas_unknown(tdx_measurements *m, const char *name, tdx_error *err, const char *fmt, ...)
 {
-    struct mreg *r = meas_reg(m, name, err);
+    struct mreg *r;
     va_list ap;
     char *reason;
+    int ret = meas_reg_get(m, name, &r, err);
 
-    if (!r)
-        return err ? err->code : -ENOMEM;
+    if (ret < 0)
+        return ret;
     va_start(ap, fmt);
     if (vasprintf(&reason, fmt, ap) < 0)
         reason = NULL;
@@ -195,12 +201,12 @@ static int add_event(tdx_measurements *m, const char *reg, uint32_t type,
                      const uint8_t digest[][TDX_DIGEST_MAX], bool extend, tdx_error *err,
                      const char *fmt, va_list ap)
 {
-    struct mreg *r = meas_reg(m, reg, err);
+    struct mreg *r;
     struct mevent *e;
-    int ret;
+    int ret = meas_reg_get(m, reg, &r, err);
 
-    if (!r)
-        return err ? err->code : -ENOMEM;
+    if (ret < 0)
+        return ret;
     e = calloc(1, sizeof(*e));
     if (!e)
         return tdx_err_oom(err);

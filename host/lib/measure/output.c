@@ -11,12 +11,8 @@ static int render(const tdx_measurements *m, int format, const tdx_serialize_opt
 {
     const char *id = "tdxctl";
 
-    if (opts) {
-        if (opts->version < 1 || opts->version > TDX_SERIALIZE_OPTIONS_VERSION)
-            return tdx_err(err, -EINVAL, "tdx_measurements_serialize: unknown options version %u", opts->version);
-        if (opts->measurement_id)
-            id = opts->measurement_id;
-    }
+    if (opts && opts->measurement_id)
+        id = opts->measurement_id;
     switch (format) {
     case TDX_FORMAT_JSON: return serialize_json(m, out, err);
     case TDX_FORMAT_CBOR: return serialize_cbor(m, out, err);
@@ -33,6 +29,7 @@ int tdx_measurements_serialize(const tdx_measurements *m, int format, const tdx_
     int r;
 
     tdx_check_arg(m && out, err);
+    tdx_check_options(opts, TDX_SERIALIZE_OPTIONS_VERSION, err);
     r = render(m, format, opts, &sb, err);
     if (r >= 0 && !sb.data)
         r = strbuf_append(&sb, "", 0) < 0 ? tdx_err_oom(err) : 0;
@@ -51,6 +48,7 @@ int tdx_measurements_write_file(const tdx_measurements *m, int format, const tdx
     int r;
 
     tdx_check_arg(m && path, err);
+    tdx_check_options(opts, TDX_SERIALIZE_OPTIONS_VERSION, err);
     r = render(m, format, opts, &sb, err);
     if (r >= 0) {
         r = write_file_atomic(path, sb.data, sb.len, 0644);

@@ -275,11 +275,8 @@ static int resolve(struct uki *u, const tdx_uki_options *opts, tdx_hash_alg *ban
     static const tdx_uki_options defaults = TDX_UKI_OPTIONS_INIT;
 
     u->o = defaults;
-    if (opts) {
-        if (opts->version < 1 || opts->version > TDX_UKI_OPTIONS_VERSION)
-            return tdx_err(u->err, -EINVAL, "tdx_measure_uki_tpm: unknown options version %u", opts->version);
+    if (opts)
         u->o = *opts;
-    }
     if (u->o.banks == TDX_UNSET || u->o.banks == 0)
         u->o.banks = TDX_BANK_SHA256;
     if (u->o.banks & ~(TDX_BANK_SHA256 | TDX_BANK_SHA384))
@@ -302,6 +299,7 @@ int tdx_measure_uki_tpm(tdx_measurements **out, const char *uki, const tdx_uki_o
     int r;
 
     tdx_check_arg(out && uki, err);
+    tdx_check_options(opts, TDX_UKI_OPTIONS_VERSION, err);
     r = resolve(&u, opts, banks, &n);
     if (r >= 0)
         r = meas_new(&u.m, MEAS_TPM, banks, n, err);
@@ -314,8 +312,7 @@ int tdx_measure_uki_tpm(tdx_measurements **out, const char *uki, const tdx_uki_o
     if (r >= 0 && !pe_find_section(&u.pe, ".linux"))
         r = tdx_err(err, -EINVAL, "%s: no .linux section: not a unified kernel image", uki);
     for (const char *const *p = (const char *const[]){ "pcr4", "pcr9", "pcr11", NULL }; r >= 0 && *p; p++)
-        if (!meas_reg(u.m, *p, err))
-            r = err ? err->code : -ENOMEM;
+        r = meas_reg_get(u.m, *p, NULL, err);
     if (r >= 0)
         r = meas_assume(u.m, "boot", err, "UEFI firmware with a vTPM boots the UKI%s%s", u.o.boot_loader ? " via " : "",
                         u.o.boot_loader ? u.o.boot_loader : " directly");

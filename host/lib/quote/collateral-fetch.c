@@ -26,7 +26,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "emit/tree.h"
+#include "fsutil.h"
 #include "error.h"
 #include "fileio.h"
 #include "hex.h"
@@ -253,21 +253,6 @@ static int write_file(int dir, const char *dir_name, const char *name, const str
     return 0;
 }
 
-/* mkdir -p: a default cache directory (~/.cache/...) may not exist yet. */
-static int mkdir_parents(const char *dir)
-{
-    char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s", dir);
-    for (char *p = path + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(path, 0755) < 0 && errno != EEXIST)
-                return -errno;
-            *p = '/';
-        }
-    return mkdir(path, 0755) < 0 && errno != EEXIST ? -errno : 0;
-}
-
 /* Replaces cache_dir/name with the fetched files, through a temporary
  * sibling and rename, so readers never see half a set. */
 static int store(const char *cache_dir, const char *name, struct fetched_file *files, tdx_error *err)
@@ -275,7 +260,8 @@ static int store(const char *cache_dir, const char *name, struct fetched_file *f
     char tmp[PATH_MAX], old[PATH_MAX], dst[PATH_MAX];
     int r = 0;
 
-    r = mkdir_parents(cache_dir);
+    /* A default cache directory (~/.cache/...) may not exist yet. */
+    r = mkdir_p(cache_dir, 0755);
     if (r < 0)
         return tdx_err(err, r, "%s: cannot create: %s", cache_dir, strerror(-r));
     snprintf(tmp, sizeof(tmp), "%s/.%s.new-XXXXXX", cache_dir, name);

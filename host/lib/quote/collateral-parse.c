@@ -131,6 +131,8 @@ static const char *const status_names[] = {
     [TDX_TCB_OUT_OF_DATE] = "OutOfDate",
     [TDX_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED] = "OutOfDateConfigurationNeeded",
     [TDX_TCB_REVOKED] = "Revoked",
+    [TDX_TCB_TD_RELAUNCH_ADVISED] = "TDRelaunchAdvised",
+    [TDX_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED] = "TDRelaunchAdvisedConfigurationNeeded",
 };
 
 const char *tdx_tcb_status_name(tdx_tcb_status status)
@@ -165,7 +167,8 @@ static int get_level_common(struct reader *r, json_t *level, const char *path, t
     v = member(r, level, "tcbStatus", path, JSON_STRING, "a string", &ret);
     if (!v)
         return ret;
-    if (tcb_status_from_name(json_string_value(v), status) < 0) {
+    /* The relaunch statuses are verdicts, never a level's status. */
+    if (tcb_status_from_name(json_string_value(v), status) < 0 || *status > TDX_TCB_REVOKED) {
         join(where, sizeof(where), path, "tcbStatus");
         return rerr(r, where, "unknown status \"%.60s\"", json_string_value(v));
     }

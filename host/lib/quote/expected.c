@@ -220,3 +220,21 @@ int check_measurements(struct vctx *c)
         snprintf(label, sizeof(label), "no expected entry matches (%zu tried); the first, \"%.80s\": ", e->n, s->id);
     return vfail(c, -EPERM, "%s%s is %s, expected %s", label, reg_names[reg], got, want);
 }
+
+int expected_merge(tdx_expected *dst, tdx_expected *src)
+{
+    struct expected_set *sets = reallocarray(dst->sets, dst->n + src->n + 1, sizeof(*sets));
+    if (!sets)
+        return -ENOMEM;
+    memcpy(sets + dst->n, src->sets, src->n * sizeof(*sets));
+    dst->sets = sets;
+    dst->n += src->n;
+    free(src->sets);
+    free(src);
+    return 0;
+}
+
+tdx_expected *expected_new_empty(void)
+{
+    return calloc(1, sizeof(tdx_expected));
+}

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "msg.h"
 #include "pck-ext.h"
 
 #define TAG_INTEGER 0x02
@@ -57,16 +58,6 @@ static int der_next(struct der *d, uint8_t *tag, struct der *value)
     value->end = p + len;
     d->p = p + len;
     return 0;
-}
-
-static int fail(char *why, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *why, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, size, fmt, ap);
-    va_end(ap);
-    return -EBADMSG;
 }
 
 /* The arc after the SGX OID: 1 for ".1", 2*256+17 for ".2.17"; -1 when the
@@ -119,19 +110,19 @@ static int parse_tcb(struct der seq, struct pck_ext *out, char *why, size_t why_
 
         if (der_next(&seq, &tag, &item) < 0 || tag != TAG_SEQUENCE || der_next(&item, &tag, &oid) < 0 ||
             tag != TAG_OID || der_next(&item, &vtag, &value) < 0 || item.p != item.end)
-            return fail(why, why_size, "malformed TCB entry");
+            return msgf(why, why_size, -EBADMSG, "malformed TCB entry");
         arc = sgx_arc(&oid);
         if (arc < 2 * 256 + 1 || arc > 2 * 256 + 18)
             continue;
         arc -= 2 * 256;
         if (seen & 1u << (arc - 1))
-            return fail(why, why_size, "TCB entry %d appears twice", arc);
+            return msgf(why, why_size, -EBADMSG, "TCB entry %d appears twice", arc);
         seen |= 1u << (arc - 1);
         if (arc == 18) {
             if (octets(&value, vtag, out->cpusvn, 16) < 0)
-                return fail(why, why_size, "CPUSVN is not a 16-byte OCTET STRING");
+                return msgf(why, why_size, -EBADMSG, "CPUSVN is not a 16-byte OCTET STRING");
         } else if (vtag != TAG_INTEGER || small_uint(&value, arc == 17 ? 65535 : 255, &x) < 0) {
-            return fail(why, why_size, "TCB entry %d is not an INTEGER in range", arc);
+            return msgf(why, why_size, -EBADMSG, "TCB entry %d is not an INTEGER in range", arc);
         } else if (arc == 17) {
             out->pcesvn = (uint16_t)x;
         } else {
@@ -139,7 +130,7 @@ static int parse_tcb(struct der seq, struct pck_ext *out, char *why, size_t why_
         }
     }
     if (seen != (1u << 18) - 1)
-        return fail(why, why_size, "TCB lacks entries (have mask 0x%05x of 0x3ffff)", seen);
+        return msgf(why, why_size, -EBADMSG, "TCB lacks entries (have mask 0x%05x of 0x3ffff)", seen);
     return 0;
 }
 
@@ -151,7 +142,7 @@ int pck_ext_parse(const uint8_t *der, size_t size, struct pck_ext *out, char *wh
 
     memset(out, 0, sizeof(*out));
     if (der_next(&d, &tag, &top) < 0 || tag != TAG_SEQUENCE || d.p != d.end)
-        return fail(why, why_size, "not a DER SEQUENCE");
+        return msgf(why, why_size, -EBADMSG, "not a DER SEQUENCE");
     while (top.p < top.end) {
         struct der item, oid, value;
         uint8_t vtag;
@@ -159,24 +150,24 @@ int pck_ext_parse(const uint8_t *der, size_t size, struct pck_ext *out, char *wh
 
         if (der_next(&top, &tag, &item) < 0 || tag != TAG_SEQUENCE || der_next(&item, &tag, &oid) < 0 ||
             tag != TAG_OID || der_next(&item, &vtag, &value) < 0 || item.p != item.end)
-            return fail(why, why_size, "malformed entry");
+            return msgf(why, why_size, -EBADMSG, "malformed entry");
         arc = sgx_arc(&oid);
         if ((arc == 2 && tcb) || (arc == 3 && pceid) || (arc == 4 && fmspc))
-            return fail(why, why_size, "entry %d appears twice", arc);
+            return msgf(why, why_size, -EBADMSG, "entry %d appears twice", arc);
         switch (arc) {
         case 2:
             if (vtag != TAG_SEQUENCE || parse_tcb(value, out, why, why_size) < 0)
-                return vtag != TAG_SEQUENCE ? fail(why, why_size, "TCB is not a SEQUENCE") : -EBADMSG;
+                return vtag != TAG_SEQUENCE ? msgf(why, why_size, -EBADMSG, "TCB is not a SEQUENCE") : -EBADMSG;
             tcb = true;
             break;
         case 3:
             if (octets(&value, vtag, out->pceid, 2) < 0)
-                return fail(why, why_size, "PCE-ID is not a 2-byte OCTET STRING");
+                return msgf(why, why_size, -EBADMSG, "PCE-ID is not a 2-byte OCTET STRING");
             pceid = true;
             break;
         case 4:
             if (octets(&value, vtag, out->fmspc, 6) < 0)
-                return fail(why, why_size, "FMSPC is not a 6-byte OCTET STRING");
+                return msgf(why, why_size, -EBADMSG, "FMSPC is not a 6-byte OCTET STRING");
             fmspc = true;
             break;
         default:
@@ -184,6 +175,6 @@ int pck_ext_parse(const uint8_t *der, size_t size, struct pck_ext *out, char *wh
         }
     }
     if (!tcb || !pceid || !fmspc)
-        return fail(why, why_size, "no %s", !tcb ? "TCB" : !pceid ? "PCE-ID" : "FMSPC");
+        return msgf(why, why_size, -EBADMSG, "no %s", !tcb ? "TCB" : !pceid ? "PCE-ID" : "FMSPC");
     return 0;
 }

@@ -8,7 +8,27 @@
 #include <errno.h>
 
 #include "error.h"
+#include "macro.h"
 #include "quote-internal.h"
+
+/* Intel's certification data types (sgx_quote_3.h, "QE Certification
+ * Data"). A TDX quote carries type 6 outside and type 5 inside it; the
+ * others need a PCCS lookup by platform ID, or carry no chain at all, and
+ * are refused by name. */
+static const char *const cert_type_names[] = {
+    [1] = "PPID in clear text (PCK_ID_PLAIN_PPID)",
+    [2] = "PPID encrypted with RSA-2048-OAEP (PCK_ID_ENCRYPTED_PPID_2048)",
+    [3] = "PPID encrypted with RSA-3072-OAEP (PCK_ID_ENCRYPTED_PPID_3072)",
+    [4] = "PCK leaf certificate in clear text (PCK_ID_PCK_CERTIFICATE)",
+    [5] = "PCK certificate chain (PCK_ID_PCK_CERT_CHAIN)",
+    [6] = "QE report certification data (ECDSA_SIG_AUX_DATA)",
+    [7] = "platform manifest (PCK_ID_PLATFORM_MANIFEST)",
+};
+
+static const char *cert_type_name(unsigned type)
+{
+    return type < ELEMENTSOF(cert_type_names) && cert_type_names[type] ? cert_type_names[type] : "unknown";
+}
 
 /* The next n bytes must exist at off; names the field that does not fit. */
 static int need(size_t off, size_t n, size_t limit, const char *what, tdx_error *err)
@@ -94,8 +114,8 @@ static int parse_qe_cert_data(struct tdx_quote *q, size_t off, size_t end, tdx_e
     inner_size = le32(q->data + off + 2);
     if (inner_type != QUOTE_CERT_PCK_CHAIN)
         return tdx_err(err, -EBADMSG,
-                       "quote: offset %zu: inner certification data type %u is not supported (only 5, PCK certificate chain)",
-                       off, inner_type);
+                       "quote: offset %zu: inner certification data type %u, %s, is not supported (only 5, PCK "
+                       "certificate chain)", off, inner_type, cert_type_name(inner_type));
     off += 6;
     if (inner_size != end - off)
         return tdx_err(err, -EBADMSG,
@@ -134,8 +154,8 @@ static int parse_signature_data(struct tdx_quote *q, tdx_error *err)
     cert_size = le32(q->data + off + 2);
     if (cert_type != QUOTE_CERT_QE_REPORT)
         return tdx_err(err, -EBADMSG,
-                       "quote: offset %zu: certification data type %u is not supported (only 6, QE report certification data)",
-                       off, cert_type);
+                       "quote: offset %zu: certification data type %u, %s, is not supported (only 6, QE report "
+                       "certification data)", off, cert_type, cert_type_name(cert_type));
     if (cert_size != q->end - (off + 6))
         return tdx_err(err, -EBADMSG,
                        "quote: offset %zu: certification data size %u does not match the %zu bytes of signature data left",

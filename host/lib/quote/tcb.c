@@ -24,6 +24,16 @@
 #include "strv.h"
 #include "verify-internal.h"
 
+static const struct module_identity *find_identity(const struct tcb_info *t, uint8_t version, char id[16])
+{
+    const struct module_identity *m = NULL;
+    snprintf(id, 16, "TDX_%02X", version);
+    for (size_t i = 0; i < t->n_identities; i++)
+        if (strcasecmp(t->identities[i].id, id) == 0)
+            m = &t->identities[i];
+    return m;
+}
+
 int check_tdx_module(struct vctx *c)
 {
     const struct tcb_info *t = c->tcb;
@@ -33,11 +43,7 @@ int check_tdx_module(struct vctx *c)
     char id[16], got[97], want[97];
 
     if (svn[1] > 0) {
-        m = NULL;
-        snprintf(id, sizeof(id), "TDX_%02X", svn[1]);
-        for (size_t i = 0; i < t->n_identities; i++)
-            if (strcasecmp(t->identities[i].id, id) == 0)
-                m = &t->identities[i];
+        m = find_identity(t, svn[1], id);
         if (!m)
             return vfail(c, -EKEYREJECTED, "no TDX module identity %s (TEE_TCB_SVN[1] = %u) in the TCB info (%s)", id,
                          svn[1], t->doc.origin);
@@ -68,13 +74,20 @@ int check_tdx_module(struct vctx *c)
     return vfail(c, -EKEYREJECTED, "TDX module ISVSVN %u (TEE_TCB_SVN[0]) is below every TCB level of %s", svn[0], id);
 }
 
-static bool level_matches(const struct tcb_level *l, const struct pck_ext *ext, const uint8_t *tee_svn)
+static bool sgx_matches(const struct tcb_level *l, const struct pck_ext *ext)
 {
     if (ext->pcesvn < l->pcesvn)
         return false;
     for (int i = 0; i < 16; i++)
         if (ext->comp_svn[i] < l->sgx[i])
             return false;
+    return true;
+}
+
+static bool level_matches(const struct tcb_level *l, const struct pck_ext *ext, const uint8_t *tee_svn)
+{
+    if (!sgx_matches(l, ext))
+        return false;
     for (int i = tee_svn[1] > 0 ? 2 : 0; i < 16; i++)
         if (tee_svn[i] < l->tdx[i])
             return false;
@@ -93,6 +106,51 @@ static tdx_tcb_status converge(tdx_tcb_status platform, tdx_tcb_status other)
             return TDX_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED;
     }
     return platform;
+}
+
+static bool configuration_needed(tdx_tcb_status s)
+{
+    return s == TDX_TCB_CONFIGURATION_NEEDED || s == TDX_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED ||
+           s == TDX_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED || s == TDX_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED;
+}
+
+/*
+ * TDX 1.5 (QVL checkForRelaunch, TDRelaunchCheck.cpp): the TD was launched
+ * on an OutOfDate TDX module (TEE_TCB_SVN), but the module it runs on now
+ * (TEE_TCB_SVN2) is at the latest level: the platform is fine and a relaunch
+ * would bring the TD up to date. Only when the SGX part of the platform is
+ * not OutOfDate, the TDX part is OutOfDate because of the module, and the QE
+ * is not OutOfDate. Returns the status, changed or not, or a step failure.
+ */
+static int relaunch(struct vctx *c, tdx_tcb_status sgx, tdx_tcb_status tdx, tdx_tcb_status *out)
+{
+    const uint8_t *svn2 = quote_at(c->q, c->q->body) + BODY_TEE_TCB_SVN2;
+    const struct tcb_level *latest = &c->tcb->levels[0];
+    const struct module_identity *m;
+    bool current;
+    char id[16];
+
+    *out = tdx;
+    if (c->q->body_type != 3 || !c->module_level || c->module_level->status != TDX_TCB_OUT_OF_DATE ||
+        c->qe_level->status == TDX_TCB_OUT_OF_DATE || c->qe_level->status == TDX_TCB_REVOKED ||
+        (sgx != TDX_TCB_UP_TO_DATE && sgx != TDX_TCB_SW_HARDENING_NEEDED && sgx != TDX_TCB_CONFIGURATION_NEEDED &&
+         sgx != TDX_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED) ||
+        (tdx != TDX_TCB_OUT_OF_DATE && tdx != TDX_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED))
+        return 0;
+    if (svn2[1] == 0) {
+        current = svn2[0] >= latest->tdx[0] && svn2[2] >= latest->tdx[2];
+    } else {
+        m = find_identity(c->tcb, svn2[1], id);
+        if (!m)
+            return vfail(c, -EKEYREJECTED,
+                         "no TDX module identity %s (TEE_TCB_SVN2[1] = %u, the running module) in the TCB info (%s)",
+                         id, svn2[1], c->tcb->doc.origin);
+        current = svn2[0] >= m->levels[0].isvsvn && svn2[2] >= latest->tdx[2];
+    }
+    if (current)
+        *out = configuration_needed(sgx) || configuration_needed(tdx) ? TDX_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED
+                                                                      : TDX_TCB_TD_RELAUNCH_ADVISED;
+    return 0;
 }
 
 static void components(char *buf, size_t size, const uint8_t *v, size_t n)
@@ -147,11 +205,15 @@ int check_tcb_status(struct vctx *c)
 {
     const uint8_t *tee_svn = quote_at(c->q, c->q->body) + BODY_TEE_TCB_SVN;
     const struct pck_ext *ext = &c->chain->ext;
-    const struct tcb_level *level = NULL;
+    const struct tcb_level *level = NULL, *sgx_level = NULL;
     tdx_verification *res = c->res;
     char sgx[80], tdx[80], accept[200] = "UpToDate", advisories[300] = "";
     tdx_tcb_status s;
+    int r;
 
+    for (size_t i = 0; i < c->tcb->n_levels && !sgx_level; i++)
+        if (sgx_matches(&c->tcb->levels[i], ext))
+            sgx_level = &c->tcb->levels[i];
     for (size_t i = 0; i < c->tcb->n_levels && !level; i++)
         if (level_matches(&c->tcb->levels[i], ext, tee_svn))
             level = &c->tcb->levels[i];
@@ -166,6 +228,8 @@ int check_tcb_status(struct vctx *c)
     s = level->status;
     if (c->module_level)
         s = converge(s, c->module_level->status);
+    if (s != TDX_TCB_REVOKED && (r = relaunch(c, sgx_level->status, s, &s)) < 0)
+        return r;
     s = converge(s, c->qe_level->status);
     res->status = s;
     if (add_advisories(&res->advisories, level->advisories) < 0 ||
@@ -182,5 +246,11 @@ int check_tcb_status(struct vctx *c)
         return vfail(c, -EPERM, "TCB status %s is not accepted (accepted: %s)%s%s", tdx_tcb_status_name(s), accept,
                      res->advisories ? "; advisories: " : "", advisories);
     }
+    STRV_FOREACH(a, res->advisories)
+        if (c->o->accept_advisories && !strv_contains((char *const *)c->o->accept_advisories, *a)) {
+            join(accept, sizeof(accept), c->o->accept_advisories);
+            return vfail(c, -EPERM, "TCB status %s comes with advisory %s, which is not accepted (accepted: %s)",
+                         tdx_tcb_status_name(s), *a, accept[0] ? accept : "none");
+        }
     return require_evaluation(c);
 }

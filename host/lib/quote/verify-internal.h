@@ -13,7 +13,7 @@
 #include "quote-internal.h"
 #include "tdxhost/quote.h"
 
-#define STEP_COUNT (TDX_VERIFY_STEP_TD_ATTRIBUTES + 1)
+#define STEP_COUNT (TDX_VERIFY_STEP_MRSEAM + 1)
 #define CHAIN_CACHE_MAX 64
 #define FETCH_CACHE_MAX 16
 
@@ -101,6 +101,18 @@ int check_tcb_status(struct vctx *c);
 
 /* The policy steps. */
 int check_measurements(struct vctx *c);
+int check_td_attributes(struct vctx *c);
+int check_xfam(struct vctx *c);
+int check_mrservicetd(struct vctx *c);
+int check_mrconfigid(struct vctx *c);
+int check_mrowner(struct vctx *c);
+int check_mrownerconfig(struct vctx *c);
+int check_mrseam(struct vctx *c);
+
+/* Moves src's accepted sets to the end of dst's and frees src (on
+ * success only). An empty object to merge into: expected_new_empty(). */
+int expected_merge(tdx_expected *dst, tdx_expected *src);
+tdx_expected *expected_new_empty(void);
 
 /* "2025-07-19T10:16:03Z" */
 void fmt_time(int64_t t, char out[32]);

@@ -8,11 +8,13 @@
 #include <errno.h>
 #include <openssl/err.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <time.h>
 
 #include "error.h"
 #include "hex.h"
+#include "msg.h"
 #include "pki.h"
 #include "read-input.h"
 #include "rfc3339.h"
@@ -42,6 +44,12 @@ static const char *const step_names[STEP_COUNT] = {
     [TDX_VERIFY_STEP_MEASUREMENTS] = "measurements",
     [TDX_VERIFY_STEP_REPORT_DATA] = "report_data",
     [TDX_VERIFY_STEP_TD_ATTRIBUTES] = "td_attributes",
+    [TDX_VERIFY_STEP_XFAM] = "xfam",
+    [TDX_VERIFY_STEP_MRSERVICETD] = "mrservicetd",
+    [TDX_VERIFY_STEP_MRCONFIGID] = "mrconfigid",
+    [TDX_VERIFY_STEP_MROWNER] = "mrowner",
+    [TDX_VERIFY_STEP_MROWNERCONFIG] = "mrownerconfig",
+    [TDX_VERIFY_STEP_MRSEAM] = "mrseam",
 };
 
 const char *tdx_verify_step_name(tdx_verify_step step)
@@ -60,12 +68,11 @@ void fmt_time(int64_t t, char out[32])
 int vfail(struct vctx *c, int code, const char *fmt, ...)
 {
     va_list ap;
+    int n;
     va_start(ap, fmt);
-    vsnprintf(c->res->message, sizeof(c->res->message), fmt, ap);
+    n = vsnprintf(c->res->message, sizeof(c->res->message), fmt, ap);
     va_end(ap);
-    for (char *p = c->res->message; *p; p++)
-        if (*p == '\n' || *p == '\r')
-            *p = ' ';
+    msg_finish(c->res->message, sizeof(c->res->message), n);
     c->res->code = code;
     return code;
 }
@@ -156,21 +163,12 @@ static int step_report_data(struct vctx *c)
     return vfail(c, -EPERM, "REPORTDATA is %s, expected %s", a, b);
 }
 
-static int step_td_attributes(struct vctx *c)
-{
-    const uint8_t *attrs = quote_at(c->q, c->q->body) + BODY_TD_ATTRIBUTES;
-    if ((attrs[0] & 1) && c->o->allow_debug <= 0)
-        return vfail(c, -EPERM, "TD attribute DEBUG (bit 0) is set: the host can read and change the TD's memory; "
-                                "refused unless debug TDs are allowed");
-    return 0;
-}
-
 static int step_collateral(struct vctx *c)
 {
     return collateral_for_quote(c);
 }
 
-enum need { ALWAYS, COLLATERAL, EXPECTED, REPORT_DATA };
+enum need { ALWAYS, COLLATERAL, EXPECTED, REPORT_DATA, XFAM, MRCONFIGID, MROWNER, MROWNERCONFIG, MRSEAM };
 
 static const struct step {
     tdx_verify_step id;
@@ -190,8 +188,31 @@ static const struct step {
     { TDX_VERIFY_STEP_TCB_STATUS, check_tcb_status, COLLATERAL },
     { TDX_VERIFY_STEP_MEASUREMENTS, check_measurements, EXPECTED },
     { TDX_VERIFY_STEP_REPORT_DATA, step_report_data, REPORT_DATA },
-    { TDX_VERIFY_STEP_TD_ATTRIBUTES, step_td_attributes, ALWAYS },
+    { TDX_VERIFY_STEP_TD_ATTRIBUTES, check_td_attributes, ALWAYS },
+    { TDX_VERIFY_STEP_XFAM, check_xfam, XFAM },
+    { TDX_VERIFY_STEP_MRSERVICETD, check_mrservicetd, ALWAYS },
+    { TDX_VERIFY_STEP_MRCONFIGID, check_mrconfigid, MRCONFIGID },
+    { TDX_VERIFY_STEP_MROWNER, check_mrowner, MROWNER },
+    { TDX_VERIFY_STEP_MROWNERCONFIG, check_mrownerconfig, MROWNERCONFIG },
+    { TDX_VERIFY_STEP_MRSEAM, check_mrseam, MRSEAM },
 };
+
+/* Whether the options ask for a step that checks only when asked. */
+static bool wanted(const tdx_verify_options *o, enum need need)
+{
+    switch (need) {
+    case ALWAYS: return true;
+    case COLLATERAL: return true;
+    case EXPECTED: return o->expected != NULL;
+    case REPORT_DATA: return o->report_data != NULL;
+    case XFAM: return o->xfam != NULL;
+    case MRCONFIGID: return o->mrconfigid_count > 0;
+    case MROWNER: return o->mrowner_count > 0;
+    case MROWNERCONFIG: return o->mrownerconfig_count > 0;
+    case MRSEAM: return o->mrseam_count > 0;
+    }
+    return false;
+}
 
 static void run_steps(struct vctx *c)
 {
@@ -199,12 +220,11 @@ static void run_steps(struct vctx *c)
 
     for (size_t i = 0; i < ELEMENTSOF(steps); i++) {
         const struct step *s = &steps[i];
-        bool skip = (s->need == COLLATERAL && !have_collateral) || (s->need == EXPECTED && !c->o->expected) ||
-                    (s->need == REPORT_DATA && !c->o->report_data);
+        bool skip = (s->need == COLLATERAL && !have_collateral) || !wanted(c->o, s->need);
         int r;
 
         if (skip && s->id == TDX_VERIFY_STEP_TCB_STATUS &&
-            (c->o->accept_tcb || c->o->min_tcb_evaluation != TDX_UNSET)) {
+            (c->o->accept_tcb || c->o->accept_advisories || c->o->min_tcb_evaluation != TDX_UNSET)) {
             r = vfail(c, -ENOENT, "TCB checks were asked for, but the verifier has no collateral");
         } else if (skip) {
             c->res->checks[s->id] = CHECK_SKIPPED;
@@ -233,40 +253,68 @@ void tdx_verification_free(tdx_verification *r)
     free(r);
 }
 
-static int check_options(const tdx_verify_options *o, tdx_error *err)
+/* The caller's options as the current version: a version 1 struct ends
+ * after allow_debug, and the fields after it keep their defaults. */
+static void copy_options(const tdx_verify_options *in, tdx_verify_options *out)
 {
-    if (o->version == 0 || o->version > TDX_VERIFY_OPTIONS_VERSION)
-        return tdx_err(err, -EINVAL, "tdx_verifier_verify: unknown options version %u", o->version);
-    if (o->report_data && (o->report_data_size == 0 || o->report_data_size > 64))
-        return tdx_err(err, -EINVAL, "tdx_verifier_verify: report_data: %zu bytes, expected 1 to 64",
-                       o->report_data_size);
-    if (o->min_tcb_evaluation != TDX_UNSET && o->min_tcb_evaluation < 0)
-        return tdx_err(err, -EINVAL, "tdx_verifier_verify: min_tcb_evaluation: %lld is negative",
-                       o->min_tcb_evaluation);
-    for (const char *const *a = o->accept_tcb; a && *a; a++) {
+    static const tdx_verify_options defaults = TDX_VERIFY_OPTIONS_INIT;
+
+    *out = defaults;
+    if (!in)
+        return;
+    memcpy(out, in, in->version == 1 ? offsetof(tdx_verify_options, allow_sept_ve) : sizeof(*out));
+    out->version = TDX_VERIFY_OPTIONS_VERSION;
+}
+
+static int check_status_names(const char *const *names, tdx_error *err)
+{
+    for (const char *const *a = names; a && *a; a++) {
         tdx_tcb_status s;
         if (tcb_status_from_name(*a, &s) < 0)
             return tdx_err(err, -EINVAL,
                            "accept_tcb: unknown TCB status \"%s\" (expected UpToDate, SWHardeningNeeded, "
                            "ConfigurationNeeded, ConfigurationAndSWHardeningNeeded, OutOfDate, "
-                           "OutOfDateConfigurationNeeded)", *a);
+                           "OutOfDateConfigurationNeeded, TDRelaunchAdvised, TDRelaunchAdvisedConfigurationNeeded)",
+                           *a);
         if (s == TDX_TCB_REVOKED)
             return tdx_err(err, -EINVAL, "accept_tcb: a Revoked TCB is never accepted");
     }
     return 0;
 }
 
+static int check_options(const tdx_verify_options *o, tdx_error *err)
+{
+    if ((o->mrservicetd_count && !o->mrservicetd) || (o->mrconfigid_count && !o->mrconfigid) ||
+        (o->mrowner_count && !o->mrowner) || (o->mrownerconfig_count && !o->mrownerconfig) ||
+        (o->mrseam_count && !o->mrseam))
+        return tdx_err(err, -EINVAL, "tdx_verifier_verify: a value list with a count but no values");
+    if ((o->td_attributes_mask && !o->td_attributes) || (o->xfam_mask && !o->xfam))
+        return tdx_err(err, -EINVAL, "tdx_verifier_verify: a mask without a value to pin");
+    if (o->report_data && (o->report_data_size == 0 || o->report_data_size > 64))
+        return tdx_err(err, -EINVAL, "tdx_verifier_verify: report_data: %zu bytes, expected 1 to 64",
+                       o->report_data_size);
+    if (o->min_tcb_evaluation != TDX_UNSET && o->min_tcb_evaluation < 0)
+        return tdx_err(err, -EINVAL, "tdx_verifier_verify: min_tcb_evaluation: %lld is negative",
+                       o->min_tcb_evaluation);
+    for (const char *const *a = o->accept_advisories; a && *a; a++)
+        if (!**a)
+            return tdx_err(err, -EINVAL, "accept_advisories: an empty advisory ID");
+    return check_status_names(o->accept_tcb, err);
+}
+
 int tdx_verifier_verify(tdx_verifier *verifier, const tdx_quote *quote, const tdx_verify_options *opts,
                         tdx_verification **out, tdx_error *err)
 {
-    static const tdx_verify_options defaults = TDX_VERIFY_OPTIONS_INIT;
-    struct vctx c = { .v = verifier, .q = quote, .o = opts ? opts : &defaults };
+    tdx_verify_options o;
+    struct vctx c = { .v = verifier, .q = quote, .o = &o };
     tdx_verification *res;
     int r;
 
     tdx_check_arg(verifier, err);
     tdx_check_arg(quote, err);
-    r = check_options(c.o, err);
+    tdx_check_options(opts, TDX_VERIFY_OPTIONS_VERSION, err);
+    copy_options(opts, &o);
+    r = check_options(&o, err);
     if (r < 0)
         return r;
     res = calloc(1, sizeof(*res));
@@ -316,8 +364,6 @@ static int setup(tdx_verifier *v, const tdx_verifier_options *o, tdx_error *err)
 {
     int r;
 
-    if (o->version == 0 || o->version > TDX_VERIFIER_OPTIONS_VERSION)
-        return tdx_err(err, -EINVAL, "tdx_verifier_new: unknown options version %u", o->version);
     if (o->root_file && o->root_pem)
         return tdx_err(err, -EINVAL, "tdx_verifier_new: root_file and root_pem are exclusive");
     if (o->collateral && o->pccs_url)
@@ -374,6 +420,7 @@ int tdx_verifier_new(tdx_verifier **out, const tdx_verifier_options *opts, tdx_e
     int r;
 
     tdx_check_arg(out, err);
+    tdx_check_options(opts, TDX_VERIFIER_OPTIONS_VERSION, err);
     v = calloc(1, sizeof(*v));
     if (!v)
         return tdx_err_oom(err);

@@ -10,13 +10,6 @@
 #include "regex-check.h"
 #include "validate.h"
 
-#define CHECK_OPTS(opts, ver, name, err)                                                   \
-    do {                                                                                   \
-        if ((opts) && ((opts)->version == 0 || (opts)->version > (ver)))                   \
-            return tdx_err((err), -EINVAL, "%s: unsupported version %u (this library "     \
-                           "knows up to %u)", (name), (opts)->version, (unsigned)(ver));    \
-    } while (0)
-
 #define NEW_OP(var, image, kind, err, ...)                \
     struct op *var = op_new((image), (kind), __VA_ARGS__); \
     if (!var)                                              \
@@ -60,7 +53,7 @@ int tdx_image_new(tdx_image **out, const tdx_image_options *opts, tdx_error *err
     struct profile *p;
 
     tdx_check_arg(out, err);
-    CHECK_OPTS(opts, TDX_IMAGE_OPTIONS_VERSION, "tdx_image_options", err);
+    tdx_check_options(opts, TDX_IMAGE_OPTIONS_VERSION, err);
     if (opts && opts->name)
         name = opts->name;
     if (opts && opts->default_profile)
@@ -90,9 +83,6 @@ void tdx_image_free(tdx_image *image)
     if (!image)
         return;
     ptrvec_free_all(&image->profiles, profile_free);
-    for (size_t i = 0; i < image->loading.n; i++)
-        free(image->loading.items[i]);
-    ptrvec_free(&image->loading);
     free(image->next_origin);
     free(image->base_dir);
     free(image->name);
@@ -234,7 +224,7 @@ int tdx_image_set_kernel(tdx_image *image, const tdx_kernel_options *opts, tdx_e
 {
     tdx_check_arg(image, err);
     tdx_check_arg(opts, err);
-    CHECK_OPTS(opts, TDX_KERNEL_OPTIONS_VERSION, "tdx_kernel_options", err);
+    tdx_check_options(opts, TDX_KERNEL_OPTIONS_VERSION, err);
     NEW_OP(op, image, OP_KERNEL, err, "tdx_image_set_kernel()");
     struct kernel_spec *k = &op->u.kernel;
     TRY(op, op_set_str(op, err, "package", &k->package, opts->package, check_package));
@@ -258,7 +248,7 @@ int tdx_image_set_output(tdx_image *image, const tdx_output_options *opts, tdx_e
     static const char *const formats[] = { "uki", "disk", "directory", "tar", "cpio", NULL };
     tdx_check_arg(image, err);
     tdx_check_arg(opts, err);
-    CHECK_OPTS(opts, TDX_OUTPUT_OPTIONS_VERSION, "tdx_output_options", err);
+    tdx_check_options(opts, TDX_OUTPUT_OPTIONS_VERSION, err);
     NEW_OP(op, image, OP_OUTPUT, err, "tdx_image_set_output()");
     struct output_spec *o = &op->u.output;
     TRY(op, op_set_choice(op, err, "format", &o->format, opts->format, formats));
@@ -294,7 +284,7 @@ int tdx_image_add_repository(tdx_image *image, const char *name,
     tdx_check_arg(image, err);
     tdx_check_arg(name, err);
     tdx_check_arg(opts, err);
-    CHECK_OPTS(opts, TDX_REPOSITORY_OPTIONS_VERSION, "tdx_repository_options", err);
+    tdx_check_options(opts, TDX_REPOSITORY_OPTIONS_VERSION, err);
     NEW_OP(op, image, OP_REPOSITORY, err, "tdx_image_add_repository(\"%.64s\")", name);
     struct repo_spec *r = &op->u.repo;
     TRY(op, op_set_str(op, err, "name", &r->name, name, check_repo_name));
@@ -337,7 +327,7 @@ static int add_file(tdx_image *image, op_kind kind, const char *fn, const char *
     tdx_file_options def = TDX_FILE_OPTIONS_INIT;
     tdx_check_arg(image, err);
     tdx_check_arg(dest, err);
-    CHECK_OPTS(opts, TDX_FILE_OPTIONS_VERSION, "tdx_file_options", err);
+    tdx_check_options(opts, TDX_FILE_OPTIONS_VERSION, err);
     if (!opts)
         opts = &def;
     NEW_OP(op, image, kind, err, "%s(\"%.200s\")", fn, dest);
@@ -377,7 +367,7 @@ int tdx_image_add_template(tdx_image *image, const char *dest, const char *src,
     tdx_check_arg(image, err);
     tdx_check_arg(dest, err);
     tdx_check_arg(src, err);
-    CHECK_OPTS(opts, TDX_TEMPLATE_OPTIONS_VERSION, "tdx_template_options", err);
+    tdx_check_options(opts, TDX_TEMPLATE_OPTIONS_VERSION, err);
     if (!opts)
         opts = &def;
     tdx_check_arg(opts->n_vars == 0 || opts->vars, err);
@@ -421,7 +411,7 @@ int tdx_image_add_user(tdx_image *image, const char *name, const tdx_user_option
     tdx_user_options def = TDX_USER_OPTIONS_INIT;
     tdx_check_arg(image, err);
     tdx_check_arg(name, err);
-    CHECK_OPTS(opts, TDX_USER_OPTIONS_VERSION, "tdx_user_options", err);
+    tdx_check_options(opts, TDX_USER_OPTIONS_VERSION, err);
     if (!opts)
         opts = &def;
     NEW_OP(op, image, OP_USER, err, "tdx_image_add_user(\"%.64s\")", name);
@@ -459,7 +449,7 @@ int tdx_image_add_service(tdx_image *image, const char *name, const tdx_service_
     tdx_check_arg(image, err);
     tdx_check_arg(name, err);
     tdx_check_arg(opts, err);
-    CHECK_OPTS(opts, TDX_SERVICE_OPTIONS_VERSION, "tdx_service_options", err);
+    tdx_check_options(opts, TDX_SERVICE_OPTIONS_VERSION, err);
     tdx_check_arg(opts->n_extra == 0 || opts->extra, err);
     for (size_t i = 0; i < opts->n_extra; i++)
         tdx_check_arg(opts->extra[i].section && opts->extra[i].key && opts->extra[i].value, err);
@@ -514,7 +504,7 @@ int tdx_image_add_secret(tdx_image *image, const char *name, const tdx_secret_op
     tdx_check_arg(image, err);
     tdx_check_arg(name, err);
     tdx_check_arg(opts, err);
-    CHECK_OPTS(opts, TDX_SECRET_OPTIONS_VERSION, "tdx_secret_options", err);
+    tdx_check_options(opts, TDX_SECRET_OPTIONS_VERSION, err);
     NEW_OP(op, image, OP_SECRET, err, "tdx_image_add_secret(\"%.64s\")", name);
     struct secret_spec *s = &op->u.secret;
     const char *why;
@@ -580,7 +570,7 @@ int tdx_image_set_secret_delivery(tdx_image *image, const tdx_secret_delivery_op
 {
     tdx_check_arg(image, err);
     tdx_check_arg(opts, err);
-    CHECK_OPTS(opts, TDX_SECRET_DELIVERY_OPTIONS_VERSION, "tdx_secret_delivery_options", err);
+    tdx_check_options(opts, TDX_SECRET_DELIVERY_OPTIONS_VERSION, err);
     NEW_OP(op, image, OP_SECRET_DELIVERY, err, "tdx_image_set_secret_delivery()");
     struct delivery_spec *d = &op->u.delivery;
     if (opts->listen && !opts->listen[0])
@@ -601,7 +591,7 @@ int tdx_image_debloat(tdx_image *image, const tdx_debloat_options *opts, tdx_err
 {
     tdx_debloat_options def = TDX_DEBLOAT_OPTIONS_INIT;
     tdx_check_arg(image, err);
-    CHECK_OPTS(opts, TDX_DEBLOAT_OPTIONS_VERSION, "tdx_debloat_options", err);
+    tdx_check_options(opts, TDX_DEBLOAT_OPTIONS_VERSION, err);
     if (!opts)
         opts = &def;
     NEW_OP(op, image, OP_DEBLOAT, err, "tdx_image_debloat()");
@@ -676,7 +666,7 @@ int tdx_image_set_encryption(tdx_image *image, const tdx_encryption_options *opt
     static const char *const sources[] = { "tpm", NULL };
     tdx_check_arg(image, err);
     tdx_check_arg(opts, err);
-    CHECK_OPTS(opts, TDX_ENCRYPTION_OPTIONS_VERSION, "tdx_encryption_options", err);
+    tdx_check_options(opts, TDX_ENCRYPTION_OPTIONS_VERSION, err);
     NEW_OP(op, image, OP_ENCRYPTION, err, "tdx_image_set_encryption()");
     struct encryption_spec *e = &op->u.encryption;
     if (!opts->type)
@@ -692,7 +682,7 @@ int tdx_image_set_network(tdx_image *image, const tdx_network_options *opts, tdx
 {
     tdx_check_arg(image, err);
     tdx_check_arg(opts, err);
-    CHECK_OPTS(opts, TDX_NETWORK_OPTIONS_VERSION, "tdx_network_options", err);
+    tdx_check_options(opts, TDX_NETWORK_OPTIONS_VERSION, err);
     NEW_OP(op, image, OP_NETWORK, err, "tdx_image_set_network()");
     struct network_spec *n = &op->u.network;
     n->vsock = opts->vsock == TDX_UNSET ? TDX_UNSET : !!opts->vsock;
@@ -711,7 +701,7 @@ int tdx_image_set_ssh(tdx_image *image, const tdx_ssh_options *opts, tdx_error *
     static const char *const deliveries[] = { "secret", "image", NULL };
     tdx_ssh_options def = TDX_SSH_OPTIONS_INIT;
     tdx_check_arg(image, err);
-    CHECK_OPTS(opts, TDX_SSH_OPTIONS_VERSION, "tdx_ssh_options", err);
+    tdx_check_options(opts, TDX_SSH_OPTIONS_VERSION, err);
     if (!opts)
         opts = &def;
     NEW_OP(op, image, OP_SSH, err, "tdx_image_set_ssh()");
@@ -769,7 +759,7 @@ int tdx_image_add_build(tdx_image *image, const char *name, tdx_build_kind kind,
     tdx_check_arg(image, err);
     tdx_check_arg(name, err);
     tdx_check_arg(opts, err);
-    CHECK_OPTS(opts, TDX_BUILD_OPTIONS_VERSION, "tdx_build_options", err);
+    tdx_check_options(opts, TDX_BUILD_OPTIONS_VERSION, err);
     tdx_check_arg(opts->n_artifacts == 0 || opts->artifacts, err);
     for (size_t i = 0; i < opts->n_artifacts; i++)
         tdx_check_arg(opts->artifacts[i].from && opts->artifacts[i].to, err);
@@ -905,7 +895,7 @@ int tdx_image_add_script(tdx_image *image, tdx_phase phase, const tdx_script_opt
 {
     tdx_check_arg(image, err);
     tdx_check_arg(opts, err);
-    CHECK_OPTS(opts, TDX_SCRIPT_OPTIONS_VERSION, "tdx_script_options", err);
+    tdx_check_options(opts, TDX_SCRIPT_OPTIONS_VERSION, err);
     if (!tdx_phase_name(phase))
         return tdx_err(err, -EINVAL, "tdx_image_add_script: unknown phase %d", (int)phase);
     NEW_OP(op, image, OP_SCRIPT, err, "tdx_image_add_script(%s)", tdx_phase_name(phase));

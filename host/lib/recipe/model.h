@@ -210,8 +210,6 @@ struct tdx_image {
     char *next_origin;
     /* Directory relative source paths resolve against (NULL: the cwd). */
     char *base_dir;
-    /* Include depth/recursion guard for the JSON loader. */
-    ptrvec loading;         /* char* absolute paths of files being loaded */
 };
 
 /* The effective recipe of one profile. Lists hold const struct op* (to keep

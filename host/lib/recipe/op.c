@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "error.h"
+#include "json-reader.h"
 #include "paths.h"
 #include "validate.h"
 
@@ -267,7 +268,7 @@ int op_set_choice(const struct op *op, tdx_error *err, const char *field, char *
         return 0;
     if (string_index(value, choices) < 0) {
         memcpy(expected, "expected ", 9);
-        format_choices(choices, expected + 9, sizeof(expected) - 9);
+        jr_choices(choices, expected + 9, sizeof(expected) - 9);
         return op_bad_value(op, err, field, expected, value);
     }
     return op_set_str(op, err, field, dst, value, NULL);

@@ -279,18 +279,3 @@ int string_index(const char *s, const char *const *list)
             return i;
     return -1;
 }
-
-void format_choices(const char *const *list, char *buf, size_t size)
-{
-    size_t used = 0;
-    int n;
-
-    n = snprintf(buf, size, "one of ");
-    used = n > 0 ? (size_t)n : 0;
-    for (size_t i = 0; list[i] && used < size; i++) {
-        n = snprintf(buf + used, size - used, "%s\"%s\"", i ? ", " : "", list[i]);
-        if (n < 0)
-            break;
-        used += (size_t)n;
-    }
-}

@@ -41,7 +41,4 @@ const char *check_unit_key(const char *s);
 /* Returns the matching index in a NULL-terminated list, or -1. */
 int string_index(const char *s, const char *const *list);
 
-/* Formats `one of "a", "b", "c"` into buf. */
-void format_choices(const char *const *list, char *buf, size_t size);
-
 #endif

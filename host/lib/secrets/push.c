@@ -303,9 +303,7 @@ int tdx_secrets_push(tdx_agent *agent, const tdx_secrets *secrets, const tdx_pus
     tdx_check_arg(agent, err);
     tdx_check_arg(secrets, err);
     tdx_check_arg(opts, err);
-    if (opts->version != TDX_PUSH_OPTIONS_VERSION)
-        return tdx_err(err, -EINVAL, "tdx_push_options: version %u, expected %d", opts->version,
-                       TDX_PUSH_OPTIONS_VERSION);
+    tdx_check_options(opts, TDX_PUSH_OPTIONS_VERSION, err);
     unattested = opts->insecure_unattested != TDX_UNSET && opts->insecure_unattested;
     if (secrets->set.n == 0)
         return tdx_err(err, -EINVAL, "no secrets to push");

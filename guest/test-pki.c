@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+#include "test-pki.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "checks.h"
+#include "fileio.h"
+#include "macro.h"
+#include "sim-pki.h"
+#include "strv.h"
+
+static bool name_ok(const char *s)
+{
+    return s[0] && s[0] != '.' && strlen(s) <= 64 && chars_all_in(s, "_.-", true);
+}
+
+static void remove_staging(const char *dir, char *const *names)
+{
+    STRV_FOREACH(n, names) {
+        char path[4400];
+        snprintf(path, sizeof(path), "%s/%s", dir, *n);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+/* The entries of src, checked and sorted; -ENOENT when src is absent. */
+static int list_entries(const char *src, char ***out, char *msg, size_t msg_size)
+{
+    DIR *d = opendir(src);
+    struct dirent *e;
+    char **names = NULL;
+    int r = 0;
+
+    if (!d) {
+        r = -errno;
+        if (r != -ENOENT)
+            snprintf(msg, msg_size, "%s: %s", src, strerror(-r));
+        return r;
+    }
+    while (r == 0 && (e = readdir(d))) {
+        if (streq(e->d_name, ".") || streq(e->d_name, ".."))
+            continue;
+        if (!name_ok(e->d_name)) {
+            snprintf(msg, msg_size, "%s: entry \"%.64s\": expected a file name of letters, "
+                     "digits and _.- (at most 64 bytes)", src, e->d_name);
+            r = -EINVAL;
+        } else if (strv_length(names) >= TEST_PKI_MAX_FILES) {
+            snprintf(msg, msg_size, "%s: more than %d entries", src, TEST_PKI_MAX_FILES);
+            r = -E2BIG;
+        } else if (strv_push(&names, e->d_name) < 0) {
+            r = -ENOMEM;
+            snprintf(msg, msg_size, "out of memory");
+        }
+    }
+    closedir(d);
+    if (r < 0) {
+        strv_free(names);
+        return r;
+    }
+    strv_sort_uniq(names);
+    *out = names;
+    return 0;
+}
+
+int test_pki_copy(const char *src, const char *dest, char *msg, size_t msg_size)
+{
+    char staging[4200], **names = NULL, **written = NULL;
+    struct stat st;
+    int r = list_entries(src, &names, msg, msg_size);
+    size_t n = 0;
+
+    if (r == -ENOENT)
+        return 0;
+    if (r < 0)
+        return r;
+    if (!names || !names[0]) {
+        strv_free(names);
+        return 0;
+    }
+    if (lstat(dest, &st) == 0) {
+        snprintf(msg, msg_size, "%s exists already", dest);
+        strv_free(names);
+        return -EEXIST;
+    }
+    snprintf(staging, sizeof(staging), "%s.new", dest);
+    if (mkdir(staging, 0700) < 0) {
+        r = -errno;
+        snprintf(msg, msg_size, "cannot create %s: %s", staging, strerror(-r));
+        strv_free(names);
+        return r;
+    }
+    STRV_FOREACH(name, names) {
+        char from[4400], to[4400], *data = NULL;
+        size_t len;
+        int fd;
+
+        snprintf(from, sizeof(from), "%s/%s/raw", src, *name);
+        snprintf(to, sizeof(to), "%s/%s", staging, *name);
+        /* sysfs reports no size for fw_cfg blobs: the read itself is bounded. */
+        r = read_file_bounded(from, SIM_PKI_FILE_MAX, &data, &len);
+        if (r < 0) {
+            snprintf(msg, msg_size, "%s: %s", from,
+                     r == -EFBIG ? "larger than 64 KiB" : strerror(-r));
+            break;
+        }
+        fd = -1;
+        r = strv_push(&written, *name);   /* first: a failed write is removed too */
+        if (r >= 0 && (fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                                 0600)) < 0)
+            r = -errno;
+        if (r >= 0)
+            r = write_all(fd, data, len);
+        if (r >= 0 && fsync(fd) < 0)
+            r = -errno;
+        if (r < 0)
+            snprintf(msg, msg_size, "cannot write %s: %s", to, strerror(-r));
+        if (fd >= 0)
+            close(fd);
+        explicit_bzero(data, len);   /* the PKI's keys */
+        free(data);
+        if (r < 0)
+            break;
+        n++;
+    }
+    if (r >= 0 && rename(staging, dest) < 0) {
+        r = -errno;
+        snprintf(msg, msg_size, "cannot rename %s to %s: %s", staging, dest, strerror(-r));
+    }
+    if (r < 0)
+        remove_staging(staging, written);
+    strv_free(names);
+    strv_free(written);
+    return r < 0 ? r : (int)n;
+}

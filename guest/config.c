@@ -34,8 +34,9 @@ int config_init(struct agent_config *c)
     c->quote_provider = strdup("configfs");
     c->tsm_path = strdup(AGENT_TSM_PATH);
     c->acpi_path = strdup(AGENT_ACPI_PATH);
+    c->fw_cfg_path = strdup(AGENT_FW_CFG_PATH);
     c->ready_file = strdup(AGENT_READY_FILE);
-    if (!c->quote_provider || !c->tsm_path || !c->acpi_path || !c->ready_file) {
+    if (!c->quote_provider || !c->tsm_path || !c->acpi_path || !c->fw_cfg_path || !c->ready_file) {
         config_done(c);
         return -ENOMEM;
     }
@@ -48,6 +49,7 @@ void config_done(struct agent_config *c)
     free(c->quote_provider);
     free(c->tsm_path);
     free(c->acpi_path);
+    free(c->fw_cfg_path);
     free(c->manifest);
     free(c->root_dir);
     free(c->ready_file);
@@ -242,6 +244,8 @@ static int apply(struct loader *L, json_t *root, struct agent_config *c)
             r = set_string(L, v, key, check_abs_path, &c->tsm_path);
         else if (streq(key, "acpi_path"))
             r = set_string(L, v, key, check_abs_path, &c->acpi_path);
+        else if (streq(key, "fw_cfg_path"))
+            r = set_string(L, v, key, check_abs_path, &c->fw_cfg_path);
         else if (streq(key, "manifest"))
             r = set_string(L, v, key, check_abs_path, &c->manifest);
         else if (streq(key, "root_dir"))

@@ -83,7 +83,7 @@ int run_print_command(const struct cli *cli, const tdx_vm *vm)
 enum {
     O_TDX = 256, O_EMULATED, O_MEMORY, O_CPUS, O_REMEASURE, O_QEMU, O_FLAVOR, O_QEMU_VERSION,
     O_ACCEL, O_QGS, O_VSOCK, O_USER_NET, O_PORT, O_CID, O_RUN_DIR, O_SERIAL, O_TIMEOUT,
-    O_DETACH, O_PIDFILE, O_DRY_RUN, O_JSON, O_START,
+    O_DETACH, O_PIDFILE, O_DRY_RUN, O_JSON, O_START, O_SSH_CONFIG,
 };
 
 /* Which options each command takes. */
@@ -91,7 +91,7 @@ static bool allowed(enum run_args_kind kind, int opt)
 {
     switch (kind) {
     case RUN_ARGS_RUN:
-        return opt != O_START;
+        return opt != O_START && opt != O_SSH_CONFIG;
     case RUN_ARGS_CAPTURE:
         return opt == O_QEMU || opt == O_ACCEL || opt == O_VSOCK || opt == O_USER_NET ||
                opt == O_PORT || opt == O_CID || opt == O_TIMEOUT || opt == O_JSON ||
@@ -100,7 +100,7 @@ static bool allowed(enum run_args_kind kind, int opt)
         return opt == O_TDX || opt == O_EMULATED || opt == O_QEMU || opt == O_FLAVOR ||
                opt == O_QEMU_VERSION || opt == O_QGS || opt == O_VSOCK || opt == O_USER_NET ||
                opt == O_PORT || opt == O_CID || opt == O_JSON || opt == O_START ||
-               opt == O_DRY_RUN;
+               opt == O_DRY_RUN || opt == O_SSH_CONFIG;
     }
     return false;
 }
@@ -131,6 +131,7 @@ int run_args_parse(struct run_args *a, const char *cmd, int argc, char **argv,
         { "dry-run", no_argument, NULL, O_DRY_RUN },
         { "json", no_argument, NULL, O_JSON },
         { "start", no_argument, NULL, O_START },
+        { "ssh-config", required_argument, NULL, O_SSH_CONFIG },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -199,6 +200,7 @@ int run_args_parse(struct run_args *a, const char *cmd, int argc, char **argv,
         case O_DRY_RUN: a->dry_run = true; break;
         case O_JSON: a->json = true; break;
         case O_START: a->start_remote = true; break;
+        case O_SSH_CONFIG: a->ssh_config = optarg; break;
         }
     }
     if (argc - optind != positional)

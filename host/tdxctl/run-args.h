@@ -15,6 +15,7 @@ enum run_args_kind { RUN_ARGS_RUN, RUN_ARGS_CAPTURE, RUN_ARGS_DEPLOY };
 struct run_args {
     const char *build_dir;
     const char *target;          /* deploy: ssh://... */
+    const char *ssh_config;      /* deploy: -F */
     tdx_vm_options vm;
     tdx_vm_start_options start;
     bool json, dry_run, detach, remeasure, start_remote;

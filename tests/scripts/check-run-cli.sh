@@ -36,7 +36,7 @@ vm_json true >"$b/vm.json"
 # --dry-run: the exact command; the shell reads it back as --json's argv.
 expect 0 "" "$tdxctl" run "$b" --emulated --user-net --port 45678 --dry-run
 cp "$tmp/out" "$tmp/cmd"
-grep -q "^$(command -v qemu-system-x86_64) -name tdxhost-build .* -append 'console=ttyS0 it'\\\\''s' " "$tmp/cmd" ||
+grep -q "^$(command -v qemu-system-x86_64) -name tdxhost-build .* -append 'console=ttyS0 it'\\\\''s no_timer_check' " "$tmp/cmd" ||
     { echo "FAIL: dry-run command:"; cat "$tmp/cmd"; fail=1; }
 grep -q "hostfwd=tcp:127.0.0.1:45678-:1050" "$tmp/cmd" || { echo "FAIL: no hostfwd on 127.0.0.1"; fail=1; }
 grep -q "name=opt/org.tdxhost/pki/pck.key,file=$b/run/test-pki/pck.key" "$tmp/cmd" ||

@@ -10,6 +10,8 @@
 # handbuild_kernel TDXCTL CACHE: fetches the kernel package once (through
 #   the signed index) and unpacks vmlinuz and the modules into CACHE/k.
 # handbuild_make TDXCTL AGENT CACHE OUT [test_provider]: writes OUT.
+# handbuild_or_skip TDXCTL AGENT CACHE OUT: both, exiting 77 with the reason
+#   when QEMU, OVMF, busybox or the kernel package are not available.
 
 handbuild_kernel() {
     _hb_tdxctl=$1 _hb_cache=$2
@@ -102,4 +104,14 @@ JSON
     "$_hb_tdxctl" measure --firmware "$_hb_out/OVMF.fd" --kernel "$_hb_out/vmlinuz" \
         --initrd "$_hb_out/initrd.cpio.gz" --cmdline "$(cat "$_hb_out/cmdline")" --memory 2048M \
         --cpus 1 -o "$_hb_out/measurements.json" 2>/dev/null
+}
+
+handbuild_or_skip() {
+    command -v qemu-system-x86_64 >/dev/null 2>&1 ||
+        { echo "SKIP: qemu-system-x86_64 is not installed"; exit 77; }
+    [ -f /usr/share/ovmf/OVMF.fd ] || { echo "SKIP: /usr/share/ovmf/OVMF.fd is missing (ovmf)"; exit 77; }
+    [ -x /bin/busybox ] || { echo "SKIP: /bin/busybox is missing (busybox-static)"; exit 77; }
+    handbuild_kernel "$1" "$3" ||
+        { echo "SKIP: cannot fetch linux-image-amd64 from bookworm-backports"; exit 77; }
+    handbuild_make "$@" || { echo "FAIL: hand build"; exit 1; }
 }

@@ -90,9 +90,10 @@ static const char *bdir(const char *name)
 /* The reference command lines. Paths are below /srv/b (a plan for another
  * host), so they are fixed. */
 #define COMMON_HEAD "qemu-system-x86_64\n-name\ntdxhost-hello-0123\n-no-user-config\n-nodefaults\n"
-#define BOOT                                                                          \
+#define BOOT BOOT_APPEND("console=ttyS0 it's")
+#define BOOT_APPEND(cmdline)                                                          \
     "-bios\n/srv/b/OVMF.fd\n-kernel\n/srv/b/vmlinuz\n-initrd\n/srv/b/initrd.cpio.gz\n" \
-    "-append\nconsole=ttyS0 it's\n-display\nnone\n-monitor\nnone\n"                    \
+    "-append\n" cmdline "\n-display\nnone\n-monitor\nnone\n"                           \
     "-chardev\nfile,id=console0,path=/srv/b/run/serial.log\n-serial\nchardev:console0\n" \
     "-qmp\nunix:/srv/b/run/qmp.sock,server=on,wait=off\n-no-reboot\n"
 #define TDX_OBJECT(qgs)                                                                    \
@@ -131,7 +132,8 @@ static const struct argv_case {
       "-netdev\nuser,id=net0,hostfwd=tcp:127.0.0.1:40404-:1050\n-device\nvirtio-net-pci,netdev=net0\n" },
     { "emulated 7.2", TDX_VM_EMULATED, TDX_UNSET, TDX_VM_USER_NET, "7.2.22", NULL,
       COMMON_HEAD "-accel\ntcg\n-cpu\nmax\n-smp\n2\n-m\n2048M\n"
-      "-machine\nq35,kernel-irqchip=split,smm=off,pic=off,hpet=off\n" BOOT
+      "-machine\nq35,kernel-irqchip=split,smm=off,pic=off,hpet=off\n"
+      BOOT_APPEND("console=ttyS0 it's no_timer_check")
       "-netdev\nuser,id=net0,hostfwd=tcp:127.0.0.1:40404-:1050\n-device\nvirtio-net-pci,netdev=net0\n"
       "-fw_cfg\nname=opt/org.tdxhost/pki/root.pem,file=/srv/b/run/test-pki/root.pem\n"
       "-fw_cfg\nname=opt/org.tdxhost/pki/intermediate.pem,file=/srv/b/run/test-pki/intermediate.pem\n"
@@ -142,10 +144,7 @@ static const struct argv_case {
     { "capture 7.2", TDX_VM_CAPTURE, TDX_UNSET, TDX_VM_USER_NET, "7.2.22", NULL,
       COMMON_HEAD "-accel\ntcg\n-cpu\nmax\n-smp\n2\n-m\n2048M\n"
       "-machine\nq35,kernel-irqchip=split,smm=off,pic=off,hpet=off\n"
-      "-bios\n/srv/b/OVMF.fd\n-kernel\n/srv/b/vmlinuz\n-initrd\n/srv/b/initrd.cpio.gz\n"
-      "-append\nconsole=ttyS0 it's tdx.capture=acpi\n-display\nnone\n-monitor\nnone\n"
-      "-chardev\nfile,id=console0,path=/srv/b/run/serial.log\n-serial\nchardev:console0\n"
-      "-qmp\nunix:/srv/b/run/qmp.sock,server=on,wait=off\n-no-reboot\n"
+      BOOT_APPEND("console=ttyS0 it's no_timer_check tdx.capture=acpi")
       "-netdev\nuser,id=net0,hostfwd=tcp:127.0.0.1:40404-:1050\n-device\nvirtio-net-pci,netdev=net0\n" },
 };
 

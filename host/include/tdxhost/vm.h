@@ -20,6 +20,7 @@
 #define TDXHOST_VM_H
 
 #include "common.h"
+#include "measure.h"
 
 TDX_BEGIN_DECLS
 
@@ -226,6 +227,76 @@ TDX_EXTERN int tdx_vm_stop(tdx_vm *vm, int timeout_ms, tdx_error *err);
  *         another process); -ETIMEDOUT (not even SIGKILL ended it); -EPERM.
  */
 TDX_EXTERN int tdx_vm_stop_path(const char *path, int timeout_ms, tdx_error *err);
+
+/**
+ * Captures QEMU's ACPI blobs for RTMR0 with the host's own QEMU. @p vm must
+ * be planned in TDX_VM_CAPTURE mode (same memory, vCPUs and devices as the
+ * TD run: see docs/run.md for what must match). Starts it, waits for the
+ * agent, fetches etc/acpi/tables, etc/acpi/rsdp and etc/table-loader with
+ * tdx_agent_acpi(), ends QEMU, and writes @p out_dir whole (staging
+ * directory, then rename; an earlier capture is replaced):
+ * etc-acpi-tables, etc-acpi-rsdp, etc-table-loader and capture.json
+ * ({format, qemu_version, qemu, argv, memory_mib, cpus, machine, accel,
+ * transport, sha256}).
+ * @param out_dir NULL: BUILD_DIR/acpi.
+ * @param timeout_ms how long to wait for the agent; TDX_UNSET: 180000.
+ * @return 0; the errors of tdx_vm_start() and tdx_agent_acpi(); a negative
+ *         errno from writing. QEMU is never left running.
+ */
+TDX_EXTERN int tdx_vm_capture_acpi(tdx_vm *vm, const char *out_dir, int timeout_ms,
+                                   tdx_error *err);
+
+/**
+ * The measurements of a build for the shape vm.json gives: MRTD, RTMR0-3 as
+ * tdx_measure_direct_boot() computes them from the build's firmware,
+ * kernel, initrd and command line, RTMR0 from BUILD_DIR/acpi/ when
+ * capture.json says it was captured for that memory and vCPU count (else
+ * RTMR0 is unknown), and the other assumptions (QEMU version, page order,
+ * kernel header, event layout, RTMR2) from the build's measurements.json
+ * when it has one. What `tdxctl measure BUILD_DIR` writes.
+ * @param[out] out free with tdx_measurements_free().
+ * @return 0; the errors of reading vm.json and of tdx_measure_direct_boot().
+ */
+TDX_EXTERN int tdx_vm_measure_build(tdx_measurements **out, const char *build_dir,
+                                    tdx_error *err);
+
+#define TDX_DEPLOY_OPTIONS_VERSION 1
+typedef struct tdx_deploy_options {
+    unsigned int version;
+    /** How the VM runs there: mode (TDX_UNSET: TDX), QEMU binary and flavour,
+     *  transport, CID, port, quote service, memory, vCPUs; NULL: defaults.
+     *  qemu_version NULL: asked from the far side's QEMU over ssh. run_dir,
+     *  serial and remote_dir are set by tdx_deploy(). Borrowed. */
+    const tdx_vm_options *vm;
+    /** An OpenSSH client configuration file for ssh and scp (-F); NULL: the
+     *  user's own (~/.ssh/config). */
+    const char *ssh_config;
+    /** 1: start run.sh there, detached, once the files are checked. TDX_UNSET: 0. */
+    int start;
+} tdx_deploy_options;
+#define TDX_DEPLOY_OPTIONS_INIT { TDX_DEPLOY_OPTIONS_VERSION, NULL, NULL, TDX_UNSET }
+
+/**
+ * Deploys @p build_dir to another host with the user's OpenSSH client
+ * (`ssh` and `scp` from PATH: their configuration, agent and known_hosts).
+ * @p target is ssh://[USER@]HOST[:PORT]/DIR; DIR is made there and may hold
+ * only letters, digits and / . _ - +. Copies the firmware, kernel, initrd,
+ * command line, vm.json, build.json and measurements, and a self-contained
+ * DIR/run.sh running the exact QEMU command tdx_vm_command_line() gives for
+ * that host (its QEMU's version asked over ssh unless given), plus, for an
+ * emulated run, a fresh test PKI in DIR/run/test-pki; writes SHA256SUMS and
+ * checks every file with `sha256sum -c` there; with start, runs run.sh
+ * detached (QEMU's messages in DIR/run/qemu.log, its pid in DIR/run/qemu.pid).
+ * @param[out] result_json {"ok", "target", "host", "directory", "agent",
+ *             "mode", "qemu_version", "flavor", "command", "files":
+ *             [{"path", "sha256", "size"}], "started"}; free with tdx_free().
+ * @return 0; -EINVAL (bad target or options, and tdx_vm_new()'s errors);
+ *         -ECONNREFUSED (ssh could not connect or authenticate: its message
+ *         in err); -EIO (a remote command or scp failed, or a checksum
+ *         differs there); -ENOENT (no ssh or scp).
+ */
+TDX_EXTERN int tdx_deploy(const char *target, const char *build_dir,
+                          const tdx_deploy_options *opts, char **result_json, tdx_error *err);
 
 TDX_END_DECLS
 

@@ -25,17 +25,12 @@ static int bad(tdx_error *err, const char *file, const char *path, const char *w
     return tdx_err(err, -EINVAL, "%s: %s: %s", file, path, what);
 }
 
-static int load_doc(const char *file, size_t max, size_t values, json_t **out, tdx_error *err)
+static int parse_doc(const char *file, const char *text, size_t len, size_t values, json_t **out,
+                     tdx_error *err)
 {
-    _cleanup_free_ char *text = NULL;
     json_error_t jerr;
     const char *why;
-    size_t len;
-    int r;
 
-    r = read_input(file, max, &text, &len, err);
-    if (r < 0)
-        return r;
     why = json_bounds_check(text, len, VM_JSON_DEPTH, values);
     if (why)
         return tdx_err(err, -EINVAL, "%s: %s", file, why);
@@ -48,6 +43,14 @@ static int load_doc(const char *file, size_t max, size_t values, json_t **out, t
         return bad(err, file, "$", "expected an object");
     }
     return 0;
+}
+
+static int load_doc(const char *file, size_t max, size_t values, json_t **out, tdx_error *err)
+{
+    _cleanup_free_ char *text = NULL;
+    size_t len;
+    int r = read_input(file, max, &text, &len, err);
+    return r < 0 ? r : parse_doc(file, text, len, values, out, err);
 }
 
 /* A file of the build: a plain name (no directories, no "..") that exists. */
@@ -139,26 +142,39 @@ static int read_image_id(struct vm_config *c, tdx_error *err)
 
 int vm_config_load(struct vm_config *c, const char *build_dir, tdx_error *err)
 {
-    _cleanup_free_ char *file = NULL, *cmdline_path = NULL;
-    json_t *doc = NULL, *v, *agent, *qemu;
+    _cleanup_free_ char *file = NULL, *text = NULL, *dir = NULL;
     struct stat st;
     size_t len;
     int r;
 
     memset(c, 0, sizeof(*c));
-    c->agent_port = VM_AGENT_PORT_DEFAULT;
     if (stat(build_dir, &st) < 0 || !S_ISDIR(st.st_mode))
         return tdx_err(err, -ENOENT, "%s: not a build directory", build_dir);
-    if (!(c->build_dir = realpath(build_dir, NULL)))
+    if (!(dir = realpath(build_dir, NULL)))
         return tdx_err(err, -errno, "%s: %s", build_dir, strerror(errno));
-    if (asprintf(&file, "%s/vm.json", c->build_dir) < 0)
+    if (asprintf(&file, "%s/vm.json", dir) < 0)
         return tdx_err_oom(err);
-    if (access(file, F_OK) < 0) {
-        r = tdx_err(err, -EINVAL, "%s: no vm.json: not a native build directory (docs/build.md)",
-                    build_dir);
-        goto fail;
-    }
-    r = load_doc(file, VM_JSON_MAX, VM_JSON_VALUES, &doc, err);
+    if (access(file, F_OK) < 0)
+        return tdx_err(err, -EINVAL, "%s: no vm.json: not a native build directory (docs/build.md)",
+                       build_dir);
+    r = read_input(file, VM_JSON_MAX, &text, &len, err);
+    if (r < 0)
+        return r;
+    return vm_config_parse(c, dir, file, text, len, err);
+}
+
+int vm_config_parse(struct vm_config *c, const char *dir, const char *file, const char *text,
+                    size_t len, tdx_error *err)
+{
+    json_t *doc = NULL, *v, *agent, *qemu;
+    size_t clen;
+    int r;
+
+    memset(c, 0, sizeof(*c));
+    c->agent_port = VM_AGENT_PORT_DEFAULT;
+    if (!(c->build_dir = strdup(dir)))
+        return tdx_err_oom(err);
+    r = parse_doc(file, text, len, VM_JSON_VALUES, &doc, err);
     if (r < 0)
         goto fail;
     v = json_object_get(doc, "format");
@@ -184,13 +200,13 @@ int vm_config_load(struct vm_config *c, const char *build_dir, tdx_error *err)
     if ((r = member_file(file, doc, "firmware", true, c->build_dir, &c->firmware, err)) < 0 ||
         (r = member_file(file, doc, "kernel", true, c->build_dir, &c->kernel, err)) < 0 ||
         (r = member_file(file, doc, "initrd", false, c->build_dir, &c->initrd, err)) < 0 ||
-        (r = member_file(file, doc, "cmdline_file", true, c->build_dir, &cmdline_path, err)) < 0)
+        (r = member_file(file, doc, "cmdline_file", true, c->build_dir, &c->cmdline_file, err)) < 0)
         goto fail;
-    r = read_input(cmdline_path, VM_CMDLINE_MAX, &c->cmdline, &len, err);
+    r = read_input(c->cmdline_file, VM_CMDLINE_MAX, &c->cmdline, &clen, err);
     if (r < 0)
         goto fail;
-    if (strlen(c->cmdline) != len || strchr(c->cmdline, '\n')) {
-        r = tdx_err(err, -EINVAL, "%s: expected one line of text without a newline", cmdline_path);
+    if (strlen(c->cmdline) != clen || strchr(c->cmdline, '\n')) {
+        r = tdx_err(err, -EINVAL, "%s: expected one line of text without a newline", c->cmdline_file);
         goto fail;
     }
     if ((r = machine_check(file, json_object_get(doc, "machine"), err)) < 0)
@@ -238,6 +254,7 @@ void vm_config_done(struct vm_config *c)
     free(c->kernel);
     free(c->initrd);
     free(c->cmdline);
+    free(c->cmdline_file);
     free(c->image_id);
     free(c->page_order);
     memset(c, 0, sizeof(*c));

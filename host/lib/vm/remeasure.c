@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Measurements for a run whose shape (memory, vCPUs) differs from the
- * build's: the same computation `tdxctl measure` does, with the build's
- * own assumptions (QEMU version, MRTD page order, kernel header, event
- * layout, RTMR2) read back from its measurements.json so that only the
- * shape changes. RTMR0 is known only when acpi/ was captured for this shape.
+ * Measurements of a build for a given shape (memory, vCPUs): the same
+ * computation as `tdxctl measure`, with the build's own assumptions (QEMU
+ * version, MRTD page order, kernel header, event layout, RTMR2) read back
+ * from its measurements.json when it has one, so that only the shape
+ * changes, and with acpi/ (RTMR0) when it was captured for that shape.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -21,15 +21,14 @@ static const char *assumption(json_t *doc, const char *key)
     return json_string_value(json_object_get(json_object_get(doc, "assumptions"), key));
 }
 
-/* The build's choices, so a remeasured file differs only in what the shape changes. */
-static void build_assumptions(const tdx_vm *vm, tdx_measure_options *mo, char *qv, size_t qv_size)
+static void build_assumptions(const char *file, tdx_measure_options *mo, char *qv, size_t qv_size)
 {
     _cleanup_free_ char *text = NULL;
     const char *s;
     size_t len;
     json_t *doc;
 
-    if (read_file_bounded(vm->measurements, 16u << 20, &text, &len) < 0 ||
+    if (read_file_bounded(file, 16u << 20, &text, &len) < 0 ||
         !(doc = json_loadb(text, len, 0, NULL)))
         return;
     if ((s = assumption(doc, "qemu_version"))) {
@@ -49,66 +48,61 @@ static void build_assumptions(const tdx_vm *vm, tdx_measure_options *mo, char *q
     json_decref(doc);
 }
 
-/* acpi/ of the build, when capture.json says it was made for this shape. */
-static bool acpi_for_shape(const tdx_vm *vm, char **tables, char **rsdp, char **loader)
+/* capture.json says acpi/ was captured for this shape. */
+static bool acpi_for_shape(const char *build_dir, uint64_t mib, int cpus)
 {
     _cleanup_free_ char *path = NULL, *text = NULL;
     size_t len;
     json_t *doc;
     bool same;
 
-    if (asprintf(&path, "%s/acpi/capture.json", vm->cfg.build_dir) < 0 ||
+    if (asprintf(&path, "%s/acpi/capture.json", build_dir) < 0 ||
         read_file_bounded(path, 1u << 20, &text, &len) < 0 ||
         !(doc = json_loadb(text, len, 0, NULL)))
         return false;
-    same = json_integer_value(json_object_get(doc, "memory_mib")) == (json_int_t)vm->memory_mib &&
-           json_integer_value(json_object_get(doc, "cpus")) == vm->cpus;
+    same = json_integer_value(json_object_get(doc, "memory_mib")) == (json_int_t)mib &&
+           json_integer_value(json_object_get(doc, "cpus")) == cpus;
     json_decref(doc);
-    if (!same)
-        return false;
-    if (asprintf(tables, "%s/acpi/etc-acpi-tables", vm->cfg.build_dir) < 0)
-        return false;
-    if (asprintf(rsdp, "%s/acpi/etc-acpi-rsdp", vm->cfg.build_dir) < 0) {
-        free(*tables);
-        return false;
-    }
-    if (asprintf(loader, "%s/acpi/etc-table-loader", vm->cfg.build_dir) < 0) {
-        free(*tables);
-        free(*rsdp);
-        return false;
-    }
-    return true;
+    return same;
 }
 
-int tdx_vm_remeasure(tdx_vm *vm, const char *path, tdx_error *err)
+static int measure_shape(const struct vm_config *cfg, const char *assumptions_file, uint64_t mib,
+                         int cpus, tdx_measurements **out, tdx_error *err)
 {
     tdx_measure_options mo = TDX_MEASURE_OPTIONS_INIT;
-    tdx_measurements *m = NULL;
-    char *tables = NULL, *rsdp = NULL, *loader = NULL, *copy;
+    _cleanup_free_ char *tables = NULL, *rsdp = NULL, *loader = NULL;
     char qv[32];
-    int r;
 
-    tdx_check_arg(vm && path, err);
-    build_assumptions(vm, &mo, qv, sizeof(qv));
-    mo.initrd = vm->cfg.initrd;
-    mo.cmdline = vm->cfg.cmdline;
-    mo.memory = vm->memory_mib << 20;
-    mo.cpus = vm->cpus;
-    if (vm->cfg.page_order)
-        mo.mrtd_order = streq(vm->cfg.page_order, "two-pass") ? TDX_MRTD_TWO_PASS
-                                                              : TDX_MRTD_PER_PAGE;
-    if (acpi_for_shape(vm, &tables, &rsdp, &loader)) {
+    build_assumptions(assumptions_file, &mo, qv, sizeof(qv));
+    mo.initrd = cfg->initrd;
+    mo.cmdline = cfg->cmdline;
+    mo.memory = mib << 20;
+    mo.cpus = cpus;
+    if (cfg->page_order)
+        mo.mrtd_order = streq(cfg->page_order, "two-pass") ? TDX_MRTD_TWO_PASS : TDX_MRTD_PER_PAGE;
+    if (acpi_for_shape(cfg->build_dir, mib, cpus)) {
+        if (asprintf(&tables, "%s/acpi/etc-acpi-tables", cfg->build_dir) < 0 ||
+            asprintf(&rsdp, "%s/acpi/etc-acpi-rsdp", cfg->build_dir) < 0 ||
+            asprintf(&loader, "%s/acpi/etc-table-loader", cfg->build_dir) < 0)
+            return tdx_err_oom(err);
         mo.acpi_tables = tables;
         mo.acpi_rsdp = rsdp;
         mo.acpi_loader = loader;
     }
-    r = tdx_measure_direct_boot(&m, vm->cfg.firmware, vm->cfg.kernel, &mo, err);
+    return tdx_measure_direct_boot(out, cfg->firmware, cfg->kernel, &mo, err);
+}
+
+int tdx_vm_remeasure(tdx_vm *vm, const char *path, tdx_error *err)
+{
+    tdx_measurements *m = NULL;
+    char *copy;
+    int r;
+
+    tdx_check_arg(vm && path, err);
+    r = measure_shape(&vm->cfg, vm->measurements, vm->memory_mib, vm->cpus, &m, err);
     if (r == 0)
         r = tdx_measurements_write_file(m, TDX_FORMAT_JSON, NULL, path, err);
     tdx_measurements_free(m);
-    free(tables);
-    free(rsdp);
-    free(loader);
     if (r < 0)
         return r;
     if (!(copy = strdup(path)))
@@ -116,4 +110,22 @@ int tdx_vm_remeasure(tdx_vm *vm, const char *path, tdx_error *err)
     free(vm->measurements);
     vm->measurements = copy;
     return 0;
+}
+
+int tdx_vm_measure_build(tdx_measurements **out, const char *build_dir, tdx_error *err)
+{
+    struct vm_config cfg;
+    _cleanup_free_ char *file = NULL;
+    int r;
+
+    tdx_check_arg(out && build_dir, err);
+    r = vm_config_load(&cfg, build_dir, err);
+    if (r < 0)
+        return r;
+    if (asprintf(&file, "%s/measurements.json", cfg.build_dir) < 0)
+        r = tdx_err_oom(err);
+    else
+        r = measure_shape(&cfg, file, cfg.memory_mib, cfg.cpus, out, err);
+    vm_config_done(&cfg);
+    return r;
 }

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "emit/tree.h"
+#include "fsutil.h"
 #include "error.h"
 #include "fileio.h"
 #include "strv.h"
@@ -38,12 +38,12 @@ extern char **environ;
  * the simulated quote matches what `secrets push --expected` checks.
  * Registers the measurements leave unknown (RTMR0 before an ACPI capture)
  * are zeros here and unchecked there. */
-static int make_test_pki(tdx_vm *vm, tdx_error *err)
+int vm_make_test_pki(const tdx_vm *vm, const char *dir, tdx_error *err)
 {
     static const char *const regs[] = { "mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3" };
     tdx_sim_pki_options so = TDX_SIM_PKI_OPTIONS_INIT;
     tdx_measurements *m = NULL;
-    int fd, r;
+    int r;
 
     r = tdx_measurements_load_json(&m, vm->measurements, err);
     if (r < 0)
@@ -58,34 +58,28 @@ static int make_test_pki(tdx_vm *vm, tdx_error *err)
                 so.rtmr[i - 1] = v;
         }
     }
-    fd = open(vm->run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        r = tdx_err(err, -errno, "%s: %s", vm->run_dir, strerror(errno));
-        goto out;
-    }
-    r = rm_rf_at(fd, "test-pki");
-    close(fd);
+    r = rm_rf_at(AT_FDCWD, dir);
     if (r < 0 && r != -ENOENT) {
-        r = tdx_err(err, r, "%s: cannot remove the previous run's test PKI: %s", vm->test_pki,
+        r = tdx_err(err, r, "%s: cannot remove the previous run's test PKI: %s", dir,
                     strerror(-r));
         goto out;
     }
-    r = tdx_sim_pki_create(vm->test_pki, &so, err);
+    r = tdx_sim_pki_create(dir, &so, err);
 out:
     tdx_measurements_free(m);
     return r;
 }
 
-/* The last non-empty line QEMU wrote, for error messages. */
-static void log_tail(const tdx_vm *vm, char *line, size_t size)
+/* The last non-empty line of a log, for error messages; false when there is none. */
+static bool log_tail(const char *path, char *line, size_t size)
 {
     _cleanup_free_ char *text = NULL;
     size_t len;
-    int fd = open(vm->log, O_RDONLY | O_CLOEXEC);
+    bool found = false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-    snprintf(line, size, "no message (see %s)", vm->log);
     if (fd < 0)
-        return;
+        return false;
     if (lseek(fd, 0, SEEK_END) > LOG_TAIL_MAX)
         lseek(fd, -LOG_TAIL_MAX, SEEK_END);
     else
@@ -94,10 +88,16 @@ static void log_tail(const tdx_vm *vm, char *line, size_t size)
         while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
             text[--len] = '\0';
         char *nl = strrchr(text, '\n');
-        if (len)
+        if (len) {
             snprintf(line, size, "%s", nl ? nl + 1 : text);
+            for (char *p = line; *p; p++)
+                if ((unsigned char)*p < 0x20)
+                    *p = ' ';
+            found = true;
+        }
     }
     close(fd);
+    return found;
 }
 
 static int spawn_qemu(tdx_vm *vm, tdx_error *err)
@@ -132,14 +132,21 @@ static int spawn_qemu(tdx_vm *vm, tdx_error *err)
 
 static int exited_error(tdx_vm *vm, int status, tdx_error *err)
 {
-    char line[400];
+    char line[300];
 
-    log_tail(vm, line, sizeof(line));
     vm->pid = -1;
-    if (strstr(line, "host forwarding") || strstr(line, "hostfwd"))
-        return tdx_err(err, -EADDRINUSE, "QEMU could not forward 127.0.0.1:%d (taken meanwhile?): %s",
-                       vm->host_port, line);
-    return tdx_err(err, -ECHILD, "QEMU exited with status %d: %s", status, line);
+    if (log_tail(vm->log, line, sizeof(line))) {
+        if (strstr(line, "host forwarding") || strstr(line, "hostfwd"))
+            return tdx_err(err, -EADDRINUSE, "QEMU could not forward 127.0.0.1:%d (taken "
+                           "meanwhile?): %s", vm->host_port, line);
+        return tdx_err(err, -ECHILD, "QEMU exited with status %d: %s", status, line);
+    }
+    /* QEMU said nothing: the guest powered off or rebooted (-no-reboot). */
+    if (log_tail(vm->serial, line, sizeof(line)))
+        return tdx_err(err, -ECHILD, "the guest stopped before its agent answered (QEMU status "
+                       "%d); last console line: %s", status, line);
+    return tdx_err(err, -ECHILD, "the guest stopped before its agent answered (QEMU status %d) "
+                   "and wrote nothing to %s", status, vm->serial);
 }
 
 static int wait_agent(tdx_vm *vm, int timeout_ms, tdx_error *err)
@@ -201,8 +208,7 @@ int tdx_vm_start(tdx_vm *vm, const tdx_vm_start_options *opts, tdx_error *err)
     int timeout, r;
 
     tdx_check_arg(vm, err);
-    if (o->version < 1 || o->version > TDX_VM_START_OPTIONS_VERSION)
-        return tdx_err(err, -EINVAL, "tdx_vm_start: unsupported options version %u", o->version);
+    tdx_check_options(opts, TDX_VM_START_OPTIONS_VERSION, err);
     if (vm->remote_dir)
         return tdx_err(err, -EINVAL, "tdx_vm_start: this command was planned for another host");
     if (vm->pid > 0)
@@ -214,7 +220,7 @@ int tdx_vm_start(tdx_vm *vm, const tdx_vm_start_options *opts, tdx_error *err)
     if (mkdir(vm->run_dir, 0700) < 0 && errno != EEXIST)
         return tdx_err(err, -errno, "%s: cannot create the run directory: %s", vm->run_dir,
                        strerror(errno));
-    if (vm->mode == TDX_VM_EMULATED && (r = make_test_pki(vm, err)) < 0)
+    if (vm->mode == TDX_VM_EMULATED && (r = vm_make_test_pki(vm, vm->test_pki, err)) < 0)
         return r;
     free(vm->user_pidfile);
     vm->user_pidfile = NULL;
@@ -288,6 +294,20 @@ int tdx_vm_stop(tdx_vm *vm, int timeout_ms, tdx_error *err)
     remove_pidfiles(vm);
     unlink(vm->qmp);
     return 0;
+}
+
+void vm_quit(tdx_vm *vm)
+{
+    tdx_error ignored = TDX_ERROR_INIT;
+
+    if (vm->pid <= 0)
+        return;
+    qmp_execute(vm->qmp, "quit", QMP_TIMEOUT_MS, &ignored);
+    if (process_wait(vm->pid, true, KILL_GRACE_MS, NULL) < 0)
+        process_terminate(vm->pid, true, KILL_GRACE_MS, NULL);
+    vm->pid = -1;
+    remove_pidfiles(vm);
+    unlink(vm->qmp);
 }
 
 /* The value of QEMU's "-qmp unix:PATH,server=on,..." with ",," undone. */

@@ -24,6 +24,7 @@ struct vm_config {
     char *build_dir;
     char *firmware, *kernel, *initrd;  /* initrd NULL when vm.json has none */
     char *cmdline;                     /* contents of the cmdline file */
+    char *cmdline_file;
     char *image_id;                    /* build.json's image_id, else the dir's name */
     uint64_t memory_mib;
     int cpus;
@@ -33,6 +34,10 @@ struct vm_config {
 };
 
 int vm_config_load(struct vm_config *c, const char *build_dir, tdx_error *err);
+/* The same from vm.json's text; dir is the (absolute) build directory the
+ * files are looked up in, file names the document in messages. */
+int vm_config_parse(struct vm_config *c, const char *dir, const char *file, const char *text,
+                    size_t len, tdx_error *err);
 void vm_config_done(struct vm_config *c);
 
 /* Runs `qemu --version` and returns "MAJOR.MINOR.PATCH" and the flavour its

@@ -8,6 +8,12 @@
 
 /* Appended to the kernel command line of capture runs (guest/init.c). */
 #define VM_CAPTURE_FLAG "tdx.capture=acpi"
+/* Appended to the command line of TCG runs (emulated, capture): with
+ * pic=off, QEMU 7.2's TCG dies of SIGSEGV when Linux, finding the IO-APIC
+ * timer slow on a loaded host, falls back to routing it through the 8259
+ * ("...trying to set up timer as ExtINT IRQ..."). Skipping that check keeps
+ * the IO-APIC timer. A TD's command line is never changed. */
+#define VM_TCG_TIMER_FLAG "no_timer_check"
 
 struct tdx_vm {
     struct vm_config cfg;
@@ -29,5 +35,13 @@ struct tdx_vm {
 };
 
 extern const char *const vm_test_pki_files[];
+
+/* A fresh test PKI in dir (replacing one there) whose registers are the
+ * run's measurements. */
+int vm_make_test_pki(const tdx_vm *vm, const char *dir, tdx_error *err);
+
+/* Ends the QEMU this handle started at once (QMP quit, then signals) and
+ * reaps it: for a guest with nothing to save (capture). */
+void vm_quit(tdx_vm *vm);
 
 #endif

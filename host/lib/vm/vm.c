@@ -28,10 +28,8 @@ const char *const vm_test_pki_files[] = {
     SIM_PKI_ATTESTATION_KEY, SIM_PKI_MEASUREMENTS, NULL,
 };
 
-static int check_options(const tdx_vm_options *o, tdx_error *err)
+static int check_values(const tdx_vm_options *o, tdx_error *err)
 {
-    if (o->version < 1 || o->version > TDX_VM_OPTIONS_VERSION)
-        return tdx_err(err, -EINVAL, "tdx_vm_new: unsupported options version %u", o->version);
     if (o->mode != TDX_UNSET && (o->mode < TDX_VM_TDX || o->mode > TDX_VM_CAPTURE))
         return tdx_err(err, -EINVAL, "tdx_vm_new: unknown mode %d", o->mode);
     if (o->flavor != TDX_UNSET && !tdx_qemu_flavor_name(o->flavor))
@@ -61,6 +59,17 @@ static bool host_has_tdx(void)
                (text[0] == 'Y' || text[0] == 'y' || text[0] == '1');
     free(text);
     return yes;
+}
+
+/* Appends " word" (just "word" to an empty line); *line becomes NULL on
+ * allocation failure. */
+static void append_word(char **line, const char *word)
+{
+    char *out;
+    if (asprintf(&out, "%s%s%s", *line, **line ? " " : "", word) < 0)
+        out = NULL;
+    free(*line);
+    *line = out;
 }
 
 static int check_firmware(const char *path, tdx_error *err)
@@ -255,7 +264,8 @@ int tdx_vm_new(tdx_vm **out, const char *build_dir, const tdx_vm_options *opts, 
 
     tdx_check_arg(out, err);
     tdx_check_arg(build_dir, err);
-    r = check_options(o, err);
+    tdx_check_options(opts, TDX_VM_OPTIONS_VERSION, err);
+    r = check_values(o, err);
     if (r < 0)
         return r;
     vm = calloc(1, sizeof(*vm));
@@ -284,12 +294,11 @@ int tdx_vm_new(tdx_vm **out, const char *build_dir, const tdx_vm_options *opts, 
         goto fail;
     }
     vm->accel = strdup(o->accel ? o->accel : "tcg");
-    if (vm->mode == TDX_VM_CAPTURE) {
-        if (asprintf(&vm->cmdline, "%s%s" VM_CAPTURE_FLAG, vm->cfg.cmdline,
-                     *vm->cfg.cmdline ? " " : "") < 0)
-            vm->cmdline = NULL;
-    } else
-        vm->cmdline = strdup(vm->cfg.cmdline);
+    vm->cmdline = strdup(vm->cfg.cmdline);
+    if (vm->cmdline && vm->mode != TDX_VM_TDX && streq_ptr(vm->accel, "tcg"))
+        append_word(&vm->cmdline, VM_TCG_TIMER_FLAG);
+    if (vm->cmdline && vm->mode == TDX_VM_CAPTURE)
+        append_word(&vm->cmdline, VM_CAPTURE_FLAG);
     if (!vm->accel || !vm->cmdline) {
         r = tdx_err_oom(err);
         goto fail;

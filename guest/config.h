@@ -69,8 +69,4 @@ int config_load(struct agent_config *c, const char *path, char *msg, size_t msg_
 int config_parse_policy(const char *s, enum hook_policy *out);
 const char *config_policy_name(enum hook_policy p);
 
-/* A bounded decimal option value: 0 or -EINVAL. */
-int config_parse_uint(const char *s, unsigned long long min, unsigned long long max,
-                      unsigned long long *out);
-
 #endif

@@ -76,14 +76,9 @@ static pid_t spawn(const char *path, int out_fd)
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL);
     setpgid(0, 0);
-    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
-        dup2(out_fd, STDERR_FILENO) < 0)
-        _exit(127);
     /* Nothing else of ours: a daemon a hook starts must not hold our pipes. */
-    if (close_range(3, ~0u, 0) < 0)
-        for (int fd = 3; fd < 1024; fd++)
-            close(fd);
+    if (line_output_child_stdio(out_fd) < 0)
+        _exit(127);
     execl(path, path, (char *)NULL);
     fprintf(stderr, "cannot execute: %m\n");
     _exit(127);

@@ -37,6 +37,7 @@
 #define TMPFS_MAGIC 0x01021994
 #define CONFIGFS_MAGIC 0x62656570
 #define DEFAULT_HOOKS_DIR "/etc/tdx-agent/hooks.d"
+#define AGENT_RUN_DIR "/run/tdx-agent"
 
 struct basic_mount {
     const char *what, *where, *type;
@@ -52,13 +53,15 @@ static const struct basic_mount mounts[] = {
     { "sysfs", "/sys", "sysfs", SYSFS_MAGIC, MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL },
     { "devtmpfs", "/dev", "devtmpfs", TMPFS_MAGIC, MS_NOSUID, "mode=0755" },
     { "tmpfs", "/run", "tmpfs", TMPFS_MAGIC, MS_NOSUID | MS_NODEV, "mode=0755" },
+    /* Last: /sys/kernel/config exists only once configfs is loaded. */
     { "configfs", "/sys/kernel/config", "configfs", CONFIGFS_MAGIC, MS_NOSUID | MS_NODEV | MS_NOEXEC,
       NULL },
 };
 
-static void mount_basics(void)
+/* Mounts mounts[from..to). */
+static void mount_range(size_t from, size_t to)
 {
-    for (size_t i = 0; i < ELEMENTSOF(mounts); i++) {
+    for (size_t i = from; i < to; i++) {
         const struct basic_mount *m = &mounts[i];
         struct statfs st;
         if (mkdir(m->where, 0755) < 0 && errno != EEXIST) {
@@ -76,6 +79,16 @@ static void mount_basics(void)
         if (mount(m->what, m->where, m->type, m->flags, m->options) < 0)
             log_warning("cannot mount %s on %s: %m", m->type, m->where);
     }
+}
+
+static void mount_basics(void)
+{
+    mount_range(0, ELEMENTSOF(mounts) - 1);
+}
+
+static void mount_configfs(void)
+{
+    mount_range(ELEMENTSOF(mounts) - 1, ELEMENTSOF(mounts));
 }
 
 /* The kernel starts init with the console as fds 0-2 only when the
@@ -119,17 +132,13 @@ static void *server_thread(void *arg)
     return NULL;
 }
 
-static int finish(bool pid1, bool poweroff, int rc)
+static int finish(bool pid1, int rc)
 {
     if (!pid1)
         return rc;
-    if (poweroff) {
-        log_notice("init: powering off (exit status %d)", rc);
-        sync();
-        reboot(RB_POWER_OFF);
-    } else {
-        log_notice("init: staying up (exit status %d); nothing left to do", rc);
-    }
+    log_notice("init: powering off (exit status %d)", rc);
+    sync();
+    reboot(RB_POWER_OFF);
     for (;;)
         pause();   /* PID 1 must not exit */
 }
@@ -165,6 +174,10 @@ static int choose_provider(struct agent_config *c, const struct init_config *ic)
     }
     if (!startswith(c->quote_provider, "configfs"))
         return 0;   /* --quote-provider on the command line wins */
+    if (blobs && mkdir(AGENT_RUN_DIR, 0755) < 0 && errno != EEXIST) {
+        log_error("init: cannot create %s: %m", AGENT_RUN_DIR);
+        return -errno;
+    }
     n = test_pki_copy(TEST_PKI_FWCFG_DIR, TEST_PKI_DIR, msg, sizeof(msg));
     if (n < 0) {
         log_error("init: test PKI: %s", msg);
@@ -225,7 +238,7 @@ static size_t required_secrets(const struct init_state *st)
 /* Serves until the services have ended (then on_exit) or the server stops
  * (SIGTERM/SIGINT). Returns the exit status. */
 static int supervise(struct init_state *st, const struct init_config *ic, struct supervisor *sup,
-                     bool capture, bool *poweroff)
+                     bool capture)
 {
     bool ready = false, said_ended = false;
     int rc = EXIT_SUCCESS;
@@ -263,7 +276,6 @@ static int supervise(struct init_state *st, const struct init_config *ic, struct
         if (p[2].revents & POLLIN) {
             log_notice("init: the agent stopped: stopping the services");
             supervisor_stop(sup);
-            *poweroff = true;
             return st->server_rc < 0 ? EXIT_FAILURE : supervisor_exit_status(sup);
         }
         if (capture || !ready || said_ended || !supervisor_all_ended(sup))
@@ -272,7 +284,6 @@ static int supervise(struct init_state *st, const struct init_config *ic, struct
         if (ic->on_exit == INIT_ON_EXIT_POWEROFF) {
             log_notice("init: %s (exit status %d)", ic->n_services ? "every service has ended"
                        : "no services to run", rc);
-            *poweroff = true;
             return rc;
         }
         log_notice("init: %s; staying up and serving (on_exit: stay)",
@@ -287,7 +298,7 @@ int init_run(struct agent_config *c, const char *hooks_dir, char *const *payload
     struct init_config *owned = NULL;
     const struct init_config *ic;
     struct supervisor *sup = NULL;
-    bool pid1 = getpid() == 1, capture = false, poweroff = true;
+    bool pid1 = getpid() == 1, capture = false;
     int rc = EXIT_FAILURE;
     sigset_t mask;
     pthread_t thread;
@@ -302,12 +313,12 @@ int init_run(struct agent_config *c, const char *hooks_dir, char *const *payload
     if (payload) {
         if (payload_config(c->init, payload, &owned) < 0) {
             log_error("init: out of memory");
-            return finish(pid1, true, EXIT_FAILURE);
+            return finish(pid1, EXIT_FAILURE);
         }
         ic = owned;
     } else if (!c->init) {
         log_error("init: the configuration has no \"init\" object and no payload was given");
-        return finish(pid1, true, EXIT_FAILURE);
+        return finish(pid1, EXIT_FAILURE);
     } else {
         ic = c->init;
     }
@@ -319,6 +330,7 @@ int init_run(struct agent_config *c, const char *hooks_dir, char *const *payload
     if (modules_load(ic->modules) < 0)
         goto out;
     if (pid1) {
+        mount_configfs();   /* configfs-tsm's home, once its module is in */
         if (net_setup(&ic->network) < 0)
             goto out;
     } else if (ic->network.mode != INIT_NET_NONE) {
@@ -371,7 +383,7 @@ int init_run(struct agent_config *c, const char *hooks_dir, char *const *payload
         agent_run_stop(&st.run);
         goto out;
     }
-    rc = supervise(&st, ic, sup, capture, &poweroff);
+    rc = supervise(&st, ic, sup, capture);
     supervisor_stop(sup);
     server_stop(st.run.server);
     pthread_join(thread, NULL);
@@ -385,5 +397,5 @@ out:
         close(st.ready_efd);
     if (st.done_efd >= 0)
         close(st.done_efd);
-    return finish(pid1, poweroff, rc);
+    return finish(pid1, rc);
 }

@@ -2,6 +2,7 @@
 #include "line-output.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 static void emit_line(struct line_output *o)
@@ -36,4 +37,16 @@ void line_output_flush(struct line_output *o)
 {
     if (o->len)
         emit_line(o);
+}
+
+int line_output_child_stdio(int out_fd)
+{
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
+        dup2(out_fd, STDERR_FILENO) < 0)
+        return -1;
+    if (close_range(3, ~0u, 0) < 0)
+        for (int fd = 3; fd < 1024; fd++)
+            close(fd);
+    return 0;
 }

@@ -25,4 +25,9 @@ bool line_output_drain(int fd, struct line_output *o);
 /* Passes on a partial last line, if any. */
 void line_output_flush(struct line_output *o);
 
+/* In a forked child, before exec (async-signal-safe calls only): stdin
+ * from /dev/null, stdout and stderr to out_fd, every other descriptor
+ * closed so nothing it leaves running holds ours. Returns 0 or -1. */
+int line_output_child_stdio(int out_fd);
+
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/reboot.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "log.h"
+#include "parse-number.h"
 #include "server.h"
 #include "strv.h"
 #include "wait-secrets.h"
@@ -53,11 +55,14 @@ static void help(void)
            "  --config FILE            JSON settings (docs/agent.md); options override it\n"
            "  --max-connections N, --max-inflight N, --workers N\n"
            "  --idle-timeout MS, --frame-timeout MS, --write-timeout MS\n"
-           "  --hooks DIR              (init) boot hooks to run first\n"
+           "  --hooks DIR              (init) boot hooks to run first (default\n"
+           "                           /etc/tdx-agent/hooks.d)\n"
            "  --timeout SEC            run-hooks/init: per hook; wait-secrets: give up after\n"
            "  -v, --verbose            log debug messages\n\n"
            "Exit status: 0 stopped by a signal (init: the payload's status), 1 failure,\n"
-           "2 usage error.\n",
+           "2 usage error.\n\n"
+           "As PID 1 named init without arguments (a native image's /init), or as\n"
+           "'tdx-agent init' alone: init --config " AGENT_CONFIG_FILE ".\n",
            AGENT_TSM_PATH, AGENT_ACPI_PATH, AGENT_FW_CFG_PATH, AGENT_READY_FILE);
 }
 
@@ -151,12 +156,12 @@ static int load_config_option(int argc, char **argv, struct agent_config *c)
     return 0;
 }
 
-static int parse_number(const char *opt, const char *arg, unsigned long long min,
-                        unsigned long long max, unsigned *out)
+static int parse_number(const char *opt, const char *arg, unsigned min, unsigned max,
+                        unsigned *out)
 {
-    unsigned long long v;
-    if (config_parse_uint(arg, min, max, &v) < 0) {
-        fprintf(stderr, "tdx-agent: %s: expected a number from %llu to %llu, got \"%s\"\n", opt,
+    uint64_t v;
+    if (parse_u64(arg, min, max, &v) < 0) {
+        fprintf(stderr, "tdx-agent: %s: expected a number from %u to %u, got \"%s\"\n", opt,
                 min, max, arg);
         return -EINVAL;
     }
@@ -318,6 +323,17 @@ static int run_mode(enum mode mode, int argc, char **argv, struct agent_config *
     return EXIT_FAILURE;
 }
 
+/* PID 1 must not exit (the kernel panics): a bad configuration or command
+ * line powers the machine off with the reason on the console. */
+__attribute__((noreturn)) static void pid1_exit(int status)
+{
+    fprintf(stderr, "tdx-agent: error: init cannot continue (status %d): powering off\n", status);
+    sync();
+    reboot(RB_POWER_OFF);
+    for (;;)
+        pause();
+}
+
 static const char *basename_of(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -334,7 +350,20 @@ int main(int argc, char **argv)
     int r;
 
     log_setup();
-    /* The /init of a native image (docs/agent.md, "Init mode"). */
+    /* The /init of a native image (docs/agent.md, "Init mode"). The kernel
+     * hands init the command-line words it does not know: as PID 1 they
+     * must not become a usage error, which would panic the kernel. */
+    if (getpid() == 1 && streq(basename_of(argv[0]), "init") && argc > 1 &&
+        argv[1][0] != '-' && !streq(argv[1], "init")) {
+        bool is_mode = false;
+        for (size_t i = 1; i < ELEMENTSOF(mode_names); i++)
+            is_mode = is_mode || streq(argv[1], mode_names[i]);
+        if (!is_mode) {
+            fprintf(stderr, "tdx-agent: warning: ignoring %d argument(s) from the kernel "
+                    "command line, starting with \"%.64s\"\n", argc - 1, argv[1]);
+            argc = 1;
+        }
+    }
     if ((argc == 1 && getpid() == 1 && streq(basename_of(argv[0]), "init")) ||
         (argc == 2 && streq(argv[1], "init"))) {
         init_argv[0] = argv[0];
@@ -366,5 +395,7 @@ int main(int argc, char **argv)
     }
     free(x.hooks_dir);
     config_done(&c);
+    if (getpid() == 1)
+        pid1_exit(r < 0 ? EXIT_SUCCESS : r);
     return r < 0 ? EXIT_SUCCESS : r;
 }

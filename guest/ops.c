@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -137,9 +138,15 @@ static int op_quote(struct agent *a, const struct wire_request *req, json_t **re
     size_t len;
     int r;
 
+    /* The string is hex: its bound is in digits, and the message says so
+     * (wire_param_string's "at most N bytes" would read as 128 bytes). */
     if (wire_check_params(req, params, e) < 0 ||
-        wire_param_string(req, "report_data", 2 * REPORT_DATA_SIZE, &text, e) < 0)
+        wire_param_string(req, "report_data", SIZE_MAX, &text, e) < 0)
         return -EINVAL;
+    if (text && strlen(text) > 2 * REPORT_DATA_SIZE)
+        return wire_errorf(e, WIRE_E_BAD_REQUEST, "quote: report_data: expected at most %d hex "
+                           "digits (%d bytes), got %zu", 2 * REPORT_DATA_SIZE, REPORT_DATA_SIZE,
+                           strlen(text));
     if (text && hex_decode(text, data, sizeof(data)) < 0)
         return wire_errorf(e, WIRE_E_BAD_REQUEST, "quote: report_data: expected hexadecimal "
                                                   "digits (an even number, at most 128)");

@@ -235,13 +235,8 @@ static pid_t spawn(const struct init_service *svc, const struct identity *id, ch
             signal(sig, SIG_DFL);
     sigprocmask(SIG_SETMASK, &none, NULL);
     setsid();   /* its own process group: stopping it stops what it started */
-    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
-        dup2(out_fd, STDERR_FILENO) < 0)
+    if (line_output_child_stdio(out_fd) < 0)
         _exit(127);
-    if (close_range(3, ~0u, 0) < 0)
-        for (int fd = 3; fd < 1024; fd++)
-            close(fd);
     if (chdir(wd) < 0)
         child_fail("change to the working directory", errno);
     if (id->switch_user) {

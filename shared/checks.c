@@ -7,7 +7,8 @@
 #include "agent-addr.h"
 #include "macro.h"
 
-#define PATH_MAX_BYTES 4095
+#define PATH_MAX_BYTES 4095   /* PATH_MAX less the NUL */
+#define NAME_MAX_BYTES 255    /* NAME_MAX: one component */
 
 bool chars_all_in(const char *s, const char *extra, bool alnum)
 {
@@ -68,6 +69,10 @@ static const char *check_path_common(const char *s, bool globs)
         size_t n = e ? (size_t)(e - c) : strlen(c);
         if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
             return msg;
+        /* Checked here, where the value enters, not first by the file
+         * system when the tree is written or the image built. */
+        if (n > NAME_MAX_BYTES)
+            return "expected path components of at most 255 bytes";
         p = c + n;
     }
     if (globs && !chars_all_in(s, "/._-+@:,=*?[]~", true))

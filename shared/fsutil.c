@@ -192,3 +192,33 @@ int dir_is_empty(const char *path)
     closedir(d);
     return r;
 }
+
+int path_split(const char *path, char **parent, char **base)
+{
+    char *copy = strdup(path), *slash;
+    size_t n;
+
+    *parent = *base = NULL;
+    if (!copy)
+        return -ENOMEM;
+    n = strlen(copy);
+    while (n > 1 && copy[n - 1] == '/')
+        copy[--n] = '\0';
+    slash = strrchr(copy, '/');
+    if (!slash) {
+        *parent = strdup(".");
+        *base = strdup(copy);
+    } else {
+        *base = strdup(slash + 1);
+        *slash = '\0';
+        *parent = strdup(slash == copy ? "/" : copy);
+    }
+    free(copy);
+    if (!*parent || !*base) {
+        free(*parent);
+        free(*base);
+        *parent = *base = NULL;
+        return -ENOMEM;
+    }
+    return 0;
+}

@@ -48,6 +48,11 @@ int dir_list_sorted(const char *path, const char *const *skip, size_t max, char 
                     size_t *n);
 void dir_names_free(char **names, size_t n);
 
+/* Splits path into its parent directory ("." when it has none, "/" for a
+ * child of the root) and its last component, ignoring trailing slashes.
+ * Both are heap strings; -ENOMEM. */
+int path_split(const char *path, char **parent, char **base);
+
 /* 1 if directory path is empty, 0 if not, negative errno. */
 int dir_is_empty(const char *path);
 

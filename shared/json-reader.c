@@ -265,8 +265,12 @@ static json_t *member(struct json_reader *R, json_t *obj, const char *path, cons
 
     *r = 0;
     if (key) {
+        if (obj && !json_is_object(obj)) {
+            *r = jr_fail(R, path, "expected an object, got %s", jr_type_name(obj));
+            return NULL;
+        }
         jr_path_key(where, path, key);
-        v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
+        v = json_object_get(obj, key);
         if (json_is_null(v))
             v = NULL;
     } else {
@@ -424,14 +428,19 @@ int jr_enum(struct json_reader *R, json_t *obj, const char *path, const char *ke
     return jr_fail(R, where, "expected %s; got \"%.32s\"", list, s);
 }
 
+static const char *entries(size_t n)
+{
+    return n == 1 ? "entry" : "entries";
+}
+
 static int count_in(struct json_reader *R, const char *where, size_t n, size_t min, size_t max)
 {
     if (n >= min && n <= max)
         return 0;
     if (min == max)
-        return jr_fail(R, where, "expected %zu entries, got %zu", min, n);
+        return jr_fail(R, where, "expected %zu %s, got %zu", min, entries(min), n);
     if (min == 0)
-        return jr_fail(R, where, "expected at most %zu entries, got %zu", max, n);
+        return jr_fail(R, where, "expected at most %zu %s, got %zu", max, entries(max), n);
     return jr_fail(R, where, "expected %zu to %zu entries, got %zu", min, max, n);
 }
 
@@ -479,8 +488,8 @@ int jr_object(struct json_reader *R, json_t *obj, const char *path, const char *
     if (!json_is_object(v))
         return jr_fail(R, where, "expected an object, got %s", jr_type_name(v));
     if (json_object_size(v) > max)
-        return jr_fail(R, where, "expected at most %zu members, got %zu", max,
-                       json_object_size(v));
+        return jr_fail(R, where, "expected at most %zu %s, got %zu", max,
+                       max == 1 ? "member" : "members", json_object_size(v));
     *out = v;
     return 1;
 }

@@ -3,7 +3,7 @@
 
 #include <errno.h>
 #include <jansson.h>
-#include <stdarg.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 #include "checks.h"
 #include "fileio.h"
 #include "base64.h"
-#include "json-bounds.h"
+#include "json-reader.h"
 #include "json-strict.h"
 #include "macro.h"
 #include "regex-check.h"
@@ -22,174 +22,82 @@
 
 static const char *const kind_names[] = { "string", "hex", "base64", "json", NULL };
 
-struct mctx {
-    const char *label;
-    char *msg;
-    size_t msg_size;
-};
-
-static int fail(struct mctx *c, int code, const char *path, const char *fmt, ...) _printf_(4, 5);
-static int fail(struct mctx *c, int code, const char *path, const char *fmt, ...)
-{
-    char what[384];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
-    if (isempty(path))
-        snprintf(c->msg, c->msg_size, "%s: %s", c->label, what);
-    else
-        snprintf(c->msg, c->msg_size, "%s: %s: %s", c->label, path, what);
-    for (char *p = c->msg; *p; p++)
-        if (*p == '\n')
-            *p = ' ';
-    return code;
-}
-
 const char *manifest_kind_name(enum manifest_kind kind)
 {
     return (size_t)kind < ELEMENTSOF(kind_names) - 1 ? kind_names[kind] : "?";
 }
 
-static int check_members(struct mctx *c, json_t *obj, const char *path, const char *const *allowed)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(obj, key, v) {
-        bool ok = false;
-        for (size_t i = 0; allowed[i] && !ok; i++)
-            ok = streq(key, allowed[i]);
-        if (!ok)
-            return fail(c, -EINVAL, path, "unknown key \"%.64s\"", key);
-    }
-    return 0;
-}
-
-/* Member key of obj as a string that check() accepts; "" check means any. */
-static int get_string(struct mctx *c, json_t *obj, const char *path, const char *key,
-                      bool required, const char *(*check)(const char *), char **out)
-{
-    json_t *v = json_object_get(obj, key);
-    const char *why;
-
-    *out = NULL;
-    if (!v) {
-        if (required)
-            return fail(c, -EINVAL, path, "%s: required", key);
-        return 0;
-    }
-    if (!json_is_string(v))
-        return fail(c, -EINVAL, path, "%s: expected a string", key);
-    if (check && (why = check(json_string_value(v))))
-        return fail(c, -EINVAL, path, "%s: %s, got \"%.200s\"", key, why, json_string_value(v));
-    *out = strdup(json_string_value(v));
-    return *out ? 0 : fail(c, -ENOMEM, path, "out of memory");
-}
-
-static int get_length(struct mctx *c, json_t *schema, const char *path, const char *key,
-                      size_t *out)
-{
-    json_t *v = json_object_get(schema, key);
-    if (!v)
-        return fail(c, -EINVAL, path, "%s: required", key);
-    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-        json_integer_value(v) > MANIFEST_VALUE_MAX)
-        return fail(c, -EINVAL, path, "%s: expected an integer from 0 to %d", key,
-                    MANIFEST_VALUE_MAX);
-    *out = (size_t)json_integer_value(v);
-    return 0;
-}
-
-static const char *check_mode_text(const char *s)
-{
-    if (strlen(s) != 4 || strspn(s, "01234567") != 4)
-        return "expected four octal digits such as \"0400\"";
-    return NULL;
-}
-
-static int parse_schema(struct mctx *c, json_t *schema, const char *path,
+static int parse_schema(struct json_reader *R, json_t *schema, const char *path,
                         struct manifest_secret *s)
 {
     static const char *const allowed[] = { "kind", "min_length", "max_length", "pattern", NULL };
-    char *kind = NULL, *pattern = NULL;
-    const char *why;
-    int r, rc, k = -1;
+    char where[JR_PATH_MAX], err[128];
+    const char *pattern = NULL, *why;
+    uint64_t min = 0, max = 0;
+    int r, rc, k = 0;
 
-    if (!json_is_object(schema))
-        return fail(c, -EINVAL, path, "expected an object");
-    if ((r = check_members(c, schema, path, allowed)) < 0 ||
-        (r = get_string(c, schema, path, "kind", true, NULL, &kind)) < 0)
+    if ((r = jr_keys(R, schema, path, allowed)) < 0 ||
+        (r = jr_enum(R, schema, path, "kind", JR_REQUIRED, kind_names, &k)) < 0 ||
+        (r = jr_uint(R, schema, path, "min_length", JR_REQUIRED, 0, MANIFEST_VALUE_MAX, &min)) < 0 ||
+        (r = jr_uint(R, schema, path, "max_length", JR_REQUIRED, 0, MANIFEST_VALUE_MAX, &max)) < 0 ||
+        (r = jr_string(R, schema, path, "pattern", 0, NULL, &pattern)) < 0)
         return r;
-    for (size_t i = 0; kind_names[i]; i++)
-        if (streq(kind, kind_names[i]))
-            k = (int)i;
-    if (k < 0) {
-        r = fail(c, -EINVAL, path, "kind: expected one of \"string\", \"hex\", \"base64\", "
-                                   "\"json\", got \"%.64s\"", kind);
-        free(kind);
-        return r;
-    }
-    free(kind);
     s->kind = (enum manifest_kind)k;
-    if ((r = get_length(c, schema, path, "min_length", &s->min_length)) < 0 ||
-        (r = get_length(c, schema, path, "max_length", &s->max_length)) < 0)
-        return r;
-    if (s->min_length > s->max_length)
-        return fail(c, -EINVAL, path, "min_length: greater than max_length");
-    if ((r = get_string(c, schema, path, "pattern", false, NULL, &pattern)) < 0 || !pattern)
-        return r;
-    if ((why = regex_pattern_check(pattern))) {
-        r = fail(c, -EINVAL, path, "pattern: %s", why);
-    } else if ((rc = regcomp(&s->regex, pattern, REG_EXTENDED)) != 0) {
-        char err[128];
-        regerror(rc, &s->regex, err, sizeof(err));
-        r = fail(c, -EINVAL, path, "pattern: not a POSIX extended regular expression: %s", err);
-    } else {
-        s->pattern = pattern;   /* set only once compiled: manifest_free() then regfree()s */
+    s->min_length = (size_t)min;
+    s->max_length = (size_t)max;
+    if (min > max)
+        return jr_fail(R, jr_path_key(where, path, "min_length"), "greater than max_length");
+    if (!pattern)
         return 0;
+    jr_path_key(where, path, "pattern");
+    if ((why = regex_pattern_check(pattern)))
+        return jr_fail(R, where, "%s", why);
+    if ((rc = regcomp(&s->regex, pattern, REG_EXTENDED)) != 0) {
+        regerror(rc, &s->regex, err, sizeof(err));
+        return jr_fail(R, where, "not a POSIX extended regular expression: %s", err);
     }
-    free(pattern);
-    return r;
+    /* Set only once compiled: manifest_free() then regfree()s. */
+    s->pattern = strdup(pattern);
+    if (!s->pattern) {
+        regfree(&s->regex);
+        return jr_oom(R);
+    }
+    return 0;
 }
 
-static int parse_secret(struct mctx *c, json_t *e, const char *path, struct manifest_secret *s)
+static int parse_secret(struct json_reader *R, json_t *e, const char *path,
+                        struct manifest_secret *s)
 {
     static const char *const allowed[] = { "name",     "dest",        "owner",     "group",
                                            "mode",     "required",    "description", "schema",
                                            "dir_mode", "dir_owner",   "dir_group", NULL };
-    char *mode = NULL, *dir_mode = NULL, schema_path[96];
-    json_t *required;
-    int r;
+    int r, mode = 0, dir_mode = 0755, required = 0;
+    char where[JR_PATH_MAX];
+    json_t *schema = NULL;
 
-    if (!json_is_object(e))
-        return fail(c, -EINVAL, path, "expected an object");
-    if ((r = check_members(c, e, path, allowed)) < 0 ||
-        (r = get_string(c, e, path, "name", true, check_secret_name, &s->name)) < 0 ||
-        (r = get_string(c, e, path, "dest", true, check_abs_path, &s->dest)) < 0 ||
-        (r = get_string(c, e, path, "owner", true, check_user_name, &s->owner)) < 0 ||
-        (r = get_string(c, e, path, "group", true, check_user_name, &s->group)) < 0 ||
-        (r = get_string(c, e, path, "description", false, NULL, &s->description)) < 0 ||
-        (r = get_string(c, e, path, "mode", true, check_mode_text, &mode)) < 0)
+    /* Strings go straight into s, which manifest_free() frees however far
+     * this got: no copy is left to leak on the way out. */
+    if ((r = jr_object(R, e, path, NULL, JR_REQUIRED, SIZE_MAX, &e)) < 0 ||
+        (r = jr_keys(R, e, path, allowed)) < 0 ||
+        (r = jr_strdup(R, e, path, "name", JR_REQUIRED, check_secret_name, &s->name)) < 0 ||
+        (r = jr_strdup(R, e, path, "dest", JR_REQUIRED, check_abs_path, &s->dest)) < 0 ||
+        (r = jr_strdup(R, e, path, "owner", JR_REQUIRED, check_user_name, &s->owner)) < 0 ||
+        (r = jr_strdup(R, e, path, "group", JR_REQUIRED, check_user_name, &s->group)) < 0 ||
+        (r = jr_strdup(R, e, path, "description", 0, NULL, &s->description)) < 0 ||
+        (r = jr_mode(R, e, path, "mode", JR_REQUIRED, &mode)) < 0 ||
+        (r = jr_mode(R, e, path, "dir_mode", 0, &dir_mode)) < 0 ||
+        (r = jr_strdup(R, e, path, "dir_owner", 0, check_user_name, &s->dir_owner)) < 0 ||
+        (r = jr_strdup(R, e, path, "dir_group", 0, check_user_name, &s->dir_group)) < 0 ||
+        (r = jr_bool(R, e, path, "required", JR_REQUIRED, &required)) < 0 ||
+        (r = jr_object(R, e, path, "schema", JR_REQUIRED, SIZE_MAX, &schema)) < 0)
         return r;
-    s->mode = (unsigned int)strtoul(mode, NULL, 8);
-    free(mode);
-    if ((r = get_string(c, e, path, "dir_mode", false, check_mode_text, &dir_mode)) < 0 ||
-        (r = get_string(c, e, path, "dir_owner", false, check_user_name, &s->dir_owner)) < 0 ||
-        (r = get_string(c, e, path, "dir_group", false, check_user_name, &s->dir_group)) < 0)
-        return r;
-    s->dir_mode = dir_mode ? (unsigned int)strtoul(dir_mode, NULL, 8) : 0755;
-    free(dir_mode);
+    s->mode = (unsigned int)mode;
+    s->dir_mode = (unsigned int)dir_mode;
+    s->required = required;
     if ((!s->dir_owner && !(s->dir_owner = strdup("root"))) ||
         (!s->dir_group && !(s->dir_group = strdup(s->dir_owner))))
-        return fail(c, -ENOMEM, path, "out of memory");
-    required = json_object_get(e, "required");
-    if (!json_is_boolean(required))
-        return fail(c, -EINVAL, path, "required: %s", required ? "expected a boolean" : "required");
-    s->required = json_is_true(required);
-    if (!json_object_get(e, "schema"))
-        return fail(c, -EINVAL, path, "schema: required");
-    snprintf(schema_path, sizeof(schema_path), "%s.schema", path);
-    return parse_schema(c, json_object_get(e, "schema"), schema_path, s);
+        return jr_oom(R);
+    return parse_schema(R, schema, jr_path_key(where, path, "schema"), s);
 }
 
 static bool same_dir(const char *a, const char *b)
@@ -200,60 +108,57 @@ static bool same_dir(const char *a, const char *b)
 
 /* Two secrets never share a destination, and secrets in one directory
  * describe it alike. */
-static int check_against_earlier(struct mctx *c, const struct manifest *m, size_t i,
+static int check_against_earlier(struct json_reader *R, const struct manifest *m, size_t i,
                                  const char *path)
 {
     const struct manifest_secret *s = &m->secrets[i];
+    char where[JR_PATH_MAX];
+
     for (size_t j = 0; j < i; j++) {
         const struct manifest_secret *o = &m->secrets[j];
         if (streq(o->dest, s->dest))
-            return fail(c, -EINVAL, path, "dest: %s is also the destination of \"%s\"", s->dest,
-                        o->name);
+            return jr_fail(R, jr_path_key(where, path, "dest"),
+                           "%s is also the destination of \"%s\"", s->dest, o->name);
         if (same_dir(o->dest, s->dest) &&
             (o->dir_mode != s->dir_mode || !streq(o->dir_owner, s->dir_owner) ||
              !streq(o->dir_group, s->dir_group)))
-            return fail(c, -EINVAL, path, "dir_mode, dir_owner, dir_group: \"%s\" in the same "
-                        "directory says otherwise", o->name);
+            return jr_fail(R, path, "dir_mode, dir_owner, dir_group: \"%s\" in the same "
+                           "directory says otherwise", o->name);
     }
     return 0;
 }
 
-static int parse_root(struct mctx *c, json_t *root, struct manifest *m)
+static int parse_root(struct json_reader *R, json_t *root, struct manifest *m)
 {
     static const char *const allowed[] = { "version", "secrets", "insecure_allow_unattested",
                                            NULL };
-    json_t *version, *list, *unattested;
-    int r;
+    char path[JR_PATH_MAX], where[JR_PATH_MAX];
+    long long version = 0;
+    int r, unattested = 0;
+    json_t *list = NULL;
 
-    if (!json_is_object(root))
-        return fail(c, -EINVAL, NULL, "expected a JSON object");
-    if ((r = check_members(c, root, NULL, allowed)) < 0)
+    if ((r = jr_keys(R, root, "", allowed)) < 0 ||
+        (r = jr_int(R, root, "", "version", JR_REQUIRED, LLONG_MIN, LLONG_MAX, &version)) < 0)
         return r;
-    version = json_object_get(root, "version");
-    if (!json_is_integer(version) || json_integer_value(version) != 1)
-        return fail(c, -EINVAL, "version", "expected 1 (the format this agent reads)");
-    unattested = json_object_get(root, "insecure_allow_unattested");
-    if (unattested && !json_is_boolean(unattested))
-        return fail(c, -EINVAL, "insecure_allow_unattested", "expected a boolean");
-    m->insecure_allow_unattested = json_is_true(unattested);
-    list = json_object_get(root, "secrets");
-    if (!json_is_array(list))
-        return fail(c, -EINVAL, "secrets", list ? "expected an array" : "required");
-    if (json_array_size(list) > MANIFEST_SECRETS_MAX)
-        return fail(c, -EINVAL, "secrets", "expected at most %d secrets", MANIFEST_SECRETS_MAX);
+    if (version != 1)
+        return jr_fail(R, "version", "expected 1 (the format this agent reads), got %lld", version);
+    if ((r = jr_bool(R, root, "", "insecure_allow_unattested", 0, &unattested)) < 0 ||
+        (r = jr_array(R, root, "", "secrets", JR_REQUIRED, 0, MANIFEST_SECRETS_MAX, &list)) < 0)
+        return r;
+    m->insecure_allow_unattested = unattested;
     m->secrets = calloc(json_array_size(list) + 1, sizeof(*m->secrets));
     if (!m->secrets)
-        return fail(c, -ENOMEM, NULL, "out of memory");
+        return jr_oom(R);
     for (size_t i = 0; i < json_array_size(list); i++) {
-        char path[32];
-        snprintf(path, sizeof(path), "secrets[%zu]", i);
-        r = parse_secret(c, json_array_get(list, i), path, &m->secrets[i]);
+        jr_path_index(path, "secrets", i);
+        r = parse_secret(R, json_array_get(list, i), path, &m->secrets[i]);
         m->n = i + 1;   /* counted even when half-filled, so manifest_free frees it */
         if (r < 0)
             return r;
         if (manifest_find(m, m->secrets[i].name) != &m->secrets[i])
-            return fail(c, -EINVAL, path, "name: \"%s\" is declared twice", m->secrets[i].name);
-        if ((r = check_against_earlier(c, m, i, path)) < 0)
+            return jr_fail(R, jr_path_key(where, path, "name"), "\"%s\" is declared twice",
+                           m->secrets[i].name);
+        if ((r = check_against_earlier(R, m, i, path)) < 0)
             return r;
         if (m->secrets[i].required)
             m->n_required++;
@@ -264,26 +169,21 @@ static int parse_root(struct mctx *c, json_t *root, struct manifest *m)
 int manifest_parse(const char *label, const char *text, size_t len, struct manifest **out,
                    char *msg, size_t msg_size)
 {
-    struct mctx c = { label, msg, msg_size };
+    struct json_reader R;
     struct manifest *m;
-    json_error_t jerr;
-    const char *bound;
-    json_t *root;
+    json_t *root = NULL;
     int r;
 
-    bound = json_bounds_check(text, len, 8, 16 * MANIFEST_SECRETS_MAX);
-    if (bound)
-        return fail(&c, -EINVAL, NULL, "%s", bound);
-    root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root)
-        return fail(&c, -EINVAL, NULL, "not valid JSON: %s (line %d, column %d)", jerr.text,
-                    jerr.line, jerr.column);
+    jr_init(&R, label, msg, msg_size);
+    r = jr_parse(&R, text, len, 8, 16 * MANIFEST_SECRETS_MAX, &root);
+    if (r < 0)
+        return r;
     m = calloc(1, sizeof(*m));
     if (!m) {
         json_decref(root);
-        return fail(&c, -ENOMEM, NULL, "out of memory");
+        return jr_oom(&R);
     }
-    r = parse_root(&c, root, m);
+    r = parse_root(&R, root, m);
     json_decref(root);
     if (r < 0) {
         manifest_free(m);

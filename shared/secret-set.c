@@ -255,6 +255,13 @@ static int env_line(const char *label, unsigned lineno, const char *line, size_t
         return msgf(msg, msg_size, -EINVAL, "%s: line %u: the text before '=' is not a secret "
                      "name ([A-Za-z_][A-Za-z0-9_.-]*, at most 64 characters)", label, lineno);
     len = n - name_len - 1;
+    /* A value that opens a quote and never closes it is a typo (a lost
+     * closing quote, a multi-line value), not a value that starts with a
+     * quote: taking it literally would deliver the wrong secret. */
+    if (len >= 1 && (eq[1] == '"' || eq[1] == '\'') && (len < 2 || eq[len] != eq[1]))
+        return msgf(msg, msg_size, -EINVAL, "%s: line %u: the value opens a %s quote that does "
+                    "not close on this line (a value starting with a quote must be quoted "
+                    "whole)", label, lineno, eq[1] == '"' ? "double" : "single");
     alloc = len + 1;
     value = malloc(alloc);
     if (!value)

@@ -4,10 +4,11 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hex.h"
-#include "json-bounds.h"
+#include "json-reader.h"
 #include "macro.h"
 #include "msg.h"
 
@@ -41,39 +42,30 @@ void sim_measurements_default(struct sim_measurements *m)
 int sim_measurements_parse(const char *label, const char *text, size_t len,
                            struct sim_measurements *m, char *msg, size_t msg_size)
 {
-    json_error_t jerr;
-    json_t *root, *v;
-    const char *key;
-    int r = 0;
+    const char *keys[ELEMENTSOF(fields) + 1];
+    struct json_reader R;
+    json_t *root = NULL;
+    int r;
 
-    if (json_bounds_check(text, len, 2, 64)) {
-        return msgf(msg, msg_size, -EINVAL, "%s: expected a flat JSON object", label);
-    }
-    root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!json_is_object(root)) {
-        msgf(msg, msg_size, -EINVAL, "%s: expected a JSON object%s%s", label, root ? "" : ": ",
-             root ? "" : jerr.text);
-        json_decref(root);
-        return -EINVAL;
-    }
-    json_object_foreach(root, key, v) {
-        const struct field *f = NULL;
-        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
-            if (streq(key, fields[i].key))
-                f = &fields[i];
-        if (!f) {
-            r = msgf(msg, msg_size, -EINVAL, "%s: unknown key \"%.64s\"", label, key);
-            break;
-        }
-        if (!json_is_string(v) || json_string_length(v) != 2 * f->size ||
-            hex_decode(json_string_value(v), (uint8_t *)m + f->offset, f->size) != (int)f->size) {
-            r = msgf(msg, msg_size, -EINVAL, "%s: %s: expected %zu hex digits", label, key,
-                     2 * f->size);
-            break;
-        }
+    for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+        keys[i] = fields[i].key;
+    keys[ELEMENTSOF(fields)] = NULL;
+    jr_init(&R, label, msg, msg_size);
+    /* A flat object of a dozen hex strings. */
+    if ((r = jr_parse(&R, text, len, 2, 64, &root)) < 0)
+        return r;
+    r = jr_keys(&R, root, "", keys);
+    for (size_t i = 0; r >= 0 && i < ELEMENTSOF(fields); i++) {
+        const struct field *f = &fields[i];
+        const char *hex = NULL;
+        if ((r = jr_string(&R, root, "", f->key, 0, NULL, &hex)) <= 0)
+            continue;
+        if (strlen(hex) != 2 * f->size ||
+            hex_decode(hex, (uint8_t *)m + f->offset, f->size) != (int)f->size)
+            r = jr_fail(&R, f->key, "expected %zu hex digits", 2 * f->size);
     }
     json_decref(root);
-    return r;
+    return r < 0 ? r : 0;
 }
 
 char *sim_measurements_format(const struct sim_measurements *m)

@@ -22,6 +22,9 @@
 /* The simulated TD's MRTD and RTMRs as tdx_expected_load_file() reads them. */
 #define SIM_PKI_EXPECTED "expected.json"
 #define SIM_PKI_FILE_MAX (64 * 1024)
+/* The organisation in every certificate name of a test PKI; the root copies
+ * Intel's common name, so this is what tells a verifier it is a test root. */
+#define SIM_PKI_ORG "tdx-agent SIMULATION (not Intel)"
 
 /* Values the simulated TD reports (quote body fields, raw bytes). */
 struct sim_measurements {

@@ -12,6 +12,7 @@
 #include "frame.h"
 #include "json-bounds.h"
 #include "json-reader.h"
+#include "printable.h"
 
 static const struct {
     const char *code;
@@ -35,13 +36,6 @@ int wire_error_errno(const char *code)
     return -EPROTO;
 }
 
-static void printable(char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
-            *s = '?';
-}
-
 int wire_errorf(struct wire_error *e, const char *code, const char *fmt, ...)
 {
     va_list ap;
@@ -49,7 +43,7 @@ int wire_errorf(struct wire_error *e, const char *code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(e->message, sizeof(e->message), fmt, ap);
     va_end(ap);
-    printable(e->message);
+    printable_inplace(e->message, PRINTABLE_ASCII);
     return -EINVAL;
 }
 
@@ -254,7 +248,7 @@ static int reply_errorf(struct wire_error *e, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(e->message, sizeof(e->message), fmt, ap);
     va_end(ap);
-    printable(e->message);
+    printable_inplace(e->message, PRINTABLE_ASCII);
     return -EPROTO;
 }
 
@@ -296,8 +290,8 @@ int wire_parse_reply(const void *payload, size_t len, long long expect_id, json_
     }
     snprintf(e->code, sizeof(e->code), "%s", json_string_value(code));
     snprintf(e->message, sizeof(e->message), "%s", json_string_value(message));
-    printable(e->code);
-    printable(e->message);
+    printable_inplace(e->code, PRINTABLE_ASCII);
+    printable_inplace(e->message, PRINTABLE_ASCII);
     r = wire_error_errno(e->code);
     json_decref(root);
     return r;

@@ -17,7 +17,8 @@ static void help(void)
            "devices), fetch etc/acpi/tables, etc/acpi/rsdp and etc/table-loader from the\n"
            "guest's fw_cfg through the agent, power it off, and store them in\n"
            "BUILD_DIR/acpi/ with capture.json (QEMU version, argv, memory, vCPUs).\n"
-           "RTMR0 then follows from them (tdx_vm_measure_build(), tdxctl measure BUILD_DIR).\n\n"
+           "RTMR0 then follows from them (tdxctl measure BUILD_DIR). With --memory/--cpus other\n"
+           "than vm.json's they go to BUILD_DIR/acpi-<MiB>m-<N>c/, for tdxctl run --remeasure.\n\n"
            "Options:\n"
            "      --qemu PATH           QEMU binary (default qemu-system-x86_64 from PATH)\n"
            "      --accel A             tcg (default) or kvm\n"
@@ -42,6 +43,7 @@ int cmd_acpi(const struct cli *cli_in, int argc, char **argv)
     tdx_vm *vm = NULL;
     const uint8_t *rtmr0 = NULL;
     char hex[97] = "", dir[4200];
+    bool own_shape;
     size_t size;
     int status;
 
@@ -50,9 +52,9 @@ int cmd_acpi(const struct cli *cli_in, int argc, char **argv)
             help();
             return EXIT_OK;
         }
-        return cli_usage("acpi", "acpi: expected 'capture BUILD_DIR'");
+        return cli_usage(&cli, "expected 'capture BUILD_DIR'");
     }
-    status = run_args_parse(&a, "acpi capture", argc - 1, argv + 1, RUN_ARGS_CAPTURE, help);
+    status = run_args_parse(&a, &cli, argc - 1, argv + 1, RUN_ARGS_CAPTURE, help);
     if (status != RUN_ARGS_CONTINUE)
         return status;
     cli.json |= a.json;
@@ -71,24 +73,31 @@ int cmd_acpi(const struct cli *cli_in, int argc, char **argv)
         status = cli_fail(&cli, &err);
         goto out;
     }
-    snprintf(dir, sizeof(dir), "%s/acpi", a.build_dir);
-    /* What the capture gives RTMR0 for the build's own shape. */
-    if (tdx_vm_measure_build(&m, a.build_dir, &err) == 0 &&
+    own_shape = a.vm.memory_mib == 0 && a.vm.cpus == TDX_UNSET;
+    if (own_shape)
+        snprintf(dir, sizeof(dir), "%s/acpi", a.build_dir);
+    else
+        snprintf(dir, sizeof(dir), "%s/acpi-%llum-%dc", a.build_dir,
+                 (unsigned long long)tdx_vm_memory_mib(vm), tdx_vm_cpus(vm));
+    /* What the capture gives RTMR0 for the build's own shape: what
+     * `tdxctl measure BUILD_DIR` now computes. */
+    if (own_shape && tdx_build_measure_dir(a.build_dir, &m, &err) == 0 &&
         tdx_measurements_register(m, "rtmr0", 0, &rtmr0, &size, NULL) == 0)
         hex_encode(rtmr0, size, hex);
     if (cli.json)
-        status = cli_print_json(json_pack("{s:b, s:s, s:s, s:I, s:i, s:s?}", "ok", 1, "directory", dir,
-                                          "qemu_version", tdx_vm_qemu_version(vm), "memory_mib",
-                                          (json_int_t)tdx_vm_memory_mib(vm), "cpus", tdx_vm_cpus(vm),
-                                          "rtmr0", *hex ? hex : NULL));
+        status = cli_print_ok(&cli, json_pack("{s:s, s:s, s:I, s:i, s:s?}", "directory", dir,
+                                              "qemu_version", tdx_vm_qemu_version(vm),
+                                              "memory_mib", (json_int_t)tdx_vm_memory_mib(vm),
+                                              "cpus", tdx_vm_cpus(vm), "rtmr0",
+                                              *hex ? hex : NULL));
     else {
         fprintf(stderr, "tdxctl: wrote %s (etc-acpi-tables, etc-acpi-rsdp, etc-table-loader, "
                         "capture.json)\n", dir);
         if (*hex)
             fprintf(stderr, "tdxctl: RTMR0 for the build's shape: %s\n", hex);
         else
-            fprintf(stderr, "tdxctl: captured for another shape than vm.json's: RTMR0 of the "
-                            "build stays unknown\n");
+            fprintf(stderr, "tdxctl: captured for another shape than vm.json's: `tdxctl run "
+                            "--remeasure` with that shape uses it\n");
     }
 out:
     tdx_measurements_free(m);

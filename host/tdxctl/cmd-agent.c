@@ -56,10 +56,10 @@ static int do_info(const struct cli *cli, tdx_agent *agent)
         return cli_failf(cli, -EPROTO, "%s: info: unreadable reply", tdx_agent_address(agent));
     json_object_del(info, "id");
     json_object_del(info, "ok");
-    if (cli->json) {
-        cli_print_json(json_pack("{s:b, s:o}", "ok", 1, "info", info));
-        return EXIT_OK;
-    }
+    if (cli->json)
+        return cli_print_ok(cli, json_pack("{s:o}", "info", info));
+    /* The library checked the reply's shape; its strings are still the agent's. */
+    cli_printable_json(info);
     tdx = json_object_get(info, "tdx");
     manifest = json_object_get(info, "manifest");
     printf("agent       %s %s (protocol %lld)\n", json_string_value(json_object_get(info, "agent")),
@@ -96,7 +96,7 @@ static int do_quote(const struct cli *cli, tdx_agent *agent, const char *hex, co
     int n = hex ? hex_decode(hex, data, sizeof(data)) : 0, r;
 
     if (n < 0)
-        return cli_usage("agent", "agent: --report-data: expected an even number of hex digits, "
+        return cli_usage(cli, "--report-data: expected an even number of hex digits, "
                                   "at most 128 (64 bytes)");
     if (tdx_agent_quote(agent, data, (size_t)n, &quote, &len, &provider, &err) < 0)
         return cli_fail(cli, &err);
@@ -106,11 +106,12 @@ static int do_quote(const struct cli *cli, tdx_agent *agent, const char *hex, co
         tdx_free(provider);
         return cli_failf(cli, r, "%s: cannot write: %s", out, strerror(-r));
     }
+    cli_printable(provider);
     if (strcmp(provider, "sim") == 0)
         cli_warn("this quote is SIMULATED (the agent runs the sim provider): it verifies only "
                  "against the test PKI's root and proves nothing about the machine");
     if (cli->json)
-        cli_print_json(json_pack("{s:b, s:s, s:I, s:s, s:b}", "ok", 1, "quote", out, "size",
+        cli_print_ok(cli, json_pack("{s:s, s:I, s:s, s:b}", "quote", out, "size",
                                  (json_int_t)len, "provider", provider, "simulated",
                                  strcmp(provider, "sim") == 0));
     else
@@ -146,7 +147,7 @@ static int do_eventlog(const struct cli *cli, tdx_agent *agent, const char *dir)
     if (r < 0)
         return cli_failf(cli, r, "%s: cannot write: %s", path, strerror(-r));
     if (cli->json)
-        cli_print_json(json_pack("{s:b, s:s, s:I, s:I}", "ok", 1, "directory", dir, "table_size",
+        cli_print_ok(cli, json_pack("{s:s, s:I, s:I}", "directory", dir, "table_size",
                                  (json_int_t)tlen, "log_size", (json_int_t)llen));
     else
         fprintf(stderr, "tdxctl: wrote %s/CCEL (%zu bytes) and %s/data/CCEL (%zu bytes)\n", dir,
@@ -174,33 +175,39 @@ int cmd_agent(const struct cli *cli_in, int argc, char **argv)
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:r:o:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":c:r:o:h", options, NULL)) != -1) {
         switch (c) {
-        case 'c': addr = optarg; break;
+        case 'c':
+            if (cli_parse_agent_address(&cli, optarg, &addr) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
         case 'r': hex = optarg; break;
-        case 'o': out = optarg; break;
+        case 'o':
+            if (cli_parse_path(&cli, "--output", optarg, &out) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
         case 'T':
-            if (cli_connect_timeout("agent", optarg, &opts) != EXIT_OK)
+            if (cli_connect_timeout(&cli, optarg, &opts) != EXIT_OK)
                 return EXIT_USAGE;
             break;
         case 'J': cli.json = true; break;
         case 'h': help(); return EXIT_OK;
         default:
-            return cli_usage("agent", "agent: unknown or incomplete option '%s'", argv[optind - 1]);
+            return cli_option_error(&cli, c, argv);
         }
     }
     if (optind + 1 != argc)
-        return cli_usage("agent", "agent: expected one verb: info, quote or eventlog");
+        return cli_usage(&cli, "expected one verb: info, quote or eventlog");
     verb = argv[optind];
     if (strcmp(verb, "info") && strcmp(verb, "quote") && strcmp(verb, "eventlog"))
-        return cli_usage("agent", "agent: unknown verb '%s'", verb);
+        return cli_usage(&cli, "unknown verb '%s'", verb);
     if (!addr)
-        return cli_usage("agent", "agent: --connect ADDR is required");
+        return cli_usage(&cli, "--connect ADDR is required");
     if (strcmp(verb, "info") && !out)
-        return cli_usage("agent", "agent: %s: -o %s is required", verb,
+        return cli_usage(&cli, "%s: -o %s is required", verb,
                          strcmp(verb, "quote") ? "DIR" : "QUOTE");
     if (hex && strcmp(verb, "quote"))
-        return cli_usage("agent", "agent: --report-data goes with 'quote'");
+        return cli_usage(&cli, "--report-data goes with 'quote'");
 
     if (tdx_agent_connect(&agent, addr, &opts, &err) < 0)
         return cli_fail(&cli, &err);

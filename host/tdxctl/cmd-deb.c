@@ -47,7 +47,7 @@ static json_t *package_json(const tdx_deb_package *p, const char *path)
         { "component", TDX_DEB_COMPONENT }, { "inrelease_url", TDX_DEB_INRELEASE_URL },
         { "inrelease_sha256", TDX_DEB_INRELEASE_SHA256 }, { "inrelease_date", TDX_DEB_INRELEASE_DATE },
     };
-    json_t *o = json_pack("{s:b, s:I}", "ok", 1, "size", (json_int_t)tdx_deb_package_size(p));
+    json_t *o = json_pack("{s:I}", "size", (json_int_t)tdx_deb_package_size(p));
     for (size_t i = 0; o && i < sizeof(fields) / sizeof(fields[0]); i++) {
         const char *v = tdx_deb_package_get(p, fields[i].f);
         json_object_set_new(o, fields[i].key, v ? json_string(v) : json_null());
@@ -119,7 +119,7 @@ int cmd_deb(const struct cli *cli_in, int argc, char **argv)
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "r:a:m:c:o:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":r:a:m:c:o:h", options, NULL)) != -1) {
         switch (c) {
         case 'r': o.release = optarg; break;
         case 'a': o.arch = optarg; break;
@@ -127,42 +127,48 @@ int cmd_deb(const struct cli *cli_in, int argc, char **argv)
         case 'S': o.snapshot = optarg; break;
         case 'c':
             if (n_comp == COMPONENTS_MAX)
-                return cli_usage("deb", "deb: at most %d components", COMPONENTS_MAX);
+                return cli_usage(&cli, "at most %d components", COMPONENTS_MAX);
             components[n_comp++] = optarg;
             break;
         case 'K': o.keyring = optarg; break;
         case 'N': o.follow = 0; break;
         case 'C': fo.cache_dir = optarg; break;
-        case 'o': out = optarg; break;
-        case 'x': extract = optarg; break;
+        case 'o':
+            if (cli_parse_path(&cli, "--output", optarg, &out) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
+        case 'x':
+            if (cli_parse_path(&cli, "--extract", optarg, &extract) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
         case 'P':
             if (n_paths == PATHS_MAX)
-                return cli_usage("deb", "deb: at most %d --path patterns", PATHS_MAX);
+                return cli_usage(&cli, "at most %d --path patterns", PATHS_MAX);
             paths[n_paths++] = optarg;
             break;
         case 'J': cli.json = true; break;
         case 'h': help(); return EXIT_OK;
         default:
-            return cli_usage("deb", "deb: unknown or incomplete option '%s'", argv[optind - 1]);
+            return cli_option_error(&cli, c, argv);
         }
     }
     if (optind + 2 != argc)
-        return cli_usage("deb", "deb: expected a verb (fetch, show, extract) and one argument");
+        return cli_usage(&cli, "expected a verb (fetch, show, extract) and one argument");
     verb = argv[optind];
     if (strcmp(verb, "extract") == 0) {
         if (!out)
-            return cli_usage("deb", "deb extract: -o DIR is required");
+            return cli_usage(&cli, "extract: -o DIR is required");
         r = do_extract(&cli, argv[optind + 1], out, n_paths ? paths : NULL);
         if (r == EXIT_OK && cli.json)
-            cli_print_json(json_pack("{s:b, s:s}", "ok", 1, "output", out));
+            cli_print_ok(&cli, json_pack("{s:s}", "output", out));
         return r;
     }
     if (strcmp(verb, "fetch") != 0 && strcmp(verb, "show") != 0)
-        return cli_usage("deb", "deb: unknown verb '%s'", verb);
+        return cli_usage(&cli, "unknown verb '%s'", verb);
     if (strcmp(verb, "show") == 0 && (out || extract))
-        return cli_usage("deb", "deb show: takes no -o or --extract");
+        return cli_usage(&cli, "show: takes no -o or --extract");
     if (n_paths && !extract)
-        return cli_usage("deb", "deb fetch: --path needs --extract DIR");
+        return cli_usage(&cli, "fetch: --path needs --extract DIR");
 
     o.components = n_comp ? components : NULL;
     o.fetch = &fo;
@@ -193,10 +199,10 @@ int cmd_deb(const struct cli *cli_in, int argc, char **argv)
         return r;
     }
     if (cli.json)
-        cli_print_json(package_json(pkg, out ? copy : path));
+        r = cli_print_ok(&cli, package_json(pkg, out ? copy : path));
     else
         print_package(pkg, out ? copy : path);
     tdx_deb_package_free(pkg);
     tdx_free(path);
-    return EXIT_OK;
+    return cli.json ? r : EXIT_OK;
 }

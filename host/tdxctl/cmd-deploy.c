@@ -37,7 +37,7 @@ int cmd_deploy(const struct cli *cli_in, int argc, char **argv)
     char *result = NULL;
     int status;
 
-    status = run_args_parse(&a, "deploy", argc, argv, RUN_ARGS_DEPLOY, help);
+    status = run_args_parse(&a, &cli, argc, argv, RUN_ARGS_DEPLOY, help);
     if (status != RUN_ARGS_CONTINUE)
         return status;
     cli.json |= a.json;
@@ -45,8 +45,7 @@ int cmd_deploy(const struct cli *cli_in, int argc, char **argv)
         /* The far side is not asked anything: the version must be given. */
         tdx_vm *vm = NULL;
         if (!a.vm.qemu_version)
-            return cli_usage("deploy", "deploy: --dry-run needs --qemu-version (nothing is asked "
-                             "over ssh)");
+            return cli_usage(&cli, "--dry-run needs --qemu-version (nothing is asked over ssh)");
         a.vm.remote_dir = "/DIR";
         if (a.vm.mode == TDX_UNSET)
             a.vm.mode = TDX_VM_TDX;
@@ -62,7 +61,7 @@ int cmd_deploy(const struct cli *cli_in, int argc, char **argv)
     if (tdx_deploy(a.target, a.build_dir, &o, &result, &err) < 0)
         return cli_fail(&cli, &err);
     if (cli.json) {
-        printf("%s\n", result);
+        status = cli_print_ok(&cli, json_loads(result, 0, NULL));
     } else {
         json_t *j = json_loads(result, 0, NULL);
         fprintf(stderr, "tdxctl: deployed %s to %s (%zu files checked there); run %s/run.sh "
@@ -72,7 +71,8 @@ int cmd_deploy(const struct cli *cli_in, int argc, char **argv)
                 json_string_value(json_object_get(j, "agent")),
                 json_is_true(json_object_get(j, "started")) ? ": started" : "");
         json_decref(j);
+        status = EXIT_OK;
     }
     tdx_free(result);
-    return EXIT_OK;
+    return status;
 }

@@ -42,11 +42,11 @@ int cmd_dev(const struct cli *cli_in, int argc, char **argv)
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
         int slot = c == 'm' ? 0 : c >= '0' && c <= '3' ? c - '0' + 1 : -1;
         if (slot >= 0) {
             if (strlen(optarg) != 96 || hex_decode(optarg, values[slot], 48) != 48)
-                return cli_usage("dev", "dev: --%s: expected 96 hex digits (48 bytes)",
+                return cli_usage(&cli, "--%s: expected 96 hex digits (48 bytes)",
                                  options[slot].name);
             if (slot == 0)
                 opts.mrtd = values[0];
@@ -58,15 +58,15 @@ int cmd_dev(const struct cli *cli_in, int argc, char **argv)
         case 'J': cli.json = true; break;
         case 'h': help(); return EXIT_OK;
         default:
-            return cli_usage("dev", "dev: unknown or incomplete option '%s'", argv[optind - 1]);
+            return cli_option_error(&cli, c, argv);
         }
     }
     if (optind + 2 != argc || strcmp(argv[optind], "sim-pki"))
-        return cli_usage("dev", "dev: expected 'sim-pki DIR'");
+        return cli_usage(&cli, "expected 'sim-pki DIR'");
     if (tdx_sim_pki_create(argv[optind + 1], &opts, &err) < 0)
         return cli_fail(&cli, &err);
     if (cli.json)
-        cli_print_json(json_pack("{s:b, s:s, s:s}", "ok", 1, "directory", argv[optind + 1],
+        cli_print_ok(&cli, json_pack("{s:s, s:s}", "directory", argv[optind + 1],
                                  "root", "root.pem"));
     else
         fprintf(stderr, "tdxctl: wrote the TEST PKI to %s (trust anchor %s/root.pem; NOT for "

@@ -20,6 +20,8 @@ static void help(void)
            "      --agent-binary PATH the tdx-agent binary to put into the image\n"
            "      --no-agent-binary   leave the agent binary out (the build then stops\n"
            "                          with a message until it is added)\n"
+           "      --allow-outside-src let the recipe copy host files from outside its\n"
+           "                          own directory (only for recipes you trust)\n"
            "      --json              print {\"ok\": true, ...} on success\n"
            "  -h, --help              show this help\n\n"
            "Without --agent-binary, tdxctl uses the tdx-agent built or installed\n"
@@ -61,6 +63,7 @@ int cmd_emit(const struct cli *cli_in, int argc, char **argv)
         { "force", no_argument, NULL, 'f' },
         { "agent-binary", required_argument, NULL, 'A' },
         { "no-agent-binary", no_argument, NULL, 'N' },
+        { "allow-outside-src", no_argument, NULL, 'S' },
         { "json", no_argument, NULL, 'J' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -76,25 +79,29 @@ int cmd_emit(const struct cli *cli_in, int argc, char **argv)
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:p:fh", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:p:fh", options, NULL)) != -1) {
         switch (c) {
-        case 'o': out = optarg; break;
+        case 'o':
+            if (cli_parse_path(&cli, "--output", optarg, &out) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
         case 'p': opts.profile = optarg; break;
         case 'f': opts.force = 1; break;
         case 'A': opts.agent_binary = optarg; break;
         case 'N': no_agent = true; break;
+        case 'S': opts.allow_outside_src = 1; break;
         case 'J': cli.json = true; break;
         case 'h': help(); return EXIT_OK;
         default:
-            return cli_usage("emit", "emit: unknown or incomplete option '%s'", argv[optind - 1]);
+            return cli_option_error(&cli, c, argv);
         }
     }
     if (optind + 1 != argc)
-        return cli_usage("emit", "emit: expected exactly one RECIPE.json");
+        return cli_usage(&cli, "expected exactly one RECIPE.json");
     if (!out)
-        return cli_usage("emit", "emit: -o DIR is required");
+        return cli_usage(&cli, "-o DIR is required");
     if (no_agent && opts.agent_binary)
-        return cli_usage("emit", "emit: --agent-binary and --no-agent-binary exclude each other");
+        return cli_usage(&cli, "--agent-binary and --no-agent-binary exclude each other");
 
     if (!no_agent && !opts.agent_binary) {
         opts.agent_binary = find_agent_binary(found, sizeof(found));
@@ -111,7 +118,7 @@ int cmd_emit(const struct cli *cli_in, int argc, char **argv)
         return cli_fail(&cli, &err);
     }
     if (cli.json)
-        cli_print_json(json_pack("{s:b, s:s, s:s, s:s, s:o}", "ok", 1, "tree", out, "image",
+        cli_print_ok(&cli, json_pack("{s:s, s:s, s:s, s:o}", "tree", out, "image",
                                  tdx_image_name(image), "profile",
                                  opts.profile ? opts.profile : tdx_image_profile_name(image, 0),
                                  "agent_binary", opts.agent_binary ? json_string(opts.agent_binary)

@@ -71,7 +71,7 @@ static int show(const struct cli *cli, const tdx_eventlog *log)
                tdx_hash_alg_size(e.algs[main]) ? d : "?", e.description);
     }
     if (cli->json)
-        cli_print_json(json_pack("{s:b, s:s, s:o}", "ok", 1, "kind",
+        cli_print_ok(cli, json_pack("{s:s, s:o}", "kind",
                                  tdx_eventlog_get_kind(log) == TDX_EVENTLOG_CC ? "cc" : "tpm", "events", events));
     return EXIT_OK;
 }
@@ -81,15 +81,16 @@ static int replay(const struct cli *cli, const tdx_measurements *m, int format, 
     tdx_error err = TDX_ERROR_INIT;
     char *text = NULL;
     size_t size;
+    int r;
 
     if (output) {
-        if (tdx_measurements_write_file(m, format, NULL, output, &err) < 0)
+        if (tdx_measurements_write_file(m, format < 0 ? TDX_FORMAT_JSON : format, NULL, output, &err) < 0)
             return cli_fail(cli, &err);
         if (cli->json)
-            cli_print_json(json_pack("{s:b, s:s}", "ok", 1, "output", output));
+            cli_print_ok(cli, json_pack("{s:s}", "output", output));
         return EXIT_OK;
     }
-    if (!cli->json) {
+    if (!cli->json && format < 0) {
         for (size_t i = 0; i < tdx_measurements_register_count(m); i++) {
             const char *name = tdx_measurements_register_name(m, i);
             const uint8_t *v;
@@ -102,11 +103,13 @@ static int replay(const struct cli *cli, const tdx_measurements *m, int format, 
         }
         return EXIT_OK;
     }
+    if (format < 0)
+        format = TDX_FORMAT_JSON;
     if (tdx_measurements_serialize(m, format, NULL, &text, &size, &err) < 0)
         return cli_fail(cli, &err);
-    fwrite(text, 1, size, stdout);
+    r = cli_print_document(cli, "measurements", text, size);
     tdx_free(text);
-    return EXIT_OK;
+    return r;
 }
 
 static int diff(const struct cli *cli, const tdx_measurements *actual, const char *expected_path)
@@ -114,6 +117,7 @@ static int diff(const struct cli *cli, const tdx_measurements *actual, const cha
     tdx_error err = TDX_ERROR_INIT;
     tdx_measurements *expected = NULL;
     char *report = NULL;
+    json_t *body = NULL;
     int r;
 
     if (tdx_measurements_load_json(&expected, expected_path, &err) < 0)
@@ -126,16 +130,19 @@ static int diff(const struct cli *cli, const tdx_measurements *actual, const cha
         json_t *lines = json_array();
         for (char *line = strtok(report, "\n"); line; line = strtok(NULL, "\n"))
             json_array_append_new(lines, json_string(line));
-        cli_print_json(json_pack("{s:b, s:b, s:o}", "ok", 1, "match", r == 0, "report", lines));
+        body = json_pack("{s:b, s:o}", "match", r == 0, "report", lines);
     } else {
         fputs(report, stdout);
     }
     tdx_free(report);
     if (r > 0) {
-        fprintf(stderr, "tdxctl: the event log differs from %s\n", expected_path);
-        return EXIT_FAIL;
+        /* EPERM: what the verifier returns for measurements that do not match. */
+        tdx_error differs = { .code = -EPERM };
+        snprintf(differs.message, sizeof(differs.message), "the event log differs from %.400s",
+                 expected_path);
+        return cli_fail_with(cli, &differs, body);
     }
-    return EXIT_OK;
+    return cli_print_ok(cli, cli->json ? body : json_object());
 }
 
 int cmd_eventlog(const struct cli *cli_in, int argc, char **argv)
@@ -156,11 +163,11 @@ int cmd_eventlog(const struct cli *cli_in, int argc, char **argv)
     tdx_eventlog *log = NULL;
     tdx_measurements *m = NULL;
     const char *verb, *output = NULL, *format_name = NULL;
-    int c, status, format = TDX_FORMAT_JSON, want;
+    int c, status, format = -1, want;
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:h", options, NULL)) != -1) {
         switch (c) {
         case 't': lo.ccel_table = optarg; break;
         case 'k':
@@ -169,36 +176,37 @@ int cmd_eventlog(const struct cli *cli_in, int argc, char **argv)
             else if (!strcmp(optarg, "tpm"))
                 lo.kind = TDX_EVENTLOG_TPM;
             else
-                return cli_usage("eventlog", "eventlog: --kind: expected cc or tpm, got '%s'", optarg);
+                return cli_usage(&cli, "--kind: expected cc or tpm, got '%s'", optarg);
             break;
         case 'f': format_name = optarg; break;
-        case 'o': output = optarg; break;
+        case 'o':
+            if (cli_parse_path(&cli, "--output", optarg, &output) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
         case 'J': cli.json = true; break;
         case 'h': help(); return EXIT_OK;
         default:
-            return cli_usage("eventlog", "eventlog: unknown or incomplete option '%s'", argv[optind - 1]);
+            return cli_option_error(&cli, c, argv);
         }
     }
     if (optind >= argc)
-        return cli_usage("eventlog", "eventlog: expected a verb (show, replay, diff) and LOG");
+        return cli_usage(&cli, "expected a verb (show, replay, diff) and LOG");
     verb = argv[optind];
     want = !strcmp(verb, "diff") ? 3 : 2;
     if (strcmp(verb, "show") && strcmp(verb, "replay") && strcmp(verb, "diff"))
-        return cli_usage("eventlog", "eventlog: unknown verb '%s'", verb);
+        return cli_usage(&cli, "unknown verb '%s'", verb);
     if (argc - optind != want)
-        return cli_usage("eventlog", "eventlog: %s takes %s", verb, want == 3 ? "LOG and EXPECTED.json" : "one LOG");
+        return cli_usage(&cli, "%s takes %s", verb, want == 3 ? "LOG and EXPECTED.json" : "one LOG");
     if ((format_name || output) && strcmp(verb, "replay"))
-        return cli_usage("eventlog", "eventlog: --format and --output go with replay");
+        return cli_usage(&cli, "--format and --output go with replay");
     if (format_name) {
         for (format = 0; formats[format] && strcmp(formats[format], format_name); format++)
             ;
         if (!formats[format])
-            return cli_usage("eventlog", "eventlog: --format: unknown value '%s'", format_name);
-        if (!output && !cli.json)
-            cli.json = true;
+            return cli_usage(&cli, "--format: unknown value '%s'", format_name);
     }
     if (format == TDX_FORMAT_CBOR && !output)
-        return cli_usage("eventlog", "eventlog: CBOR needs -o FILE");
+        return cli_usage(&cli, "CBOR needs -o FILE");
 
     if (tdx_eventlog_load_file(&log, argv[optind + 1], &lo, &err) < 0)
         return cli_fail(&cli, &err);

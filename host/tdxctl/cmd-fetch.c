@@ -39,16 +39,6 @@ static void hash_tree_help(void)
            "link targets count, times and owners do not (docs/lockfile.md).\n");
 }
 
-static int parse_count(const char *cmd, const char *opt, const char *s, long long *out)
-{
-    char *end;
-    errno = 0;
-    *out = strtoll(s, &end, 10);
-    if (errno || end == s || *end || *out <= 0)
-        return cli_usage(cmd, "%s: %s: expected a positive number, got '%s'", cmd, opt, s);
-    return 0;
-}
-
 static int do_hash(const struct cli *cli, const char *what, const tdx_fetch_options *o)
 {
     tdx_error err = TDX_ERROR_INIT;
@@ -58,7 +48,7 @@ static int do_hash(const struct cli *cli, const char *what, const tdx_fetch_opti
     if (tdx_fetch_hash(what, o, &hex, &size, &err) < 0)
         return cli_fail(cli, &err);
     if (cli->json)
-        cli_print_json(json_pack("{s:b, s:s, s:s, s:I}", "ok", 1, "source", what, "sha256", hex,
+        cli_print_ok(cli, json_pack("{s:s, s:s, s:I}", "source", what, "sha256", hex,
                                  "size", (json_int_t)size));
     else
         printf("sha256:%s\n", hex);
@@ -82,7 +72,7 @@ static int do_git(const struct cli *cli, const char *url, const char *sha, const
     if (r < 0)
         return cli_fail(cli, &err);
     if (cli->json)
-        cli_print_json(json_pack("{s:b, s:s, s:s, s:s, s:b}", "ok", 1, "path", path, "commit",
+        cli_print_ok(cli, json_pack("{s:s, s:s, s:s, s:b}", "path", path, "commit",
                                  resolved, "tree_sha256", sha, "cached", r == 1));
     else
         printf("%s\n", path);
@@ -116,15 +106,18 @@ int cmd_fetch(const struct cli *cli_in, int argc, char **argv)
     const char *sha = NULL, *tag = NULL, *commit = NULL;
     bool hash = false, gitmode = false;
     char *path = NULL;
-    long long n;
+    uint64_t n;
     int c, r;
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:h", options, NULL)) != -1) {
         switch (c) {
         case 's': sha = optarg; break;
-        case 'o': o.output = optarg; break;
+        case 'o':
+            if (cli_parse_path(&cli, "--output", optarg, &o.output) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
         case 'H': hash = true; break;
         case 'G': gitmode = true; break;
         case 'T': tag = optarg; break;
@@ -133,29 +126,28 @@ int cmd_fetch(const struct cli *cli_in, int argc, char **argv)
         case 'O': o.offline = 1; break;
         case 'V': o.verify_cached = 1; break;
         case 'm':
-            if (parse_count("fetch", "--max-size", optarg, &n))
+            if (cli_parse_size(&cli, "--max-size", optarg, 1, INT64_MAX, &n) != EXIT_OK)
                 return EXIT_USAGE;
-            o.max_size = n;
+            o.max_size = (long long)n;
             break;
         case 't':
-            if (parse_count("fetch", "--stall-timeout", optarg, &n) || n > 86400)
-                return cli_usage("fetch", "fetch: --stall-timeout: 1 to 86400 seconds");
-            o.stall_timeout = (int)n;
+            if (cli_parse_int(&cli, "--stall-timeout", optarg, 1, 86400, &o.stall_timeout) != EXIT_OK)
+                return EXIT_USAGE;
             break;
         case 'J': cli.json = true; break;
         case 'h': help(); return EXIT_OK;
         default:
-            return cli_usage("fetch", "fetch: unknown or incomplete option '%s'", argv[optind - 1]);
+            return cli_option_error(&cli, c, argv);
         }
     }
     if (optind + 1 != argc)
-        return cli_usage("fetch", "fetch: expected exactly one URL%s", hash ? " or FILE" : "");
+        return cli_usage(&cli, "expected exactly one URL%s", hash ? " or FILE" : "");
     if (hash && (sha || gitmode || o.output))
-        return cli_usage("fetch", "fetch: --hash takes no --sha256, --git or --output");
+        return cli_usage(&cli, "--hash takes no --sha256, --git or --output");
     if (!gitmode && (tag || commit))
-        return cli_usage("fetch", "fetch: --tag and --commit need --git");
+        return cli_usage(&cli, "--tag and --commit need --git");
     if (!hash && !sha)
-        return cli_usage("fetch", "fetch: --sha256 HEX is required (learn it with "
+        return cli_usage(&cli, "--sha256 HEX is required (learn it with "
                          "'tdxctl fetch --hash URL')");
     if (gitmode)
         return do_git(&cli, argv[optind], sha, tag, commit, o.cache_dir, o.offline == 1);
@@ -171,7 +163,7 @@ int cmd_fetch(const struct cli *cli_in, int argc, char **argv)
     if (r < 0)
         return cli_fail(&cli, &err);
     if (cli.json)
-        cli_print_json(json_pack("{s:b, s:s, s:s, s:o, s:b}", "ok", 1, "url", argv[optind],
+        cli_print_ok(&cli, json_pack("{s:s, s:s, s:o, s:b}", "url", argv[optind],
                                  "path", path, "output", o.output ? json_string(o.output)
                                                                   : json_null(),
                                  "cached", r == 1));
@@ -195,19 +187,19 @@ int cmd_hash_tree(const struct cli *cli_in, int argc, char **argv)
         } else if (strcmp(argv[i], "--json") == 0) {
             cli.json = true;
         } else if (argv[i][0] == '-' && argv[i][1]) {
-            return cli_usage("hash-tree", "hash-tree: unknown option '%s'", argv[i]);
+            return cli_usage(&cli, "unknown option '%s'", argv[i]);
         } else if (dir) {
-            return cli_usage("hash-tree", "hash-tree: expected exactly one DIR");
+            return cli_usage(&cli, "expected exactly one DIR");
         } else {
             dir = argv[i];
         }
     }
     if (!dir)
-        return cli_usage("hash-tree", "hash-tree: expected exactly one DIR");
+        return cli_usage(&cli, "expected exactly one DIR");
     if (tdx_tree_hash(dir, &hex, &err) < 0)
         return cli_fail(&cli, &err);
     if (cli.json)
-        cli_print_json(json_pack("{s:b, s:s, s:s}", "ok", 1, "dir", dir, "tree_sha256", hex));
+        cli_print_ok(&cli, json_pack("{s:s, s:s}", "dir", dir, "tree_sha256", hex));
     else
         printf("sha256:%s\n", hex);
     tdx_free(hex);

@@ -3,12 +3,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <libgen.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 
@@ -70,7 +67,7 @@ static int check(const struct cli *cli, tdx_lock *lock, const tdx_image *image,
             return cli_fail(cli, &err);
     }
     if (cli->json)
-        cli_print_json(json_pack("{s:b, s:s, s:b, s:i}", "ok", 1, "lockfile", lockfile, "fresh", 1,
+        cli_print_ok(cli, json_pack("{s:s, s:b, s:i}", "lockfile", lockfile, "fresh", 1,
                                  "fetched", n));
     else if (frozen)
         fprintf(stderr, "tdxctl: %s is up to date; %d locked inputs are in the cache\n", lockfile, n);
@@ -101,8 +98,9 @@ int cmd_lock(const struct cli *cli_in, int argc, char **argv)
     tdx_fetch_options fo = TDX_FETCH_OPTIONS_INIT;
     tdx_error err = TDX_ERROR_INIT;
     const char *update[UPDATE_MAX + 1] = { NULL }, *lockfile = NULL, *recipe;
-    char dir[PATH_MAX], path[PATH_MAX + 16];
-    bool check_only = false, frozen = false, updating = false, exists;
+    char *path = NULL;
+    bool check_only = false, frozen = false, updating = false;
+    int written = 0;
     size_t n_update = 0;
     tdx_image *image = NULL;
     tdx_lock *lock = NULL;
@@ -111,7 +109,7 @@ int cmd_lock(const struct cli *cli_in, int argc, char **argv)
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "nl:m:a:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":nl:m:a:h", options, NULL)) != -1) {
         switch (c) {
         case 'u':
             updating = true;
@@ -121,7 +119,10 @@ int cmd_lock(const struct cli *cli_in, int argc, char **argv)
         case 'n': lo.dry_run = 1; break;
         case 'C': check_only = true; break;
         case 'F': frozen = true; break;
-        case 'l': lockfile = optarg; break;
+        case 'l':
+            if (cli_parse_path(&cli, "--lockfile", optarg, &lockfile) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
         case 'm': lo.mirror = optarg; break;
         case 'S': lo.snapshot = optarg; break;
         case 'K': lo.keyring = optarg; break;
@@ -130,79 +131,70 @@ int cmd_lock(const struct cli *cli_in, int argc, char **argv)
         case 'J': cli.json = true; break;
         case 'h': help(); return EXIT_OK;
         default:
-            return cli_usage("lock", "lock: unknown or incomplete option '%s'", argv[optind - 1]);
+            return cli_option_error(&cli, c, argv);
         }
     }
     if (optind >= argc)
-        return cli_usage("lock", "lock: expected a RECIPE.json");
+        return cli_usage(&cli, "expected a RECIPE.json");
     recipe = argv[optind++];
     /* "--update NAME": names after the recipe belong to --update. */
     for (; optind < argc; optind++) {
         if (!updating)
-            return cli_usage("lock", "lock: expected exactly one RECIPE.json");
+            return cli_usage(&cli, "expected exactly one RECIPE.json");
         if (n_update == UPDATE_MAX)
-            return cli_usage("lock", "lock: at most %d names to update", UPDATE_MAX);
+            return cli_usage(&cli, "at most %d names to update", UPDATE_MAX);
         update[n_update++] = argv[optind];
     }
     if ((check_only || frozen) && (updating || lo.dry_run == 1))
-        return cli_usage("lock", "lock: --check and --frozen take no --update or --dry-run");
+        return cli_usage(&cli, "--check and --frozen take no --update or --dry-run");
     if (updating && n_update == 0)
         lo.update_all = 1;
     lo.update = n_update ? update : NULL;
     lo.fetch = &fo;
-
-    /* Source paths are recorded relative to the recipe's directory. */
-    if (!realpath(recipe, path))
-        snprintf(path, sizeof(path), "%s", recipe);
-    snprintf(dir, sizeof(dir), "%s", dirname(path));
-    lo.recipe_dir = dir;
-    if (!lockfile) {
-        snprintf(path, sizeof(path), "%s/tdx.lock", dir);
-        lockfile = path;
-    }
+    lo.recipe_file = recipe;
+    lo.lockfile = lockfile;
+    if (tdx_lock_file_path(&lo, &path, &err) < 0)
+        return cli_fail(&cli, &err);
 
     r = tdx_image_load_file(&image, recipe, &err);
-    if (r < 0)
-        return cli_fail(&cli, &err);
-    exists = access(lockfile, F_OK) == 0;
-    if (!exists && (check_only || frozen)) {
-        tdx_image_free(image);
-        return cli_failf(&cli, -ENOENT, "%s: no lock file; run 'tdxctl lock %s' first", lockfile,
-                         recipe);
-    }
-    r = exists ? tdx_lock_load(&lock, lockfile, &err) : tdx_lock_new(&lock, &err);
     if (r < 0) {
-        tdx_image_free(image);
+        tdx_free(path);
         return cli_fail(&cli, &err);
     }
     if (check_only || frozen) {
-        r = check(&cli, lock, image, &lo, lockfile, frozen, &fo);
+        r = tdx_lock_open(&lock, &lo, &err);
+        if (r == -ENOENT)
+            r = cli_failf(&cli, r, "%s: no lock file; run 'tdxctl lock %s' first", path, recipe);
+        else if (r < 0)
+            r = cli_fail(&cli, &err);
+        else
+            r = check(&cli, lock, image, &lo, path, frozen, &fo);
         tdx_lock_free(lock);
         tdx_image_free(image);
+        tdx_free(path);
         return r;
     }
 
     cli_progress_attach(&cli, &bar, &fo.progress, &fo.progress_data);
-    r = tdx_lock_resolve(lock, image, &lo, &err);
+    r = tdx_lock_update(&lock, image, &lo, &written, &err);
     cli_progress_done(&bar);
-    if (r >= 0 && lo.dry_run != 1 && (r > 0 || !exists))
-        r = tdx_lock_save(lock, lockfile, &err) < 0 ? err.code : r;
     if (r < 0) {
-        tdx_lock_free(lock);
         tdx_image_free(image);
+        tdx_free(path);
         return cli_fail(&cli, &err);
     }
     if (cli.json) {
-        cli_print_json(json_pack("{s:b, s:s, s:o, s:b}", "ok", 1, "lockfile", lockfile, "changes",
-                                 changes_json(lock), "written",
-                                 lo.dry_run != 1 && (r > 0 || !exists)));
+        r = cli_print_ok(&cli, json_pack("{s:s, s:o, s:b}", "lockfile", path, "changes",
+                                         changes_json(lock), "written", written));
     } else {
         for (const char *const *ch = tdx_lock_changes(lock); *ch; ch++)
             printf("%s\n", *ch);
-        fprintf(stderr, "tdxctl: %s: %d change%s%s\n", lockfile, r, r == 1 ? "" : "s",
-                lo.dry_run == 1 ? " (dry run: nothing written)" : r || !exists ? ", written" : "");
+        fprintf(stderr, "tdxctl: %s: %d change%s%s\n", path, r, r == 1 ? "" : "s",
+                lo.dry_run == 1 ? " (dry run: nothing written)" : written ? ", written" : "");
+        r = EXIT_OK;
     }
+    tdx_free(path);
     tdx_lock_free(lock);
     tdx_image_free(image);
-    return EXIT_OK;
+    return r;
 }

@@ -11,12 +11,14 @@
 
 #include "cli.h"
 #include "hex.h"
+#include "parse-number.h"
 
 #define RUNTIME_EVENTS_MAX 256
 
 static void help(void)
 {
     printf("Usage: tdxctl measure --firmware OVMF.fd --kernel VMLINUZ [OPTIONS]\n"
+           "       tdxctl measure BUILD_DIR [--format F] [-o FILE]   (a tdxctl build output)\n"
            "       tdxctl measure --uki UKI.efi --tpm [OPTIONS]\n\n"
            "Compute the measurements a TDX guest will report: MRTD and RTMR0-3 for a QEMU\n"
            "direct kernel boot, or vTPM PCRs 4, 9 and 11 for a unified kernel image.\n\n"
@@ -52,47 +54,34 @@ static void help(void)
            "See docs/measurement.md for what each option changes.\n");
 }
 
-/* QEMU's -m syntax: a number of MiB, or a number with K, M, G or T. */
-static int parse_size(const char *s, uint64_t *out)
-{
-    char *end;
-    unsigned long long n;
-    unsigned shift = 20;
+#define MIB (UINT64_C(1) << 20)
+#define MEMORY_MAX (UINT64_C(16) << 40)   /* 16 TiB: far beyond any TD, far below overflow */
 
-    errno = 0;
-    if (*s < '0' || *s > '9')
-        return -EINVAL;
-    n = strtoull(s, &end, 10);
-    if (errno)
-        return -EINVAL;
-    if (*end) {
-        const char *units = "KMGT";
-        const char *u = strchr(units, end[0] >= 'a' ? end[0] - 'a' + 'A' : end[0]);
-        if (!u || !*u)
-            return -EINVAL;
-        shift = 10 * (unsigned)(u - units + 1);
-        end++;
-        if (*end == 'i')
-            end++;
-        if (*end == 'B')
-            end++;
-        if (*end)
-            return -EINVAL;
+/* QEMU's -m syntax: a plain number is MiB; with a K, M, G or T suffix, that
+ * unit. A TD needs memory, so 0 is refused (the library reads 0 as "2 GiB"). */
+static int parse_memory(const struct cli *cli, const char *arg, uint64_t *out)
+{
+    uint64_t mib;
+
+    if (parse_u64(arg, 0, UINT64_MAX, &mib) == 0) {
+        if (mib < 1 || mib > MEMORY_MAX / MIB)
+            return cli_usage(cli, "--memory: expected 1 to %llu MiB, got '%s'",
+                             (unsigned long long)(MEMORY_MAX / MIB), arg);
+        *out = mib * MIB;
+        return EXIT_OK;
     }
-    if (n > (UINT64_MAX >> shift))
-        return -EINVAL;
-    *out = (uint64_t)n << shift;
-    return 0;
+    return cli_parse_size(cli, "--memory", arg, MIB, MEMORY_MAX, out);
 }
 
-static int choice(const char *cmd, const char *opt, const char *value, const char *const *names, int *out)
+static int choice(const struct cli *cli, const char *opt, const char *value,
+                  const char *const *names, int *out)
 {
     for (int i = 0; names[i]; i++)
         if (!strcmp(value, names[i])) {
             *out = i;
             return 0;
         }
-    return cli_usage(cmd, "%s: %s: unknown value '%s'", cmd, opt, value);
+    return cli_usage(cli, "%s: unknown value '%s'", opt, value);
 }
 
 struct runtime_events {
@@ -151,6 +140,7 @@ static int emit(const struct cli *cli, const tdx_measurements *m, int format, co
     tdx_error err = TDX_ERROR_INIT;
     char *text = NULL;
     size_t size;
+    int r;
 
     oo.measurement_id = id;
     print_warnings(m, format);
@@ -158,19 +148,18 @@ static int emit(const struct cli *cli, const tdx_measurements *m, int format, co
         if (tdx_measurements_write_file(m, format, &oo, output, &err) < 0)
             return cli_fail(cli, &err);
         if (cli->json)
-            cli_print_json(json_pack("{s:b, s:s}", "ok", 1, "output", output));
+            cli_print_ok(cli, json_pack("{s:s}", "output", output));
         return EXIT_OK;
     }
+    if (format == TDX_FORMAT_CBOR && cli->json)
+        return cli_usage(cli, "--json and --format cbor need -o FILE");
     if (format == TDX_FORMAT_CBOR && isatty(STDOUT_FILENO))
-        return cli_usage("measure", "measure: refusing to write CBOR to a terminal; use -o FILE");
+        return cli_usage(cli, "refusing to write CBOR to a terminal; use -o FILE");
     if (tdx_measurements_serialize(m, format, &oo, &text, &size, &err) < 0)
         return cli_fail(cli, &err);
-    if (fwrite(text, 1, size, stdout) != size || fflush(stdout) != 0) {
-        tdx_free(text);
-        return cli_failf(cli, -EIO, "cannot write to standard output");
-    }
+    r = cli_print_document(cli, "measurements", text, size);
     tdx_free(text);
-    return EXIT_OK;
+    return r;
 }
 
 int cmd_measure(const struct cli *cli_in, int argc, char **argv)
@@ -223,9 +212,7 @@ int cmd_measure(const struct cli *cli_in, int argc, char **argv)
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
-        int v;
-        char *end;
+    while ((c = getopt_long(argc, argv, ":o:h", options, NULL)) != -1) {
         tdx_hash_alg alg;
 
         direct_only |= c >= O_INITRD && c <= O_RUNTIME;
@@ -235,41 +222,34 @@ int cmd_measure(const struct cli *cli_in, int argc, char **argv)
         case O_INITRD: mo.initrd = optarg; break;
         case O_CMDLINE: mo.cmdline = optarg; break;
         case O_MEMORY:
-            if (parse_size(optarg, &mo.memory) < 0) {
-                status = cli_usage("measure", "measure: --memory: '%s' is not a size (e.g. 2G, 2816M, 4096)", optarg);
+            if ((status = parse_memory(&cli, optarg, &mo.memory)) != EXIT_OK)
                 goto out;
-            }
             break;
         case O_CPUS:
-            errno = 0;
-            v = (int)strtol(optarg, &end, 10);
-            if (errno || *end || end == optarg || v < 1 || v > 4096) {
-                status = cli_usage("measure", "measure: --cpus: '%s' is not a number from 1 to 4096", optarg);
+            if ((status = cli_parse_int(&cli, "--cpus", optarg, 1, 4096, &mo.cpus)) != EXIT_OK)
                 goto out;
-            }
-            mo.cpus = v;
             break;
         case O_QEMU: mo.qemu_version = optarg; break;
         case O_ORDER:
-            if (choice("measure", "--mrtd-order", optarg, orders, &mo.mrtd_order)) {
+            if (choice(&cli, "--mrtd-order", optarg, orders, &mo.mrtd_order)) {
                 status = EXIT_USAGE;
                 goto out;
             }
             break;
         case O_HEADER:
-            if (choice("measure", "--kernel-header", optarg, headers, &mo.kernel_header)) {
+            if (choice(&cli, "--kernel-header", optarg, headers, &mo.kernel_header)) {
                 status = EXIT_USAGE;
                 goto out;
             }
             break;
         case O_LAYOUT:
-            if (choice("measure", "--event-layout", optarg, layouts, &mo.event_layout)) {
+            if (choice(&cli, "--event-layout", optarg, layouts, &mo.event_layout)) {
                 status = EXIT_USAGE;
                 goto out;
             }
             break;
         case O_RTMR2:
-            if (choice("measure", "--kernel-measures-rtmr2", optarg, yesno, &mo.kernel_measures_rtmr2)) {
+            if (choice(&cli, "--kernel-measures-rtmr2", optarg, yesno, &mo.kernel_measures_rtmr2)) {
                 status = EXIT_USAGE;
                 goto out;
             }
@@ -279,7 +259,7 @@ int cmd_measure(const struct cli *cli_in, int argc, char **argv)
         case O_LOADER: mo.acpi_loader = optarg; break;
         case O_RUNTIME:
             if (add_runtime_event(&re, optarg) < 0) {
-                status = cli_usage("measure", "measure: --runtime-event: expected NAME=HEXPAYLOAD, got '%s'", optarg);
+                status = cli_usage(&cli, "--runtime-event: expected NAME=HEXPAYLOAD, got '%s'", optarg);
                 goto out;
             }
             break;
@@ -288,53 +268,54 @@ int cmd_measure(const struct cli *cli_in, int argc, char **argv)
         case O_BANK:
             if (tdx_hash_alg_from_name(optarg, &alg, &err) < 0 ||
                 (alg != TDX_HASH_SHA256 && alg != TDX_HASH_SHA384)) {
-                status = cli_usage("measure", "measure: --bank: expected sha256 or sha384, got '%s'", optarg);
+                status = cli_usage(&cli, "--bank: expected sha256 or sha384, got '%s'", optarg);
                 goto out;
             }
             uo.banks = (uo.banks == TDX_UNSET ? 0 : uo.banks) | (alg == TDX_HASH_SHA256 ? TDX_BANK_SHA256 : TDX_BANK_SHA384);
             break;
         case O_STUB:
-            errno = 0;
-            v = (int)strtol(optarg, &end, 10);
-            if (errno || *end || end == optarg || v < 1) {
-                status = cli_usage("measure", "measure: --stub-version: '%s' is not a systemd version", optarg);
+            if ((status = cli_parse_int(&cli, "--stub-version", optarg, 1, 99999,
+                                        &uo.stub_version)) != EXIT_OK)
                 goto out;
-            }
-            uo.stub_version = v;
             break;
         case O_BOOT_LOADER: uo.boot_loader = optarg; break;
         case O_FORMAT:
-            if (choice("measure", "--format", optarg, formats, &format)) {
+            if (choice(&cli, "--format", optarg, formats, &format)) {
                 status = EXIT_USAGE;
                 goto out;
             }
             break;
         case O_ID: id = optarg; break;
-        case 'o': output = optarg; break;
+        case 'o':
+            if ((status = cli_parse_path(&cli, "--output", optarg, &output)) != EXIT_OK)
+                goto out;
+            break;
         case O_JSON: cli.json = true; break;
         case 'h': help(); status = EXIT_OK; goto out;
         default:
-            status = cli_usage("measure", "measure: unknown or incomplete option '%s'", argv[optind - 1]);
+            status = cli_option_error(&cli, c, argv);
             goto out;
         }
     }
-    if (optind != argc) {
-        status = cli_usage("measure", "measure: unexpected argument '%s'", argv[optind]);
+    if (optind + 1 == argc && !uki && !firmware && !kernel && !tpm && !direct_only) {
+        /* A build output directory: everything comes from the directory. */
+        r = tdx_build_measure_dir(argv[optind], &m, &err);
+    } else if (optind != argc) {
+        status = cli_usage(&cli, "unexpected argument '%s'", argv[optind]);
         goto out;
-    }
-    if (uki) {
+    } else if (uki) {
         if (!tpm || firmware || kernel || direct_only) {
-            status = cli_usage("measure", "measure: --uki goes with --tpm and without the direct-boot options");
+            status = cli_usage(&cli, "--uki goes with --tpm and without the direct-boot options");
             goto out;
         }
         r = tdx_measure_uki_tpm(&m, uki, &uo, &err);
     } else {
         if (tpm || !firmware || !kernel) {
-            status = cli_usage("measure", "measure: give --firmware and --kernel, or --uki with --tpm");
+            status = cli_usage(&cli, "give --firmware and --kernel, or --uki with --tpm");
             goto out;
         }
         if (uo.banks != TDX_UNSET || uo.stub_version != TDX_UNSET || uo.boot_loader) {
-            status = cli_usage("measure", "measure: --bank, --stub-version and --boot-loader go with --uki");
+            status = cli_usage(&cli, "--bank, --stub-version and --boot-loader go with --uki");
             goto out;
         }
         mo.runtime_events = re.ev;

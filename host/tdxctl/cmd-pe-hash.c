@@ -36,26 +36,26 @@ int cmd_pe_hash(const struct cli *cli_in, int argc, char **argv)
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
         switch (c) {
         case 'a':
             if (tdx_hash_alg_from_name(optarg, &alg, &err) < 0 || (alg != TDX_HASH_SHA256 && alg != TDX_HASH_SHA384))
-                return cli_usage("pe-hash", "pe-hash: --alg: expected sha256 or sha384, got '%s'", optarg);
+                return cli_usage(&cli, "--alg: expected sha256 or sha384, got '%s'", optarg);
             break;
         case 'J': cli.json = true; break;
         case 'h': help(); return EXIT_OK;
         default:
-            return cli_usage("pe-hash", "pe-hash: unknown or incomplete option '%s'", argv[optind - 1]);
+            return cli_option_error(&cli, c, argv);
         }
     }
     if (optind + 1 != argc)
-        return cli_usage("pe-hash", "pe-hash: expected exactly one FILE");
+        return cli_usage(&cli, "expected exactly one FILE");
     n = tdx_pe_authenticode(argv[optind], alg, digest, sizeof(digest), &err);
     if (n < 0)
         return cli_fail(&cli, &err);
     hex_encode(digest, (size_t)n, hex);
     if (cli.json)
-        cli_print_json(json_pack("{s:b, s:s, s:s, s:s}", "ok", 1, "file", argv[optind], "alg",
+        cli_print_ok(&cli, json_pack("{s:s, s:s, s:s}", "file", argv[optind], "alg",
                                  tdx_hash_alg_name(alg), "digest", hex));
     else
         printf("%s\n", hex);

@@ -28,15 +28,17 @@ static void help(void)
            "verify exits 0 only when every requested check passed, else 1.\n");
 }
 
-/* {"verified": false, "step", "message"} for failures before verification ran. */
+/* The failure envelope plus {"verified": false, "step"} for failures
+ * before verification ran. */
 static int early_failure(const struct cli *cli, tdx_verify_step step, const tdx_error *err)
 {
     const char *name = tdx_verify_step_name(step);
-    fprintf(stderr, "tdxctl: %s%s%s\n", name, *name ? ": " : "", err->message);
-    if (cli->json)
-        cli_print_json(json_pack("{s:b, s:o, s:s}", "verified", 0, "step", *name ? json_string(name) : json_null(),
-                                 "message", err->message));
-    return EXIT_FAIL;
+    tdx_error shown = { .code = err->code };
+
+    snprintf(shown.message, sizeof(shown.message), "%s%s%.440s", name, *name ? ": " : "",
+             err->message);
+    return cli_fail_with(cli, &shown, json_pack("{s:b, s:o}", "verified", 0, "step",
+                                                *name ? json_string(name) : json_null()));
 }
 
 static void print_text(const char *json_text)
@@ -47,6 +49,8 @@ static void print_text(const char *json_text)
 
     if (!o)
         return;
+    /* Status names and advisory IDs come from the collateral. */
+    cli_printable_json(o);
     printf("verified: %s\n", json_is_true(json_object_get(o, "verified")) ? "yes" : "no");
     if (json_is_string(json_object_get(o, "tcb_status")))
         printf("tcb_status: %s (platform %s, tdx module %s, qe %s)\n",
@@ -91,10 +95,10 @@ static int verify(const struct cli *cli, const char *file, const struct verify_a
 
     if (report_data_hex &&
         ((n = hex_decode(report_data_hex, report_data, sizeof(report_data))) <= 0))
-        return cli_usage("quote", "quote: --report-data: expected 2 to 128 hex digits");
+        return cli_usage(cli, "--report-data: expected 2 to 128 hex digits");
     if (tdx_quote_load_file(&quote, file, &err) < 0)
         return early_failure(cli, TDX_VERIFY_STEP_PARSE, &err);
-    r = verify_setup(a, "quote", &v, &step, &err);
+    r = verify_setup(a, cli, &v, &step, &err);
     if (r < 0) {
         tdx_quote_free(quote);
         return r == -EINVAL && !err.message[0] ? EXIT_USAGE
@@ -106,20 +110,17 @@ static int verify(const struct cli *cli, const char *file, const struct verify_a
     }
     r = tdx_verifier_verify(v.verifier, quote, &v.opts, &result, &err);
     if (!result) {
-        status = r == -EINVAL ? cli_usage("quote", "quote: %s", err.message) : cli_fail(cli, &err);
+        status = r == -EINVAL ? cli_usage(cli, "%s", err.message) : cli_fail(cli, &err);
         goto out;
     }
     if (tdx_verification_to_json(result, &text, &err) < 0) {
         status = cli_fail(cli, &err);
         goto out;
     }
-    if (r < 0)
-        fprintf(stderr, "tdxctl: %s\n", err.message);
-    if (cli->json)
-        puts(text);
-    else
+    if (!cli->json)
         print_text(text);
-    status = r < 0 ? EXIT_FAIL : EXIT_OK;
+    status = r < 0 ? cli_fail_with(cli, &err, json_loads(text, 0, NULL))
+                   : cli_print_ok(cli, json_loads(text, 0, NULL));
 out:
     tdx_free(text);
     tdx_verification_free(result);
@@ -133,6 +134,7 @@ static int show(const struct cli *cli, const char *file)
     tdx_error err = TDX_ERROR_INIT;
     tdx_quote *quote = NULL;
     char *text = NULL;
+    int r;
 
     if (tdx_quote_load_file(&quote, file, &err) < 0)
         return cli_fail(cli, &err);
@@ -141,8 +143,10 @@ static int show(const struct cli *cli, const char *file)
             tdx_quote_free(quote);
             return cli_fail(cli, &err);
         }
-        puts(text);
+        tdx_quote_free(quote);
+        r = cli_print_ok(cli, json_loads(text, 0, NULL));
         tdx_free(text);
+        return r;
     } else {
         printf("version: %u\nbody_type: %u (TDX %s)\nsigned_size: %zu\n", tdx_quote_version(quote),
                tdx_quote_body_type(quote), tdx_quote_body_type(quote) == 3 ? "1.5" : "1.0",
@@ -183,8 +187,8 @@ int cmd_quote(const struct cli *cli_in, int argc, char **argv)
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-        r = verify_args_option(&a, c, optarg, "quote");
+    while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+        r = verify_args_option(&a, c, optarg, &cli);
         if (r == EXIT_USAGE)
             return r;
         verify_only |= r == 1 || c == O_REPORT_DATA;
@@ -195,18 +199,18 @@ int cmd_quote(const struct cli *cli_in, int argc, char **argv)
         case O_JSON: cli.json = true; break;
         case 'h': help(); return EXIT_OK;
         default:
-            return cli_usage("quote", "quote: unknown or incomplete option '%s'", argv[optind - 1]);
+            return cli_option_error(&cli, c, argv);
         }
     }
     if (optind + 2 != argc)
-        return cli_usage("quote", "quote: expected a verb (show, verify) and QUOTE");
+        return cli_usage(&cli, "expected a verb (show, verify) and QUOTE");
     verb = argv[optind];
     if (!strcmp(verb, "show")) {
         if (verify_only)
-            return cli_usage("quote", "quote: show takes no verification options");
+            return cli_usage(&cli, "show takes no verification options");
         return show(&cli, argv[optind + 1]);
     }
     if (!strcmp(verb, "verify"))
         return verify(&cli, argv[optind + 1], &a, report_data);
-    return cli_usage("quote", "quote: unknown verb '%s'", verb);
+    return cli_usage(&cli, "unknown verb '%s'", verb);
 }

@@ -37,23 +37,23 @@ int cmd_recipe(const struct cli *cli_in, int argc, char **argv)
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "p:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":p:h", options, NULL)) != -1) {
         switch (c) {
         case 'p': profile = optarg; break;
         case 'J': cli.json = true; break;
         case 'h': help(); return EXIT_OK;
         default:
-            return cli_usage("recipe", "recipe: unknown or incomplete option '%s'", argv[optind - 1]);
+            return cli_option_error(&cli, c, argv);
         }
     }
     if (optind + 2 != argc)
-        return cli_usage("recipe", "recipe: expected a verb (check, profiles, show) and RECIPE.json");
+        return cli_usage(&cli, "expected a verb (check, profiles, show) and RECIPE.json");
     verb = argv[optind];
     file = argv[optind + 1];
     if (strcmp(verb, "check") && strcmp(verb, "profiles") && strcmp(verb, "show"))
-        return cli_usage("recipe", "recipe: unknown verb '%s'", verb);
+        return cli_usage(&cli, "unknown verb '%s'", verb);
     if (profile && strcmp(verb, "show"))
-        return cli_usage("recipe", "recipe: --profile goes with 'show'");
+        return cli_usage(&cli, "--profile goes with 'show'");
 
     r = tdx_image_load_file(&image, file, &err);
     if (r < 0)
@@ -65,7 +65,7 @@ int cmd_recipe(const struct cli *cli_in, int argc, char **argv)
         if (r < 0)
             status = cli_fail(&cli, &err);
         else
-            fputs(text, stdout);
+            status = cli_print_document(&cli, "recipe", text, strlen(text));
         tdx_free(text);
     } else {
         json_t *names = json_array();
@@ -84,7 +84,7 @@ int cmd_recipe(const struct cli *cli_in, int argc, char **argv)
                 printf("%s\n", name);
         }
         if (status == EXIT_OK && cli.json)
-            cli_print_json(json_pack("{s:b, s:s, s:O}", "ok", 1, "image", tdx_image_name(image),
+            cli_print_ok(&cli, json_pack("{s:s, s:O}", "image", tdx_image_name(image),
                                      "profiles", names));
         else if (status == EXIT_OK && !strcmp(verb, "check"))
             printf("%s: ok (image \"%s\", %zu profile%s)\n", file, tdx_image_name(image), n,

@@ -97,13 +97,13 @@ static int print_started(const struct cli *cli, const tdx_vm *vm, bool detach)
     const char *root = tdx_vm_test_root(vm);
 
     if (cli->json)
-        return cli_print_json(json_pack("{s:b, s:i, s:s, s:s, s:s, s:s, s:s?, s:s, s:s}", "ok", 1,
-                                        "pid", tdx_vm_pid(vm), "agent", tdx_vm_agent_address(vm),
-                                        "serial", tdx_vm_serial_path(vm), "run_dir",
-                                        tdx_vm_run_dir(vm), "mode", run_mode_name(tdx_vm_mode_of(vm)),
-                                        "test_root", root, "qemu_version",
-                                        tdx_vm_qemu_version(vm), "detached",
-                                        detach ? "yes" : "no"));
+        return cli_print_ok(cli, json_pack("{s:i, s:s, s:s, s:s, s:s, s:s?, s:s, s:b}", "pid",
+                                           tdx_vm_pid(vm), "agent", tdx_vm_agent_address(vm),
+                                           "serial", tdx_vm_serial_path(vm), "run_dir",
+                                           tdx_vm_run_dir(vm), "mode",
+                                           run_mode_name(tdx_vm_mode_of(vm)), "test_root", root,
+                                           "qemu_version", tdx_vm_qemu_version(vm), "detached",
+                                           detach));
     fprintf(stderr, "tdxctl: %s VM up (QEMU %s, pid %d): agent %s, console %s\n",
             run_mode_name(tdx_vm_mode_of(vm)), tdx_vm_qemu_version(vm), tdx_vm_pid(vm),
             tdx_vm_agent_address(vm), tdx_vm_serial_path(vm));
@@ -121,7 +121,7 @@ int cmd_run(const struct cli *cli_in, int argc, char **argv)
     tdx_vm *vm = NULL;
     int status;
 
-    status = run_args_parse(&a, "run", argc, argv, RUN_ARGS_RUN, run_help);
+    status = run_args_parse(&a, &cli, argc, argv, RUN_ARGS_RUN, run_help);
     if (status != RUN_ARGS_CONTINUE)
         return status;
     cli.json |= a.json;
@@ -170,32 +170,30 @@ int cmd_stop(const struct cli *cli_in, int argc, char **argv)
     };
     struct cli cli = *cli_in;
     tdx_error err = TDX_ERROR_INIT;
-    int c, r, timeout_ms = TDX_UNSET;
-    uint64_t sec;
+    int c, r, status, sec, timeout_ms = TDX_UNSET;
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
         switch (c) {
         case 't':
-            if (run_parse_u64(optarg, 0, 3600, &sec) < 0)
-                return cli_usage("stop", "stop: --timeout: expected seconds from 0 to 3600, got '%s'",
-                                 optarg);
-            timeout_ms = (int)sec * 1000;
+            if ((status = cli_parse_int(&cli, "--timeout", optarg, 0, 3600, &sec)) != EXIT_OK)
+                return status;
+            timeout_ms = sec * 1000;
             break;
         case 'J': cli.json = true; break;
         case 'h': stop_help(); return EXIT_OK;
         default:
-            return cli_usage("stop", "stop: unknown or incomplete option '%s'", argv[optind - 1]);
+            return cli_option_error(&cli, c, argv);
         }
     }
     if (optind + 1 != argc)
-        return cli_usage("stop", "stop: expected one BUILD_DIR, RUN_DIR or PIDFILE");
+        return cli_usage(&cli, "expected one BUILD_DIR, RUN_DIR or PIDFILE");
     r = tdx_vm_stop_path(argv[optind], timeout_ms, &err);
     if (r < 0)
         return cli_fail(&cli, &err);
     if (cli.json)
-        return cli_print_json(json_pack("{s:b, s:b}", "ok", 1, "was_running", r == 0));
+        return cli_print_ok(&cli, json_pack("{s:b}", "was_running", r == 0));
     fprintf(stderr, "tdxctl: %s\n", r == 0 ? "stopped" : "not running (removed the stale pid file)");
     return EXIT_OK;
 }

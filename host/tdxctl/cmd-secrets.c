@@ -59,6 +59,7 @@ static void print_push(const tdx_push_result *res, const char *addr, const tdx_s
         return;
     }
     tdx_free(text);
+    cli_printable_json(o);
     ver = json_object_get(o, "verification");
     if (!json_is_true(json_object_get(o, "attested")))
         printf("quote:     NONE (unattested development delivery: nothing was verified)\n");
@@ -103,7 +104,7 @@ static int do_push(const struct cli *cli, const char *addr, const tdx_agent_opti
     int r;
 
     if (!unattested) {
-        r = verify_setup(va, "secrets", &v, &step, &err);
+        r = verify_setup(va, cli, &v, &step, &err);
         if (r < 0) {
             if (r == -EINVAL && !err.message[0])
                 return EXIT_USAGE;
@@ -112,12 +113,12 @@ static int do_push(const struct cli *cli, const char *addr, const tdx_agent_opti
         }
         if (v.opts.report_data) {
             verify_setup_done(&v);
-            return cli_usage("secrets", "secrets: push: the policy %s sets report_data, but a push binds "
+            return cli_usage(cli, "push: the policy %s sets report_data, but a push binds "
                              "REPORTDATA to its own challenge", va->policy);
         }
         if (!v.opts.expected && !any) {
             verify_setup_done(&v);
-            return cli_usage("secrets", "secrets: push: the policy %s has no \"expected\" measurements: "
+            return cli_usage(cli, "push: the policy %s has no \"expected\" measurements: "
                              "give them there or with --expected, or --any-measurements", va->policy);
         }
         if (!va->collateral && !va->pccs)
@@ -144,32 +145,24 @@ static int do_push(const struct cli *cli, const char *addr, const tdx_agent_opti
     }
     r = tdx_secrets_push(agent, secrets, &po, &res, &err);
     if (r < 0) {
-        fprintf(stderr, "tdxctl: %s%s\n", err.message,
-                !tdx_push_result_sent(res) ? " (nothing was sent)"
-                : tdx_push_result_refused(res) ? " (the agent changed nothing)"
-                : " (check 'tdxctl secrets status')");
-        if (cli->json) {
-            if (res && tdx_push_result_to_json(res, &text, NULL) == 0) {
-                json_t *o = json_loads(text, 0, NULL);
-                json_object_set_new(o, "ok", json_false());
-                json_object_set_new(o, "error", json_pack("{s:s, s:i}", "message", err.message,
-                                                          "code", r));
-                cli_print_json(o);
-                tdx_free(text);
-            } else {
-                cli_print_json(json_pack("{s:b, s:{s:s, s:i}}", "ok", 0, "error", "message",
-                                         err.message, "code", r));
-            }
-        }
-        r = EXIT_FAIL;
-    } else if (cli->json) {
-        if (tdx_push_result_to_json(res, &text, &err) == 0) {
-            json_t *o = json_loads(text, 0, NULL);
-            json_object_set_new(o, "ok", json_true());
-            cli_print_json(o);
+        tdx_error shown = { .code = r };
+        json_t *body = NULL;
+
+        snprintf(shown.message, sizeof(shown.message), "%.440s%s", err.message,
+                 !tdx_push_result_sent(res) ? " (nothing was sent)"
+                 : tdx_push_result_refused(res) ? " (the agent changed nothing)"
+                 : " (check 'tdxctl secrets status')");
+        if (cli->json && res && tdx_push_result_to_json(res, &text, NULL) == 0) {
+            body = json_loads(text, 0, NULL);
             tdx_free(text);
         }
-        r = EXIT_OK;
+        r = cli_fail_with(cli, &shown, body);
+    } else if (cli->json) {
+        if (tdx_push_result_to_json(res, &text, &err) < 0)
+            r = cli_fail(cli, &err);
+        else
+            r = cli_print_ok(cli, json_loads(text, 0, NULL));
+        tdx_free(text);
     } else {
         print_push(res, tdx_agent_address(agent), secrets);
         r = EXIT_OK;
@@ -196,10 +189,9 @@ static int do_status(const struct cli *cli, tdx_agent *agent)
         return cli_failf(cli, -EPROTO, "%s: secrets.status: unreadable reply",
                          tdx_agent_address(agent));
     json_object_del(o, "id");
-    if (cli->json) {
-        cli_print_json(o);
-        return EXIT_OK;
-    }
+    if (cli->json)
+        return cli_print_ok(cli, o);
+    cli_printable_json(o);
     printf("ready: %s\n", json_is_true(json_object_get(o, "ready")) ? "yes" : "no");
     json_array_foreach(json_object_get(o, "secrets"), i, v)
         printf("  %-24s %-8s  %s\n", json_string_value(json_object_get(v, "name")),
@@ -228,10 +220,9 @@ static int do_list(const struct cli *cli, const char *recipe, const char *profil
     tdx_free(text);
     if (!m)
         return cli_failf(cli, -ENOMEM, "out of memory");
-    if (cli->json) {
-        cli_print_json(m);
-        return EXIT_OK;
-    }
+    if (cli->json)
+        return cli_print_ok(cli, json_pack("{s:o}", "manifest", m));
+    cli_printable_json(m);
     if (json_is_true(json_object_get(m, "insecure_allow_unattested")))
         printf("INSECURE: this image accepts unattested deliveries (development profile)\n");
     printf("%-24s %-8s %-7s %-15s %-5s %-15s %s\n", "NAME", "REQUIRED", "KIND", "BYTES", "MODE",
@@ -285,8 +276,8 @@ int cmd_secrets(const struct cli *cli_in, int argc, char **argv)
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:s:p:h", options, NULL)) != -1) {
-        r = verify_args_option(&va, c, optarg, "secrets");
+    while ((c = getopt_long(argc, argv, ":c:s:p:h", options, NULL)) != -1) {
+        r = verify_args_option(&va, c, optarg, &cli);
         if (r == EXIT_USAGE)
             return r;
         if (r == 1) {
@@ -294,54 +285,56 @@ int cmd_secrets(const struct cli *cli_in, int argc, char **argv)
             continue;
         }
         switch (c) {
-        case 'c': addr = optarg; break;
+        case 'c':
+            if (cli_parse_agent_address(&cli, optarg, &addr) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
         case 's': file = optarg; break;
         case 'p': profile = optarg; break;
         case O_ANY: any = true; break;
         case O_UNATTESTED: unattested = true; break;
         case O_TIMEOUT:
-            if (cli_connect_timeout("secrets", optarg, &ao) != EXIT_OK)
+            if (cli_connect_timeout(&cli, optarg, &ao) != EXIT_OK)
                 return EXIT_USAGE;
             break;
         case O_JSON: cli.json = true; break;
         case 'h': help(); return EXIT_OK;
         default:
-            return cli_usage("secrets", "secrets: unknown or incomplete option '%s'",
-                             argv[optind - 1]);
+            return cli_option_error(&cli, c, argv);
         }
     }
     if (optind >= argc)
-        return cli_usage("secrets", "secrets: expected a verb: push, status or list");
+        return cli_usage(&cli, "expected a verb: push, status or list");
     verb = argv[optind];
     if (!strcmp(verb, "list")) {
         if (optind + 2 != argc)
-            return cli_usage("secrets", "secrets: list: expected one RECIPE.json");
+            return cli_usage(&cli, "list: expected one RECIPE.json");
         if (addr || file || verify_opts || any || unattested)
-            return cli_usage("secrets", "secrets: list takes only --profile and --json");
+            return cli_usage(&cli, "list takes only --profile and --json");
         return do_list(&cli, argv[optind + 1], profile);
     }
     if (strcmp(verb, "push") && strcmp(verb, "status"))
-        return cli_usage("secrets", "secrets: unknown verb '%s'", verb);
+        return cli_usage(&cli, "unknown verb '%s'", verb);
     if (optind + 1 != argc)
-        return cli_usage("secrets", "secrets: %s: unexpected argument '%s'", verb,
+        return cli_usage(&cli, "%s: unexpected argument '%s'", verb,
                          argv[optind + 1]);
     if (!addr)
-        return cli_usage("secrets", "secrets: %s: --connect ADDR is required", verb);
+        return cli_usage(&cli, "%s: --connect ADDR is required", verb);
     if (profile)
-        return cli_usage("secrets", "secrets: --profile goes with 'list'");
+        return cli_usage(&cli, "--profile goes with 'list'");
     if (!strcmp(verb, "status") && (file || verify_opts || any || unattested))
-        return cli_usage("secrets", "secrets: status takes only --connect and --json");
+        return cli_usage(&cli, "status takes only --connect and --json");
     if (!strcmp(verb, "push")) {
         if (!file)
-            return cli_usage("secrets", "secrets: push: --secrets FILE is required");
+            return cli_usage(&cli, "push: --secrets FILE is required");
         if (unattested && (verify_opts || any))
-            return cli_usage("secrets", "secrets: push: --insecure-unattested verifies nothing; "
+            return cli_usage(&cli, "push: --insecure-unattested verifies nothing; "
                              "it takes no verification options");
         if (!unattested && !va.expected && !va.policy && !any)
-            return cli_usage("secrets", "secrets: push: give --expected FILE, or "
+            return cli_usage(&cli, "push: give --expected FILE, or "
                              "--any-measurements to push to any TD whose quote verifies");
         if (va.expected && any)
-            return cli_usage("secrets", "secrets: push: --expected and --any-measurements "
+            return cli_usage(&cli, "push: --expected and --any-measurements "
                              "exclude each other");
     }
     if (!strcmp(verb, "push"))

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* tdxctl: command-line front end of libtdxhost. */
 #include <getopt.h>
+#include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +14,7 @@ static const struct command {
     const char *summary;
 } commands[] = {
     { "agent", cmd_agent, "ask a running tdx-agent for its info, a quote or the event log" },
+    { "build", cmd_build, "build a recipe into a bootable, measured image directory" },
     { "dev", cmd_dev, "development helpers: the quote simulator's test PKI" },
     { "emit", cmd_emit, "compile a recipe into an mkosi tree" },
     { "recipe", cmd_recipe, "check a recipe, list its profiles, show an effective recipe" },
@@ -46,10 +49,22 @@ static void help(void)
            "See tdxctl(1).\n");
 }
 
+/* --json anywhere before "--" asks for JSON, so that a usage error met
+ * before a command's parser reaches --json is reported as JSON too. */
+static bool wants_json(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--json") == 0)
+            return true;
+    return false;
+}
+
 int main(int argc, char **argv)
 {
-    struct cli cli = { argv[0], false };
+    struct cli cli = { argv[0], NULL, wants_json(argc, argv) };
     int i = 1;
+
+    cli_install_signal_cleanup();
 
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -57,6 +72,9 @@ int main(int argc, char **argv)
             return EXIT_OK;
         }
         if (strcmp(argv[i], "--version") == 0) {
+            if (cli.json)
+                return cli_print_ok(&cli, json_pack("{s:s, s:s}", "version", TDXHOST_VERSION,
+                                                    "library", tdx_version()));
             printf("tdxctl %s (libtdxhost %s)\n", TDXHOST_VERSION, tdx_version());
             return EXIT_OK;
         }
@@ -64,12 +82,14 @@ int main(int argc, char **argv)
             cli.json = true;
             continue;
         }
-        return cli_usage(NULL, "unknown option '%s'", argv[i]);
+        return cli_usage(&cli, "unknown option '%s'", argv[i]);
     }
     if (i >= argc)
-        return cli_usage(NULL, "no command given");
+        return cli_usage(&cli, "no command given");
     for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
-        if (strcmp(argv[i], commands[c].name) == 0)
+        if (strcmp(argv[i], commands[c].name) == 0) {
+            cli.cmd = commands[c].name;
             return commands[c].fn(&cli, argc - i, argv + i);
-    return cli_usage(NULL, "unknown command '%s'", argv[i]);
+        }
+    return cli_usage(&cli, "unknown command '%s'", argv[i]);
 }

@@ -7,50 +7,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse-number.h"
 #include "run-args.h"
 
-int run_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-    char *end;
-    unsigned long long v;
+#define MIB (1024ull * 1024)
 
-    if (*s < '0' || *s > '9')
-        return -EINVAL;
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (errno || *end)
-        return errno == ERANGE ? -ERANGE : -EINVAL;
-    if (v < min || v > max)
-        return -ERANGE;
-    *out = v;
-    return 0;
-}
-
-/* QEMU's -m syntax: MiB, or a number with K, M, G or T; whole MiB only. */
-static int parse_mib(const char *s, uint64_t *mib)
+/* QEMU's -m syntax: MiB without a suffix; whole MiB, 64 MiB to 4 TiB. */
+static int parse_mib(const struct cli *cli, const char *arg, uint64_t *mib)
 {
-    char num[32];
-    size_t n = strspn(s, "0123456789");
-    unsigned shift = 20;
     uint64_t v;
+    int status;
 
-    if (n == 0 || n >= sizeof(num))
-        return -EINVAL;
-    memcpy(num, s, n);
-    num[n] = '\0';
-    if (s[n]) {
-        const char *u = strchr("KMGT", s[n] & ~0x20);
-        if (!u || (s[n + 1] && strcmp(s + n + 1, "iB") && strcmp(s + n + 1, "B")))
-            return -EINVAL;
-        shift = 10 * (unsigned)(u - "KMGT" + 1);
+    if (parse_u64(arg, 0, UINT64_MAX, &v) == 0) {
+        if (v < 64 || v > 4 * MIB)
+            return cli_usage(cli, "--memory: expected 64 to 4194304 MiB, got '%s'", arg);
+        *mib = v;
+        return EXIT_OK;
     }
-    if (run_parse_u64(num, 1, UINT64_MAX >> 42, &v) < 0)
-        return -EINVAL;
-    v <<= shift;
-    if (v % (1u << 20))
-        return -EINVAL;
-    *mib = v >> 20;
-    return 0;
+    if ((status = cli_parse_size(cli, "--memory", arg, 64 * MIB, 4 * MIB * MIB, &v)) != EXIT_OK)
+        return status;
+    if (v % MIB)
+        return cli_usage(cli, "--memory: expected whole MiB, got '%s'", arg);
+    *mib = v / MIB;
+    return EXIT_OK;
 }
 
 const char *run_mode_name(int mode)
@@ -70,10 +49,10 @@ int run_print_command(const struct cli *cli, const tdx_vm *vm)
         argv = json_array();
         for (const char *const *a = tdx_vm_argv(vm); *a; a++)
             json_array_append_new(argv, json_string(*a));
-        cli_print_json(json_pack("{s:b, s:o, s:s, s:s, s:s, s:s}", "ok", 1, "argv", argv,
-                                 "command", line, "agent", tdx_vm_agent_address(vm), "mode",
-                                 run_mode_name(tdx_vm_mode_of(vm)), "flavor",
-                                 tdx_qemu_flavor_name(tdx_vm_flavor(vm))));
+        cli_print_ok(cli, json_pack("{s:o, s:s, s:s, s:s, s:s}", "argv", argv, "command", line,
+                                    "agent", tdx_vm_agent_address(vm), "mode",
+                                    run_mode_name(tdx_vm_mode_of(vm)), "flavor",
+                                    tdx_qemu_flavor_name(tdx_vm_flavor(vm))));
     } else
         printf("%s\n", line);
     tdx_free(line);
@@ -105,7 +84,7 @@ static bool allowed(enum run_args_kind kind, int opt)
     return false;
 }
 
-int run_args_parse(struct run_args *a, const char *cmd, int argc, char **argv,
+int run_args_parse(struct run_args *a, const struct cli *cli, int argc, char **argv,
                    enum run_args_kind kind, void (*help)(void))
 {
     static const struct option options[] = {
@@ -139,37 +118,34 @@ int run_args_parse(struct run_args *a, const char *cmd, int argc, char **argv,
     tdx_vm_start_options so = TDX_VM_START_OPTIONS_INIT;
     tdx_error err = TDX_ERROR_INIT;
     tdx_qemu_flavor flavor;
-    int c, positional = kind == RUN_ARGS_DEPLOY ? 2 : 1;
-    uint64_t v;
+    int c, status, v, positional = kind == RUN_ARGS_DEPLOY ? 2 : 1;
 
     memset(a, 0, sizeof(*a));
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
         if (c == 'h') {
             help();
             return EXIT_OK;
         }
-        if (c == '?' || c == ':' || !allowed(kind, c))
-            return cli_usage(cmd, "%s: unknown or incomplete option '%s'", cmd, argv[optind - 1]);
+        if (c == '?' || c == ':')
+            return cli_option_error(cli, c, argv);
+        if (!allowed(kind, c))
+            return cli_usage(cli, "%s does not go with this command", argv[optind - 1]);
+        status = EXIT_OK;
         switch (c) {
         case O_TDX: vo.mode = TDX_VM_TDX; break;
         case O_EMULATED: vo.mode = TDX_VM_EMULATED; break;
-        case O_MEMORY:
-            if (parse_mib(optarg, &vo.memory_mib) < 0)
-                return cli_usage(cmd, "%s: --memory: '%s' is not a size in whole MiB (e.g. 2G, "
-                                 "2816M, 4096)", cmd, optarg);
-            break;
+        case O_MEMORY: status = parse_mib(cli, optarg, &vo.memory_mib); break;
         case O_CPUS:
-            if (run_parse_u64(optarg, 1, 512, &v) < 0)
-                return cli_usage(cmd, "%s: --cpus: expected 1 to 512, got '%s'", cmd, optarg);
-            vo.cpus = (int)v;
+            if ((status = cli_parse_int(cli, "--cpus", optarg, 1, 512, &v)) == EXIT_OK)
+                vo.cpus = v;
             break;
         case O_REMEASURE: a->remeasure = true; vo.allow_reshape = 1; break;
         case O_QEMU: vo.qemu = optarg; break;
         case O_FLAVOR:
             if (tdx_qemu_flavor_from_name(optarg, &flavor, &err) < 0)
-                return cli_usage(cmd, "%s: --qemu-flavor: %s", cmd, err.message);
+                return cli_usage(cli, "--qemu-flavor: %s", err.message);
             vo.flavor = flavor;
             break;
         case O_QEMU_VERSION: vo.qemu_version = optarg; break;
@@ -178,22 +154,18 @@ int run_args_parse(struct run_args *a, const char *cmd, int argc, char **argv,
         case O_VSOCK: vo.transport = TDX_VM_VSOCK; break;
         case O_USER_NET: vo.transport = TDX_VM_USER_NET; break;
         case O_PORT:
-            if (run_parse_u64(optarg, 1, 65535, &v) < 0)
-                return cli_usage(cmd, "%s: --port: expected 1 to 65535, got '%s'", cmd, optarg);
-            vo.host_port = (int)v;
+            if ((status = cli_parse_int(cli, "--port", optarg, 1, 65535, &v)) == EXIT_OK)
+                vo.host_port = v;
             break;
         case O_CID:
-            if (run_parse_u64(optarg, 3, 0x7fffffff, &v) < 0)
-                return cli_usage(cmd, "%s: --cid: expected 3 to 2147483647, got '%s'", cmd, optarg);
-            vo.guest_cid = (int)v;
+            if ((status = cli_parse_int(cli, "--cid", optarg, 3, 0x7fffffff, &v)) == EXIT_OK)
+                vo.guest_cid = v;
             break;
         case O_RUN_DIR: vo.run_dir = optarg; break;
         case O_SERIAL: vo.serial = optarg; break;
         case O_TIMEOUT:
-            if (run_parse_u64(optarg, 1, 3600, &v) < 0)
-                return cli_usage(cmd, "%s: --timeout: expected seconds from 1 to 3600, got '%s'",
-                                 cmd, optarg);
-            so.agent_timeout_ms = (int)v * 1000;
+            if ((status = cli_parse_int(cli, "--timeout", optarg, 1, 3600, &v)) == EXIT_OK)
+                so.agent_timeout_ms = v * 1000;
             break;
         case O_DETACH: a->detach = true; break;
         case O_PIDFILE: so.pidfile = optarg; break;
@@ -202,12 +174,14 @@ int run_args_parse(struct run_args *a, const char *cmd, int argc, char **argv,
         case O_START: a->start_remote = true; break;
         case O_SSH_CONFIG: a->ssh_config = optarg; break;
         }
+        if (status != EXIT_OK)
+            return status;
     }
     if (argc - optind != positional)
-        return cli_usage(cmd, "%s: expected %s", cmd, kind == RUN_ARGS_DEPLOY
+        return cli_usage(cli, "expected %s", kind == RUN_ARGS_DEPLOY
                          ? "ssh://[USER@]HOST[:PORT]/DIR BUILD_DIR" : "one BUILD_DIR");
     if (so.pidfile && !a->detach)
-        return cli_usage(cmd, "%s: --pidfile goes with --detach", cmd);
+        return cli_usage(cli, "--pidfile goes with --detach");
     if ((vo.memory_mib || vo.cpus != TDX_UNSET) && !a->remeasure && kind == RUN_ARGS_RUN)
         vo.allow_reshape = 0;
     if (kind == RUN_ARGS_DEPLOY) {

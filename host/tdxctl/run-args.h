@@ -23,7 +23,7 @@ struct run_args {
 
 /* Parses argv; returns RUN_ARGS_CONTINUE, or an exit status (help printed,
  * usage error reported). */
-int run_args_parse(struct run_args *a, const char *cmd, int argc, char **argv,
+int run_args_parse(struct run_args *a, const struct cli *cli, int argc, char **argv,
                    enum run_args_kind kind, void (*help)(void));
 
 /* "tdx", "emulated", "capture". */
@@ -31,8 +31,5 @@ const char *run_mode_name(int mode);
 
 /* --dry-run: the command line, or {"ok", "argv", "command"} with --json. */
 int run_print_command(const struct cli *cli, const tdx_vm *vm);
-
-/* Decimal in [min, max]: 0 or -EINVAL/-ERANGE. */
-int run_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 #endif

@@ -10,9 +10,9 @@
 
 #include "rfc3339.h"
 
-int verify_args_option(struct verify_args *a, int c, const char *arg, const char *cmd)
+int verify_args_option(struct verify_args *a, int c, const char *arg, const struct cli *cli)
 {
-    char *end;
+    uint64_t v;
     switch (c) {
     case VA_POLICY: a->policy = arg; return 1;
     case VA_ROOT: a->root = arg; return 1;
@@ -27,10 +27,9 @@ int verify_args_option(struct verify_args *a, int c, const char *arg, const char
     case VA_ALLOW_SEPT_VE: a->allow_sept_ve = true; return 1;
     case VA_ALLOW_MIGRATABLE: a->allow_migratable = true; return 1;
     case VA_MIN_EVAL:
-        a->min_eval = strtoll(arg, &end, 10);
-        if (!*arg || *end || a->min_eval < 0 || a->min_eval > INT32_MAX)
-            return cli_usage(cmd, "%s: --min-tcb-evaluation: expected a number 0..%d", cmd,
-                             INT32_MAX);
+        if (cli_parse_u64(cli, "--min-tcb-evaluation", arg, 0, INT32_MAX, &v) != EXIT_OK)
+            return EXIT_USAGE;
+        a->min_eval = (long long)v;
         return 1;
     default:
         return 0;
@@ -58,7 +57,7 @@ static char **split_commas(const char *s)
     return v;
 }
 
-int verify_setup(const struct verify_args *a, const char *cmd, struct verify_setup *v,
+int verify_setup(const struct verify_args *a, const struct cli *cli, struct verify_setup *v,
                  tdx_verify_step *step, tdx_error *err)
 {
     tdx_verifier_options vo = TDX_VERIFIER_OPTIONS_INIT;
@@ -68,12 +67,12 @@ int verify_setup(const struct verify_args *a, const char *cmd, struct verify_set
 
     *v = (struct verify_setup){ .opts = init };
     if (a->now && rfc3339_parse(a->now, &now) < 0) {
-        cli_usage(cmd, "%s: --now: \"%s\" is not an RFC 3339 time (e.g. 2025-07-01T00:00:00Z)",
-                  cmd, a->now);
+        cli_usage(cli, "--now: \"%s\" is not an RFC 3339 time (e.g. 2025-07-01T00:00:00Z)",
+                  a->now);
         return -EINVAL;
     }
     if (a->collateral && a->pccs) {
-        cli_usage(cmd, "%s: --collateral and --pccs are exclusive", cmd);
+        cli_usage(cli, "--collateral and --pccs are exclusive");
         return -EINVAL;
     }
     if (a->allow_tcb && !(v->allow = split_commas(a->allow_tcb))) {

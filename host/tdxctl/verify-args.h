@@ -64,7 +64,7 @@ struct verify_args {
 
 /* Takes option c (one of VA_*): 1 when it was one, 0 when not, or
  * EXIT_USAGE after printing why its value is wrong. */
-int verify_args_option(struct verify_args *a, int c, const char *arg, const char *cmd);
+int verify_args_option(struct verify_args *a, int c, const char *arg, const struct cli *cli);
 
 /* What the arguments make: free with verify_setup_done(). */
 struct verify_setup {
@@ -84,7 +84,7 @@ struct verify_setup {
  * collateral, measurements for --expected; TDX_VERIFY_STEP_NONE for the
  * policy file itself).
  */
-int verify_setup(const struct verify_args *a, const char *cmd, struct verify_setup *v,
+int verify_setup(const struct verify_args *a, const struct cli *cli, struct verify_setup *v,
                  tdx_verify_step *step, tdx_error *err);
 void verify_setup_done(struct verify_setup *v);
 

@@ -36,7 +36,8 @@ capture() { # NAME [OPTIONS]: captures into $tmp/NAME
     shift
     expect 0 "" "$tdxctl" acpi capture "$tmp/b" --json "$@"
     cp "$tmp/out" "$tmp/$name.json"
-    rm -rf "${tmp:?}/$name" && cp -r "$tmp/b/acpi" "$tmp/$name"
+    dir=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["directory"])' "$tmp/out")
+    rm -rf "${tmp:?}/$name" && cp -r "$dir" "$tmp/$name"
 }
 same() { cmp -s "$tmp/$1/$3" "$tmp/$2/$3"; }
 
@@ -63,8 +64,11 @@ if [ "$qemu_major" = 7 ]; then
 else
     echo "3072 MiB on QEMU $qemu_major: blobs compared only on 7.x (their expectations were measured there)"
 fi
-check "reshaped capture: RTMR0 of the build unknown" python3 -c '
-import json, sys; sys.exit(json.load(open(sys.argv[1]))["rtmr0"] is not None)' "$tmp/mem3072.json"
+check "reshaped capture: beside acpi/, not in it" python3 -c '
+import json, sys; j = json.load(open(sys.argv[1]))
+sys.exit(not (j["directory"].endswith("/acpi-3072m-1c") and j.get("rtmr0") is None))' "$tmp/mem3072.json"
+check "acpi/ still holds the build shape's capture" cmp -s "$tmp/b/acpi/etc-acpi-tables" "$tmp/first/etc-acpi-tables"
+expect 0 "" "$tdxctl" measure "$tmp/b"
 
 # The capture's RTMR0 = tdxctl measure with the stored blobs as --acpi-*.
 capture final

@@ -36,6 +36,9 @@ expect 2 "tdx-agent: --listen tcp:localhost:1: expected \"tcp:ADDRESS:PORT\"" "$
 expect 2 "--quote-provider: expected \"configfs\" or \"sim:DIR\"" "$agent" --quote-provider sim:
 expect 2 "unknown command 'wait-for-godot'" "$agent" wait-for-godot
 expect 2 "--max-connections: expected a number from 1 to 65536" "$agent" --max-connections 0
+expect 2 "--max-connections: expected a number from 1 to 65536, got \"4294967297\"" "$agent" --max-connections 4294967297
+expect 2 "--workers: expected a number from 1 to 64, got \"0x10\"" "$agent" --workers 0x10
+expect 2 "--timeout: expected a number from 1 to 86400, got \"+5\"" "$agent" run-hooks /x --timeout +5
 expect 1 "nothing to listen on" "$agent"
 expect 1 "$tmp/nopki/measurements.json: cannot read" "$agent" --listen "unix:$tmp/x.sock" --quote-provider "sim:$tmp/nopki"
 
@@ -44,7 +47,10 @@ mrtd=$(printf 'ab%.0s' $(seq 48))
 rtmr1=$(printf '1c%.0s' $(seq 48))
 expect 0 "NOT for production" "$tdxctl" dev sim-pki "$tmp/pki" --mrtd "$mrtd" --rtmr1 "$rtmr1"
 check "the PKI's keys are private" test "$(stat -c %a "$tmp/pki/attestation.key")" = 600
-expect 1 "exists and is not empty" "$tdxctl" dev sim-pki "$tmp/pki"
+expect 1 "$tmp/pki exists and is not empty; a test PKI goes into a new directory (remove this one first" \
+    "$tdxctl" dev sim-pki "$tmp/pki"
+check "dev sim-pki suggests no --force" sh -c "! grep -q -- '--force' '$tmp/err'"
+expect 2 "dev: unknown option '--force'" "$tdxctl" dev sim-pki "$tmp/pki" --force
 expect 2 "dev: --mrtd: expected 96 hex digits" "$tdxctl" dev sim-pki "$tmp/pki2" --mrtd abc
 expect 2 "dev: expected 'sim-pki DIR'" "$tdxctl" dev sim-pki
 expect 0 "" "$tdxctl" dev --help
@@ -54,7 +60,7 @@ printf '{"quote_provider": "sim:%s/pki"}' "$tmp" >"$tmp/agent.json"
 expect 1 "the sim provider is enabled only with --quote-provider on the command line" \
     "$agent" --config "$tmp/agent.json" --listen "unix:$tmp/x.sock"
 printf '{"version": 1, "secrets": [{"name": "k", "dest": "relative"}]}' >"$tmp/bad-manifest.json"
-expect 1 "$tmp/bad-manifest.json: secrets[0]: dest: expected an absolute path" \
+expect 1 "$tmp/bad-manifest.json: secrets[0].dest: expected an absolute path" \
     "$agent" --listen "unix:$tmp/x.sock" --quote-provider "sim:$tmp/pki" --manifest "$tmp/bad-manifest.json"
 
 # A manifest as tdxctl emits it, and a fake ACPI table directory.
@@ -90,7 +96,7 @@ expect 0 "" "$tdxctl" quote verify "$tmp/quote" --root "$tmp/pki/root.pem" --rep
 grep -q '^verified: yes' "$tmp/out" && grep -q 'quote_signature  *passed' "$tmp/out" &&
     grep -q 'qe_report_signature  *passed' "$tmp/out" && grep -q 'report_data  *passed' "$tmp/out" ||
     { echo "FAIL: verify: $(cat "$tmp/out")"; fail=1; }
-expect 1 "is not the trusted root (Intel SGX Root CA" "$tdxctl" quote verify "$tmp/quote"
+expect 1 "is the test root of a simulated quote, not the trusted root (Intel SGX Root CA" "$tdxctl" quote verify "$tmp/quote"
 expect 1 "" "$tdxctl" quote verify "$tmp/quote" --root "$tmp/pki/root.pem" --report-data 00ff7e
 expect 0 "" "$tdxctl" --json agent quote --connect "unix:$tmp/agent.sock" -o "$tmp/quote2"
 grep -q '"provider":"sim"' "$tmp/out" && grep -q '"simulated":true' "$tmp/out" || { echo "FAIL: json quote: $(cat "$tmp/out")"; fail=1; }
@@ -104,7 +110,7 @@ expect 2 "agent: --report-data: expected an even number of hex digits" \
 expect 2 "agent: quote: -o QUOTE is required" "$tdxctl" agent quote --connect "unix:$tmp/agent.sock"
 expect 2 "agent: --connect ADDR is required" "$tdxctl" agent info
 expect 2 "agent: unknown verb 'reboot'" "$tdxctl" agent reboot --connect "unix:$tmp/agent.sock"
-expect 1 "tdxctl: vsock:3: expected \"vsock:CID:PORT\"" "$tdxctl" agent info --connect vsock:3
+expect 2 "tdxctl: agent: --connect: expected \"vsock:CID:PORT\" (PORT 1 to 4294967294), got 'vsock:3'" "$tdxctl" agent info --connect vsock:3
 expect 1 "unix:$tmp/none.sock: agent not reachable within 300 ms" \
     "$tdxctl" agent info --connect "unix:$tmp/none.sock" --connect-timeout 300
 expect 1 "" "$tdxctl" --json agent info --connect "unix:$tmp/none.sock" --connect-timeout 0

@@ -23,11 +23,37 @@ expect 2 "tdxctl: unknown command 'frobnicate'" "$tdxctl" frobnicate
 expect 2 "tdxctl: unknown option '--frob'" "$tdxctl" --frob
 expect 2 "tdxctl: emit: -o DIR is required" "$tdxctl" emit "$src/examples/minimal.json"
 expect 2 "tdxctl: emit: expected exactly one RECIPE.json" "$tdxctl" emit -o "$tmp/x"
-expect 2 "unknown or incomplete option" "$tdxctl" emit "$src/examples/minimal.json" -o
+expect 2 "emit: -o needs a value" "$tdxctl" emit "$src/examples/minimal.json" -o
+expect 2 "emit: --profile needs a value" "$tdxctl" emit "$src/examples/minimal.json" -o "$tmp/x" --profile
+expect 2 "emit: unknown option '--frob'" "$tdxctl" emit "$src/examples/minimal.json" --frob=1
+# Option values: one range-checked parser, and wrong values are usage errors.
+expect 2 "emit: --output: expected a file or directory name, got ''" "$tdxctl" emit "$src/examples/minimal.json" -o ""
+expect 2 "agent: --connect: expected \"vsock:CID:PORT\", \"tcp:HOST:PORT\" or \"unix:PATH\", got 'bogus'" \
+    "$tdxctl" agent info --connect bogus
+expect 2 "secrets: --connect: expected" "$tdxctl" secrets status --connect bogus
+expect 2 "measure: --cpus: expected a number from 1 to 4096, got '4294967297'" \
+    "$tdxctl" measure --firmware x --kernel y --cpus 4294967297
+expect 2 "measure: --cpus: expected a number (decimal digits), got '0x10'" "$tdxctl" measure --firmware x --kernel y --cpus 0x10
+expect 2 "measure: --memory: expected 1 to 16777216 MiB, got '0'" "$tdxctl" measure --firmware x --kernel y --memory 0
+expect 2 "measure: --memory: expected a size from 1048576 to 17592186044416, got '0G'" \
+    "$tdxctl" measure --firmware x --kernel y --memory 0G
+expect 2 "measure: --stub-version: expected a number" "$tdxctl" measure --uki x --tpm --stub-version -1
+expect 2 "fetch: --stall-timeout: expected a number from 1 to 86400, got '86401'" \
+    "$tdxctl" fetch http://127.0.0.1:1/x --sha256 00 --stall-timeout 86401
+expect 2 "fetch: --max-size: expected a size" "$tdxctl" fetch http://127.0.0.1:1/x --sha256 00 --max-size 1.5G
+expect 2 "quote: --min-tcb-evaluation: expected a number from 0 to 2147483647, got '2147483648'" \
+    "$tdxctl" quote verify q --min-tcb-evaluation 2147483648
+expect 2 "agent: --connect-timeout: expected a number from 0 to 3600000, got '3600001'" \
+    "$tdxctl" agent info --connect unix:x --connect-timeout 3600001
+expect 2 "recipe: -p needs a value" "$tdxctl" recipe show "$src/examples/node.json" -p
+expect 2 "pe-hash: unknown option '-x'" "$tdxctl" pe-hash -x f
 expect 1 "tdxctl: $tmp/missing.json: cannot read: No such file or directory" "$tdxctl" emit "$tmp/missing.json" -o "$tmp/x"
 printf '{"services": [{"name": "web"}]}' >"$tmp/bad.json"
 expect 1 "tdxctl: $tmp/bad.json: services[0].exec: required" "$tdxctl" recipe check "$tmp/bad.json"
-expect 1 "tdxctl: no profile \"nope\"" "$tdxctl" emit "$src/examples/minimal.json" -o "$tmp/x" --profile nope --no-agent-binary
+# One message for a profile that is not there, whichever command meets it.
+expect 1 "tdxctl: unknown profile \"nope\"; profiles: default" "$tdxctl" emit "$src/examples/minimal.json" -o "$tmp/x" --profile nope --no-agent-binary
+expect 1 "tdxctl: unknown profile \"nosuch\"; profiles: default, dev, azure, gcp" "$tdxctl" recipe show "$src/examples/node.json" -p nosuch
+expect 1 "tdxctl: unknown profile \"nosuch\"; profiles: default, dev, azure, gcp" "$tdxctl" secrets list "$src/examples/node.json" -p nosuch
 expect 0 "" "$tdxctl" emit "$src/examples/minimal.json" -o "$tmp/tree" --no-agent-binary
 expect 1 "exists and is not empty" "$tdxctl" emit "$src/examples/minimal.json" -o "$tmp/tree" --no-agent-binary
 expect 0 "" "$tdxctl" emit "$src/examples/minimal.json" -o "$tmp/tree" --force --no-agent-binary

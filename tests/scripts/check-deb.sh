@@ -75,11 +75,17 @@ run 1 "Packages index main/binary-amd64/Packages.xz of $(mirror badpackages)/dis
 
 # The .deb does not match its Packages entry.
 archive baddeb
-cp "$tmp/t/archive/pool/main/t/tdx-hello_0.9-1_all.deb" "$tmp/t/baddeb/pool/main/t/tdx-hello_1.0-1_all.deb"
+# One byte changed, the size kept: another version's .deb can differ in size
+# by a byte (dpkg-deb's timestamps compress differently), which the size
+# limit would catch before the hash.
+bad="$tmp/t/baddeb/pool/main/t/tdx-hello_1.0-1_all.deb"
+cp "$deb" "$bad"
+printf 'X' | dd of="$bad" bs=1 seek=70 conv=notrunc 2>/dev/null
+cmp -s "$deb" "$bad" && { echo "FAIL: the corrupted .deb equals the original"; exit 1; }
 # shellcheck disable=SC2046
-run 1 "hash mismatch for $(mirror baddeb)/pool/main/t/tdx-hello_1.0-1_all.deb: expected sha256:$(sha256sum "$deb" | cut -d' ' -f1), got sha256:$(sha256sum "$tmp/t/archive/pool/main/t/tdx-hello_0.9-1_all.deb" | cut -d' ' -f1)" \
+run 1 "hash mismatch for $(mirror baddeb)/pool/main/t/tdx-hello_1.0-1_all.deb: expected sha256:$(sha256sum "$deb" | cut -d' ' -f1), got sha256:$(sha256sum "$bad" | cut -d' ' -f1)" \
     -- deb fetch tdx-hello --mirror "$(mirror baddeb)" $(common baddeb)
-check "the bad .deb is not in the cache" test ! -e "$tmp/cache-baddeb/$(sha256sum "$tmp/t/archive/pool/main/t/tdx-hello_0.9-1_all.deb" | cut -d' ' -f1)"
+check "the bad .deb is not in the cache" test ! -e "$tmp/cache-baddeb/$(sha256sum "$bad" | cut -d' ' -f1)"
 check "no temporary files left" sh -c "! ls -a '$tmp/cache-baddeb' | grep -q '^\.tmp'"
 
 # A validly signed InRelease of another release, and an expired one.
@@ -128,7 +134,7 @@ run 1 "lnk/pwned: a parent directory is a symlink" -- deb extract "$tmp/through-
 run 1 "unsupported member type" -- deb extract "$tmp/device.deb" -o "$tmp/out-dev"
 run 1 "a: cannot create: duplicate member" -- deb extract "$tmp/duplicate.deb" -o "$tmp/out-dup"
 check "nothing escaped" test ! -e "$tmp/escaped" -a ! -e "$tmp/victim/pwned"
-check "failed extractions leave no directory" sh -c "! ls -a '$tmp' | grep -q -e '^out-' -e '\.extract-'"
+check "failed extractions leave no directory" sh -c "! ls -a '$tmp' | grep -q -e '^out-' -e '\.tmp-'"
 run 1 "not a .deb" -- deb extract "$tmp/t/keyring.gpg" -o "$tmp/out-notdeb"
 run 1 "exists and is not an empty directory" -- deb extract "$deb" -o "$tmp/t"
 

@@ -38,7 +38,7 @@ expect 0 "" "$tdxctl" pe-hash --help
 expect 0 "" "$tdxctl" eventlog --help
 expect 2 "tdxctl: measure: give --firmware and --kernel, or --uki with --tpm" "$tdxctl" measure
 expect 2 "measure: --uki goes with --tpm" "$tdxctl" measure --uki "$uki"
-expect 2 "measure: --memory: 'lots'" "$tdxctl" measure --firmware "$tmp/OVMF.fd" --kernel "$tmp/vmlinuz" --memory lots
+expect 2 "measure: --memory: expected a size (decimal digits, optional K, M, G or T), got 'lots'" "$tdxctl" measure --firmware "$tmp/OVMF.fd" --kernel "$tmp/vmlinuz" --memory lots
 expect 2 "measure: --mrtd-order: unknown value 'sideways'" "$tdxctl" measure --firmware x --kernel y --mrtd-order sideways
 expect 2 "measure: --format: unknown value 'xml'" "$tdxctl" measure --firmware x --kernel y --format xml
 expect 2 "measure: --runtime-event: expected NAME=HEXPAYLOAD" "$tdxctl" measure --firmware x --kernel y --runtime-event novalue
@@ -110,9 +110,13 @@ expect 0 "" "$tdxctl" eventlog show "$dlog"
 check "show lists 18 records" test "$(wc -l <"$tmp/out")" -eq 18
 expect 0 "" "$tdxctl" eventlog show --json "$dlog"
 check "show --json" grep -q '"kind":"cc"' "$tmp/out"
-expect 0 "" "$tdxctl" eventlog replay --json "$dlog"
+expect 0 "" "$tdxctl" eventlog replay --format json "$dlog"
 cp "$tmp/out" "$tmp/dstack.json"
-check "replay --json has the registers" grep -q '"rtmr0": "274c2344' "$tmp/dstack.json"
+check "replay --format json has the registers" grep -q '"rtmr0": "274c2344' "$tmp/dstack.json"
+expect 0 "" "$tdxctl" eventlog replay --json "$dlog"
+check "replay --json: the measurements in the envelope" python3 -c \
+    'import json,sys; o = json.load(open(sys.argv[1])); sys.exit(not (o["ok"] is True and o["measurements"]["registers"]["rtmr0"].startswith("274c2344")))' \
+    "$tmp/out"
 expect 0 "" "$tdxctl" eventlog diff "$dlog" "$tmp/dstack.json"
 check "diff of a log with itself matches" grep -q '^rtmr1: matches' "$tmp/out"
 sed 's/77a0dab2312b4e1e/00a0dab2312b4e1e/; s/"rtmr1": "bdcf/"rtmr1": "0dcf/' "$tmp/dstack.json" >"$tmp/edited.json"

@@ -90,9 +90,9 @@ out_has '"tcb_status":"UpToDate"'
 expect 1 "tdxctl: crl: PCK CRL (" "$tdxctl" quote verify "$q/dcapqvl_v4.dat" --policy "$tmp/dcap-policy.json" \
     --now 2025-08-01T00:00:00Z
 printf '{"alow_debug": true}\n' >"$tmp/typo.json"
-expect 1 "tdxctl: $tmp/typo.json: \"alow_debug\": unknown field; did you mean \"allow_debug\"?" \
+expect 1 "tdxctl: $tmp/typo.json: alow_debug: unknown key; did you mean \"allow_debug\"?" \
     "$tdxctl" quote verify "$q/dcapqvl_v4.dat" --policy "$tmp/typo.json" --json
-out_has '^{"message":".*unknown field.*","step":null,"verified":false}$'
+out_has '^{"error":{"code":"EINVAL","message":".*unknown key.*"},"ok":false,"step":null,"verified":false}$'
 
 # Collateral inside and after its window.
 expect 0 "" "$tdxctl" quote verify "$q/dcapqvl_v4.dat" --collateral "$dcap" --now 2025-07-10T00:00:00Z --json
@@ -131,7 +131,7 @@ out_has '"step":"measurements"'
 
 # Failures before verification still say which step.
 expect 1 "tdxctl: parse: $tmp/bad.dat: quote: offset 0" "$tdxctl" quote verify "$tmp/bad.dat" --json
-out_has '^{"message":".*","step":"parse","verified":false}$'
+out_has '^{"error":{"code":"EBADMSG","message":"parse: .*"},"ok":false,"step":"parse","verified":false}$'
 expect 1 "tdxctl: collateral: $tmp/nowhere: No such file or directory" "$tdxctl" quote verify "$q/dcapqvl_v4.dat" \
     --collateral "$tmp/nowhere" --json
 out_has '"step":"collateral"'

@@ -61,8 +61,8 @@ expect 1 "measured for 2048 MiB and 1 vCPU(s); a run with 4096 MiB" "$tdxctl" ru
 grep -q "pass --remeasure" "$tmp/err" || { echo "FAIL: no --remeasure hint"; fail=1; }
 expect 0 "" "$tdxctl" run "$b" --emulated --memory 4G --remeasure --dry-run
 grep -q -- "-m 4096M" "$tmp/out" || { echo "FAIL: --memory 4G is not -m 4096M"; fail=1; }
-expect 2 "--memory: 'lots' is not a size" "$tdxctl" run "$b" --memory lots
-expect 2 "--cpus: expected 1 to 512" "$tdxctl" run "$b" --cpus 0
+expect 2 "--memory: expected a size (decimal digits, optional K, M, G or T), got 'lots'" "$tdxctl" run "$b" --memory lots
+expect 2 "--cpus: expected a number from 1 to 512, got '0'" "$tdxctl" run "$b" --cpus 0
 expect 2 "--qemu-flavor: unknown QEMU flavour 'fedora'" "$tdxctl" run "$b" --qemu-flavor fedora
 expect 2 "--pidfile goes with --detach" "$tdxctl" run "$b" --pidfile x
 

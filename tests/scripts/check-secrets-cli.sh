@@ -24,12 +24,13 @@ expect 0 "" "$tdxctl" secrets list "$recipe"
 grep -q '^greeting_key  *yes  *hex  *64-64  *0400  *hello:hello  */run/hello/key.hex$' "$tmp/out" ||
     { echo "FAIL: list table:"; cat "$tmp/out"; fail=1; }
 expect 0 "" "$tdxctl" secrets list "$recipe" --json
-cp "$tmp/out" "$tmp/secrets.json"
+python3 -c 'import json,sys; o = json.load(open(sys.argv[1])); assert o["ok"] is True; json.dump(o["manifest"], open(sys.argv[2], "w"))' \
+    "$tmp/out" "$tmp/secrets.json" || { echo "FAIL: list --json: no manifest in the envelope"; fail=1; }
 check "list --json is the manifest tdxctl emit writes" sh -c \
     "'$tdxctl' emit '$recipe' -o '$tmp/tree' --no-agent-binary 2>/dev/null &&
      cmp -s '$tmp/tree/mkosi.extra/etc/tdx-agent/secrets.json' '$tmp/secrets.json' ||
      python3 -c 'import json,sys; sys.exit(json.load(open(\"$tmp/tree/mkosi.extra/etc/tdx-agent/secrets.json\")) != json.load(open(\"$tmp/secrets.json\")))'"
-expect 1 "no profile \"nope\"" "$tdxctl" secrets list "$recipe" --profile nope
+expect 1 "unknown profile \"nope\"; profiles: default" "$tdxctl" secrets list "$recipe" --profile nope
 
 # Usage errors.
 expect 2 "secrets: expected a verb" "$tdxctl" secrets

@@ -143,6 +143,8 @@ check_secrets_gate() { # TREE
 }
 
 for recipe in "$src"/examples/*.json; do
+    # Native recipes (init tdx-agent) are for tdxctl build, not mkosi trees.
+    grep -q '"init": *"tdx-agent"' "$recipe" && continue
     example=$(basename "$recipe" .json)
     for profile in $("$tdxctl" recipe profiles "$recipe"); do
         tree="$tmp/$example-$profile"

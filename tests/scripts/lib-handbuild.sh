@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Sourced by the QEMU tests: a native build directory (docs/build.md) put
 # together by hand from Debian's bookworm-backports 6.12 kernel, the host's
 # OVMF.fd, busybox-static and the tdx-agent binary, so `tdxctl run`, `stop`
@@ -27,12 +28,13 @@ handbuild_kernel() {
         '*/drivers/net/virtio_net.ko*' '*/drivers/net/net_failover.ko*' \
         '*/net/core/failover.ko*' '*/firmware/qemu_fw_cfg.ko*' || return 1
     mkdir -p "$_hb_cache/k/modules"
-    for _hb_m in $(find "$_hb_cache/k/x" -name '*.ko*'); do
+    find "$_hb_cache/k/x" -name '*.ko*' >"$_hb_cache/k/list" || return 1
+    while read -r _hb_m; do
         case $_hb_m in
         *.xz) xz -dc "$_hb_m" >"$_hb_cache/k/modules/$(basename "$_hb_m" .xz)" || return 1 ;;
         *) cp "$_hb_m" "$_hb_cache/k/modules/" || return 1 ;;
         esac
-    done
+    done <"$_hb_cache/k/list"
     cp "$_hb_cache"/k/x/boot/vmlinuz-* "$_hb_cache/k/vmlinuz" && touch "$_hb_cache/k/ok"
 }
 
@@ -96,10 +98,10 @@ SH
     cat >"$_hb_out/vm.json" <<JSON
 {"format": 1, "memory_mib": 2048, "cpus": 1, "firmware": "OVMF.fd", "kernel": "vmlinuz",
  "initrd": "initrd.cpio.gz", "cmdline_file": "cmdline",
- "qemu": {"page_order": "per-page", "min_version": "7.2"},
+ "qemu": {"page_order": "per-page", "min_version": "9.0", "kernel_header": "patched"},
  "machine": {"type": "q35", "kernel_irqchip": "split", "smm": false, "pic": false, "hpet": false},
  "agent": {"port": 1050, "listen": ["tcp:0.0.0.0:1050"]},
- "test_provider": $_hb_test, "network": "static"}
+ "test_provider": $_hb_test, "network": "static", "firmware_event_layout": "pre-202411"}
 JSON
     "$_hb_tdxctl" measure --firmware "$_hb_out/OVMF.fd" --kernel "$_hb_out/vmlinuz" \
         --initrd "$_hb_out/initrd.cpio.gz" --cmdline "$(cat "$_hb_out/cmdline")" --memory 2048M \

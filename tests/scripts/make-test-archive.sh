@@ -9,13 +9,13 @@
 # depends on tdx-hello (= 1.0-1)), tdx-zst and tdx-gz (other compressions),
 # tdx-other 1.0 (arm64 only), ovmf 1.0 (all).
 # Usage: make-test-archive.sh DIR
-#        make-test-archive.sh DIR add NAME VERSION ARCH [DEPENDS]   (publish one more, re-sign)
+#        make-test-archive.sh DIR add NAME VERSION ARCH [DEPENDS [PROVIDES]]   (publish one more, re-sign)
 set -eu
 dir=$1
 export GNUPGHOME="$dir/gnupg"
 quiet() { "$@" >/dev/null 2>&1; }
 
-# deb NAME VERSION ARCH COMPRESSION [DEPENDS]
+# deb NAME VERSION ARCH COMPRESSION [DEPENDS [PROVIDES]]
 deb() {
     root="$dir/build/$1-$2"
     mkdir -p "$root/DEBIAN" "$root/usr/share/$1" "$root/usr/bin"
@@ -25,6 +25,7 @@ deb() {
         echo "Architecture: $3"
         echo "Maintainer: Test <test@test.invalid>"
         [ -n "${5:-}" ] && echo "Depends: $5"
+        [ -n "${6:-}" ] && echo "Provides: $6"
         echo "Description: test package $1"
     } >"$root/DEBIAN/control"
     printf '#!/bin/sh\necho installed >/tmp/tdx-test-postinst-ran\n' >"$root/DEBIAN/postinst"
@@ -67,7 +68,7 @@ sign_index() {
 }
 
 if [ "${2:-}" = add ]; then
-    deb "$3" "$4" "$5" xz "${6:-}"
+    deb "$3" "$4" "$5" xz "${6:-}" "${7:-}"
     sign_index
     exit 0
 fi

@@ -553,7 +553,8 @@ START_TEST(bad_requests_keep_the_connection)
     raw_request(fd, "{\"op\": \"quote\", \"id\": 4, \"report_data\": \"00000000000000000000000000000000"
                     "000000000000000000000000000000000000000000000000000000000000000000000000000000"
                     "00000000000000000000\"}");
-    raw_expect_error(fd, "bad_request", "report_data: expected at most 128 bytes");
+    raw_expect_error(fd, "bad_request",
+                     "quote: report_data: expected at most 128 hex digits (64 bytes), got 130");
     raw_request(fd, "{\"op\": \"info\", \"id\": \"last\"}");
     r = raw_reply(fd, 10000);
     ck_assert_str_eq(json_string_value(json_object_get(r, "id")), "last");   /* ids echo as given */
@@ -859,15 +860,19 @@ START_TEST(config_files_are_checked)
     char *dir = tmpdir_new(), path[4200], msg[600];
     struct agent_config c;
     static const struct { const char *json, *fragment; } bad[] = {
-        { "{\"listen\": [\"tcp:localhost:1\"]}", "listen[0]: expected \"tcp:ADDRESS:PORT\"" },
-        { "{\"listen\": []}", "listen: expected an array of 1 to 64 addresses" },
-        { "{\"quote_provider\": \"sim:/tmp/pki\"}", "the sim provider is enabled only with --quote-provider" },
-        { "{\"max_connections\": 0}", "max_connections: expected an integer from 1 to 65536" },
-        { "{\"hooks\": {\"on_failure\": \"panic\"}}", "hooks.on_failure: expected one of" },
-        { "{\"hooks\": {\"retries\": 1}}", "hooks: unknown key \"retries\"" },
-        { "{\"tsm_path\": \"relative\"}", "tsm_path: expected an absolute path" },
-        { "{\"listen\": 1,}", "not valid JSON" },
-        { "{\"colour\": \"blue\"}", "unknown key \"colour\"" },
+        { "{\"listen\": [\"tcp:localhost:1\"]}", ": listen[0]: expected \"tcp:ADDRESS:PORT\"" },
+        { "{\"listen\": []}", ": listen: expected 1 to 64 entries, got 0" },
+        { "{\"listen\": [\"vsock:1\", 5]}", ": listen[1]: expected a string, got an integer" },
+        { "{\"quote_provider\": \"sim:/tmp/pki\"}", ": quote_provider: expected \"configfs\" (the sim provider is enabled only with --quote-provider on the command line)" },
+        { "{\"max_connections\": 0}", ": max_connections: expected an integer from 1 to 65536, got 0" },
+        { "{\"hooks\": {\"on_failure\": \"panic\"}}", ": hooks.on_failure: expected one of \"stop\", \"continue\", \"ignore\"; got \"panic\"" },
+        { "{\"hooks\": {\"retries\": 1}}", ": hooks.retries: unknown key; expected one of \"timeout_s\", \"on_failure\"" },
+        { "{\"tsm_path\": \"relative\"}", ": tsm_path: expected an absolute path" },
+        { "{\"listen\": 1,}", ":1:14: string or '}' expected near '}'" },
+        { "{\"colour\": \"blue\"}", ": colour: unknown key; expected one of \"listen\"" },
+        { "{\"verbos\": true}", ": verbos: unknown key; did you mean \"verbose\"?" },
+        { "{\"verbose\": 1}", ": verbose: expected a boolean, got an integer" },
+        { "{\"a\": [[[[[[[[[1]]]]]]]]]}", ": JSON nested too deeply" },
     };
 
     snprintf(path, sizeof(path), "%s/agent.json", dir);
@@ -890,8 +895,10 @@ START_TEST(config_files_are_checked)
         write_text(dir, "agent.json", bad[i].json);
         ck_assert_int_eq(config_init(&c), 0);
         ck_assert_int_lt(config_load(&c, path, msg, sizeof(msg)), 0);
-        ck_assert_msg(strstr(msg, bad[i].fragment), "\"%s\" lacks \"%s\"", msg, bad[i].fragment);
+        /* The file, then the JSON path (or line:column) and what is wrong. */
         ck_assert(startswith(msg, path));
+        ck_assert_msg(startswith(msg + strlen(path), bad[i].fragment), "\"%s\" lacks \"%s\"", msg,
+                      bad[i].fragment);
         config_done(&c);
     }
     tmpdir_remove(dir);

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,6 +198,145 @@ START_TEST(tampered_real_collateral_is_refused)
     }
     json_decref(j);
     tmpdir_remove(dir);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* One parsed collateral, shared                                            */
+
+struct thread_job {
+    tdx_collateral *col;
+    tdx_quote *quote;
+    int rounds;
+    int ok, refused;            /* counts */
+    char failure[TDX_ERROR_MESSAGE_SIZE];
+};
+
+/* Each round: a new verifier on the shared collateral, one verification
+ * inside the window (must pass, UpToDate) and one after it (must fail at
+ * crl with the same message every time). */
+static void *verify_rounds(void *arg)
+{
+    struct thread_job *j = arg;
+    for (int i = 0; i < j->rounds; i++) {
+        tdx_verifier_options vo = TDX_VERIFIER_OPTIONS_INIT;
+        tdx_verify_options o = TDX_VERIFY_OPTIONS_INIT;
+        tdx_error err = TDX_ERROR_INIT;
+        tdx_verification *res = NULL;
+        tdx_verifier *v = NULL;
+
+        vo.parsed_collateral = j->col;
+        if (tdx_verifier_new(&v, &vo, &err) < 0) {
+            snprintf(j->failure, sizeof(j->failure), "tdx_verifier_new: %s", err.message);
+            return NULL;
+        }
+        o.now = at("2025-07-10T00:00:00Z");
+        if (tdx_verifier_verify(v, j->quote, &o, &res, &err) == 0 &&
+            tdx_verification_tcb_status(res) == TDX_TCB_UP_TO_DATE)
+            j->ok++;
+        else
+            snprintf(j->failure, sizeof(j->failure), "inside the window: %s", err.message);
+        tdx_verification_free(res);
+        o.now = at("2025-08-01T00:00:00Z");
+        if (tdx_verifier_verify(v, j->quote, &o, NULL, &err) == -EKEYEXPIRED &&
+            strstr(err.message, "crl: PCK CRL (") && strstr(err.message, "expired: nextUpdate 2025-07-19T10:00:35Z"))
+            j->refused++;
+        else
+            snprintf(j->failure, sizeof(j->failure), "after the window: %s", err.message);
+        tdx_verifier_free(v);
+    }
+    return NULL;
+}
+
+START_TEST(one_parsed_collateral_shared_by_threads)
+{
+    enum { THREADS = 4, ROUNDS = 40 };
+    struct thread_job jobs[THREADS];
+    pthread_t threads[THREADS];
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_collateral *col = NULL;
+    tdx_quote *q = NULL;
+
+    ck_assert_msg(tdx_collateral_load(&col, testdata(dcap_json), NULL, &err) == 0, "%s", err.message);
+    ck_assert_int_eq(tdx_quote_load_file(&q, testdata("quotes/dcapqvl_v4.dat"), &err), 0);
+    for (int i = 0; i < THREADS; i++) {
+        jobs[i] = (struct thread_job){ .col = col, .quote = q, .rounds = ROUNDS };
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, verify_rounds, &jobs[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        ck_assert_int_eq(pthread_join(threads[i], NULL), 0);
+        ck_assert_msg(jobs[i].ok == ROUNDS && jobs[i].refused == ROUNDS, "thread %d: %d passed, %d refused: %s", i,
+                      jobs[i].ok, jobs[i].refused, jobs[i].failure);
+    }
+    tdx_quote_free(q);
+    tdx_collateral_unref(col);
+}
+END_TEST
+
+START_TEST(parsed_collateral_references_and_roots)
+{
+    tdx_verifier_options vo = TDX_VERIFIER_OPTIONS_INIT;
+    tdx_collateral_options co = TDX_COLLATERAL_OPTIONS_INIT;
+    tdx_verify_options o = TDX_VERIFY_OPTIONS_INIT;
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_collateral *col = NULL;
+    tdx_verifier *v = NULL;
+    tdx_quote *q = NULL;
+    struct testpki pki;
+    struct testpki_options po = { .fmspc = { 1 } };
+    char *other;
+
+    ck_assert_int_eq(tdx_collateral_load(&col, testdata(dcap_json), NULL, &err), 0);
+    ck_assert_ptr_eq(tdx_collateral_ref(col), col);
+    tdx_collateral_unref(col);
+    ck_assert_int_eq(tdx_quote_load_file(&q, testdata("quotes/dcapqvl_v4.dat"), &err), 0);
+    vo.parsed_collateral = col;
+    ck_assert_int_eq(tdx_verifier_new(&v, &vo, &err), 0);
+    /* The verifier holds its own reference: the caller's may go first. */
+    tdx_collateral_unref(col);
+    o.now = at("2025-07-10T00:00:00Z");
+    ck_assert_msg(tdx_verifier_verify(v, q, &o, NULL, &err) == 0, "%s", err.message);
+    /* Freeing the verifier drops the last reference (ASan and valgrind
+     * see a leak or a double free otherwise). */
+    tdx_verifier_free(v);
+    /* Intel's root named explicitly is the same root. */
+    ck_assert_int_eq(tdx_collateral_load(&col, testdata(dcap_json), NULL, &err), 0);
+    vo.parsed_collateral = col;
+    vo.root_file = testdata("roots/intel_sgx_root_ca.pem");
+    ck_assert_int_eq(tdx_verifier_new(&v, &vo, &err), 0);
+    ck_assert_msg(tdx_verifier_verify(v, q, &o, NULL, &err) == 0, "%s", err.message);
+    tdx_verifier_free(v);
+    /* Another root is refused, and so is a second source of collateral. */
+    testpki_init(&pki, &po);
+    other = testpki_pem(pki.root);
+    vo.root_file = NULL;
+    vo.root_pem = other;
+    ck_assert_int_eq(tdx_verifier_new(&v, &vo, &err), -EINVAL);
+    ck_assert_contains(err.message, "the root differs from the one parsed_collateral was checked against");
+    vo.root_pem = NULL;
+    vo.collateral = testdata(dcap_json);
+    ck_assert_int_eq(tdx_verifier_new(&v, &vo, &err), -EINVAL);
+    ck_assert_contains(err.message, "parsed_collateral excludes collateral and pccs_url");
+    tdx_collateral_unref(col);
+    /* Collateral checked against another root loads: that its TCB signing
+     * chain does not lead there is recorded for the tcb_info step, not
+     * returned. */
+    co.root_pem = other;
+    ck_assert_int_eq(tdx_collateral_load(&col, testdata(dcap_json), &co, &err), 0);
+    tdx_collateral_unref(col);
+    co.root_file = "x";
+    ck_assert_int_eq(tdx_collateral_load(&col, testdata(dcap_json), &co, &err), -EINVAL);
+    ck_assert_contains(err.message, "root_file and root_pem are exclusive");
+    co = (tdx_collateral_options)TDX_COLLATERAL_OPTIONS_INIT;
+    ck_assert_int_eq(tdx_collateral_load(&col, "/nonexistent/c.json", &co, &err), -ENOENT);
+    co.version = 9;
+    ck_assert_int_eq(tdx_collateral_load(&col, testdata(dcap_json), &co, &err), -EINVAL);
+    ck_assert_contains(err.message, "tdx_collateral_load: unsupported options version 9");
+    tdx_collateral_unref(NULL);
+    ck_assert_ptr_null(tdx_collateral_ref(NULL));
+    free(other);
+    testpki_free(&pki);
+    tdx_quote_free(q);
 }
 END_TEST
 
@@ -762,7 +902,7 @@ START_TEST(malformed_collateral_is_named_by_path)
     add_level("UpToDate", 595, 11, 0, 0, 3, NULL);
     add_identity("TDX_01", up[0]);
     write_collateral();
-    expect_load_failure("tcbinfo.json: tcbInfo.tcbLevels[0].tcb.sgxtcbcomponents[0].svn: 595 is out of range 0..255",
+    expect_load_failure("tcbinfo.json: tcbInfo.tcbLevels[0].tcb.sgxtcbcomponents[0].svn: expected an integer from 0 to 255, got 595",
                         -EBADMSG);
 
     F.levels[0] = '\0';
@@ -792,6 +932,34 @@ START_TEST(malformed_collateral_is_named_by_path)
     expect_load_failure("z-tcbinfo.json: not collateral (expected a TCB info or QE identity response", -EBADMSG);
     write_text(F.dir, "z-tcbinfo.json", "{\"tcbInfo\": 1}");
     expect_load_failure("z-tcbinfo.json: not a PCS response", -EBADMSG);
+    /* The signed text's own members, by their JSON path. */
+    {
+        char sig[129], text[400];
+        memset(sig, 'a', 128);
+        sig[128] = '\0';
+        snprintf(text, sizeof(text), "{\"tcbInfo\": {\"id\": \"TDX\"}, \"signature\": \"%s\"}", sig);
+        write_text(F.dir, "z-tcbinfo.json", text);
+        expect_load_failure("z-tcbinfo.json: tcbInfo.version: required", -EBADMSG);
+        snprintf(text, sizeof(text), "{\"tcbInfo\": {\"id\": \"TDX\", \"version\": \"3\"}, \"signature\": \"%s\"}", sig);
+        write_text(F.dir, "z-tcbinfo.json", text);
+        expect_load_failure("z-tcbinfo.json: tcbInfo.version: expected an integer, got a string", -EBADMSG);
+    }
+    write_text(F.dir, "z-tcbinfo.json", "{\"tcbInfo\": \"\\u0000\"}");
+    expect_load_failure("z-tcbinfo.json:1:20: NUL byte in string", -EBADMSG);
+    /* One dcap-qvl JSON file: its members by name. */
+    {
+        tdx_verifier_options vo = TDX_VERIFIER_OPTIONS_INIT;
+        tdx_error err = TDX_ERROR_INIT;
+        tdx_verifier *v = NULL;
+        char path[600];
+        snprintf(path, sizeof(path), "%s/z-tcbinfo.json", F.dir);
+        write_text(F.dir, "z-tcbinfo.json", "{\"tcb_info\": 5}");
+        vo.collateral = path;
+        vo.root_pem = F.root_pem;
+        ck_assert_int_eq(tdx_verifier_new(&v, &vo, &err), -EBADMSG);
+        ck_assert_str_eq(err.message + strlen(path), ": tcb_info: expected a string, got an integer");
+        ck_assert_int_eq(tdx_verifier_new(&v, &vo, NULL), -EBADMSG);
+    }
     free(copy);
 }
 END_TEST
@@ -807,6 +975,8 @@ int main(void)
     tcase_add_test(real, dcap_qvl_outdated_quote_matches_no_tcb_level);
     tcase_add_test(real, go_tdx_guest_directory);
     tcase_add_test(real, tampered_real_collateral_is_refused);
+    tcase_add_test(real, one_parsed_collateral_shared_by_threads);
+    tcase_add_test(real, parsed_collateral_references_and_roots);
     suite_add_tcase(s, real);
     tcase_add_checked_fixture(pki, fixture_setup, fixture_teardown);
     tcase_add_loop_test(pki, tcb_statuses_combine_as_intels_qvl, 0,

@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include "emit/emit-internal.h"
+#include "fsutil.h"
 #include "helpers.h"
+#include "macro.h"
 #include "strbuf.h"
 #include "strv.h"
 
@@ -26,6 +28,17 @@ static tdx_image *load_example(const char *rel)
     tdx_image *image = NULL;
     tdx_error err = TDX_ERROR_INIT;
     ck_assert_msg(tdx_image_load_file(&image, src_path(rel), &err) == 0, "%s", err.message);
+    return image;
+}
+
+static tdx_image *new_image_with_file(const char *dest, const char *content)
+{
+    tdx_file_options f = TDX_FILE_OPTIONS_INIT;
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_image *image = NULL;
+    ck_assert_int_eq(tdx_image_new(&image, NULL, &err), 0);
+    f.content = content;
+    ck_assert_msg(tdx_image_add_file(image, dest, &f, &err) == 0, "%s", err.message);
     return image;
 }
 
@@ -622,12 +635,9 @@ START_TEST(output_directories_are_replaced_safely)
     mkdir(path, 0755);
     o.force = TDX_UNSET;
     ck_assert_int_eq(tdx_emit_mkosi(image, path, &o, &err), 0);
-    write_text(path, "stale-file", "x");
     ck_assert_int_eq(tdx_emit_mkosi(image, path, &o, &err), -EEXIST);
     o.force = 1;
     ck_assert_int_eq(tdx_emit_mkosi(image, path, &o, &err), 0);
-    snprintf(path, sizeof(path), "%s/empty/stale-file", dir);
-    ck_assert_int_ne(access(path, F_OK), 0);
 
     /* A failing emit leaves the previous tree as it was, and no temp dirs. */
     {
@@ -661,8 +671,8 @@ START_TEST(output_directories_are_replaced_safely)
     }
     snprintf(path, sizeof(path), "%s/missing-parent/tree", dir);
     ck_assert_int_lt(tdx_emit_mkosi(image, path, &o, &err), 0);
-    ck_assert_int_eq(tdx_emit_mkosi(image, dir, &(tdx_emit_options){ 1, "nope", 0, NULL }, &err), -ENOENT);
-    ck_assert_contains(err.message, "no profile \"nope\" in the recipe (it has \"default\")");
+    ck_assert_int_eq(tdx_emit_mkosi(image, dir, &(tdx_emit_options){ 1, "nope", 0, NULL, TDX_UNSET }, &err), -ENOENT);
+    ck_assert_contains(err.message, "unknown profile \"nope\"; profiles: default");
     (void)conf;
     tmpdir_remove(dir);
     tdx_image_free(image);
@@ -748,6 +758,173 @@ START_TEST(awkward_values_survive_into_scripts)
 }
 END_TEST
 
+
+/* The trust boundary of a recipe from someone else: its host files come from
+ * below its own directory, symlinks resolved, unless the caller allows more. */
+
+static void assert_file(const char *dir, const char *rel, const char *text)
+{
+    char path[4096], *got;
+    snprintf(path, sizeof(path), "%s/%s", dir, rel);
+    got = read_text(path, NULL);
+    ck_assert_msg(got != NULL, "%s is gone", rel);
+    ck_assert_str_eq(got, text);
+    free(got);
+}
+
+static bool exists(const char *dir, const char *rel)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, rel);
+    return access(path, F_OK) == 0;
+}
+
+/* Entries of dir that look like staging directories (".NAME.tmp-"). */
+static int count_staging(const char *dir)
+{
+    struct dirent **ents;
+    int n = scandir(dir, &ents, NULL, alphasort), found = 0;
+    for (int i = 0; i < n; i++) {
+        found += ents[i]->d_name[0] == '.' && strstr(ents[i]->d_name, ".tmp-") != NULL;
+        free(ents[i]);
+    }
+    free(ents);
+    return found;
+}
+
+/* --force replaces what emit wrote (the tree's record says what) and keeps
+ * what a build or the user put there; it refuses, naming them, when the new
+ * tree would write over such files. */
+START_TEST(force_replaces_only_what_emit_wrote)
+{
+    tdx_image *a = new_image_with_file("/etc/stale", "old"), *b = new_image_with_file("/etc/fresh", "new");
+    tdx_emit_options o = TDX_EMIT_OPTIONS_INIT;
+    tdx_error err = TDX_ERROR_INIT;
+    char *dir = tmpdir_new(), out[4096], *record;
+
+    snprintf(out, sizeof(out), "%s/tree", dir);
+    o.force = 1;
+    ck_assert_msg(tdx_emit_mkosi(a, out, &o, &err) == 0, "%s", err.message);
+    ck_assert(exists(out, "mkosi.extra/etc/stale"));
+    {
+        char rec[4200];
+        snprintf(rec, sizeof(rec), "%s/.tdx-emitted", out);
+        record = read_text(rec, NULL);
+    }
+    ck_assert_ptr_nonnull(record);
+    ck_assert_contains(record, "\nmkosi.conf\n");
+    ck_assert_contains(record, "\nmkosi.extra/etc/stale\n");
+    free(record);
+    /* What an mkosi build and its user leave in the tree. */
+    write_text(out, "mkosi.local.conf", "[Build]\nIncremental=yes\n");
+    write_text(out, "mkosi.output/image.raw", "image");
+    write_text(out, "mkosi.cache/debian/pkg.deb", "deb");
+    write_text(out, "mkosi.extra/etc/mine", "user's own");
+
+    ck_assert_msg(tdx_emit_mkosi(b, out, &o, &err) == 0, "%s", err.message);
+    ck_assert(!exists(out, "mkosi.extra/etc/stale"));   /* emit's, no longer written */
+    assert_file(out, "mkosi.extra/etc/fresh", "new");
+    assert_file(out, "mkosi.local.conf", "[Build]\nIncremental=yes\n");
+    assert_file(out, "mkosi.output/image.raw", "image");
+    assert_file(out, "mkosi.cache/debian/pkg.deb", "deb");
+    assert_file(out, "mkosi.extra/etc/mine", "user's own");
+    ck_assert_int_eq(count_staging(dir), 0);
+
+    /* The new tree would write where the user's file is: refused, named. */
+    write_text(out, "mkosi.extra/etc/stale", "user's now");
+    ck_assert_int_eq(tdx_emit_mkosi(a, out, &o, &err), -EEXIST);
+    ck_assert_contains(err.message, "mkosi.extra/etc/stale");
+    ck_assert_contains(err.message, "move them away first");
+    assert_file(out, "mkosi.extra/etc/stale", "user's now");
+    assert_file(out, "mkosi.extra/etc/fresh", "new");
+
+    /* A tree from an emit that kept no record: replaced only when nothing
+     * in it would be lost. */
+    snprintf(out, sizeof(out), "%s/tree/.tdx-emitted", dir);
+    ck_assert_int_eq(unlink(out), 0);
+    snprintf(out, sizeof(out), "%s/tree", dir);
+    ck_assert_int_eq(tdx_emit_mkosi(b, out, &o, &err), -EEXIST);
+    ck_assert_contains(err.message, "kept no record");
+    ck_assert_contains(err.message, "mkosi.cache");
+    assert_file(out, "mkosi.output/image.raw", "image");
+    snprintf(out, sizeof(out), "%s/tree", dir);
+    ck_assert_int_eq(rm_rf_at(AT_FDCWD, out), 0);
+    ck_assert_int_eq(tdx_emit_mkosi(b, out, &o, &err), 0);
+    snprintf(out, sizeof(out), "%s/tree/.tdx-emitted", dir);
+    ck_assert_int_eq(unlink(out), 0);
+    snprintf(out, sizeof(out), "%s/tree", dir);
+    ck_assert_msg(tdx_emit_mkosi(b, out, &o, &err) == 0, "%s", err.message);
+    tdx_image_free(a);
+    tdx_image_free(b);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+START_TEST(recipe_sources_stay_in_the_recipe_directory)
+{
+    static const char *const recipes[][2] = {
+        { "{\"files\": [{\"dest\": \"/etc/x\", \"src\": \"../outside.txt\"}]}", "files[0].src" },
+        { "{\"files\": [{\"dest\": \"/etc/x\", \"src\": \"link.txt\"}]}", "files[0].src" },
+        { NULL, "templates[0].src" },   /* an absolute path, made below */
+        { "{\"profiles\": {\"p\": {\"files\": [{\"dest\": \"/etc/x\", \"src\": \"link.txt\"}]}}}",
+          "files[0].src" },
+    };
+    char *dir = tmpdir_new(), rdir[600], path[700], json[800], out[700];
+    tdx_emit_options o = TDX_EMIT_OPTIONS_INIT;
+    tdx_error err = TDX_ERROR_INIT;
+
+    write_text(dir, "outside.txt", "secret");
+    write_text(dir, "recipe/inside.txt", "fine");
+    snprintf(rdir, sizeof(rdir), "%s/recipe", dir);
+    snprintf(path, sizeof(path), "%s/outside.txt", dir);
+    snprintf(json, sizeof(json), "%s/link.txt", rdir);
+    ck_assert_int_eq(symlink(path, json), 0);
+    for (size_t i = 0; i < ELEMENTSOF(recipes); i++) {
+        tdx_image *image;
+        if (recipes[i][0])
+            snprintf(json, sizeof(json), "%s", recipes[i][0]);
+        else
+            snprintf(json, sizeof(json), "{\"templates\": [{\"dest\": \"/etc/x\", \"src\": "
+                     "\"%s/outside.txt\"}]}", dir);
+        write_text(rdir, "recipe.json", json);
+        snprintf(path, sizeof(path), "%s/recipe.json", rdir);
+        ck_assert_msg(tdx_image_load_file(&image, path, &err) == 0, "%s", err.message);
+        snprintf(out, sizeof(out), "%s/out%zu", dir, i);
+        o.profile = strstr(json, "profiles") ? "p" : NULL;
+        o.allow_outside_src = TDX_UNSET;
+        ck_assert_int_eq(tdx_emit_mkosi(image, out, &o, &err), -EACCES);
+        ck_assert_contains(err.message, recipes[i][1]);
+        ck_assert_contains(err.message, "is outside the recipe's directory");
+        ck_assert_contains(err.message, "--allow-outside-src");
+        ck_assert_int_ne(access(out, F_OK), 0);
+        /* Old callers (version 1, no such field) get the boundary too. */
+        o.version = 1;
+        ck_assert_int_eq(tdx_emit_mkosi(image, out, &o, NULL), -EACCES);
+        o.version = TDX_EMIT_OPTIONS_VERSION;
+        o.allow_outside_src = 1;
+        ck_assert_msg(tdx_emit_mkosi(image, out, &o, &err) == 0, "%s", err.message);
+        tdx_image_free(image);
+    }
+    /* Inside is fine, and API-made operations are the caller's own choice. */
+    {
+        tdx_image *image;
+        tdx_file_options f = TDX_FILE_OPTIONS_INIT;
+        write_text(rdir, "recipe.json", "{\"files\": [{\"dest\": \"/etc/x\", \"src\": \"inside.txt\"}]}");
+        snprintf(path, sizeof(path), "%s/recipe.json", rdir);
+        ck_assert_int_eq(tdx_image_load_file(&image, path, &err), 0);
+        snprintf(path, sizeof(path), "%s/outside.txt", dir);
+        f.src = path;
+        ck_assert_msg(tdx_image_add_file(image, "/etc/y", &f, &err) == 0, "%s", err.message);
+        o.allow_outside_src = TDX_UNSET;
+        o.profile = NULL;
+        snprintf(out, sizeof(out), "%s/inside", dir);
+        ck_assert_msg(tdx_emit_mkosi(image, out, &o, &err) == 0, "%s", err.message);
+        tdx_image_free(image);
+    }
+    tmpdir_remove(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("emit");
@@ -762,6 +939,8 @@ int main(void)
     tcase_add_loop_test(tc, trees_are_byte_identical, 0, n);
     tcase_add_loop_test(tc, settings_exist_in_mkosi_with_their_kind, 0, n);
     tcase_add_test(tc, output_directories_are_replaced_safely);
+    tcase_add_test(tc, recipe_sources_stay_in_the_recipe_directory);
+    tcase_add_test(tc, force_replaces_only_what_emit_wrote);
     tcase_add_test(tc, debloat_never_deletes_recipe_files);
     tcase_add_test(tc, awkward_values_survive_into_scripts);
     suite_add_tcase(s, tc);

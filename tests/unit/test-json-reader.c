@@ -157,7 +157,7 @@ START_TEST(arrays_objects_and_paths_into_nested_arrays)
     ck_assert_int_eq(jr_strv(&R, o, "", "list", 0, 3, 5, NULL, &v), -EINVAL);
     ck_assert_str_eq(msg, "t.json: list: expected 3 to 5 entries, got 2");
     ck_assert_int_eq(jr_strv(&R, o, "", "list", 0, 0, 1, NULL, &v), -EINVAL);
-    ck_assert_str_eq(msg, "t.json: list: expected at most 1 entries, got 2");
+    ck_assert_str_eq(msg, "t.json: list: expected at most 1 entry, got 2");
     ck_assert_int_eq(jr_strv(&R, o, "top", "mixed", 0, 0, 9, NULL, &v), -EINVAL);
     ck_assert_str_eq(msg, "t.json: top.mixed[1]: expected a string, got an array");
     ck_assert_int_eq(jr_strv(&R, o, "", "empty", JR_NONEMPTY, 0, 9, NULL, &v), -EINVAL);
@@ -165,12 +165,15 @@ START_TEST(arrays_objects_and_paths_into_nested_arrays)
     ck_assert_int_eq(jr_strv(&R, o, "", "obj", 0, 0, 9, NULL, &v), -EINVAL);
     ck_assert_str_eq(msg, "t.json: obj: expected an array of strings, got an object");
     ck_assert_int_eq(jr_object(&R, o, "", "obj", 0, 1, &a), -EINVAL);
-    ck_assert_str_eq(msg, "t.json: obj: expected at most 1 members, got 2");
+    ck_assert_str_eq(msg, "t.json: obj: expected at most 1 member, got 2");
     ck_assert_int_eq(jr_array(&R, o, "", "list", 0, 2, 2, &a), 1);
     ck_assert_int_eq(jr_array(&R, o, "", "list", 0, 16, 16, &a), -EINVAL);
     ck_assert_str_eq(msg, "t.json: list: expected 16 entries, got 2");
     ck_assert_int_eq(jr_array(&R, o, "", "obj", 0, 0, 9, &a), -EINVAL);
     ck_assert_str_eq(msg, "t.json: obj: expected an array, got an object");
+    /* A member of something that is not an object. */
+    ck_assert_int_eq(jr_bool(&R, json_object_get(o, "list"), "list", "x", 0, &b), -EINVAL);
+    ck_assert_str_eq(msg, "t.json: list: expected an object, got an array");
 
     /* deep.rows[0][1].v[1] */
     ck_assert_int_eq(jr_object(&R, o, "", "deep", JR_REQUIRED, 9, &a), 1);

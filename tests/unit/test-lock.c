@@ -120,18 +120,18 @@ static void expect_bad(const char *from, const char *to, const char *fragment)
 
 START_TEST(lockfile_errors_name_the_json_path)
 {
-    expect_bad("\"lock_version\": 1", "\"lock_version\": 2", "lock_version 2 is newer");
-    expect_bad("\"lock_version\": 1", "\"lock_version\": \"1\"", "x.lock: lock_version: expected");
-    expect_bad("\"size\": 6", "\"size\": -6", "x.lock: fetch[0].size: expected a non-negative integer");
+    expect_bad("\"lock_version\": 1", "\"lock_version\": 2", "x.lock: lock_version: 2 is newer than this tdxctl understands (1)");
+    expect_bad("\"lock_version\": 1", "\"lock_version\": \"1\"", "x.lock: lock_version: expected an integer, got a string");
+    expect_bad("\"size\": 6", "\"size\": -6", "x.lock: fetch[0].size: expected an integer from 0 to 9223372036854775807, got -6");
     expect_bad("\"url\": \"https://example.org/a.tar.gz\"", "\"url\": \"ftp://x\"",
-               "x.lock: fetch[0].url: expected an https://");
-    expect_bad("\"name\": \"ovmf\"", "\"nam\": \"ovmf\"", "x.lock: debian[0].nam: unknown key");
-    expect_bad("\"sha256\": \"e73d", "\"sha256\": \"E73d", "debian[0].sha256: expected 64 lowercase");
+               "x.lock: fetch[0].url: expected an https://, http:// or file:// URL, got \"ftp://x\"");
+    expect_bad("\"name\": \"ovmf\"", "\"nam\": \"ovmf\"", "x.lock: debian[0].nam: unknown key; did you mean \"name\"?");
+    expect_bad("\"sha256\": \"e73d", "\"sha256\": \"E73d", "x.lock: debian[0].sha256: expected 64 lowercase hexadecimal digits, got \"E73d");
     expect_bad("\"resolved_at\": \"2026-01-01T00:00:00Z\",\n      \"sha256\"",
-               "\"resolved_at\": \"yesterday\",\n      \"sha256\"", "fetch[0].resolved_at: expected a UTC time");
-    expect_bad("\"lock_version\": 1,", "\"lock_version\": 1, \"extra\": 1,", "(top).extra: unknown key");
-    expect_bad("\"recipe\": {", "\"recipe\": {\"digest\": \"x\", ", "duplicate");
-    expect_bad("\"path\": \"src/app\",", "", "modules[0].path: required");
+               "\"resolved_at\": \"yesterday\",\n      \"sha256\"", "x.lock: fetch[0].resolved_at: expected a UTC time like 2026-01-31T12:00:00Z, got \"yesterday\"");
+    expect_bad("\"lock_version\": 1,", "\"lock_version\": 1, \"extra\": 1,", "x.lock: extra: unknown key; expected one of \"lock_version\", \"recipe\", \"fetch\", \"debian\", \"git\", \"modules\"");
+    expect_bad("\"recipe\": {", "\"recipe\": {\"digest\": \"x\", ", "x.lock:56:12: duplicate member name near '\"digest\"'");
+    expect_bad("\"path\": \"src/app\",", "", "x.lock: modules[0].path: required");
 }
 END_TEST
 
@@ -234,6 +234,37 @@ START_TEST(recipe_digest_ignores_the_checkout_location)
     tdx_image_free(ib);
     free(a.dir);
     free(b.dir);
+}
+END_TEST
+
+/* The returned code alone says what failed: callers may pass err == NULL. */
+START_TEST(failures_return_their_code_without_an_error_struct)
+{
+    struct fixture f;
+    char path[700], *digest = NULL;
+    tdx_lock *lock = NULL;
+    tdx_image *image;
+
+    ck_assert_int_eq(tdx_lock_load_buffer(&lock, "x.lock", "{", 1, NULL), -EINVAL);
+    ck_assert_int_eq(tdx_lock_load_buffer(&lock, "x.lock", "{\"lock_version\": 0}", 19, NULL), -EINVAL);
+    ck_assert_int_eq(tdx_lock_load(&lock, "/nonexistent/tdx.lock", NULL), -ENOENT);
+    make_fixture(&f, "");
+    image = load(&f, NULL);
+    /* The firmware the recipe names goes away before its digest is taken. */
+    snprintf(path, sizeof(path), "%s/fw/OVMF.fd", f.dir);
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(tdx_recipe_digest(image, &digest, NULL), -ENOENT);
+    ck_assert_ptr_null(digest);
+    {
+        tdx_error err = TDX_ERROR_INIT;
+        ck_assert_int_eq(tdx_recipe_digest(image, &digest, &err), -ENOENT);
+        ck_assert_int_eq(err.code, -ENOENT);
+        /* From the source hashing, after the effective recipe was made. */
+        strcat(path, ": No such file or directory");
+        ck_assert_str_eq(err.message, path);
+    }
+    tdx_image_free(image);
+    free(f.dir);
 }
 END_TEST
 
@@ -360,6 +391,92 @@ START_TEST(removed_and_added_inputs_are_named)
 }
 END_TEST
 
+/* tdx_lock_update(): the lock file beside the recipe, written when something
+ * changed or there was none, never on a dry run, an up-to-date one untouched. */
+START_TEST(update_decides_where_and_when_to_write)
+{
+    struct fixture f;
+    tdx_fetch_options fo;
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_lock *lock = NULL;
+    tdx_image *image;
+    char cache[600], recipe[700], expected[700], *path = NULL, *before, *after;
+    struct stat st1, st2;
+    int written = -1;
+    tdx_lock_options o;
+
+    make_fixture(&f, "");
+    o = lock_opts(&f, &fo, cache);
+    o.recipe_dir = NULL;
+    write_text(f.dir, "recipe.json", f.recipe);
+    snprintf(recipe, sizeof(recipe), "%s/recipe.json", f.dir);
+    snprintf(expected, sizeof(expected), "%s/tdx.lock", f.dir);
+    o.recipe_file = recipe;
+    image = load(&f, NULL);
+
+    ck_assert_int_eq(tdx_lock_file_path(&o, &path, &err), 0);
+    ck_assert_str_eq(path, expected);
+    ck_assert_int_eq(tdx_lock_open(&lock, &o, &err), -ENOENT);
+
+    o.dry_run = 1;
+    ck_assert_msg(tdx_lock_update(&lock, image, &o, &written, &err) == 4, "%s", err.message);
+    ck_assert_int_eq(written, 0);
+    ck_assert_int_ne(access(expected, F_OK), 0);
+    tdx_lock_free(lock);
+
+    o.dry_run = TDX_UNSET;
+    ck_assert_msg(tdx_lock_update(&lock, image, &o, &written, &err) == 4, "%s", err.message);
+    ck_assert_int_eq(written, 1);
+    /* Source paths relative to the recipe's directory, found from recipe_file. */
+    ck_assert(has_change(lock, "+ module src/app"));
+    tdx_lock_free(lock);
+    ck_assert_int_eq(stat(expected, &st1), 0);
+    before = read_text(expected, NULL);
+
+    ck_assert_msg(tdx_lock_update(&lock, image, &o, &written, &err) == 0, "%s", err.message);
+    ck_assert_int_eq(written, 0);
+    tdx_lock_free(lock);
+    ck_assert_int_eq(stat(expected, &st2), 0);
+    after = read_text(expected, NULL);
+    ck_assert_str_eq(before, after);
+    ck_assert(st1.st_ino == st2.st_ino && st1.st_mtim.tv_nsec == st2.st_mtim.tv_nsec &&
+              st1.st_mtim.tv_sec == st2.st_mtim.tv_sec);
+
+    /* The check finds the same directory from recipe_file alone. */
+    ck_assert_int_eq(tdx_lock_open(&lock, &o, &err), 0);
+    ck_assert_msg(tdx_lock_check(lock, image, &o, &err) == 0, "%s", err.message);
+    tdx_lock_free(lock);
+
+    /* An explicit lock file wins; an empty one is refused, with or without err. */
+    tdx_free(path);
+    snprintf(expected, sizeof(expected), "%s/other.lock", f.dir);
+    o.lockfile = expected;
+    ck_assert_int_eq(tdx_lock_file_path(&o, &path, &err), 0);
+    ck_assert_str_eq(path, expected);
+    ck_assert_int_eq(tdx_lock_update(&lock, image, &o, NULL, &err), 4);
+    tdx_lock_free(lock);
+    ck_assert_int_eq(access(expected, F_OK), 0);
+    o.lockfile = "";
+    ck_assert_int_eq(tdx_lock_update(&lock, image, &o, &written, NULL), -EINVAL);
+    ck_assert_int_eq(tdx_lock_update(&lock, image, &o, &written, &err), -EINVAL);
+    ck_assert_contains(err.message, "lockfile: empty path");
+
+    /* A version 1 struct has neither field: its lock file is ./tdx.lock. */
+    o.version = 1;
+    tdx_free(path);
+    ck_assert_int_eq(tdx_lock_file_path(&o, &path, &err), 0);
+    ck_assert_str_eq(path, "tdx.lock");
+    o.version = TDX_LOCK_OPTIONS_VERSION + 1;
+    ck_assert_int_eq(tdx_lock_file_path(&o, &path, NULL), -EINVAL);
+
+    tdx_free(path);
+    free(before);
+    free(after);
+    tdx_image_free(image);
+    free(f.dir);
+}
+END_TEST
+
 static void server_setup(void)
 {
     root = tmpdir_new();
@@ -385,8 +502,10 @@ int main(void)
     tcase_add_test(tc, lockfile_round_trips_canonically);
     tcase_add_test(tc, lockfile_errors_name_the_json_path);
     tcase_add_test(tc, recipe_digest_ignores_the_checkout_location);
+    tcase_add_test(tc, failures_return_their_code_without_an_error_struct);
     tcase_add_test(tc, resolve_check_and_frozen_access);
     tcase_add_test(tc, removed_and_added_inputs_are_named);
+    tcase_add_test(tc, update_decides_where_and_when_to_write);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

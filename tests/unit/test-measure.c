@@ -918,14 +918,17 @@ END_TEST
 START_TEST(load_json_reports_where)
 {
     static const struct { const char *json, *msg; } bad[] = {
-        { "[]", "registers: expected an object" },
-        { "{\"registers\": {\"rtmr9\": null}}", "unknown register \"rtmr9\"" },
-        { "{\"registers\": {\"rtmr1\": \"abcd\"}}", "registers.rtmr1: expected 96 hex digits" },
-        { "{\"registers\": {\"rtmr1\": null, \"pcr4\": null}}", "mixes TDX registers and vTPM PCRs" },
-        { "{\"registers\": {\"pcr4\": null}, \"events\": [{\"register\": \"pcr9\"}]}", "events[0]: expected an object" },
+        { "[]", ": expected a JSON object at the top level, got an array" },
+        { "{\"registers\": []}", ": registers: expected an object, got an array" },
+        { "{\"registers\": {\"rtmr9\": null}}", ": registers: unknown register \"rtmr9\" (expected mrtd, rtmr0..rtmr3 or pcr0..pcr23)" },
+        { "{\"registers\": {\"rtmr1\": \"abcd\"}}", ": registers.rtmr1: expected 96 hex digits" },
+        { "{\"registers\": {\"rtmr1\": null, \"pcr4\": null}}", ": registers: mixes TDX registers and vTPM PCRs" },
+        { "{\"registers\": {\"pcr4\": null}, \"events\": [{\"register\": \"pcr9\"}]}", ": events[0]: \"register\" is \"pcr9\", not one of the registers" },
+        { "{\"registers\": {\"pcr4\": null}, \"events\": [7]}", ": events[0]: expected an object, got an integer" },
+        { "{\"registers\": {\"pcr4\": null}, \"bank\": \"md5\"}", ": bank: expected one of \"sha1\", \"sha256\", \"sha384\", \"sha512\"; got \"md5\"" },
         { "{\"registers\": {\"rtmr1\": null}, \"events\": [{\"register\": \"rtmr1\", \"type\": \"EV_BOGUS\"}]}",
-          "unknown event type \"EV_BOGUS\"" },
-        { "{\"registers\": {}", "expected" },
+          ": events[0]: unknown event type \"EV_BOGUS\"" },
+        { "{\"registers\": {}", ":1:16: unexpected end of text" },
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         tdx_measurements *m = NULL;
@@ -934,8 +937,9 @@ START_TEST(load_json_reports_where)
         write_text(dir, "bad.json", bad[i].json);
         ck_assert(asprintf(&path, "%s/bad.json", dir) > 0);
         ck_assert_int_eq(tdx_measurements_load_json(&m, path, &err), -EINVAL);
-        ck_assert_msg(strstr(err.message, bad[i].msg), "%s: %s", bad[i].json, err.message);
-        ck_assert_msg(strstr(err.message, "bad.json"), "%s", err.message);
+        /* The file, then where and what. */
+        ck_assert_msg(strncmp(err.message, path, strlen(path)) == 0 && strcmp(err.message + strlen(path), bad[i].msg) == 0,
+                      "%s: %s", bad[i].json, err.message);
         free(path);
     }
 }

@@ -305,11 +305,42 @@ START_TEST(cross_field_rules)
 }
 END_TEST
 
+
+/* A path component longer than NAME_MAX is refused where it enters (the
+ * recipe), not first by the file system when emit writes the tree. */
+START_TEST(path_components_are_bounded_where_they_enter)
+{
+    tdx_file_options f = TDX_FILE_OPTIONS_INIT;
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_image *image = new_image(), *loaded;
+    char dest[400], json[600];
+
+    memcpy(dest, "/etc/", 5);
+    memset(dest + 5, 'a', 255);
+    dest[5 + 255] = '\0';
+    f.content = "x";
+    ck_assert_msg(tdx_image_add_file(image, dest, &f, &err) == 0, "%s", err.message);
+    memset(dest + 5, 'b', 300);
+    dest[5 + 300] = '\0';
+    ck_assert_int_eq(tdx_image_add_file(image, dest, &f, &err), -EINVAL);
+    ck_assert_contains(err.message, "expected path components of at most 255 bytes");
+    ck_assert_int_eq(tdx_image_add_file(image, dest, &f, NULL), -EINVAL);
+    tdx_image_free(image);
+
+    snprintf(json, sizeof(json), "{\"files\": [{\"dest\": \"%s\", \"content\": \"x\"}]}", dest);
+    loaded = load_json(json, NULL, &err);
+    ck_assert_ptr_null(loaded);
+    ck_assert_contains(err.message, "files[0].dest");
+    ck_assert_contains(err.message, "at most 255 bytes");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("recipe");
     TCase *tc = tcase_create("api");
     tcase_add_test(tc, new_image_defaults);
+    tcase_add_test(tc, path_components_are_bounded_where_they_enter);
     tcase_add_test(tc, profiles_scope_operations);
     tcase_add_test(tc, conflicts_name_both_operations);
     tcase_add_test(tc, failed_operations_leave_the_image_unchanged);

@@ -158,17 +158,15 @@ START_TEST(env_files)
                        "EMPTY=\n"
                        "DQ=\"line1\\nline2\\t\\\"q\\\" \\\\\"\n"
                        "SQ='it''s \\n'\n"
-                       "HALF=\"open\n"
                        "LAST=no newline";
 
     ck_assert_int_eq(parse_env(text, &s), 0);
-    ck_assert_uint_eq(s.n, 7);
+    ck_assert_uint_eq(s.n, 6);
     expect_value(&s, "PLAIN", "a b = c ", 8);
     expect_value(&s, "INDENTED", "x", 1);
     expect_value(&s, "EMPTY", "", 0);
     expect_value(&s, "DQ", "line1\nline2\t\"q\" \\", 17);
     expect_value(&s, "SQ", "it''s \\n", 8);
-    expect_value(&s, "HALF", "\"open", 5);
     expect_value(&s, "LAST", "no newline", 10);
     secret_set_wipe(&s);
 }
@@ -186,6 +184,11 @@ START_TEST(env_errors)
         { "A=\"s3cr3t\\\"\n", "line 1: the value ends in a lone backslash" },
         { "A=s3cr3t\xff\n", "line 1: secret \"A\": the value is not valid UTF-8" },
         { " =s3cr3t\n", "line 1: the text before '='" },
+        { "A=1\nB=\"s3cr3t\n", "line 2: the value opens a double quote that does not close" },
+        { "B='s3cr3t\n", "line 1: the value opens a single quote that does not close" },
+        { "B=\"\n", "line 1: the value opens a double quote" },
+        { "B='s3cr3t\"\n", "line 1: the value opens a single quote" },
+        { "B=\"s3cr3t\nmore\"\n", "line 1: the value opens a double quote" },
     };
     struct secret_set s = SECRET_SET_INIT;
     for (size_t i = 0; i < ELEMENTSOF(cases); i++) {

@@ -136,6 +136,55 @@ START_TEST(quotes_verify_and_carry_the_measurements)
 }
 END_TEST
 
+
+/* Verified against Intel's root (no --root), a simulated quote is named for
+ * what it is: its root copies Intel's common name, but the organisation says
+ * test PKI, and the message points at the root that does verify it. */
+START_TEST(sim_quotes_under_intels_root_name_the_test_root)
+{
+    struct quote_provider *p = NULL;
+    tdx_verifier_options vo = TDX_VERIFIER_OPTIONS_INIT;
+    tdx_verifier *intel = NULL, *own = NULL;
+    tdx_verification *res = NULL;
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_quote *quote = NULL;
+    uint8_t data[64] = { 1 }, *q = NULL;
+    char msg[300], root[600], *pki = make_pki(NULL, NULL);
+    size_t n;
+
+    ck_assert_msg(quote_sim_new(pki, &p, msg, sizeof(msg)) == 0, "%s", msg);
+    ck_assert_int_eq(p->get(p, data, &q, &n, msg, sizeof(msg)), 0);
+    ck_assert_int_eq(tdx_quote_parse(&quote, q, n, &err), 0);
+
+    ck_assert_int_eq(tdx_verifier_new(&intel, NULL, &err), 0);
+    ck_assert_int_eq(tdx_verifier_verify(intel, quote, NULL, &res, &err), -EKEYREJECTED);
+    ck_assert_int_eq(tdx_verification_failed_step(res), TDX_VERIFY_STEP_PCK_CHAIN);
+    ck_assert_contains(tdx_verification_message(res), "the chain's root (CN=Intel SGX Root CA, "
+                                                      "O=" SIM_PKI_ORG ", SHA-256 ");
+    ck_assert_contains(tdx_verification_message(res), "is the test root of a simulated quote, "
+                                                      "not the trusted root (Intel SGX Root CA, ");
+    ck_assert_contains(tdx_verification_message(res), "(--root DIR/root.pem)");
+    ck_assert_contains(err.message, "test root of a simulated quote");
+    tdx_verification_free(res);
+    res = NULL;
+
+    /* Under its own root the chain step passes. */
+    snprintf(root, sizeof(root), "%s/%s", pki, SIM_PKI_ROOT_CERT);
+    vo.root_file = root;
+    ck_assert_msg(tdx_verifier_new(&own, &vo, &err) == 0, "%s", err.message);
+    tdx_verifier_verify(own, quote, NULL, &res, &err);
+    ck_assert_int_ne(tdx_verification_failed_step(res), TDX_VERIFY_STEP_PCK_CHAIN);
+    ck_assert_ptr_null(strstr(tdx_verification_message(res), "test root"));
+    tdx_verification_free(res);
+    tdx_verifier_free(own);
+    tdx_verifier_free(intel);
+    tdx_quote_free(quote);
+    free(q);
+    quote_provider_free(p);
+    remove_pki(pki);
+}
+END_TEST
+
 START_TEST(broken_directories_are_refused)
 {
     char *pki = make_pki(NULL, NULL), *other = make_pki(NULL, NULL), path[600], path2[600], msg[300];
@@ -157,7 +206,7 @@ START_TEST(broken_directories_are_refused)
     ck_assert_contains(msg, "mrtd: expected 96 hex digits");
     write_text(other, SIM_PKI_MEASUREMENTS, "{\"mrtdd\": \"00\"}");
     ck_assert_int_eq(quote_sim_new(other, &p, msg, sizeof(msg)), -EINVAL);
-    ck_assert_contains(msg, "unknown key \"mrtdd\"");
+    ck_assert_contains(msg, "measurements.json: mrtdd: unknown key; did you mean \"mrtd\"?");
 
     /* Not a key. */
     write_text(other, SIM_PKI_MEASUREMENTS, "{}");
@@ -177,6 +226,7 @@ int main(void)
 
     tcase_add_test(tc, pki_files_and_modes);
     tcase_add_test(tc, quotes_verify_and_carry_the_measurements);
+    tcase_add_test(tc, sim_quotes_under_intels_root_name_the_test_root);
     tcase_add_test(tc, broken_directories_are_refused);
     suite_add_tcase(s, tc);
     return run_suite(s);

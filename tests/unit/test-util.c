@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "parse-number.h"
 #include "emit/text.h"
 #include "fsutil.h"
+#include "staging.h"
 #include "error.h"
 #include "helpers.h"
 #include "recipe/validate.h"
@@ -584,6 +586,55 @@ START_TEST(fsutil_mkdir_p_and_rm_rf)
 }
 END_TEST
 
+
+/* Staging directories: registered while they exist, removed by
+ * tdx_staging_cleanup(); stale ones only when their PID is dead. */
+START_TEST(staging_directories_are_cleaned_up)
+{
+    char *dir = tmpdir_new(), path[4200];
+    struct staging a = STAGING_INIT, b = STAGING_INIT;
+    tdx_error err = TDX_ERROR_INIT;
+    struct stat st;
+    pid_t dead = fork();
+    int dfd;
+
+    if (dead == 0)
+        _exit(0);
+    ck_assert_int_gt(dead, 0);
+    ck_assert_int_eq(waitpid(dead, NULL, 0), dead);
+    snprintf(path, sizeof(path), ".out.tmp-%ld-x/sub/deeper/file", (long)dead);
+    write_text(dir, path, "stale");
+    snprintf(path, sizeof(path), ".out.tmp-%ld-y/file", (long)getppid());
+    write_text(dir, path, "live");
+    write_text(dir, ".other.tmp-1-z/file", "another name");
+
+    ck_assert_msg(staging_create(&a, dir, "out", &err) == 0, "%s", err.message);
+    ck_assert(strncmp(a.name, ".out.tmp-", 9) == 0);
+    ck_assert_int_ge(a.slot, 0);
+    dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    snprintf(path, sizeof(path), ".out.tmp-%ld-x", (long)dead);
+    ck_assert_int_ne(fstatat(dfd, path, &st, 0), 0);         /* dead PID: removed */
+    snprintf(path, sizeof(path), ".out.tmp-%ld-y", (long)getppid());
+    ck_assert_int_eq(fstatat(dfd, path, &st, 0), 0);         /* live PID: kept */
+    ck_assert_int_eq(fstatat(dfd, ".other.tmp-1-z", &st, 0), 0);
+    ck_assert_int_eq(staging_remove_stale(dfd, "out"), 0);
+
+    /* The signal-time cleanup removes every live staging tree, deep ones
+     * included, and leaves directories that were renamed into place. */
+    snprintf(path, sizeof(path), "%s/%s", a.name, "d1/d2/d3/file");
+    write_text(dir, path, "half written");
+    ck_assert_msg(staging_create(&b, dir, "two", &err) == 0, "%s", err.message);
+    ck_assert_int_eq(renameat(b.parent_fd, b.name, b.parent_fd, "two"), 0);
+    staging_done(&b);
+    tdx_staging_cleanup();
+    ck_assert_int_ne(fstatat(dfd, a.name, &st, AT_SYMLINK_NOFOLLOW), 0);
+    ck_assert_int_eq(fstatat(dfd, "two", &st, 0), 0);
+    staging_remove(&a);
+    close(dfd);
+    tmpdir_remove(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("util");
@@ -603,6 +654,7 @@ int main(void)
     tcase_add_test(tc, base64_rejects_non_canonical_input);
     tcase_add_test(tc, hex_round_trips_and_rejects);
     tcase_add_test(tc, fsutil_mkdir_p_and_rm_rf);
+    tcase_add_test(tc, staging_directories_are_cleaned_up);
     tcase_add_loop_test(tc, regex_patterns_are_bounded, 0, (int)(sizeof(patterns) / sizeof(patterns[0])));
     tcase_add_test(tc, regex_length_is_bounded);
     tcase_add_test(tc, rfc3339_parses_and_formats);

@@ -14,7 +14,7 @@ TDX_BEGIN_DECLS
 /** Oldest mkosi release the emitted trees are written for (MinimumVersion=). */
 #define TDX_MKOSI_MINIMUM_VERSION 25
 
-#define TDX_EMIT_OPTIONS_VERSION 1
+#define TDX_EMIT_OPTIONS_VERSION 2
 typedef struct tdx_emit_options {
     unsigned int version;
     /** Profile to emit; NULL or the default profile's name for the default tree. */
@@ -25,8 +25,15 @@ typedef struct tdx_emit_options {
      *  NULL the tree is complete except for it, and the build fails with a
      *  message saying so until it is added. */
     const char *agent_binary;
+    /** Version 2. 1: copy host files a recipe names from anywhere. TDX_UNSET or
+     *  0: a path a recipe file names (src, keyring, script file, kernel
+     *  config_file, firmware) must resolve, symlinks followed, to below that
+     *  recipe file's directory, else -EACCES (docs/recipe.md: the trust
+     *  boundary of recipes from other people). Paths given through the API
+     *  are never checked. */
+    int allow_outside_src;
 } tdx_emit_options;
-#define TDX_EMIT_OPTIONS_INIT { TDX_EMIT_OPTIONS_VERSION, NULL, TDX_UNSET, NULL }
+#define TDX_EMIT_OPTIONS_INIT { TDX_EMIT_OPTIONS_VERSION, NULL, TDX_UNSET, NULL, TDX_UNSET }
 
 /**
  * Writes the mkosi tree of a profile into @p outdir.
@@ -44,7 +51,9 @@ typedef struct tdx_emit_options {
  * @return 0; -EEXIST (outdir not empty and not forced); -ENOENT (no such
  *         profile, or a source file vanished); -EINVAL (the recipe cannot be
  *         expressed, e.g. a template variable is undefined); -EFBIG (a source
- *         file over the size limit); other negative errno from the file system.
+ *         file over the size limit); -EACCES (a recipe names a host file
+ *         outside its directory, see allow_outside_src); other negative errno
+ *         from the file system.
  */
 TDX_EXTERN int tdx_emit_mkosi(const tdx_image *image, const char *outdir,
                               const tdx_emit_options *opts, tdx_error *err);

@@ -70,10 +70,11 @@ TDX_EXTERN void tdx_lock_free(tdx_lock *lock);
  */
 TDX_EXTERN int tdx_recipe_digest(const tdx_image *image, char **sha256, tdx_error *err);
 
-#define TDX_LOCK_OPTIONS_VERSION 1
+#define TDX_LOCK_OPTIONS_VERSION 2
 typedef struct tdx_lock_options {
     unsigned int version;
-    /** Directory source paths are recorded relative to (the recipe's); NULL: the cwd. */
+    /** Directory source paths are recorded relative to (the recipe's); NULL: the
+     *  directory of recipe_file, else the cwd. */
     const char *recipe_dir;
     /** 1: resolve every entry again; TDX_UNSET: only what is new or changed. */
     int update_all;
@@ -95,9 +96,48 @@ typedef struct tdx_lock_options {
     long long now;
     /** Cache, timeouts and progress for downloads; NULL: defaults. */
     const tdx_fetch_options *fetch;
+    /* Version 2: */
+    /** The recipe's file, as the user named it: when recipe_dir is NULL, source
+     *  paths are relative to its (real) directory, and the lock file defaults
+     *  to tdx.lock there. NULL: none. */
+    const char *recipe_file;
+    /** The lock file; NULL: "tdx.lock" in recipe_dir (see recipe_file; the cwd
+     *  when neither is given). */
+    const char *lockfile;
 } tdx_lock_options;
 #define TDX_LOCK_OPTIONS_INIT { TDX_LOCK_OPTIONS_VERSION, NULL, TDX_UNSET, NULL, TDX_UNSET, NULL, \
-                                NULL, NULL, NULL, NULL, TDX_UNSET, NULL }
+                                NULL, NULL, NULL, NULL, TDX_UNSET, NULL, NULL, NULL }
+
+/**
+ * The lock file @p opts name: lockfile, else tdx.lock in the recipe's
+ * directory (recipe_dir, else recipe_file's), else "tdx.lock".
+ * @param[out] path receives it; free with tdx_free().
+ * @return 0, -EINVAL (bad options, an empty lockfile), -ENAMETOOLONG, -ENOMEM.
+ */
+TDX_EXTERN int tdx_lock_file_path(const tdx_lock_options *opts, char **path, tdx_error *err);
+
+/**
+ * Reads the lock file @p opts name (tdx_lock_file_path()), for
+ * tdx_lock_check() and the frozen fetches.
+ * @return as tdx_lock_load(): -ENOENT when there is no lock file yet.
+ */
+TDX_EXTERN int tdx_lock_open(tdx_lock **out, const tdx_lock_options *opts, tdx_error *err);
+
+/**
+ * `tdxctl lock` in one call: reads the lock file @p opts name (an empty lock
+ * when there is none), brings it up to date with tdx_lock_resolve(), and
+ * writes it back (tdx_lock_save(): temporary file and rename) when something
+ * changed or there was no file, unless @c dry_run. An up-to-date lock file is
+ * left untouched.
+ * @param[out] out receives the lock (for tdx_lock_changes()); free with
+ *             tdx_lock_free().
+ * @param[out] written set to 1 when the file was written, else 0; may be NULL.
+ * @return the number of changes; the errors of tdx_lock_load() (other than
+ *         -ENOENT), tdx_lock_resolve() and tdx_lock_save(). Nothing is
+ *         written on failure.
+ */
+TDX_EXTERN int tdx_lock_update(tdx_lock **out, const tdx_image *image,
+                               const tdx_lock_options *opts, int *written, tdx_error *err);
 
 /**
  * Brings @p lock up to date with the recipe (`tdxctl lock`): new inputs are

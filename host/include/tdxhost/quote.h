@@ -25,7 +25,8 @@
  *       caller's pins.
  *
  * Conventions as everywhere in libtdxhost (docs/api-conventions.md).
- * Objects are not thread-safe: use each from one thread at a time.
+ * Objects are not thread-safe: use each from one thread at a time; the
+ * exception is tdx_collateral, immutable and shared by reference.
  */
 #ifndef TDXHOST_QUOTE_H
 #define TDXHOST_QUOTE_H
@@ -169,13 +170,57 @@ TDX_EXTERN int tdx_expected_load_buffer(tdx_expected **out, const char *name, co
 TDX_EXTERN void tdx_expected_free(tdx_expected *expected);
 
 /* ------------------------------------------------------------------------ */
+/* Parsed collateral                                                        */
+
+/** Collateral parsed and signature-checked once, against one root, then
+ *  never changed: any number of verifiers, on any threads, may share it.
+ *  Reference-counted (atomically); the last tdx_collateral_unref() frees it. */
+typedef struct tdx_collateral tdx_collateral;
+
+#define TDX_COLLATERAL_OPTIONS_VERSION 1
+typedef struct tdx_collateral_options {
+    unsigned int version;
+    /** The root the collateral must chain to, as a PEM file or text (at
+     *  most one); neither: the Intel SGX Root CA built into the library. */
+    const char *root_file;
+    const char *root_pem;
+} tdx_collateral_options;
+#define TDX_COLLATERAL_OPTIONS_INIT { TDX_COLLATERAL_OPTIONS_VERSION, NULL, NULL }
+
+/**
+ * Reads collateral files (a directory of PCS responses, issuer chains and
+ * CRLs, or one dcap-qvl collateral JSON file, as tdx_verifier_options'
+ * @c collateral) and checks every signature in them that does not depend
+ * on a quote or on the time: the TCB signing chain to the root, the TCB
+ * info and QE identity signatures, the root CA CRL, the PCK CRLs (against
+ * the CA certificates of their issuer chains). A signature that fails is
+ * recorded and reported by the verification step it belongs to, as when a
+ * verifier loads the files itself.
+ * @param[out] out receives the collateral with one reference; release it
+ *             with tdx_collateral_unref().
+ * @return 0, -EINVAL (bad option, two files for the same thing),
+ *         -EBADMSG (malformed root or collateral), the negative errno of a
+ *         failed read, -ENOMEM.
+ */
+TDX_EXTERN int tdx_collateral_load(tdx_collateral **out, const char *path, const tdx_collateral_options *opts,
+                                   tdx_error *err);
+
+/** Takes another reference; returns @p collateral. NULL is accepted.
+ *  Thread-safe. */
+TDX_EXTERN tdx_collateral *tdx_collateral_ref(tdx_collateral *collateral);
+
+/** Drops a reference; the last one frees the collateral. NULL is accepted.
+ *  Thread-safe. */
+TDX_EXTERN void tdx_collateral_unref(tdx_collateral *collateral);
+
+/* ------------------------------------------------------------------------ */
 /* Verifier                                                                 */
 
-/** Holds the trust anchor, the collateral and caches of verified
- *  certificate chains and collateral signatures. */
+/** Holds the trust anchor, the collateral and a cache of verified PCK
+ *  certificate chains. Cheap to create from a tdx_collateral. */
 typedef struct tdx_verifier tdx_verifier;
 
-#define TDX_VERIFIER_OPTIONS_VERSION 1
+#define TDX_VERIFIER_OPTIONS_VERSION 2
 typedef struct tdx_verifier_options {
     unsigned int version;
     /** PEM file holding one certificate to trust instead of the Intel SGX
@@ -195,14 +240,25 @@ typedef struct tdx_verifier_options {
     const char *cache_dir;
     /** Seconds a fetch may take; TDX_UNSET: 30. */
     long long fetch_timeout;
+
+    /* Version 2 */
+
+    /** Collateral parsed before (tdx_collateral_load()): the verifier
+     *  takes a reference and uses its root unless root_file or root_pem is
+     *  given, which must then be the same certificate. Not together with
+     *  @c collateral or @c pccs_url. Creating a verifier this way parses
+     *  nothing. */
+    tdx_collateral *parsed_collateral;
 } tdx_verifier_options;
-#define TDX_VERIFIER_OPTIONS_INIT { TDX_VERIFIER_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, TDX_UNSET }
+#define TDX_VERIFIER_OPTIONS_INIT { TDX_VERIFIER_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, TDX_UNSET, NULL }
 
 /**
  * Creates a verifier. The built-in Intel SGX Root CA is checked against its
  * SHA-256 fingerprint (44:A0:19:6B:...:74:D3) before use. Collateral files
- * are read and parsed now; their signatures and windows are checked when a
- * quote is verified, against that call's time.
+ * are read, parsed and their signatures checked now (as
+ * tdx_collateral_load()); their windows are checked when a quote is
+ * verified, against that call's time. A verifier is used from one thread at
+ * a time; verifiers sharing one tdx_collateral may run on different threads.
  * @param[out] out receives the verifier; free it with tdx_verifier_free().
  * @param opts options, or NULL for the Intel root and no collateral.
  * @return 0, -EINVAL (bad option, or two collateral files for the same
@@ -408,9 +464,9 @@ typedef struct tdx_policy tdx_policy;
 /**
  * Loads a policy file. Paths in it ("expected", "root", "collateral",
  * "cache_dir") are relative to the file's directory. An unknown field is an
- * error naming it (and the field it was probably meant to be); every value
- * is checked and errors name the file and the field:
- * `policy.json: mrowner[1]: expected 96 hex digits (48 bytes)`.
+ * error naming it (and the field it was probably meant to be); null is the
+ * same as absent; every value is checked and errors name the file and the
+ * field: `policy.json: mrowner[1]: expected 96 hex digits (48 bytes), got "00"`.
  * @param[out] out receives the policy; free it with tdx_policy_free().
  * @return 0, -EINVAL (not a valid policy, or an expected-measurements file
  *         it names is not valid), -EFBIG (over 1 MiB), the negative errno

@@ -153,7 +153,8 @@ typedef struct tdx_kernel_options {
 TDX_EXTERN int tdx_image_set_kernel(tdx_image *image, const tdx_kernel_options *opts,
                                     tdx_error *err);
 
-/** Sets the init system: "systemd" (default) or "busybox" (native backend only). */
+/** Sets the init system: "systemd" (default); "tdx-agent" (the native backend's: the
+ *  agent runs as PID 1, see docs/build.md); "busybox" (reserved, refused by both backends). */
 TDX_EXTERN int tdx_image_set_init(tdx_image *image, const char *init, tdx_error *err);
 
 /** Sets the systemd default target (default "minimal.target", shipped by us). */
@@ -452,6 +453,47 @@ typedef struct tdx_ssh_options {
 #define TDX_SSH_OPTIONS_INIT { TDX_SSH_OPTIONS_VERSION, TDX_UNSET, NULL, NULL }
 
 TDX_EXTERN int tdx_image_set_ssh(tdx_image *image, const tdx_ssh_options *opts, tdx_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Native images (tdx_build() with the native backend)                      */
+
+#define TDX_NATIVE_OPTIONS_VERSION 1
+typedef struct tdx_native_options {
+    unsigned int version;
+    /** Kernel modules (names as modinfo gives them, '-' and '_' alike) loaded at
+     *  boot with their dependencies, beyond the defaults; replaces the list.
+     *  JSON: kernel.modules. */
+    const char *const *modules;
+    /** Packages left out of the package closure; replaces the list. JSON: native.exclude. */
+    const char *const *exclude;
+    /** Initramfs compression: "gzip" (default) or "zstd". JSON: native.compression. */
+    const char *compression;
+    /** 1: the agent answers quote requests with simulated quotes when the host
+     *  hands it a test PKI (emulated runs without TDX). Refused in the default
+     *  profile: only a profile such as "dev" may set it. TDX_UNSET keeps (default 0).
+     *  JSON: agent.test_provider. */
+    int test_provider;
+    /** Network init brings up: "none" (default), "dhcp" or "static". JSON: network.mode. */
+    const char *network_mode;
+    /** Interface to configure; NULL: the first one that is not loopback. */
+    const char *network_interface;
+    /** With "static": IPv4 address with prefix length, e.g. "10.0.2.15/24" (required). */
+    const char *network_address;
+    /** With "static": IPv4 default gateway, optional. */
+    const char *network_gateway;
+    /** With "static": IPv4 name servers, replaces the list. */
+    const char *const *network_dns;
+} tdx_native_options;
+#define TDX_NATIVE_OPTIONS_INIT { TDX_NATIVE_OPTIONS_VERSION, NULL, NULL, NULL, TDX_UNSET, NULL, \
+                                  NULL, NULL, NULL, NULL }
+
+/**
+ * Changes the native-image settings given (non-NULL fields, integers other than
+ * TDX_UNSET); others keep their value. The mkosi backend ignores them.
+ * @return 0, -EINVAL (bad value, or test_provider in the default profile), -ENOMEM.
+ */
+TDX_EXTERN int tdx_image_set_native(tdx_image *image, const tdx_native_options *opts,
+                                    tdx_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Builds from source                                                       */

@@ -20,6 +20,8 @@
 #include "agent.h"
 #include "sim.h"
 #include "secrets.h"
+#include "staging.h"
+#include "build.h"
 #include "vm.h"
 
 #endif

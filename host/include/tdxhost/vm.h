@@ -20,7 +20,6 @@
 #define TDXHOST_VM_H
 
 #include "common.h"
-#include "measure.h"
 
 TDX_BEGIN_DECLS
 
@@ -167,8 +166,8 @@ TDX_EXTERN int tdx_vm_pid(const tdx_vm *vm);
 
 /**
  * Computes MRTD and RTMR0-3 for this run's shape (memory, vCPUs) and QEMU
- * version with tdx_measure_direct_boot(), using BUILD_DIR/acpi/ when it was
- * captured for the same shape, and writes them as JSON to @p path
+ * version with tdx_measure_direct_boot(), using the ACPI capture for that
+ * shape when there is one (see tdx_vm_capture_acpi()), and writes them as JSON to @p path
  * (atomically). Later tdx_vm_start() calls use this file for the test PKI's
  * registers instead of BUILD_DIR/measurements.json.
  * @return 0; the errors of tdx_measure_direct_boot() and of writing the file.
@@ -238,27 +237,16 @@ TDX_EXTERN int tdx_vm_stop_path(const char *path, int timeout_ms, tdx_error *err
  * etc-acpi-tables, etc-acpi-rsdp, etc-table-loader and capture.json
  * ({format, qemu_version, qemu, argv, memory_mib, cpus, machine, accel,
  * transport, sha256}).
- * @param out_dir NULL: BUILD_DIR/acpi.
+ * @param out_dir NULL: BUILD_DIR/acpi when the VM has vm.json's memory and
+ *        vCPUs (what tdx_build_measure_dir() reads), else
+ *        BUILD_DIR/acpi-<MiB>m-<N>c (what tdx_vm_remeasure() reads for that
+ *        shape), so acpi/ always matches the build's own shape.
  * @param timeout_ms how long to wait for the agent; TDX_UNSET: 180000.
  * @return 0; the errors of tdx_vm_start() and tdx_agent_acpi(); a negative
  *         errno from writing. QEMU is never left running.
  */
 TDX_EXTERN int tdx_vm_capture_acpi(tdx_vm *vm, const char *out_dir, int timeout_ms,
                                    tdx_error *err);
-
-/**
- * The measurements of a build for the shape vm.json gives: MRTD, RTMR0-3 as
- * tdx_measure_direct_boot() computes them from the build's firmware,
- * kernel, initrd and command line, RTMR0 from BUILD_DIR/acpi/ when
- * capture.json says it was captured for that memory and vCPU count (else
- * RTMR0 is unknown), and the other assumptions (QEMU version, page order,
- * kernel header, event layout, RTMR2) from the build's measurements.json
- * when it has one. What `tdxctl measure BUILD_DIR` writes.
- * @param[out] out free with tdx_measurements_free().
- * @return 0; the errors of reading vm.json and of tdx_measure_direct_boot().
- */
-TDX_EXTERN int tdx_vm_measure_build(tdx_measurements **out, const char *build_dir,
-                                    tdx_error *err);
 
 #define TDX_DEPLOY_OPTIONS_VERSION 1
 typedef struct tdx_deploy_options {

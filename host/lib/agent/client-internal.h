@@ -21,4 +21,39 @@ int agent_call_json(tdx_agent *agent, const char *op, struct json_t *params,
 int agent_reply_base64(tdx_agent *agent, struct json_t *reply, const char *op, const char *key,
                        size_t max, uint8_t **out, size_t *len, tdx_error *err);
 
+/* The expected shape of a reply, one member per entry: paths "a", "a.b"
+ * and "a[].b" (b in every element of array a); members below a null
+ * parent (REPLY_OBJECT_OR_NULL) are not looked for. */
+enum agent_reply_type {
+    REPLY_STRING,
+    REPLY_BOOL,
+    REPLY_COUNT,            /* an integer >= 0 */
+    REPLY_OBJECT,
+    REPLY_OBJECT_OR_NULL,
+    REPLY_ARRAY,
+    REPLY_STRING_ARRAY,
+};
+
+struct agent_reply_field {
+    const char *path;
+    enum agent_reply_type type;
+};
+
+/* -EPROTO naming the address, op and member ("secrets[2].name: expected a
+ * string, got an integer") unless reply has every field. */
+int agent_reply_check(const char *address, const struct json_t *reply, const char *op,
+                      const struct agent_reply_field *fields, size_t n, tdx_error *err);
+
+/* What docs/protocol.md promises for the replies to "info" and
+ * "secrets.status" (and what tdxctl prints of them). */
+extern const struct agent_reply_field agent_info_shape[];
+extern const size_t agent_info_shape_len;
+extern const struct agent_reply_field agent_status_shape[];
+extern const size_t agent_status_shape_len;
+
+/* agent_call_json() without params, agent_reply_check(), then the reply as
+ * JSON text (sorted keys) in *text; free with tdx_free(). */
+int agent_call_text(tdx_agent *agent, const char *op, const struct agent_reply_field *fields,
+                    size_t n, char **text, tdx_error *err);
+
 #endif

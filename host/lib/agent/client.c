@@ -258,8 +258,15 @@ int agent_call_json(tdx_agent *agent, const char *op, json_t *params, json_t **r
         return r == -EMSGSIZE ? tdx_err(err, r, "%s: request too large", op) : tdx_err_oom(err);
     r = send_all(agent, frame, len, deadline);
     free(frame);
-    if (r == 0)
+    /* An agent at its connection cap writes a "busy" reply and closes
+     * without reading: the request then fails with EPIPE or ECONNRESET,
+     * but the reply is there to read, and it is the better answer. */
+    if (r == 0 || r == -EPIPE || r == -ECONNRESET) {
+        int sent = r;
         r = recv_frame(agent, deadline, &payload, &len);
+        if (r < 0 && sent < 0)
+            r = sent;
+    }
     if (r < 0) {
         /* The stream is out of step now: a late reply would answer the next request. */
         close(agent->fd);
@@ -312,7 +319,9 @@ int tdx_agent_call(tdx_agent *agent, const char *op, const char *params_json, ch
 
 int tdx_agent_info(tdx_agent *agent, char **info_json, tdx_error *err)
 {
-    return tdx_agent_call(agent, "info", NULL, info_json, err);
+    tdx_check_arg(agent, err);
+    tdx_check_arg(info_json, err);
+    return agent_call_text(agent, "info", agent_info_shape, agent_info_shape_len, info_json, err);
 }
 
 int agent_reply_base64(tdx_agent *agent, json_t *reply, const char *op, const char *key,

@@ -27,7 +27,6 @@
 #include "strbuf.h"
 #include "tdxhost/sim.h"
 
-#define SIM_ORG "tdx-agent SIMULATION (not Intel)"
 #define SGX_EXT_OID "1.2.840.113741.1.13.1"
 
 static int ossl_err(tdx_error *err, const char *what)
@@ -131,7 +130,7 @@ static X509_NAME *name_for(const char *cn)
 {
     X509_NAME *n = X509_NAME_new();
     if (n && X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0) &&
-        X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const unsigned char *)SIM_ORG, -1, -1, 0) &&
+        X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const unsigned char *)SIM_PKI_ORG, -1, -1, 0) &&
         X509_NAME_add_entry_by_txt(n, "C", MBSTRING_UTF8, (const unsigned char *)"US", -1, -1, 0))
         return n;
     X509_NAME_free(n);
@@ -294,6 +293,11 @@ int tdx_sim_pki_create(const char *dir, const tdx_sim_pki_options *opts, tdx_err
     }
     if (r == 0)
         r = tree_write(&t, dir, false, time(NULL), err);
+    /* tree_write()'s hint names emit's --force, which dev sim-pki does not
+     * take: a PKI is never written over (its keys may be in use). */
+    if (r == -EEXIST)
+        r = tdx_err(err, r, "%s exists and is not empty; a test PKI goes into a new directory "
+                    "(remove this one first to make it again)", dir);
     for (int i = 0; i < 4; i++)
         EVP_PKEY_free(keys[i]);
     for (int i = 0; i < 3; i++)

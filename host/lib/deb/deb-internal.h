@@ -139,4 +139,24 @@ int deb_walk(struct archive *outer, const char *label, deb_visit_fn visit, void 
 int deb_open_file(const char *path, struct archive **out, tdx_error *err);
 int deb_open_memory(const void *data, size_t size, struct archive **out, tdx_error *err);
 
+/* ------------------------------------------------------------------------ */
+/* The index's parts, for the closure (index.c), and the closure (closure.c)  */
+
+const char *deb_index_arch(const tdx_deb_index *x);
+size_t deb_index_component_count(const tdx_deb_index *x);
+const struct packages *deb_index_packages(const tdx_deb_index *x, size_t i);
+/* The highest version of name for the index's architecture (or "all") in the
+ * first component that has it; NULL when none. */
+const struct pkg_entry *deb_index_best(const tdx_deb_index *x, const char *name);
+
+/* An index of one component made from a Packages index (taken in all
+ * cases), without a release: for tests and fuzzing. */
+int deb_index_from_packages(tdx_deb_index **out, struct packages *pk, const char *arch);
+
+/* The Depends/Pre-Depends closure of roots, without the roots and without
+ * anything in exclude: *out is a sorted list of package names. -ENOENT names
+ * a dependency nothing satisfies. */
+int deb_closure(const tdx_deb_index *x, char *const *roots, char *const *exclude, char ***out,
+                tdx_error *err);
+
 #endif

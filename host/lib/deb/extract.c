@@ -19,6 +19,7 @@
 
 #include "deb-internal.h"
 #include "fsutil.h"
+#include "staging.h"
 #include "error.h"
 #include "fileio.h"
 
@@ -374,10 +375,10 @@ int tdx_deb_extract(const char *deb, const char *outdir, const tdx_deb_extract_o
                     tdx_error *err)
 {
     tdx_deb_extract_options defaults = TDX_DEB_EXTRACT_OPTIONS_INIT;
-    _cleanup_free_ char *tmp = NULL;
+    _cleanup_free_ char *parent = NULL, *base = NULL;
+    struct staging stage = STAGING_INIT;
     struct extract x = { -1, deb, NULL, 0, 0 };
     struct archive *a = NULL;
-    const char *slash;
     int r;
 
     tdx_check_arg(deb, err);
@@ -391,22 +392,25 @@ int tdx_deb_extract(const char *deb, const char *outdir, const tdx_deb_extract_o
     if (r <= 0)
         return tdx_err(err, r < 0 ? r : -EEXIST, "%s: %s", outdir,
                        r < 0 ? strerror(-r) : "exists and is not an empty directory");
-    slash = strrchr(outdir, '/');
-    if (asprintf(&tmp, "%.*s.%s.extract-XXXXXX", slash ? (int)(slash - outdir + 1) : 0, outdir,
-                 slash ? slash + 1 : outdir) < 0 || !mkdtemp(tmp))
-        return tdx_err(err, -errno, "cannot create a directory next to %s: %s", outdir,
-                       strerror(errno));
-    x.root = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    r = x.root < 0 ? tdx_err(err, -errno, "%s: %s", tmp, strerror(errno))
+    if (path_split(outdir, &parent, &base) < 0)
+        return tdx_err_oom(err);
+    r = staging_create(&stage, parent, base, err);
+    if (r < 0)
+        return r;
+    x.root = openat(stage.parent_fd, stage.name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    r = x.root < 0 ? tdx_err(err, -errno, "%s/%s: %s", parent, stage.name, strerror(errno))
                    : deb_open_file(deb, &a, err);
     if (r >= 0)
         r = deb_walk(a, deb, extract_member, &x, err);
     if (r >= 0 && fchmod(x.root, 0755) < 0)
-        r = tdx_err(err, -errno, "%s: %s", tmp, strerror(errno));
+        r = tdx_err(err, -errno, "%s/%s: %s", parent, stage.name, strerror(errno));
+    if (r >= 0)
+        staging_test_pause();
     /* An empty outdir is replaced; anything that appeared meanwhile is kept. */
-    if (r >= 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, outdir, RENAME_NOREPLACE) < 0 &&
-        (errno != EEXIST || rmdir(outdir) < 0 ||
-         renameat2(AT_FDCWD, tmp, AT_FDCWD, outdir, RENAME_NOREPLACE) < 0))
+    if (r >= 0 &&
+        renameat2(stage.parent_fd, stage.name, stage.parent_fd, base, RENAME_NOREPLACE) < 0 &&
+        (errno != EEXIST || unlinkat(stage.parent_fd, base, AT_REMOVEDIR) < 0 ||
+         renameat2(stage.parent_fd, stage.name, stage.parent_fd, base, RENAME_NOREPLACE) < 0))
         r = tdx_err(err, -errno, "cannot move the extracted files to %s: %s", outdir,
                     strerror(errno));
     if (a)
@@ -414,6 +418,8 @@ int tdx_deb_extract(const char *deb, const char *outdir, const tdx_deb_extract_o
     if (x.root >= 0)
         close(x.root);
     if (r < 0)
-        rm_rf_at(AT_FDCWD, tmp);
+        staging_remove(&stage);
+    else
+        staging_done(&stage);
     return r < 0 ? r : 0;
 }

@@ -4,6 +4,7 @@
 
 #include "emit-internal.h"
 #include "error.h"
+#include "recipe/sources.h"
 #include "tdxhost/emit.h"
 
 int emit_flat(const struct recipe *r, const char *agent_binary, struct flat *out, tdx_error *err)
@@ -62,19 +63,15 @@ int tdx_emit_mkosi(const tdx_image *image, const char *outdir, const tdx_emit_op
     tdx_check_arg(image, err);
     tdx_check_arg(outdir, err);
     tdx_check_options(opts, TDX_EMIT_OPTIONS_VERSION, err);
-    if (image_find_profile(image, profile, &idx) < 0) {
-        char names[400] = "";
-        size_t used = 0;
-        for (size_t i = 0; i < tdx_image_profile_count(image); i++) {
-            int n = snprintf(names + used, sizeof(names) - used, "%s\"%s\"", i ? ", " : "",
-                             tdx_image_profile_name(image, i));
-            if (n < 0 || (size_t)n >= sizeof(names) - used)
-                break;
-            used += (size_t)n;
-        }
-        return tdx_err(err, -ENOENT, "no profile \"%s\" in the recipe (it has %s)", profile, names);
-    }
+    rc = image_profile_index(image, profile, &idx, err);
+    if (rc < 0)
+        return rc;
     if (opts && opts->agent_binary && (rc = check_agent_binary(opts->agent_binary, err)) < 0)
+        return rc;
+    /* Version 1 callers have no allow_outside_src: the boundary holds. */
+    rc = recipe_check_sources(image, idx, opts && opts->version >= 2 && opts->allow_outside_src == 1,
+                              err);
+    if (rc < 0)
         return rc;
 
     rc = flat_for(image, 0, opts ? opts->agent_binary : NULL, &base, &sde, err);
@@ -99,13 +96,17 @@ int tdx_emit_mkosi(const tdx_image *image, const char *outdir, const tdx_emit_op
             rc = tdx_err_oom(err);
             goto out;
         }
-        rc = tree_write(&base.tree, outdir, opts && opts->force == 1, (time_t)sde, err);
+        rc = tree_add_record(&base.tree, err);
+        if (rc >= 0)
+            rc = tree_write(&base.tree, outdir, opts && opts->force == 1, (time_t)sde, err);
         goto out;
     }
 
     rc = flat_for(image, idx, opts ? opts->agent_binary : NULL, &prof, &sde, err);
     if (rc >= 0)
         rc = emit_layered(&base, &prof, tdx_image_profile_name(image, idx), &layered, err);
+    if (rc >= 0)
+        rc = tree_add_record(&layered, err);
     if (rc >= 0)
         rc = tree_write(&layered, outdir, opts && opts->force == 1, (time_t)sde, err);
 out:

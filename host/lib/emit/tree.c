@@ -13,6 +13,8 @@
 #include "error.h"
 #include "fileio.h"
 #include "macro.h"
+#include "staging.h"
+#include "strv.h"
 
 #define DIR_COPY_FILES_MAX 100000
 #define DIR_COPY_DEPTH_MAX 64
@@ -376,34 +378,29 @@ static bool looks_emitted(const char *outdir)
     return startswith(data, TREE_SIGNATURE);
 }
 
-static int split_path(const char *outdir, char **parent, char **base)
+/* Moving kept entries in changed the times of their parent directories;
+ * the tree's own directories keep mtime. */
+static void retime_parents(int root, char *const *keep, time_t mtime)
 {
-    _cleanup_free_ char *copy = strdup(outdir);
-    char *slash;
-    size_t n;
-    if (!copy)
-        return -ENOMEM;
-    n = strlen(copy);
-    while (n > 1 && copy[n - 1] == '/')
-        copy[--n] = '\0';
-    slash = strrchr(copy, '/');
-    if (!slash) {
-        *parent = strdup(".");
-        *base = strdup(copy);
-    } else {
-        *base = strdup(slash + 1);
-        *slash = '\0';
-        *parent = strdup(slash == copy ? "/" : copy);
+    struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
+
+    for (size_t i = 0; keep && keep[i]; i++) {
+        _cleanup_free_ char *p = strdup(keep[i]);
+        for (char *s = p ? strrchr(p, '/') : NULL; s; s = strrchr(p, '/')) {
+            *s = '\0';
+            utimensat(root, p, ts, AT_SYMLINK_NOFOLLOW);
+        }
     }
-    if (!*parent || !*base)
-        return -ENOMEM;
-    return 0;
+    futimens(root, ts);
 }
 
 int tree_write(struct tree *t, const char *outdir, bool force, time_t mtime, tdx_error *err)
 {
-    _cleanup_free_ char *parent = NULL, *base = NULL, *tmpname = NULL;
-    _cleanup_close_ int pfd = -1, root = -1;
+    _cleanup_free_ char *parent = NULL, *base = NULL;
+    _cleanup_(strv_freep) char **keep = NULL;
+    _cleanup_close_ int root = -1, old = -1;
+    struct staging stage = STAGING_INIT;
+    bool replacing = false, stranded = false;
     struct stat st;
     int r;
 
@@ -411,7 +408,7 @@ int tree_write(struct tree *t, const char *outdir, bool force, time_t mtime, tdx
         return r;
     if (isempty(outdir))
         return tdx_err(err, -EINVAL, "no output directory given");
-    if (split_path(outdir, &parent, &base) < 0)
+    if (path_split(outdir, &parent, &base) < 0)
         return tdx_err_oom(err);
     if (streq(base, ".") || streq(base, "..") || streq(base, "/"))
         return tdx_err(err, -EINVAL, "%s: name a new directory to write the tree into", outdir);
@@ -428,65 +425,77 @@ int tree_write(struct tree *t, const char *outdir, bool force, time_t mtime, tdx
         if (r == 0 && !looks_emitted(outdir))
             return tdx_err(err, -EEXIST, "%s is not empty and is not a tree emitted by tdxctl; "
                            "refusing to replace it", outdir);
+        replacing = r == 0;
     } else if (errno != ENOENT) {
         return tdx_err(err, -errno, "cannot use %s: %s", outdir, strerror(errno));
     }
+    /* Only what the old tree's record claims is replaced; the rest (a
+     * build's mkosi.output/, mkosi.cache/, mkosi.local.conf) moves over. */
+    if (replacing && (r = tree_plan_keep(t, outdir, &keep, err)) < 0)
+        return r;
 
-    pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (pfd < 0)
-        return tdx_err(err, -errno, "cannot open directory %s: %s", parent, strerror(errno));
-    if (asprintf(&tmpname, ".%s.tmp-%ld-XXXXXX", base, (long)getpid()) < 0) {
-        tmpname = NULL;
-        return tdx_err_oom(err);
-    }
-    {
-        /* mkdtemp needs a path; build it relative to parent. */
-        _cleanup_free_ char *full = NULL;
-        char *made;
-        if (asprintf(&full, "%s/%s", parent, tmpname) < 0) {
-            full = NULL;
-            return tdx_err_oom(err);
-        }
-        made = mkdtemp(full);
-        if (!made)
-            return tdx_err(err, -errno, "cannot create a directory in %s: %s", parent,
-                           strerror(errno));
-        free(tmpname);
-        tmpname = strdup(strrchr(made, '/') + 1);
-        if (!tmpname)
-            return tdx_err_oom(err);
-    }
-    root = openat(pfd, tmpname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    r = staging_create(&stage, parent, base, err);
+    if (r < 0)
+        return r;
+    root = openat(stage.parent_fd, stage.name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (root < 0) {
-        r = tdx_err(err, -errno, "cannot open %s/%s: %s", parent, tmpname, strerror(errno));
+        r = tdx_err(err, -errno, "cannot open %s/%s: %s", parent, stage.name, strerror(errno));
         goto fail;
     }
-
     r = write_all_entries(root, t, mtime, err);
     if (r < 0)
         goto fail;
+    if (keep) {
+        old = openat(stage.parent_fd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        r = old < 0 ? tdx_err(err, -errno, "cannot open %s: %s", outdir, strerror(errno))
+                    : tree_move_kept(old, root, keep, &stranded, err);
+        if (r < 0)
+            goto fail;
+        retime_parents(root, keep, mtime);
+    }
+    staging_test_pause();
 
-    if (renameat2(pfd, tmpname, pfd, base, RENAME_NOREPLACE) == 0)
+    if (renameat2(stage.parent_fd, stage.name, stage.parent_fd, base, RENAME_NOREPLACE) == 0) {
+        staging_done(&stage);
         return 0;
+    }
     if (errno == EEXIST || errno == ENOTEMPTY) {
-        /* Swap atomically, then remove the old tree now under the temp name. */
-        if (renameat2(pfd, tmpname, pfd, base, RENAME_EXCHANGE) == 0) {
-            rm_rf_at(pfd, tmpname);
+        /* Swap atomically, then remove the old tree now under the staging name. */
+        if (renameat2(stage.parent_fd, stage.name, stage.parent_fd, base, RENAME_EXCHANGE) == 0) {
+            staging_remove(&stage);
             return 0;
         }
     }
-    if (errno == EINVAL || errno == ENOSYS) {
+    if ((errno == EINVAL || errno == ENOSYS) && !keep) {
         /* File system without renameat2 flags: empty target only. */
-        if (unlinkat(pfd, base, AT_REMOVEDIR) < 0 && errno != ENOENT) {
+        if (unlinkat(stage.parent_fd, base, AT_REMOVEDIR) < 0 && errno != ENOENT) {
             r = tdx_err(err, -errno, "cannot replace %s on this file system: %s", outdir,
                         strerror(errno));
             goto fail;
         }
-        if (renameat(pfd, tmpname, pfd, base) == 0)
+        if (renameat(stage.parent_fd, stage.name, stage.parent_fd, base) == 0) {
+            staging_done(&stage);
             return 0;
+        }
     }
     r = tdx_err(err, -errno, "cannot move the tree into place at %s: %s", outdir, strerror(errno));
+    if (keep) {
+        tdx_error back = TDX_ERROR_INIT;
+        /* On any failure here the kept files are (partly) in the staging
+         * directory: it must stay. */
+        if (tree_move_kept(root, old, keep, &stranded, &back) < 0 && (stranded = true))
+            r = tdx_err(err, r, "cannot move the tree into place at %s, nor the kept files back: "
+                        "%s", outdir, back.message);
+    }
 fail:
-    rm_rf_at(pfd, tmpname);
+    if (stranded) {
+        /* Files the user had in outdir are in the staging directory now:
+         * leave it, and say where. */
+        r = tdx_err_prefix(err, r, "%s: some of its files are now in %s/%s", outdir, parent,
+                           stage.name);
+        staging_done(&stage);
+        return r;
+    }
+    staging_remove(&stage);
     return r;
 }

@@ -61,6 +61,17 @@ static void input_module_free(void *p)
     free(m);
 }
 
+static void input_closure_free(void *p)
+{
+    struct input_closure *c = p;
+    free(c->profile);
+    free(c->release);
+    free(c->mirror);
+    strv_free(c->roots);
+    strv_free(c->exclude);
+    free(c);
+}
+
 void inputs_free(struct inputs *in)
 {
     free(in->recipe_name);
@@ -69,38 +80,42 @@ void inputs_free(struct inputs *in)
     ptrvec_free_all(&in->fetches, input_fetch_free);
     ptrvec_free_all(&in->debs, input_deb_free);
     ptrvec_free_all(&in->modules, input_module_free);
+    ptrvec_free_all(&in->closures, input_closure_free);
     memset(in, 0, sizeof(*in));
 }
 
-/* "sha256:<hex>" or "tree-sha256:<hex>" for a source path. */
-static const char *source_hash(struct collect *c, const char *path)
+/* "sha256:<hex>" or "tree-sha256:<hex>" for a source path, into *out
+ * (borrowed from c->hashes). */
+static int source_hash(struct collect *c, const char *path, const char **out)
 {
     json_t *known = json_object_get(c->hashes, path);
     char hex[SHA256_HEX_SIZE], buf[80];
     char *tree = NULL;
     struct stat st;
+    int r;
 
-    if (known)
-        return json_string_value(known);
+    if (known) {
+        *out = json_string_value(known);
+        return 0;
+    }
     if (stat(path, &st) < 0) {
-        tdx_err(c->err, -errno, "%s: %s", path, strerror(errno));
-        return NULL;
+        r = -errno;
+        return tdx_err(c->err, r, "%s: %s", path, strerror(-r));
     }
     if (S_ISDIR(st.st_mode)) {
-        if (tdx_tree_hash(path, &tree, c->err) < 0)
-            return NULL;
+        if ((r = tdx_tree_hash(path, &tree, c->err)) < 0)
+            return r;
         snprintf(buf, sizeof(buf), "tree-sha256:%s", tree);
         free(tree);
     } else {
-        if (sha256_file(path, hex, NULL, c->err) < 0)
-            return NULL;
+        if ((r = sha256_file(path, hex, NULL, c->err)) < 0)
+            return r;
         snprintf(buf, sizeof(buf), "sha256:%s", hex);
     }
-    if (json_object_set_new(c->hashes, path, json_string(buf)) < 0) {
-        tdx_err_oom(c->err);
-        return NULL;
-    }
-    return json_string_value(json_object_get(c->hashes, path));
+    if (json_object_set_new(c->hashes, path, json_string(buf)) < 0)
+        return tdx_err_oom(c->err);
+    *out = json_string_value(json_object_get(c->hashes, path));
+    return 0;
 }
 
 static int transform(struct collect *c, json_t *v)
@@ -109,11 +124,12 @@ static int transform(struct collect *c, json_t *v)
     json_t *child;
     void *tmp;
     size_t i;
+    int r;
 
     if (json_is_array(v)) {
         json_array_foreach(v, i, child)
-            if (transform(c, child) < 0)
-                return -1;
+            if ((r = transform(c, child)) < 0)
+                return r;
         return 0;
     }
     if (!json_is_object(v))
@@ -124,11 +140,13 @@ static int transform(struct collect *c, json_t *v)
         for (const char *const *k = path_keys; *k; k++)
             is_path = is_path || streq(key, *k);
         if (is_path && json_is_string(child) && json_string_value(child)[0] == '/') {
-            const char *h = source_hash(c, json_string_value(child));
-            if (!h || json_object_set_new(v, key, json_string(h)) < 0)
-                return -1;
-        } else if (transform(c, child) < 0) {
-            return -1;
+            const char *h = NULL;
+            if ((r = source_hash(c, json_string_value(child), &h)) < 0)
+                return r;
+            if (json_object_set_new(v, key, json_string(h)) < 0)
+                return tdx_err_oom(c->err);
+        } else if ((r = transform(c, child)) < 0) {
+            return r;
         }
     }
     return 0;
@@ -151,15 +169,17 @@ static int profile_json(struct collect *c, size_t p, json_t **out, json_t **sect
     _cleanup_free_ char *text = NULL;
     const char *key;
     json_t *root, *v;
+    int r;
 
-    if (tdx_image_effective_json(c->image, tdx_image_profile_name(c->image, p), &text, c->err) < 0)
-        return c->err ? c->err->code : -EINVAL;
+    r = tdx_image_effective_json(c->image, tdx_image_profile_name(c->image, p), &text, c->err);
+    if (r < 0)
+        return r;
     root = json_loads(text, 0, NULL);
     if (!root)
         return tdx_err_oom(c->err);
-    if (transform(c, root) < 0) {
+    if ((r = transform(c, root)) < 0) {
         json_decref(root);
-        return c->err ? c->err->code : -EINVAL;
+        return r;
     }
     *sections = json_object();
     json_object_foreach(root, key, v) {
@@ -191,10 +211,11 @@ static int add_fetch(struct collect *c, const char *profile, const char *what, c
     struct input_fetch *f;
     char hex[SHA256_HEX_SIZE];
     char label[300];
+    int r;
 
     snprintf(label, sizeof(label), "profile %s: %s", profile, what);
-    if (sha256_parse(sha256, label, hex, c->err) < 0)
-        return c->err ? c->err->code : -EINVAL;
+    if ((r = sha256_parse(sha256, label, hex, c->err)) < 0)
+        return r;
     for (size_t i = 0; i < c->in->fetches.n; i++) {
         f = c->in->fetches.items[i];
         if (!streq(f->url, url))
@@ -270,16 +291,16 @@ static char *relative_to(const char *path, const char *base)
 static int add_module(struct collect *c, const char *profile, const char *what, const char *abs)
 {
     struct input_module *m;
-    const char *h;
+    const char *h = NULL;
+    int r;
 
     for (size_t i = 0; i < c->in->modules.n; i++) {
         m = c->in->modules.items[i];
         if (streq(m->abs, abs))
             return add_used_by(&m->used_by, profile, what) < 0 ? tdx_err_oom(c->err) : 0;
     }
-    h = source_hash(c, abs);
-    if (!h)
-        return c->err ? c->err->code : -EIO;
+    if ((r = source_hash(c, abs, &h)) < 0)
+        return r;
     if (!startswith(h, "tree-sha256:"))
         return tdx_err(c->err, -ENOTDIR, "profile %s: %s: %s is not a directory", profile, what, abs);
     m = calloc(1, sizeof(*m));
@@ -307,6 +328,35 @@ static int collect_profile(struct collect *c, const struct recipe *r)
     }
     if (q >= 0 && streq(r->firmware, "ovmf"))
         q = add_deb(c, r, "firmware", "ovmf", r->release);
+    /* A native image (init tdx-agent) unpacks its packages from the archive
+     * itself, so they are inputs like the kernel; an mkosi image installs
+     * them with apt (pin those with a snapshot mirror). */
+    if (streq(r->init, "tdx-agent")) {
+        struct input_closure *cl = calloc(1, sizeof(*cl));
+        if (!cl || !(cl->profile = strdup(r->profile)) || !(cl->release = strdup(r->release)) ||
+            (r->mirror && !(cl->mirror = strdup(r->mirror))) ||
+            (r->native.exclude && !(cl->exclude = strv_copy((const char *const *)r->native.exclude))))
+            q = tdx_err_oom(c->err);
+        STRV_FOREACH(p, r->packages) {
+            const char *slash = strchr(*p, '/');
+            char name[256];
+            if (q < 0 || strchr(*p, '='))
+                continue;
+            snprintf(name, sizeof(name), "%.*s", slash ? (int)(slash - *p) : (int)strlen(*p), *p);
+            if (strv_contains(r->native.exclude, name))
+                continue;
+            q = add_deb(c, r, "install", name, slash ? slash + 1 : r->release);
+            /* Dependencies are followed within the base release. */
+            if (q >= 0 && !slash && strv_push(&cl->roots, name) < 0)
+                q = tdx_err_oom(c->err);
+        }
+        if (q >= 0 && cl->roots && ptrvec_push(&c->in->closures, cl) == 0)
+            cl = NULL;
+        else if (q >= 0 && cl->roots)
+            q = tdx_err_oom(c->err);
+        if (cl)
+            input_closure_free(cl);
+    }
     for (size_t i = 0; q >= 0 && i < r->builds.n; i++) {
         const struct op *op = r->builds.items[i];
         const struct build_spec *b = &op->u.build;

@@ -4,6 +4,7 @@
 #define TDXHOST_LOCK_INTERNAL_H
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -90,10 +91,20 @@ struct input_module {
     char **used_by;
 };
 
+/* A native image's packages of one profile and release: the lock records
+ * their Depends/Pre-Depends closure as entries used by "PROFILE: install
+ * (dependency)" (LOCK_DEPENDENCY). */
+struct input_closure {
+    char *profile, *release, *mirror;
+    char **roots, **exclude;
+};
+
+#define LOCK_DEPENDENCY " (dependency)"
+
 struct inputs {
     char *recipe_name, *digest;
     json_t *sections;
-    ptrvec fetches, debs, modules;
+    ptrvec fetches, debs, modules, closures;
 };
 
 /* Collects the digest and (unless digest_only) the inputs; hashes source
@@ -101,5 +112,10 @@ struct inputs {
 int inputs_collect(const tdx_image *image, const char *recipe_dir, bool digest_only,
                    struct inputs *out, tdx_error *err);
 void inputs_free(struct inputs *in);
+
+/* The directory source paths are relative to: opts->recipe_dir, else the
+ * directory of opts->recipe_file (in buf), else NULL (the cwd). */
+int lock_recipe_dir(const tdx_lock_options *opts, char buf[PATH_MAX], const char **dir,
+                    tdx_error *err);
 
 #endif

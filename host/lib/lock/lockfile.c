@@ -2,7 +2,9 @@
 /* tdx.lock as JSON: strict reading (every field checked, errors name the
  * JSON path) and canonical writing (sorted keys and entries). */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -11,6 +13,7 @@
 #include "error.h"
 #include "fetch/fetch-internal.h"
 #include "fileio.h"
+#include "json-error.h"
 #include "json-text.h"
 #include "lock-internal.h"
 
@@ -211,236 +214,196 @@ char *lock_timestamp(long long t)
 /* ------------------------------------------------------------------------ */
 /* Reading                                                                  */
 
-struct reader {
-    const char *name;
-    tdx_error *err;
-};
+/* Lock strings are one non-empty line each; these say what else they are. */
+#define LOCK_STRING (JR_NONEMPTY | JR_ONE_LINE)
 
-static int bad(struct reader *R, const char *path, const char *what)
+static const char *check_hash(const char *s)
 {
-    return tdx_err(R->err, -EINVAL, "%s: %s: %s", R->name, path, what);
+    return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64
+               ? NULL : "expected 64 lowercase hexadecimal digits";
 }
 
-/* Rejects keys outside allowed: a lock written by a newer format must not
- * be half understood. */
-static int keys_only(struct reader *R, json_t *obj, const char *path, const char *const *allowed)
+static const char *check_url(const char *s)
 {
-    const char *key;
-    json_t *v;
-    json_object_foreach(obj, key, v) {
-        bool ok = false;
-        for (const char *const *a = allowed; *a; a++)
-            ok = ok || streq(key, *a);
-        if (!ok) {
-            char where[300];
-            snprintf(where, sizeof(where), "%s.%s", path, key);
-            return bad(R, where, "unknown key");
-        }
-    }
-    return 0;
+    return url_check(s, NULL) < 0 ? "expected an https://, http:// or file:// URL" : NULL;
 }
 
-enum check { ANY, HASH, URL, TIME };
-
-static int get_str(struct reader *R, json_t *obj, const char *path, const char *key, bool required,
-                   enum check check, char **out)
+static const char *check_time(const char *s)
 {
-    json_t *v = json_object_get(obj, key);
-    char where[300], hex[SHA256_HEX_SIZE];
-    const char *s;
-    size_t n;
-
-    snprintf(where, sizeof(where), "%s.%s", path, key);
-    if (!v || json_is_null(v)) {
-        *out = NULL;
-        return required ? bad(R, where, "required") : 0;
-    }
-    if (!json_is_string(v))
-        return bad(R, where, "expected a string");
-    s = json_string_value(v);
-    n = json_string_length(v);
-    if (n == 0 || n > 4096 || strlen(s) != n || strpbrk(s, "\n\r"))
-        return bad(R, where, "expected a non-empty one-line string of at most 4096 bytes");
-    if (check == HASH && (sha256_parse(s, where, hex, NULL) < 0 || !streq(hex, s)))
-        return bad(R, where, "expected 64 lowercase hexadecimal digits");
-    if (check == URL && url_check(s, NULL) < 0)
-        return bad(R, where, "expected an https://, http:// or file:// URL");
-    if (check == TIME && (n != 20 || s[4] != '-' || s[10] != 'T' || s[19] != 'Z'))
-        return bad(R, where, "expected a UTC time like 2026-01-31T12:00:00Z");
-    *out = strdup(s);
-    return *out ? 0 : tdx_err_oom(R->err);
+    return strlen(s) != 20 || s[4] != '-' || s[10] != 'T' || s[19] != 'Z'
+               ? "expected a UTC time like 2026-01-31T12:00:00Z" : NULL;
 }
 
-static int get_size(struct reader *R, json_t *obj, const char *path, uint64_t *out)
+/* used_by: an optional list of strings, copied; absent gives an empty list. */
+static int get_used_by(struct json_reader *R, json_t *obj, const char *path, char ***out)
 {
-    json_t *v = json_object_get(obj, "size");
-    char where[300];
-    snprintf(where, sizeof(where), "%s.size", path);
-    if (!json_is_integer(v) || json_integer_value(v) < 0)
-        return bad(R, where, "expected a non-negative integer");
-    *out = (uint64_t)json_integer_value(v);
-    return 0;
-}
+    _cleanup_free_ const char **list = NULL;
+    int r = jr_strv(R, obj, path, "used_by", 0, 0, LOCK_ENTRIES_MAX, NULL, &list);
 
-static int get_strv(struct reader *R, json_t *obj, const char *path, const char *key, char ***out)
-{
-    json_t *v = json_object_get(obj, key), *item;
-    char where[300];
-    size_t i;
-
-    snprintf(where, sizeof(where), "%s.%s", path, key);
+    if (r < 0)
+        return r;
     *out = calloc(1, sizeof(char *));
     if (!*out)
-        return tdx_err_oom(R->err);
-    if (!v)
-        return 0;
-    if (!json_is_array(v) || json_array_size(v) > LOCK_ENTRIES_MAX)
-        return bad(R, where, "expected an array of strings");
-    json_array_foreach(v, i, item) {
-        if (!json_is_string(item))
-            return bad(R, where, "expected an array of strings");
-        if (strv_push(out, json_string_value(item)) < 0)
-            return tdx_err_oom(R->err);
-    }
+        return jr_oom(R);
+    for (size_t i = 0; list && list[i]; i++)
+        if (strv_push(out, list[i]) < 0)
+            return jr_oom(R);
     return 0;
 }
 
-typedef int (*entry_fn)(struct reader *R, json_t *o, const char *path, void **out);
+typedef int (*entry_fn)(struct json_reader *R, json_t *o, const char *path, void **out);
 
-static int read_fetch(struct reader *R, json_t *o, const char *path, void **out)
+static int read_fetch(struct json_reader *R, json_t *o, const char *path, void **out)
 {
     static const char *const keys[] = { "url", "sha256", "size", "resolved_at", "used_by", NULL };
     struct lock_fetch *f = calloc(1, sizeof(*f));
-    int r = f ? keys_only(R, o, path, keys) : tdx_err_oom(R->err);
-    if (r >= 0)
-        r = get_str(R, o, path, "url", true, URL, &f->url);
-    if (r >= 0)
-        r = get_str(R, o, path, "sha256", true, HASH, &f->sha256);
-    if (r >= 0)
-        r = get_size(R, o, path, &f->size);
-    if (r >= 0)
-        r = get_str(R, o, path, "resolved_at", true, TIME, &f->resolved_at);
-    if (r >= 0)
-        r = get_strv(R, o, path, "used_by", &f->used_by);
+    int r;
+
+    if (!f)
+        return jr_oom(R);
     *out = f;
-    return r;
+    if ((r = jr_keys(R, o, path, keys)) < 0 ||
+        (r = jr_strdup(R, o, path, "url", JR_REQUIRED | LOCK_STRING, check_url, &f->url)) < 0 ||
+        (r = jr_strdup(R, o, path, "sha256", JR_REQUIRED | LOCK_STRING, check_hash, &f->sha256)) < 0 ||
+        (r = jr_uint(R, o, path, "size", JR_REQUIRED, 0, INT64_MAX, &f->size)) < 0 ||
+        (r = jr_strdup(R, o, path, "resolved_at", JR_REQUIRED | LOCK_STRING, check_time,
+                       &f->resolved_at)) < 0)
+        return r;
+    return get_used_by(R, o, path, &f->used_by);
 }
 
-static int read_deb(struct reader *R, json_t *o, const char *path, void **out)
+static const char *(*deb_check(size_t i))(const char *)
 {
-    static const char *const extra[] = { "size", "used_by", NULL };
+    switch (i) {
+    case DEB_SHA256:
+    case DEB_INRELEASE_SHA256:
+        return check_hash;
+    case DEB_URL:
+    case DEB_MIRROR:
+    case DEB_INRELEASE_URL:
+        return check_url;
+    case DEB_RESOLVED_AT:
+        return check_time;
+    default:
+        return NULL;
+    }
+}
+
+static int read_deb(struct json_reader *R, json_t *o, const char *path, void **out)
+{
     const char *keys[DEB_FIELDS + 3];
     struct lock_deb *d = calloc(1, sizeof(*d));
-    int r = d ? 0 : tdx_err_oom(R->err);
+    int r;
 
+    if (!d)
+        return jr_oom(R);
+    *out = d;
     for (size_t i = 0; i < DEB_FIELDS; i++)
         keys[i] = deb_keys[i];
-    keys[DEB_FIELDS] = extra[0];
-    keys[DEB_FIELDS + 1] = extra[1];
+    keys[DEB_FIELDS] = "size";
+    keys[DEB_FIELDS + 1] = "used_by";
     keys[DEB_FIELDS + 2] = NULL;
-    if (r >= 0)
-        r = keys_only(R, o, path, keys);
-    for (size_t i = 0; r >= 0 && i < DEB_FIELDS; i++) {
-        enum check c = i == DEB_SHA256 || i == DEB_INRELEASE_SHA256 ? HASH
-                     : i == DEB_URL || i == DEB_MIRROR || i == DEB_INRELEASE_URL ? URL
-                     : i == DEB_RESOLVED_AT ? TIME : ANY;
-        r = get_str(R, o, path, deb_keys[i], i != DEB_INRELEASE_DATE, c, &d->f[i]);
+    if ((r = jr_keys(R, o, path, keys)) < 0)
+        return r;
+    for (size_t i = 0; i < DEB_FIELDS; i++) {
+        unsigned flags = LOCK_STRING | (i != DEB_INRELEASE_DATE ? JR_REQUIRED : 0);
+        if ((r = jr_strdup(R, o, path, deb_keys[i], flags, deb_check(i), &d->f[i])) < 0)
+            return r;
     }
-    if (r >= 0)
-        r = get_size(R, o, path, &d->size);
-    if (r >= 0)
-        r = get_strv(R, o, path, "used_by", &d->used_by);
-    *out = d;
-    return r;
+    if ((r = jr_uint(R, o, path, "size", JR_REQUIRED, 0, INT64_MAX, &d->size)) < 0)
+        return r;
+    return get_used_by(R, o, path, &d->used_by);
 }
 
-static int read_git(struct reader *R, json_t *o, const char *path, void **out)
+static int read_git(struct json_reader *R, json_t *o, const char *path, void **out)
 {
     static const char *const keys[] = { "url", "tag", "commit", "tree_sha256", "resolved_at", NULL };
     struct lock_git *g = calloc(1, sizeof(*g));
-    int r = g ? keys_only(R, o, path, keys) : tdx_err_oom(R->err);
-    if (r >= 0)
-        r = get_str(R, o, path, "url", true, ANY, &g->url);
-    if (r >= 0)
-        r = get_str(R, o, path, "tag", false, ANY, &g->tag);
-    if (r >= 0)
-        r = get_str(R, o, path, "commit", true, ANY, &g->commit);
-    if (r >= 0)
-        r = get_str(R, o, path, "tree_sha256", true, HASH, &g->tree);
-    if (r >= 0)
-        r = get_str(R, o, path, "resolved_at", true, TIME, &g->resolved_at);
+    int r;
+
+    if (!g)
+        return jr_oom(R);
     *out = g;
-    return r;
+    if ((r = jr_keys(R, o, path, keys)) < 0 ||
+        (r = jr_strdup(R, o, path, "url", JR_REQUIRED | LOCK_STRING, NULL, &g->url)) < 0 ||
+        (r = jr_strdup(R, o, path, "tag", LOCK_STRING, NULL, &g->tag)) < 0 ||
+        (r = jr_strdup(R, o, path, "commit", JR_REQUIRED | LOCK_STRING, NULL, &g->commit)) < 0 ||
+        (r = jr_strdup(R, o, path, "tree_sha256", JR_REQUIRED | LOCK_STRING, check_hash,
+                       &g->tree)) < 0 ||
+        (r = jr_strdup(R, o, path, "resolved_at", JR_REQUIRED | LOCK_STRING, check_time,
+                       &g->resolved_at)) < 0)
+        return r;
+    return 0;
 }
 
-static int read_module(struct reader *R, json_t *o, const char *path, void **out)
+static int read_module(struct json_reader *R, json_t *o, const char *path, void **out)
 {
     static const char *const keys[] = { "path", "tree_sha256", "used_by", NULL };
     struct lock_module *m = calloc(1, sizeof(*m));
-    int r = m ? keys_only(R, o, path, keys) : tdx_err_oom(R->err);
-    if (r >= 0)
-        r = get_str(R, o, path, "path", true, ANY, &m->path);
-    if (r >= 0)
-        r = get_str(R, o, path, "tree_sha256", true, HASH, &m->tree);
-    if (r >= 0)
-        r = get_strv(R, o, path, "used_by", &m->used_by);
+    int r;
+
+    if (!m)
+        return jr_oom(R);
     *out = m;
-    return r;
+    if ((r = jr_keys(R, o, path, keys)) < 0 ||
+        (r = jr_strdup(R, o, path, "path", JR_REQUIRED | LOCK_STRING, NULL, &m->path)) < 0 ||
+        (r = jr_strdup(R, o, path, "tree_sha256", JR_REQUIRED | LOCK_STRING, check_hash,
+                       &m->tree)) < 0)
+        return r;
+    return get_used_by(R, o, path, &m->used_by);
 }
 
-static int read_list(struct reader *R, json_t *root, const char *key, entry_fn fn,
+static int read_list(struct json_reader *R, json_t *root, const char *key, entry_fn fn,
                      void (*free_fn)(void *), ptrvec *into)
 {
-    json_t *a = json_object_get(root, key), *item;
+    char path[JR_PATH_MAX];
+    json_t *a = NULL, *item;
     size_t i;
+    int r;
 
-    if (!a)
-        return 0;
-    if (!json_is_array(a) || json_array_size(a) > LOCK_ENTRIES_MAX)
-        return bad(R, key, "expected an array");
+    if ((r = jr_array(R, root, "", key, 0, 0, LOCK_ENTRIES_MAX, &a)) <= 0)
+        return r;
     json_array_foreach(a, i, item) {
-        char path[64];
         void *entry = NULL;
-        int r;
-        snprintf(path, sizeof(path), "%s[%zu]", key, i);
-        if (!json_is_object(item))
-            return bad(R, path, "expected an object");
+        jr_path_index(path, key, i);
+        if ((r = jr_object(R, item, path, NULL, JR_REQUIRED, SIZE_MAX, &item)) < 0)
+            return r;
         r = fn(R, item, path, &entry);
-        if (r < 0 || ptrvec_push(into, entry) < 0) {
+        if (r >= 0 && ptrvec_push(into, entry) < 0)
+            r = jr_oom(R);
+        if (r < 0) {
             free_fn(entry);
-            return r < 0 ? r : tdx_err_oom(R->err);
+            return r;
         }
     }
     return 0;
 }
 
-static int read_recipe(struct reader *R, json_t *root, tdx_lock *l)
+static int read_recipe(struct json_reader *R, json_t *root, tdx_lock *l)
 {
     static const char *const keys[] = { "name", "digest", "profiles", NULL };
-    json_t *rec = json_object_get(root, "recipe"), *prof, *sec, *v;
-    const char *p, *s;
+    char where[JR_PATH_MAX], sw[JR_PATH_MAX];
+    json_t *rec = NULL, *prof = NULL, *sec, *v;
+    const char *p, *s, *digest;
     int r;
 
-    if (!json_is_object(rec))
-        return bad(R, "recipe", "expected an object");
-    r = keys_only(R, rec, "recipe", keys);
-    if (r >= 0)
-        r = get_str(R, rec, "recipe", "name", true, ANY, &l->recipe_name);
-    if (r >= 0)
-        r = get_str(R, rec, "recipe", "digest", true, HASH, &l->digest);
-    if (r < 0)
+    if ((r = jr_object(R, root, "", "recipe", JR_REQUIRED, SIZE_MAX, &rec)) < 0 ||
+        (r = jr_keys(R, rec, "recipe", keys)) < 0 ||
+        (r = jr_strdup(R, rec, "recipe", "name", JR_REQUIRED | LOCK_STRING, NULL,
+                       &l->recipe_name)) < 0 ||
+        (r = jr_strdup(R, rec, "recipe", "digest", JR_REQUIRED | LOCK_STRING, check_hash,
+                       &l->digest)) < 0 ||
+        (r = jr_object(R, rec, "recipe", "profiles", JR_REQUIRED, SIZE_MAX, &prof)) < 0)
         return r;
-    prof = json_object_get(rec, "profiles");
-    if (!json_is_object(prof))
-        return bad(R, "recipe.profiles", "expected an object");
+    /* profiles: {"PROFILE": {"SECTION": "SHA-256", ...}, ...} */
     json_object_foreach(prof, p, sec) {
-        if (!json_is_object(sec))
-            return bad(R, "recipe.profiles", "expected an object per profile");
-        json_object_foreach(sec, s, v) {
-            char hex[SHA256_HEX_SIZE];
-            if (!json_is_string(v) || sha256_parse(json_string_value(v), s, hex, NULL) < 0)
-                return bad(R, "recipe.profiles", "expected a SHA-256 per section");
-        }
+        jr_path_key(where, "recipe.profiles", p);
+        if ((r = jr_object(R, sec, where, NULL, JR_REQUIRED, SIZE_MAX, &sec)) < 0)
+            return r;
+        json_object_foreach(sec, s, v)
+            if ((r = jr_string(R, v, jr_path_key(sw, where, s), NULL, JR_REQUIRED, check_hash,
+                               &digest)) < 0)
+                return r;
     }
     l->sections = json_incref(prof);
     return 0;
@@ -451,27 +414,26 @@ int tdx_lock_load_buffer(tdx_lock **out, const char *name, const char *data, siz
 {
     static const char *const keys[] = { "lock_version", "recipe", "fetch", "debian", "git",
                                         "modules", NULL };
-    struct reader R = { name ? name : "tdx.lock", err };
+    struct json_reader R;
     tdx_lock *l = NULL;
-    json_error_t jerr;
-    json_t *root, *v;
+    long long version = 0;
+    json_t *root = NULL;
     int r;
 
     tdx_check_arg(out, err);
     tdx_check_arg(data, err);
+    jr_init_err(&R, name ? name : "tdx.lock", err);
     if (size > LOCK_FILE_MAX)
-        return tdx_err(err, -EFBIG, "%s: larger than %u MiB", R.name, LOCK_FILE_MAX >> 20);
-    root = json_loadb(data, size, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root)
-        return tdx_err_lib(err, -EINVAL, TDX_ERROR_LIBRARY_JANSSON, json_error_code(&jerr),
-                           "%s:%d:%d: %s", R.name, jerr.line, jerr.column, jerr.text);
-    r = json_is_object(root) ? keys_only(&R, root, "(top)", keys) : bad(&R, "(top)", "expected an object");
-    v = json_object_get(root, "lock_version");
-    if (r >= 0 && (!json_is_integer(v) || json_integer_value(v) < 1))
-        r = bad(&R, "lock_version", "expected a positive integer");
-    if (r >= 0 && json_integer_value(v) > TDX_LOCK_FORMAT_VERSION)
-        r = tdx_err(err, -EINVAL, "%s: lock_version %lld is newer than this tdxctl understands (%d)",
-                    R.name, (long long)json_integer_value(v), TDX_LOCK_FORMAT_VERSION);
+        return tdx_err(err, -EFBIG, "%s: larger than %u MiB", R.file, LOCK_FILE_MAX >> 20);
+    /* Every entry is a few dozen values; deeper or larger texts are not locks. */
+    r = jr_parse(&R, data, size, 8, 64 * LOCK_ENTRIES_MAX, &root);
+    if (r < 0)
+        return r;
+    if ((r = jr_keys(&R, root, "", keys)) >= 0)
+        r = jr_int(&R, root, "", "lock_version", JR_REQUIRED, 1, INT_MAX, &version);
+    if (r >= 0 && version > TDX_LOCK_FORMAT_VERSION)
+        r = jr_fail(&R, "lock_version", "%lld is newer than this tdxctl understands (%d)",
+                    version, TDX_LOCK_FORMAT_VERSION);
     if (r >= 0)
         r = tdx_lock_new(&l, err);
     if (r >= 0)

@@ -9,6 +9,7 @@
 #include "lock-internal.h"
 #include "strbuf.h"
 #include "tdxhost/deb.h"
+#include "deb/deb-internal.h"
 
 static void reset_changes(tdx_lock *lock)
 {
@@ -98,6 +99,7 @@ struct resolver {
     tdx_error *err;
     ptrvec indexes;      /* struct index_slot* */
     int changes;
+    char **fresh;        /* Debian packages resolved from an index in this run */
 };
 
 struct index_slot {
@@ -254,8 +256,114 @@ static struct lock_deb *deb_entry(struct resolver *R, const struct input_deb *wa
     return d;
 }
 
+static struct lock_deb *out_find(ptrvec *out, const char *name, const char *release)
+{
+    for (size_t i = 0; i < out->n; i++) {
+        struct lock_deb *d = out->items[i];
+        if (streq(d->f[DEB_REQUESTED], name) && streq(d->f[DEB_RELEASE], release))
+            return d;
+    }
+    return NULL;
+}
+
+/* Records that d is needed as a dependency by label's profile. */
+static int add_label(struct lock_deb *d, const char *label)
+{
+    return strv_contains(d->used_by, label) ? 0 : strv_push(&d->used_by, label);
+}
+
+/* The lock's dependency entries of a closure, kept as they are: none of its
+ * roots was resolved again, so the closure cannot have changed (frozen
+ * semantics for what the index says; --update recomputes it). */
+static int keep_closure(struct resolver *R, const struct input_closure *cl, const char *label,
+                        ptrvec *out)
+{
+    for (size_t i = 0; i < R->lock->debs.n;) {
+        struct lock_deb *d = R->lock->debs.items[i], *have;
+        if (!strv_contains(d->used_by, label) || !streq(d->f[DEB_RELEASE], cl->release)) {
+            i++;
+            continue;
+        }
+        take(&R->lock->debs, d);
+        if ((have = out_find(out, d->f[DEB_REQUESTED], cl->release))) {
+            int r = add_label(have, label);
+            lock_deb_free(d);
+            if (r < 0)
+                return tdx_err_oom(R->err);
+            continue;
+        }
+        strv_free(d->used_by);
+        d->used_by = NULL;
+        if (add_label(d, label) < 0 || ptrvec_push(out, d) < 0) {
+            lock_deb_free(d);
+            return tdx_err_oom(R->err);
+        }
+    }
+    return 0;
+}
+
+static int resolve_closures(struct resolver *R, const struct inputs *in, ptrvec *out)
+{
+    for (size_t i = 0; i < in->closures.n; i++) {
+        const struct input_closure *cl = in->closures.items[i];
+        struct input_deb want = { NULL, cl->release, cl->mirror, NULL };
+        bool recompute = R->o->update_all == 1;
+        char label[256], *labels[2] = { label, NULL }, **deps = NULL;
+        tdx_deb_index *idx;
+        int r = 0;
+
+        snprintf(label, sizeof(label), "%s: install" LOCK_DEPENDENCY, cl->profile);
+        STRV_FOREACH(root, cl->roots)
+            recompute = recompute || strv_contains(R->fresh, *root);
+        if (!recompute) {
+            if ((r = keep_closure(R, cl, label, out)) < 0)
+                return r;
+            continue;
+        }
+        idx = index_for(R, &want, &r);
+        if (idx)
+            r = deb_closure(idx, cl->roots, cl->exclude, &deps, R->err);
+        if (r < 0)
+            return tdx_err_prefix(R->err, r, "profile %s: install", cl->profile);
+        want.used_by = labels;
+        STRV_FOREACH(dep, deps) {
+            struct lock_deb *have = out_find(out, *dep, cl->release), *old, *d;
+            tdx_deb_package *p = NULL;
+            if (have) {
+                if (add_label(have, label) < 0)
+                    r = tdx_err_oom(R->err);
+                continue;
+            }
+            old = take(&R->lock->debs, lock_find_deb(R->lock, *dep, cl->release, R->arch));
+            want.name = *dep;
+            r = tdx_deb_index_find(idx, *dep, &p, R->err);
+            d = r < 0 ? NULL : deb_entry(R, &want, p, old);
+            tdx_deb_package_free(p);
+            if (r >= 0 && (!d || ptrvec_push(out, d) < 0)) {
+                lock_deb_free(d);
+                r = tdx_err_oom(R->err);
+            }
+            if (r >= 0 && !old)
+                r = change(R, "+ debian %s (%s/%s): %s %s, a dependency", *dep, cl->release,
+                           R->arch, d->f[DEB_NAME], d->f[DEB_VERSION]);
+            else if (r >= 0 && !streq(old->f[DEB_SHA256], d->f[DEB_SHA256]))
+                r = change(R, "~ debian %s (%s/%s): %s -> %s, a dependency", *dep, cl->release,
+                           R->arch, old->f[DEB_VERSION], d->f[DEB_VERSION]);
+            lock_deb_free(old);
+            if (r < 0)
+                break;
+        }
+        strv_free(deps);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
 static int resolve_debs(struct resolver *R, const struct inputs *in, ptrvec *out)
 {
+    int r0;
+
     for (size_t i = 0; i < in->debs.n; i++) {
         const struct input_deb *want = in->debs.items[i];
         struct lock_deb *old = take(&R->lock->debs, lock_find_deb(R->lock, want->name,
@@ -286,6 +394,10 @@ static int resolve_debs(struct resolver *R, const struct inputs *in, ptrvec *out
             lock_deb_free(old);
             return tdx_err_oom(R->err);
         }
+        if (strv_push(&R->fresh, want->name) < 0) {
+            lock_deb_free(old);
+            return tdx_err_oom(R->err);
+        }
         if (!old)
             r = change(R, "+ debian %s (%s/%s): %s %s", want->name, want->release, R->arch,
                        d->f[DEB_NAME], d->f[DEB_VERSION]);
@@ -297,6 +409,8 @@ static int resolve_debs(struct resolver *R, const struct inputs *in, ptrvec *out
         if (r < 0)
             return r;
     }
+    if ((r0 = resolve_closures(R, in, out)) < 0)
+        return r0;
     for (size_t i = 0; i < R->lock->debs.n; i++) {
         struct lock_deb *gone = R->lock->debs.items[i];
         if (change(R, "- debian %s (%s/%s)", gone->f[DEB_REQUESTED], gone->f[DEB_RELEASE],
@@ -342,8 +456,10 @@ int tdx_lock_resolve(tdx_lock *lock, const tdx_image *image, const tdx_lock_opti
                      tdx_error *err)
 {
     tdx_lock_options defaults = TDX_LOCK_OPTIONS_INIT;
-    struct resolver R = { lock, opts ? opts : &defaults, NULL, err, PTRVEC_INIT, 0 };
+    struct resolver R = { lock, opts ? opts : &defaults, NULL, err, PTRVEC_INIT, 0, NULL };
     ptrvec fetches = PTRVEC_INIT, debs = PTRVEC_INIT, modules = PTRVEC_INIT;
+    char dirbuf[PATH_MAX];
+    const char *dir;
     struct inputs in;
     int r;
 
@@ -351,8 +467,11 @@ int tdx_lock_resolve(tdx_lock *lock, const tdx_image *image, const tdx_lock_opti
     tdx_check_arg(image, err);
     tdx_check_options(opts, TDX_LOCK_OPTIONS_VERSION, err);
     R.arch = R.o->arch ? R.o->arch : "amd64";
+    r = lock_recipe_dir(R.o, dirbuf, &dir, err);
+    if (r < 0)
+        return r;
     reset_changes(lock);
-    r = inputs_collect(image, R.o->recipe_dir, false, &in, err);
+    r = inputs_collect(image, dir, false, &in, err);
     if (r < 0)
         return r;
     if (!streq_ptr(lock->digest, in.digest)) {
@@ -387,6 +506,7 @@ out:
     ptrvec_free_all(&debs, lock_deb_free);
     ptrvec_free_all(&modules, lock_module_free);
     ptrvec_free_all(&R.indexes, index_slot_free);
+    strv_free(R.fresh);
     inputs_free(&in);
     return r;
 }
@@ -395,7 +515,8 @@ int tdx_lock_check(tdx_lock *lock, const tdx_image *image, const tdx_lock_option
                    tdx_error *err)
 {
     tdx_lock_options defaults = TDX_LOCK_OPTIONS_INIT;
-    const char *arch;
+    char dirbuf[PATH_MAX];
+    const char *arch, *dir;
     struct inputs in;
     size_t n;
     int r;
@@ -406,10 +527,13 @@ int tdx_lock_check(tdx_lock *lock, const tdx_image *image, const tdx_lock_option
         opts = &defaults;
     tdx_check_options(opts, TDX_LOCK_OPTIONS_VERSION, err);
     arch = opts->arch ? opts->arch : "amd64";
+    r = lock_recipe_dir(opts, dirbuf, &dir, err);
+    if (r < 0)
+        return r;
     reset_changes(lock);
     if (!lock->digest)
         return tdx_err(err, -ENODATA, "the lock is empty: run tdxctl lock first");
-    r = inputs_collect(image, opts->recipe_dir, false, &in, err);
+    r = inputs_collect(image, dir, false, &in, err);
     if (r < 0)
         return r;
     if (!streq(lock->digest, in.digest))
@@ -439,7 +563,15 @@ int tdx_lock_check(tdx_lock *lock, const tdx_image *image, const tdx_lock_option
     }
     for (size_t i = 0; r >= 0 && i < lock->debs.n; i++) {
         const struct lock_deb *l = lock->debs.items[i];
-        bool used = false;
+        bool used = true;
+        /* Dependencies of a native image's packages are not inputs of the
+         * recipe itself: they change only with the packages (and so with
+         * the recipe digest) or with --update. */
+        STRV_FOREACH(u, l->used_by)
+            used = used && endswith(*u, LOCK_DEPENDENCY);
+        if (used && l->used_by)
+            continue;
+        used = false;
         for (size_t k = 0; k < in.debs.n; k++) {
             const struct input_deb *d = in.debs.items[k];
             used = used || (streq(d->name, l->f[DEB_REQUESTED]) && streq(d->release, l->f[DEB_RELEASE]) &&

@@ -42,6 +42,7 @@ struct boot {
     size_t fw_size;
     struct tdvf md;
     struct source kernel, initrd;
+    const char *kernel_label, *initrd_label;  /* names recorded instead of the paths, or NULL */
     bool rtmr2_measured;
     char kernel_version[64];
     tdx_measurements *m;
@@ -509,7 +510,7 @@ static int assumptions(struct boot *b)
     if (r >= 0)
         r = meas_assume(m, "cmdline", err, "%s", b->o.cmdline);
     if (r >= 0)
-        r = meas_assume(m, "initrd", err, "%s", b->o.initrd ? b->o.initrd : "none");
+        r = meas_assume(m, "initrd", err, "%s", b->o.initrd ? b->initrd.name : "none");
     if (r >= 0)
         r = meas_assume_int(m, "runtime_events", (long long)b->o.n_runtime_events, err);
     strbuf_free(&sb);
@@ -526,6 +527,10 @@ static int run(struct boot *b)
         r = source_open(&b->initrd, b->o.initrd, b->err);
     if (r < 0)
         return r;
+    if (b->kernel_label)
+        b->kernel.name = b->kernel_label;
+    if (b->initrd_label && b->o.initrd)
+        b->initrd.name = b->initrd_label;
     for (const char *const *n = (const char *const[]){ "mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3", NULL }; r >= 0 && *n; n++)
         r = meas_reg_get(b->m, *n, NULL, b->err);
     if (r >= 0)
@@ -558,12 +563,22 @@ static int run(struct boot *b)
 int tdx_measure_direct_boot(tdx_measurements **out, const char *firmware, const char *kernel,
                             const tdx_measure_options *opts, tdx_error *err)
 {
+    return measure_direct_boot_labelled(out, firmware, kernel, NULL, NULL, opts, err);
+}
+
+int measure_direct_boot_labelled(tdx_measurements **out, const char *firmware, const char *kernel,
+                                 const char *kernel_label, const char *initrd_label,
+                                 const tdx_measure_options *opts, tdx_error *err)
+{
     static const tdx_hash_alg sha384 = TDX_HASH_SHA384;
-    struct boot b = { .err = err, .kernel = SOURCE_INIT, .initrd = SOURCE_INIT };
+    struct boot b = { .err = err, .kernel = SOURCE_INIT, .initrd = SOURCE_INIT,
+                      .kernel_label = kernel_label, .initrd_label = initrd_label };
     int r;
 
     tdx_check_arg(out && firmware && kernel, err);
-    tdx_check_options(opts, TDX_MEASURE_OPTIONS_VERSION, err);
+    if (opts && (r = tdx_check_options_version(opts->version, TDX_MEASURE_OPTIONS_VERSION,
+                                               "tdx_measure_direct_boot", err)) < 0)
+        return r;
     b.firmware = firmware;
     b.kernel.name = kernel;
     r = resolve_options(&b, opts);

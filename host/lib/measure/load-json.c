@@ -11,26 +11,20 @@
 
 #include "error.h"
 #include "hex.h"
+#include "json-error.h"
 #include "measurements.h"
 #include "read-input.h"
 
 #define DOCUMENT_MAX (16 * 1024 * 1024)
 
+/* A measurement document has a few hundred values at most. */
+#define DOCUMENT_DEPTH_MAX 16
+#define DOCUMENT_VALUES_MAX (1024 * 1024)
+
 struct loader {
-    const char *file;
+    struct json_reader R;   /* R.file: the document's name */
     tdx_error *err;
 };
-
-static int jerr(struct loader *L, const char *path, const char *fmt, ...) _printf_(3, 4);
-static int jerr(struct loader *L, const char *path, const char *fmt, ...)
-{
-    char msg[320];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    return tdx_err(L->err, -EINVAL, "%s: %s: %s", L->file, path, msg);
-}
 
 static bool valid_register(const char *name, enum meas_kind *kind)
 {
@@ -49,11 +43,19 @@ static bool valid_register(const char *name, enum meas_kind *kind)
     return false;
 }
 
-static int digest_of(struct loader *L, json_t *v, const char *path, size_t size, uint8_t *out)
+/* The digest member key of obj (obj itself when key is NULL). */
+static int digest_of(struct loader *L, json_t *obj, const char *path, const char *key, size_t size,
+                     uint8_t *out)
 {
-    const char *s = json_string_value(v);
-    if (!s || strlen(s) != 2 * size || hex_decode(s, out, size) != (int)size)
-        return jerr(L, path, "expected %zu hex digits", 2 * size);
+    char where[JR_PATH_MAX];
+    const char *s = NULL;
+    int r = jr_string(&L->R, obj, path, key, JR_REQUIRED, NULL, &s);
+
+    if (r < 0)
+        return r;
+    if (strlen(s) != 2 * size || hex_decode(s, out, size) != (int)size)
+        return jr_fail(&L->R, key ? jr_path_key(where, path, key) : path, "expected %zu hex digits",
+                       2 * size);
     return 0;
 }
 
@@ -71,28 +73,33 @@ static int alg_of_length(size_t hexlen, tdx_hash_alg *alg)
 /* Primary bank ("bank", else the length of the first digest) and kind. */
 static int shape(struct loader *L, json_t *root, json_t *regs, tdx_hash_alg *alg, enum meas_kind *kind)
 {
-    json_t *v, *b = json_object_get(root, "bank");
+    static const char *const banks[] = { "sha1", "sha256", "sha384", "sha512", NULL };
+    static const tdx_hash_alg bank_algs[] = { TDX_HASH_SHA1, TDX_HASH_SHA256, TDX_HASH_SHA384,
+                                              TDX_HASH_SHA512 };
     const char *name;
     bool have_alg = false;
+    int r, bank = 0;
+    json_t *v;
 
-    if (b) {
-        if (!json_is_string(b) || tdx_hash_alg_from_name(json_string_value(b), alg, NULL) < 0)
-            return jerr(L, "bank", "expected sha1, sha256, sha384 or sha512");
+    if ((r = jr_enum(&L->R, root, "", "bank", 0, banks, &bank)) < 0)
+        return r;
+    if (r > 0) {
+        *alg = bank_algs[bank];
         have_alg = true;
     }
     *kind = 0;
     json_object_foreach(regs, name, v) {
         enum meas_kind k;
         if (!valid_register(name, &k))
-            return jerr(L, "registers", "unknown register \"%s\" (expected mrtd, rtmr0..rtmr3 or pcr0..pcr23)", name);
+            return jr_fail(&L->R, "registers", "unknown register \"%s\" (expected mrtd, rtmr0..rtmr3 or pcr0..pcr23)", name);
         if (*kind && k != *kind)
-            return jerr(L, "registers", "mixes TDX registers and vTPM PCRs");
+            return jr_fail(&L->R, "registers", "mixes TDX registers and vTPM PCRs");
         *kind = k;
         if (!have_alg && json_is_string(v) && alg_of_length(strlen(json_string_value(v)), alg) == 0)
             have_alg = true;
     }
     if (!*kind)
-        return jerr(L, "registers", "no registers");
+        return jr_fail(&L->R, "registers", "no registers");
     if (!have_alg)
         *alg = *kind == MEAS_TDX ? TDX_HASH_SHA384 : TDX_HASH_SHA256;
     return 0;
@@ -100,21 +107,22 @@ static int shape(struct loader *L, json_t *root, json_t *regs, tdx_hash_alg *alg
 
 static int load_registers(struct loader *L, tdx_measurements *m, json_t *root, json_t *regs)
 {
-    json_t *unknown = json_object_get(root, "unknown"), *v;
-    const char *name;
-    char path[64];
+    json_t *unknown = NULL, *v;
+    const char *name, *why;
     int r;
 
+    if ((r = jr_object(&L->R, root, "", "unknown", 0, SIZE_MAX, &unknown)) < 0)
+        return r;
     json_object_foreach(regs, name, v) {
+        /* shape() checked the names: only memory can fail here. */
         struct mreg *reg = meas_reg(m, name, L->err);
         if (!reg)
-            return L->err ? L->err->code : -ENOMEM;
-        snprintf(path, sizeof(path), "registers.%s", name);
+            return -ENOMEM;
         if (json_is_null(v)) {
-            const char *why = json_string_value(json_object_get(unknown, name));
+            why = json_string_value(json_object_get(unknown, name));
             r = meas_unknown(m, name, L->err, "%s", why ? why : "unknown in the expected measurements");
         } else {
-            r = digest_of(L, v, path, tdx_hash_alg_size(m->banks[0]), reg->value[0]);
+            r = digest_of(L, regs, "registers", name, tdx_hash_alg_size(m->banks[0]), reg->value[0]);
         }
         if (r < 0)
             return r;
@@ -125,49 +133,52 @@ static int load_registers(struct loader *L, tdx_measurements *m, json_t *root, j
 static int load_event(struct loader *L, tdx_measurements *m, json_t *e, size_t i)
 {
     uint8_t d[BANKS_MAX][TDX_DIGEST_MAX] = { { 0 } };
-    json_t *reg = json_object_get(e, "register"), *type = json_object_get(e, "type"),
-           *value = json_object_get(e, "type_value"), *desc = json_object_get(e, "description");
+    const char *reg = NULL, *type = NULL, *desc = NULL;
+    char path[JR_PATH_MAX];
+    long long value = -1;
     uint32_t t = 0;
-    char path[64];
     int r;
 
-    snprintf(path, sizeof(path), "events[%zu]", i);
-    if (!json_is_object(e) || !json_is_string(reg) || !meas_find(m, json_string_value(reg)))
-        return jerr(L, path, "expected an object whose \"register\" is one of the registers");
-    if (json_is_integer(value) && json_integer_value(value) >= 0 && json_integer_value(value) <= UINT32_MAX)
-        t = (uint32_t)json_integer_value(value);
-    else if (json_is_string(type) && !event_type_from_name(json_string_value(type), &t) &&
-             sscanf(json_string_value(type), "0x%x", &t) != 1)
-        return jerr(L, path, "unknown event type \"%s\"", json_string_value(type));
-    snprintf(path, sizeof(path), "events[%zu].digest", i);
-    r = digest_of(L, json_object_get(e, "digest"), path, tdx_hash_alg_size(m->banks[0]), d[0]);
+    jr_path_index(path, "events", i);
+    if ((r = jr_object(&L->R, e, path, NULL, JR_REQUIRED, SIZE_MAX, &e)) < 0 ||
+        (r = jr_string(&L->R, e, path, "register", JR_REQUIRED, NULL, &reg)) < 0 ||
+        (r = jr_string(&L->R, e, path, "type", 0, NULL, &type)) < 0 ||
+        (r = jr_int(&L->R, e, path, "type_value", 0, 0, UINT32_MAX, &value)) < 0 ||
+        (r = jr_string(&L->R, e, path, "description", 0, NULL, &desc)) < 0)
+        return r;
+    if (!meas_find(m, reg))
+        return jr_fail(&L->R, path, "\"register\" is \"%.40s\", not one of the registers", reg);
+    if (value >= 0)
+        t = (uint32_t)value;
+    else if (type && !event_type_from_name(type, &t) && sscanf(type, "0x%x", &t) != 1)
+        return jr_fail(&L->R, path, "unknown event type \"%s\"", type);
+    r = digest_of(L, e, path, "digest", tdx_hash_alg_size(m->banks[0]), d[0]);
     if (r < 0)
         return r;
-    return meas_record(m, json_string_value(reg), t, (const uint8_t(*)[TDX_DIGEST_MAX])d, L->err, "%s",
-                       json_is_string(desc) ? json_string_value(desc) : "");
+    return meas_record(m, reg, t, (const uint8_t(*)[TDX_DIGEST_MAX])d, L->err, "%s", strempty(desc));
 }
 
 static int load(struct loader *L, json_t *root, tdx_measurements **out)
 {
-    json_t *regs = json_object_get(root, "registers"), *events = json_object_get(root, "events");
+    json_t *regs = NULL, *events = NULL;
     tdx_measurements *m = NULL;
     enum meas_kind kind = MEAS_TDX;
     tdx_hash_alg alg = TDX_HASH_SHA384;
     int r;
 
-    if (!json_is_object(root) || !json_is_object(regs))
-        return jerr(L, "registers", "expected an object mapping register names to hex digests or null");
-    r = shape(L, root, regs, &alg, &kind);
+    r = jr_object(&L->R, root, "", "registers", JR_REQUIRED, SIZE_MAX, &regs);
+    if (r >= 0)
+        r = jr_array(&L->R, root, "", "events", 0, 0, SIZE_MAX, &events);
+    if (r >= 0)
+        r = shape(L, root, regs, &alg, &kind);
     if (r >= 0)
         r = meas_new(&m, kind, &alg, 1, L->err);
     if (r >= 0)
         r = load_registers(L, m, root, regs);
-    if (r >= 0 && events && !json_is_array(events))
-        r = jerr(L, "events", "expected an array");
     for (size_t i = 0; r >= 0 && events && i < json_array_size(events); i++)
         r = load_event(L, m, json_array_get(events, i), i);
     if (r >= 0)
-        r = meas_assume(m, "source", L->err, "%s", L->file);
+        r = meas_assume(m, "source", L->err, "%s", L->R.file);
     if (r < 0) {
         tdx_measurements_free(m);
         return r;
@@ -178,10 +189,9 @@ static int load(struct loader *L, json_t *root, tdx_measurements **out)
 
 int tdx_measurements_load_json(tdx_measurements **out, const char *path, tdx_error *err)
 {
-    struct loader L = { path, err };
+    struct loader L = { .err = err };
     _cleanup_free_ char *data = NULL;
-    json_error_t jerror;
-    json_t *root;
+    json_t *root = NULL;
     size_t size;
     int r;
 
@@ -189,10 +199,10 @@ int tdx_measurements_load_json(tdx_measurements **out, const char *path, tdx_err
     r = read_input(path, DOCUMENT_MAX, &data, &size, err);
     if (r < 0)
         return r;
-    root = json_loadb(data, size, JSON_REJECT_DUPLICATES, &jerror);
-    if (!root)
-        return tdx_err_lib(err, -EINVAL, TDX_ERROR_LIBRARY_JANSSON, json_error_code(&jerror),
-                           "%s:%d:%d: %s", path, jerror.line, jerror.column, jerror.text);
+    jr_init_err(&L.R, path, err);
+    r = jr_parse(&L.R, data, size, DOCUMENT_DEPTH_MAX, DOCUMENT_VALUES_MAX, &root);
+    if (r < 0)
+        return r;
     r = load(&L, root, out);
     json_decref(root);
     return r;

@@ -14,6 +14,7 @@
 
 #include "error.h"
 #include "pki.h"
+#include "sim-pki.h"
 #include "verify-internal.h"
 
 static void entry_free(struct chain_entry *e)
@@ -22,6 +23,7 @@ static void entry_free(struct chain_entry *e)
         X509_free(e->leaf);
         X509_free(e->intermediate);
         EVP_PKEY_free(e->leaf_key);
+        EVP_PKEY_free(e->att_key);
         free(e);
     }
 }
@@ -158,6 +160,19 @@ static int build_entry(struct vctx *c, STACK_OF(X509) *certs, const uint8_t key[
     return 0;
 }
 
+/* True when name carries the organisation of a `tdxctl dev sim-pki` test PKI. */
+static bool sim_name(const X509_NAME *name)
+{
+    int i = -1;
+    while ((i = X509_NAME_get_index_by_NID(name, NID_organizationName, i)) >= 0) {
+        const ASN1_STRING *s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+        if (s && ASN1_STRING_length(s) == (int)strlen(SIM_PKI_ORG) &&
+            memcmp(ASN1_STRING_get0_data(s), SIM_PKI_ORG, strlen(SIM_PKI_ORG)) == 0)
+            return true;
+    }
+    return false;
+}
+
 static bool issued(X509 *issuer, X509 *cert)
 {
     return X509_NAME_cmp(X509_get_subject_name(issuer), X509_get_issuer_name(cert)) == 0;
@@ -186,6 +201,13 @@ static int sort_chain(struct vctx *c, STACK_OF(X509) *certs)
         pki_name(X509_get_subject_name(own), name, sizeof(name));
         pki_fingerprint(own, fp);
         pki_fingerprint(c->v->root, trusted);
+        /* A test root copies Intel's common name; say what it is instead. */
+        if (sim_name(X509_get_subject_name(own)) || sim_name(X509_get_issuer_name(own)))
+            return vfail(c, -EKEYREJECTED, "the chain's root (%s, O=%s, SHA-256 %s) is the "
+                         "test root of a simulated quote, not the trusted root (%sSHA-256 %s); "
+                         "verify a simulated quote against its test PKI's root (--root DIR/%s)",
+                         name, SIM_PKI_ORG, fp, c->v->intel_root ? "Intel SGX Root CA, " : "",
+                         trusted, SIM_PKI_ROOT_CERT);
         return vfail(c, -EKEYREJECTED, "the chain's root (%s, SHA-256 %s) is not the trusted root (%sSHA-256 %s)",
                      name, fp, c->v->intel_root ? "Intel SGX Root CA, " : "", trusted);
     }

@@ -2,11 +2,13 @@
 /*
  * The collateral, crl, tcb_info and qe_identity steps: pick the collateral
  * for the quote's platform, then check every signature, chain, window and
- * revocation it involves. Signature results are cached on the collateral
- * (they hold at any time); windows are checked against each call's "now".
+ * revocation it involves. Signatures hold at any time, so collateral_seal()
+ * checks them once when the collateral is made and records the results;
+ * windows and revocations are checked against each call's "now".
  */
 #include <errno.h>
 #include <openssl/err.h>
+#include <openssl/x509v3.h>
 #include <stdio.h>
 
 #include "error.h"
@@ -110,6 +112,8 @@ static int obtain(struct vctx *c, struct collateral **out)
         return 0;
     }
     r = collateral_fetch(v, ext, c->res->ca, c->now, &col, &err);
+    if (r >= 0 && (r = collateral_seal(col, v->root, v->store, &err)) < 0)
+        collateral_free(col);
     if (r < 0)
         return vfail(c, r, "%s", err.message);
     /* The disk cache names its origin by directory; keep ours. */
@@ -160,25 +164,28 @@ int collateral_for_quote(struct vctx *c)
     return 0;
 }
 
+static bool crl_verifies(struct crl *crl, X509 *issuer)
+{
+    EVP_PKEY *key = X509_get0_pubkey(issuer);
+    bool ok = key && X509_NAME_cmp(X509_CRL_get_issuer(crl->crl), X509_get_subject_name(issuer)) == 0 &&
+              X509_CRL_verify(crl->crl, key) == 1;
+    ERR_clear_error();
+    return ok;
+}
+
+/* Checked once by collateral_seal() against the issuer it knew; any other
+ * issuer (a PCK CRL whose issuer chain was not in the collateral) is
+ * checked here, every time: the collateral is not written after sealing. */
 static int crl_signed_by(struct vctx *c, struct crl *crl, X509 *issuer, const char *what)
 {
-    EVP_PKEY *key;
-    int ok;
     char name[256];
 
     if (crl->verified_by && pki_same_cert(crl->verified_by, issuer))
         return 0;
-    key = X509_get0_pubkey(issuer);
-    ok = key && X509_NAME_cmp(X509_CRL_get_issuer(crl->crl), X509_get_subject_name(issuer)) == 0 &&
-         X509_CRL_verify(crl->crl, key) == 1;
-    ERR_clear_error();
-    if (!ok) {
+    if (!crl_verifies(crl, issuer)) {
         pki_name(X509_get_subject_name(issuer), name, sizeof(name));
         return vfail(c, -EKEYREJECTED, "%s (%s) is not signed by %s", what, crl->origin, name);
     }
-    X509_free(crl->verified_by);
-    X509_up_ref(issuer);
-    crl->verified_by = issuer;
     return 0;
 }
 
@@ -215,48 +222,15 @@ int check_crls(struct vctx *c)
     return 0;
 }
 
-/* The TCB signing chain: its first certificate signed by the trusted root
- * (through any certificates between), the last one the root itself. */
+/* The TCB signing chain as collateral_seal() found it, at "now". */
 static int signing_chain(struct vctx *c)
 {
     struct collateral *col = c->col;
-    int n = sk_X509_num(col->tcb_chain);
     X509 *signer = sk_X509_value(col->tcb_chain, 0);
     char name[256], nb[32], na[32], now[32];
 
-    if (!col->tcb_chain_ok) {
-        X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-        STACK_OF(X509) *untrusted = sk_X509_dup(col->tcb_chain);
-        int ok = 0, e = 0;
-
-        if (n < 2 || !pki_same_cert(sk_X509_value(col->tcb_chain, n - 1), c->v->root)) {
-            X509_STORE_CTX_free(ctx);
-            sk_X509_free(untrusted);
-            return vfail(c, -EKEYREJECTED, "TCB signing chain (%s): its last certificate is not the trusted root",
-                         col->tcb_chain_origin);
-        }
-        if (ctx && untrusted && X509_STORE_CTX_init(ctx, c->v->store, signer, untrusted)) {
-            /* Signatures only here; the windows are checked below at "now". */
-            X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME);
-            ok = X509_verify_cert(ctx) == 1;
-            e = X509_STORE_CTX_get_error(ctx);
-        }
-        X509_STORE_CTX_free(ctx);
-        sk_X509_free(untrusted);
-        ERR_clear_error();
-        if (!ok)
-            return vfail(c, -EKEYREJECTED, "TCB signing chain (%s): %s", col->tcb_chain_origin,
-                         X509_verify_cert_error_string(e));
-        col->tcb_chain_not_before = INT64_MIN;
-        col->tcb_chain_not_after = INT64_MAX;
-        for (int i = 0; i < n; i++) {
-            X509 *x = sk_X509_value(col->tcb_chain, i);
-            int64_t from = pki_time(X509_get0_notBefore(x)), to = pki_time(X509_get0_notAfter(x));
-            col->tcb_chain_not_before = from > col->tcb_chain_not_before ? from : col->tcb_chain_not_before;
-            col->tcb_chain_not_after = to < col->tcb_chain_not_after ? to : col->tcb_chain_not_after;
-        }
-        col->tcb_chain_ok = true;
-    }
+    if (col->tcb_chain_status < 0)
+        return vfail(c, col->tcb_chain_status, "%s", col->tcb_chain_error);
     if (!inside(c->now, col->tcb_chain_not_before, col->tcb_chain_not_after)) {
         pki_name(X509_get_subject_name(signer), name, sizeof(name));
         fmt_time(col->tcb_chain_not_before, nb);
@@ -265,29 +239,138 @@ static int signing_chain(struct vctx *c)
         return vfail(c, -EKEYEXPIRED, "TCB signing chain (%s, %s) is not valid at %s: valid %s to %s",
                      col->tcb_chain_origin, name, now, nb, na);
     }
-    c->tcb_signing_key = X509_get0_pubkey(signer);
-    if (!c->tcb_signing_key || !pki_is_p256(c->tcb_signing_key))
-        return vfail(c, -EKEYREJECTED, "TCB signing chain (%s): the signing key is not EC P-256",
-                     col->tcb_chain_origin);
+    c->tcb_signing_key = col->tcb_signing_key;
+    return 0;
+}
+
+/* The TCB signing chain: its first certificate signed by the trusted root
+ * (through any certificates between), the last one the root itself.
+ * Signatures only; the windows are checked per verification at "now". */
+static int seal_chain(struct collateral *col, X509 *root, X509_STORE *store)
+{
+    int n = sk_X509_num(col->tcb_chain), ok = 0, e = 0;
+    X509 *signer = sk_X509_value(col->tcb_chain, 0);
+    X509_STORE_CTX *ctx;
+    STACK_OF(X509) *untrusted;
+
+    col->tcb_chain_status = -EKEYREJECTED;
+    if (n < 2 || !pki_same_cert(sk_X509_value(col->tcb_chain, n - 1), root)) {
+        snprintf(col->tcb_chain_error, sizeof(col->tcb_chain_error),
+                 "TCB signing chain (%.300s): its last certificate is not the trusted root", col->tcb_chain_origin);
+        return 0;
+    }
+    ctx = X509_STORE_CTX_new();
+    untrusted = sk_X509_dup(col->tcb_chain);
+    if (!ctx || !untrusted) {
+        X509_STORE_CTX_free(ctx);
+        sk_X509_free(untrusted);
+        return -ENOMEM;
+    }
+    if (X509_STORE_CTX_init(ctx, store, signer, untrusted)) {
+        X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME);
+        ok = X509_verify_cert(ctx) == 1;
+        e = X509_STORE_CTX_get_error(ctx);
+    }
+    X509_STORE_CTX_free(ctx);
+    sk_X509_free(untrusted);
+    ERR_clear_error();
+    if (!ok) {
+        snprintf(col->tcb_chain_error, sizeof(col->tcb_chain_error), "TCB signing chain (%.300s): %s",
+                 col->tcb_chain_origin, X509_verify_cert_error_string(e));
+        return 0;
+    }
+    col->tcb_chain_not_before = INT64_MIN;
+    col->tcb_chain_not_after = INT64_MAX;
+    for (int i = 0; i < n; i++) {
+        X509 *x = sk_X509_value(col->tcb_chain, i);
+        int64_t from = pki_time(X509_get0_notBefore(x)), to = pki_time(X509_get0_notAfter(x));
+        col->tcb_chain_not_before = from > col->tcb_chain_not_before ? from : col->tcb_chain_not_before;
+        col->tcb_chain_not_after = to < col->tcb_chain_not_after ? to : col->tcb_chain_not_after;
+    }
+    col->tcb_signing_key = X509_get0_pubkey(signer);
+    if (!col->tcb_signing_key || !pki_is_p256(col->tcb_signing_key)) {
+        snprintf(col->tcb_chain_error, sizeof(col->tcb_chain_error),
+                 "TCB signing chain (%.300s): the signing key is not EC P-256", col->tcb_chain_origin);
+        return 0;
+    }
+    col->tcb_chain_status = 0;
+    return 0;
+}
+
+static int seal_doc(struct collateral *col, struct signed_doc *d)
+{
+    int ok;
+    if (col->tcb_chain_status < 0)
+        return 0;
+    ok = pki_verify_p256(col->tcb_signing_key, d->signature, (const uint8_t *)d->raw, d->raw_len);
+    if (ok < 0)
+        return -ENOMEM;
+    d->signature_ok = ok == 1;
+    return 0;
+}
+
+/* Computes what OpenSSL would otherwise compute, and store, on first use:
+ * a certificate's extension cache, a CRL's sorted entries. */
+static void prime_cert(X509 *x)
+{
+    if (x)
+        X509_check_purpose(x, -1, 0);
+}
+
+static void prime_crl(struct crl *crl, X509 *any)
+{
+    X509_REVOKED *rev;
+    if (crl && any)
+        X509_CRL_get0_by_cert(crl->crl, &rev, any);
+}
+
+int collateral_seal(struct collateral *c, X509 *root, X509_STORE *store, tdx_error *err)
+{
+    int r;
+
+    if (c->sealed)
+        return 0;
+    prime_cert(root);
+    for (int i = 0; i < sk_X509_num(c->tcb_chain); i++)
+        prime_cert(sk_X509_value(c->tcb_chain, i));
+    for (int i = 0; i < sk_X509_num(c->pck_cas); i++)
+        prime_cert(sk_X509_value(c->pck_cas, i));
+    if (c->tcb_chain && (r = seal_chain(c, root, store)) < 0)
+        return tdx_err_oom(err);
+    for (size_t i = 0; i < c->tcb_infos.n; i++)
+        if (seal_doc(c, &((struct tcb_info *)c->tcb_infos.items[i])->doc) < 0)
+            return tdx_err_oom(err);
+    if (c->qe_identity && c->tcb_chain && seal_doc(c, &c->qe_identity->doc) < 0)
+        return tdx_err_oom(err);
+    if (c->root_crl && crl_verifies(c->root_crl, root) && X509_up_ref(root))
+        c->root_crl->verified_by = root;
+    prime_crl(c->root_crl, root);
+    for (size_t i = 0; i < c->pck_crls.n; i++) {
+        struct crl *crl = c->pck_crls.items[i];
+        for (int k = 0; k < sk_X509_num(c->pck_cas) && !crl->verified_by; k++) {
+            X509 *ca = sk_X509_value(c->pck_cas, k);
+            EVP_PKEY *root_key = X509_get0_pubkey(root);
+            /* The CA must be the root's before its signature on the CRL counts. */
+            if (root_key && X509_verify(ca, root_key) == 1 && crl_verifies(crl, ca) && X509_up_ref(ca))
+                crl->verified_by = ca;
+            ERR_clear_error();
+        }
+        prime_crl(crl, root);
+    }
+    c->sealed = true;
     return 0;
 }
 
 /* The signing chain, the signature over the exact text, the window. */
 static int check_doc(struct vctx *c, struct signed_doc *d)
 {
-    int r = signing_chain(c), ok;
+    int r = signing_chain(c);
 
     if (r < 0)
         return r;
-    if (!d->signature_ok) {
-        ok = pki_verify_p256(c->tcb_signing_key, d->signature, (const uint8_t *)d->raw, d->raw_len);
-        if (ok < 0)
-            return vfail(c, ok, "out of memory");
-        if (!ok)
-            return vfail(c, -EKEYREJECTED, "%s (%s): the signature does not verify with the TCB signing key",
-                         d->what, d->origin);
-        d->signature_ok = true;
-    }
+    if (!d->signature_ok)
+        return vfail(c, -EKEYREJECTED, "%s (%s): the signature does not verify with the TCB signing key",
+                     d->what, d->origin);
     return window(c, d->what, d->origin, d->issue_date, "issueDate", d->next_update, "nextUpdate");
 }
 

@@ -15,6 +15,7 @@
 
 #include "collateral.h"
 #include "error.h"
+#include "json-error.h"
 #include "pki.h"
 #include "read-input.h"
 
@@ -51,6 +52,7 @@ void collateral_free(struct collateral *c)
     ptrvec_free_all(&c->tcb_infos, tcb_info_free_item);
     qe_identity_free(c->qe_identity);
     pki_free_certs(c->tcb_chain);
+    pki_free_certs(c->pck_cas);
     free(c->tcb_chain_origin);
     crl_free(c->root_crl);
     ptrvec_free_all(&c->pck_crls, crl_free);
@@ -167,30 +169,30 @@ static int add_qe_identity(struct collateral *c, struct qe_identity *q, tdx_erro
 int collateral_add_response(struct collateral *c, const char *text, size_t len, const char *origin,
                             tdx_error *err)
 {
-    json_error_t jerr;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr), *sig;
-    const char *key;
+    struct json_reader R;
+    json_t *root = NULL;
+    const char *key, *sig = NULL;
     size_t start, end;
     int r;
 
-    if (!root)
-        return tdx_err_lib(err, -EBADMSG, TDX_ERROR_LIBRARY_JANSSON, json_error_code(&jerr),
-                           "%s: invalid JSON at line %d column %d: %s", origin, jerr.line, jerr.column, jerr.text);
+    jr_init_err(&R, origin, err);
+    R.code = -EBADMSG;
+    if ((r = jr_parse(&R, text, len, 0, 0, &root)) < 0)
+        return r;
     key = json_object_get(root, "tcbInfo") ? "tcbInfo" : json_object_get(root, "enclaveIdentity") ? "enclaveIdentity" : NULL;
-    sig = json_object_get(root, "signature");
-    if (!key || !json_is_string(sig) || json_member_span(text, len, key, &start, &end) < 0) {
+    sig = json_string_value(json_object_get(root, "signature"));
+    if (!key || !sig || json_member_span(text, len, key, &start, &end) < 0) {
         json_decref(root);
-        return tdx_err(err, -EBADMSG, "%s: not a PCS response (expected \"tcbInfo\" or \"enclaveIdentity\" and \"signature\")",
-                       origin);
+        return jr_fail(&R, NULL, "not a PCS response (expected \"tcbInfo\" or \"enclaveIdentity\" and \"signature\")");
     }
     if (streq(key, "tcbInfo")) {
         struct tcb_info *t = NULL;
-        r = tcb_info_parse(text + start, end - start, json_string_value(sig), origin, &t, err);
+        r = tcb_info_parse(text + start, end - start, sig, origin, &t, err);
         if (r >= 0)
             r = add_tcb_info(c, t, err);
     } else {
         struct qe_identity *q = NULL;
-        r = qe_identity_parse(text + start, end - start, json_string_value(sig), origin, &q, err);
+        r = qe_identity_parse(text + start, end - start, sig, origin, &q, err);
         if (r >= 0)
             r = add_qe_identity(c, q, err);
     }
@@ -200,13 +202,18 @@ int collateral_add_response(struct collateral *c, const char *text, size_t len, 
 
 /* The TCB signing chain (a leaf that is no CA, then the root) signs TCB info
  * and QE identity. A chain that starts with a CA is a PCK CRL issuer chain:
- * the PCK CRL is checked against the quote's own verified intermediate, so
- * that chain is not needed and is dropped. */
+ * its CA certificate lets collateral_seal() check the PCK CRL once; the
+ * quote's own verified intermediate is what the crl step compares with. */
 int collateral_add_chain(struct collateral *c, STACK_OF(X509) *certs, const char *origin, tdx_error *err)
 {
     X509 *leaf = sk_X509_value(certs, 0);
 
     if (X509_check_ca(leaf)) {
+        if ((!c->pck_cas && !(c->pck_cas = sk_X509_new_null())) || !sk_X509_push(c->pck_cas, leaf)) {
+            pki_free_certs(certs);
+            return tdx_err_oom(err);
+        }
+        X509_up_ref(leaf);
         pki_free_certs(certs);
         return 0;
     }
@@ -319,54 +326,53 @@ static int load_dir(struct collateral *c, const char *dir, X509 *root, tdx_error
 
 /* dcap-qvl's QuoteCollateralV3 as JSON: the signed texts as strings, the
  * signatures and CRLs as hex, the chains as PEM. */
-static int load_dcap_json(struct collateral *c, const char *name, json_t *root, X509 *root_ca, tdx_error *err)
+static int load_dcap_json(struct collateral *c, struct json_reader *R, json_t *root, X509 *root_ca,
+                          tdx_error *err)
 {
-    static const char *const strings[] = {
+    enum { TCB_INFO, TCB_INFO_SIGNATURE, QE_IDENTITY, QE_IDENTITY_SIGNATURE, TCB_INFO_CHAIN,
+           QE_IDENTITY_CHAIN, ROOT_CA_CRL, PCK_CRL, PCK_CRL_CHAIN, N_MEMBERS };
+    static const char *const names[N_MEMBERS] = {
         "tcb_info", "tcb_info_signature", "qe_identity", "qe_identity_signature",
         "tcb_info_issuer_chain", "qe_identity_issuer_chain", "root_ca_crl", "pck_crl",
+        "pck_crl_issuer_chain",
     };
-    const char *chains[] = { "tcb_info_issuer_chain", "qe_identity_issuer_chain", "pck_crl_issuer_chain" };
-    const char *crls[] = { "root_ca_crl", "pck_crl" };
+    static const int chains[] = { TCB_INFO_CHAIN, QE_IDENTITY_CHAIN, PCK_CRL_CHAIN };
+    static const int crls[] = { ROOT_CA_CRL, PCK_CRL };
+    const char *v[N_MEMBERS] = { NULL };
     char origin[PATH_MAX + 64];
     struct tcb_info *t = NULL;
     struct qe_identity *q = NULL;
-    json_t *v;
     int r;
 
-    for (size_t i = 0; i < ELEMENTSOF(strings); i++)
-        if (!json_is_string(json_object_get(root, strings[i])))
-            return tdx_err(err, -EBADMSG, "%s: %s: required, a string", name, strings[i]);
-    snprintf(origin, sizeof(origin), "%s: tcb_info", name);
-    v = json_object_get(root, "tcb_info");
-    r = tcb_info_parse(json_string_value(v), json_string_length(v),
-                       json_string_value(json_object_get(root, "tcb_info_signature")), origin, &t, err);
+    for (size_t i = 0; i < N_MEMBERS; i++)
+        if ((r = jr_string(R, root, "", names[i], i == PCK_CRL_CHAIN ? 0 : JR_REQUIRED, NULL,
+                           &v[i])) < 0)
+            return r;
+    snprintf(origin, sizeof(origin), "%s: tcb_info", R->file);
+    r = tcb_info_parse(v[TCB_INFO], strlen(v[TCB_INFO]), v[TCB_INFO_SIGNATURE], origin, &t, err);
     if (r < 0 || (r = add_tcb_info(c, t, err)) < 0)
         return r;
-    snprintf(origin, sizeof(origin), "%s: qe_identity", name);
-    v = json_object_get(root, "qe_identity");
-    r = qe_identity_parse(json_string_value(v), json_string_length(v),
-                          json_string_value(json_object_get(root, "qe_identity_signature")), origin, &q, err);
+    snprintf(origin, sizeof(origin), "%s: qe_identity", R->file);
+    r = qe_identity_parse(v[QE_IDENTITY], strlen(v[QE_IDENTITY]), v[QE_IDENTITY_SIGNATURE], origin,
+                          &q, err);
     if (r < 0 || (r = add_qe_identity(c, q, err)) < 0)
         return r;
     for (size_t i = 0; i < ELEMENTSOF(chains); i++) {
         STACK_OF(X509) *certs = NULL;
-        v = json_object_get(root, chains[i]);
-        if (!v)
+        const char *pem = v[chains[i]];
+        if (!pem)
             continue;
-        snprintf(origin, sizeof(origin), "%s: %s", name, chains[i]);
-        if (!json_is_string(v))
-            return tdx_err(err, -EBADMSG, "%s: expected a string", origin);
-        r = pki_parse_certs((const uint8_t *)json_string_value(v), json_string_length(v), PEM_FILE, origin, &certs, err);
+        snprintf(origin, sizeof(origin), "%s: %s", R->file, names[chains[i]]);
+        r = pki_parse_certs((const uint8_t *)pem, strlen(pem), PEM_FILE, origin, &certs, err);
         if (r < 0 || (r = collateral_add_chain(c, certs, origin, err)) < 0)
             return r;
     }
     for (size_t i = 0; i < ELEMENTSOF(crls); i++) {
-        X509_CRL *crl;
-        v = json_object_get(root, crls[i]);
-        snprintf(origin, sizeof(origin), "%s: %s", name, crls[i]);
-        crl = pki_parse_crl((const uint8_t *)json_string_value(v), json_string_length(v));
+        const char *hex = v[crls[i]];
+        X509_CRL *crl = pki_parse_crl((const uint8_t *)hex, strlen(hex));
         if (!crl)
-            return tdx_err(err, -EBADMSG, "%s: not a hex-encoded DER CRL", origin);
+            return jr_fail(R, names[crls[i]], "not a hex-encoded DER CRL");
+        snprintf(origin, sizeof(origin), "%s: %s", R->file, names[crls[i]]);
         if ((r = collateral_add_crl(c, crl, root_ca, origin, err)) < 0)
             return r;
     }
@@ -377,20 +383,17 @@ int collateral_load_buffer(const char *name, const char *data, size_t size, X509
                            struct collateral **out, tdx_error *err)
 {
     struct collateral *c = collateral_new(name);
-    json_error_t jerr;
-    json_t *j;
+    struct json_reader R;
+    json_t *j = NULL;
     int r;
 
     if (!c)
         return tdx_err_oom(err);
-    j = json_loadb(data, size, JSON_REJECT_DUPLICATES, &jerr);
-    if (!j)
-        r = tdx_err_lib(err, -EBADMSG, TDX_ERROR_LIBRARY_JANSSON, json_error_code(&jerr),
-                        "%s: invalid JSON at line %d column %d: %s", name, jerr.line, jerr.column, jerr.text);
-    else if (!json_is_object(j))
-        r = tdx_err(err, -EBADMSG, "%s: expected a JSON object (dcap-qvl collateral)", name);
-    else
-        r = load_dcap_json(c, name, j, root, err);
+    jr_init_err(&R, name, err);
+    R.code = -EBADMSG;
+    r = jr_parse(&R, data, size, 0, 0, &j);
+    if (r >= 0)
+        r = load_dcap_json(c, &R, j, root, err);
     json_decref(j);
     if (r < 0) {
         collateral_free(c);

@@ -7,12 +7,13 @@
  */
 #include <errno.h>
 #include <jansson.h>
-#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "collateral.h"
 #include "error.h"
 #include "hex.h"
+#include "json-error.h"
 #include "rfc3339.h"
 #include "strv.h"
 
@@ -20,106 +21,51 @@
 #define ADVISORIES_MAX 256
 #define IDENTITIES_MAX 64
 
-struct reader {
-    const char *origin;
-    tdx_error *err;
-};
+/* The signed texts are a few thousand values; more is not Intel's. */
+#define DOC_DEPTH_MAX 16
+#define DOC_VALUES_MAX (256 * 1024)
 
-static int rerr(struct reader *r, const char *path, const char *fmt, ...) _printf_(3, 4);
-static int rerr(struct reader *r, const char *path, const char *fmt, ...)
+/* A member of exactly size bytes written as 2 * size hex digits. */
+static int get_hex(struct json_reader *R, json_t *obj, const char *path, const char *key,
+                   uint8_t *out, size_t size)
 {
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    return tdx_err(r->err, -EBADMSG, "%s: %s: %s", r->origin, path, msg);
-}
+    char where[JR_PATH_MAX];
+    const char *s = NULL;
+    int r = jr_string(R, obj, path, key, JR_REQUIRED, NULL, &s);
 
-static void join(char *buf, size_t size, const char *path, const char *key)
-{
-    snprintf(buf, size, "%.300s.%.60s", path, key);
-}
-
-static json_t *member(struct reader *r, json_t *obj, const char *key, const char *path, json_type type,
-                      const char *what, int *ret)
-{
-    char where[400];
-    json_t *v = json_object_get(obj, key);
-
-    join(where, sizeof(where), path, key);
-    if (!v) {
-        *ret = rerr(r, where, "required");
-        return NULL;
-    }
-    if (json_typeof(v) != type) {
-        *ret = rerr(r, where, "expected %s", what);
-        return NULL;
-    }
-    return v;
-}
-
-static int get_int(struct reader *r, json_t *obj, const char *key, const char *path, long long max,
-                   long long *out)
-{
-    char where[400];
-    int ret = 0;
-    json_t *v = member(r, obj, key, path, JSON_INTEGER, "an integer", &ret);
-
-    if (!v)
-        return ret;
-    if (json_integer_value(v) < 0 || json_integer_value(v) > max) {
-        join(where, sizeof(where), path, key);
-        return rerr(r, where, "%lld is out of range 0..%lld", (long long)json_integer_value(v), max);
-    }
-    *out = json_integer_value(v);
+    if (r < 0)
+        return r;
+    if (strlen(s) != 2 * size || hex_decode(s, out, size) != (int)size)
+        return jr_fail(R, jr_path_key(where, path, key), "expected %zu hex digits", 2 * size);
     return 0;
 }
 
-static int get_hex(struct reader *r, json_t *obj, const char *key, const char *path, uint8_t *out,
-                   size_t size)
+/* An RFC 3339 time; 0 when absent and not required. */
+static int get_time(struct json_reader *R, json_t *obj, const char *path, const char *key,
+                    unsigned flags, int64_t *out)
 {
-    char where[400];
-    int ret = 0;
-    json_t *v = member(r, obj, key, path, JSON_STRING, "a string", &ret);
+    char where[JR_PATH_MAX];
+    const char *s = NULL;
+    int r = jr_string(R, obj, path, key, flags, NULL, &s);
 
-    if (!v)
-        return ret;
-    if (json_string_length(v) != 2 * size || hex_decode(json_string_value(v), out, size) != (int)size) {
-        join(where, sizeof(where), path, key);
-        return rerr(r, where, "expected %zu hex digits", 2 * size);
-    }
+    if (r <= 0)
+        return r;
+    if (rfc3339_parse(s, out) < 0)
+        return jr_fail(R, jr_path_key(where, path, key), "\"%.40s\" is not an RFC 3339 time", s);
     return 0;
 }
 
-static int get_time(struct reader *r, json_t *obj, const char *key, const char *path, int64_t *out)
-{
-    char where[400];
-    int ret = 0;
-    json_t *v = member(r, obj, key, path, JSON_STRING, "a string", &ret);
-
-    if (!v)
-        return ret;
-    if (rfc3339_parse(json_string_value(v), out) < 0) {
-        join(where, sizeof(where), path, key);
-        return rerr(r, where, "\"%.40s\" is not an RFC 3339 time", json_string_value(v));
-    }
-    return 0;
-}
-
-static int expect_string(struct reader *r, json_t *obj, const char *key, const char *path,
+static int expect_string(struct json_reader *R, json_t *obj, const char *path, const char *key,
                          const char *want)
 {
-    char where[400];
-    int ret = 0;
-    json_t *v = member(r, obj, key, path, JSON_STRING, "a string", &ret);
+    char where[JR_PATH_MAX];
+    const char *s = NULL;
+    int r = jr_string(R, obj, path, key, JR_REQUIRED, NULL, &s);
 
-    if (!v)
-        return ret;
-    if (!streq(json_string_value(v), want)) {
-        join(where, sizeof(where), path, key);
-        return rerr(r, where, "expected \"%s\", got \"%.40s\"", want, json_string_value(v));
-    }
+    if (r < 0)
+        return r;
+    if (!streq(s, want))
+        return jr_fail(R, jr_path_key(where, path, key), "expected \"%s\", got \"%.40s\"", want, s);
     return 0;
 }
 
@@ -154,189 +100,162 @@ int tcb_status_from_name(const char *name, tdx_tcb_status *out)
     return -EINVAL;
 }
 
-/* A level's tcbStatus, advisoryIDs (optional) and tcbDate (checked only). */
-static int get_level_common(struct reader *r, json_t *level, const char *path, tdx_tcb_status *status,
-                            char ***advisories)
+static const char *check_advisory(const char *s)
 {
-    char where[400];
-    int64_t date;
-    json_t *v, *a;
-    size_t i;
-    int ret = 0;
+    return strlen(s) > 64 ? "expected at most 64 characters" : NULL;
+}
 
-    v = member(r, level, "tcbStatus", path, JSON_STRING, "a string", &ret);
-    if (!v)
-        return ret;
+/* A level's tcbStatus, advisoryIDs (optional) and tcbDate (checked only). */
+static int get_level_common(struct json_reader *R, json_t *level, const char *path,
+                            tdx_tcb_status *status, char ***advisories)
+{
+    _cleanup_free_ const char **ids = NULL;
+    char where[JR_PATH_MAX];
+    const char *name = NULL;
+    int64_t date;
+    int r;
+
+    if ((r = jr_string(R, level, path, "tcbStatus", JR_REQUIRED, NULL, &name)) < 0)
+        return r;
     /* The relaunch statuses are verdicts, never a level's status. */
-    if (tcb_status_from_name(json_string_value(v), status) < 0 || *status > TDX_TCB_REVOKED) {
-        join(where, sizeof(where), path, "tcbStatus");
-        return rerr(r, where, "unknown status \"%.60s\"", json_string_value(v));
-    }
-    if (json_object_get(level, "tcbDate") && (ret = get_time(r, level, "tcbDate", path, &date)) < 0)
-        return ret;
-    a = json_object_get(level, "advisoryIDs");
-    if (!a)
-        return 0;
-    join(where, sizeof(where), path, "advisoryIDs");
-    if (!json_is_array(a) || json_array_size(a) > ADVISORIES_MAX)
-        return rerr(r, where, "expected an array of at most %d strings", ADVISORIES_MAX);
-    json_array_foreach(a, i, v) {
-        if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 64)
-            return rerr(r, where, "item %zu: expected a string of 1 to 64 characters", i);
-        if (strv_push(advisories, json_string_value(v)) < 0)
-            return tdx_err_oom(r->err);
-    }
+    if (tcb_status_from_name(name, status) < 0 || *status > TDX_TCB_REVOKED)
+        return jr_fail(R, jr_path_key(where, path, "tcbStatus"), "unknown status \"%.60s\"", name);
+    if ((r = get_time(R, level, path, "tcbDate", 0, &date)) < 0 ||
+        (r = jr_strv(R, level, path, "advisoryIDs", JR_NONEMPTY, 0, ADVISORIES_MAX,
+                     check_advisory, &ids)) < 0)
+        return r;
+    for (size_t i = 0; ids && ids[i]; i++)
+        if (strv_push(advisories, ids[i]) < 0)
+            return jr_oom(R);
     return 0;
 }
 
-static json_t *get_array(struct reader *r, json_t *obj, const char *key, const char *path, size_t min,
-                         size_t max, int *ret)
-{
-    char where[400];
-    json_t *v = member(r, obj, key, path, JSON_ARRAY, "an array", ret);
-
-    if (v && (json_array_size(v) < min || json_array_size(v) > max)) {
-        join(where, sizeof(where), path, key);
-        *ret = min == max ? rerr(r, where, "expected %zu entries, got %zu", min, json_array_size(v))
-                          : rerr(r, where, "expected %zu to %zu entries, got %zu", min, max, json_array_size(v));
-        return NULL;
-    }
-    return v;
-}
-
 /* sgxtcbcomponents / tdxtcbcomponents: 16 objects with "svn" 0..255. */
-static int get_components(struct reader *r, json_t *tcb, const char *key, const char *path, uint8_t out[16])
+static int get_components(struct json_reader *R, json_t *tcb, const char *path, const char *key,
+                          uint8_t out[16])
 {
-    char where[400], item[440];
-    int ret = 0;
-    json_t *a = get_array(r, tcb, key, path, 16, 16, &ret), *v;
+    char where[JR_PATH_MAX], item[JR_PATH_MAX];
+    json_t *a = NULL, *v;
+    long long svn;
     size_t i;
+    int r;
 
-    if (!a)
-        return ret;
-    join(where, sizeof(where), path, key);
+    if ((r = jr_array(R, tcb, path, key, JR_REQUIRED, 16, 16, &a)) < 0)
+        return r;
+    jr_path_key(where, path, key);
     json_array_foreach(a, i, v) {
-        long long svn;
-        snprintf(item, sizeof(item), "%s[%zu]", where, i);
-        if (!json_is_object(v))
-            return rerr(r, item, "expected an object");
-        if ((ret = get_int(r, v, "svn", item, 255, &svn)) < 0)
-            return ret;
+        jr_path_index(item, where, i);
+        if ((r = jr_object(R, v, item, NULL, JR_REQUIRED, SIZE_MAX, &v)) < 0 ||
+            (r = jr_int(R, v, item, "svn", JR_REQUIRED, 0, 255, &svn)) < 0)
+            return r;
         out[i] = (uint8_t)svn;
     }
     return 0;
 }
 
-static int get_tcb_level(struct reader *r, json_t *v, const char *path, struct tcb_level *out)
+static int get_tcb_level(struct json_reader *R, json_t *v, const char *path, struct tcb_level *out)
 {
-    char where[400];
+    char where[JR_PATH_MAX];
+    json_t *tcb = NULL;
     long long pcesvn;
-    int ret = 0;
-    json_t *tcb;
+    int r;
 
-    if (!json_is_object(v))
-        return rerr(r, path, "expected an object");
-    tcb = member(r, v, "tcb", path, JSON_OBJECT, "an object", &ret);
-    if (!tcb)
-        return ret;
-    join(where, sizeof(where), path, "tcb");
-    if ((ret = get_components(r, tcb, "sgxtcbcomponents", where, out->sgx)) < 0 ||
-        (ret = get_int(r, tcb, "pcesvn", where, 65535, &pcesvn)) < 0 ||
-        (ret = get_components(r, tcb, "tdxtcbcomponents", where, out->tdx)) < 0)
-        return ret;
+    jr_path_key(where, path, "tcb");
+    if ((r = jr_object(R, v, path, NULL, JR_REQUIRED, SIZE_MAX, &v)) < 0 ||
+        (r = jr_object(R, v, path, "tcb", JR_REQUIRED, SIZE_MAX, &tcb)) < 0 ||
+        (r = get_components(R, tcb, where, "sgxtcbcomponents", out->sgx)) < 0 ||
+        (r = jr_int(R, tcb, where, "pcesvn", JR_REQUIRED, 0, 65535, &pcesvn)) < 0 ||
+        (r = get_components(R, tcb, where, "tdxtcbcomponents", out->tdx)) < 0)
+        return r;
     out->pcesvn = (uint16_t)pcesvn;
-    return get_level_common(r, v, path, &out->status, &out->advisories);
+    return get_level_common(R, v, path, &out->status, &out->advisories);
 }
 
-static int get_module(struct reader *r, json_t *m, const char *path, struct module_identity *out,
-                      bool identity)
+/* A module identity's TCB levels: {"tcb": {"isvsvn": N}, "tcbStatus": ...}. */
+static int get_module_levels(struct json_reader *R, json_t *m, const char *path,
+                             struct module_identity *out)
 {
-    char where[400], item[440];
-    int ret = 0;
-    json_t *levels, *v;
+    char where[JR_PATH_MAX], item[JR_PATH_MAX], tcbp[JR_PATH_MAX];
+    json_t *levels = NULL, *v, *tcb;
+    long long isvsvn;
     size_t i;
+    int r;
 
-    if (!json_is_object(m))
-        return rerr(r, path, "expected an object");
-    if ((ret = get_hex(r, m, "mrsigner", path, out->mrsigner, 48)) < 0 ||
-        (ret = get_hex(r, m, "attributes", path, out->attributes, 8)) < 0 ||
-        (ret = get_hex(r, m, "attributesMask", path, out->attributes_mask, 8)) < 0)
-        return ret;
-    if (!identity)
-        return 0;
-    v = member(r, m, "id", path, JSON_STRING, "a string", &ret);
-    if (!v)
-        return ret;
-    if (json_string_length(v) >= sizeof(out->id)) {
-        join(where, sizeof(where), path, "id");
-        return rerr(r, where, "longer than %zu characters", sizeof(out->id) - 1);
-    }
-    snprintf(out->id, sizeof(out->id), "%s", json_string_value(v));
-    levels = get_array(r, m, "tcbLevels", path, 1, LEVELS_MAX, &ret);
-    if (!levels)
-        return ret;
+    if ((r = jr_array(R, m, path, "tcbLevels", JR_REQUIRED, 1, LEVELS_MAX, &levels)) < 0)
+        return r;
     out->levels = calloc(json_array_size(levels), sizeof(*out->levels));
     if (!out->levels)
-        return tdx_err_oom(r->err);
-    join(where, sizeof(where), path, "tcbLevels");
+        return jr_oom(R);
+    jr_path_key(where, path, "tcbLevels");
     json_array_foreach(levels, i, v) {
         struct module_level *l = &out->levels[out->n_levels++];
-        char tcbp[440];
-        json_t *tcb;
-        long long isvsvn;
-        snprintf(item, sizeof(item), "%s[%zu]", where, i);
-        if (!json_is_object(v))
-            return rerr(r, item, "expected an object");
-        tcb = member(r, v, "tcb", item, JSON_OBJECT, "an object", &ret);
-        if (!tcb)
-            return ret;
-        join(tcbp, sizeof(tcbp), item, "tcb");
-        if ((ret = get_int(r, tcb, "isvsvn", tcbp, 255, &isvsvn)) < 0)
-            return ret;
+        jr_path_index(item, where, i);
+        tcb = NULL;
+        if ((r = jr_object(R, v, item, NULL, JR_REQUIRED, SIZE_MAX, &v)) < 0 ||
+            (r = jr_object(R, v, item, "tcb", JR_REQUIRED, SIZE_MAX, &tcb)) < 0 ||
+            (r = jr_int(R, tcb, jr_path_key(tcbp, item, "tcb"), "isvsvn", JR_REQUIRED, 0, 255, &isvsvn)) < 0)
+            return r;
         l->isvsvn = (uint8_t)isvsvn;
-        if ((ret = get_level_common(r, v, item, &l->status, &l->advisories)) < 0)
-            return ret;
+        if ((r = get_level_common(R, v, item, &l->status, &l->advisories)) < 0)
+            return r;
     }
     return 0;
+}
+
+static int get_module(struct json_reader *R, json_t *m, const char *path,
+                      struct module_identity *out, bool identity)
+{
+    const char *id = NULL;
+    char where[JR_PATH_MAX];
+    int r;
+
+    if ((r = jr_object(R, m, path, NULL, JR_REQUIRED, SIZE_MAX, &m)) < 0 ||
+        (r = get_hex(R, m, path, "mrsigner", out->mrsigner, 48)) < 0 ||
+        (r = get_hex(R, m, path, "attributes", out->attributes, 8)) < 0 ||
+        (r = get_hex(R, m, path, "attributesMask", out->attributes_mask, 8)) < 0)
+        return r;
+    if (!identity)
+        return 0;
+    if ((r = jr_string(R, m, path, "id", JR_REQUIRED, NULL, &id)) < 0)
+        return r;
+    if (strlen(id) >= sizeof(out->id))
+        return jr_fail(R, jr_path_key(where, path, "id"), "longer than %zu characters",
+                       sizeof(out->id) - 1);
+    snprintf(out->id, sizeof(out->id), "%s", id);
+    return get_module_levels(R, m, path, out);
 }
 
 /* Reads the signature and the signed text into d, and parses the text:
  * its "id" and "version" must be Intel's, its dates and evaluation number
  * are common to both documents. */
-static int load_doc(struct reader *r, struct signed_doc *d, const char *what, const char *path, const char *raw,
-                    size_t len, const char *signature_hex, const char *id, long long version, json_t **out)
+static int load_doc(struct json_reader *R, struct signed_doc *d, const char *what,
+                    const char *path, const char *raw, size_t len, const char *signature_hex,
+                    const char *id, long long version, json_t **out)
 {
-    char where[64];
+    char where[JR_PATH_MAX];
     long long v;
-    json_error_t jerr;
-    json_t *root;
-    int ret;
+    int r;
 
     d->what = what;
     if (!signature_hex || strlen(signature_hex) != 128 || hex_decode(signature_hex, d->signature, 64) != 64)
-        return rerr(r, "signature", "expected 128 hex digits (ECDSA r||s)");
-    root = json_loadb(raw, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root)
-        return tdx_err_lib(r->err, -EBADMSG, TDX_ERROR_LIBRARY_JANSSON, json_error_code(&jerr),
-                           "%s: %s: invalid JSON at line %d column %d: %s", r->origin, path, jerr.line,
-                           jerr.column, jerr.text);
-    *out = root;
-    if (!json_is_object(root))
-        return rerr(r, path, "expected an object");
-    if ((ret = expect_string(r, root, "id", path, id)) < 0 || (ret = get_int(r, root, "version", path, 1000, &v)) < 0)
-        return ret;
-    if (v != version) {
-        snprintf(where, sizeof(where), "%s.version", path);
-        return rerr(r, where, "expected %lld (%s %s), got %lld", version, id, what, v);
-    }
-    if ((ret = get_time(r, root, "issueDate", path, &d->issue_date)) < 0 ||
-        (ret = get_time(r, root, "nextUpdate", path, &d->next_update)) < 0 ||
-        (ret = get_int(r, root, "tcbEvaluationDataNumber", path, INT32_MAX, &d->evaluation)) < 0)
-        return ret;
+        return jr_fail(R, "signature", "expected 128 hex digits (ECDSA r||s)");
+    if ((r = jr_parse(R, raw, len, DOC_DEPTH_MAX, DOC_VALUES_MAX, out)) < 0)
+        return r;
+    if ((r = expect_string(R, *out, path, "id", id)) < 0 ||
+        (r = jr_int(R, *out, path, "version", JR_REQUIRED, 0, 1000, &v)) < 0)
+        return r;
+    if (v != version)
+        return jr_fail(R, jr_path_key(where, path, "version"), "expected %lld (%s %s), got %lld",
+                       version, id, what, v);
+    if ((r = get_time(R, *out, path, "issueDate", JR_REQUIRED, &d->issue_date)) < 0 ||
+        (r = get_time(R, *out, path, "nextUpdate", JR_REQUIRED, &d->next_update)) < 0 ||
+        (r = jr_int(R, *out, path, "tcbEvaluationDataNumber", JR_REQUIRED, 0, INT32_MAX,
+                    &d->evaluation)) < 0)
+        return r;
     d->raw = malloc(len + 1);
-    d->origin = strdup(r->origin);
+    d->origin = strdup(R->file);
     if (!d->raw || !d->origin)
-        return tdx_err_oom(r->err);
+        return jr_oom(R);
     memcpy(d->raw, raw, len);
     d->raw[len] = '\0';
     d->raw_len = len;
@@ -381,109 +300,103 @@ void qe_identity_free(struct qe_identity *q)
     free(q);
 }
 
-static int parse_tcb_info(struct reader *r, json_t *root, struct tcb_info *t)
+static int parse_tcb_info(struct json_reader *R, json_t *root, struct tcb_info *t)
 {
     const char *p = "tcbInfo";
-    char where[400];
-    json_t *a, *v;
+    char where[JR_PATH_MAX];
+    json_t *a = NULL, *v = NULL;
     size_t i;
-    int ret = 0;
+    int r;
 
-    if ((ret = get_hex(r, root, "fmspc", p, t->fmspc, 6)) < 0 || (ret = get_hex(r, root, "pceId", p, t->pceid, 2)) < 0)
-        return ret;
-    v = member(r, root, "tdxModule", p, JSON_OBJECT, "an object", &ret);
-    if (!v || (ret = get_module(r, v, "tcbInfo.tdxModule", &t->module, false)) < 0)
-        return ret;
-    a = json_object_get(root, "tdxModuleIdentities");
+    if ((r = get_hex(R, root, p, "fmspc", t->fmspc, 6)) < 0 ||
+        (r = get_hex(R, root, p, "pceId", t->pceid, 2)) < 0 ||
+        (r = jr_object(R, root, p, "tdxModule", JR_REQUIRED, SIZE_MAX, &v)) < 0 ||
+        (r = get_module(R, v, "tcbInfo.tdxModule", &t->module, false)) < 0 ||
+        (r = jr_array(R, root, p, "tdxModuleIdentities", 0, 0, IDENTITIES_MAX, &a)) < 0)
+        return r;
     if (a) {
-        a = get_array(r, root, "tdxModuleIdentities", p, 0, IDENTITIES_MAX, &ret);
-        if (!a)
-            return ret;
         t->identities = calloc(json_array_size(a) + 1, sizeof(*t->identities));
         if (!t->identities)
-            return tdx_err_oom(r->err);
+            return jr_oom(R);
         json_array_foreach(a, i, v) {
-            snprintf(where, sizeof(where), "tcbInfo.tdxModuleIdentities[%zu]", i);
             t->n_identities++;
-            if ((ret = get_module(r, v, where, &t->identities[i], true)) < 0)
-                return ret;
+            jr_path_index(where, "tcbInfo.tdxModuleIdentities", i);
+            if ((r = get_module(R, v, where, &t->identities[i], true)) < 0)
+                return r;
         }
     }
-    a = get_array(r, root, "tcbLevels", p, 1, LEVELS_MAX, &ret);
-    if (!a)
-        return ret;
+    if ((r = jr_array(R, root, p, "tcbLevels", JR_REQUIRED, 1, LEVELS_MAX, &a)) < 0)
+        return r;
     t->levels = calloc(json_array_size(a), sizeof(*t->levels));
     if (!t->levels)
-        return tdx_err_oom(r->err);
+        return jr_oom(R);
     json_array_foreach(a, i, v) {
-        snprintf(where, sizeof(where), "tcbInfo.tcbLevels[%zu]", i);
         t->n_levels++;
-        if ((ret = get_tcb_level(r, v, where, &t->levels[i])) < 0)
-            return ret;
+        if ((r = get_tcb_level(R, v, jr_path_index(where, "tcbInfo.tcbLevels", i), &t->levels[i])) < 0)
+            return r;
     }
     return 0;
+}
+
+static void init_reader(struct json_reader *R, const char *origin, tdx_error *err)
+{
+    jr_init_err(R, origin, err);
+    R->code = -EBADMSG;
 }
 
 int tcb_info_parse(const char *raw, size_t raw_len, const char *signature_hex, const char *origin,
                    struct tcb_info **out, tdx_error *err)
 {
-    struct reader r = { origin, err };
     struct tcb_info *t = calloc(1, sizeof(*t));
+    struct json_reader R;
     json_t *root = NULL;
-    int ret;
+    int r;
 
     if (!t)
         return tdx_err_oom(err);
-    ret = load_doc(&r, &t->doc, "TCB info", "tcbInfo", raw, raw_len, signature_hex, "TDX", 3, &root);
-    if (ret >= 0)
-        ret = parse_tcb_info(&r, root, t);
+    init_reader(&R, origin, err);
+    r = load_doc(&R, &t->doc, "TCB info", "tcbInfo", raw, raw_len, signature_hex, "TDX", 3, &root);
+    if (r >= 0)
+        r = parse_tcb_info(&R, root, t);
     json_decref(root);
-    if (ret < 0) {
+    if (r < 0) {
         tcb_info_free(t);
-        return ret;
+        return r;
     }
     *out = t;
     return 0;
 }
 
-static int parse_qe_identity(struct reader *r, json_t *root, struct qe_identity *q)
+static int parse_qe_identity(struct json_reader *R, json_t *root, struct qe_identity *q)
 {
     const char *p = "enclaveIdentity";
-    char where[400];
-    long long prodid;
-    json_t *a, *v;
+    char where[JR_PATH_MAX], tcbp[JR_PATH_MAX];
+    long long prodid, isvsvn;
+    json_t *a = NULL, *v, *tcb;
     size_t i;
-    int ret = 0;
+    int r;
 
-    if ((ret = get_hex(r, root, "miscselect", p, q->miscselect, 4)) < 0 ||
-        (ret = get_hex(r, root, "miscselectMask", p, q->miscselect_mask, 4)) < 0 ||
-        (ret = get_hex(r, root, "attributes", p, q->attributes, 16)) < 0 ||
-        (ret = get_hex(r, root, "attributesMask", p, q->attributes_mask, 16)) < 0 ||
-        (ret = get_hex(r, root, "mrsigner", p, q->mrsigner, 32)) < 0 ||
-        (ret = get_int(r, root, "isvprodid", p, 65535, &prodid)) < 0)
-        return ret;
+    if ((r = get_hex(R, root, p, "miscselect", q->miscselect, 4)) < 0 ||
+        (r = get_hex(R, root, p, "miscselectMask", q->miscselect_mask, 4)) < 0 ||
+        (r = get_hex(R, root, p, "attributes", q->attributes, 16)) < 0 ||
+        (r = get_hex(R, root, p, "attributesMask", q->attributes_mask, 16)) < 0 ||
+        (r = get_hex(R, root, p, "mrsigner", q->mrsigner, 32)) < 0 ||
+        (r = jr_int(R, root, p, "isvprodid", JR_REQUIRED, 0, 65535, &prodid)) < 0 ||
+        (r = jr_array(R, root, p, "tcbLevels", JR_REQUIRED, 1, LEVELS_MAX, &a)) < 0)
+        return r;
     q->isvprodid = (uint16_t)prodid;
-    a = get_array(r, root, "tcbLevels", p, 1, LEVELS_MAX, &ret);
-    if (!a)
-        return ret;
     q->levels = calloc(json_array_size(a), sizeof(*q->levels));
     if (!q->levels)
-        return tdx_err_oom(r->err);
+        return jr_oom(R);
     json_array_foreach(a, i, v) {
-        char tcbp[420];
-        long long isvsvn;
-        json_t *tcb;
-        snprintf(where, sizeof(where), "enclaveIdentity.tcbLevels[%zu]", i);
+        jr_path_index(where, "enclaveIdentity.tcbLevels", i);
         q->n_levels++;
-        if (!json_is_object(v))
-            return rerr(r, where, "expected an object");
-        tcb = member(r, v, "tcb", where, JSON_OBJECT, "an object", &ret);
-        if (!tcb)
-            return ret;
-        join(tcbp, sizeof(tcbp), where, "tcb");
-        if ((ret = get_int(r, tcb, "isvsvn", tcbp, 65535, &isvsvn)) < 0 ||
-            (ret = get_level_common(r, v, where, &q->levels[i].status, &q->levels[i].advisories)) < 0)
-            return ret;
+        tcb = NULL;
+        if ((r = jr_object(R, v, where, NULL, JR_REQUIRED, SIZE_MAX, &v)) < 0 ||
+            (r = jr_object(R, v, where, "tcb", JR_REQUIRED, SIZE_MAX, &tcb)) < 0 ||
+            (r = jr_int(R, tcb, jr_path_key(tcbp, where, "tcb"), "isvsvn", JR_REQUIRED, 0, 65535, &isvsvn)) < 0 ||
+            (r = get_level_common(R, v, where, &q->levels[i].status, &q->levels[i].advisories)) < 0)
+            return r;
         q->levels[i].isvsvn = (uint16_t)isvsvn;
     }
     return 0;
@@ -492,20 +405,22 @@ static int parse_qe_identity(struct reader *r, json_t *root, struct qe_identity 
 int qe_identity_parse(const char *raw, size_t raw_len, const char *signature_hex, const char *origin,
                       struct qe_identity **out, tdx_error *err)
 {
-    struct reader r = { origin, err };
     struct qe_identity *q = calloc(1, sizeof(*q));
+    struct json_reader R;
     json_t *root = NULL;
-    int ret;
+    int r;
 
     if (!q)
         return tdx_err_oom(err);
-    ret = load_doc(&r, &q->doc, "QE identity", "enclaveIdentity", raw, raw_len, signature_hex, "TD_QE", 2, &root);
-    if (ret >= 0)
-        ret = parse_qe_identity(&r, root, q);
+    init_reader(&R, origin, err);
+    r = load_doc(&R, &q->doc, "QE identity", "enclaveIdentity", raw, raw_len, signature_hex,
+                 "TD_QE", 2, &root);
+    if (r >= 0)
+        r = parse_qe_identity(&R, root, q);
     json_decref(root);
-    if (ret < 0) {
+    if (r < 0) {
         qe_identity_free(q);
-        return ret;
+        return r;
     }
     *out = q;
     return 0;

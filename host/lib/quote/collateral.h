@@ -49,7 +49,7 @@ struct signed_doc {
     uint8_t signature[64];
     int64_t issue_date, next_update;
     long long evaluation;
-    bool signature_ok;          /* cache: verified with the verifier's TCB signing chain */
+    bool signature_ok;          /* set once by collateral_seal(): verified with the TCB signing key */
 };
 
 struct tcb_info {
@@ -82,7 +82,7 @@ struct qe_identity {
 struct crl {
     char *origin;
     X509_CRL *crl;
-    X509 *verified_by;          /* cache: the issuer whose signature checked out */
+    X509 *verified_by;          /* set once by collateral_seal(): the issuer whose signature checked out */
 };
 
 struct collateral {
@@ -91,11 +91,28 @@ struct collateral {
     struct qe_identity *qe_identity;
     STACK_OF(X509) *tcb_chain;  /* TCB signing certificate first */
     char *tcb_chain_origin;
-    bool tcb_chain_ok;          /* cache: chains to the trusted root (signatures) */
-    int64_t tcb_chain_not_before, tcb_chain_not_after;
+    STACK_OF(X509) *pck_cas;    /* first certificates of PCK CRL issuer chains */
     struct crl *root_crl;
     ptrvec pck_crls;            /* struct crl *, one per PCK CA */
+    /* Set once by collateral_seal(), read-only after: whether the TCB
+     * signing chain's signatures lead to the root (0, or the code and
+     * message of the failure), its validity window and its key. */
+    bool sealed;
+    int tcb_chain_status;
+    char tcb_chain_error[400];
+    int64_t tcb_chain_not_before, tcb_chain_not_after;
+    EVP_PKEY *tcb_signing_key;  /* borrowed from tcb_chain */
 };
+
+/* Checks, once, every signature of c that does not depend on the quote or
+ * the time, against root: the TCB signing chain, the TCB infos' and the QE
+ * identity's signatures, the root CA CRL and the PCK CRLs (against the CA
+ * certificates of their issuer chains, themselves signed by the root), and
+ * primes OpenSSL's lazily computed caches (certificate extensions, sorted
+ * CRL entries), so that c is never written again and verifiers on several
+ * threads may share it. A signature that does not verify is recorded, not
+ * returned: the step it belongs to reports it. Returns 0 or -ENOMEM. */
+int collateral_seal(struct collateral *c, X509 *root, X509_STORE *store, tdx_error *err);
 
 void collateral_free(struct collateral *c);
 struct collateral *collateral_new(const char *origin);

@@ -2,9 +2,8 @@
 /*
  * Policy files: one JSON object whose fields are named like tdxctl's
  * verification flags with underscores (allow_debug, allow_tcb, ...), plus
- * the TD pins. A table maps each field to a typed reader; the readers are
- * the only code that knows jansson, so the file can move onto a shared
- * member reader without changing its fields or messages.
+ * the TD pins, read with the project's JSON reader (shared/json-reader.h):
+ * its message shape, null as absent, unknown keys with a suggestion.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -14,6 +13,7 @@
 
 #include "error.h"
 #include "hex.h"
+#include "json-error.h"
 #include "policy.h"
 #include "read-input.h"
 #include "rfc3339.h"
@@ -21,302 +21,266 @@
 #include "verify-internal.h"
 
 #define POLICY_FILE_MAX (1024 * 1024)
+#define POLICY_DEPTH_MAX 16
+#define POLICY_VALUES_MAX 100000
 #define VALUES_MAX 256
 
-struct preader {
-    const char *name;           /* labels messages */
-    const char *base_dir;       /* relative paths start here; NULL: cwd */
-    tdx_policy *p;
-    tdx_error *err;
+static const char *const fields[] = {
+    "format", "expected", "report_data", "allow_tcb", "allow_advisories", "min_tcb_evaluation", "allow_debug",
+    "allow_sept_ve", "allow_migratable", "td_attributes", "xfam", "mrservicetd", "mrconfigid", "mrowner",
+    "mrownerconfig", "mrseam", "root", "collateral", "pccs", "cache_dir", "no_cache", "now", NULL,
 };
 
-static int bad(struct preader *r, const char *field, const char *what)
+struct preader {
+    struct json_reader R;
+    const char *base_dir;       /* relative paths start here; NULL: cwd */
+    tdx_policy *p;
+};
+
+/* Value checks: NULL, or what was expected. */
+static const char *hex16(const char *s)
 {
-    return tdx_err(r->err, -EINVAL, "%s: %s: %s", r->name, field, what);
+    uint8_t b[8];
+    return strlen(s) == 16 && hex_decode(s, b, 8) == 8 ? NULL : "expected 16 hex digits (8 bytes as the quote stores them)";
 }
 
-static int read_bool(struct preader *r, json_t *v, const char *key, int *out)
+static const char *hex96(const char *s)
 {
-    if (!json_is_boolean(v))
-        return bad(r, key, "expected true or false");
-    *out = json_is_true(v);
-    return 0;
+    uint8_t b[48];
+    return strlen(s) == 96 && hex_decode(s, b, 48) == 48 ? NULL : "expected 96 hex digits (48 bytes)";
 }
 
-static int read_path(struct preader *r, json_t *v, const char *key, char **out)
+static const char *report_hex(const char *s)
 {
-    const char *s = json_string_value(v);
-    if (!s || !*s || strlen(s) >= PATH_MAX)
-        return bad(r, key, "expected a non-empty path");
+    uint8_t b[64];
+    size_t n = strlen(s);
+    return n >= 2 && n <= 128 && n % 2 == 0 && hex_decode(s, b, 64) == (int)(n / 2) ? NULL
+                                                                                    : "expected 2 to 128 hex digits";
+}
+
+static const char *rfc3339(const char *s)
+{
+    int64_t t;
+    return rfc3339_parse(s, &t) == 0 ? NULL : "expected an RFC 3339 time (e.g. 2025-07-01T00:00:00Z)";
+}
+
+static const char *http_url(const char *s)
+{
+    return startswith(s, "https://") || startswith(s, "http://") ? NULL : "expected an http:// or https:// URL";
+}
+
+static const char *acceptable_status(const char *s)
+{
+    tdx_tcb_status st;
+    return tcb_status_from_name(s, &st) == 0 && st != TDX_TCB_REVOKED
+               ? NULL
+               : "expected a TCB status that can be accepted (UpToDate, SWHardeningNeeded, ConfigurationNeeded, "
+                 "ConfigurationAndSWHardeningNeeded, OutOfDate, OutOfDateConfigurationNeeded, TDRelaunchAdvised, "
+                 "TDRelaunchAdvisedConfigurationNeeded)";
+}
+
+static const char *advisory_id(const char *s)
+{
+    return strlen(s) <= 64 ? NULL : "expected at most 64 characters";
+}
+
+static int read_path(struct preader *r, json_t *root, const char *key, char **out)
+{
+    const char *s;
+    int ret = jr_string(&r->R, root, "", key, JR_NONEMPTY | JR_ONE_LINE, NULL, &s);
+
+    if (ret <= 0)
+        return ret;
     if (s[0] == '/' || !r->base_dir)
         *out = strdup(s);
     else if (asprintf(out, "%s/%s", r->base_dir, s) < 0)
         *out = NULL;
-    return *out ? 0 : tdx_err_oom(r->err);
+    return *out ? 0 : jr_oom(&r->R);
 }
 
-/* A list of strings, or NULL-terminated: each 1 to 64 characters. */
-static int read_names(struct preader *r, json_t *v, const char *key, char ***out)
+/* An array of names, copied (NULL-terminated). */
+static int read_names(struct preader *r, json_t *root, const char *key, const char *(*check)(const char *),
+                      char ***out)
 {
-    char where[96];
-    json_t *item;
-    size_t i;
+    const char **list = NULL;
+    int ret = jr_strv(&r->R, root, "", key, JR_NONEMPTY | JR_ONE_LINE, 0, VALUES_MAX, check, &list);
 
-    if (!json_is_array(v) || json_array_size(v) > VALUES_MAX)
-        return bad(r, key, "expected an array of at most 256 strings");
-    json_array_foreach(v, i, item) {
-        snprintf(where, sizeof(where), "%s[%zu]", key, i);
-        if (!json_is_string(item) || json_string_length(item) == 0 || json_string_length(item) > 64)
-            return bad(r, where, "expected a string of 1 to 64 characters");
-        if (strv_push(out, json_string_value(item)) < 0)
-            return tdx_err_oom(r->err);
-    }
-    if (!*out && !(*out = calloc(1, sizeof(char *))))
-        return tdx_err_oom(r->err);
-    return 0;
+    if (ret <= 0)
+        return ret;
+    *out = strv_copy(list);
+    free(list);
+    return *out ? 0 : jr_oom(&r->R);
 }
 
 /* 8 bytes as the quote stores them: "HEX16" or {"value": HEX16, "mask": HEX16}. */
-static int read_bits(struct preader *r, json_t *v, const char *key, struct policy_bits *out)
+static int read_bits(struct preader *r, json_t *root, const char *key, struct policy_bits *out)
 {
-    json_t *value = v, *mask = NULL;
-    char where[96];
+    static const char *const members[] = { "value", "mask", NULL };
+    json_t *v = json_object_get(root, key);
+    const char *value = NULL, *mask = NULL;
+    int ret;
 
     if (json_is_object(v)) {
-        const char *k;
-        json_t *m;
-        json_object_foreach(v, k, m)
-            if (!streq(k, "value") && !streq(k, "mask")) {
-                snprintf(where, sizeof(where), "%s.%.40s", key, k);
-                return bad(r, where, "unknown field (expected \"value\" and \"mask\")");
-            }
-        value = json_object_get(v, "value");
-        mask = json_object_get(v, "mask");
-        snprintf(where, sizeof(where), "%s.value", key);
-    } else {
-        snprintf(where, sizeof(where), "%s", key);
+        if ((ret = jr_keys(&r->R, v, key, members)) < 0 ||
+            (ret = jr_string(&r->R, v, key, "value", JR_REQUIRED, hex16, &value)) < 0 ||
+            (ret = jr_string(&r->R, v, key, "mask", 0, hex16, &mask)) < 0)
+            return ret;
+    } else if ((ret = jr_string(&r->R, root, "", key, 0, hex16, &value)) <= 0) {
+        return ret;
     }
-    if (!json_is_string(value) || json_string_length(value) != 16 || hex_decode(json_string_value(value), out->value, 8) != 8)
-        return bad(r, where, "expected 16 hex digits (8 bytes as the quote stores them)");
-    out->set = true;
+    hex_decode(value, out->value, 8);
     memset(out->mask, 0xff, 8);
-    if (mask) {
-        snprintf(where, sizeof(where), "%s.mask", key);
-        if (!json_is_string(mask) || json_string_length(mask) != 16 || hex_decode(json_string_value(mask), out->mask, 8) != 8)
-            return bad(r, where, "expected 16 hex digits (8 bytes as the quote stores them)");
-    }
+    if (mask)
+        hex_decode(mask, out->mask, 8);
+    out->set = true;
     return 0;
 }
 
 /* HEX96 or [HEX96, ...]: accepted values of a 48-byte field. */
-static int read_values(struct preader *r, json_t *v, const char *key, struct policy_values *out)
+static int read_values(struct preader *r, json_t *root, const char *key, struct policy_values *out)
 {
-    char where[96];
-    json_t *item;
-    size_t n = json_is_array(v) ? json_array_size(v) : 1;
+    const char **list = NULL, *one = NULL;
+    size_t n = 0;
+    int ret;
 
-    if (n > VALUES_MAX)
-        return bad(r, key, "more than 256 values");
-    out->values = calloc(n ? n : 1, 48);
-    if (!out->values)
-        return tdx_err_oom(r->err);
-    for (size_t i = 0; i < n; i++) {
-        item = json_is_array(v) ? json_array_get(v, i) : v;
-        if (json_is_array(v))
-            snprintf(where, sizeof(where), "%s[%zu]", key, i);
-        else
-            snprintf(where, sizeof(where), "%s", key);
-        if (!json_is_string(item) || json_string_length(item) != 96 ||
-            hex_decode(json_string_value(item), out->values[i], 48) != 48)
-            return bad(r, where, "expected 96 hex digits (48 bytes)");
+    if (json_is_array(json_object_get(root, key)))
+        ret = jr_strv(&r->R, root, "", key, 0, 0, VALUES_MAX, hex96, &list);
+    else
+        ret = jr_string(&r->R, root, "", key, 0, hex96, &one);
+    if (ret <= 0)
+        return ret;
+    while (list && list[n])
+        n++;
+    out->values = calloc(one ? 1 : n + 1, 48);
+    if (!out->values) {
+        free(list);
+        return jr_oom(&r->R);
     }
-    out->count = n;
+    for (size_t i = 0; i < (one ? 1 : n); i++)
+        hex_decode(one ? one : list[i], out->values[i], 48);
+    out->count = one ? 1 : n;
+    free(list);
     return 0;
 }
 
 static int add_expected(struct preader *r, tdx_expected *e)
 {
-    int ret;
     if (!r->p->expected) {
         r->p->expected = e;
         return 0;
     }
-    ret = expected_merge(r->p->expected, e);
-    if (ret < 0) {
+    if (expected_merge(r->p->expected, e) < 0) {
         tdx_expected_free(e);
-        return tdx_err_oom(r->err);
+        return jr_oom(&r->R);
     }
     return 0;
 }
 
-/* One item of "expected": a file name, or the measurement JSON inline. */
+/* One item of "expected": a file name, or the measurement JSON inline.
+ * The expected-measurements loader reports into the same tdx_error. */
 static int read_expected_item(struct preader *r, json_t *v, const char *where)
 {
     _cleanup_free_ char *path = NULL, *text = NULL, *label = NULL;
+    tdx_error *err = r->R.report_ctx;
     tdx_expected *e = NULL;
     int ret;
 
     if (json_is_string(v)) {
-        if ((ret = read_path(r, v, where, &path)) < 0)
-            return ret;
-        ret = tdx_expected_load_file(&e, path, r->err);
+        const char *s = json_string_value(v);
+        if (!*s)
+            return jr_fail(&r->R, where, "expected a non-empty file name");
+        if (s[0] == '/' || !r->base_dir)
+            path = strdup(s);
+        else if (asprintf(&path, "%s/%s", r->base_dir, s) < 0)
+            path = NULL;
+        if (!path)
+            return jr_oom(&r->R);
+        ret = tdx_expected_load_file(&e, path, err);
         if (ret < 0)
-            return tdx_err_prefix(r->err, ret, "%s: %s", r->name, where);
+            return tdx_err_prefix(err, ret, "%s: %s", r->R.file, where);
     } else if (json_is_object(v) || json_is_array(v)) {
         text = json_dumps(v, JSON_COMPACT);
-        if (!text || asprintf(&label, "%s: %s", r->name, where) < 0)
-            return tdx_err_oom(r->err);
-        ret = tdx_expected_load_buffer(&e, label, text, strlen(text), r->err);
+        if (!text || asprintf(&label, "%s: %s", r->R.file, where) < 0)
+            return jr_oom(&r->R);
+        ret = tdx_expected_load_buffer(&e, label, text, strlen(text), err);
         if (ret < 0)
             return ret;
     } else {
-        return bad(r, where, "expected a file name, a measurement object or a measurements list");
+        return jr_fail(&r->R, where, "expected a file name, a measurement object or a measurements list, got %s",
+                       jr_type_name(v));
     }
     return add_expected(r, e);
 }
 
 /* "expected": an item, or a list of items (acceptable sets, for rolling
  * upgrades). A cvm-reverse-proxy list inline is one item. */
-static int read_expected(struct preader *r, json_t *v, const char *key)
+static int read_expected(struct preader *r, json_t *root)
 {
-    char where[64];
-    json_t *item;
+    char where[JR_PATH_MAX];
+    json_t *v = json_object_get(root, "expected"), *item;
     size_t i;
     int ret;
 
+    if (!v || json_is_null(v))
+        return 0;
     if (!json_is_array(v) || (json_array_size(v) && json_object_get(json_array_get(v, 0), "attestation_type")))
-        return read_expected_item(r, v, key);
+        return read_expected_item(r, v, "expected");
     if (json_array_size(v) == 0 || json_array_size(v) > VALUES_MAX)
-        return bad(r, key, "expected 1 to 256 acceptable sets");
-    json_array_foreach(v, i, item) {
-        snprintf(where, sizeof(where), "%s[%zu]", key, i);
-        if ((ret = read_expected_item(r, item, where)) < 0)
+        return jr_fail(&r->R, "expected", "expected 1 to %d acceptable sets, got %zu", VALUES_MAX, json_array_size(v));
+    json_array_foreach(v, i, item)
+        if ((ret = read_expected_item(r, item, jr_path_index(where, "expected", i))) < 0)
             return ret;
-    }
     return 0;
 }
 
-static int read_field(struct preader *r, const char *key, json_t *v)
+static int read_fields(struct preader *r, json_t *root)
 {
     tdx_policy *p = r->p;
+    const char *s = NULL;
+    uint64_t format;
+    long long n;
     int ret;
 
-#define BOOL(name) if (streq(key, #name)) return read_bool(r, v, key, &p->name)
-#define PATH(name) if (streq(key, #name)) return read_path(r, v, key, &p->name)
-#define BITS(name) if (streq(key, #name)) return read_bits(r, v, key, &p->name)
-#define VALUES(name) if (streq(key, #name)) return read_values(r, v, key, &p->name)
-    BOOL(allow_debug);
-    BOOL(allow_sept_ve);
-    BOOL(allow_migratable);
-    BOOL(no_cache);
-    PATH(root);
-    PATH(collateral);
-    PATH(cache_dir);
-    BITS(td_attributes);
-    BITS(xfam);
-    VALUES(mrservicetd);
-    VALUES(mrconfigid);
-    VALUES(mrowner);
-    VALUES(mrownerconfig);
-    VALUES(mrseam);
-#undef BOOL
-#undef PATH
-#undef BITS
-#undef VALUES
-    if (streq(key, "format"))
-        return json_integer_value(v) == 1 && json_is_integer(v) ? 0 : bad(r, key, "expected 1");
-    if (streq(key, "expected"))
-        return read_expected(r, v, key);
-    if (streq(key, "allow_tcb")) {
-        if ((ret = read_names(r, v, key, &p->allow_tcb)) < 0)
-            return ret;
-        for (char **s = p->allow_tcb; *s; s++) {
-            tdx_tcb_status st;
-            if (tcb_status_from_name(*s, &st) < 0 || st == TDX_TCB_REVOKED)
-                return tdx_err(r->err, -EINVAL, "%s: allow_tcb: \"%s\" is not a TCB status that can be accepted",
-                               r->name, *s);
-        }
-        return 0;
-    }
-    if (streq(key, "allow_advisories"))
-        return read_names(r, v, key, &p->allow_advisories);
-    if (streq(key, "min_tcb_evaluation")) {
-        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > INT32_MAX)
-            return bad(r, key, "expected a number 0..2147483647");
-        p->min_tcb_evaluation = json_integer_value(v);
-        return 0;
-    }
-    if (streq(key, "report_data")) {
-        size_t len = json_string_length(v);
-        if (!json_is_string(v) || len < 2 || len > 128 || len % 2 ||
-            hex_decode(json_string_value(v), p->report_data, 64) != (int)(len / 2))
-            return bad(r, key, "expected 2 to 128 hex digits");
-        p->report_data_size = len / 2;
-        return 0;
-    }
-    if (streq(key, "now")) {
-        int64_t t;
-        if (!json_is_string(v) || rfc3339_parse(json_string_value(v), &t) < 0)
-            return bad(r, key, "expected an RFC 3339 time (e.g. 2025-07-01T00:00:00Z)");
+    if ((ret = jr_keys(&r->R, root, "", fields)) < 0 ||
+        (ret = jr_uint(&r->R, root, "", "format", 0, 1, 1, &format)) < 0 ||
+        (ret = read_expected(r, root)) < 0 ||
+        (ret = jr_bool(&r->R, root, "", "allow_debug", 0, &p->allow_debug)) < 0 ||
+        (ret = jr_bool(&r->R, root, "", "allow_sept_ve", 0, &p->allow_sept_ve)) < 0 ||
+        (ret = jr_bool(&r->R, root, "", "allow_migratable", 0, &p->allow_migratable)) < 0 ||
+        (ret = jr_bool(&r->R, root, "", "no_cache", 0, &p->no_cache)) < 0 ||
+        (ret = read_names(r, root, "allow_tcb", acceptable_status, &p->allow_tcb)) < 0 ||
+        (ret = read_names(r, root, "allow_advisories", advisory_id, &p->allow_advisories)) < 0 ||
+        (ret = read_path(r, root, "root", &p->root)) < 0 ||
+        (ret = read_path(r, root, "collateral", &p->collateral)) < 0 ||
+        (ret = read_path(r, root, "cache_dir", &p->cache_dir)) < 0 ||
+        (ret = read_bits(r, root, "td_attributes", &p->td_attributes)) < 0 ||
+        (ret = read_bits(r, root, "xfam", &p->xfam)) < 0 ||
+        (ret = read_values(r, root, "mrservicetd", &p->mrservicetd)) < 0 ||
+        (ret = read_values(r, root, "mrconfigid", &p->mrconfigid)) < 0 ||
+        (ret = read_values(r, root, "mrowner", &p->mrowner)) < 0 ||
+        (ret = read_values(r, root, "mrownerconfig", &p->mrownerconfig)) < 0 ||
+        (ret = read_values(r, root, "mrseam", &p->mrseam)) < 0)
+        return ret;
+    if ((ret = jr_int(&r->R, root, "", "min_tcb_evaluation", 0, 0, INT32_MAX, &n)) < 0)
+        return ret;
+    if (ret > 0)
+        p->min_tcb_evaluation = n;
+    if ((ret = jr_string(&r->R, root, "", "report_data", 0, report_hex, &s)) < 0)
+        return ret;
+    if (ret > 0)
+        p->report_data_size = (size_t)hex_decode(s, p->report_data, 64);
+    if ((ret = jr_string(&r->R, root, "", "now", 0, rfc3339, &s)) < 0)
+        return ret;
+    if (ret > 0) {
+        int64_t t = 0;
+        rfc3339_parse(s, &t);
         p->now = t;
-        return 0;
     }
-    if (streq(key, "pccs")) {
-        const char *s = json_string_value(v);
-        if (!s || (!startswith(s, "https://") && !startswith(s, "http://")))
-            return bad(r, key, "expected an http:// or https:// URL");
-        return (p->pccs = strdup(s)) ? 0 : tdx_err_oom(r->err);
-    }
-    return 1;   /* not a field */
-}
-
-static const char *const field_names[] = {
-    "format", "expected", "report_data", "allow_tcb", "allow_advisories", "min_tcb_evaluation", "allow_debug",
-    "allow_sept_ve", "allow_migratable", "td_attributes", "xfam", "mrservicetd", "mrconfigid", "mrowner",
-    "mrownerconfig", "mrseam", "root", "collateral", "pccs", "cache_dir", "no_cache", "now",
-};
-
-/* Edit distance, capped: small enough for a misspelt field name. The same
- * as recipe/json-load.c's; both give way to jr_key_distance() when the
- * shared JSON reader (shared/json-reader.h) lands on main. */
-static size_t distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), row[64];
-    if (la >= 63 || lb >= 63)
-        return SIZE_MAX;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            diag = up;
-            row[j] = best;
-        }
-    }
-    return row[lb];
-}
-
-static int unknown_field(struct preader *r, const char *key)
-{
-    const char *best = NULL;
-    size_t best_d = 3;
-    for (size_t i = 0; i < ELEMENTSOF(field_names); i++) {
-        size_t d = distance(key, field_names[i]);
-        if (d < best_d) {
-            best_d = d;
-            best = field_names[i];
-        }
-    }
-    if (best)
-        return tdx_err(r->err, -EINVAL, "%s: \"%.64s\": unknown field; did you mean \"%s\"?", r->name, key, best);
-    return tdx_err(r->err, -EINVAL, "%s: \"%.64s\": unknown field (docs/verification.md lists the fields)", r->name,
-                   key);
+    if ((ret = jr_string(&r->R, root, "", "pccs", JR_ONE_LINE, http_url, &s)) < 0)
+        return ret;
+    if (ret > 0 && !(p->pccs = strdup(s)))
+        return jr_oom(&r->R);
+    return 0;
 }
 
 void tdx_policy_free(tdx_policy *p)
@@ -341,25 +305,19 @@ void tdx_policy_free(tdx_policy *p)
 int tdx_policy_load_buffer(tdx_policy **out, const char *name, const char *base_dir, const char *data, size_t size,
                            tdx_error *err)
 {
-    struct preader r = { name, base_dir, NULL, err };
-    json_error_t jerr;
-    const char *key;
-    json_t *root, *v;
-    int ret = 0;
+    struct preader r = { .base_dir = base_dir };
+    json_t *root = NULL;
+    int ret;
 
     tdx_check_arg(out, err);
     tdx_check_arg(name, err);
     tdx_check_arg(data || size == 0, err);
     if (size > POLICY_FILE_MAX)
         return tdx_err(err, -EFBIG, "%s: larger than %d bytes", name, POLICY_FILE_MAX);
-    root = json_loadb(data, size, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root)
-        return tdx_err_lib(err, -EINVAL, TDX_ERROR_LIBRARY_JANSSON, json_error_code(&jerr),
-                           "%s: invalid JSON at line %d column %d: %s", name, jerr.line, jerr.column, jerr.text);
-    if (!json_is_object(root)) {
-        json_decref(root);
-        return tdx_err(err, -EINVAL, "%s: expected a JSON object (a policy)", name);
-    }
+    jr_init_err(&r.R, name, err);
+    ret = jr_parse(&r.R, data, size, POLICY_DEPTH_MAX, POLICY_VALUES_MAX, &root);
+    if (ret < 0)
+        return ret;
     r.p = calloc(1, sizeof(*r.p));
     if (!r.p) {
         json_decref(root);
@@ -367,13 +325,7 @@ int tdx_policy_load_buffer(tdx_policy **out, const char *name, const char *base_
     }
     r.p->allow_debug = r.p->allow_sept_ve = r.p->allow_migratable = r.p->no_cache = TDX_UNSET;
     r.p->min_tcb_evaluation = r.p->now = TDX_UNSET;
-    json_object_foreach(root, key, v) {
-        ret = read_field(&r, key, v);
-        if (ret > 0)
-            ret = unknown_field(&r, key);
-        if (ret < 0)
-            break;
-    }
+    ret = read_fields(&r, root);
     json_decref(root);
     if (ret < 0) {
         tdx_policy_free(r.p);

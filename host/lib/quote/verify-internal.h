@@ -4,10 +4,12 @@
 #define TDXHOST_QUOTE_VERIFY_INTERNAL_H
 
 #include <openssl/x509.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "collateral.h"
+#include "macro.h"
 #include "pck-ext.h"
 #include "ptrvec.h"
 #include "quote-internal.h"
@@ -27,13 +29,38 @@ struct chain_entry {
     struct pck_ext ext;
     int ext_status;             /* 0 parsed, negative: ext_error says why */
     char ext_error[160];
+    /* The last QE report (and its signature) that verified with leaf_key:
+     * every quote of this QE carries the same bytes, so the next one needs
+     * no second ECDSA verification for them. */
+    bool qe_ok;
+    uint8_t qe_signed[QUOTE_QE_REPORT_SIZE + QUOTE_ECDSA_SIG_SIZE];
+    /* The attestation key last imported, by its raw X||Y (a parse cache). */
+    uint8_t att_raw[QUOTE_ECDSA_KEY_SIZE];
+    EVP_PKEY *att_key;
 };
+
+struct tdx_collateral {
+    atomic_int refs;
+    struct collateral *col;     /* sealed: read-only */
+    X509 *root;
+    X509_STORE *store;
+    bool intel_root;
+};
+
+/* Seals col against root and wraps it with one reference (taking col, and
+ * references to root and store). On failure col is still the caller's. */
+int shared_collateral_new(struct collateral *col, X509 *root, X509_STORE *store, bool intel_root,
+                          tdx_collateral **out, tdx_error *err);
+
+/* The root: a PEM file, PEM text, or (both NULL) Intel's built-in one. */
+int verifier_load_root(const char *root_file, const char *root_pem, X509 **root, bool *intel, tdx_error *err);
 
 struct tdx_verifier {
     X509 *root;
     X509_STORE *store;
     bool intel_root;
-    struct collateral *files;
+    tdx_collateral *shared;     /* from files: a reference */
+    struct collateral *files;   /* shared->col, borrowed */
     char *pccs_url;
     bool curl;                  /* curl_global_init() to balance */
     char *cache_dir;

@@ -90,14 +90,21 @@ static int step_parse(struct vctx *c)
 static int step_qe_report_signature(struct vctx *c)
 {
     const tdx_quote *q = c->q;
-    int ok = pki_verify_p256(c->chain->leaf_key, quote_at(q, q->qe_report_sig), quote_at(q, q->qe_report),
-                             QUOTE_QE_REPORT_SIZE);
+    struct chain_entry *e = c->chain;
+    int ok;
+
+    /* The signature follows the report: both are one run of bytes. */
+    if (e->qe_ok && memcmp(e->qe_signed, quote_at(q, q->qe_report), sizeof(e->qe_signed)) == 0)
+        return 0;
+    ok = pki_verify_p256(e->leaf_key, quote_at(q, q->qe_report_sig), quote_at(q, q->qe_report), QUOTE_QE_REPORT_SIZE);
     if (ok < 0)
         return vfail(c, ok, "out of memory");
     if (!ok)
         return vfail(c, -EKEYREJECTED,
                      "the QE report signature (offset %zu) does not verify with the PCK certificate's key",
                      q->qe_report_sig);
+    memcpy(e->qe_signed, quote_at(q, q->qe_report), sizeof(e->qe_signed));
+    e->qe_ok = true;
     return 0;
 }
 
@@ -133,13 +140,18 @@ static int step_qe_report_data(struct vctx *c)
 static int step_quote_signature(struct vctx *c)
 {
     const tdx_quote *q = c->q;
-    EVP_PKEY *key = pki_p256_key(quote_at(q, q->att_key));
+    struct chain_entry *e = c->chain;
     int ok;
 
-    if (!key)
-        return vfail(c, -EKEYREJECTED, "the attestation key (offset %zu) is not a point on P-256", q->att_key);
-    ok = pki_verify_p256(key, quote_at(q, q->signature), q->data, q->signed_size);
-    EVP_PKEY_free(key);
+    if (!e->att_key || memcmp(e->att_raw, quote_at(q, q->att_key), QUOTE_ECDSA_KEY_SIZE) != 0) {
+        EVP_PKEY *key = pki_p256_key(quote_at(q, q->att_key));
+        if (!key)
+            return vfail(c, -EKEYREJECTED, "the attestation key (offset %zu) is not a point on P-256", q->att_key);
+        EVP_PKEY_free(e->att_key);
+        e->att_key = key;
+        memcpy(e->att_raw, quote_at(q, q->att_key), QUOTE_ECDSA_KEY_SIZE);
+    }
+    ok = pki_verify_p256(e->att_key, quote_at(q, q->signature), q->data, q->signed_size);
     if (ok < 0)
         return vfail(c, ok, "out of memory");
     if (!ok)
@@ -342,22 +354,50 @@ int tdx_verifier_verify(tdx_verifier *verifier, const tdx_quote *quote, const td
     return r;
 }
 
-static int load_root(tdx_verifier *v, const tdx_verifier_options *o, tdx_error *err)
+int verifier_load_root(const char *root_file, const char *root_pem, X509 **root, bool *intel, tdx_error *err)
 {
     _cleanup_free_ char *data = NULL;
     size_t size;
     int r;
 
-    if (o->root_pem)
-        return pki_load_root((const uint8_t *)o->root_pem, strlen(o->root_pem), "root_pem", &v->root, err);
-    if (!o->root_file) {
-        v->intel_root = true;
-        return pki_intel_root(&v->root, err);
+    *intel = false;
+    if (root_pem)
+        return pki_load_root((const uint8_t *)root_pem, strlen(root_pem), "root_pem", root, err);
+    if (!root_file) {
+        *intel = true;
+        return pki_intel_root(root, err);
     }
-    r = read_input(o->root_file, ROOT_FILE_MAX, &data, &size, err);
+    r = read_input(root_file, ROOT_FILE_MAX, &data, &size, err);
     if (r < 0)
         return r;
-    return pki_load_root((const uint8_t *)data, size, o->root_file, &v->root, err);
+    return pki_load_root((const uint8_t *)data, size, root_file, root, err);
+}
+
+/* A verifier on parsed collateral: its root and store by reference, unless
+ * the caller names a root, which must be the collateral's. */
+static int setup_shared(tdx_verifier *v, const tdx_verifier_options *o, tdx_error *err)
+{
+    tdx_collateral *c = o->parsed_collateral;
+    int r;
+
+    if (o->collateral || o->pccs_url)
+        return tdx_err(err, -EINVAL, "tdx_verifier_new: parsed_collateral excludes collateral and pccs_url");
+    if (o->root_file || o->root_pem) {
+        if ((r = verifier_load_root(o->root_file, o->root_pem, &v->root, &v->intel_root, err)) < 0)
+            return r;
+        if (!pki_same_cert(v->root, c->root))
+            return tdx_err(err, -EINVAL, "tdx_verifier_new: the root differs from the one parsed_collateral "
+                                         "was checked against");
+    } else {
+        X509_up_ref(c->root);
+        v->root = c->root;
+        v->intel_root = c->intel_root;
+    }
+    X509_STORE_up_ref(c->store);
+    v->store = c->store;
+    v->shared = tdx_collateral_ref(c);
+    v->files = c->col;
+    return 0;
 }
 
 static int setup(tdx_verifier *v, const tdx_verifier_options *o, tdx_error *err)
@@ -372,13 +412,23 @@ static int setup(tdx_verifier *v, const tdx_verifier_options *o, tdx_error *err)
         return tdx_err(err, -EINVAL, "pccs_url: \"%s\" is not an http:// or https:// URL", o->pccs_url);
     if (o->fetch_timeout != TDX_UNSET && (o->fetch_timeout <= 0 || o->fetch_timeout > 3600))
         return tdx_err(err, -EINVAL, "fetch_timeout: %lld seconds, expected 1 to 3600", o->fetch_timeout);
-    if ((r = load_root(v, o, err)) < 0)
+    if (o->version >= 2 && o->parsed_collateral)
+        return setup_shared(v, o, err);
+    if ((r = verifier_load_root(o->root_file, o->root_pem, &v->root, &v->intel_root, err)) < 0)
         return r;
     v->store = X509_STORE_new();
     if (!v->store || !X509_STORE_add_cert(v->store, v->root))
         return tdx_err_oom(err);
-    if (o->collateral && (r = collateral_load(o->collateral, v->root, &v->files, err)) < 0)
-        return r;
+    if (o->collateral) {
+        struct collateral *col = NULL;
+        if ((r = collateral_load(o->collateral, v->root, &col, err)) < 0)
+            return r;
+        if ((r = shared_collateral_new(col, v->root, v->store, v->intel_root, &v->shared, err)) < 0) {
+            collateral_free(col);
+            return r;
+        }
+        v->files = col;
+    }
     v->timeout = o->fetch_timeout == TDX_UNSET ? 30 : (long)o->fetch_timeout;
     if (o->pccs_url) {
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -403,7 +453,7 @@ void tdx_verifier_free(tdx_verifier *v)
         return;
     chain_cache_free(v);
     ptrvec_free_all(&v->fetched, collateral_free_item);
-    collateral_free(v->files);
+    tdx_collateral_unref(v->shared);
     X509_STORE_free(v->store);
     X509_free(v->root);
     if (v->curl)

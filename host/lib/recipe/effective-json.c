@@ -191,6 +191,16 @@ static json_t *render(const struct recipe *r)
     put(root, "network",
         json_pack("{s:b, s:o}", "vsock", r->network.vsock, "firewall",
                   r->network.firewall ? jstrv(r->network.firewall) : json_null()), &failed);
+    /* Only when set, so recipes without native settings keep their text. */
+    if (r->native.any)
+        put(root, "native",
+            json_pack("{s:o, s:o, s:s, s:b, s:{s:s, s:o, s:o, s:o, s:o}}", "modules",
+                      jstrv(r->native.modules), "exclude", jstrv(r->native.exclude),
+                      "compression", r->native.compression, "test_provider",
+                      r->native.test_provider, "network", "mode", r->native.net_mode,
+                      "interface", jstr(r->native.net_interface), "address",
+                      jstr(r->native.net_address), "gateway", jstr(r->native.net_gateway),
+                      "dns", jstrv(r->native.net_dns)), &failed);
     put(root, "ssh",
         json_pack("{s:b, s:s, s:o}", "enabled", r->ssh.enabled, "key_delivery",
                   r->ssh.key_delivery, "authorized_keys",

@@ -105,6 +105,27 @@ int image_find_profile(const tdx_image *image, const char *name, size_t *ret)
     return -ENOENT;
 }
 
+int image_profile_index(const tdx_image *image, const char *name, size_t *ret, tdx_error *err)
+{
+    char names[400] = "";
+    size_t used = 0, i;
+
+    if (image_find_profile(image, name, ret) == 0)
+        return 0;
+    /* The list is cut short rather than the message: err holds one line. */
+    for (i = 0; i < image->profiles.n; i++) {
+        const struct profile *p = image->profiles.items[i];
+        int n = snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "", p->name);
+        if (n < 0 || (size_t)n >= sizeof(names) - used) {
+            names[used] = '\0';
+            break;
+        }
+        used += (size_t)n;
+    }
+    return tdx_err(err, -ENOENT, "unknown profile \"%s\"; profiles: %s%s", name, names,
+                   i < image->profiles.n ? ", ..." : "");
+}
+
 int tdx_image_profile(tdx_image *image, const char *profile, tdx_error *err)
 {
     const char *why;
@@ -185,8 +206,9 @@ int tdx_image_set_mirror(tdx_image *image, const char *url, tdx_error *err)
 
 static const char *check_init(const char *s)
 {
-    return streq(s, "systemd") || streq(s, "busybox") ? NULL
-                                                      : "expected one of \"systemd\", \"busybox\"";
+    return streq(s, "systemd") || streq(s, "tdx-agent") || streq(s, "busybox")
+               ? NULL
+               : "expected one of \"systemd\", \"tdx-agent\", \"busybox\"";
 }
 
 int tdx_image_set_init(tdx_image *image, const char *init, tdx_error *err)
@@ -937,5 +959,117 @@ int tdx_image_on_boot(tdx_image *image, const char *commands, tdx_error *err)
     tdx_check_arg(commands, err);
     NEW_OP(op, image, OP_ON_BOOT, err, "tdx_image_on_boot()");
     TRY(op, fill_script(image, op, err, commands, NULL));
+    return op_commit(image, op, err);
+}
+
+static const char *check_module_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64)
+        return "expected a kernel module name of 1 to 64 characters";
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+            return "expected a kernel module name ([A-Za-z0-9_-])";
+    return NULL;
+}
+
+static const char *check_exclude(const char *s)
+{
+    return strpbrk(s, "/=") ? "expected a Debian package name without /SUITE or =VERSION"
+                            : check_package(s);
+}
+
+/* Dotted-quad IPv4 address, each part 0..255 without leading zeros. */
+static bool ipv4_ok(const char *s, const char **end)
+{
+    for (int part = 0; part < 4; part++) {
+        unsigned v = 0;
+        int digits = 0;
+        if (part > 0 && *s++ != '.')
+            return false;
+        while (isdigit((unsigned char)*s) && digits < 4) {
+            if (digits == 1 && v == 0)
+                return false;
+            v = v * 10 + (unsigned)(*s++ - '0');
+            digits++;
+        }
+        if (digits == 0 || v > 255)
+            return false;
+    }
+    *end = s;
+    return true;
+}
+
+static const char *check_ipv4(const char *s)
+{
+    const char *end;
+    return ipv4_ok(s, &end) && *end == '\0' ? NULL : "expected an IPv4 address (a.b.c.d)";
+}
+
+static const char *check_ipv4_cidr(const char *s)
+{
+    const char *end, *msg = "expected an IPv4 address with prefix length (a.b.c.d/N, N 1..32)";
+    char *num_end;
+    long len;
+    if (!ipv4_ok(s, &end) || *end != '/' || !isdigit((unsigned char)end[1]))
+        return msg;
+    len = strtol(end + 1, &num_end, 10);
+    return *num_end == '\0' && len >= 1 && len <= 32 ? NULL : msg;
+}
+
+static const char *check_interface(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 15 || streq(s, ".") || streq(s, ".."))
+        return "expected a network interface name of 1 to 15 characters";
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '/' || s[i] == ':' || isspace((unsigned char)s[i]) || !isprint((unsigned char)s[i]))
+            return "expected a network interface name without '/', ':' or spaces";
+    return NULL;
+}
+
+int tdx_image_set_native(tdx_image *image, const tdx_native_options *opts, tdx_error *err)
+{
+    static const char *const compressions[] = { "gzip", "zstd", NULL };
+    static const char *const modes[] = { "none", "dhcp", "static", NULL };
+    tdx_check_arg(image, err);
+    tdx_check_arg(opts, err);
+    tdx_check_options(opts, TDX_NATIVE_OPTIONS_VERSION, err);
+    NEW_OP(op, image, OP_NATIVE, err, "tdx_image_set_native()");
+    struct native_spec *n = &op->u.native;
+    n->test_provider = TDX_UNSET;
+    if (opts->modules) {
+        if (strv_length((char *const *)opts->modules) > 512)
+            return op_fail(op, op_err(op, err, -EINVAL, "modules", "at most 512 modules"));
+        TRY(op, op_set_strv(op, err, "modules", &n->modules, opts->modules, check_module_name));
+        n->modules_set = true;
+    }
+    if (opts->exclude) {
+        TRY(op, op_set_strv(op, err, "exclude", &n->exclude, opts->exclude, check_exclude));
+        n->exclude_set = true;
+    }
+    TRY(op, op_set_choice(op, err, "compression", &n->compression, opts->compression,
+                          compressions));
+    if (opts->test_provider != TDX_UNSET) {
+        if (opts->test_provider && image->current == 0)
+            return op_fail(op, op_err(op, err, -EINVAL, "test_provider",
+                                      "simulated quotes only in a profile (e.g. \"dev\"), never "
+                                      "in the default profile"));
+        n->test_provider = !!opts->test_provider;
+    }
+    TRY(op, op_set_choice(op, err, "mode", &n->net_mode, opts->network_mode, modes));
+    TRY(op, op_set_str(op, err, "interface", &n->net_interface, opts->network_interface,
+                       check_interface));
+    TRY(op, op_set_str(op, err, "address", &n->net_address, opts->network_address,
+                       check_ipv4_cidr));
+    TRY(op, op_set_str(op, err, "gateway", &n->net_gateway, opts->network_gateway, check_ipv4));
+    if (opts->network_dns) {
+        if (strv_length((char *const *)opts->network_dns) > 8)
+            return op_fail(op, op_err(op, err, -EINVAL, "dns", "at most 8 name servers"));
+        TRY(op, op_set_strv(op, err, "dns", &n->net_dns, opts->network_dns, check_ipv4));
+        n->net_dns_set = true;
+    }
+    if (n->net_mode && streq(n->net_mode, "static") && !n->net_address)
+        return op_fail(op, op_err(op, err, -EINVAL, "address", "required with mode \"static\""));
     return op_commit(image, op, err);
 }

@@ -77,6 +77,8 @@ static const struct section {
     { "encryption", sec_encryption },
     { "network", sec_network },
     { "ssh", sec_ssh },
+    { "native", sec_native },
+    { "agent", sec_agent },
     { "builds", sec_builds },
     { "scripts", sec_scripts },
     { "on_boot", sec_on_boot },

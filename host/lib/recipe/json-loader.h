@@ -52,8 +52,8 @@ int loader_each(struct loader *L, json_t *v, const char *path,
                 int (*fn)(struct loader *, json_t *, const char *));
 /* Applies the members of a recipe object (a file, or a profile's body). */
 int loader_apply_object(struct loader *L, json_t *root, const char *path);
-/* Reads, parses and applies an included file (realpath real, shown as
- * display) below the including loader's frame. */
+/* Parses and applies the text of an included file (frame->real, shown as
+ * display) with the including loader's image and profile. */
 int loader_apply_file(struct loader *parent, const struct include_frame *frame,
                       const char *display, const char *data, size_t size);
 
@@ -72,6 +72,11 @@ int sec_partitions(struct loader *L, json_t *v, const char *path);
 int sec_encryption(struct loader *L, json_t *v, const char *path);
 int sec_network(struct loader *L, json_t *v, const char *path);
 int sec_ssh(struct loader *L, json_t *v, const char *path);
+/* ... json-native.c: keys only native images read; loader_native_keys()
+ * reads the given keys of object v into one tdx_image_set_native(). */
+int sec_native(struct loader *L, json_t *v, const char *path);
+int sec_agent(struct loader *L, json_t *v, const char *path);
+int loader_native_keys(struct loader *L, json_t *v, const char *path, const char *const *keys);
 int sec_scripts(struct loader *L, json_t *v, const char *path);
 int sec_on_boot(struct loader *L, json_t *v, const char *path);
 /* ... json-items.c ... */

@@ -50,7 +50,7 @@ int sec_kernel(struct loader *L, json_t *v, const char *path)
 
     if ((r = jr_object(R, v, path, NULL, JR_REQUIRED, SIZE_MAX, &v)) < 0 ||
         (r = jr_keys(R, v, path, ALLOWED("package", "suite", "version", "url", "sha256",
-                                         "config_file", "cmdline"))) < 0 ||
+                                         "config_file", "cmdline", "modules"))) < 0 ||
         (r = jr_string(R, v, path, "package", 0, NULL, &o.package)) < 0 ||
         (r = jr_string(R, v, path, "suite", 0, NULL, &o.suite)) < 0 ||
         (r = jr_string(R, v, path, "version", 0, NULL, &o.source_version)) < 0 ||
@@ -60,7 +60,9 @@ int sec_kernel(struct loader *L, json_t *v, const char *path)
         (r = jr_string(R, v, path, "cmdline", 0, NULL, &o.cmdline)) < 0)
         return r;
     loader_set_origin(L, path);
-    return loader_done(L, tdx_image_set_kernel(L->image, &o, L->err));
+    if ((r = loader_done(L, tdx_image_set_kernel(L->image, &o, L->err))) < 0)
+        return r;
+    return loader_native_keys(L, v, path, ALLOWED("modules"));
 }
 
 int sec_output(struct loader *L, json_t *v, const char *path)
@@ -190,13 +192,16 @@ int sec_network(struct loader *L, json_t *v, const char *path)
     int r;
 
     if ((r = jr_object(R, v, path, NULL, JR_REQUIRED, SIZE_MAX, &v)) < 0 ||
-        (r = jr_keys(R, v, path, ALLOWED("vsock", "firewall"))) < 0 ||
+        (r = jr_keys(R, v, path, ALLOWED("vsock", "firewall", "mode", "interface", "address",
+                                         "gateway", "dns"))) < 0 ||
         (r = jr_bool(R, v, path, "vsock", 0, &o.vsock)) < 0 ||
         (r = jr_strv(R, v, path, "firewall", 0, 0, LIST_MAX, NULL, &firewall)) < 0)
         return r;
     o.firewall = firewall;
     loader_set_origin(L, path);
-    return loader_done(L, tdx_image_set_network(L->image, &o, L->err));
+    if ((r = loader_done(L, tdx_image_set_network(L->image, &o, L->err))) < 0)
+        return r;
+    return loader_native_keys(L, v, path, ALLOWED("mode", "interface", "address", "gateway", "dns"));
 }
 
 int sec_ssh(struct loader *L, json_t *v, const char *path)

@@ -43,6 +43,7 @@ typedef enum op_kind {
     OP_BUILD,
     OP_SCRIPT,
     OP_ON_BOOT,
+    OP_NATIVE,
 } op_kind;
 
 struct kernel_spec {      /* NULL fields leave the current value */
@@ -137,6 +138,13 @@ struct ssh_spec {
     char **authorized_keys; /* NULL: keep */
 };
 
+struct native_spec {      /* NULL/TDX_UNSET fields leave the current value */
+    char **modules, **exclude, **net_dns;
+    bool modules_set, exclude_set, net_dns_set;
+    char *compression, *net_mode, *net_interface, *net_address, *net_gateway;
+    int test_provider;
+};
+
 struct artifact_spec {
     char *from, *to;
 };
@@ -171,6 +179,9 @@ struct op {
     op_kind kind;
     char *origin;           /* "recipe.json: services[2]" or "tdx_image_add_service(\"web\")" */
     bool origin_is_path;    /* fields join with "." (JSON path) rather than ": " */
+    /* Directory of the recipe file whose host paths this operation reads
+     * (NULL: made through the API, or reads none); see recipe/sources.h. */
+    char *source_root;
     size_t profile;         /* index into tdx_image.profiles */
     size_t seq;             /* position among all operations of the image */
     struct claim *claims;
@@ -193,6 +204,7 @@ struct op {
         struct ssh_spec ssh;
         struct build_spec build;
         struct script_spec script;  /* SCRIPT, ON_BOOT */
+        struct native_spec native;
     } u;
 };
 
@@ -252,6 +264,12 @@ struct recipe {
         const char *key_delivery;
         char *const *authorized_keys;
     } ssh;
+    struct {                        /* native images; all borrowed */
+        char *const *modules, *const *exclude, *const *net_dns;
+        const char *compression, *net_mode, *net_interface, *net_address, *net_gateway;
+        bool test_provider;
+        bool any;                   /* some native setting was made */
+    } native;
     struct {
         char *const *listen;        /* borrowed; never empty */
         long long wait_timeout;
@@ -274,6 +292,9 @@ static inline void recipe_freep(struct recipe **r)
 
 /* Profile index by name (NULL/"" = default); -ENOENT if unknown. */
 int image_find_profile(const tdx_image *image, const char *name, size_t *ret);
+/* The same, failing with the one message for a profile that is not there:
+ * 'unknown profile "X"; profiles: default, dev'. */
+int image_profile_index(const tdx_image *image, const char *name, size_t *ret, tdx_error *err);
 
 /* Frees an op and its spec. */
 void op_free(struct op *op);

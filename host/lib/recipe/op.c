@@ -158,11 +158,24 @@ void op_free(struct op *op)
         free(op->u.script.commands);
         free(op->u.script.file);
         break;
+    case OP_NATIVE: {
+        struct native_spec *n = &op->u.native;
+        strv_free(n->modules);
+        strv_free(n->exclude);
+        strv_free(n->net_dns);
+        free(n->compression);
+        free(n->net_mode);
+        free(n->net_interface);
+        free(n->net_address);
+        free(n->net_gateway);
+        break;
+    }
     }
     for (size_t i = 0; i < op->n_claims; i++)
         free(op->claims[i].key);
     free(op->claims);
     free(op->origin);
+    free(op->source_root);
     free(op);
 }
 
@@ -301,7 +314,7 @@ int op_set_strv(const struct op *op, tdx_error *err, const char *field, char ***
     return 0;
 }
 
-int op_resolve_path(const tdx_image *image, const struct op *op, tdx_error *err,
+int op_resolve_path(const tdx_image *image, struct op *op, tdx_error *err,
                     const char *field, const char *path, bool want_dir, char **ret)
 {
     _cleanup_free_ char *abs = NULL;
@@ -329,6 +342,10 @@ int op_resolve_path(const tdx_image *image, const struct op *op, tdx_error *err,
     if (!abs)
         return tdx_err_oom(err);
 
+    /* The directory of the recipe file that names the path: the trust
+     * boundary recipe_check_sources() enforces. */
+    if (image->base_dir && !op->source_root && !(op->source_root = strdup(image->base_dir)))
+        return tdx_err_oom(err);
     show_value(path, shown, sizeof(shown));
     if (stat(abs, &st) < 0)
         return op_err(op, err, -errno, field, "cannot use \"%s\": %s", shown, strerror(errno));

@@ -38,7 +38,7 @@ int op_set_strv(const struct op *op, tdx_error *err, const char *field, char ***
 
 /* Resolves a source path against the image's base directory (or the cwd) and
  * checks it is a readable regular file (or directory) within limits. */
-int op_resolve_path(const tdx_image *image, const struct op *op, tdx_error *err,
+int op_resolve_path(const tdx_image *image, struct op *op, tdx_error *err,
                     const char *field, const char *path, bool want_dir, char **ret);
 
 /* Adds a claim "kind:name" made by field. */

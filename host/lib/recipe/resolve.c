@@ -101,6 +101,29 @@ static int apply_debloat(struct recipe *r, const struct debloat_spec *d)
     return 0;
 }
 
+static void apply_native(struct recipe *r, const struct native_spec *n)
+{
+    if (n->modules_set)
+        r->native.modules = n->modules;
+    if (n->exclude_set)
+        r->native.exclude = n->exclude;
+    if (n->net_dns_set)
+        r->native.net_dns = n->net_dns;
+    if (n->compression)
+        r->native.compression = n->compression;
+    if (n->net_mode)
+        r->native.net_mode = n->net_mode;
+    if (n->net_interface)
+        r->native.net_interface = n->net_interface;
+    if (n->net_address)
+        r->native.net_address = n->net_address;
+    if (n->net_gateway)
+        r->native.net_gateway = n->net_gateway;
+    if (n->test_provider != TDX_UNSET)
+        r->native.test_provider = n->test_provider;
+    r->native.any = true;
+}
+
 static int apply(struct recipe *r, const struct op *op, struct setters *set)
 {
     switch (op->kind) {
@@ -181,6 +204,9 @@ static int apply(struct recipe *r, const struct op *op, struct setters *set)
         return ptrvec_push(&r->scripts[op->u.script.phase], (void *)op);
     case OP_ON_BOOT:
         return ptrvec_push(&r->on_boot, (void *)op);
+    case OP_NATIVE:
+        apply_native(r, &op->u.native);
+        return 0;
     }
     return -EINVAL;
 }
@@ -283,6 +309,8 @@ int recipe_resolve(const tdx_image *image, size_t p, struct recipe **out, tdx_er
     r->output.format = "uki";
     r->delivery.listen = (char *const *)default_listen;
     r->network.vsock = true;
+    r->native.compression = "gzip";
+    r->native.net_mode = "none";
     r->ssh.key_delivery = "secret";
     r->encryption.type = "none";
     r->debloat.systemd_minimize = true;
@@ -339,7 +367,8 @@ int recipe_resolve_profile(const tdx_image *image, const char *profile, struct r
                            tdx_error *err)
 {
     size_t idx;
-    if (image_find_profile(image, profile, &idx) < 0)
-        return tdx_err(err, -ENOENT, "no profile \"%s\"", profile);
+    int r = image_profile_index(image, profile, &idx, err);
+    if (r < 0)
+        return r;
     return recipe_resolve(image, idx, out, err);
 }

@@ -358,5 +358,8 @@ out:
 
 int tdx_secrets_status(tdx_agent *agent, char **status_json, tdx_error *err)
 {
-    return tdx_agent_call(agent, "secrets.status", NULL, status_json, err);
+    tdx_check_arg(agent, err);
+    tdx_check_arg(status_json, err);
+    return agent_call_text(agent, "secrets.status", agent_status_shape, agent_status_shape_len,
+                           status_json, err);
 }

@@ -124,10 +124,7 @@ int tdx_vm_capture_acpi(tdx_vm *vm, const char *out_dir, int timeout_ms, tdx_err
     tdx_check_arg(vm, err);
     if (vm->mode != TDX_VM_CAPTURE)
         return tdx_err(err, -EINVAL, "tdx_vm_capture_acpi: the VM was not planned in capture mode");
-    if (out_dir)
-        dir = strdup(out_dir);
-    else if (asprintf(&dir, "%s/acpi", vm->cfg.build_dir) < 0)
-        dir = NULL;
+    dir = out_dir ? strdup(out_dir) : vm_acpi_dir(&vm->cfg, vm->memory_mib, vm->cpus);
     if (!dir)
         return tdx_err_oom(err);
     so.agent_timeout_ms = timeout_ms == TDX_UNSET ? CAPTURE_AGENT_TIMEOUT_MS : timeout_ms;

@@ -48,15 +48,15 @@ static void build_assumptions(const char *file, tdx_measure_options *mo, char *q
     json_decref(doc);
 }
 
-/* capture.json says acpi/ was captured for this shape. */
-static bool acpi_for_shape(const char *build_dir, uint64_t mib, int cpus)
+/* capture.json of dir says it was captured for this shape. */
+static bool capture_for_shape(const char *dir, uint64_t mib, int cpus)
 {
     _cleanup_free_ char *path = NULL, *text = NULL;
     size_t len;
     json_t *doc;
     bool same;
 
-    if (asprintf(&path, "%s/acpi/capture.json", build_dir) < 0 ||
+    if (asprintf(&path, "%s/capture.json", dir) < 0 ||
         read_file_bounded(path, 1u << 20, &text, &len) < 0 ||
         !(doc = json_loadb(text, len, 0, NULL)))
         return false;
@@ -70,7 +70,7 @@ static int measure_shape(const struct vm_config *cfg, const char *assumptions_fi
                          int cpus, tdx_measurements **out, tdx_error *err)
 {
     tdx_measure_options mo = TDX_MEASURE_OPTIONS_INIT;
-    _cleanup_free_ char *tables = NULL, *rsdp = NULL, *loader = NULL;
+    _cleanup_free_ char *tables = NULL, *rsdp = NULL, *loader = NULL, *acpi = NULL;
     char qv[32];
 
     build_assumptions(assumptions_file, &mo, qv, sizeof(qv));
@@ -80,10 +80,12 @@ static int measure_shape(const struct vm_config *cfg, const char *assumptions_fi
     mo.cpus = cpus;
     if (cfg->page_order)
         mo.mrtd_order = streq(cfg->page_order, "two-pass") ? TDX_MRTD_TWO_PASS : TDX_MRTD_PER_PAGE;
-    if (acpi_for_shape(cfg->build_dir, mib, cpus)) {
-        if (asprintf(&tables, "%s/acpi/etc-acpi-tables", cfg->build_dir) < 0 ||
-            asprintf(&rsdp, "%s/acpi/etc-acpi-rsdp", cfg->build_dir) < 0 ||
-            asprintf(&loader, "%s/acpi/etc-table-loader", cfg->build_dir) < 0)
+    if (!(acpi = vm_acpi_dir(cfg, mib, cpus)))
+        return tdx_err_oom(err);
+    if (capture_for_shape(acpi, mib, cpus)) {
+        if (asprintf(&tables, "%s/etc-acpi-tables", acpi) < 0 ||
+            asprintf(&rsdp, "%s/etc-acpi-rsdp", acpi) < 0 ||
+            asprintf(&loader, "%s/etc-table-loader", acpi) < 0)
             return tdx_err_oom(err);
         mo.acpi_tables = tables;
         mo.acpi_rsdp = rsdp;
@@ -112,20 +114,11 @@ int tdx_vm_remeasure(tdx_vm *vm, const char *path, tdx_error *err)
     return 0;
 }
 
-int tdx_vm_measure_build(tdx_measurements **out, const char *build_dir, tdx_error *err)
+char *vm_acpi_dir(const struct vm_config *cfg, uint64_t mib, int cpus)
 {
-    struct vm_config cfg;
-    _cleanup_free_ char *file = NULL;
-    int r;
-
-    tdx_check_arg(out && build_dir, err);
-    r = vm_config_load(&cfg, build_dir, err);
-    if (r < 0)
-        return r;
-    if (asprintf(&file, "%s/measurements.json", cfg.build_dir) < 0)
-        r = tdx_err_oom(err);
-    else
-        r = measure_shape(&cfg, file, cfg.memory_mib, cfg.cpus, out, err);
-    vm_config_done(&cfg);
-    return r;
+    char *out;
+    int n = mib == cfg->memory_mib && cpus == cfg->cpus
+                ? asprintf(&out, "%s/acpi", cfg->build_dir)
+                : asprintf(&out, "%s/acpi-%llum-%dc", cfg->build_dir, (unsigned long long)mib, cpus);
+    return n < 0 ? NULL : out;
 }

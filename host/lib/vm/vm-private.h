@@ -40,6 +40,11 @@ extern const char *const vm_test_pki_files[];
  * run's measurements. */
 int vm_make_test_pki(const tdx_vm *vm, const char *dir, tdx_error *err);
 
+/* Where the ACPI capture of a shape lives: BUILD_DIR/acpi for vm.json's
+ * own shape (what tdx_build_measure_dir() reads), else
+ * BUILD_DIR/acpi-<MiB>m-<N>c. Heap string, NULL on allocation failure. */
+char *vm_acpi_dir(const struct vm_config *cfg, uint64_t mib, int cpus);
+
 /* Ends the QEMU this handle started at once (QMP quit, then signals) and
  * reaps it: for a guest with nothing to save (capture). */
 void vm_quit(tdx_vm *vm);

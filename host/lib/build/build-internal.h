@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The native backend of tdx_build(): the image as a list of entries, the
+ * deterministic initramfs writer, kernel modules, the agent's configuration
+ * and the files of the output directory. docs/build.md describes the result.
+ */
+#ifndef TDXHOST_BUILD_INTERNAL_H
+#define TDXHOST_BUILD_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fetch/fetch-internal.h"
+#include "ptrvec.h"
+#include "recipe/model.h"
+#include "strv.h"
+#include "tdxhost/build.h"
+#include "tdxhost/lock.h"
+
+/* ------------------------------------------------------------------------ */
+/* The image: what goes into the initramfs                                   */
+
+enum img_kind { IMG_DIR = 'd', IMG_FILE = 'f', IMG_SYMLINK = 'l' };
+
+struct img_entry {
+    char *path;            /* relative, no leading '/', normalised */
+    enum img_kind kind;
+    unsigned mode;         /* permission bits */
+    unsigned uid, gid;
+    char *src;             /* IMG_FILE from a host file, or NULL */
+    char *data;            /* IMG_FILE held in memory (owned) */
+    size_t size;
+    char *target;          /* IMG_SYMLINK */
+};
+
+struct img {
+    ptrvec entries;        /* struct img_entry* */
+};
+
+#define IMG_INIT { PTRVEC_INIT }
+
+/* Add entries; parent directories are created (0755, root) as needed. A
+ * second entry at one path replaces the first unless it is a directory
+ * meeting a directory (then the first stays). Paths may start with '/'.
+ * Return 0, -EINVAL (bad path, naming it), -ENOMEM. */
+int img_add_dir(struct img *img, const char *path, unsigned mode, unsigned uid, unsigned gid,
+                tdx_error *err);
+int img_add_copy(struct img *img, const char *path, const char *src, unsigned mode, unsigned uid,
+                 unsigned gid, tdx_error *err);
+/* Takes ownership of data (heap, size bytes) in all cases. */
+int img_add_take(struct img *img, const char *path, char *data, size_t size, unsigned mode,
+                 unsigned uid, unsigned gid, tdx_error *err);
+int img_add_data(struct img *img, const char *path, const void *data, size_t size, unsigned mode,
+                 unsigned uid, unsigned gid, tdx_error *err);
+int img_add_symlink(struct img *img, const char *path, const char *target, tdx_error *err);
+/* Removes an entry and everything below it; no-op when absent. */
+void img_remove(struct img *img, const char *path);
+const struct img_entry *img_find(const struct img *img, const char *path);
+/* Sorts by path (byte order). */
+void img_sort(struct img *img);
+void img_free(struct img *img);
+
+/* Adds a host directory tree (regular files, directories, symlinks) below
+ * prefix, modes as on disk without setuid/setgid, owners root. Paths that
+ * match one of the fnmatch patterns in skip (relative to src) are left out. */
+int img_add_tree(struct img *img, const char *prefix, const char *src, char *const *skip,
+                 tdx_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Deterministic newc cpio (initramfs.c)                                    */
+
+/* Writes the sorted image as newc to path: entries in byte order of their
+ * paths, inode numbers 1, 2, ... in that order, nlink 2 for directories and 1
+ * otherwise, mtime @p mtime, uid/gid as the entries say, compressed with
+ * "gzip" (no name, no time, level 9) or "zstd" (level 19), or "none".
+ * Writes through a temporary file and a rename. */
+int initramfs_write(struct img *img, const char *path, const char *compression, long long mtime,
+                    tdx_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Decompression (decompress.c)                                             */
+
+/* Reads a file, undoing xz, zstd or gzip compression when it has it (known
+ * by its magic bytes), into a heap buffer of at most max bytes. */
+int decompress_file(const char *path, size_t max, char **out, size_t *len, tdx_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Kernel modules (modinfo.c, kmod.c)                                       */
+
+/* Reads name= and depends= from an ELF64 kernel module's .modinfo section.
+ * label names the module in messages. *name and *depends (NULL-terminated,
+ * possibly empty) are heap-allocated. -EBADMSG for anything malformed. */
+int modinfo_parse(const void *data, size_t size, const char *label, char **name,
+                  char ***depends, tdx_error *err);
+
+struct kmod_want {
+    const char *name;       /* '-' and '_' alike */
+    const char *alt;        /* another name that will do (renamed modules), or NULL */
+    bool optional;          /* absent everywhere: a warning, not an error */
+    const char *why;        /* "default" or the recipe field, for messages */
+};
+
+/* Resolves the modules of moddir (/lib/modules/<kver> of an extracted
+ * kernel package) with their dependencies from each module's modinfo;
+ * modules listed in moddir/modules.builtin are skipped. Decompressed modules
+ * are added to img under lib/modules/<kver>/...; *order receives their image
+ * paths ("/lib/modules/..."), dependencies first; *warnings the optional
+ * modules that exist nowhere. -ENOENT names a module that exists nowhere. */
+int kmod_resolve(const char *moddir, const char *kver, const struct kmod_want *want, size_t n,
+                 struct img *img, char ***order, char ***warnings, tdx_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Results                                                                  */
+
+struct build_input {
+    char *kind, *name, *version, *url, *sha256;
+};
+
+struct build_artifact {
+    char *path, *sha256;
+    uint64_t size;
+};
+
+struct build_timing {
+    char *step;
+    uint64_t ms;
+};
+
+struct tdx_build_result {
+    char *dir, *image_id, *json;
+    ptrvec inputs, artifacts, timings;
+    tdx_measurements *measurements;
+    uint64_t memory_mib;
+    int cpus;
+};
+
+int build_result_new(tdx_build_result **out);
+int build_result_add_input(tdx_build_result *res, const char *kind, const char *name,
+                           const char *version, const char *url, const char *sha256);
+int build_result_add_timing(tdx_build_result *res, const char *step, uint64_t ms);
+int build_result_add_artifact(tdx_build_result *res, const char *path, uint64_t size,
+                              const char *sha256);
+
+/* ------------------------------------------------------------------------ */
+/* Builders (builders.c)                                                    */
+
+struct builder_ctx {
+    const struct recipe *r;
+    const char *work;               /* scratch directory, removed after the build */
+    long long sde;                  /* SOURCE_DATE_EPOCH */
+    struct img *img;
+    tdx_build_result *res;          /* inputs are recorded here */
+    const tdx_lock *lock;           /* toolchains come only through it */
+    const tdx_fetch_options *fo;
+    const char *extract_dir;        /* where unpacked toolchains are cached */
+    tdx_error *err;
+};
+
+/* The unpacked tree of a toolchain archive (tar, any compression), from the
+ * cache of extracted inputs under its SHA-256 (unpacked there when missing). */
+int toolchain_tree(const char *archive_path, const char *sha256, const char *extract_dir,
+                   char **out, tdx_error *err);
+
+/* Runs the recipe's builds on the host and adds what they make to img. */
+int native_run_builds(const struct builder_ctx *c);
+
+/* ------------------------------------------------------------------------ */
+/* The native build (native.c and its parts)                                 */
+
+/* One line per recipe field the native backend cannot honour ("\n" after
+ * each), *out NULL when there is none; -ENOMEM. */
+int native_problems(const struct recipe *r, char **out);
+/* -EOPNOTSUPP naming the first of them (and how many more) when there is any. */
+int native_check_recipe(const struct recipe *r, tdx_error *err);
+
+/* Users and groups of the recipe as /etc/passwd and /etc/group text, and the
+ * numeric ids of a user or group for file owners. */
+struct image_accounts {
+    char **user_names, **group_names;
+    unsigned *uids, *user_gids, *gids;
+    size_t n_users, n_groups;
+};
+int image_accounts_build(const struct recipe *r, struct image_accounts *out, tdx_error *err);
+int image_accounts_uid(const struct image_accounts *a, const char *user, unsigned *uid);
+int image_accounts_gid(const struct image_accounts *a, const char *group, unsigned *gid);
+/* Heap text, NULL when out of memory. */
+char *image_accounts_passwd(const struct image_accounts *a, const struct recipe *r);
+char *image_accounts_group(const struct image_accounts *a, const struct recipe *r);
+void image_accounts_free(struct image_accounts *a);
+
+/* /etc/tdx-agent/agent.json: the agent's --config plus the "init" object
+ * (docs/build.md). modules are image paths in load order. */
+int agent_config_render(const struct recipe *r, char *const *modules, char **out,
+                        tdx_error *err);
+
+/* Splits a service's exec line (systemd's syntax: words, "double" and
+ * 'single' quotes, backslash escapes) into argv. */
+int exec_split(const char *line, char ***argv);
+
+#define BUILD_MEMORY_MIB 2048
+#define BUILD_CPUS 1
+#define BUILD_QEMU_VERSION "9.2"
+#define BUILD_QEMU_MIN_VERSION "9.0"
+#define BUILD_DEFAULT_CMDLINE "console=ttyS0"
+
+/* The image paths the contract fixes (docs/build.md). */
+#define NATIVE_INIT "init"
+#define NATIVE_AGENT_LINK "usr/bin/tdx-agent"
+#define NATIVE_AGENT_CONFIG "etc/tdx-agent/agent.json"
+#define NATIVE_MANIFEST "etc/tdx-agent/secrets.json"
+#define NATIVE_HOOKS_DIR "etc/tdx-agent/hooks.d"
+
+#endif

@@ -57,7 +57,13 @@ static void make_build(const char *d, const char *test_provider)
     snprintf(path, sizeof(path), "%s/OVMF.fd", d);
     write_bytes(path, fw, size);
     free(fw);
-    write_text(d, "vmlinuz", "kernel");
+    {
+        size_t ksize;
+        uint8_t *k = ib_bzimage("6.12.0", 0x3000, 0, &ksize);
+        snprintf(path, sizeof(path), "%s/vmlinuz", d);
+        write_bytes(path, k, ksize);
+        free(k);
+    }
     write_text(d, "initrd.cpio.gz", "initrd");
     write_text(d, "cmdline", "console=ttyS0 it's");
     snprintf(json, sizeof(json), vm_json, test_provider);
@@ -423,6 +429,57 @@ START_TEST(stop_refuses_foreign_pid)
 }
 END_TEST
 
+/* --remeasure: the same computation as tdx_measure_direct_boot() for the
+ * new shape, with the build's own assumptions. */
+START_TEST(remeasure_for_a_new_shape)
+{
+    tdx_vm_options o = remote();
+    tdx_measure_options mo = TDX_MEASURE_OPTIONS_INIT;
+    tdx_measurements *want = NULL, *got = NULL;
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_vm *vm = NULL;
+    char out[600], fw[600], kernel[600], initrd[600];
+
+    snprintf(fw, sizeof(fw), "%s/b/OVMF.fd", dir);
+    snprintf(kernel, sizeof(kernel), "%s/b/vmlinuz", dir);
+    snprintf(initrd, sizeof(initrd), "%s/b/initrd.cpio.gz", dir);
+    /* The build's measurements say QEMU 8.2 (two-pass MRTD); the shape is new. */
+    mo.initrd = initrd;
+    mo.cmdline = "console=ttyS0 it's";
+    mo.memory = 2048ull << 20;
+    mo.cpus = 2;
+    mo.qemu_version = "8.2";
+    mo.mrtd_order = TDX_MRTD_PER_PAGE;   /* vm.json's page_order */
+    ck_assert_msg(tdx_measure_direct_boot(&want, fw, kernel, &mo, &err) == 0, "%s", err.message);
+    snprintf(out, sizeof(out), "%s/b/measurements.json", dir);
+    ck_assert_int_eq(tdx_measurements_write_file(want, TDX_FORMAT_JSON, NULL, out, &err), 0);
+    tdx_measurements_free(want);
+    mo.memory = 4096ull << 20;
+    mo.cpus = 3;
+    ck_assert_msg(tdx_measure_direct_boot(&want, fw, kernel, &mo, &err) == 0, "%s", err.message);
+
+    o.memory_mib = 4096;
+    o.cpus = 3;
+    o.allow_reshape = 1;
+    ck_assert_msg(tdx_vm_new(&vm, bdir("b"), &o, &err) == 0, "%s", err.message);
+    snprintf(out, sizeof(out), "%s/new.json", dir);
+    ck_assert_msg(tdx_vm_remeasure(vm, out, &err) == 0, "%s", err.message);
+    ck_assert_int_eq(tdx_measurements_load_json(&got, out, &err), 0);
+    char *report = NULL;
+    int same = tdx_measurements_compare(got, want, &report, &err);
+    ck_assert_msg(same == 0, "%s", report ? report : err.message);
+    tdx_free(report);
+    const uint8_t *a, *b;
+    ck_assert_int_eq(tdx_measurements_register(got, "mrtd", 0, &a, NULL, NULL), 0);
+    ck_assert_int_eq(tdx_measurements_register(want, "mrtd", 0, &b, NULL, NULL), 0);
+    ck_assert(memcmp(a, b, 48) == 0);
+    ck_assert_int_eq(tdx_measurements_register(got, "rtmr0", 0, NULL, NULL, NULL), -ENODATA);
+    tdx_measurements_free(got);
+    tdx_measurements_free(want);
+    tdx_vm_free(vm);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("vm");
@@ -436,6 +493,7 @@ static Suite *suite(void)
     tcase_add_test(tc, shell_quoting);
     tcase_add_test(tc, qemu_option_escaping);
     tcase_add_test(tc, stop_refuses_foreign_pid);
+    tcase_add_test(tc, remeasure_for_a_new_shape);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -27,6 +27,10 @@ static const struct command {
     { "pe-hash", cmd_pe_hash, "Authenticode digest of a PE/EFI image" },
     { "eventlog", cmd_eventlog, "show, replay or diff a TCG2/CCEL event log" },
     { "secrets", cmd_secrets, "push secrets to an agent after its quote verified; status; list" },
+    { "run", cmd_run, "boot a native build under QEMU: a TD, or emulated with a test PKI" },
+    { "acpi", cmd_acpi, "capture QEMU's ACPI tables for RTMR0 by booting the image once" },
+    { "deploy", cmd_deploy, "copy a build to another host over SSH with its run.sh; start it" },
+    { "stop", cmd_stop, "power off a VM started by 'tdxctl run', then kill it after a timeout" },
 };
 
 static void help(void)

@@ -436,3 +436,41 @@ int tdx_agent_eventlog(tdx_agent *agent, uint8_t **table, size_t *table_len, uin
     *log_len = size;
     return 0;
 }
+
+int tdx_agent_acpi(tdx_agent *agent, uint8_t **tables, size_t *tables_len, uint8_t **rsdp,
+                   size_t *rsdp_len, uint8_t **loader, size_t *loader_len, tdx_error *err)
+{
+    static const struct { const char *key; size_t max; } members[3] = {
+        { "tables", 512 * 1024 }, { "rsdp", 4096 }, { "table_loader", 128 * 1024 },
+    };
+    uint8_t *out[3] = { NULL, NULL, NULL };
+    size_t len[3] = { 0, 0, 0 };
+    json_t *reply = NULL;
+    int r;
+
+    tdx_check_arg(agent, err);
+    tdx_check_arg(tables && tables_len && rsdp && rsdp_len && loader && loader_len, err);
+    r = agent_call_json(agent, "acpi", NULL, &reply, err);
+    if (r < 0)
+        return r;
+    for (int i = 0; r == 0 && i < 3; i++) {
+        r = agent_reply_base64(agent, reply, "acpi", members[i].key, members[i].max, &out[i],
+                               &len[i], err);
+        if (r == 0 && len[i] == 0)
+            r = tdx_err(err, -EPROTO, "%s: acpi: \"%s\" is empty", agent->address,
+                        members[i].key);
+    }
+    json_decref(reply);
+    if (r < 0) {
+        for (int i = 0; i < 3; i++)
+            free(out[i]);
+        return r;
+    }
+    *tables = out[0];
+    *tables_len = len[0];
+    *rsdp = out[1];
+    *rsdp_len = len[1];
+    *loader = out[2];
+    *loader_len = len[2];
+    return 0;
+}

@@ -351,21 +351,26 @@ int main(int argc, char **argv)
 
     log_setup();
     /* The /init of a native image (docs/agent.md, "Init mode"). The kernel
-     * hands init the command-line words it does not know: as PID 1 they
-     * must not become a usage error, which would panic the kernel. */
-    if (getpid() == 1 && streq(basename_of(argv[0]), "init") && argc > 1 &&
-        argv[1][0] != '-' && !streq(argv[1], "init")) {
-        bool is_mode = false;
-        for (size_t i = 1; i < ELEMENTSOF(mode_names); i++)
-            is_mode = is_mode || streq(argv[1], mode_names[i]);
-        if (!is_mode) {
+     * hands PID 1 every command-line word it does not know as an argument
+     * and every NAME=value without a dot as an environment variable; in a
+     * TD the host writes that command line. So PID 1 takes neither: its
+     * arguments are always `init --config /etc/tdx-agent/agent.json` (an
+     * option from the host could otherwise pick the quote provider, the
+     * manifest or the services), and it starts from a fixed environment
+     * (BASH_ENV, LISTEN_FDS or NOTIFY_SOCKET from the host would reach
+     * hooks, services or the agent's own socket activation). */
+    if (getpid() == 1 && streq(basename_of(argv[0]), "init")) {
+        if (argc > 1)
             fprintf(stderr, "tdx-agent: warning: ignoring %d argument(s) from the kernel "
                     "command line, starting with \"%.64s\"\n", argc - 1, argv[1]);
-            argc = 1;
-        }
-    }
-    if ((argc == 1 && getpid() == 1 && streq(basename_of(argv[0]), "init")) ||
-        (argc == 2 && streq(argv[1], "init"))) {
+        if (clearenv() != 0 ||
+            setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1) < 0 ||
+            setenv("HOME", "/", 1) < 0 || setenv("TERM", "linux", 1) < 0)
+            pid1_exit(EXIT_FAILURE);
+        init_argv[0] = argv[0];
+        argv = init_argv;
+        argc = 4;
+    } else if (argc == 2 && streq(argv[1], "init")) {
         init_argv[0] = argv[0];
         argv = init_argv;
         argc = 4;

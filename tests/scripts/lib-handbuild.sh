@@ -14,10 +14,16 @@
 # handbuild_or_skip TDXCTL AGENT CACHE OUT: both, exiting 77 with the reason
 #   when QEMU, OVMF, busybox or the kernel package are not available.
 
+# The tests that share CACHE run in parallel: the first one unpacks while
+# the others wait on the lock (else one deletes the other's half-made tree).
 handbuild_kernel() {
+    mkdir -p "$2" || return 1
+    (flock 9 && handbuild_kernel_locked "$@") 9>"$2/.lock"
+}
+
+handbuild_kernel_locked() {
     _hb_tdxctl=$1 _hb_cache=$2
     [ -f "$_hb_cache/k/ok" ] && return 0
-    mkdir -p "$_hb_cache"
     _hb_deb=$("$_hb_tdxctl" deb fetch linux-image-amd64 --release bookworm-backports \
         --cache-dir "$_hb_cache/fetch" --json 2>"$_hb_cache/fetch.log" |
         sed -n 's/.*"path": *"\([^"]*\)".*/\1/p')

@@ -71,7 +71,7 @@ head -c 56 /dev/urandom >"$tmp/acpi/CCEL"
 printf 'CCEL' | dd of="$tmp/acpi/CCEL" conv=notrunc 2>/dev/null
 head -c 100000 /dev/urandom >"$tmp/acpi/data/CCEL"
 
-port=$((20000 + $$ % 30000))
+port=$(free_port)
 "$agent" --listen "unix:$tmp/agent.sock" --listen "tcp:127.0.0.1:$port" --quote-provider "sim:$tmp/pki" \
     --acpi-path "$tmp/acpi" --manifest "$manifest" 2>"$tmp/agent.log" &
 pid=$!

@@ -86,7 +86,7 @@ grep -q '"code":"EPROTO"' "$tmp/out" || { echo "FAIL: --json code: $(cat "$tmp/o
 # further client is told "busy" (not "Broken pipe", which it often was when
 # the agent closed before reading the request), on unix and TCP sockets.
 "$tdxctl" dev sim-pki "$tmp/pki" 2>/dev/null
-port=$((20000 + $$ % 30000))
+port=$(free_port)
 "$agent" --listen "unix:$tmp/agent.sock" --listen "tcp:127.0.0.1:$port" --quote-provider "sim:$tmp/pki" \
     --max-connections 1 2>"$tmp/agent.log" &
 pid=$!

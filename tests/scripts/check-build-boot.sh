@@ -49,7 +49,7 @@ fwcfg=
 for f in "$tmp"/pki/*; do
     fwcfg="$fwcfg -fw_cfg name=opt/org.tdxhost/pki/${f##*/},file=$f"
 done
-port=$((20000 + $$ % 20000))
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # shellcheck disable=SC2086 # $fwcfg is a list of options
 qemu-system-x86_64 -machine q35 -m 2G -nographic -no-reboot -bios "$d/OVMF.fd" \
     -kernel "$d/vmlinuz" -initrd "$d/initrd.cpio.gz" -append "$(cat "$d/cmdline")" \

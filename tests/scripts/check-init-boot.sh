@@ -106,7 +106,7 @@ assemble "$tmp/root" "$tmp/initrd.cpio.gz" "$tmp/agent-hello.json" ||
 ok "initramfs $(wc -c <"$tmp/initrd.cpio.gz") bytes"
 
 # --- Boot --------------------------------------------------------------------
-port=$((20000 + $$ % 20000))
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 boot() { # CMDLINE
     # shellcheck disable=SC2086 # $fwcfg is a list of options
     qemu-system-x86_64 -machine q35 -m 2G -nographic -no-reboot -bios "$ovmf" \

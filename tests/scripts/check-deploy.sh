@@ -128,6 +128,8 @@ dep 1 "the directory may hold only" "$tdxctl" deploy "ssh://host/a;b" "$b" --qem
 dep 1 "the directory may hold only" "$tdxctl" deploy "ssh://host/a/../b" "$b" --qemu-version 10.1
 dep 1 "bad user or host" "$tdxctl" deploy "ssh://-oProxyCommand=x/d" "$b" --qemu-version 10.1
 dep 1 "bad port" "$tdxctl" deploy "ssh://host:99x/d" "$b" --qemu-version 10.1
+dep 1 "bad port" "$tdxctl" deploy "ssh://host:+22/d" "$b" --qemu-version 10.1
+dep 1 "port outside 1 to 65535" "$tdxctl" deploy "ssh://host:65536/d" "$b" --qemu-version 10.1
 dep 1 "ssh root@127.0.0.1" "$tdxctl" deploy "ssh://root@127.0.0.1:1/tmp/x" "$b" \
     --ssh-config "$tmp/ssh_config"
 dep 2 "--dry-run needs --qemu-version" "$tdxctl" deploy "$target" "$b" --dry-run

@@ -43,6 +43,8 @@ grep -q "name=opt/org.tdxhost/pki/pck.key,file=$b/run/test-pki/pck.key" "$tmp/cm
     { echo "FAIL: no test PKI through fw_cfg"; fail=1; }
 grep -q "root.key" "$tmp/cmd" && { echo "FAIL: the root key goes to the guest"; fail=1; }
 expect 0 "" "$tdxctl" run "$b" --emulated --user-net --port 45678 --dry-run --json
+check "run --dry-run --json keeps the JSON contract (docs/tdxctl.1)" \
+    python3 "$(dirname "$0")/json-contract.py" 0 "$tmp/out" "$tmp/err"
 check "--json argv is the command's words" python3 -c '
 import json, shlex, sys
 j = json.load(open(sys.argv[1]))

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,6 +21,7 @@
 #include "fetch/fetch-internal.h"
 #include "fileio.h"
 #include "fsutil.h"
+#include "parse-number.h"
 #include "strv.h"
 #include "vm-private.h"
 
@@ -60,17 +62,18 @@ static int parse_target(const char *s, struct target *t, tdx_error *err)
             return tdx_err(err, -EINVAL, "%s: bad character in the user or host", s);
     if (colon) {
         size_t pn = (size_t)(slash - colon - 1);
-        unsigned long v = 0;
-        if (pn == 0 || pn > 5)
+        char digits[8];
+        uint64_t v;
+        int r;
+        if (pn == 0 || pn >= sizeof(digits))
             return tdx_err(err, -EINVAL, "%s: bad port", s);
-        for (size_t i = 0; i < pn; i++) {
-            if (colon[1 + i] < '0' || colon[1 + i] > '9')
-                return tdx_err(err, -EINVAL, "%s: bad port", s);
-            v = v * 10 + (unsigned long)(colon[1 + i] - '0');
-        }
-        if (v < 1 || v > 65535)
-            return tdx_err(err, -EINVAL, "%s: port outside 1 to 65535", s);
-        snprintf(t->port, sizeof(t->port), "%lu", v);
+        memcpy(digits, colon + 1, pn);
+        digits[pn] = '\0';
+        r = parse_u64(digits, 1, 65535, &v);
+        if (r < 0)
+            return tdx_err(err, -EINVAL, r == -ERANGE ? "%s: port outside 1 to 65535"
+                                                      : "%s: bad port", s);
+        snprintf(t->port, sizeof(t->port), "%u", (unsigned)v);
     }
     if (strlen(slash) > REMOTE_DIR_MAX || strlen(slash) < 2)
         return tdx_err(err, -EINVAL, "%s: the directory must be 1 to %d characters", s,

@@ -16,6 +16,7 @@
 #include "base64.h"
 #include "ccel.h"
 #include "frame.h"
+#include "fw-cfg-acpi.h"
 #include "hex.h"
 #include "log.h"
 #include "manifest.h"
@@ -194,6 +195,34 @@ static int op_eventlog(struct agent *a, const struct wire_request *req, json_t *
     return 0;
 }
 
+/* QEMU's ACPI blobs as fw_cfg served them to the firmware: the host's
+ * `tdxctl acpi capture` computes RTMR0 from them. */
+static int op_acpi(struct agent *a, const struct wire_request *req, json_t **result,
+                   struct wire_error *e)
+{
+    struct fw_cfg_acpi blobs;
+    char msg[300];
+    int r;
+
+    if (wire_check_params(req, NULL, e) < 0)
+        return -EINVAL;
+    r = fw_cfg_acpi_read(a->config->fw_cfg_path, &blobs, msg, sizeof(msg));
+    if (r < 0)
+        return wire_errorf(e, r == -ENOENT ? WIRE_E_UNAVAILABLE
+                              : r == -EFBIG ? WIRE_E_TOO_LARGE : WIRE_E_IO, "%s", msg);
+    *result = json_object();
+    for (int i = 0; *result && i < FW_CFG_ACPI_N; i++)
+        if (json_object_set_new(*result, fw_cfg_acpi_member(i),
+                                wire_base64(blobs.blob[i], blobs.len[i])) < 0) {
+            json_decref(*result);
+            *result = NULL;
+        }
+    fw_cfg_acpi_done(&blobs);
+    if (!*result)
+        return wire_errorf(e, WIRE_E_INTERNAL, "out of memory");
+    return 0;
+}
+
 static int no_secrets(struct wire_error *e, const char *op)
 {
     return wire_errorf(e, WIRE_E_UNAVAILABLE, "%s: this agent has no secrets manifest (start it "
@@ -275,6 +304,7 @@ static int op_secrets_status(struct agent *a, const struct wire_request *req, js
 /* Sorted by name. The secrets operations take locks a delivery holds while
  * it writes and syncs files, so they too run on workers. */
 static const struct op_def ops[] = {
+    { "acpi", true, op_acpi },
     { "eventlog", true, op_eventlog },
     { "info", false, op_info },
     { "quote", true, op_quote },

@@ -119,6 +119,10 @@ int cmd_measure(const struct cli *cli, int argc, char **argv);
 int cmd_pe_hash(const struct cli *cli, int argc, char **argv);
 int cmd_eventlog(const struct cli *cli, int argc, char **argv);
 int cmd_secrets(const struct cli *cli, int argc, char **argv);
+int cmd_run(const struct cli *cli, int argc, char **argv);
+int cmd_stop(const struct cli *cli, int argc, char **argv);
+int cmd_acpi(const struct cli *cli, int argc, char **argv);
+int cmd_deploy(const struct cli *cli, int argc, char **argv);
 
 /* Progress bar for downloads: attach sets *fn and *data (left alone when
  * stderr is not a terminal or --json is on); done clears the line. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* tdxctl: command-line front end of libtdxhost. */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +27,10 @@ static const struct command {
     { "pe-hash", cmd_pe_hash, "Authenticode digest of a PE/EFI image" },
     { "eventlog", cmd_eventlog, "show, replay or diff a TCG2/CCEL event log" },
     { "secrets", cmd_secrets, "push secrets to an agent after its quote verified; status; list" },
+    { "run", cmd_run, "boot a native build under QEMU: a TD, or emulated with a test PKI" },
+    { "acpi", cmd_acpi, "capture QEMU's ACPI tables for RTMR0 by booting the image once" },
+    { "deploy", cmd_deploy, "copy a build to another host over SSH with its run.sh; start it" },
+    { "stop", cmd_stop, "power off a VM started by 'tdxctl run', then kill it after a timeout" },
 };
 
 static void help(void)
@@ -67,6 +72,9 @@ int main(int argc, char **argv)
             return EXIT_OK;
         }
         if (strcmp(argv[i], "--version") == 0) {
+            if (cli.json)
+                return cli_print_ok(&cli, json_pack("{s:s, s:s}", "version", TDXHOST_VERSION,
+                                                    "library", tdx_version()));
             printf("tdxctl %s (libtdxhost %s)\n", TDXHOST_VERSION, tdx_version());
             return EXIT_OK;
         }

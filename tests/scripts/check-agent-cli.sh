@@ -36,6 +36,9 @@ expect 2 "tdx-agent: --listen tcp:localhost:1: expected \"tcp:ADDRESS:PORT\"" "$
 expect 2 "--quote-provider: expected \"configfs\" or \"sim:DIR\"" "$agent" --quote-provider sim:
 expect 2 "unknown command 'wait-for-godot'" "$agent" wait-for-godot
 expect 2 "--max-connections: expected a number from 1 to 65536" "$agent" --max-connections 0
+expect 2 "--max-connections: expected a number from 1 to 65536, got \"4294967297\"" "$agent" --max-connections 4294967297
+expect 2 "--workers: expected a number from 1 to 64, got \"0x10\"" "$agent" --workers 0x10
+expect 2 "--timeout: expected a number from 1 to 86400, got \"+5\"" "$agent" run-hooks /x --timeout +5
 expect 1 "nothing to listen on" "$agent"
 expect 1 "$tmp/nopki/measurements.json: cannot read" "$agent" --listen "unix:$tmp/x.sock" --quote-provider "sim:$tmp/nopki"
 

@@ -41,6 +41,8 @@ td="$src/tests/data/testdata"
 
 # tdxctl itself.
 contract 2 --json
+contract 0 --json --version
+member version
 contract 2 --json frobnicate
 contract 2 frobnicate --json
 
@@ -48,6 +50,7 @@ contract 2 frobnicate --json
 contract 0 --json emit "$ex/minimal.json" -o "$tmp/tree" --no-agent-binary
 member tree
 contract 2 emit --json
+contract 2 emit --frob "$ex/minimal.json" --json
 contract 2 emit "$ex/minimal.json" --json -o
 contract 1 emit "$tmp/missing.json" -o "$tmp/x" --json
 contract 0 recipe check "$ex/node.json" --json
@@ -57,6 +60,13 @@ contract 0 recipe show "$ex/node.json" --profile dev --json
 member recipe
 contract 1 recipe show "$ex/node.json" --profile nosuch --json
 contract 2 recipe frob "$ex/node.json" --json
+
+# build: its success (a Debian kernel download) is check-build.sh's; here
+# the envelope of its usage errors and failures.
+contract 2 --json build
+contract 2 --json build "$ex/minimal.json" --backend nope
+contract 1 --json build "$tmp/missing.json" -o "$tmp/b" --agent "$agent"
+contract 1 --json build "$ex/minimal.json" --backend mkosi
 
 # fetch and hash-tree (local files and the test server).
 printf 'payload\n' >"$tmp/file"

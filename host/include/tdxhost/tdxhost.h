@@ -22,5 +22,6 @@
 #include "secrets.h"
 #include "staging.h"
 #include "build.h"
+#include "vm.h"
 
 #endif

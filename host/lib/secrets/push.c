@@ -382,14 +382,8 @@ out:
 
 int tdx_secrets_status(tdx_agent *agent, char **status_json, tdx_error *err)
 {
-    static const struct agent_reply_field shape[] = {
-        { "secrets", REPLY_ARRAY }, { "secrets[].name", REPLY_STRING },
-        { "secrets[].required", REPLY_BOOL }, { "secrets[].present", REPLY_BOOL },
-        { "ready", REPLY_BOOL }, { "missing", REPLY_STRING_ARRAY },
-    };
-
     tdx_check_arg(agent, err);
     tdx_check_arg(status_json, err);
-    return agent_call_text(agent, "secrets.status", shape, sizeof(shape) / sizeof(shape[0]),
+    return agent_call_text(agent, "secrets.status", agent_status_shape, agent_status_shape_len,
                            status_json, err);
 }

@@ -503,7 +503,8 @@ static int check_set(const struct secrets *s, const struct secret_set *set,
  * file of each scope the delivery touches, rewritten whole: this
  * delivery's values, and the other secrets' earlier values read back from
  * the file. Called with write_lock held. env_text[] (one per scope, at
- * most set->n * MANIFEST_ENV_MAX) and what[] keep the entries' strings. */
+ * most one per env target of the delivered secrets) and what[] keep the
+ * entries' strings. */
 struct plan {
     struct store_entry *entries;
     size_t n;
@@ -562,14 +563,18 @@ static int plan_make(const struct secrets *s, const struct secret_set *set,
                      const struct manifest_secret *const *ms, struct plan *p, char *msg,
                      size_t msg_size)
 {
-    size_t max = set->n + set->n * MANIFEST_ENV_MAX;
+    size_t n_env = 0, max;
     struct root_fs rfs;
     int r = 0;
 
+    /* At most one environment file per target of the delivered secrets. */
+    for (size_t i = 0; i < set->n; i++)
+        n_env += ms[i]->n_env;
+    max = set->n + n_env;
     p->entries = calloc(max ? max : 1, sizeof(*p->entries));
     p->what = calloc(max ? max : 1, sizeof(*p->what));
-    p->env_text = calloc(max ? max : 1, sizeof(*p->env_text));
-    p->env_path = calloc(max ? max : 1, sizeof(*p->env_path));
+    p->env_text = calloc(n_env ? n_env : 1, sizeof(*p->env_text));
+    p->env_path = calloc(n_env ? n_env : 1, sizeof(*p->env_path));
     if (!p->entries || !p->what || !p->env_text || !p->env_path)
         return msgf(msg, msg_size, -ENOMEM, "out of memory");
     for (size_t i = 0; i < set->n; i++)

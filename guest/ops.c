@@ -252,16 +252,18 @@ static int op_secrets_challenge(struct agent *a, const struct wire_request *req,
 static int op_secrets_deliver(struct agent *a, const struct wire_request *req, json_t **result,
                               struct wire_error *e)
 {
-    static const char *const params[] = { "challenge_id", "enc", "ciphertext", NULL };
-    const char *id, *enc_hex, *ct_text;
-    uint8_t enc[HPKE_NENC], *ct;
+    static const char *const params[] = { "challenge_id", "enc", "ciphertext", "sender_key",
+                                          NULL };
+    const char *id, *enc_hex, *ct_text, *sender_hex;
+    uint8_t enc[HPKE_NENC], sender[HPKE_NPK], *ct;
     long n;
     int r;
 
     if (wire_check_params(req, params, e) < 0 ||
         wire_param_string(req, "challenge_id", SECRETS_CHALLENGE_ID_MAX, &id, e) < 0 ||
         wire_param_string(req, "enc", 2 * HPKE_NENC, &enc_hex, e) < 0 ||
-        wire_param_string(req, "ciphertext", FRAME_MAX, &ct_text, e) < 0)
+        wire_param_string(req, "ciphertext", FRAME_MAX, &ct_text, e) < 0 ||
+        wire_param_string(req, "sender_key", 2 * HPKE_NPK, &sender_hex, e) < 0)
         return -EINVAL;
     if (!id || !*id)
         return wire_errorf(e, WIRE_E_BAD_REQUEST, "secrets.deliver: challenge_id: required");
@@ -270,6 +272,9 @@ static int op_secrets_deliver(struct agent *a, const struct wire_request *req, j
                            "(the HPKE encapsulated key)", 2 * HPKE_NENC);
     if (!ct_text)
         return wire_errorf(e, WIRE_E_BAD_REQUEST, "secrets.deliver: ciphertext: required");
+    if (sender_hex && hex_decode(sender_hex, sender, sizeof(sender)) != HPKE_NPK)
+        return wire_errorf(e, WIRE_E_BAD_REQUEST, "secrets.deliver: sender_key: expected %d hex "
+                           "digits (the sender's X25519 public key)", 2 * HPKE_NPK);
     if (!a->secrets)
         return no_secrets(e, req->op);
     ct = malloc(strlen(ct_text) / 4 * 3 + 1);
@@ -281,7 +286,7 @@ static int op_secrets_deliver(struct agent *a, const struct wire_request *req, j
         return wire_errorf(e, WIRE_E_BAD_REQUEST, "secrets.deliver: ciphertext: expected base64 "
                            "(RFC 4648, padded)");
     }
-    r = secrets_deliver(a->secrets, id, enc, ct, (size_t)n, result, e);
+    r = secrets_deliver(a->secrets, id, enc, sender_hex ? sender : NULL, ct, (size_t)n, result, e);
     free(ct);
     return r;
 }

@@ -252,3 +252,17 @@ bool env_value_valid(const char *value)
             return false;
     return utf8_valid(value, strlen(value));
 }
+
+int env_file_append(strbuf *out, const char *name, const char *value, size_t len)
+{
+    if (!env_name_valid(name) || memchr(value, '\0', len) || !env_value_valid(value))
+        return -EINVAL;
+    strbuf_printf(out, "%s=\"", name);
+    for (size_t i = 0; i < len; i++) {
+        if (in(SHELL_NEED_ESCAPE, value[i]))
+            strbuf_putc(out, '\\');
+        strbuf_putc(out, value[i]);
+    }
+    strbuf_puts(out, "\"\n");
+    return strbuf_error(out);
+}

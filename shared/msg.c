@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "printable.h"
+
 void msg_finish(char *msg, size_t size, int n)
 {
     if (size == 0)

@@ -182,6 +182,7 @@ cache=${XDG_CACHE_HOME:-$HOME/.cache}/tdxhost
 mkdir -p "$tmp/cache/fetch" "$tmp/cache/extract"
 for p in linux-image-amd64 busybox-static; do
     ln -s "$cache/extract/$(sha_of "$p")" "$tmp/cache/extract/$(sha_of "$p")"
+    ln -s "$cache/extract/$(sha_of "$p").sums" "$tmp/cache/extract/$(sha_of "$p").sums"
 done
 ovmf=$(sha_of ovmf)
 cp "$cache/fetch/$ovmf" "$tmp/cache/fetch/$ovmf"
@@ -193,6 +194,29 @@ if (cd "$tmp/a" && "$tdxctl" build hello.json -p dev --frozen --offline --cache-
 else
     check "tampered entry refused" [ ! -e "$tmp/cache/fetch/$ovmf" ]
     check "tampered build writes nothing" [ ! -e "$tmp/a/tampered" ]
+fi
+
+# A changed file in an unpacked package: the tree is refused and unpacked
+# again from its (verified) .deb, so the image comes out as before.
+bb=$(sha_of busybox-static)
+mkdir -p "$tmp/cache2/fetch" "$tmp/cache2/extract"
+for p in linux-image-amd64 ovmf; do
+    ln -s "$cache/extract/$(sha_of "$p")" "$tmp/cache2/extract/$(sha_of "$p")"
+    ln -s "$cache/extract/$(sha_of "$p").sums" "$tmp/cache2/extract/$(sha_of "$p").sums"
+done
+cp -R "$cache/extract/$bb" "$tmp/cache2/extract/$bb"
+cp "$cache/extract/$bb.sums" "$cache/fetch/$bb" "$tmp/cache2/"
+mv "$tmp/cache2/$bb.sums" "$tmp/cache2/extract/"
+mv "$tmp/cache2/$bb" "$tmp/cache2/fetch/"
+chmod -R u+w "$tmp/cache2/extract/$bb"
+printf 'X' | dd of="$tmp/cache2/extract/$bb/bin/busybox" bs=1 seek=5000 conv=notrunc 2>/dev/null
+if (cd "$tmp/a" && "$tdxctl" build hello.json -p dev --frozen --offline --cache-dir "$tmp/cache2" \
+        -o "$tmp/a/retampered" >"$tmp/retamper.log" 2>&1); then
+    check "changed unpacked file: unpacked again, same image" cmp -s "$tmp/a/retampered/initrd.cpio.gz" "$tmp/a/out/initrd.cpio.gz"
+    check "changed unpacked file: repaired in the cache" cmp -s "$tmp/cache2/extract/$bb/bin/busybox" "$cache/extract/$bb/bin/busybox"
+else
+    bad "build after a changed unpacked file"
+    cat "$tmp/retamper.log"
 fi
 
 # What the native backend cannot do, one line per field.
@@ -233,6 +257,52 @@ if (cd "$tmp/a" && "$tdxctl" build jq.json -p dev --lock "$tmp/jq.lock" -o "$tmp
 else
     bad "build with jq"
     cat "$tmp/jq.log"
+fi
+
+# RTMR0: a capture of QEMU's ACPI tables for this VM shape (the one in
+# tests/data/testdata, 1 vCPU and 2 GiB) in the previous output is kept by a
+# rebuild and makes RTMR0 known; tdxctl measure DIR still agrees.
+mkdir -p "$tmp/a/out/acpi"
+cp "$src/tests/data/testdata/acpi/qemu-q35-1cpu-2048M/"* "$tmp/a/out/acpi/"
+printf '{"qemu_version": "7.2", "argv": [], "memory_mib": 2048, "cpus": 1}\n' >"$tmp/a/out/acpi/capture.json"
+if (cd "$tmp/a" && "$tdxctl" build hello.json -p dev -o "$tmp/a/out" >"$tmp/acpi.log" 2>&1); then
+    check "acpi/ kept by the rebuild" cmp -s "$tmp/a/out/acpi/etc-acpi-tables" "$src/tests/data/testdata/acpi/qemu-q35-1cpu-2048M/etc-acpi-tables"
+    rtmr0() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["registers"]["rtmr0"])' "$1"; }
+    check "RTMR0 known with the ACPI capture" [ "$(rtmr0 "$tmp/a/out/measurements.json")" != None ]
+    "$tdxctl" measure "$tmp/a/out" --format json >"$tmp/remeasured0.json" 2>/dev/null
+    check "measure BUILD_DIR with acpi/ equals measurements.json" cmp -s "$tmp/remeasured0.json" "$tmp/a/out/measurements.json"
+    check "build.json lists the acpi files" grep -q '"acpi/etc-acpi-tables"' "$tmp/a/out/build.json"
+else
+    bad "rebuild with acpi/"
+    cat "$tmp/acpi.log"
+fi
+
+# Debian 12's own 6.1 kernel: uncompressed modules, virtio_pci modular (with
+# its dependencies first), no configfs-tsm (tsm and tdx_guest are warnings).
+python3 - "$tmp/a/hello.json" "$tmp/a/k61.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["kernel"]["suite"] = "bookworm"
+json.dump(r, open(sys.argv[2], "w"))
+PY
+cp "$tmp/a/tdx.lock" "$tmp/k61.lock"
+if (cd "$tmp/a" && "$tdxctl" build k61.json -p dev --lock "$tmp/k61.lock" -o "$tmp/a/k61" >"$tmp/k61.log" 2>&1); then
+    mkdir "$tmp/k61root"
+    (cd "$tmp/k61root" && zcat "$tmp/a/k61/initrd.cpio.gz" | cpio -id --quiet 2>/dev/null)
+    python3 - "$tmp/k61root" "$tmp/a/k61/build.json" <<'PY' || bad "6.1 kernel modules"
+import json, os, sys
+i = json.load(open(os.path.join(sys.argv[1], "etc/tdx-agent/agent.json")))["init"]
+b = json.load(open(sys.argv[2]))
+names = [os.path.basename(m) for m in i["modules"]]
+assert b["kernel_version"].startswith("6.1."), b["kernel_version"]
+assert names.index("virtio_ring.ko") < names.index("virtio_pci.ko") and "virtio_net.ko" in names, names
+assert "tdx-guest.ko" not in names and "tsm.ko" not in names, names
+assert any("tsm" in w for w in b["warnings"]), b["warnings"]
+print("ok 6.1 kernel: virtio_pci after its dependencies, tsm and tdx_guest reported missing")
+PY
+else
+    bad "build with the 6.1 kernel"
+    cat "$tmp/k61.log"
 fi
 
 # Builders on the host: a c build with debug info, built in two checkouts,

@@ -87,6 +87,23 @@ check "--force keeps mkosi.local.conf" test -f "$out/mkosi.local.conf"
 check "--force replaced the tree" grep -q 'for image "node"' "$out/mkosi.conf"
 check "--force removed what only the old tree wrote" test ! -e "$out/mkosi.extra/usr/local/bin/hello-secret"
 
+# An interrupted --force leaves the old tree and the build's files as they were.
+TDX_TEST_STAGING_PAUSE=1 perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die "exec: $!"' \
+    "$tdxctl" emit "$src/examples/minimal.json" -o "$out" --force --no-agent-binary 2>"$tmp/int.err" &
+child=$!
+tries=0
+until ls "$tmp"/stale/.out.tmp-"$child"-*/mkosi.conf >/dev/null 2>&1; do
+    tries=$((tries + 1))
+    [ $tries -gt 600 ] && { echo "FAIL: --force never reached its staging pause"; fail=1; break; }
+    sleep 0.1
+done
+kill -INT $child
+wait $child
+check "interrupted --force: old tree kept" grep -q 'for image "node"' "$out/mkosi.conf"
+check "interrupted --force: build output kept" test "$(cat "$out/mkosi.output/image.raw")" = image
+check "interrupted --force: no staging directory left" \
+    test -z "$(find "$tmp/stale" -maxdepth 1 -name ".out.tmp-$child-*")"
+
 # The recipe's directory is the boundary of what it may copy.
 mkdir -p "$tmp/r"
 echo secret >"$tmp/outside"

@@ -61,6 +61,13 @@ member recipe
 contract 1 recipe show "$ex/node.json" --profile nosuch --json
 contract 2 recipe frob "$ex/node.json" --json
 
+# build: its success (a Debian kernel download) is check-build.sh's; here
+# the envelope of its usage errors and failures.
+contract 2 --json build
+contract 2 --json build "$ex/minimal.json" --backend nope
+contract 1 --json build "$tmp/missing.json" -o "$tmp/b" --agent "$agent"
+contract 1 --json build "$ex/minimal.json" --backend mkosi
+
 # fetch and hash-tree (local files and the test server).
 printf 'payload\n' >"$tmp/file"
 sha=$(sha256sum "$tmp/file" | cut -d' ' -f1)

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <stdint.h>
@@ -630,6 +632,29 @@ START_TEST(staging_directories_are_cleaned_up)
     ck_assert_int_ne(fstatat(dfd, a.name, &st, AT_SYMLINK_NOFOLLOW), 0);
     ck_assert_int_eq(fstatat(dfd, "two", &st, 0), 0);
     staging_remove(&a);
+
+    /* A staging tree holding someone else's files is protected: not by the
+     * signal-time cleanup, not by a later run after this process died. */
+    {
+        struct staging c = STAGING_INIT;
+        sigset_t saved;
+        int tfd;
+        ck_assert_msg(staging_create(&c, dir, "kept", &err) == 0, "%s", err.message);
+        tfd = openat(dfd, c.name, O_RDONLY | O_DIRECTORY);
+        ck_assert_int_eq(staging_protect(&c, tfd, &saved), 0);
+        tdx_staging_cleanup();
+        ck_assert_int_eq(fstatat(dfd, c.name, &st, 0), 0);
+        staging_unprotect(&c, tfd);
+        ck_assert_int_ne(fstatat(tfd, STAGING_KEEP_MARKER, &st, 0), 0);
+        staging_remove(&c);
+        pthread_sigmask(SIG_SETMASK, &saved, NULL);
+        close(tfd);
+    }
+    snprintf(path, sizeof(path), ".out.tmp-%ld-m/" STAGING_KEEP_MARKER, (long)dead);
+    write_text(dir, path, "");
+    ck_assert_int_eq(staging_remove_stale(dfd, "out"), 0);
+    snprintf(path, sizeof(path), ".out.tmp-%ld-m", (long)dead);
+    ck_assert_int_eq(fstatat(dfd, path, &st, 0), 0);
     close(dfd);
     tmpdir_remove(dir);
 }

@@ -58,7 +58,8 @@ struct walk {
     tdx_error *err;
 };
 
-/* Checks the member at path (its rest after `where`) below v. */
+/* Checks the member that path names below v; where[0, used) spells the path
+ * walked so far, for the message. */
 static int walk(const struct walk *w, const json_t *v, const char *path, char *where,
                 size_t used, size_t size)
 {
@@ -82,9 +83,9 @@ static int walk(const struct walk *w, const json_t *v, const char *path, char *w
                            m ? jr_type_name(m) : "nothing");
         json_array_foreach(m, i, e) {
             int r;
+            /* A path too long for the message is cut there; the check is not. */
             k = snprintf(where + used, size - used, "[%zu]", i);
-            if (k < 0 || (size_t)k >= size - used)
-                continue;
+            k = k < 0 || (size_t)k >= size - used ? (int)(size - 1 - used) : k;
             if (!json_is_object(e))
                 return tdx_err(w->err, -EPROTO, "%s: %s: reply: %s: expected an object, got %s",
                                w->address, w->op, where, jr_type_name(e));

@@ -108,6 +108,10 @@ struct kmod_want {
  * modules that exist nowhere. -ENOENT names a module that exists nowhere. */
 int kmod_resolve(const char *moddir, const char *kver, const struct kmod_want *want, size_t n,
                  struct img *img, char ***order, char ***warnings, tdx_error *err);
+/* The same, also giving the files it read (paths relative to moddir) in *read. */
+int kmod_resolve_read(const char *moddir, const char *kver, const struct kmod_want *want,
+                      size_t n, struct img *img, char ***order, char ***warnings, char ***read,
+                      tdx_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Results                                                                  */
@@ -140,6 +144,17 @@ int build_result_add_input(tdx_build_result *res, const char *kind, const char *
 int build_result_add_timing(tdx_build_result *res, const char *step, uint64_t ms);
 int build_result_add_artifact(tdx_build_result *res, const char *path, uint64_t size,
                               const char *sha256);
+
+/* ------------------------------------------------------------------------ */
+/* What an unpacked package holds (extract-sums.c)                          */
+
+/* Writes the SHA-256 of every regular file below dir to path ("HEX  PATH\n",
+ * sorted by path). */
+int sums_write(const char *dir, const char *path, tdx_error *err);
+/* Checks the files rels (relative paths; NULL: every file, and that there is
+ * no other) of dir against path. -EBADMSG names a file that changed, is
+ * missing or was added; -ENOENT (no message) when path does not exist. */
+int sums_check(const char *dir, const char *path, char *const *rels, tdx_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Builders (builders.c)                                                    */

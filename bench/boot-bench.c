@@ -142,10 +142,11 @@ int main(int argc, char **argv)
     if (done == 0)
         return 1;
     out = json_pack("{s:s, s:s, s:I, s:o, s:o, s:o, s:{s:i, s:i}}", "benchmark", "boot", "accel",
-                    "tcg", (json_int_t)done, "agent_up_ms", stats(up, done), "push_ms",
+                    "tcg", "runs", (json_int_t)done, "agent_up_ms", stats(up, done), "push_ms",
                     stats(push, done), "payload_after_push_ms", stats(payload, done), "targets",
                     "agent_up_ms", 15000, "payload_after_push_ms", 1000);
-    json_object_set_new(out, "runs", json_integer((json_int_t)done));
+    if (!out)
+        return 1;
     json_dumpf(out, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
     printf("\n");
     json_decref(out);

@@ -147,7 +147,12 @@ if handbuild_kernel "$tdxctl" "$cache" && handbuild_make "$tdxctl" "$agent" "$ca
     n=0
     until [ -s "$far2/run/qemu.pid" ] || [ $n -ge 50 ]; do sleep 0.1; n=$((n + 1)); done
     qpid=$(cat "$far2/run/qemu.pid" 2>/dev/null)
-    dep 0 "" "$tdxctl" agent info --connect "tcp:127.0.0.1:$fport" --connect-timeout 120000 --json
+    # QEMU's user networking accepts the forwarded connection before the
+    # guest listens and then drops it: ask until the booting guest answers.
+    n=0
+    until "$tdxctl" agent info --connect "tcp:127.0.0.1:$fport" --connect-timeout 1000 --json \
+        >/dev/null 2>&1 || [ $n -ge 300 ]; do sleep 1; n=$((n + 1)); done
+    dep 0 "" "$tdxctl" agent info --connect "tcp:127.0.0.1:$fport" --json
     check "started there: the agent answers, simulated" python3 -c '
 import json, sys; sys.exit(not json.load(open(sys.argv[1]))["info"]["simulated"])' "$tmp/out"
     dep 0 "stopped" "$tdxctl" stop "$far2" --timeout 2

@@ -40,6 +40,7 @@ static int parse_doc(const char *file, const char *text, size_t len, size_t valu
                            "%s: line %d: %s", file, jerr.line, jerr.text);
     if (!json_is_object(*out)) {
         json_decref(*out);
+        *out = NULL;
         return bad(err, file, "$", "expected an object");
     }
     return 0;

@@ -1,8 +1,8 @@
 #!/bin/sh
 # The README's main job, the whole loop on the bundled example:
 #
-#   1. a sender key for "ops" (tdxctl secrets keygen), named in a recipe that
-#      includes examples/hello/image.json, so only ops can deliver secrets;
+#   1. a sender key for "ops" (tdxctl secrets keygen), named in a copy of
+#      examples/hello.json as its one sender, so only ops can deliver;
 #   2. tdxctl build: the dev profile, natively (kernel and OVMF from Debian's
 #      signed index, the static agent as /init, a deterministic initramfs)
 #      and the measurements a TD booting it would show;
@@ -56,17 +56,18 @@ echo "== tdxctl secrets keygen: the sender key of \"ops\""
 (umask 077 && "$tdxctl" secrets keygen -o "$out/ops.key" >"$out/ops.pub")
 pub=$(cat "$out/ops.pub")
 echo "public key $pub (private key in out/hello/ops.key, mode 0600)"
-cat >"$out/recipe.json" <<EOF
-{
-  "name": "hello",
-  "include": ["$src/examples/hello/image.json"],
-  "secret_delivery": { "senders": [{ "name": "ops", "public_key": "$pub" }] }
-}
-EOF
+# The example as it is, plus "ops" as the one sender (a copy, so the
+# bundled recipe stays as users copy it; the key is this run's own).
+mkdir -p "$out/recipe/hello"
+cp "$src/examples/hello.json" "$src/examples/tdx.lock" "$out/recipe/"
+cp "$src/examples/hello/hello.sh" "$out/recipe/hello/"
+sed -i "s|\"secret_delivery\": {|\"secret_delivery\": { \"senders\": [{ \"name\": \"ops\", \"public_key\": \"$pub\" }],|" \
+    "$out/recipe/hello.json"
+"$tdxctl" secrets list "$out/recipe/hello.json" -p dev
 
 echo
-echo "== tdxctl build out/hello/recipe.json -p dev (native backend)"
-"$tdxctl" build "$out/recipe.json" -p dev -o "$out/image" --agent "$agent_bin"
+echo "== tdxctl build out/hello/recipe/hello.json -p dev (native backend)"
+"$tdxctl" build "$out/recipe/hello.json" -p dev -o "$out/image" --agent "$agent_bin"
 echo
 cat "$out/image/measurements.json"
 echo

@@ -104,5 +104,6 @@ fi
 
 echo
 echo "== tdxctl stop"
-"$tdxctl" stop "$out/image"
+# Init has no ACPI power-button handler: after 5 s stop ends QEMU itself.
+"$tdxctl" stop "$out/image" --timeout 5
 pid=

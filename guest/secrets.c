@@ -516,11 +516,8 @@ struct plan {
 
 static void plan_free(struct plan *p)
 {
-    for (size_t i = 0; p->env_text && i < p->n_env; i++) {
-        if (p->env_text[i].data)
-            explicit_bzero(p->env_text[i].data, p->env_text[i].cap);
-        strbuf_free(&p->env_text[i]);
-    }
+    for (size_t i = 0; p->env_text && i < p->n_env; i++)
+        strbuf_wipe_free(&p->env_text[i]);
     free(p->env_text);
     free(p->entries);
     free(p->what);
@@ -599,7 +596,7 @@ static int plan_make(const struct secrets *s, const struct secret_set *set,
                 break;
             }
             snprintf(p->env_path[p->n_env], sizeof(p->env_path[0]), "%s", path);
-            p->env_text[p->n_env] = (strbuf)STRBUF_INIT;
+            p->env_text[p->n_env] = (strbuf)STRBUF_SECRET_INIT;
             r = env_render(s, set, &old, scope, &p->env_text[p->n_env]);
             env_vars_free(&old);
             if (r < 0) {

@@ -217,8 +217,8 @@ int env_file_parse(const char *text, size_t len, env_file_push_fn push, void *us
                    char *msg, size_t msg_size)
 {
     struct parser p = {
-        .key = STRBUF_INIT,
-        .value = STRBUF_INIT,
+        .key = STRBUF_SECRET_INIT,
+        .value = STRBUF_SECRET_INIT,
         .key_ws = SIZE_MAX,
         .value_ws = SIZE_MAX,
         .line = 1,

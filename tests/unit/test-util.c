@@ -52,6 +52,27 @@ START_TEST(strbuf_grows_and_steals)
 }
 END_TEST
 
+/* A secret buffer grows by copying (the old block is wiped, which a test
+ * cannot read back without touching freed memory): contents must survive
+ * every growth exactly as with realloc(). */
+START_TEST(secret_strbuf_grows_like_any_other)
+{
+    strbuf plain = STRBUF_INIT, secret = STRBUF_SECRET_INIT;
+
+    for (int i = 0; i < 3000; i++) {
+        strbuf_printf(&plain, "k%04d=v;", i);
+        strbuf_printf(&secret, "k%04d=v;", i);
+    }
+    ck_assert_int_eq(strbuf_error(&secret), 0);
+    ck_assert_uint_eq(secret.len, plain.len);
+    ck_assert_mem_eq(secret.data, plain.data, plain.len + 1);
+    ck_assert_int_eq(secret.wipe, 1);
+    strbuf_free(&plain);
+    strbuf_wipe_free(&secret);
+    ck_assert_ptr_null(secret.data);
+}
+END_TEST
+
 START_TEST(strv_sort_uniq_remove)
 {
     char **v = NULL;
@@ -666,6 +687,7 @@ int main(void)
     TCase *tc = tcase_create("core");
 
     tcase_add_test(tc, strbuf_grows_and_steals);
+    tcase_add_test(tc, secret_strbuf_grows_like_any_other);
     tcase_add_test(tc, strv_sort_uniq_remove);
     tcase_add_test(tc, quoted_values_survive_the_shell);
     tcase_add_test(tc, sh_quote_glob_keeps_only_globs_active);

@@ -39,6 +39,7 @@ static int parse_doc(const char *file, const char *text, size_t len, size_t valu
         return tdx_err_lib(err, -EINVAL, TDX_ERROR_LIBRARY_JANSSON, json_error_code(&jerr),
                            "%s: line %d: %s", file, jerr.line, jerr.text);
     if (!json_is_object(*out)) {
+        /* The caller frees *out on failure too: leave nothing to free twice. */
         json_decref(*out);
         *out = NULL;
         return bad(err, file, "$", "expected an object");

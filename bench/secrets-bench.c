@@ -7,7 +7,10 @@
  * then 1,000 sequential pushes with both sides' RSS and open descriptors
  * sampled along the way. Runs with the secrets' root on the temporary
  * directory's file system and, when there is one, on /dev/shm (tmpfs), so
- * the cost of fsync shows. Prints one JSON object; asserts nothing.
+ * the cost of fsync shows. Each root is run twice: "mode": "base" (an
+ * image without senders) and "auth" (a manifest with one sender, pushes
+ * sealed with its key: one more X25519 on each side). Prints one JSON
+ * object; asserts nothing.
  *
  * Usage: secrets-bench AGENT [PUSHES]   (default 200)
  */
@@ -23,6 +26,8 @@
 #include <unistd.h>
 
 #include "bench-util.h"
+#include "hex.h"
+#include "hpke.h"
 #include "tdxhost/tdxhost.h"
 
 #define SECRETS 10
@@ -35,6 +40,8 @@ struct bench {
     tdx_verifier *verifier;
     tdx_expected *expected;
     tdx_secrets *secrets;
+    bool auth;
+    uint8_t sender_sk[HPKE_NSK], sender_pk[HPKE_NPK];
 };
 
 static void die(const char *what, const char *msg)
@@ -80,7 +87,16 @@ static void setup(struct bench *b, const char *base)
                               "\"root\", \"group\": \"root\", \"mode\": \"0400\", \"required\": "
                               "true, \"schema\": {\"kind\": \"hex\", \"min_length\": 64, "
                               "\"max_length\": 64}}", i ? ", " : "", i, i);
-    snprintf(manifest + n, sizeof(manifest) - n, "]}\n");
+    if (b->auth) {
+        char hex[2 * HPKE_NPK + 1];
+        if (hpke_keypair_generate(b->sender_sk, b->sender_pk) < 0)
+            die("sender key", "no random bytes");
+        hex_encode(b->sender_pk, HPKE_NPK, hex);
+        snprintf(manifest + n, sizeof(manifest) - n, "], \"senders\": [{\"name\": \"bench\", "
+                 "\"public_key\": \"%s\"}], \"replace\": \"any-sender\"}\n", hex);
+    } else {
+        snprintf(manifest + n, sizeof(manifest) - n, "]}\n");
+    }
     write_file(b->dir, "secrets.json", manifest);
 
     snprintf(b->sock, sizeof(b->sock), "%s/agent.sock", b->dir);
@@ -132,6 +148,7 @@ static double push_once(struct bench *b)
     v.expected = b->expected;
     po.verifier = b->verifier;
     po.verify = &v;
+    po.sender_key = b->auth ? b->sender_sk : NULL;
     if (tdx_agent_connect(&a, b->addr, &ao, &err) < 0 ||
         tdx_secrets_push(a, b->secrets, &po, NULL, &err) < 0)
         die("push", err.message);
@@ -168,9 +185,9 @@ static const char *fs_name(const char *path)
     }
 }
 
-static void run(const char *agent, const char *base, int pushes, bool last)
+static void run(const char *agent, const char *base, int pushes, bool auth, bool last)
 {
-    struct bench b = { .agent = agent };
+    struct bench b = { .agent = agent, .auth = auth };
     double *lat = malloc(sizeof(double) * (size_t)pushes), t0, total, median, p99;
     static const int marks[] = { 0, 100, 500, SEQUENTIAL };
     long agent_rss[4], own_rss[4];
@@ -196,9 +213,10 @@ static void run(const char *agent, const char *base, int pushes, bool last)
     total = now_ms() - t0;
     median = percentile(lat, (size_t)pushes, 50);   /* sorts lat */
     p99 = percentile(lat, (size_t)pushes, 99);
-    printf("    {\"root\": \"%s\", \"fs\": \"%s\", \"pushes\": %d, \"secrets_per_push\": %d,\n"
+    printf("    {\"root\": \"%s\", \"fs\": \"%s\", \"mode\": \"%s\", \"pushes\": %d, "
+           "\"secrets_per_push\": %d,\n"
            "     \"latency_ms\": {\"median\": %.3f, \"p99\": %.3f, \"min\": %.3f, \"max\": %.3f},\n",
-           base, fs_name(base), pushes, SECRETS, median, p99, lat[0], lat[pushes - 1]);
+           base, fs_name(base), auth ? "auth" : "base", pushes, SECRETS, median, p99, lat[0], lat[pushes - 1]);
     printf("     \"sequential\": {\"pushes\": %d, \"seconds\": %.2f, \"per_second\": %.1f,\n"
            "      \"at\": [0, 100, 500, 1000],\n"
            "      \"agent_rss_kib\": [%ld, %ld, %ld, %ld], \"agent_fds\": [%d, %d, %d, %d],\n"
@@ -223,9 +241,12 @@ int main(int argc, char **argv)
     }
     shm = access("/dev/shm", W_OK) == 0 && strcmp(base, "/dev/shm") != 0;
     printf("{\"benchmark\": \"secrets\", \"runs\": [\n");
-    run(argv[1], base, pushes, !shm);
-    if (shm)
-        run(argv[1], "/dev/shm", pushes, true);
+    run(argv[1], base, pushes, false, false);
+    run(argv[1], base, pushes, true, !shm);
+    if (shm) {
+        run(argv[1], "/dev/shm", pushes, false, false);
+        run(argv[1], "/dev/shm", pushes, true, true);
+    }
     printf("]}\n");
     return 0;
 }

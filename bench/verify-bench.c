@@ -15,7 +15,8 @@
  *  - the limit: `openssl speed -seconds 3 ecdsap256` verify/s, pinned to
  *    the same core.
  *
- * Also the time tdx_collateral_load() takes. Rates are per CPU second of
+ * Also the time tdx_collateral_load() takes and how many verifiers per
+ * second can be made (and freed) on one tdx_collateral. Rates are per CPU second of
  * this process, as openssl speed counts. Prints one JSON object with
  * medians of ROUNDS rounds; asserts nothing.
  *
@@ -40,7 +41,7 @@ struct setup {
     tdx_verifier *cached;
 };
 
-enum mode { FILES_PER_VERIFIER, SHARED_COLLATERAL, CACHED };
+enum mode { FILES_PER_VERIFIER, SHARED_COLLATERAL, CACHED, CREATE_ONLY };
 
 static void die(const char *what, const tdx_error *err)
 {
@@ -62,7 +63,7 @@ static void verify_once(const struct setup *s, enum mode m)
         if (tdx_verifier_new(&v, &vo, &err) < 0)
             die("tdx_verifier_new", &err);
     }
-    if (tdx_verifier_verify(v, s->quote, s->opts, NULL, &err) < 0)
+    if (m != CREATE_ONLY && tdx_verifier_verify(v, s->quote, s->opts, NULL, &err) < 0)
         die("tdx_verifier_verify", &err);
     if (m != CACHED)
         tdx_verifier_free(v);
@@ -135,6 +136,7 @@ int main(int argc, char **argv)
     tdx_error err = TDX_ERROR_INIT;
     tdx_quote *q = NULL;
     double seconds = argc > 4 ? atof(argv[4]) : 2.0, files[ROUNDS], shared[ROUNDS], cached[ROUNDS], load[ROUNDS];
+    double create[ROUNDS];
     double ossl;
     struct setup s = { 0 };
     int64_t now;
@@ -171,6 +173,7 @@ int main(int argc, char **argv)
     rounds(&s, FILES_PER_VERIFIER, seconds, files);
     rounds(&s, SHARED_COLLATERAL, seconds, shared);
     rounds(&s, CACHED, seconds, cached);
+    rounds(&s, CREATE_ONLY, seconds, create);
     ossl = openssl_verify_rate();
 
     printf("{\"benchmark\": \"verify\", \"quote\": \"%s\", \"collateral\": \"%s\", \"now\": \"%s\", \"cpu\": %d, "
@@ -179,6 +182,7 @@ int main(int argc, char **argv)
     print_rate("files_per_verifier", files);
     print_rate("new_verifier_shared_collateral", shared);
     print_rate("cached", cached);
+    print_rate("verifier_new_shared_collateral", create);
     printf("\"new_verifier_target_per_second\": 1000, ");
     if (ossl > 0)
         printf("\"openssl_speed_ecdsap256_verify_per_second\": %.1f, \"cached_ratio\": %.3f, "

@@ -11,9 +11,31 @@
 # this machine, which has no TDX), the same way a push reaches a real TD:
 # challenge, quote verification against the expected measurements, HPKE,
 # all-or-nothing write, secrets-ready.
+#
+# Usage: sh examples/run-minimal.sh [BUILD_DIR]
+# BUILD_DIR is the Meson build directory. Without it, TDXCTL=/path/to/tdxctl
+# and TDX_AGENT=/path/to/tdx-agent name the binaries (installed ones, say;
+# `meson devenv -C BUILD_DIR sh "$PWD/examples/run-minimal.sh"` sets both to that
+# build's), else the build directory "build" in the source tree is used.
 set -eu
-cd "$(dirname "$0")/.."
-tdxctl=./build/host/tdxctl/tdxctl
+# Paths the caller gave are relative to where they ran the script.
+absolute() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+src=$(cd "$(dirname "$0")/.." && pwd)
+if [ $# -gt 0 ]; then
+    build=$(absolute "$1")
+    tdxctl=$build/host/tdxctl/tdxctl agent_bin=$build/guest/tdx-agent
+else
+    tdxctl=$(absolute "${TDXCTL:-$src/build/host/tdxctl/tdxctl}")
+    agent_bin=$(absolute "${TDX_AGENT:-$src/build/guest/tdx-agent}")
+fi
+for b in "$tdxctl" "$agent_bin"; do
+    if [ ! -x "$b" ]; then
+        echo "run-minimal.sh: $b is not there: build first (meson setup build && ninja -C build)," >&2
+        echo "or name the build directory: sh examples/run-minimal.sh BUILD_DIR" >&2
+        exit 2
+    fi
+done
+cd "$src"
 
 echo "== tdxctl emit examples/minimal.json -o out"
 "$tdxctl" emit examples/minimal.json -o out --force
@@ -55,7 +77,7 @@ printf 'root:x:0:\nhello:x:%s:\n' "$(id -g)" >"$demo/root/etc/group"
 "$tdxctl" dev sim-pki "$demo/pki"
 "$tdxctl" secrets list examples/minimal.json
 cp out/mkosi.extra/etc/tdx-agent/secrets.json "$demo/secrets.json"
-./build/guest/tdx-agent --listen "unix:$demo/agent.sock" --quote-provider "sim:$demo/pki" \
+"$agent_bin" --listen "unix:$demo/agent.sock" --quote-provider "sim:$demo/pki" \
     --manifest "$demo/secrets.json" --root-dir "$demo/root" --ready-file "$demo/ready" \
     2>"$demo/agent.log" &
 agent=$!

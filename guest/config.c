@@ -35,8 +35,9 @@ int config_init(struct agent_config *c)
     c->quote_provider = strdup("configfs");
     c->tsm_path = strdup(AGENT_TSM_PATH);
     c->acpi_path = strdup(AGENT_ACPI_PATH);
+    c->fw_cfg_path = strdup(AGENT_FW_CFG_PATH);
     c->ready_file = strdup(AGENT_READY_FILE);
-    if (!c->quote_provider || !c->tsm_path || !c->acpi_path || !c->ready_file) {
+    if (!c->quote_provider || !c->tsm_path || !c->acpi_path || !c->fw_cfg_path || !c->ready_file) {
         config_done(c);
         return -ENOMEM;
     }
@@ -49,6 +50,7 @@ void config_done(struct agent_config *c)
     free(c->quote_provider);
     free(c->tsm_path);
     free(c->acpi_path);
+    free(c->fw_cfg_path);
     free(c->manifest);
     free(c->root_dir);
     free(c->ready_file);
@@ -73,18 +75,8 @@ const char *config_policy_name(enum hook_policy p)
     return policies[p];
 }
 
-int config_parse_uint(const char *s, unsigned long long min, unsigned long long max,
-                      unsigned long long *out)
-{
-    unsigned long long v;
-    if (!parse_decimal(s, strlen(s), max, &v) || v < min)
-        return -EINVAL;
-    *out = v;
-    return 0;
-}
-
 static const char *const config_keys[] = {
-    "listen", "quote_provider", "tsm_path", "acpi_path", "manifest", "root_dir", "ready_file",
+    "listen", "quote_provider", "tsm_path", "acpi_path", "fw_cfg_path", "manifest", "root_dir", "ready_file",
     "memory_budget", "hooks", "verbose", "max_connections", "max_inflight", "workers",
     "frame_timeout_ms", "idle_timeout_ms", "write_timeout_ms", "challenge_ttl_ms",
     "max_challenges", "init", NULL,
@@ -145,15 +137,11 @@ static int set_init(struct json_reader *R, json_t *root, struct agent_config *c)
 {
     struct init_config *ic;
     json_t *v = NULL;
-    char what[400];
     int r = jr_object(R, root, "", "init", 0, 64, &v);
     if (r <= 0)
         return r;
-    r = init_config_parse(v, &ic, what, sizeof(what));
-    if (r == -ENOMEM)
-        return jr_oom(R);
-    if (r < 0)
-        return jr_fail(R, NULL, "%s", what);
+    if ((r = init_config_parse(R, v, "init", &ic)) < 0)
+        return r;
     init_config_free(c->init);
     c->init = ic;
     return 0;
@@ -197,6 +185,7 @@ static int apply(struct json_reader *R, json_t *root, struct agent_config *c)
     if ((r = set_listen(R, root, c)) < 0 ||
         (r = set_path(R, root, "tsm_path", &c->tsm_path)) < 0 ||
         (r = set_path(R, root, "acpi_path", &c->acpi_path)) < 0 ||
+        (r = set_path(R, root, "fw_cfg_path", &c->fw_cfg_path)) < 0 ||
         (r = set_path(R, root, "manifest", &c->manifest)) < 0 ||
         (r = set_path(R, root, "root_dir", &c->root_dir)) < 0 ||
         (r = set_path(R, root, "ready_file", &c->ready_file)) < 0 ||

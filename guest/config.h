@@ -11,6 +11,7 @@
 
 #define AGENT_TSM_PATH "/sys/kernel/config/tsm/report"
 #define AGENT_ACPI_PATH "/sys/firmware/acpi/tables"
+#define AGENT_FW_CFG_PATH "/sys/firmware/qemu_fw_cfg/by_name"
 #define AGENT_READY_FILE "/run/tdx-agent/secrets-ready"
 #define AGENT_MANIFEST_PATH "/etc/tdx-agent/secrets.json"
 /* What init mode reads when started as /init without arguments. */
@@ -29,6 +30,7 @@ struct agent_config {
     char *quote_provider;       /* "configfs" or "sim:DIR" */
     char *tsm_path;
     char *acpi_path;
+    char *fw_cfg_path;          /* QEMU fw_cfg entries by name (op acpi) */
     char *manifest;             /* NULL: none */
     char *root_dir;             /* secrets and accounts below this directory; NULL: "/" */
     char *ready_file;           /* created once every required secret is present */
@@ -66,9 +68,5 @@ int config_load(struct agent_config *c, const char *path, char *msg, size_t msg_
 /* Parses a "configfs", "stop"/"continue"/"ignore" value; -EINVAL if unknown. */
 int config_parse_policy(const char *s, enum hook_policy *out);
 const char *config_policy_name(enum hook_policy p);
-
-/* A bounded decimal option value: 0 or -EINVAL. */
-int config_parse_uint(const char *s, unsigned long long min, unsigned long long max,
-                      unsigned long long *out);
 
 #endif

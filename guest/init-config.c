@@ -3,51 +3,15 @@
 
 #include <errno.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "checks.h"
 #include "env-file.h"
+#include "json-reader.h"
 #include "macro.h"
 #include "strv.h"
-
-/* Where a value is: "init.services[2].exec[0]". */
-struct at {
-    char path[160];
-    char *msg;
-    size_t msg_size;
-};
-
-static int bad(struct at *at, const char *key, const char *fmt, ...) _printf_(3, 4);
-static int bad(struct at *at, const char *key, const char *fmt, ...)
-{
-    char what[300];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
-    snprintf(at->msg, at->msg_size, "%s%s%s: %s", at->path, key ? "." : "", key ? key : "", what);
-    return -EINVAL;
-}
-
-/* A JSON path one level down, for the duration of a call. */
-static void at_push(struct at *at, size_t *saved, const char *fmt, ...) _printf_(3, 4);
-static void at_push(struct at *at, size_t *saved, const char *fmt, ...)
-{
-    size_t n = strlen(at->path);
-    va_list ap;
-    *saved = n;
-    va_start(ap, fmt);
-    vsnprintf(at->path + n, sizeof(at->path) - n, fmt, ap);
-    va_end(ap);
-}
-
-static void at_pop(struct at *at, size_t saved)
-{
-    at->path[saved] = '\0';
-}
 
 static const char *const restarts[] = { "no", "on-failure", "always", NULL };
 static const char *const net_modes[] = { "none", "dhcp", "static", NULL };
@@ -63,91 +27,6 @@ const char *init_net_mode_name(enum init_net_mode m)
     return net_modes[m];
 }
 
-static int pick(struct at *at, const char *key, const json_t *v, const char *const *names,
-                int *out)
-{
-    if (json_is_string(v))
-        for (int i = 0; names[i]; i++)
-            if (streq(json_string_value(v), names[i])) {
-                *out = i;
-                return 0;
-            }
-    {
-        char list[120] = "";
-        for (int i = 0; names[i]; i++)
-            snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s\"%s\"",
-                     i ? ", " : "", names[i]);
-        if (json_is_string(v))
-            return bad(at, key, "expected one of %s, got \"%.64s\"", list, json_string_value(v));
-        return bad(at, key, "expected one of %s", list);
-    }
-}
-
-static int get_bool(struct at *at, const char *key, const json_t *v, bool *out)
-{
-    if (!json_is_boolean(v))
-        return bad(at, key, "expected true or false");
-    *out = json_is_true(v);
-    return 0;
-}
-
-static int dup_string(const json_t *v, char **out)
-{
-    char *s = strdup(json_string_value(v));
-    if (!s)
-        return -ENOMEM;
-    free(*out);
-    *out = s;
-    return 0;
-}
-
-/* An absolute path ("/" too when allow_root). */
-static int get_path(struct at *at, const char *key, const json_t *v, bool allow_root, char **out)
-{
-    const char *why;
-    if (!json_is_string(v))
-        return bad(at, key, "expected a string");
-    if (!(allow_root && streq(json_string_value(v), "/")) &&
-        (why = check_abs_path(json_string_value(v))))
-        return bad(at, key, "%s, got \"%.200s\"", why, json_string_value(v));
-    return dup_string(v, out);
-}
-
-static int string_array(struct at *at, const char *key, const json_t *v, size_t min, size_t max,
-                        const char *(*check)(const char *), char ***out)
-{
-    char **list = NULL;
-    size_t i, saved;
-    const json_t *e;
-
-    if (!json_is_array(v) || json_array_size(v) < min || json_array_size(v) > max)
-        return bad(at, key, "expected an array of %zu to %zu strings", min, max);
-    at_push(at, &saved, ".%s", key);
-    json_array_foreach(v, i, e) {
-        const char *why;
-        char idx[24];
-        snprintf(idx, sizeof(idx), "[%zu]", i);
-        if (!json_is_string(e) || json_string_length(e) > INIT_MAX_ARG_LEN) {
-            strv_free(list);
-            strncat(at->path, idx, sizeof(at->path) - strlen(at->path) - 1);
-            return bad(at, NULL, "expected a string of at most %d bytes", INIT_MAX_ARG_LEN);
-        }
-        if (check && (why = check(json_string_value(e)))) {
-            strv_free(list);
-            strncat(at->path, idx, sizeof(at->path) - strlen(at->path) - 1);
-            return bad(at, NULL, "%s, got \"%.200s\"", why, json_string_value(e));
-        }
-        if (strv_push(&list, json_string_value(e)) < 0) {
-            strv_free(list);
-            return -ENOMEM;
-        }
-    }
-    at_pop(at, saved);
-    strv_free(*out);
-    *out = list;
-    return 0;
-}
-
 int init_parse_ipv4(const char *s, uint32_t *out)
 {
     uint8_t b[4];
@@ -160,9 +39,7 @@ int init_parse_ipv4(const char *s, uint32_t *out)
         if (!parse_decimal(p, (size_t)(e - p), 255, &v))
             return -EINVAL;
         b[i] = (uint8_t)v;
-        if (i < 3 && *e != '.')
-            return -EINVAL;
-        if (i == 3 && *e != '\0')
+        if (*e != (i < 3 ? '.' : '\0'))
             return -EINVAL;
         p = e + 1;
     }
@@ -170,11 +47,36 @@ int init_parse_ipv4(const char *s, uint32_t *out)
     return 0;
 }
 
-static int get_ipv4(struct at *at, const char *key, const json_t *v, uint32_t *out)
+static const char *check_ipv4(const char *s)
 {
-    if (!json_is_string(v) || init_parse_ipv4(json_string_value(v), out) < 0)
-        return bad(at, key, "expected an IPv4 address (a.b.c.d)");
+    uint32_t a;
+    return init_parse_ipv4(s, &a) < 0 ? "expected an IPv4 address (a.b.c.d)" : NULL;
+}
+
+/* "a.b.c.d/prefix" with a prefix of 1..32. */
+static int parse_cidr(const char *s, uint32_t *addr, unsigned *prefix)
+{
+    const char *slash = strchr(s, '/');
+    char ip[16];
+    unsigned long long p;
+
+    if (!slash || (size_t)(slash - s) >= sizeof(ip) ||
+        !parse_decimal(slash + 1, strlen(slash + 1), 32, &p) || p == 0)
+        return -EINVAL;
+    memcpy(ip, s, (size_t)(slash - s));
+    ip[slash - s] = '\0';
+    if (init_parse_ipv4(ip, addr) < 0)
+        return -EINVAL;
+    *prefix = (unsigned)p;
     return 0;
+}
+
+static const char *check_cidr(const char *s)
+{
+    uint32_t a;
+    unsigned p;
+    return parse_cidr(s, &a, &p) < 0 ? "expected an IPv4 address with a prefix length 1..32 "
+                                       "(\"10.0.2.15/24\")" : NULL;
 }
 
 static uint32_t prefix_mask(unsigned prefix)
@@ -190,98 +92,9 @@ static uint32_t prefix_mask(unsigned prefix)
 static const char *check_ifname(const char *s)
 {
     size_t n = strlen(s);
-    if (n == 0 || n > 15 || streq(s, ".") || streq(s, "..") ||
-        !chars_all_in(s, "_.-@:", true))
+    if (n == 0 || n > 15 || streq(s, ".") || streq(s, "..") || !chars_all_in(s, "_.-@:", true))
         return "expected an interface name of 1 to 15 letters, digits and _.-@:";
     return NULL;
-}
-
-static int parse_network(struct at *at, const json_t *v, struct init_network *n)
-{
-    const json_t *m;
-    const char *key;
-    const json_t *address = NULL, *gateway = NULL, *dns = NULL;
-    size_t saved;
-    int r = 0, mode;
-
-    if (!json_is_object(v))
-        return bad(at, "network", "expected an object");
-    at_push(at, &saved, ".network");
-    m = json_object_get(v, "mode");
-    if (!m)
-        return bad(at, NULL, "\"mode\" is required");
-    if ((r = pick(at, "mode", m, net_modes, &mode)) < 0)
-        return r;
-    n->mode = (enum init_net_mode)mode;
-    json_object_foreach((json_t *)v, key, m) {
-        if (streq(key, "mode"))
-            continue;
-        if (streq(key, "interface")) {
-            const char *why;
-            if (!json_is_string(m))
-                return bad(at, key, "expected a string");
-            if ((why = check_ifname(json_string_value(m))))
-                return bad(at, key, "%s, got \"%.64s\"", why, json_string_value(m));
-            if ((r = dup_string(m, &n->interface)) < 0)
-                return r;
-        } else if (streq(key, "address"))
-            address = m;
-        else if (streq(key, "gateway"))
-            gateway = m;
-        else if (streq(key, "dns"))
-            dns = m;
-        else
-            return bad(at, NULL, "unknown key \"%.64s\"", key);
-    }
-    if (n->mode != INIT_NET_STATIC) {
-        const char *extra = address ? "address" : gateway ? "gateway" : dns ? "dns" : NULL;
-        if (extra)
-            return bad(at, extra, "only with \"mode\": \"static\" (DHCP supplies it)");
-        if (n->mode == INIT_NET_NONE && n->interface)
-            return bad(at, "interface", "meaningless with \"mode\": \"none\"");
-        at_pop(at, saved);
-        return 0;
-    }
-    if (!address)
-        return bad(at, NULL, "\"address\" is required with \"mode\": \"static\"");
-    {
-        const char *s = json_is_string(address) ? json_string_value(address) : NULL;
-        const char *slash = s ? strchr(s, '/') : NULL;
-        char ip[16];
-        unsigned long long prefix;
-        if (!slash || (size_t)(slash - s) >= sizeof(ip) ||
-            !parse_decimal(slash + 1, strlen(slash + 1), 32, &prefix) || prefix == 0)
-            return bad(at, "address", "expected an IPv4 address with a prefix length 1..32 "
-                                      "(\"10.0.2.15/24\")");
-        memcpy(ip, s, (size_t)(slash - s));
-        ip[slash - s] = '\0';
-        if (init_parse_ipv4(ip, &n->address) < 0)
-            return bad(at, "address", "expected an IPv4 address with a prefix length 1..32 "
-                                      "(\"10.0.2.15/24\")");
-        n->prefix = (unsigned)prefix;
-    }
-    if (gateway) {
-        uint32_t mask = prefix_mask(n->prefix);
-        if ((r = get_ipv4(at, "gateway", gateway, &n->gateway)) < 0)
-            return r;
-        if ((n->gateway & mask) != (n->address & mask) || n->gateway == n->address)
-            return bad(at, "gateway", "not another address of the network of \"address\"");
-    }
-    if (dns) {
-        size_t i;
-        const json_t *e;
-        if (!json_is_array(dns) || json_array_size(dns) > INIT_MAX_DNS)
-            return bad(at, "dns", "expected an array of at most %d IPv4 addresses", INIT_MAX_DNS);
-        json_array_foreach(dns, i, e) {
-            char k[32];
-            snprintf(k, sizeof(k), "dns[%zu]", i);
-            if ((r = get_ipv4(at, k, e, &n->dns[i])) < 0)
-                return r;
-        }
-        n->n_dns = json_array_size(dns);
-    }
-    at_pop(at, saved);
-    return 0;
 }
 
 static const char *check_service_name(const char *s)
@@ -293,158 +106,217 @@ static const char *check_service_name(const char *s)
     return NULL;
 }
 
+static const char *check_arg(const char *s)
+{
+    return strlen(s) > INIT_MAX_ARG_LEN ? "expected at most 4096 bytes" : NULL;
+}
+
 static const char *check_env_file(const char *s)
 {
     return check_abs_path(s[0] == '-' ? s + 1 : s);
 }
 
-static int parse_environment(struct at *at, const json_t *v, char ***out)
+static const char *check_workdir(const char *s)
 {
-    const char *key;
-    const json_t *m;
-    size_t saved;
+    return streq(s, "/") ? NULL : check_abs_path(s);
+}
 
-    if (!json_is_object(v) || json_object_size(v) > INIT_MAX_ENV)
-        return bad(at, "environment", "expected an object of at most %d strings", INIT_MAX_ENV);
-    at_push(at, &saved, ".environment");
-    json_object_foreach((json_t *)v, key, m) {
-        char *kv;
-        if (!env_name_valid(key) || strlen(key) > 256)
-            return bad(at, NULL, "\"%.64s\" is not a variable name (letters, digits and _, "
-                                 "not starting with a digit)", key);
-        if (!json_is_string(m) || json_string_length(m) > INIT_MAX_ENV_VALUE ||
-            !env_value_valid(json_string_value(m)))
-            return bad(at, key, "expected a string of at most %d bytes without control "
-                                "characters other than tab and newline", INIT_MAX_ENV_VALUE);
-        if (asprintf(&kv, "%s=%s", key, json_string_value(m)) < 0)
-            return -ENOMEM;
-        if (strv_push_take(out, kv) < 0)
-            return -ENOMEM;
+/* jr_strv() borrows; the configuration keeps copies. */
+static int strv_of(struct json_reader *R, json_t *obj, const char *path, const char *key,
+                   unsigned flags, size_t min, size_t max, const char *(*check)(const char *),
+                   char ***out)
+{
+    _cleanup_free_ const char **list = NULL;
+    char **copy = NULL;
+    int r = jr_strv(R, obj, path, key, flags, min, max, check, &list);
+
+    if (r <= 0)
+        return r;
+    /* An empty array is given, and must be a vector, not NULL. */
+    copy = strv_copy(list);
+    if (!copy)
+        return jr_oom(R);
+    strv_free(*out);
+    *out = copy;
+    return 1;
+}
+
+static int parse_network(struct json_reader *R, json_t *v, const char *path,
+                         struct init_network *n)
+{
+    static const char *const keys[] = { "mode", "interface", "address", "gateway", "dns", NULL };
+    char where[JR_PATH_MAX];
+    const char *address = NULL, *gateway = NULL;
+    _cleanup_free_ const char **dns = NULL;
+    int r, mode = 0;
+
+    if ((r = jr_keys(R, v, path, keys)) < 0 ||
+        (r = jr_enum(R, v, path, "mode", JR_REQUIRED, net_modes, &mode)) < 0 ||
+        (r = jr_strdup(R, v, path, "interface", 0, check_ifname, &n->interface)) < 0 ||
+        (r = jr_string(R, v, path, "address", 0, check_cidr, &address)) < 0 ||
+        (r = jr_string(R, v, path, "gateway", 0, check_ipv4, &gateway)) < 0 ||
+        (r = jr_strv(R, v, path, "dns", 0, 0, INIT_MAX_DNS, check_ipv4, &dns)) < 0)
+        return r;
+    n->mode = (enum init_net_mode)mode;
+    if (n->mode != INIT_NET_STATIC) {
+        const char *extra = address ? "address" : gateway ? "gateway" : dns ? "dns" : NULL;
+        if (extra)
+            return jr_fail(R, jr_path_key(where, path, extra),
+                           "only with \"mode\": \"static\" (DHCP supplies it)");
+        if (n->mode == INIT_NET_NONE && n->interface)
+            return jr_fail(R, jr_path_key(where, path, "interface"),
+                           "meaningless with \"mode\": \"none\"");
+        return 0;
     }
-    at_pop(at, saved);
+    if (!address)
+        return jr_fail(R, jr_path_key(where, path, "address"),
+                       "required with \"mode\": \"static\"");
+    parse_cidr(address, &n->address, &n->prefix);
+    if (gateway) {
+        uint32_t mask = prefix_mask(n->prefix);
+        init_parse_ipv4(gateway, &n->gateway);
+        if ((n->gateway & mask) != (n->address & mask) || n->gateway == n->address)
+            return jr_fail(R, jr_path_key(where, path, "gateway"),
+                           "not another address of the network of \"address\", got \"%s\"",
+                           gateway);
+    }
+    for (size_t i = 0; dns && dns[i]; i++) {
+        init_parse_ipv4(dns[i], &n->dns[i]);
+        n->n_dns = i + 1;
+    }
     return 0;
 }
 
-static int parse_service(struct at *at, const json_t *v, struct init_service *s)
+static int parse_environment(struct json_reader *R, json_t *svc, const char *path, char ***out)
 {
+    char where[JR_PATH_MAX], kwhere[JR_PATH_MAX];
     const char *key;
-    const json_t *m;
-    int r = 0, pol;
+    json_t *env = NULL, *m;
+    int r = jr_object(R, svc, path, "environment", 0, INIT_MAX_ENV, &env);
+
+    if (r <= 0)
+        return r;
+    jr_path_key(where, path, "environment");
+    json_object_foreach(env, key, m) {
+        const char *value = NULL;
+        char *kv;
+        jr_path_key(kwhere, where, key);
+        if (!env_name_valid(key) || strlen(key) > 256)
+            return jr_fail(R, kwhere, "not a variable name (letters, digits and _, not "
+                                      "starting with a digit)");
+        if ((r = jr_string(R, m, kwhere, NULL, JR_REQUIRED, NULL, &value)) < 0)
+            return r;
+        if (json_string_length(m) > INIT_MAX_ENV_VALUE || !env_value_valid(value))
+            return jr_fail(R, kwhere, "expected at most %d bytes without control characters "
+                                      "other than tab and newline", INIT_MAX_ENV_VALUE);
+        if (asprintf(&kv, "%s=%s", key, value) < 0 || strv_push_take(out, kv) < 0)
+            return jr_oom(R);
+    }
+    return 0;
+}
+
+static int parse_service(struct json_reader *R, json_t *v, const char *path,
+                         struct init_service *s)
+{
+    static const char *const keys[] = { "name", "exec", "user", "group", "environment",
+                                        "environment_files", "working_directory", "restart",
+                                        "after_secrets", NULL };
+    char where[JR_PATH_MAX], exec_at[JR_PATH_MAX];
+    const char *why;
+    int r, restart = 0, after = 1;
 
     if (!json_is_object(v))
-        return bad(at, NULL, "expected an object");
-    s->after_secrets = true;
-    if (!json_object_get(v, "name"))
-        return bad(at, NULL, "\"name\" is required");
-    if (!json_object_get(v, "exec"))
-        return bad(at, NULL, "\"exec\" is required");
-    json_object_foreach((json_t *)v, key, m) {
-        const char *why;
-        if (streq(key, "name")) {
-            if (!json_is_string(m))
-                return bad(at, key, "expected a string");
-            if ((why = check_service_name(json_string_value(m))))
-                return bad(at, key, "%s, got \"%.64s\"", why, json_string_value(m));
-            r = dup_string(m, &s->name);
-        } else if (streq(key, "exec")) {
-            r = string_array(at, key, m, 1, INIT_MAX_ARGS, NULL, &s->exec);
-            if (r == 0 && (why = check_abs_path(s->exec[0]))) {
-                size_t saved;
-                at_push(at, &saved, ".exec[0]");
-                return bad(at, NULL, "%s, got \"%.200s\"", why, s->exec[0]);
-            }
-        } else if (streq(key, "user") || streq(key, "group")) {
-            if (!json_is_string(m))
-                return bad(at, key, "expected a string");
-            if ((why = check_user_name(json_string_value(m))))
-                return bad(at, key, "%s, got \"%.64s\"", why, json_string_value(m));
-            r = dup_string(m, streq(key, "user") ? &s->user : &s->group);
-        } else if (streq(key, "environment"))
-            r = parse_environment(at, m, &s->environment);
-        else if (streq(key, "environment_files"))
-            r = string_array(at, key, m, 0, INIT_MAX_ENV_FILES, check_env_file,
-                             &s->environment_files);
-        else if (streq(key, "working_directory"))
-            r = get_path(at, key, m, true, &s->working_directory);
-        else if (streq(key, "restart")) {
-            r = pick(at, key, m, restarts, &pol);
-            s->restart = (enum init_restart)pol;
-        } else if (streq(key, "after_secrets"))
-            r = get_bool(at, key, m, &s->after_secrets);
-        else
-            return bad(at, NULL, "unknown key \"%.64s\"", key);
-        if (r < 0)
-            return r;
-    }
+        return jr_fail(R, path, "expected an object, got %s", jr_type_name(v));
+    if ((r = jr_keys(R, v, path, keys)) < 0 ||
+        (r = jr_strdup(R, v, path, "name", JR_REQUIRED, check_service_name, &s->name)) < 0 ||
+        (r = strv_of(R, v, path, "exec", JR_REQUIRED, 1, INIT_MAX_ARGS, check_arg,
+                     &s->exec)) < 0)
+        return r;
+    if ((why = check_abs_path(s->exec[0])))
+        return jr_fail(R, jr_path_index(where, jr_path_key(exec_at, path, "exec"), 0),
+                       "%s, got \"%.200s\"", why, s->exec[0]);
+    if ((r = jr_strdup(R, v, path, "user", 0, check_user_name, &s->user)) < 0 ||
+        (r = jr_strdup(R, v, path, "group", 0, check_user_name, &s->group)) < 0 ||
+        (r = parse_environment(R, v, path, &s->environment)) < 0 ||
+        (r = strv_of(R, v, path, "environment_files", 0, 0, INIT_MAX_ENV_FILES, check_env_file,
+                     &s->environment_files)) < 0 ||
+        (r = jr_strdup(R, v, path, "working_directory", 0, check_workdir,
+                       &s->working_directory)) < 0 ||
+        (r = jr_enum(R, v, path, "restart", 0, restarts, &restart)) < 0 ||
+        (r = jr_bool(R, v, path, "after_secrets", 0, &after)) < 0)
+        return r;
+    s->restart = (enum init_restart)restart;
+    s->after_secrets = after;
     return 0;
 }
 
-static int parse_services(struct at *at, const json_t *v, struct init_config *ic)
+static int parse_services(struct json_reader *R, json_t *v, const char *path,
+                          struct init_config *ic)
 {
-    size_t i, saved;
-    const json_t *e;
+    char where[JR_PATH_MAX], name_at[JR_PATH_MAX];
+    json_t *list = NULL, *e;
+    size_t i;
+    int r = jr_array(R, v, path, "services", 0, 0, INIT_MAX_SERVICES, &list);
 
-    if (!json_is_array(v) || json_array_size(v) > INIT_MAX_SERVICES)
-        return bad(at, "services", "expected an array of at most %d services", INIT_MAX_SERVICES);
-    ic->services = calloc(json_array_size(v) + 1, sizeof(*ic->services));
+    if (r <= 0)
+        return r;
+    ic->services = calloc(json_array_size(list) + 1, sizeof(*ic->services));
     if (!ic->services)
-        return -ENOMEM;
-    json_array_foreach(v, i, e) {
-        int r;
-        at_push(at, &saved, ".services[%zu]", i);
+        return jr_oom(R);
+    jr_path_key(where, path, "services");
+    json_array_foreach(list, i, e) {
+        char at[JR_PATH_MAX];
+        jr_path_index(at, where, i);
         ic->n_services = i + 1;
-        r = parse_service(at, e, &ic->services[i]);
-        if (r < 0)
+        if ((r = parse_service(R, e, at, &ic->services[i])) < 0)
             return r;
         for (size_t j = 0; j < i; j++)
             if (streq(ic->services[j].name, ic->services[i].name))
-                return bad(at, "name", "\"%s\" is also the name of services[%zu]",
-                           ic->services[i].name, j);
-        at_pop(at, saved);
+                return jr_fail(R, jr_path_key(name_at, at, "name"),
+                               "\"%s\" is also the name of services[%zu]", ic->services[i].name,
+                               j);
     }
     return 0;
 }
 
-static int parse(struct at *at, const json_t *v, struct init_config *ic)
+static int parse(struct json_reader *R, json_t *v, const char *path, struct init_config *ic)
 {
-    const char *key;
-    const json_t *m;
-    int r = 0, e;
+    static const char *const keys[] = { "modules", "network", "services", "on_exit",
+                                        "test_provider", NULL };
+    json_t *net = NULL;
+    int r, on_exit = 0, test = 0;
 
     if (!json_is_object(v))
-        return bad(at, NULL, "expected an object");
-    json_object_foreach((json_t *)v, key, m) {
-        if (streq(key, "modules"))
-            r = string_array(at, key, m, 0, INIT_MAX_MODULES, check_abs_path, &ic->modules);
-        else if (streq(key, "network"))
-            r = parse_network(at, m, &ic->network);
-        else if (streq(key, "services"))
-            r = parse_services(at, m, ic);
-        else if (streq(key, "on_exit")) {
-            r = pick(at, key, m, on_exits, &e);
-            ic->on_exit = (enum init_on_exit)e;
-        } else if (streq(key, "test_provider"))
-            r = get_bool(at, key, m, &ic->test_provider);
-        else
-            return bad(at, NULL, "unknown key \"%.64s\"", key);
-        if (r < 0)
+        return jr_fail(R, path, "expected an object, got %s", jr_type_name(v));
+    if ((r = jr_keys(R, v, path, keys)) < 0 ||
+        (r = strv_of(R, v, path, "modules", 0, 0, INIT_MAX_MODULES, check_abs_path,
+                     &ic->modules)) < 0 ||
+        (r = jr_object(R, v, path, "network", 0, 8, &net)) < 0)
+        return r;
+    if (net) {
+        char where[JR_PATH_MAX];
+        if ((r = parse_network(R, net, jr_path_key(where, path, "network"), &ic->network)) < 0)
             return r;
     }
+    if ((r = parse_services(R, v, path, ic)) < 0 ||
+        (r = jr_enum(R, v, path, "on_exit", 0, on_exits, &on_exit)) < 0 ||
+        (r = jr_bool(R, v, path, "test_provider", 0, &test)) < 0)
+        return r;
+    ic->on_exit = (enum init_on_exit)on_exit;
+    ic->test_provider = test;
     return 0;
 }
 
-int init_config_parse(const json_t *v, struct init_config **out, char *msg, size_t msg_size)
+int init_config_parse(struct json_reader *R, struct json_t *v, const char *path,
+                      struct init_config **out)
 {
-    struct at at = { .path = "init", .msg = msg, .msg_size = msg_size };
     struct init_config *ic = calloc(1, sizeof(*ic));
     int r;
 
     if (!ic)
-        return -ENOMEM;
-    r = parse(&at, v, ic);
+        return jr_oom(R);
+    r = parse(R, v, path, ic);
     if (r < 0) {
-        if (r == -ENOMEM)
-            snprintf(msg, msg_size, "%s: out of memory", at.path);
         init_config_free(ic);
         return r;
     }

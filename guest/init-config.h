@@ -60,11 +60,15 @@ struct init_config {
 };
 
 /*
- * Reads the "init" object v into a new *out. Returns 0, -ENOMEM, or
- * -EINVAL with a one-line message naming the key ("init.services[1].restart:
- * expected one of ..."). *out is set only on success.
+ * Reads the "init" object v (its JSON path is path, normally "init") into a
+ * new *out with the shared reader (json-reader.h), which reports what is
+ * wrong as "FILE: init.services[1].restart: expected one of ...". Returns
+ * 0, or the reader's negative errno (-EINVAL, -ENOMEM); *out is set only
+ * on success.
  */
-int init_config_parse(const struct json_t *v, struct init_config **out, char *msg, size_t msg_size);
+struct json_reader;
+int init_config_parse(struct json_reader *R, struct json_t *v, const char *path,
+                      struct init_config **out);
 void init_config_free(struct init_config *ic);
 void init_service_done(struct init_service *s);
 

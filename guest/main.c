@@ -18,6 +18,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "log.h"
+#include "parse-number.h"
 #include "server.h"
 #include "strv.h"
 #include "wait-secrets.h"
@@ -44,6 +45,7 @@ static void help(void)
            "                           quotes signed by the test PKI in DIR)\n"
            "  --tsm-path DIR           configfs-tsm report directory (default %s)\n"
            "  --acpi-path DIR          ACPI tables directory (default %s)\n"
+           "  --fw-cfg-path DIR        QEMU fw_cfg entries by name (default %s)\n"
            "  --manifest FILE          the image's secrets manifest (enables secrets.*)\n"
            "  --root-dir DIR           write secrets and look up their owners below DIR\n"
            "  --ready-file PATH        created once every required secret is present\n"
@@ -61,7 +63,7 @@ static void help(void)
            "2 usage error.\n\n"
            "As PID 1 named init without arguments (a native image's /init), or as\n"
            "'tdx-agent init' alone: init --config " AGENT_CONFIG_FILE ".\n",
-           AGENT_TSM_PATH, AGENT_ACPI_PATH, AGENT_READY_FILE);
+           AGENT_TSM_PATH, AGENT_ACPI_PATH, AGENT_FW_CFG_PATH, AGENT_READY_FILE);
 }
 
 static int usage(const char *fmt, ...) _printf_(1, 2);
@@ -77,7 +79,7 @@ static int usage(const char *fmt, ...)
 }
 
 enum {
-    OPT_LISTEN = 256, OPT_PROVIDER, OPT_TSM, OPT_ACPI, OPT_MANIFEST, OPT_CONFIG, OPT_MAXCONN,
+    OPT_LISTEN = 256, OPT_PROVIDER, OPT_TSM, OPT_ACPI, OPT_FW_CFG, OPT_MANIFEST, OPT_CONFIG, OPT_MAXCONN,
     OPT_INFLIGHT, OPT_WORKERS, OPT_IDLE, OPT_FRAME, OPT_WRITE, OPT_TIMEOUT, OPT_POLICY,
     OPT_VERSION, OPT_ROOT, OPT_READY, OPT_TTL, OPT_CHALLENGES, OPT_HOOKS,
 };
@@ -87,6 +89,7 @@ static const struct option options[] = {
     { "quote-provider", required_argument, NULL, OPT_PROVIDER },
     { "tsm-path", required_argument, NULL, OPT_TSM },
     { "acpi-path", required_argument, NULL, OPT_ACPI },
+    { "fw-cfg-path", required_argument, NULL, OPT_FW_CFG },
     { "manifest", required_argument, NULL, OPT_MANIFEST },
     { "root-dir", required_argument, NULL, OPT_ROOT },
     { "ready-file", required_argument, NULL, OPT_READY },
@@ -153,12 +156,12 @@ static int load_config_option(int argc, char **argv, struct agent_config *c)
     return 0;
 }
 
-static int parse_number(const char *opt, const char *arg, unsigned long long min,
-                        unsigned long long max, unsigned *out)
+static int parse_number(const char *opt, const char *arg, unsigned min, unsigned max,
+                        unsigned *out)
 {
-    unsigned long long v;
-    if (config_parse_uint(arg, min, max, &v) < 0) {
-        fprintf(stderr, "tdx-agent: %s: expected a number from %llu to %llu, got \"%s\"\n", opt,
+    uint64_t v;
+    if (parse_u64(arg, min, max, &v) < 0) {
+        fprintf(stderr, "tdx-agent: %s: expected a number from %u to %u, got \"%s\"\n", opt,
                 min, max, arg);
         return -EINVAL;
     }
@@ -222,6 +225,7 @@ static int parse_options(int argc, char **argv, enum mode mode, struct agent_con
             break;
         case OPT_TSM: r = set_path(&c->tsm_path, optarg); break;
         case OPT_ACPI: r = set_path(&c->acpi_path, optarg); break;
+        case OPT_FW_CFG: r = set_path(&c->fw_cfg_path, optarg); break;
         case OPT_MANIFEST: r = set_path(&c->manifest, optarg); break;
         case OPT_ROOT: r = set_abs_path("--root-dir", &c->root_dir, optarg); break;
         case OPT_READY: r = set_abs_path("--ready-file", &c->ready_file, optarg); break;
@@ -347,21 +351,26 @@ int main(int argc, char **argv)
 
     log_setup();
     /* The /init of a native image (docs/agent.md, "Init mode"). The kernel
-     * hands init the command-line words it does not know: as PID 1 they
-     * must not become a usage error, which would panic the kernel. */
-    if (getpid() == 1 && streq(basename_of(argv[0]), "init") && argc > 1 &&
-        argv[1][0] != '-' && !streq(argv[1], "init")) {
-        bool is_mode = false;
-        for (size_t i = 1; i < ELEMENTSOF(mode_names); i++)
-            is_mode = is_mode || streq(argv[1], mode_names[i]);
-        if (!is_mode) {
+     * hands PID 1 every command-line word it does not know as an argument
+     * and every NAME=value without a dot as an environment variable; in a
+     * TD the host writes that command line. So PID 1 takes neither: its
+     * arguments are always `init --config /etc/tdx-agent/agent.json` (an
+     * option from the host could otherwise pick the quote provider, the
+     * manifest or the services), and it starts from a fixed environment
+     * (BASH_ENV, LISTEN_FDS or NOTIFY_SOCKET from the host would reach
+     * hooks, services or the agent's own socket activation). */
+    if (getpid() == 1 && streq(basename_of(argv[0]), "init")) {
+        if (argc > 1)
             fprintf(stderr, "tdx-agent: warning: ignoring %d argument(s) from the kernel "
                     "command line, starting with \"%.64s\"\n", argc - 1, argv[1]);
-            argc = 1;
-        }
-    }
-    if ((argc == 1 && getpid() == 1 && streq(basename_of(argv[0]), "init")) ||
-        (argc == 2 && streq(argv[1], "init"))) {
+        if (clearenv() != 0 ||
+            setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1) < 0 ||
+            setenv("HOME", "/", 1) < 0 || setenv("TERM", "linux", 1) < 0)
+            pid1_exit(EXIT_FAILURE);
+        init_argv[0] = argv[0];
+        argv = init_argv;
+        argc = 4;
+    } else if (argc == 2 && streq(argv[1], "init")) {
         init_argv[0] = argv[0];
         argv = init_argv;
         argc = 4;

@@ -16,6 +16,7 @@
 #include "base64.h"
 #include "ccel.h"
 #include "frame.h"
+#include "fw-cfg-acpi.h"
 #include "hex.h"
 #include "log.h"
 #include "manifest.h"
@@ -194,6 +195,34 @@ static int op_eventlog(struct agent *a, const struct wire_request *req, json_t *
     return 0;
 }
 
+/* QEMU's ACPI blobs as fw_cfg served them to the firmware: the host's
+ * `tdxctl acpi capture` computes RTMR0 from them. */
+static int op_acpi(struct agent *a, const struct wire_request *req, json_t **result,
+                   struct wire_error *e)
+{
+    struct fw_cfg_acpi blobs;
+    char msg[300];
+    int r;
+
+    if (wire_check_params(req, NULL, e) < 0)
+        return -EINVAL;
+    r = fw_cfg_acpi_read(a->config->fw_cfg_path, &blobs, msg, sizeof(msg));
+    if (r < 0)
+        return wire_errorf(e, r == -ENOENT ? WIRE_E_UNAVAILABLE
+                              : r == -EFBIG ? WIRE_E_TOO_LARGE : WIRE_E_IO, "%s", msg);
+    *result = json_object();
+    for (int i = 0; *result && i < FW_CFG_ACPI_N; i++)
+        if (json_object_set_new(*result, fw_cfg_acpi_member(i),
+                                wire_base64(blobs.blob[i], blobs.len[i])) < 0) {
+            json_decref(*result);
+            *result = NULL;
+        }
+    fw_cfg_acpi_done(&blobs);
+    if (!*result)
+        return wire_errorf(e, WIRE_E_INTERNAL, "out of memory");
+    return 0;
+}
+
 static int no_secrets(struct wire_error *e, const char *op)
 {
     return wire_errorf(e, WIRE_E_UNAVAILABLE, "%s: this agent has no secrets manifest (start it "
@@ -223,16 +252,18 @@ static int op_secrets_challenge(struct agent *a, const struct wire_request *req,
 static int op_secrets_deliver(struct agent *a, const struct wire_request *req, json_t **result,
                               struct wire_error *e)
 {
-    static const char *const params[] = { "challenge_id", "enc", "ciphertext", NULL };
-    const char *id, *enc_hex, *ct_text;
-    uint8_t enc[HPKE_NENC], *ct;
+    static const char *const params[] = { "challenge_id", "enc", "ciphertext", "sender_key",
+                                          NULL };
+    const char *id, *enc_hex, *ct_text, *sender_hex;
+    uint8_t enc[HPKE_NENC], sender[HPKE_NPK], *ct;
     long n;
     int r;
 
     if (wire_check_params(req, params, e) < 0 ||
         wire_param_string(req, "challenge_id", SECRETS_CHALLENGE_ID_MAX, &id, e) < 0 ||
         wire_param_string(req, "enc", 2 * HPKE_NENC, &enc_hex, e) < 0 ||
-        wire_param_string(req, "ciphertext", FRAME_MAX, &ct_text, e) < 0)
+        wire_param_string(req, "ciphertext", FRAME_MAX, &ct_text, e) < 0 ||
+        wire_param_string(req, "sender_key", 2 * HPKE_NPK, &sender_hex, e) < 0)
         return -EINVAL;
     if (!id || !*id)
         return wire_errorf(e, WIRE_E_BAD_REQUEST, "secrets.deliver: challenge_id: required");
@@ -241,6 +272,9 @@ static int op_secrets_deliver(struct agent *a, const struct wire_request *req, j
                            "(the HPKE encapsulated key)", 2 * HPKE_NENC);
     if (!ct_text)
         return wire_errorf(e, WIRE_E_BAD_REQUEST, "secrets.deliver: ciphertext: required");
+    if (sender_hex && hex_decode(sender_hex, sender, sizeof(sender)) != HPKE_NPK)
+        return wire_errorf(e, WIRE_E_BAD_REQUEST, "secrets.deliver: sender_key: expected %d hex "
+                           "digits (the sender's X25519 public key)", 2 * HPKE_NPK);
     if (!a->secrets)
         return no_secrets(e, req->op);
     ct = malloc(strlen(ct_text) / 4 * 3 + 1);
@@ -252,7 +286,7 @@ static int op_secrets_deliver(struct agent *a, const struct wire_request *req, j
         return wire_errorf(e, WIRE_E_BAD_REQUEST, "secrets.deliver: ciphertext: expected base64 "
                            "(RFC 4648, padded)");
     }
-    r = secrets_deliver(a->secrets, id, enc, ct, (size_t)n, result, e);
+    r = secrets_deliver(a->secrets, id, enc, sender_hex ? sender : NULL, ct, (size_t)n, result, e);
     free(ct);
     return r;
 }
@@ -270,6 +304,7 @@ static int op_secrets_status(struct agent *a, const struct wire_request *req, js
 /* Sorted by name. The secrets operations take locks a delivery holds while
  * it writes and syncs files, so they too run on workers. */
 static const struct op_def ops[] = {
+    { "acpi", true, op_acpi },
     { "eventlog", true, op_eventlog },
     { "info", false, op_info },
     { "quote", true, op_quote },

@@ -107,7 +107,14 @@ int root_fs_openat(const struct root_fs *r, const char *path, int flags, mode_t 
         how.mode = flags & O_CREAT ? mode : 0;
         how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS |
                       (r->flags & ROOT_FS_NO_SYMLINKS ? RESOLVE_NO_SYMLINKS : 0);
-        fd = syscall(SYS_openat2, r->fd, path[1] ? path + 1 : ".", &how, sizeof(how));
+        /* EAGAIN: with RESOLVE_IN_ROOT the kernel gives up a ".." step
+         * that raced a rename or mount anywhere; trying again is what
+         * openat2(2) asks for. */
+        for (int tries = 0;; tries++) {
+            fd = syscall(SYS_openat2, r->fd, path[1] ? path + 1 : ".", &how, sizeof(how));
+            if (fd >= 0 || errno != EAGAIN || tries == 8)
+                break;
+        }
         if (fd >= 0)
             return (int)fd;
         if (errno == ENOSYS) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "accounts.h"
+#include "env-vars.h"
 #include "fileio.h"
 #include "hex.h"
 #include "log.h"
@@ -80,6 +81,16 @@ static int dirs_get(struct dirs *d, const struct root_fs *r, const char *path,
     return (int)d->n++;
 }
 
+void store_entry_for_secret(struct store_entry *e, const struct manifest_secret *s,
+                            const struct secret_value *value, char *what, size_t what_size)
+{
+    snprintf(what, what_size, "secret \"%s\"", s->name);
+    *e = (struct store_entry){ .what = what, .dest = s->dest, .data = value->value,
+                               .len = value->len, .mode = s->mode, .owner = s->owner,
+                               .group = s->group, .dir_mode = s->dir_mode,
+                               .dir_owner = s->dir_owner, .dir_group = s->dir_group };
+}
+
 /* Everything that can be checked before a byte is written. */
 static int prepare(const struct root_fs *r, struct store_entry *e, size_t n, struct work *w,
                    struct dirs *d, char *msg, size_t msg_size)
@@ -89,34 +100,31 @@ static int prepare(const struct root_fs *r, struct store_entry *e, size_t n, str
     int k;
 
     for (size_t i = 0; i < n; i++) {
-        const struct manifest_secret *s = e[i].secret;
+        const struct store_entry *s = &e[i];
         for (size_t j = 0; j < i; j++)
-            if (streq(e[j].secret->dest, s->dest))
-                return msgf(msg, msg_size, -EINVAL, "secrets \"%s\" and \"%s\" share the "
-                            "destination %s", e[j].secret->name, s->name, s->dest);
+            if (streq(e[j].dest, s->dest))
+                return msgf(msg, msg_size, -EINVAL, "%s and %s share the destination %s",
+                            e[j].what, s->what, s->dest);
         struct root_fs_dir how = { s->dir_mode, 0, 0 };
         if (accounts_user(r->path, s->owner, &w[i].uid, why, sizeof(why)) < 0 ||
             accounts_group(r->path, s->group, &w[i].gid, why, sizeof(why)) < 0 ||
             accounts_user(r->path, s->dir_owner, &how.uid, why, sizeof(why)) < 0 ||
             accounts_group(r->path, s->dir_group, &how.gid, why, sizeof(why)) < 0)
-            return msgf(msg, msg_size, -ENOENT, "secret \"%s\": %s", s->name, why);
+            return msgf(msg, msg_size, -ENOENT, "%s: %s", s->what, why);
         if (root_fs_dir_of(s->dest, dir, sizeof(dir)) < 0)
-            return msgf(msg, msg_size, -ENAMETOOLONG, "secret \"%s\": %s is too long", s->name,
-                        s->dest);
+            return msgf(msg, msg_size, -ENAMETOOLONG, "%s: %s is too long", s->what, s->dest);
         k = dirs_get(d, r, dir, &how);
         if (k < 0)
-            return msgf(msg, msg_size, k, "secret \"%s\": cannot open or create %s: %s", s->name,
-                        dir, strerror(-k));
+            return msgf(msg, msg_size, k, "%s: cannot open or create %s: %s", s->what, dir,
+                        strerror(-k));
         w[i].dir = k;
         w[i].base = strrchr(s->dest, '/') + 1;
         if (fstatat(d->fds[k], w[i].base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
             if (S_ISDIR(st.st_mode))
-                return msgf(msg, msg_size, -EISDIR, "secret \"%s\": %s is a directory", s->name,
-                            s->dest);
+                return msgf(msg, msg_size, -EISDIR, "%s: %s is a directory", s->what, s->dest);
             w[i].has_old = true;   /* a link to it is made before the renames */
         } else if (errno != ENOENT) {
-            return msgf(msg, msg_size, -errno, "secret \"%s\": %s: %s", s->name, s->dest,
-                        strerror(errno));
+            return msgf(msg, msg_size, -errno, "%s: %s: %s", s->what, s->dest, strerror(errno));
         }
     }
     return 0;
@@ -124,7 +132,6 @@ static int prepare(const struct root_fs *r, struct store_entry *e, size_t n, str
 
 static int write_temp(int dirfd, struct store_entry *e, struct work *w)
 {
-    const struct secret_value *v = e->value;
     int fd, r = 0;
 
     random_name(TMP_PREFIX, w->tmp, sizeof(w->tmp));
@@ -132,17 +139,17 @@ static int write_temp(int dirfd, struct store_entry *e, struct work *w)
     if (fd < 0)
         return -errno;
     w->tmp_made = true;
-    r = write_all(fd, v->value, v->len);
+    r = write_all(fd, e->data, e->len);
     if (r == 0 && fsync(fd) < 0)
         r = -errno;
     if (r == 0 && fchown(fd, w->uid, w->gid) < 0)
         r = -errno;
-    if (r == 0 && fchmod(fd, e->secret->mode) < 0)
+    if (r == 0 && fchmod(fd, e->mode) < 0)
         r = -errno;
     if (close(fd) < 0 && r == 0)
         r = -errno;
     if (r == 0)
-        r = sha256(v->value, v->len, e->sha256);
+        r = sha256(e->data, e->len, e->sha256);
     return r;
 }
 
@@ -158,8 +165,8 @@ static void undo(struct store_entry *e, size_t n, struct work *w, const struct d
                 w[i].old[0] = '\0';
             } else {
                 /* The kept link is all that is left of the old value. */
-                log_error("secret \"%s\": could not restore %s after a failed delivery (%m); "
-                          "the previous value is in %s", e[i].secret->name, e[i].secret->dest,
+                log_error("%s: could not restore %s after a failed delivery (%m); "
+                          "the previous value is in %s", e[i].what, e[i].dest,
                           w[i].old);
                 continue;
             }
@@ -196,8 +203,8 @@ int store_write(const char *root_path, struct store_entry *entries, size_t n, ch
     for (size_t i = 0; r == 0 && i < n; i++) {
         r = write_temp(d.fds[w[i].dir], &entries[i], &w[i]);
         if (r < 0)
-            msgf(msg, msg_size, r, "secret \"%s\": cannot write a temporary file beside %s: %s",
-                 entries[i].secret->name, entries[i].secret->dest, strerror(-r));
+            msgf(msg, msg_size, r, "%s: cannot write a temporary file beside %s: %s",
+                 entries[i].what, entries[i].dest, strerror(-r));
     }
     for (size_t i = 0; r == 0 && i < n; i++) {
         int fd = d.fds[w[i].dir];
@@ -207,16 +214,16 @@ int store_write(const char *root_path, struct store_entry *entries, size_t n, ch
         if (linkat(fd, w[i].base, fd, w[i].old, 0) < 0) {
             r = -errno;
             w[i].old[0] = '\0';
-            msgf(msg, msg_size, r, "secret \"%s\": cannot keep the current %s while replacing "
-                 "it: %s", entries[i].secret->name, entries[i].secret->dest, strerror(-r));
+            msgf(msg, msg_size, r, "%s: cannot keep the current %s while replacing it: %s",
+                 entries[i].what, entries[i].dest, strerror(-r));
         }
     }
     for (size_t i = 0; r == 0 && i < n; i++) {
         int fd = d.fds[w[i].dir];
         if (store_renameat(fd, w[i].tmp, fd, w[i].base) < 0) {
             r = -errno;
-            msgf(msg, msg_size, r, "secret \"%s\": cannot rename into %s: %s (nothing changed)",
-                 entries[i].secret->name, entries[i].secret->dest, strerror(-r));
+            msgf(msg, msg_size, r, "%s: cannot rename into %s: %s (nothing changed)",
+                 entries[i].what, entries[i].dest, strerror(-r));
         } else {
             w[i].renamed = true;
         }
@@ -319,11 +326,41 @@ static int check_one(const struct root_fs *r, const struct manifest_secret *s, b
     return ok;
 }
 
+/* Every environment target of s holds a value that passes its schema. */
+static int check_env(const struct root_fs *r, const struct manifest_secret *s, bool quiet)
+{
+    char why[300];
+    int ok = 1;
+
+    for (size_t i = 0; i < s->n_env && ok; i++) {
+        struct env_vars vars;
+        const struct env_var *v;
+        int k = env_vars_load(r, s->env[i].scope, &vars);
+        if (k < 0) {
+            say(quiet, "secret \"%s\": the environment file of %s cannot be read (%s): counted "
+                "as missing", s->name, s->env[i].scope, strerror(-k));
+            return 0;
+        }
+        v = env_vars_find(&vars, s->env[i].name);
+        if (!v) {
+            ok = 0;
+        } else if (manifest_check_value(s, v->value, v->len, why, sizeof(why)) < 0) {
+            say(quiet, "%s (in %s of %s): counted as missing", why, s->env[i].name,
+                s->env[i].scope);
+            ok = 0;
+        }
+        env_vars_free(&vars);
+    }
+    return ok;
+}
+
 static void check_all(const struct root_fs *r, const struct manifest *m, bool *present,
                       bool quiet)
 {
-    for (size_t i = 0; i < m->n; i++)
-        present[i] = check_one(r, &m->secrets[i], quiet);
+    for (size_t i = 0; i < m->n; i++) {
+        const struct manifest_secret *s = &m->secrets[i];
+        present[i] = (!s->dest || check_one(r, s, quiet)) && check_env(r, s, quiet);
+    }
 }
 
 /* The root, or nothing present when it cannot be opened. */
@@ -357,7 +394,11 @@ void store_scan(const char *root_path, const struct manifest *m, bool *present)
     if (open_root_for_check(&root, root_path, m, present) < 0)
         return;
     for (size_t i = 0; i < m->n; i++) {
-        if (root_fs_dir_of(m->secrets[i].dest, dir, sizeof(dir)) == 0 &&
+        const char *dest = m->secrets[i].dest;
+        if (m->secrets[i].n_env && !strv_contains(dirs, MANIFEST_ENV_DIR) &&
+            strv_push(&dirs, MANIFEST_ENV_DIR) >= 0)
+            remove_leftovers(&root, MANIFEST_ENV_DIR);
+        if (dest && root_fs_dir_of(dest, dir, sizeof(dir)) == 0 &&
             !strv_contains(dirs, dir) && strv_push(&dirs, dir) >= 0)
             remove_leftovers(&root, dir);
     }

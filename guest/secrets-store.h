@@ -21,11 +21,24 @@ struct secret_value;
 
 #define STORE_DIGEST_SIZE 32   /* SHA-256 */
 
+/* One file of a delivery: a secret's destination, or a scope's
+ * environment file. Strings are borrowed. */
 struct store_entry {
-    const struct manifest_secret *secret;
-    const struct secret_value *value;
+    const char *what;       /* for messages: "secret \"jwt\"", never a value */
+    const char *dest;
+    const char *data;
+    size_t len;
+    unsigned mode;
+    const char *owner, *group;
+    unsigned dir_mode;
+    const char *dir_owner, *dir_group;
     uint8_t sha256[STORE_DIGEST_SIZE];   /* set by store_write() */
 };
+
+/* The entry that writes value to secret s's destination (s->dest set);
+ * what must outlive the entry (at least 80 bytes). */
+void store_entry_for_secret(struct store_entry *e, const struct manifest_secret *s,
+                            const struct secret_value *value, char *what, size_t what_size);
 
 /*
  * Writes every entry or none. Owners and groups are resolved and every

@@ -50,9 +50,13 @@ bool secrets_ready(struct secrets *s);
 /* The three operations; each returns 0 with *result, or -EINVAL with e set. */
 int secrets_challenge(struct secrets *s, const uint8_t nonce[SECRETS_NONCE_SIZE], bool unattested,
                       struct json_t **result, struct wire_error *e);
+/* sender_key: the sender's X25519 public key of an auth-mode delivery, or
+ * NULL (base mode). An image whose manifest lists senders takes only
+ * auth-mode deliveries from them, within each sender's secrets and the
+ * replace policy; one without takes only base mode. */
 int secrets_deliver(struct secrets *s, const char *challenge_id, const uint8_t enc[HPKE_NENC],
-                    const uint8_t *ciphertext, size_t ciphertext_len, struct json_t **result,
-                    struct wire_error *e);
+                    const uint8_t *sender_key, const uint8_t *ciphertext, size_t ciphertext_len,
+                    struct json_t **result, struct wire_error *e);
 int secrets_status(struct secrets *s, struct json_t **result, struct wire_error *e);
 
 #endif

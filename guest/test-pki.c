@@ -13,6 +13,7 @@
 #include "checks.h"
 #include "fileio.h"
 #include "macro.h"
+#include "msg.h"
 #include "sim-pki.h"
 #include "strv.h"
 
@@ -42,22 +43,19 @@ static int list_entries(const char *src, char ***out, char *msg, size_t msg_size
     if (!d) {
         r = -errno;
         if (r != -ENOENT)
-            snprintf(msg, msg_size, "%s: %s", src, strerror(-r));
+            msgf(msg, msg_size, r, "%s: %s", src, strerror(-r));
         return r;
     }
     while (r == 0 && (e = readdir(d))) {
         if (streq(e->d_name, ".") || streq(e->d_name, ".."))
             continue;
         if (!name_ok(e->d_name)) {
-            snprintf(msg, msg_size, "%s: entry \"%.64s\": expected a file name of letters, "
-                     "digits and _.- (at most 64 bytes)", src, e->d_name);
-            r = -EINVAL;
+            r = msgf(msg, msg_size, -EINVAL, "%s: entry \"%.64s\": expected a file name of "
+                     "letters, digits and _.- (at most 64 bytes)", src, e->d_name);
         } else if (strv_length(names) >= TEST_PKI_MAX_FILES) {
-            snprintf(msg, msg_size, "%s: more than %d entries", src, TEST_PKI_MAX_FILES);
-            r = -E2BIG;
+            r = msgf(msg, msg_size, -E2BIG, "%s: more than %d entries", src, TEST_PKI_MAX_FILES);
         } else if (strv_push(&names, e->d_name) < 0) {
-            r = -ENOMEM;
-            snprintf(msg, msg_size, "out of memory");
+            r = msgf(msg, msg_size, -ENOMEM, "out of memory");
         }
     }
     closedir(d);
@@ -86,14 +84,12 @@ int test_pki_copy(const char *src, const char *dest, char *msg, size_t msg_size)
         return 0;
     }
     if (lstat(dest, &st) == 0) {
-        snprintf(msg, msg_size, "%s exists already", dest);
         strv_free(names);
-        return -EEXIST;
+        return msgf(msg, msg_size, -EEXIST, "%s exists already", dest);
     }
     snprintf(staging, sizeof(staging), "%s.new", dest);
     if (mkdir(staging, 0700) < 0) {
-        r = -errno;
-        snprintf(msg, msg_size, "cannot create %s: %s", staging, strerror(-r));
+        r = msgf(msg, msg_size, -errno, "cannot create %s: %s", staging, strerror(errno));
         strv_free(names);
         return r;
     }
@@ -107,8 +103,8 @@ int test_pki_copy(const char *src, const char *dest, char *msg, size_t msg_size)
         /* sysfs reports no size for fw_cfg blobs: the read itself is bounded. */
         r = read_file_bounded(from, SIM_PKI_FILE_MAX, &data, &len);
         if (r < 0) {
-            snprintf(msg, msg_size, "%s: %s", from,
-                     r == -EFBIG ? "larger than 64 KiB" : strerror(-r));
+            msgf(msg, msg_size, r, "%s: %s", from,
+                 r == -EFBIG ? "larger than 64 KiB" : strerror(-r));
             break;
         }
         fd = -1;
@@ -121,7 +117,7 @@ int test_pki_copy(const char *src, const char *dest, char *msg, size_t msg_size)
         if (r >= 0 && fsync(fd) < 0)
             r = -errno;
         if (r < 0)
-            snprintf(msg, msg_size, "cannot write %s: %s", to, strerror(-r));
+            msgf(msg, msg_size, r, "cannot write %s: %s", to, strerror(-r));
         if (fd >= 0)
             close(fd);
         explicit_bzero(data, len);   /* the PKI's keys */
@@ -131,8 +127,8 @@ int test_pki_copy(const char *src, const char *dest, char *msg, size_t msg_size)
         n++;
     }
     if (r >= 0 && rename(staging, dest) < 0) {
-        r = -errno;
-        snprintf(msg, msg_size, "cannot rename %s to %s: %s", staging, dest, strerror(-r));
+        r = msgf(msg, msg_size, -errno, "cannot rename %s to %s: %s", staging, dest,
+                 strerror(errno));
     }
     if (r < 0)
         remove_staging(staging, written);

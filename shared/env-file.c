@@ -217,8 +217,8 @@ int env_file_parse(const char *text, size_t len, env_file_push_fn push, void *us
                    char *msg, size_t msg_size)
 {
     struct parser p = {
-        .key = STRBUF_INIT,
-        .value = STRBUF_INIT,
+        .key = STRBUF_SECRET_INIT,
+        .value = STRBUF_SECRET_INIT,
         .key_ws = SIZE_MAX,
         .value_ws = SIZE_MAX,
         .line = 1,
@@ -251,4 +251,18 @@ bool env_value_valid(const char *value)
         if (((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n') || *s == 0x7f)
             return false;
     return utf8_valid(value, strlen(value));
+}
+
+int env_file_append(strbuf *out, const char *name, const char *value, size_t len)
+{
+    if (!env_name_valid(name) || memchr(value, '\0', len) || !env_value_valid(value))
+        return -EINVAL;
+    strbuf_printf(out, "%s=\"", name);
+    for (size_t i = 0; i < len; i++) {
+        if (in(SHELL_NEED_ESCAPE, value[i]))
+            strbuf_putc(out, '\\');
+        strbuf_putc(out, value[i]);
+    }
+    strbuf_puts(out, "\"\n");
+    return strbuf_error(out);
 }

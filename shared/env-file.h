@@ -43,4 +43,14 @@ int env_file_parse(const char *text, size_t len, env_file_push_fn push, void *us
 bool env_name_valid(const char *name);
 bool env_value_valid(const char *value);
 
+/*
+ * Appends `name="value"\n` so that env_file_parse() (and systemd) read
+ * value back byte for byte: double quotes, with " \ ` $ backslash-escaped
+ * and every other byte as it is. -EINVAL when name fails env_name_valid()
+ * or value (len bytes) holds a NUL or fails env_value_valid(): such a
+ * value would not reach a service intact.
+ */
+struct strbuf;
+int env_file_append(struct strbuf *out, const char *name, const char *value, size_t len);
+
 #endif

@@ -12,7 +12,9 @@
 
 int read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len)
 {
-    strbuf sb = STRBUF_INIT;
+    /* Files read here include secret values (NAME=value files, environment
+     * files): growing must not leave copies in freed memory. */
+    strbuf sb = STRBUF_SECRET_INIT;
     struct stat st;
     int r;
 
@@ -51,7 +53,7 @@ int read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len)
     *ret = strbuf_steal(&sb, ret_len);
     return *ret ? 0 : -ENOMEM;
 fail:
-    strbuf_free(&sb);
+    strbuf_wipe_free(&sb);
     return r;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "manifest.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
@@ -11,6 +12,7 @@
 
 #include "checks.h"
 #include "fileio.h"
+#include "hex.h"
 #include "base64.h"
 #include "json-reader.h"
 #include "json-strict.h"
@@ -65,12 +67,71 @@ static int parse_schema(struct json_reader *R, json_t *schema, const char *path,
     return 0;
 }
 
+const char *manifest_check_env_name(const char *s)
+{
+    size_t len = strlen(s);
+    if (len == 0 || len > 128 || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+        return "expected a variable name matching [A-Za-z_][A-Za-z0-9_]* (at most 128 bytes)";
+    for (const char *p = s; *p; p++)
+        if (!(isalnum((unsigned char)*p) || *p == '_'))
+            return "expected a variable name matching [A-Za-z_][A-Za-z0-9_]* (at most 128 bytes)";
+    return NULL;
+}
+
+const char *manifest_check_env_scope(const char *s)
+{
+    const char *why = "expected \"global\" or \"service:NAME\" (NAME a service of the recipe)";
+    if (streq(s, "global"))
+        return NULL;
+    if (!startswith(s, "service:") || !s[8] || strlen(s + 8) > 200)
+        return why;
+    for (const char *p = s + 8; *p; p++)
+        if (!(isalnum((unsigned char)*p) || strchr("_.@-", *p)))
+            return why;
+    return NULL;
+}
+
+int manifest_env_file(const char *scope, char *out, size_t size)
+{
+    int n = streq(scope, "global") ? snprintf(out, size, MANIFEST_ENV_DIR "/global.env")
+                                   : snprintf(out, size, MANIFEST_ENV_DIR "/service-%s.env",
+                                              scope + strlen("service:"));
+    return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* env: [{"name", "scope"}], 1 to MANIFEST_ENV_MAX of them when present. */
+static int parse_env_targets(struct json_reader *R, json_t *e, const char *path,
+                             struct manifest_secret *s)
+{
+    static const char *const allowed[] = { "name", "scope", NULL };
+    char base[JR_PATH_MAX], where[JR_PATH_MAX];
+    json_t *list = NULL, *t;
+    size_t i;
+    int r;
+
+    if ((r = jr_array(R, e, path, "env", 0, 1, MANIFEST_ENV_MAX, &list)) <= 0)
+        return r;
+    jr_path_key(base, path, "env");
+    json_array_foreach(list, i, t) {
+        jr_path_index(where, base, i);
+        s->n_env = i + 1;   /* freed however far this got */
+        if ((r = jr_object(R, t, where, NULL, JR_REQUIRED, SIZE_MAX, &t)) < 0 ||
+            (r = jr_keys(R, t, where, allowed)) < 0 ||
+            (r = jr_strdup(R, t, where, "name", JR_REQUIRED, manifest_check_env_name,
+                           &s->env[i].name)) < 0 ||
+            (r = jr_strdup(R, t, where, "scope", JR_REQUIRED, manifest_check_env_scope,
+                           &s->env[i].scope)) < 0)
+            return r;
+    }
+    return 0;
+}
+
 static int parse_secret(struct json_reader *R, json_t *e, const char *path,
                         struct manifest_secret *s)
 {
     static const char *const allowed[] = { "name",     "dest",        "owner",     "group",
                                            "mode",     "required",    "description", "schema",
-                                           "dir_mode", "dir_owner",   "dir_group", NULL };
+                                           "dir_mode", "dir_owner",   "dir_group", "env", NULL };
     int r, mode = 0, dir_mode = 0755, required = 0;
     char where[JR_PATH_MAX];
     json_t *schema = NULL;
@@ -80,7 +141,9 @@ static int parse_secret(struct json_reader *R, json_t *e, const char *path,
     if ((r = jr_object(R, e, path, NULL, JR_REQUIRED, SIZE_MAX, &e)) < 0 ||
         (r = jr_keys(R, e, path, allowed)) < 0 ||
         (r = jr_strdup(R, e, path, "name", JR_REQUIRED, check_secret_name, &s->name)) < 0 ||
-        (r = jr_strdup(R, e, path, "dest", JR_REQUIRED, check_abs_path, &s->dest)) < 0 ||
+        (r = parse_env_targets(R, e, path, s)) < 0 ||
+        (r = jr_strdup(R, e, path, "dest", s->n_env ? 0 : JR_REQUIRED, check_abs_path,
+                       &s->dest)) < 0 ||
         (r = jr_strdup(R, e, path, "owner", JR_REQUIRED, check_user_name, &s->owner)) < 0 ||
         (r = jr_strdup(R, e, path, "group", JR_REQUIRED, check_user_name, &s->group)) < 0 ||
         (r = jr_strdup(R, e, path, "description", 0, NULL, &s->description)) < 0 ||
@@ -114,8 +177,16 @@ static int check_against_earlier(struct json_reader *R, const struct manifest *m
     const struct manifest_secret *s = &m->secrets[i];
     char where[JR_PATH_MAX];
 
-    for (size_t j = 0; j < i; j++) {
+    for (size_t j = 0; j <= i; j++) {
         const struct manifest_secret *o = &m->secrets[j];
+        for (size_t a = 0; a < s->n_env; a++)
+            for (size_t b = 0; b < (j == i ? a : o->n_env); b++)
+                if (streq(s->env[a].name, o->env[b].name) && streq(s->env[a].scope, o->env[b].scope))
+                    return jr_fail(R, jr_path_key(where, path, "env"), "%s in scope %s is also "
+                                   "a target of \"%s\"", s->env[a].name, s->env[a].scope,
+                                   o->name);
+        if (j == i || !o->dest || !s->dest)
+            continue;
         if (streq(o->dest, s->dest))
             return jr_fail(R, jr_path_key(where, path, "dest"),
                            "%s is also the destination of \"%s\"", s->dest, o->name);
@@ -128,10 +199,78 @@ static int check_against_earlier(struct json_reader *R, const struct manifest *m
     return 0;
 }
 
+static const char *const replace_names[] = { "same-sender", "never", "any-sender", NULL };
+
+const char *manifest_replace_name(enum manifest_replace replace)
+{
+    return (size_t)replace < ELEMENTSOF(replace_names) - 1 ? replace_names[replace] : "?";
+}
+
+static int parse_sender(struct json_reader *R, const struct manifest *m, json_t *e,
+                        const char *path, struct manifest_sender *s)
+{
+    static const char *const allowed[] = { "name", "public_key", "secrets", NULL };
+    char where[JR_PATH_MAX], base[JR_PATH_MAX];
+    const char *key = NULL;
+    json_t *list = NULL, *v;
+    size_t i;
+    int r;
+
+    if ((r = jr_object(R, e, path, NULL, JR_REQUIRED, SIZE_MAX, &e)) < 0 ||
+        (r = jr_keys(R, e, path, allowed)) < 0 ||
+        (r = jr_strdup(R, e, path, "name", JR_REQUIRED, check_secret_name, &s->name)) < 0 ||
+        (r = jr_string(R, e, path, "public_key", JR_REQUIRED, NULL, &key)) < 0)
+        return r;
+    if (strlen(key) != 64 || hex_decode(key, s->public_key, 32) != 32)
+        return jr_fail(R, jr_path_key(where, path, "public_key"), "expected 64 hex digits (an "
+                       "X25519 public key)");
+    if ((r = jr_array(R, e, path, "secrets", 0, 1, MANIFEST_SECRETS_MAX, &list)) <= 0)
+        return r;
+    if (!(s->may_set = calloc(m->n ? m->n : 1, sizeof(*s->may_set))))
+        return jr_oom(R);
+    json_array_foreach(list, i, v) {
+        const struct manifest_secret *ms =
+            json_is_string(v) ? manifest_find(m, json_string_value(v)) : NULL;
+        if (!ms)
+            return jr_fail(R, jr_path_index(where, jr_path_key(base, path, "secrets"), i),
+                           "expected the name of a secret of this manifest");
+        s->may_set[ms - m->secrets] = true;
+    }
+    return 0;
+}
+
+/* senders and replace, read once the secrets are known. */
+static int parse_senders(struct json_reader *R, json_t *root, struct manifest *m)
+{
+    char path[JR_PATH_MAX];
+    json_t *list = NULL;
+    int r, replace = 0;
+
+    if ((r = jr_enum(R, root, "", "replace", 0, replace_names, &replace)) < 0)
+        return r;
+    m->replace = (enum manifest_replace)replace;
+    if ((r = jr_array(R, root, "", "senders", 0, 0, MANIFEST_SENDERS_MAX, &list)) <= 0)
+        return r;
+    if (!(m->senders = calloc(json_array_size(list) + 1, sizeof(*m->senders))))
+        return jr_oom(R);
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        jr_path_index(path, "senders", i);
+        r = parse_sender(R, m, json_array_get(list, i), path, &m->senders[i]);
+        m->n_senders = i + 1;   /* freed even when half-filled */
+        if (r < 0)
+            return r;
+        for (size_t j = 0; j < i; j++)
+            if (streq(m->senders[j].name, m->senders[i].name) ||
+                memcmp(m->senders[j].public_key, m->senders[i].public_key, 32) == 0)
+                return jr_fail(R, path, "the same name or key as senders[%zu]", j);
+    }
+    return 0;
+}
+
 static int parse_root(struct json_reader *R, json_t *root, struct manifest *m)
 {
     static const char *const allowed[] = { "version", "secrets", "insecure_allow_unattested",
-                                           NULL };
+                                           "senders", "replace", NULL };
     char path[JR_PATH_MAX], where[JR_PATH_MAX];
     long long version = 0;
     int r, unattested = 0;
@@ -163,7 +302,7 @@ static int parse_root(struct json_reader *R, json_t *root, struct manifest *m)
         if (m->secrets[i].required)
             m->n_required++;
     }
-    return 0;
+    return parse_senders(R, root, m);
 }
 
 int manifest_parse(const char *label, const char *text, size_t len, struct manifest **out,
@@ -219,6 +358,10 @@ void manifest_free(struct manifest *m)
             regfree(&s->regex);
         free(s->name);
         free(s->dest);
+        for (size_t k = 0; k < s->n_env; k++) {
+            free(s->env[k].name);
+            free(s->env[k].scope);
+        }
         free(s->owner);
         free(s->group);
         free(s->description);
@@ -226,8 +369,22 @@ void manifest_free(struct manifest *m)
         free(s->dir_owner);
         free(s->dir_group);
     }
+    for (size_t i = 0; i < m->n_senders; i++) {
+        free(m->senders[i].name);
+        free(m->senders[i].may_set);
+    }
+    free(m->senders);
     free(m->secrets);
     free(m);
+}
+
+const struct manifest_sender *manifest_find_sender(const struct manifest *m,
+                                                   const uint8_t public_key[32])
+{
+    for (size_t i = 0; m && i < m->n_senders; i++)
+        if (memcmp(m->senders[i].public_key, public_key, 32) == 0)
+            return &m->senders[i];
+    return NULL;
 }
 
 const struct manifest_secret *manifest_find(const struct manifest *m, const char *name)

@@ -12,6 +12,7 @@
 #include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define MANIFEST_FILE_MAX (1024 * 1024)
 #define MANIFEST_SECRETS_MAX 4096
@@ -24,9 +25,22 @@ enum manifest_kind {
     MANIFEST_KIND_JSON,
 };
 
+#define MANIFEST_ENV_MAX 16            /* environment targets of one secret */
+#define MANIFEST_ENV_DIR "/run/tdx-secrets/env"
+
+/* An environment variable a secret is delivered into: the file
+ * MANIFEST_ENV_DIR/<scope file>.env that services of that scope read
+ * (systemd EnvironmentFile= syntax). */
+struct manifest_env {
+    char *name;             /* [A-Za-z_][A-Za-z0-9_]*, at most 128 bytes */
+    char *scope;            /* "global" or "service:NAME" */
+};
+
 struct manifest_secret {
     char *name;
-    char *dest;
+    char *dest;             /* NULL when the secret only goes into environments */
+    struct manifest_env env[MANIFEST_ENV_MAX];
+    size_t n_env;
     char *owner;
     char *group;
     char *description;      /* NULL when absent */
@@ -42,10 +56,30 @@ struct manifest_secret {
     regex_t regex;          /* compiled pattern (REG_EXTENDED) when pattern */
 };
 
+#define MANIFEST_SENDERS_MAX 64
+
+/* A key allowed to deliver (HPKE auth mode). */
+struct manifest_sender {
+    char *name;
+    uint8_t public_key[32];
+    bool *may_set;          /* per secret of the manifest; NULL: all */
+};
+
+/* Whether a secret already delivered may be delivered again. */
+enum manifest_replace {
+    MANIFEST_REPLACE_SAME_SENDER,   /* the default */
+    MANIFEST_REPLACE_NEVER,
+    MANIFEST_REPLACE_ANY_SENDER,
+};
+
 struct manifest {
     struct manifest_secret *secrets;   /* in file order */
     size_t n;
     size_t n_required;
+    /* Who may deliver: none means anyone who reaches the agent. */
+    struct manifest_sender *senders;
+    size_t n_senders;
+    enum manifest_replace replace;
     /* The image accepts deliveries without a quote when the host asks for
      * them explicitly (development VMs without TDX; docs/secrets.md). */
     bool insecure_allow_unattested;
@@ -66,6 +100,23 @@ int manifest_load(const char *path, struct manifest **out, char *msg, size_t msg
 void manifest_free(struct manifest *m);
 
 const struct manifest_secret *manifest_find(const struct manifest *m, const char *name);
+
+/* The sender whose public key this is, or NULL. */
+const struct manifest_sender *manifest_find_sender(const struct manifest *m,
+                                                   const uint8_t public_key[32]);
+
+/* The environment file of a scope: MANIFEST_ENV_DIR "/global.env" or
+ * MANIFEST_ENV_DIR "/service-NAME.env" (a ':' would be a separator in
+ * too many places). -ENAMETOOLONG when it does not fit. */
+int manifest_env_file(const char *scope, char *out, size_t size);
+
+/* NULL, or why s is not an environment target scope. */
+const char *manifest_check_env_scope(const char *s);
+/* NULL, or why s is not an environment variable name. */
+const char *manifest_check_env_name(const char *s);
+
+/* "never", "same-sender" or "any-sender". */
+const char *manifest_replace_name(enum manifest_replace replace);
 
 const char *manifest_kind_name(enum manifest_kind kind);
 

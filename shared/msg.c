@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include "msg.h"
 
+#include "printable.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "printable.h"
 
 void msg_finish(char *msg, size_t size, int n)
 {
@@ -17,9 +21,7 @@ void msg_finish(char *msg, size_t size, int n)
         memcpy(msg + size - 4, "...", 4);
     /* One printable line: a newline from an embedded value would split a log
      * line, an escape sequence would reach the reader's terminal. */
-    for (unsigned char *p = (unsigned char *)msg; *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            *p = ' ';
+    printable_inplace(msg, 0);
 }
 
 int msgf(char *msg, size_t msg_size, int code, const char *fmt, ...)

@@ -13,10 +13,12 @@
  * message is finished by msg_finish(). A NULL msg only returns code. */
 int msgf(char *msg, size_t msg_size, int code, const char *fmt, ...) _printf_(4, 5);
 
-/* The one sanitiser of error messages, for msgf() and the library's
+/* The finish of every error message, for msgf() and the library's
  * tdx_error: n is what vsnprintf() returned for the size-byte buffer msg. A
- * message that was cut ends in "..."; control characters (newlines, tabs,
- * ESC, DEL) become spaces, so a message is one printable line. */
+ * message that was cut ends in "..."; then printable_inplace() (the one
+ * sanitiser, printable.h): control characters (newlines, tabs, ESC, DEL)
+ * become spaces, C1 controls and invalid UTF-8 '?', so a message is one
+ * printable line. */
 void msg_finish(char *msg, size_t size, int n);
 
 #endif

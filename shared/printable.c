@@ -14,13 +14,8 @@ size_t printable_inplace(char *s, unsigned flags)
     while (i < n) {
         size_t len;
 
-        if (p[i] == '\t' || p[i] == '\n' || p[i] == '\r') {
-            p[i++] = ' ';
-            changed++;
-            continue;
-        }
         if (p[i] < 0x20 || p[i] == 0x7f) {
-            p[i++] = '?';
+            p[i++] = ' ';
             changed++;
             continue;
         }

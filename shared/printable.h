@@ -15,12 +15,13 @@
 /* Keep only printable ASCII (the wire protocol's messages). */
 #define PRINTABLE_ASCII 1u
 
-/* Rewrites s in place, keeping its length: tab, newline and carriage
- * return become a space; every other C0 control, DEL, a C1 control
- * (U+0080..U+009F) and each byte that is not part of valid UTF-8 becomes
- * '?'. Valid printable UTF-8 is kept, unless flags has PRINTABLE_ASCII:
- * then every byte from 0x80 up becomes '?' too. Returns the number of
- * bytes changed. */
+/* Rewrites s in place, keeping its length: every C0 control (newline, tab,
+ * ESC, ...) and DEL becomes a space; a C1 control (U+0080..U+009F) and each
+ * byte that is not part of valid UTF-8 becomes '?'. Valid printable UTF-8 is
+ * kept, unless flags has PRINTABLE_ASCII: then every byte from 0x80 up
+ * becomes '?' too. Returns the number of bytes changed. msg_finish() (the
+ * messages of msgf() and tdx_error) uses it, so messages and printed text
+ * follow the same rule. */
 size_t printable_inplace(char *s, unsigned flags);
 
 #endif

@@ -22,7 +22,18 @@ int strbuf_grow(strbuf *sb, size_t extra)
         if (__builtin_mul_overflow(cap, 2, &cap))
             return sb->failed = -ENOMEM;
     }
-    p = realloc(sb->data, cap);
+    if (sb->wipe) {
+        p = malloc(cap);
+        if (!p)
+            return sb->failed = -ENOMEM;
+        if (sb->data) {
+            memcpy(p, sb->data, sb->len + 1);
+            explicit_bzero(sb->data, sb->cap);
+            free(sb->data);
+        }
+    } else {
+        p = realloc(sb->data, cap);
+    }
     if (!p)
         return sb->failed = -ENOMEM;
     if (!sb->data)

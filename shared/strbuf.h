@@ -19,9 +19,14 @@ typedef struct strbuf {
     size_t len;  /* bytes used, excluding the terminating NUL */
     size_t cap;  /* bytes allocated */
     int failed;  /* negative errno of the first failure, else 0 */
+    int wipe;    /* growing copies into a new block and wipes the old one */
 } strbuf;
 
-#define STRBUF_INIT { NULL, 0, 0, 0 }
+#define STRBUF_INIT { NULL, 0, 0, 0, 0 }
+/* For text that holds secrets: realloc() would leave the old block, with
+ * the secret in it, in freed memory; this buffer never does. Free it with
+ * strbuf_wipe_free(). */
+#define STRBUF_SECRET_INIT { NULL, 0, 0, 0, 1 }
 
 int strbuf_grow(strbuf *sb, size_t extra);
 int strbuf_append(strbuf *sb, const void *data, size_t n);

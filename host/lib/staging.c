@@ -23,7 +23,7 @@
 #define STAGING_SLOTS 64
 #define CLEANUP_DEPTH_MAX 128
 
-enum { SLOT_FREE, SLOT_CLAIMED, SLOT_LIVE, SLOT_CLEANING };
+enum { SLOT_FREE, SLOT_CLAIMED, SLOT_LIVE, SLOT_CLEANING, SLOT_PROTECTED };
 
 struct slot {
     int state;
@@ -54,8 +54,10 @@ static int slot_claim(int parent_fd, const char *name)
  * and the descriptor must stay open for it. */
 static bool slot_release(int i)
 {
-    int expected = SLOT_LIVE;
-    return __atomic_compare_exchange_n(&slots[i].state, &expected, SLOT_FREE, false,
+    int live = SLOT_LIVE, protected = SLOT_PROTECTED;
+    return __atomic_compare_exchange_n(&slots[i].state, &live, SLOT_FREE, false,
+                                       __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) ||
+           __atomic_compare_exchange_n(&slots[i].state, &protected, SLOT_FREE, false,
                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
@@ -140,7 +142,12 @@ int staging_remove_stale(int parent_fd, const char *base)
     }
     while ((de = readdir(d))) {
         pid_t pid = staging_pid(de->d_name, base);
+        char marker[NAME_MAX + sizeof(STAGING_KEEP_MARKER) + 2];
         if (pid <= 0 || pid == getpid())
+            continue;
+        /* Files someone else owns are in it: never removed automatically. */
+        snprintf(marker, sizeof(marker), "%s/%s", de->d_name, STAGING_KEEP_MARKER);
+        if (faccessat(parent_fd, marker, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
             continue;
         if (kill(pid, 0) < 0 && errno == ESRCH && rm_rf_at(parent_fd, de->d_name) == 0)
             removed++;
@@ -197,6 +204,35 @@ void staging_remove(struct staging *s)
     if (s->name && s->parent_fd >= 0)
         rm_rf_at(s->parent_fd, s->name);
     staging_done(s);
+}
+
+int staging_protect(struct staging *s, int tree_fd, sigset_t *saved)
+{
+    int expected = SLOT_LIVE, fd;
+    sigset_t block;
+
+    fd = openat(tree_fd, STAGING_KEEP_MARKER, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return -errno;
+    close(fd);
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &block, saved);
+    if (s->slot >= 0)
+        __atomic_compare_exchange_n(&slots[s->slot].state, &expected, SLOT_PROTECTED, false,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    return 0;
+}
+
+void staging_unprotect(struct staging *s, int tree_fd)
+{
+    int expected = SLOT_PROTECTED;
+    unlinkat(tree_fd, STAGING_KEEP_MARKER, 0);
+    if (s->slot >= 0)
+        __atomic_compare_exchange_n(&slots[s->slot].state, &expected, SLOT_LIVE, false,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
 void staging_test_pause(void)

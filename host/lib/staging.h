@@ -7,6 +7,9 @@
 #ifndef TDXHOST_LIB_STAGING_H
 #define TDXHOST_LIB_STAGING_H
 
+#include <signal.h>
+#include <stdbool.h>
+
 #include "tdxhost/common.h"
 
 struct staging {
@@ -38,6 +41,22 @@ void staging_remove(struct staging *s);
  * process and of live ones are kept. Returns how many it removed.
  */
 int staging_remove_stale(int parent_fd, const char *base);
+
+/*
+ * While a staging tree holds files that are not the library's (emit --force
+ * moving a build's files over), neither tdx_staging_cleanup() nor a later
+ * run may remove it. staging_protect() creates the marker STAGING_KEEP_MARKER
+ * in the tree (open as tree_fd; staging_remove_stale() leaves directories
+ * that have one), takes the slot out of the signal-time cleanup and blocks
+ * SIGINT, SIGTERM and SIGHUP in the calling thread, saving the old mask in
+ * *saved for the caller to restore (pthread_sigmask(SIG_SETMASK, ...)) once
+ * the staging is done with. 0 or a negative errno (then nothing changed).
+ * staging_unprotect() removes the marker from tree_fd and puts the slot back
+ * into the cleanup; staging_done() on a protected staging leaves the marker.
+ */
+#define STAGING_KEEP_MARKER ".tdx-staging-holds-kept-files"
+int staging_protect(struct staging *s, int tree_fd, sigset_t *saved);
+void staging_unprotect(struct staging *s, int tree_fd);
 
 /* Test hook (docs/development.md): when TDX_TEST_STAGING_PAUSE is set in
  * the environment, waits for a signal, so a test can interrupt a writer at a

@@ -43,8 +43,12 @@ static void print_failure(json_t *body, int code, const char *message)
 
     if (!body)
         body = json_object();
-    if (!body || !error || json_object_set_new(body, "ok", json_false()) < 0 ||
-        json_object_set_new(body, "error", error) < 0) {
+    if (!body || !error || json_object_set_new(body, "ok", json_false()) < 0) {
+        json_decref(error);
+        error = NULL;
+    }
+    /* json_object_set_new() takes error even when it fails. */
+    if (!error || json_object_set_new(body, "error", error) < 0) {
         json_decref(body);
         /* Still one valid envelope, whatever ran out. */
         puts("{\"error\":{\"code\":\"ENOMEM\",\"message\":\"out of memory\"},\"ok\":false}");
@@ -56,7 +60,7 @@ static void print_failure(json_t *body, int code, const char *message)
 static int fail_message(const struct cli *cli, int code, const char *message, json_t *body,
                         int status)
 {
-    char line[sizeof(((tdx_error *)0)->message) + 64];
+    char line[1024];   /* the longest of cli_failf()'s and tdx_error's */
 
     /* Messages carry file names and values from outside: one line, no
      * control characters, whatever they held. */
@@ -153,6 +157,9 @@ int cli_option_error(const struct cli *cli, int c, char *const *argv)
         int len = (int)strcspn(arg, "=");
         if (c == ':')
             return cli_usage(cli, "%.*s needs a value", len, arg);
+        /* glibc sets optopt for a known option given a value it does not take. */
+        if (optopt && arg[len] == '=')
+            return cli_usage(cli, "%.*s takes no value", len, arg);
         return cli_usage(cli, "unknown option '%.*s'", len, arg);
     }
     if (c == ':')

@@ -121,6 +121,10 @@ int cmd_eventlog(const struct cli *cli, int argc, char **argv);
 int cmd_secrets(const struct cli *cli, int argc, char **argv);
 int cmd_mkosi(const struct cli *cli, int argc, char **argv);
 int cmd_cloud(const struct cli *cli, int argc, char **argv);
+int cmd_cloud_deploy(const struct cli *cli, int argc, char **argv);
+int cmd_run(const struct cli *cli, int argc, char **argv);
+int cmd_stop(const struct cli *cli, int argc, char **argv);
+int cmd_acpi(const struct cli *cli, int argc, char **argv);
 int cmd_deploy(const struct cli *cli, int argc, char **argv);
 
 /* Progress bar for downloads: attach sets *fn and *data (left alone when

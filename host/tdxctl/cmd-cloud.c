@@ -11,7 +11,8 @@
 static void help(void)
 {
     printf("Usage: tdxctl cloud vhd DISK.raw -o DISK.vhd [--source-date-epoch N] [--json]\n"
-           "       tdxctl cloud gcp DISK.raw -o IMAGE.tar.gz [--source-date-epoch N] [--json]\n\n"
+           "       tdxctl cloud gcp DISK.raw -o IMAGE.tar.gz [--source-date-epoch N] [--json]\n"
+           "       tdxctl cloud deploy azure|gcp --dry-run ... (tdxctl cloud deploy --help)\n\n"
            "vhd: write a disk image as an Azure fixed VHD: the bytes, zeros up to a whole\n"
            "MiB, and the 512-byte VHD footer. The same disk and epoch give the same bytes\n"
            "(the footer's time is the epoch, its unique id comes from the disk's SHA-256).\n"
@@ -41,6 +42,8 @@ int cmd_cloud(const struct cli *cli_in, int argc, char **argv)
     uint64_t epoch = 0;
     int c;
 
+    if (argc >= 2 && strcmp(argv[1], "deploy") == 0)
+        return cmd_cloud_deploy(&cli, argc - 1, argv + 1);
     if (env && *env && cli_parse_u64(&cli, "SOURCE_DATE_EPOCH", env, 0, INT64_MAX, &epoch) != EXIT_OK)
         return EXIT_USAGE;
     opterr = 0;

@@ -1,129 +1,78 @@
 /* SPDX-License-Identifier: MIT */
-/* tdxctl deploy: print the cloud commands that deploy a built image. */
-#include <errno.h>
-#include <getopt.h>
+/* tdxctl deploy: copy a build to another host over SSH with a run.sh. */
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "run-args.h"
 
 static void help(void)
 {
-    printf("Usage: tdxctl deploy azure --dry-run --name NAME --image DISK.vhd --group RG --location REGION\n"
-           "                    [--size SIZE] [--json]\n"
-           "       tdxctl deploy gcp --dry-run --name NAME --image IMAGE.tar.gz --bucket BUCKET\n"
-           "                    --location ZONE [--group PROJECT] [--size MACHINE] [--json]\n\n"
-           "Print the exact commands that upload the image and create a TDX VM from it\n"
-           "(az and azcopy for Azure, gcloud for GCP), one per line, quoted for sh. tdxctl\n"
-           "does not run them: they need your cloud credentials. For Azure the second\n"
-           "command's output is the upload URL the third one reads as $SAS.\n\n"
+    printf("Usage: tdxctl deploy ssh://[USER@]HOST[:PORT]/DIR BUILD_DIR [OPTIONS]\n\n"
+           "Copy a native build to HOST:DIR with your OpenSSH client (ssh, scp: your config,\n"
+           "agent and known_hosts), with a self-contained DIR/run.sh that runs the exact QEMU\n"
+           "command for that host (its QEMU's version is asked over ssh); check every file's\n"
+           "SHA-256 there; optionally start it.\n\n"
            "Options:\n"
-           "      --dry-run          print the commands (required: nothing else is done)\n"
-           "      --name NAME        VM, disk and image name (letters, digits, '-')\n"
-           "      --image FILE       tdxctl cloud vhd's .vhd, or cloud gcp's .tar.gz\n"
-           "      --group NAME       Azure resource group; GCP project (optional)\n"
-           "      --location NAME    Azure region; GCP zone\n"
-           "      --bucket NAME      GCP: Cloud Storage bucket for the upload\n"
-           "      --size NAME        VM size (default Standard_DC2es_v5, c3-standard-4)\n"
-           "      --json             print {\"ok\": true, \"commands\": [[argv]...]}\n"
-           "  -h, --help             show this help\n");
-}
-
-static void print_quoted(const char *w)
-{
-    if (*w && strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                        "-_./=:,@+%") == strlen(w)) {
-        fputs(w, stdout);
-        return;
-    }
-    if (strcmp(w, "$SAS") == 0) {
-        fputs("\"$SAS\"", stdout);
-        return;
-    }
-    putchar('\'');
-    for (const char *p = w; *p; p++) {
-        if (*p == '\'')
-            fputs("'\\''", stdout);
-        else
-            putchar(*p);
-    }
-    putchar('\'');
+           "      --start               run DIR/run.sh there, detached\n"
+           "      --tdx | --emulated    how it runs there (default --tdx)\n"
+           "      --qemu PATH           QEMU binary on that host (default qemu-system-x86_64)\n"
+           "      --qemu-flavor F, --qemu-version V   instead of asking that host's QEMU\n"
+           "      --quote-service ADDR  vsock:CID:PORT (default vsock:2:4050) or unix:/PATH\n"
+           "      --vsock | --user-net  the agent's transport there (default vsock)\n"
+           "      --cid N, --port N     guest CID or host port there (default random)\n"
+           "      --ssh-config FILE     an OpenSSH configuration file for ssh and scp (-F)\n"
+           "      --dry-run             print the command run.sh would run and exit\n"
+           "      --json                print the result as one JSON object\n"
+           "  -h, --help                show this help\n");
 }
 
 int cmd_deploy(const struct cli *cli_in, int argc, char **argv)
 {
-    enum { O_DRY = 256, O_NAME, O_IMAGE, O_GROUP, O_LOCATION, O_BUCKET, O_SIZE, O_JSON };
-    static const struct option options[] = {
-        { "dry-run", no_argument, NULL, O_DRY },
-        { "name", required_argument, NULL, O_NAME },
-        { "image", required_argument, NULL, O_IMAGE },
-        { "group", required_argument, NULL, O_GROUP },
-        { "location", required_argument, NULL, O_LOCATION },
-        { "bucket", required_argument, NULL, O_BUCKET },
-        { "size", required_argument, NULL, O_SIZE },
-        { "json", no_argument, NULL, O_JSON },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     struct cli cli = *cli_in;
     tdx_deploy_options o = TDX_DEPLOY_OPTIONS_INIT;
+    struct run_args a;
     tdx_error err = TDX_ERROR_INIT;
-    tdx_cloud cloud;
-    bool dry = false;
-    char *text = NULL;
-    json_t *list;
-    int c, r;
+    char *result = NULL;
+    int status;
 
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-        switch (c) {
-        case O_DRY: dry = true; break;
-        case O_NAME: o.name = optarg; break;
-        case O_IMAGE: o.image = optarg; break;
-        case O_GROUP: o.group = optarg; break;
-        case O_LOCATION: o.location = optarg; break;
-        case O_BUCKET: o.bucket = optarg; break;
-        case O_SIZE: o.size = optarg; break;
-        case O_JSON: cli.json = true; break;
-        case 'h': help(); return EXIT_OK;
-        default:
-            return cli_option_error(&cli, c, argv);
-        }
+    status = run_args_parse(&a, &cli, argc, argv, RUN_ARGS_DEPLOY, help);
+    if (status != RUN_ARGS_CONTINUE)
+        return status;
+    cli.json |= a.json;
+    if (a.dry_run) {
+        /* The far side is not asked anything: the version must be given. */
+        tdx_vm *vm = NULL;
+        if (!a.vm.qemu_version)
+            return cli_usage(&cli, "--dry-run needs --qemu-version (nothing is asked over ssh)");
+        a.vm.remote_dir = "/DIR";
+        if (a.vm.mode == TDX_UNSET)
+            a.vm.mode = TDX_VM_TDX;
+        if (tdx_vm_new(&vm, a.build_dir, &a.vm, &err) < 0)
+            return cli_fail(&cli, &err);
+        status = run_print_command(&cli, vm);
+        tdx_vm_free(vm);
+        return status;
     }
-    if (optind + 1 != argc)
-        return cli_usage(&cli, "expected one cloud: azure or gcp");
-    if (strcmp(argv[optind], "azure") == 0)
-        cloud = TDX_CLOUD_AZURE;
-    else if (strcmp(argv[optind], "gcp") == 0)
-        cloud = TDX_CLOUD_GCP;
-    else
-        return cli_usage(&cli, "unknown cloud '%s' (azure, gcp)", argv[optind]);
-    if (!dry)
-        return cli_usage(&cli, "only --dry-run: the cloud calls are yours to run, with your "
-                         "credentials");
-    if (tdx_deploy_commands(cloud, &o, &text, &err) < 0)
+    o.vm = &a.vm;
+    o.ssh_config = a.ssh_config;
+    o.start = a.start_remote ? 1 : 0;
+    if (tdx_deploy(a.target, a.build_dir, &o, &result, &err) < 0)
         return cli_fail(&cli, &err);
-    list = json_loads(text, 0, NULL);
-    tdx_free(text);
-    if (!list)
-        return cli_failf(&cli, -ENOMEM, "out of memory");
-    if (cli.json)
-        return cli_print_ok(&cli, json_pack("{s:o}", "commands", list));
-    for (size_t i = 0; i < json_array_size(list); i++) {
-        json_t *words = json_array_get(list, i);
-        bool sas = cloud == TDX_CLOUD_AZURE && i == 1;
-        if (sas)
-            fputs("SAS=$(", stdout);
-        for (size_t j = 0; j < json_array_size(words); j++) {
-            if (j)
-                putchar(' ');
-            print_quoted(json_string_value(json_array_get(words, j)));
-        }
-        puts(sas ? ")" : "");
+    if (cli.json) {
+        status = cli_print_ok(&cli, json_loads(result, 0, NULL));
+    } else {
+        json_t *j = json_loads(result, 0, NULL);
+        fprintf(stderr, "tdxctl: deployed %s to %s (%zu files checked there); run %s/run.sh "
+                        "(agent %s)%s\n", a.build_dir, a.target,
+                json_array_size(json_object_get(j, "files")),
+                json_string_value(json_object_get(j, "directory")),
+                json_string_value(json_object_get(j, "agent")),
+                json_is_true(json_object_get(j, "started")) ? ": started" : "");
+        json_decref(j);
+        status = EXIT_OK;
     }
-    json_decref(list);
-    r = EXIT_OK;
-    return r;
+    tdx_free(result);
+    return status;
 }

@@ -25,10 +25,10 @@ static void help(void)
            "      --table FILE   the CCEL ACPI table; bounds the log by its LAML\n"
            "      --kind K       cc: indices are CC measurement registers (1..4 = RTMR0..3);\n"
            "                     tpm: indices are PCRs; default: cc for SHA-384-only logs\n"
-           "      --format F     replay output with --json: json (default), cbor,\n"
-           "                     cvm-reverse-proxy, dstack\n"
+           "      --format F     replay: print the measurements document as json, cbor\n"
+           "                     (with -o), cvm-reverse-proxy or dstack\n"
            "  -o, --output FILE  replay: write the measurements there\n"
-           "      --json         machine-readable output\n"
+           "      --json         one JSON object (replay: the document under \"measurements\")\n"
            "  -h, --help         show this help\n");
 }
 

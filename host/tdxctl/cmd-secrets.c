@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* tdxctl secrets: push / status / list. */
+/* tdxctl secrets: push / status / list / keygen. */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -16,23 +16,29 @@ static void help(void)
     printf("Usage: tdxctl secrets push   --connect ADDR --secrets FILE\n"
            "                             (--expected FILE | --policy FILE | --any-measurements) [OPTIONS]\n"
            "       tdxctl secrets status --connect ADDR [--json]\n"
-           "       tdxctl secrets list   RECIPE.json [--profile NAME] [--json]\n\n"
+           "       tdxctl secrets list   RECIPE.json [--profile NAME] [--json]\n"
+           "       tdxctl secrets keygen -o KEY [--json]\n\n"
            "push    verify the agent's quote, then seal the secrets to its one-use key\n"
            "        and deliver them (docs/secrets.md); nothing is sent unless every\n"
            "        check passed\n"
            "status  which of the image's secrets the agent has (names only)\n"
            "list    the secrets a recipe's image expects: name, destination, owner,\n"
-           "        mode, whether required, and the value's schema\n\n"
+           "        mode, whether required, and the value's schema, and who may deliver\n"
+           "keygen  make a sender key pair: the private key into the new file KEY (0600),\n"
+           "        the public key printed as secret_delivery.senders[].public_key takes it\n\n"
            "Options for push:\n"
            "  -c, --connect ADDR          vsock:CID:PORT, tcp:HOST:PORT or unix:PATH\n"
            "  -s, --secrets FILE          a JSON object {\"name\": \"value\"} or NAME=value lines\n"
            "      --any-measurements      push to any TD whose quote verifies (no --expected)\n"
+           "      --sender-key KEY        seal as this sender (HPKE auth mode); required by an\n"
+           "                              image whose recipe lists senders\n"
            VERIFY_ARGS_HELP
            "      --insecure-unattested   DEVELOPMENT ONLY: no quote, no verification; the\n"
            "                              image's manifest must allow it too\n"
            "      --connect-timeout MS    keep retrying a booting agent this long (default 30000)\n"
            "Other options:\n"
            "  -p, --profile NAME          the profile to list (default: the default profile)\n"
+           "  -o, --output KEY            keygen: the private key file to create\n"
            "      --json                  machine-readable output\n"
            "  -h, --help                  show this help\n\n"
            "push exits 0 only when the agent wrote every secret.\n");
@@ -46,6 +52,23 @@ static void warn_if_readable(const char *path)
     if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0077))
         cli_warn("%s is readable by other users (mode %04o); keep secrets files at 0600", path,
                  (unsigned)(st.st_mode & 07777));
+}
+
+/* Who may deliver, said plainly when it is anyone. */
+static void print_senders(json_t *senders)
+{
+    json_t *v;
+    size_t i;
+    if (json_array_size(senders) == 0) {
+        printf("senders: none: anyone who reaches the agent can deliver these secrets "
+               "(secret_delivery.senders in the recipe limits it; docs/secrets.md)\n");
+        return;
+    }
+    printf("senders:");
+    json_array_foreach(senders, i, v)
+        printf("%s %s", i ? "," : "", json_is_string(v) ? json_string_value(v)
+               : json_string_value(json_object_get(v, "name")));
+    printf(" (only deliveries sealed with their keys are taken)\n");
 }
 
 static void print_push(const tdx_push_result *res, const char *addr, const tdx_secrets *secrets)
@@ -75,6 +98,12 @@ static void print_push(const tdx_push_result *res, const char *addr, const tdx_s
         printf("delivered: %zu secret%s to %s (challenge %s)\n", tdx_secrets_count(secrets),
                tdx_secrets_count(secrets) == 1 ? "" : "s", addr,
                json_string_value(json_object_get(o, "challenge_id")));
+        if (json_is_string(json_object_get(o, "sender")))
+            printf("sender:    %s (the agent checked the sender key)\n",
+                   json_string_value(json_object_get(o, "sender")));
+        else
+            printf("sender:    none (this image lists no senders: anyone who reaches the agent "
+                   "can deliver)\n");
         json_array_foreach(json_object_get(o, "written"), i, v)
             printf("  %-24s sha256 %s\n", json_string_value(json_object_get(v, "name")),
                    json_string_value(json_object_get(v, "sha256")));
@@ -91,8 +120,10 @@ static void print_push(const tdx_push_result *res, const char *addr, const tdx_s
 }
 
 static int do_push(const struct cli *cli, const char *addr, const tdx_agent_options *ao,
-                   const char *file, const struct verify_args *va, bool any, bool unattested)
+                   const char *file, const char *sender_key, const struct verify_args *va,
+                   bool any, bool unattested)
 {
+    unsigned char key[TDX_SENDER_KEY_SIZE];
     tdx_agent *agent = NULL;
     tdx_push_options po = TDX_PUSH_OPTIONS_INIT;
     tdx_error err = TDX_ERROR_INIT;
@@ -133,17 +164,27 @@ static int do_push(const struct cli *cli, const char *addr, const tdx_agent_opti
         po.insecure_unattested = 1;
     }
     warn_if_readable(file);
+    if (sender_key) {
+        if (tdx_sender_key_load(sender_key, key, &err) < 0) {
+            verify_setup_done(&v);
+            return cli_fail(cli, &err);
+        }
+        po.sender_key = key;
+    }
     if (tdx_secrets_load_file(&secrets, file, &err) < 0) {
+        explicit_bzero(key, sizeof(key));
         verify_setup_done(&v);
         return cli_fail(cli, &err);
     }
     /* Everything local is in order before the agent is asked anything. */
     if (tdx_agent_connect(&agent, addr, ao, &err) < 0) {
+        explicit_bzero(key, sizeof(key));
         verify_setup_done(&v);
         tdx_secrets_free(secrets);
         return cli_fail(cli, &err);
     }
     r = tdx_secrets_push(agent, secrets, &po, &res, &err);
+    explicit_bzero(key, sizeof(key));
     if (r < 0) {
         tdx_error shown = { .code = r };
         json_t *body = NULL;
@@ -193,6 +234,7 @@ static int do_status(const struct cli *cli, tdx_agent *agent)
         return cli_print_ok(cli, o);
     cli_printable_json(o);
     printf("ready: %s\n", json_is_true(json_object_get(o, "ready")) ? "yes" : "no");
+    print_senders(json_object_get(o, "senders"));
     json_array_foreach(json_object_get(o, "secrets"), i, v)
         printf("  %-24s %-8s  %s\n", json_string_value(json_object_get(v, "name")),
                json_is_true(json_object_get(v, "required")) ? "required" : "optional",
@@ -240,23 +282,54 @@ static int do_list(const struct cli *cli, const char *recipe, const char *profil
                json_is_true(json_object_get(v, "required")) ? "yes" : "no",
                json_string_value(json_object_get(schema, "kind")), bytes,
                json_string_value(json_object_get(v, "mode")), owner,
-               json_string_value(json_object_get(v, "dest")));
+               json_is_string(json_object_get(v, "dest"))
+                   ? json_string_value(json_object_get(v, "dest")) : "(environment only)");
+        {
+            json_t *t;
+            size_t k;
+            json_array_foreach(json_object_get(v, "env"), k, t)
+                printf("%-24s env %s (%s)\n", "", json_string_value(json_object_get(t, "name")),
+                       json_string_value(json_object_get(t, "scope")));
+        }
         if (json_is_string(json_object_get(schema, "pattern")))
             printf("%-24s pattern %s\n", "", json_string_value(json_object_get(schema, "pattern")));
     }
     if (json_array_size(json_object_get(m, "secrets")) == 0)
         printf("(no secrets)\n");
+    else
+        print_senders(json_object_get(m, "senders"));
     json_decref(m);
     return EXIT_OK;
 }
 
+static int do_keygen(const struct cli *cli, const char *path)
+{
+    tdx_error err = TDX_ERROR_INIT;
+    char *public_key = NULL;
+    int r;
+
+    if (tdx_sender_key_generate(path, &public_key, &err) < 0)
+        return cli_fail(cli, &err);
+    if (cli->json) {
+        r = cli_print_ok(cli, json_pack("{s:s, s:s}", "public_key", public_key,
+                                        "private_key_file", path));
+    } else {
+        printf("%s\n", public_key);
+        r = EXIT_OK;
+    }
+    tdx_free(public_key);
+    return r;
+}
+
 int cmd_secrets(const struct cli *cli_in, int argc, char **argv)
 {
-    enum { O_ANY = 256, O_UNATTESTED, O_TIMEOUT, O_JSON };
+    enum { O_ANY = 256, O_UNATTESTED, O_TIMEOUT, O_JSON, O_SENDER };
     static const struct option options[] = {
         { "connect", required_argument, NULL, 'c' },
         { "secrets", required_argument, NULL, 's' },
         { "profile", required_argument, NULL, 'p' },
+        { "output", required_argument, NULL, 'o' },
+        { "sender-key", required_argument, NULL, O_SENDER },
         { "any-measurements", no_argument, NULL, O_ANY },
         { "insecure-unattested", no_argument, NULL, O_UNATTESTED },
         { "connect-timeout", required_argument, NULL, O_TIMEOUT },
@@ -270,13 +343,13 @@ int cmd_secrets(const struct cli *cli_in, int argc, char **argv)
     tdx_agent_options ao = TDX_AGENT_OPTIONS_INIT;
     tdx_error err = TDX_ERROR_INIT;
     tdx_agent *agent = NULL;
-    const char *addr = NULL, *file = NULL, *profile = NULL, *verb;
+    const char *addr = NULL, *file = NULL, *profile = NULL, *output = NULL, *sender = NULL, *verb;
     bool any = false, unattested = false, verify_opts = false;
     int c, r;
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":c:s:p:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":c:s:p:o:h", options, NULL)) != -1) {
         r = verify_args_option(&va, c, optarg, &cli);
         if (r == EXIT_USAGE)
             return r;
@@ -291,6 +364,8 @@ int cmd_secrets(const struct cli *cli_in, int argc, char **argv)
             break;
         case 's': file = optarg; break;
         case 'p': profile = optarg; break;
+        case 'o': output = optarg; break;
+        case O_SENDER: sender = optarg; break;
         case O_ANY: any = true; break;
         case O_UNATTESTED: unattested = true; break;
         case O_TIMEOUT:
@@ -304,8 +379,21 @@ int cmd_secrets(const struct cli *cli_in, int argc, char **argv)
         }
     }
     if (optind >= argc)
-        return cli_usage(&cli, "expected a verb: push, status or list");
+        return cli_usage(&cli, "expected a verb: push, status, list or keygen");
     verb = argv[optind];
+    if (!strcmp(verb, "keygen")) {
+        if (optind + 1 != argc)
+            return cli_usage(&cli, "keygen: unexpected argument '%s'", argv[optind + 1]);
+        if (!output)
+            return cli_usage(&cli, "keygen: -o KEY is required");
+        if (addr || file || profile || sender || verify_opts || any || unattested)
+            return cli_usage(&cli, "keygen takes only -o and --json");
+        return do_keygen(&cli, output);
+    }
+    if (output)
+        return cli_usage(&cli, "-o goes with 'keygen'");
+    if (sender && strcmp(verb, "push"))
+        return cli_usage(&cli, "--sender-key goes with 'push'");
     if (!strcmp(verb, "list")) {
         if (optind + 2 != argc)
             return cli_usage(&cli, "list: expected one RECIPE.json");
@@ -338,7 +426,7 @@ int cmd_secrets(const struct cli *cli_in, int argc, char **argv)
                              "exclude each other");
     }
     if (!strcmp(verb, "push"))
-        return do_push(&cli, addr, &ao, file, &va, any, unattested);
+        return do_push(&cli, addr, &ao, file, sender, &va, any, unattested);
     if (tdx_agent_connect(&agent, addr, &ao, &err) < 0)
         return cli_fail(&cli, &err);
     r = do_status(&cli, agent);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* tdxctl: command-line front end of libtdxhost. */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,8 +17,7 @@ static const struct command {
     { "build", cmd_build, "build a recipe into a bootable, measured image directory" },
     { "dev", cmd_dev, "development helpers: the quote simulator's test PKI" },
     { "emit", cmd_emit, "compile a recipe into an mkosi tree" },
-    { "deploy", cmd_deploy, "print the az/gcloud commands that deploy an image as a TDX VM" },
-    { "cloud", cmd_cloud, "write a disk image as an Azure fixed VHD or a GCP image tar.gz" },
+    { "cloud", cmd_cloud, "cloud images: Azure fixed VHD, GCP tar.gz; the az/gcloud commands to deploy them" },
     { "mkosi", cmd_mkosi, "install a pinned mkosi 25 (Debian trixie) without pip, or check one" },
     { "recipe", cmd_recipe, "check a recipe, list its profiles, show an effective recipe" },
     { "fetch", cmd_fetch, "download a resource pinned by its SHA-256; print a resource's hash" },
@@ -29,6 +29,10 @@ static const struct command {
     { "pe-hash", cmd_pe_hash, "Authenticode digest of a PE/EFI image" },
     { "eventlog", cmd_eventlog, "show, replay or diff a TCG2/CCEL event log" },
     { "secrets", cmd_secrets, "push secrets to an agent after its quote verified; status; list" },
+    { "run", cmd_run, "boot a native build under QEMU: a TD, or emulated with a test PKI" },
+    { "acpi", cmd_acpi, "capture QEMU's ACPI tables for RTMR0 by booting the image once" },
+    { "deploy", cmd_deploy, "copy a build to another host over SSH with its run.sh; start it" },
+    { "stop", cmd_stop, "power off a VM started by 'tdxctl run', then kill it after a timeout" },
 };
 
 static void help(void)
@@ -70,6 +74,9 @@ int main(int argc, char **argv)
             return EXIT_OK;
         }
         if (strcmp(argv[i], "--version") == 0) {
+            if (cli.json)
+                return cli_print_ok(&cli, json_pack("{s:s, s:s}", "version", TDXHOST_VERSION,
+                                                    "library", tdx_version()));
             printf("tdxctl %s (libtdxhost %s)\n", TDXHOST_VERSION, tdx_version());
             return EXIT_OK;
         }

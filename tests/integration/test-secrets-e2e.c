@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "base64.h"
+#include "env-file.h"
 #include "frame.h"
 #include "helpers.h"
 #include "hex.h"
@@ -192,9 +193,11 @@ static tdx_secrets *secrets_of(const char *const *kv)
 }
 
 /* Pushes with the sim PKI's root (or root_override) and the expected file
- * (or expected_override); returns the library's code, err filled. */
-static int push(struct env *e, tdx_agent *a, tdx_secrets *s, const char *root_override,
-                const char *expected_override, tdx_push_result **res, tdx_error *err)
+ * (or expected_override), as sender_key (NULL: base mode); returns the
+ * library's code, err filled. */
+static int push_as(struct env *e, tdx_agent *a, tdx_secrets *s, const char *root_override,
+                   const char *expected_override, const uint8_t *sender_key,
+                   tdx_push_result **res, tdx_error *err)
 {
     tdx_verifier_options vo = TDX_VERIFIER_OPTIONS_INIT;
     tdx_verify_options v = TDX_VERIFY_OPTIONS_INIT;
@@ -213,10 +216,17 @@ static int push(struct env *e, tdx_agent *a, tdx_secrets *s, const char *root_ov
     v.expected = expected;
     po.verifier = verifier;
     po.verify = &v;
+    po.sender_key = sender_key;
     r = tdx_secrets_push(a, s, &po, res, err);
     tdx_expected_free(expected);
     tdx_verifier_free(verifier);
     return r;
+}
+
+static int push(struct env *e, tdx_agent *a, tdx_secrets *s, const char *root_override,
+                const char *expected_override, tdx_push_result **res, tdx_error *err)
+{
+    return push_as(e, a, s, root_override, expected_override, NULL, res, err);
 }
 
 /* A fresh environment with its agent running (extra: more agent options)
@@ -530,7 +540,18 @@ static void manual_challenge(tdx_agent *a, struct manual *m)
 enum tamper { TAMPER_NONE, TAMPER_CIPHERTEXT, TAMPER_AAD };
 
 /* The deliver parameters for plaintext, sealed to the challenge. */
+/* Sealed by the holder of sender_sk (NULL: base mode), claiming to be
+ * claimed_pk (the public key of sender_sk when NULL). */
+static char *manual_seal_as(const struct manual *m, const char *plaintext, enum tamper t,
+                            const uint8_t *sender_sk, const uint8_t *claimed_pk);
+
 static char *manual_seal(const struct manual *m, const char *plaintext, enum tamper t)
+{
+    return manual_seal_as(m, plaintext, t, NULL, NULL);
+}
+
+static char *manual_seal_as(const struct manual *m, const char *plaintext, enum tamper t,
+                            const uint8_t *sender_sk, const uint8_t *claimed_pk)
 {
     uint8_t info[SECRETS_INFO_SIZE], enc[32];
     size_t n = strlen(plaintext);
@@ -540,7 +561,11 @@ static char *manual_seal(const struct manual *m, const char *plaintext, enum tam
     json_t *o;
 
     secrets_hpke_info(m->nonce, info);
-    ck_assert_int_eq(hpke_setup_base_s(m->pk, info, sizeof(info), NULL, enc, &c), 0);
+    if (sender_sk)
+        ck_assert_int_eq(hpke_setup_auth_s(m->pk, sender_sk, info, sizeof(info), NULL, enc, &c),
+                         0);
+    else
+        ck_assert_int_eq(hpke_setup_base_s(m->pk, info, sizeof(info), NULL, enc, &c), 0);
     ck_assert_int_eq(hpke_seal(&c, (const uint8_t *)(t == TAMPER_AAD ? "another-id" : m->id),
                                t == TAMPER_AAD ? 10 : strlen(m->id), (const uint8_t *)plaintext,
                                n, ct), 0);
@@ -549,6 +574,16 @@ static char *manual_seal(const struct manual *m, const char *plaintext, enum tam
     base64_encode(ct, n + HPKE_NT, b64);
     hex_encode(enc, sizeof(enc), enc_hex);
     o = json_pack("{s:s, s:s, s:s}", "challenge_id", m->id, "enc", enc_hex, "ciphertext", b64);
+    if (sender_sk) {
+        uint8_t pk[HPKE_NPK];
+        char pk_hex[2 * HPKE_NPK + 1];
+        if (!claimed_pk) {
+            ck_assert_int_eq(hpke_public_key(sender_sk, pk), 0);
+            claimed_pk = pk;
+        }
+        hex_encode(claimed_pk, HPKE_NPK, pk_hex);
+        json_object_set_new(o, "sender_key", json_string(pk_hex));
+    }
     out = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     free(ct);
@@ -889,6 +924,289 @@ START_TEST(wait_secrets_returns_once_ready)
     ck_assert_int_le(t1.tv_sec - t0.tv_sec, 5);
     tdx_agent_free(a);
     tdx_secrets_free(s);
+    env_done(&e);
+}
+END_TEST
+
+/* The test manifest with three senders: ops may set everything, dev only
+ * config, rot only jwt; replace as given. */
+struct senders {
+    uint8_t sk[4][HPKE_NSK], pk[4][HPKE_NPK];   /* ops, dev, rot, and a stranger */
+};
+enum { OPS, DEV, ROT, STRANGER };
+
+static void senders_manifest(struct env *e, struct senders *k, const char *replace)
+{
+    char hex[3][2 * HPKE_NPK + 1], *text = malloc(8192);
+    const char *base = manifest_text(false);
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(hpke_keypair_generate(k->sk[i], k->pk[i]), 0);
+    for (int i = 0; i < 3; i++)
+        hex_encode(k->pk[i], HPKE_NPK, hex[i]);
+    /* The base manifest without its closing brace, then the senders. */
+    snprintf(text, 8192, "%.*s, \"replace\": \"%s\", \"senders\": ["
+             "{\"name\": \"ops\", \"public_key\": \"%s\"},"
+             "{\"name\": \"dev\", \"public_key\": \"%s\", \"secrets\": [\"config\"]},"
+             "{\"name\": \"rot\", \"public_key\": \"%s\", \"secrets\": [\"jwt\"]}]}",
+             (int)(strrchr(base, '}') - base), base, replace, hex[0], hex[1], hex[2]);
+    write_text(e->dir, "secrets.json", text);
+    free(text);
+}
+
+/* A push as sender k (-1: base mode) that the agent refuses with code and
+ * fragment, changing nothing: jwt keeps want_jwt (NULL: absent). */
+static void expect_sender_refused(struct env *e, tdx_agent *a, const struct senders *k, int who,
+                                  const char *const *kv, int code, const char *fragment,
+                                  const char *want_jwt)
+{
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_push_result *res = NULL;
+    tdx_secrets *s = secrets_of(kv);
+    char *jwt;
+
+    ck_assert_int_eq(push_as(e, a, s, NULL, NULL, who >= 0 ? k->sk[who] : NULL, &res, &err),
+                     code);
+    ck_assert_msg(strstr(err.message, fragment), "\"%s\" lacks \"%s\"", err.message, fragment);
+    ck_assert(tdx_push_result_sent(res) && tdx_push_result_refused(res));
+    ck_assert(!tdx_push_result_delivered(res));
+    tdx_push_result_free(res);
+    tdx_secrets_free(s);
+    if (want_jwt) {
+        jwt = file_at(e, "/etc/node/jwt.hex", NULL);
+        ck_assert_str_eq(jwt, want_jwt);
+        free(jwt);
+    } else {
+        expect_absent(e, "/etc/node/jwt.hex");
+    }
+    expect_absent(e, "/var/lib/app/config.json");
+}
+
+static void push_as_ok(struct env *e, tdx_agent *a, const struct senders *k, int who,
+                       const char *const *kv, const char *want_sender)
+{
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_push_result *res = NULL;
+    tdx_secrets *s = secrets_of(kv);
+    ck_assert_msg(push_as(e, a, s, NULL, NULL, k->sk[who], &res, &err) == 0, "%s", err.message);
+    ck_assert_str_eq(tdx_push_result_sender(res), want_sender);
+    tdx_push_result_free(res);
+    tdx_secrets_free(s);
+}
+
+static const char *status_sender(tdx_agent *a, const char *name)
+{
+    static char buf[64];
+    json_t *o = status(a), *v;
+    size_t i;
+    buf[0] = '\0';
+    json_array_foreach(json_object_get(o, "secrets"), i, v)
+        if (streq(json_string_value(json_object_get(v, "name")), name) &&
+            json_is_string(json_object_get(v, "sender")))
+            snprintf(buf, sizeof(buf), "%s", json_string_value(json_object_get(v, "sender")));
+    json_decref(o);
+    return buf;
+}
+
+START_TEST(senders_decide_who_delivers)
+{
+    static const char *const both[] = { "jwt", JWT, "token", "tok_abc123", NULL };
+    static const char *const jwt2[] = { "jwt", JWT2, NULL };
+    static const char *const config[] = { "config", "{\"a\": 1}", NULL };
+    tdx_error err = TDX_ERROR_INIT;
+    struct senders k;
+    struct manual m;
+    struct env e;
+    tdx_agent *a;
+    char *params, *jwt;
+    json_t *o;
+
+    env_init(&e, false);
+    senders_manifest(&e, &k, "same-sender");
+    agent_start(&e, NULL);
+    a = connect_to(e.addr);
+    o = status(a);
+    ck_assert_uint_eq(json_array_size(json_object_get(o, "senders")), 3);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "replace")), "same-sender");
+    json_decref(o);
+
+    /* Refused, nothing written: base mode, an unlisted key, a sender
+     * outside its secrets, a delivery claiming ops's key but sealed with
+     * another. */
+    expect_sender_refused(&e, a, &k, -1, both, -EPERM, "(HPKE base mode) is refused", NULL);
+    expect_sender_refused(&e, a, &k, STRANGER, both, -EPERM, "is not one of this image's senders",
+                          NULL);
+    expect_sender_refused(&e, a, &k, DEV, both, -EPERM, "sender \"dev\" may not set secret "
+                          "\"jwt\"", NULL);
+    manual_challenge(a, &m);
+    params = manual_seal_as(&m, "{\"jwt\": \"" JWT "\"}", TAMPER_NONE, k.sk[STRANGER], k.pk[OPS]);
+    ck_assert_int_eq(manual_deliver(a, params, &err), -EBADMSG);
+    ck_assert_contains(err.message, "sender \"ops\"'s public key");
+    free(params);
+    expect_absent(&e, "/etc/node/jwt.hex");
+    ck_assert(!is_ready(a));
+
+    /* The right sender: written, and the agent says who. */
+    push_as_ok(&e, a, &k, OPS, both, "ops");
+    jwt = file_at(&e, "/etc/node/jwt.hex", NULL);
+    ck_assert_str_eq(jwt, JWT);
+    free(jwt);
+    ck_assert_str_eq(status_sender(a, "jwt"), "ops");
+    ck_assert(is_ready(a));
+    /* Another sender may not replace what ops delivered; ops may. */
+    expect_sender_refused(&e, a, &k, ROT, jwt2, -EPERM, "was delivered by sender \"ops\"", JWT);
+    push_as_ok(&e, a, &k, OPS, jwt2, "ops");
+    push_as_ok(&e, a, &k, DEV, config, "dev");
+    ck_assert_str_eq(status_sender(a, "config"), "dev");
+    tdx_agent_free(a);
+    agent_stop(&e);
+
+    /* After a restart nobody knows who delivered: same-sender refuses. */
+    agent_start(&e, NULL);
+    a = connect_to(e.addr);
+    ck_assert(is_ready(a));
+    ck_assert_str_eq(status_sender(a, "jwt"), "");
+    {
+        static const char *const back[] = { "jwt", JWT, NULL };
+        tdx_secrets *s = secrets_of(back);
+        ck_assert_int_eq(push_as(&e, a, s, NULL, NULL, k.sk[OPS], NULL, &err), -EPERM);
+        ck_assert_contains(err.message, "an earlier run of the agent");
+        tdx_secrets_free(s);
+    }
+    jwt = file_at(&e, "/etc/node/jwt.hex", NULL);
+    ck_assert_str_eq(jwt, JWT2);
+    free(jwt);
+    tdx_agent_free(a);
+    env_done(&e);
+}
+END_TEST
+
+START_TEST(replace_never_keeps_the_first_delivery)
+{
+    static const char *const both[] = { "jwt", JWT, "token", "tok_abc123", NULL };
+    static const char *const jwt2[] = { "jwt", JWT2, NULL };
+    struct senders k;
+    struct env e;
+    tdx_agent *a;
+
+    env_init(&e, false);
+    senders_manifest(&e, &k, "never");
+    agent_start(&e, NULL);
+    a = connect_to(e.addr);
+    push_as_ok(&e, a, &k, OPS, both, "ops");
+    expect_sender_refused(&e, a, &k, OPS, jwt2, -EPERM, "replace policy is \"never\"", JWT);
+    tdx_agent_free(a);
+    env_done(&e);
+}
+END_TEST
+
+static int env_collect(const char *key, const char *value, void *userdata)
+{
+    json_t *o = userdata;
+    json_object_set_new(o, key, json_string(value));
+    return 0;
+}
+
+/* The variables of an environment file below the root, read with systemd's
+ * EnvironmentFile= rules (shared/env-file.c); NULL when it is missing. */
+static json_t *env_of(const struct env *e, const char *file, struct stat *st)
+{
+    char path[8400], msg[256], *text;
+    size_t len;
+    json_t *o;
+    snprintf(path, sizeof(path), "%s/run/tdx-secrets/env/%s", e->root, file);
+    if (lstat(path, st) < 0)
+        return NULL;
+    text = read_text(path, &len);
+    o = json_object();
+    ck_assert_msg(env_file_parse(text, len, env_collect, o, msg, sizeof(msg)) == 0, "%s", msg);
+    free(text);
+    return o;
+}
+
+/* A value with quotes, $, backslashes and newlines reaches the services'
+ * environment files byte for byte; the files change with the secrets' files
+ * or not at all; a restarted agent counts what is in them. */
+START_TEST(environment_targets)
+{
+    /* What a shell or an env file could mangle, and that systemd passes on
+     * (no NUL, no control character but tab and newline: refused for
+     * environments). */
+    static const char nasty[] = "a \"quoted\" 'single' $HOME ${X} `cmd` back\\slash\\\n"
+                                "second line\n\ttab \\\" end\\";
+    const char *kv[] = { "api", nasty, "svc_key", "k-123", "jwt", JWT, "token", "tok_abc123",
+                         NULL };
+    static const char *const bad[] = { "api", "x", "jwt", JWT2, "token", "tok_bad", NULL };
+    tdx_error err = TDX_ERROR_INIT;
+    struct stat st;
+    struct env e;
+    tdx_agent *a;
+    tdx_secrets *s;
+    json_t *g, *svc;
+    char text[3000], *jwt;
+
+    env_init(&e, false);
+    snprintf(text, sizeof(text),
+             "%.*s, {\"name\": \"api\", \"env\": [{\"name\": \"API_TOKEN\", \"scope\": \"global\"}, "
+             "{\"name\": \"TOKEN\", \"scope\": \"service:app\"}], \"owner\": \"root\", "
+             "\"group\": \"root\", \"mode\": \"0400\", \"required\": true, \"schema\": "
+             "{\"kind\": \"string\", \"min_length\": 2, \"max_length\": 200}},"
+             "{\"name\": \"svc_key\", \"dest\": \"/etc/node/svc.key\", \"env\": [{\"name\": "
+             "\"SVC_KEY\", \"scope\": \"service:app\"}], \"owner\": \"root\", \"group\": "
+             "\"root\", \"mode\": \"0400\", \"required\": false, \"schema\": {\"kind\": "
+             "\"string\", \"min_length\": 1, \"max_length\": 64}}]}",
+             (int)(strrchr(manifest_text(false), ']') - manifest_text(false)),
+             manifest_text(false));
+    write_text(e.dir, "secrets.json", text);
+    agent_start(&e, NULL);
+    a = connect_to(e.addr);
+
+    s = secrets_of(kv);
+    ck_assert_msg(push(&e, a, s, NULL, NULL, NULL, &err) == 0, "%s", err.message);
+    tdx_secrets_free(s);
+    ck_assert(is_ready(a));
+    g = env_of(&e, "global.env", &st);
+    ck_assert_ptr_nonnull(g);
+    ck_assert_uint_eq(st.st_mode & 07777, 0400);
+    ck_assert_uint_eq(json_object_size(g), 1);
+    ck_assert_uint_eq(json_string_length(json_object_get(g, "API_TOKEN")), strlen(nasty));
+    ck_assert_mem_eq(json_string_value(json_object_get(g, "API_TOKEN")), nasty, strlen(nasty));
+    svc = env_of(&e, "service-app.env", &st);
+    ck_assert_ptr_nonnull(svc);
+    ck_assert_str_eq(json_string_value(json_object_get(svc, "TOKEN")), nasty);
+    ck_assert_str_eq(json_string_value(json_object_get(svc, "SVC_KEY")), "k-123");
+    jwt = file_at(&e, "/etc/node/svc.key", NULL);
+    ck_assert_str_eq(jwt, "k-123");
+    free(jwt);
+    json_decref(svc);
+
+    /* Refused (a value against its schema): no file changes, env files included. */
+    s = secrets_of(bad);
+    ck_assert_int_eq(push(&e, a, s, NULL, NULL, NULL, &err), -EINVAL);
+    tdx_secrets_free(s);
+    json_decref(g);
+    g = env_of(&e, "global.env", &st);
+    ck_assert_str_eq(json_string_value(json_object_get(g, "API_TOKEN")), nasty);
+    json_decref(g);
+
+    /* Replacing svc_key alone keeps api's TOKEN in the service's file. */
+    {
+        static const char *const one[] = { "svc_key", "k-456", NULL };
+        s = secrets_of(one);
+        ck_assert_msg(push(&e, a, s, NULL, NULL, NULL, &err) == 0, "%s", err.message);
+        tdx_secrets_free(s);
+        svc = env_of(&e, "service-app.env", &st);
+        ck_assert_str_eq(json_string_value(json_object_get(svc, "TOKEN")), nasty);
+        ck_assert_str_eq(json_string_value(json_object_get(svc, "SVC_KEY")), "k-456");
+        json_decref(svc);
+    }
+    tdx_agent_free(a);
+    agent_stop(&e);
+
+    /* A restarted agent finds api (environment only) delivered. */
+    agent_start(&e, NULL);
+    a = connect_to(e.addr);
+    ck_assert(is_ready(a));
+    tdx_agent_free(a);
     env_done(&e);
 }
 END_TEST
@@ -1296,6 +1614,9 @@ int main(void)
     tcase_add_test(tc, unattested_needs_both_sides);
     tcase_add_test(tc, wait_secrets_returns_once_ready);
     tcase_add_test(tc, planted_links_change_nothing_outside);
+    tcase_add_test(tc, senders_decide_who_delivers);
+    tcase_add_test(tc, replace_never_keeps_the_first_delivery);
+    tcase_add_test(tc, environment_targets);
     tcase_add_test(tc, init_mode_starts_the_payload_after_the_secrets);
     tcase_add_test(tc, init_config_services_start_after_the_secrets);
     tcase_add_test(tc, init_restart_policies_and_exit_status);

@@ -36,6 +36,9 @@ expect 2 "tdx-agent: --listen tcp:localhost:1: expected \"tcp:ADDRESS:PORT\"" "$
 expect 2 "--quote-provider: expected \"configfs\" or \"sim:DIR\"" "$agent" --quote-provider sim:
 expect 2 "unknown command 'wait-for-godot'" "$agent" wait-for-godot
 expect 2 "--max-connections: expected a number from 1 to 65536" "$agent" --max-connections 0
+expect 2 "--max-connections: expected a number from 1 to 65536, got \"4294967297\"" "$agent" --max-connections 4294967297
+expect 2 "--workers: expected a number from 1 to 64, got \"0x10\"" "$agent" --workers 0x10
+expect 2 "--timeout: expected a number from 1 to 86400, got \"+5\"" "$agent" run-hooks /x --timeout +5
 expect 1 "nothing to listen on" "$agent"
 expect 1 "$tmp/nopki/measurements.json: cannot read" "$agent" --listen "unix:$tmp/x.sock" --quote-provider "sim:$tmp/nopki"
 
@@ -68,7 +71,7 @@ head -c 56 /dev/urandom >"$tmp/acpi/CCEL"
 printf 'CCEL' | dd of="$tmp/acpi/CCEL" conv=notrunc 2>/dev/null
 head -c 100000 /dev/urandom >"$tmp/acpi/data/CCEL"
 
-port=$((20000 + $$ % 30000))
+port=$(free_port)
 "$agent" --listen "unix:$tmp/agent.sock" --listen "tcp:127.0.0.1:$port" --quote-provider "sim:$tmp/pki" \
     --acpi-path "$tmp/acpi" --manifest "$manifest" 2>"$tmp/agent.log" &
 pid=$!

@@ -182,6 +182,7 @@ cache=${XDG_CACHE_HOME:-$HOME/.cache}/tdxhost
 mkdir -p "$tmp/cache/fetch" "$tmp/cache/extract"
 for p in linux-image-amd64 busybox-static; do
     ln -s "$cache/extract/$(sha_of "$p")" "$tmp/cache/extract/$(sha_of "$p")"
+    ln -s "$cache/extract/$(sha_of "$p").sums" "$tmp/cache/extract/$(sha_of "$p").sums"
 done
 ovmf=$(sha_of ovmf)
 cp "$cache/fetch/$ovmf" "$tmp/cache/fetch/$ovmf"
@@ -193,6 +194,29 @@ if (cd "$tmp/a" && "$tdxctl" build hello.json -p dev --frozen --offline --cache-
 else
     check "tampered entry refused" [ ! -e "$tmp/cache/fetch/$ovmf" ]
     check "tampered build writes nothing" [ ! -e "$tmp/a/tampered" ]
+fi
+
+# A changed file in an unpacked package: the tree is refused and unpacked
+# again from its (verified) .deb, so the image comes out as before.
+bb=$(sha_of busybox-static)
+mkdir -p "$tmp/cache2/fetch" "$tmp/cache2/extract"
+for p in linux-image-amd64 ovmf; do
+    ln -s "$cache/extract/$(sha_of "$p")" "$tmp/cache2/extract/$(sha_of "$p")"
+    ln -s "$cache/extract/$(sha_of "$p").sums" "$tmp/cache2/extract/$(sha_of "$p").sums"
+done
+cp -R "$cache/extract/$bb" "$tmp/cache2/extract/$bb"
+cp "$cache/extract/$bb.sums" "$cache/fetch/$bb" "$tmp/cache2/"
+mv "$tmp/cache2/$bb.sums" "$tmp/cache2/extract/"
+mv "$tmp/cache2/$bb" "$tmp/cache2/fetch/"
+chmod -R u+w "$tmp/cache2/extract/$bb"
+printf 'X' | dd of="$tmp/cache2/extract/$bb/bin/busybox" bs=1 seek=5000 conv=notrunc 2>/dev/null
+if (cd "$tmp/a" && "$tdxctl" build hello.json -p dev --frozen --offline --cache-dir "$tmp/cache2" \
+        -o "$tmp/a/retampered" >"$tmp/retamper.log" 2>&1); then
+    check "changed unpacked file: unpacked again, same image" cmp -s "$tmp/a/retampered/initrd.cpio.gz" "$tmp/a/out/initrd.cpio.gz"
+    check "changed unpacked file: repaired in the cache" cmp -s "$tmp/cache2/extract/$bb/bin/busybox" "$cache/extract/$bb/bin/busybox"
+else
+    bad "build after a changed unpacked file"
+    cat "$tmp/retamper.log"
 fi
 
 # What the native backend cannot do, one line per field.
@@ -237,5 +261,142 @@ else
     bad "build with jq"
     cat "$tmp/jq.log"
 fi
+
+# RTMR0: a capture of QEMU's ACPI tables for this VM shape (the one in
+# tests/data/testdata, 1 vCPU and 2 GiB) in the previous output is kept by a
+# rebuild and makes RTMR0 known; tdxctl measure DIR still agrees.
+mkdir -p "$tmp/a/out/acpi"
+cp "$src/tests/data/testdata/acpi/qemu-q35-1cpu-2048M/"* "$tmp/a/out/acpi/"
+printf '{"qemu_version": "7.2", "argv": [], "memory_mib": 2048, "cpus": 1}\n' >"$tmp/a/out/acpi/capture.json"
+if (cd "$tmp/a" && "$tdxctl" build hello.json -p dev -o "$tmp/a/out" >"$tmp/acpi.log" 2>&1); then
+    check "acpi/ kept by the rebuild" cmp -s "$tmp/a/out/acpi/etc-acpi-tables" "$src/tests/data/testdata/acpi/qemu-q35-1cpu-2048M/etc-acpi-tables"
+    rtmr0() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["registers"]["rtmr0"])' "$1"; }
+    check "RTMR0 known with the ACPI capture" [ "$(rtmr0 "$tmp/a/out/measurements.json")" != None ]
+    "$tdxctl" measure "$tmp/a/out" --format json >"$tmp/remeasured0.json" 2>/dev/null
+    check "measure BUILD_DIR with acpi/ equals measurements.json" cmp -s "$tmp/remeasured0.json" "$tmp/a/out/measurements.json"
+    check "build.json lists the acpi files" grep -q '"acpi/etc-acpi-tables"' "$tmp/a/out/build.json"
+else
+    bad "rebuild with acpi/"
+    cat "$tmp/acpi.log"
+fi
+
+# Debian 12's own 6.1 kernel: uncompressed modules, virtio_pci modular (with
+# its dependencies first), no configfs-tsm (tsm and tdx_guest are warnings).
+python3 - "$tmp/a/hello.json" "$tmp/a/k61.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["kernel"]["suite"] = "bookworm"
+json.dump(r, open(sys.argv[2], "w"))
+PY
+cp "$tmp/a/tdx.lock" "$tmp/k61.lock"
+if (cd "$tmp/a" && "$tdxctl" build k61.json -p dev --lock "$tmp/k61.lock" -o "$tmp/a/k61" >"$tmp/k61.log" 2>&1); then
+    mkdir "$tmp/k61root"
+    (cd "$tmp/k61root" && zcat "$tmp/a/k61/initrd.cpio.gz" | cpio -id --quiet 2>/dev/null)
+    python3 - "$tmp/k61root" "$tmp/a/k61/build.json" <<'PY' || bad "6.1 kernel modules"
+import json, os, sys
+i = json.load(open(os.path.join(sys.argv[1], "etc/tdx-agent/agent.json")))["init"]
+b = json.load(open(sys.argv[2]))
+names = [os.path.basename(m) for m in i["modules"]]
+assert b["kernel_version"].startswith("6.1."), b["kernel_version"]
+assert names.index("virtio_ring.ko") < names.index("virtio_pci.ko") and "virtio_net.ko" in names, names
+assert "tdx-guest.ko" not in names and "tsm.ko" not in names, names
+assert any("tsm" in w for w in b["warnings"]), b["warnings"]
+print("ok 6.1 kernel: virtio_pci after its dependencies, tsm and tdx_guest reported missing")
+PY
+else
+    bad "build with the 6.1 kernel"
+    cat "$tmp/k61.log"
+fi
+
+# Builders on the host: a c build with debug info, built in two checkouts,
+# gives the same image (SOURCE_DATE_EPOCH, -ffile-prefix-map, fixed locale,
+# TZ and umask); DESTDIR and artifacts land in the image.
+if command -v cc >/dev/null; then
+    for d in c1 c2/deeper; do
+        mkdir -p "$tmp/$d/hello" "$tmp/$d/app"
+        cp "$src/examples/hello/hello.sh" "$tmp/$d/hello/"
+        cat >"$tmp/$d/app/app.c" <<'C'
+#include <stdio.h>
+int main(void) { printf("built at %s\n", __FILE__); return 0; }
+C
+        python3 - "$src/examples/hello.json" "$tmp/$d/c.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["builds"] = [{"name": "app", "kind": "c", "src": "app",
+                "build_script": "cc -g -O2 $CFLAGS -o app app.c && mkdir -p $DESTDIR/usr/share/app && date -u -d @$SOURCE_DATE_EPOCH +%Y >$DESTDIR/usr/share/app/year && umask >$DESTDIR/usr/share/app/umask",
+                "artifacts": {"app": "/usr/local/bin/app"}}]
+json.dump(r, open(sys.argv[2], "w"))
+PY
+        (cd "$tmp/$d" && umask 077 && TZ=Asia/Tokyo "$tdxctl" build c.json -p dev -o "$tmp/$d/out" \
+            >"$tmp/c.log" 2>&1) || { bad "c builder build in $d"; cat "$tmp/c.log"; }
+    done
+    check "c builder: same image from two checkouts" cmp -s "$tmp/c1/out/initrd.cpio.gz" "$tmp/c2/deeper/out/initrd.cpio.gz"
+    mkdir "$tmp/croot"
+    (cd "$tmp/croot" && zcat "$tmp/c1/out/initrd.cpio.gz" | cpio -id --quiet 2>/dev/null)
+    check "c builder: artifact in the image" [ -x "$tmp/croot/usr/local/bin/app" ]
+    check "c builder: SOURCE_DATE_EPOCH seen" [ "$(cat "$tmp/croot/usr/share/app/year")" = 1970 ]
+    check "c builder: umask 022" [ "$(cat "$tmp/croot/usr/share/app/umask")" = 0022 ]
+    check "c builder: no scratch path in the binary" sh -c "! grep -q '$tmp' '$tmp/croot/usr/local/bin/app'"
+    check "c builder: the source is an input" grep -q '"name": "app"' "$tmp/c1/out/build.json"
+else
+    echo "SKIP: no C compiler: the c builder is not tested"
+fi
+
+# A go build with a pinned toolchain (a stand-in for go.dev's archive: its
+# bin/go records how it was called): fetched through the lock, unpacked once,
+# run with the reproducibility flags; the output lands in the image.
+mkdir -p "$tmp/tc/go/bin" "$tmp/g/hello" "$tmp/g/svc"
+cat >"$tmp/tc/go/bin/go" <<'SH'
+#!/bin/sh
+out=
+for a in "$@"; do [ "$prev" = -o ] && out=$a; prev=$a; done
+mkdir -p "$(dirname "$out")"
+printf '#!/bin/sh\n# go %s\n# CGO_ENABLED=%s GOTOOLCHAIN=%s SOURCE_DATE_EPOCH=%s\n' "$*" "$CGO_ENABLED" "$GOTOOLCHAIN" "$SOURCE_DATE_EPOCH" >"$out"
+chmod 755 "$out"
+SH
+chmod 755 "$tmp/tc/go/bin/go"
+(cd "$tmp/tc" && tar czf "$tmp/go.tar.gz" go)
+go_sha=$(sha256sum "$tmp/go.tar.gz" | cut -d' ' -f1)
+cp "$src/examples/hello/hello.sh" "$tmp/g/hello/"
+printf 'package main\nfunc main() {}\n' >"$tmp/g/svc/main.go"
+mkdir "$tmp/www" && mv "$tmp/go.tar.gz" "$tmp/www/"
+python3 "$src/tests/scripts/httpd.py" "$tmp/www" >"$tmp/port" 2>/dev/null &
+httpd=$!
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s "$tmp/port" ] && break; sleep 0.3; done
+python3 - "$src/examples/hello.json" "$tmp/g/go.json" "http://127.0.0.1:$(head -n1 "$tmp/port")/go.tar.gz" "$go_sha" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["builds"] = [{"name": "svc", "kind": "go", "src": "svc", "output": "/usr/bin/svc",
+                "toolchain": {"url": sys.argv[3], "sha256": sys.argv[4]}}]
+json.dump(r, open(sys.argv[2], "w"))
+PY
+cp "$src/examples/tdx.lock" "$tmp/g/tdx.lock"
+if (cd "$tmp/g" && "$tdxctl" build go.json -p dev -o "$tmp/g/out" >"$tmp/g.log" 2>&1); then
+    mkdir "$tmp/groot"
+    (cd "$tmp/groot" && zcat "$tmp/g/out/initrd.cpio.gz" | cpio -id --quiet 2>/dev/null)
+    check "go builder: output in the image" [ -x "$tmp/groot/usr/bin/svc" ]
+    check "go builder: -trimpath -buildvcs=false -buildid=" grep -q -- '-trimpath -buildvcs=false -ldflags -buildid= ' "$tmp/groot/usr/bin/svc"
+    check "go builder: static, local toolchain, SOURCE_DATE_EPOCH" grep -q 'CGO_ENABLED=0 GOTOOLCHAIN=local SOURCE_DATE_EPOCH=0' "$tmp/groot/usr/bin/svc"
+    check "go builder: the toolchain is a build.json input" grep -q "$go_sha" "$tmp/g/out/build.json"
+    check "go builder: the toolchain is locked" grep -q "$go_sha" "$tmp/g/tdx.lock"
+else
+    bad "go builder build"
+    cat "$tmp/g.log"
+fi
+kill "$httpd" 2>/dev/null
+
+# A go build's toolchain that cannot be fetched fails naming URL and hash.
+python3 - "$src/examples/hello.json" "$tmp/a/go.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["builds"] = [{"name": "gosvc", "kind": "go", "src": "hello", "output": "/usr/bin/gosvc",
+                "toolchain": {"url": "http://127.0.0.1:9/go.tar.gz",
+                              "sha256": "00000000000000000000000000000000000000000000000000000000000000aa"}}]
+json.dump(r, open(sys.argv[2], "w"))
+PY
+cp "$tmp/a/tdx.lock" "$tmp/go.lock"
+(cd "$tmp/a" && "$tdxctl" build go.json -p dev --lock "$tmp/go.lock" -o "$tmp/a/go" >"$tmp/go.log" 2>&1)
+check "go toolchain: failure names the URL" grep -q "http://127.0.0.1:9/go.tar.gz" "$tmp/go.log"
+check "go toolchain: failure names the hash" grep -q "00000000000000000000000000000000000000000000000000000000000000aa" "$tmp/go.log"
 
 exit $fail

@@ -26,6 +26,7 @@ expect 2 "tdxctl: emit: expected exactly one RECIPE.json" "$tdxctl" emit -o "$tm
 expect 2 "emit: -o needs a value" "$tdxctl" emit "$src/examples/minimal.json" -o
 expect 2 "emit: --profile needs a value" "$tdxctl" emit "$src/examples/minimal.json" -o "$tmp/x" --profile
 expect 2 "emit: unknown option '--frob'" "$tdxctl" emit "$src/examples/minimal.json" --frob=1
+expect 2 "emit: --force takes no value" "$tdxctl" emit "$src/examples/minimal.json" -o "$tmp/x" --force=yes
 # Option values: one range-checked parser, and wrong values are usage errors.
 expect 2 "emit: --output: expected a file or directory name, got ''" "$tdxctl" emit "$src/examples/minimal.json" -o ""
 expect 2 "agent: --connect: expected \"vsock:CID:PORT\", \"tcp:HOST:PORT\" or \"unix:PATH\", got 'bogus'" \

@@ -1,88 +1,163 @@
 #!/bin/sh
-# tdxctl deploy azure|gcp --dry-run: the exact commands, checked as argument
-# vectors (--json), and the refusals (no --dry-run, a VHD of the wrong size,
-# a missing option). Nothing is sent to a cloud.
-# Usage: check-deploy.sh TDXCTL SOURCE_ROOT
-set -eu
+# tdxctl deploy against an sshd this test starts on 127.0.0.1 with
+# throw-away host and user keys (the client reads only the -F file the test
+# writes, with its own known_hosts): the far side's QEMU is asked for its
+# version, the files arrive with their SHA-256 checked there, run.sh holds
+# the exact command, bad targets and an unreachable host are one-line
+# refusals, and --start runs the emulated build there (when the hand build's
+# kernel is available: the agent answers through the far side's forward, and
+# tdxctl stop ends it).
+# Skipped (77) without root (sshd needs it), sshd, ssh or qemu-system-x86_64.
+# Usage: check-deploy.sh TDXCTL AGENT SOURCE_ROOT MAKE_TEST_IMAGE CACHE_DIR
+set -u
 tdxctl=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+agent=$2
+mkimage=$4
+cache=$5
 fail=0
 
-head -c 20971520 /dev/zero >"$tmp/d.raw"
-"$tdxctl" cloud vhd "$tmp/d.raw" -o "$tmp/d.vhd" >/dev/null
-"$tdxctl" cloud gcp "$tmp/d.raw" -o "$tmp/d.tar.gz" >/dev/null
-"$tdxctl" deploy azure --dry-run --name tdx1 --image "$tmp/d.vhd" --group rg --location westeurope \
-    --json >"$tmp/az.json"
-"$tdxctl" deploy gcp --dry-run --name tdx1 --image "$tmp/d.tar.gz" --bucket bkt \
-    --location us-central1-a --group proj --json >"$tmp/gcp.json"
-
-python3 - "$tmp/az.json" "$tmp/gcp.json" "$tmp/d.vhd" "$tmp/d.tar.gz" <<'PY' || fail=1
-import json, sys
-az = json.load(open(sys.argv[1]))["commands"]
-gcp = json.load(open(sys.argv[2]))["commands"]
-vhd, tgz = sys.argv[3], sys.argv[4]
-want_az = [
-    ["az", "disk", "create", "--resource-group", "rg", "--name", "tdx1-disk", "--location",
-     "westeurope", "--upload-type", "Upload", "--upload-size-bytes", str(20 * 2**20 + 512),
-     "--security-type", "ConfidentialVM_NonPersistedTPM", "--hyper-v-generation", "V2",
-     "--os-type", "Linux"],
-    ["az", "disk", "grant-access", "--resource-group", "rg", "--name", "tdx1-disk",
-     "--access-level", "Write", "--duration-in-seconds", "86400", "--query", "accessSAS",
-     "--output", "tsv"],
-    ["azcopy", "copy", vhd, "$SAS", "--blob-type", "PageBlob"],
-    ["az", "disk", "revoke-access", "--resource-group", "rg", "--name", "tdx1-disk"],
-    ["az", "vm", "create", "--resource-group", "rg", "--name", "tdx1", "--location", "westeurope",
-     "--size", "Standard_DC2es_v5", "--attach-os-disk", "tdx1-disk", "--os-type", "Linux",
-     "--security-type", "ConfidentialVM", "--enable-vtpm", "true", "--enable-secure-boot", "false",
-     "--os-disk-security-encryption-type", "NonPersistedTPM"],
-]
-want_gcp = [
-    ["gcloud", "storage", "cp", tgz, "gs://bkt/tdx1.tar.gz"],
-    ["gcloud", "compute", "images", "create", "tdx1", "--source-uri=gs://bkt/tdx1.tar.gz",
-     "--guest-os-features=UEFI_COMPATIBLE,TDX_CAPABLE,GVNIC", "--project=proj"],
-    ["gcloud", "compute", "instances", "create", "tdx1", "--zone=us-central1-a",
-     "--machine-type=c3-standard-4", "--confidential-compute-type=TDX",
-     "--maintenance-policy=TERMINATE", "--image=tdx1", "--project=proj"],
-]
-ok = True
-for got, want, what in ((az, want_az, "azure"), (gcp, want_gcp, "gcp")):
-    if got != want:
-        ok = False
-        print("FAIL: %s commands:\n got  %s\n want %s" % (what, got, want), file=sys.stderr)
-sys.exit(0 if ok else 1)
-PY
-
-# The text form is the same commands, quoted for sh: run them with stubs.
-mkdir "$tmp/bin"
-for p in az azcopy gcloud; do
-    printf '#!/bin/sh\nprintf "%%s\\n" "$0" "$@" >>"%s/calls"\necho https://sas.example/x\n' "$tmp" >"$tmp/bin/$p"
-    chmod +x "$tmp/bin/$p"
-done
-"$tdxctl" deploy azure --dry-run --name tdx1 --image "$tmp/d.vhd" --group rg --location westeurope \
-    >"$tmp/az.sh"
-PATH="$tmp/bin:$PATH" sh "$tmp/az.sh"
-grep -qx "https://sas.example/x" "$tmp/calls" || { echo "FAIL: azcopy did not get the SAS URL" >&2; fail=1; }
-[ "$(grep -c "/bin/az$" "$tmp/calls")" -eq 4 ] || { echo "FAIL: not four az calls" >&2; fail=1; }
-
-expect_fail() { # WHAT GREP ARGS...
-    what=$1
-    pattern=$2
-    shift 2
-    if "$tdxctl" deploy "$@" 2>"$tmp/err" >/dev/null; then
-        echo "FAIL: $what accepted" >&2
-        fail=1
-    elif ! grep -q "$pattern" "$tmp/err"; then
-        echo "FAIL: $what: $(cat "$tmp/err")" >&2
-        fail=1
-    fi
+# shellcheck source-path=SCRIPTDIR source=expect.sh
+. "$(dirname "$0")/expect.sh"
+# shellcheck source-path=SCRIPTDIR source=lib-handbuild.sh
+. "$(dirname "$0")/lib-handbuild.sh"
+tmp=$(mktemp -d)
+sshd_pid=
+qpid=
+cleanup() {
+    # A QEMU run.sh started there is in its own session: end it by its pid.
+    if [ -n "$qpid" ]; then kill "$qpid" 2>/dev/null; fi
+    if [ -n "$sshd_pid" ]; then kill "$sshd_pid" 2>/dev/null; wait "$sshd_pid" 2>/dev/null; fi
+    rm -rf "$tmp"
 }
-expect_fail "no --dry-run" "only --dry-run" azure --name x --image "$tmp/d.vhd" --group g --location l
-expect_fail "a raw disk for azure" "N MiB + 512 bytes" azure --dry-run --name x --image "$tmp/d.raw" \
-    --group g --location l
-expect_fail "no resource group" "resource group is required" azure --dry-run --name x --image "$tmp/d.vhd" \
-    --location l
-expect_fail "no bucket" "bucket name is required" gcp --dry-run --name x --image "$tmp/d.tar.gz" --location z
-expect_fail "a bad name" "expected 1 to 63 letters" gcp --dry-run --name 'a b' --image "$tmp/d.tar.gz" \
-    --location z --bucket b
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+skip() { echo "SKIP: $*"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "sshd needs root"
+[ -x /usr/sbin/sshd ] || skip "/usr/sbin/sshd is missing (openssh-server)"
+command -v ssh >/dev/null 2>&1 && command -v scp >/dev/null 2>&1 || skip "ssh/scp missing (openssh-client)"
+command -v qemu-system-x86_64 >/dev/null 2>&1 || skip "qemu-system-x86_64 is not installed"
+
+# The server: throw-away keys, loopback only, keys only.
+ssh-keygen -q -t ed25519 -N '' -f "$tmp/hostkey" -C deploy-test-host
+ssh-keygen -q -t ed25519 -N '' -f "$tmp/userkey" -C deploy-test-user
+cp "$tmp/userkey.pub" "$tmp/authorized_keys"
+chmod 600 "$tmp/authorized_keys"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$tmp/sshd_config" <<EOF2
+ListenAddress 127.0.0.1
+HostKey $tmp/hostkey
+AuthorizedKeysFile $tmp/authorized_keys
+PidFile none
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PermitRootLogin prohibit-password
+Subsystem sftp /usr/lib/openssh/sftp-server
+EOF2
+mkdir -p /run/sshd
+/usr/sbin/sshd -D -e -f "$tmp/sshd_config" -p "$port" 2>"$tmp/sshd.log" &
+sshd_pid=$!
+printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d' ' -f1,2 "$tmp/hostkey.pub")" >"$tmp/known_hosts"
+cat >"$tmp/ssh_config" <<EOF2
+Host *
+    IdentityFile $tmp/userkey
+    IdentitiesOnly yes
+    UserKnownHostsFile $tmp/known_hosts
+    StrictHostKeyChecking yes
+    BatchMode yes
+    ConnectTimeout 10
+EOF2
+n=0
+until ssh -F "$tmp/ssh_config" -p "$port" root@127.0.0.1 true 2>/dev/null || [ $n -ge 50 ]; do
+    sleep 0.2; n=$((n + 1))
+done
+[ $n -lt 50 ] || { echo "FAIL: sshd did not come up:"; cat "$tmp/sshd.log"; exit 1; }
+
+# A small build (its kernel only has to exist for deploy).
+b=$tmp/build
+mkdir -p "$b"
+"$mkimage" tdvf "$b/OVMF.fd" debian && "$mkimage" bzimage "$b/vmlinuz" 6.12.0 || exit 1
+printf 'initrd' >"$b/initrd.cpio.gz"
+printf 'console=ttyS0' >"$b/cmdline"
+cat >"$b/vm.json" <<'EOF2'
+{"format": 1, "memory_mib": 2048, "cpus": 1, "firmware": "OVMF.fd", "kernel": "vmlinuz",
+ "initrd": "initrd.cpio.gz", "cmdline_file": "cmdline", "agent": {"port": 1050},
+ "test_provider": true, "network": "dhcp"}
+EOF2
+printf '{"registers": {"mrtd": null}}\n' >"$b/measurements.json"
+far=$tmp/far/srv/td-1
+target="ssh://root@127.0.0.1:$port$far"
+dep() { expect "$@"; }
+
+# The far side's QEMU (7.2 here) cannot run TDs: asked, and refused by name.
+dep 1 "QEMU 7.2" "$tdxctl" deploy "$target" "$b" --tdx --user-net --ssh-config "$tmp/ssh_config"
+[ "$(wc -l <"$tmp/err")" -eq 1 ] || { echo "FAIL: not one line:"; cat "$tmp/err"; fail=1; }
+
+# Named flavour: files copied and checked, run.sh holds the command.
+dep 0 "" "$tdxctl" deploy "$target" "$b" --tdx --qemu-flavor upstream --vsock --cid 4242 \
+    --ssh-config "$tmp/ssh_config" --json
+cp "$tmp/out" "$tmp/deploy.json"
+for f in OVMF.fd vmlinuz initrd.cpio.gz cmdline vm.json measurements.json; do
+    check "$f arrived intact" cmp -s "$b/$f" "$far/$f"
+done
+check "SHA256SUMS verifies there" sh -c "cd '$far' && sha256sum --quiet -c SHA256SUMS"
+check "deploy JSON: files, agent, version asked there" python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+names = sorted(f["path"] for f in j["files"])
+sys.exit(not (j["ok"] and j["agent"] == "vsock:4242:1050" and j["qemu_version"].startswith("7.2")
+              and names == sorted(["OVMF.fd", "vmlinuz", "initrd.cpio.gz", "cmdline", "vm.json",
+                                   "measurements.json", "run.sh"])))' "$tmp/deploy.json"
+check "run.sh runs the exact command" python3 -c '
+import json, sys
+cmd = json.load(open(sys.argv[1]))["command"]
+lines = open(sys.argv[2]).read().splitlines()
+sys.exit(not (lines[0] == "#!/bin/sh" and lines[-1] == "exec " + cmd and " " + sys.argv[3] + "/vmlinuz " in cmd
+              and "confidential-guest-support=tdx0" in cmd))' "$tmp/deploy.json" "$far/run.sh" "$far"
+check "run.sh is executable and parses" sh -n "$far/run.sh"
+check "the test PKI stays home for a TD" test ! -e "$far/run/test-pki"
+printf 'x' >>"$far/vmlinuz"
+check "a changed file fails the far side's check" sh -c "! (cd '$far' && sha256sum --quiet -c SHA256SUMS >/dev/null 2>&1)"
+
+# Refusals.
+dep 1 "expected ssh://[USER@]HOST[:PORT]/DIR" "$tdxctl" deploy "scp://x/y" "$b" --qemu-version 10.1
+dep 1 "no directory" "$tdxctl" deploy "ssh://host" "$b" --qemu-version 10.1
+dep 1 "the directory may hold only" "$tdxctl" deploy "ssh://host/a;b" "$b" --qemu-version 10.1
+dep 1 "the directory may hold only" "$tdxctl" deploy "ssh://host/a/../b" "$b" --qemu-version 10.1
+dep 1 "bad user or host" "$tdxctl" deploy "ssh://-oProxyCommand=x/d" "$b" --qemu-version 10.1
+dep 1 "bad port" "$tdxctl" deploy "ssh://host:99x/d" "$b" --qemu-version 10.1
+dep 1 "bad port" "$tdxctl" deploy "ssh://host:+22/d" "$b" --qemu-version 10.1
+dep 1 "port outside 1 to 65535" "$tdxctl" deploy "ssh://host:65536/d" "$b" --qemu-version 10.1
+dep 1 "ssh root@127.0.0.1" "$tdxctl" deploy "ssh://root@127.0.0.1:1/tmp/x" "$b" \
+    --ssh-config "$tmp/ssh_config"
+dep 2 "--dry-run needs --qemu-version" "$tdxctl" deploy "$target" "$b" --dry-run
+dep 0 "" "$tdxctl" deploy "$target" "$b" --dry-run --qemu-version 9.2.1 --qemu-flavor canonical-9.2 --cid 5
+grep -q "kernel_irqchip=split,confidential-guest-support=tdx0,memory-backend=mem0" "$tmp/out" ||
+    { echo "FAIL: dry-run command:"; cat "$tmp/out"; fail=1; }
+
+# --start: the emulated hand build, run there, answering here.
+if handbuild_kernel "$tdxctl" "$cache" && handbuild_make "$tdxctl" "$agent" "$cache" "$tmp/hb"; then
+    far2=$tmp/far/srv/td-2
+    fport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    dep 0 "" timeout 300 "$tdxctl" deploy "ssh://root@127.0.0.1:$port$far2" "$tmp/hb" --emulated \
+        --user-net --port "$fport" --start --ssh-config "$tmp/ssh_config" --json
+    check "the test PKI went along" test -s "$far2/run/test-pki/pck.key"
+    n=0
+    until [ -s "$far2/run/qemu.pid" ] || [ $n -ge 50 ]; do sleep 0.1; n=$((n + 1)); done
+    qpid=$(cat "$far2/run/qemu.pid" 2>/dev/null)
+    # QEMU's user networking accepts the forwarded connection before the
+    # guest listens and then drops it: ask until the booting guest answers.
+    n=0
+    until "$tdxctl" agent info --connect "tcp:127.0.0.1:$fport" --connect-timeout 1000 --json \
+        >/dev/null 2>&1 || [ $n -ge 300 ]; do sleep 1; n=$((n + 1)); done
+    dep 0 "" "$tdxctl" agent info --connect "tcp:127.0.0.1:$fport" --json
+    check "started there: the agent answers, simulated" python3 -c '
+import json, sys; sys.exit(not json.load(open(sys.argv[1]))["info"]["simulated"])' "$tmp/out"
+    dep 0 "stopped" "$tdxctl" stop "$far2" --timeout 2
+    check "its QEMU is gone" sh -c "[ ! -e /proc/$qpid ] || grep -q '^[0-9]* (.*) [ZX] ' /proc/$qpid/stat"
+else
+    echo "note: no kernel package: --start not exercised"
+fi
 exit $fail

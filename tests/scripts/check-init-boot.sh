@@ -71,7 +71,9 @@ assemble() { # ROOT OUT.cpio.gz AGENT.json
     rm -rf "$root"
     mkdir -p "$root/bin" "$root/usr/bin" "$root/etc/tdx-agent" "$root/dev" "$root/proc" \
         "$root/sys" "$root/run" "$root/tmp" || return 1
-    cp "$agent" "$root/init" && chmod 0755 "$root/init" || return 1
+    # Stripped, as native images carry it.
+    if command -v strip >/dev/null 2>&1; then strip -o "$root/init" "$agent"; else cp "$agent" "$root/init"; fi &&
+        chmod 0755 "$root/init" || return 1
     ln -s /init "$root/usr/bin/tdx-agent"
     cp "$(command -v busybox)" "$root/bin/busybox" && ln -s busybox "$root/bin/sh"
     printf 'root:x:0:0:root:/root:/bin/sh\nhello:x:1000:1000::/:/bin/sh\n' >"$root/etc/passwd"
@@ -104,7 +106,7 @@ assemble "$tmp/root" "$tmp/initrd.cpio.gz" "$tmp/agent-hello.json" ||
 ok "initramfs $(wc -c <"$tmp/initrd.cpio.gz") bytes"
 
 # --- Boot --------------------------------------------------------------------
-port=$((20000 + $$ % 20000))
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 boot() { # CMDLINE
     # shellcheck disable=SC2086 # $fwcfg is a list of options
     qemu-system-x86_64 -machine q35 -m 2G -nographic -no-reboot -bios "$ovmf" \
@@ -171,6 +173,9 @@ ok "powered off when the service ended"
 # --- Capture mode: serves, starts nothing, waits for no secret --------------
 boot 'console=ttyS0 tdx.capture=acpi'
 wait_for "init: capture mode" 240 || fail "no capture mode with tdx.capture=acpi"
+# The mode is announced before the modules, the network and the listener:
+# QEMU's forwarded port accepts (and drops) connections until the agent serves.
+wait_for "serving on tcp:" 240 || fail "the agent never served in capture mode"
 "$tdxctl" agent info --connect "tcp:127.0.0.1:$port" --json >"$tmp/info.json" 2>"$tmp/info.err" ||
     { cat "$tmp/info.err"; fail "tdxctl agent info in capture mode"; }
 grep -q "secrets: waiting" "$tmp/console.log" && fail "capture mode waits for secrets"
@@ -223,7 +228,7 @@ while kill -0 "$qemu_pid" 2>/dev/null && [ $i -lt 600 ]; do sleep 0.2; i=$((i + 
 kill -0 "$qemu_pid" 2>/dev/null && fail "a broken configuration did not power off"
 wait "$qemu_pid"
 qemu_pid=
-grep -q 'agent.json: init.on_exit: expected one of "poweroff", "stay", got "later"' \
+grep -q 'agent.json: init.on_exit: expected one of "poweroff", "stay"; got "later"' \
     "$tmp/console.log" || fail "the broken key is not named on the console"
 grep -q "ignoring 1 argument(s) from the kernel command line" "$tmp/console.log" ||
     fail "the stray kernel argument was not ignored"

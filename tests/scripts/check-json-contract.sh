@@ -3,6 +3,8 @@
 # misused, against the one contract (docs/tdxctl.1, JSON OUTPUT; checked by
 # json-contract.py). The agent commands run against the real tdx-agent with
 # the sim provider; lock and deb against a signed archive served locally.
+# build, run, acpi, deploy and stop succeed only with a built image and a
+# VM: their successes are in the build and vm suites, their failures here.
 # Usage: check-json-contract.sh TDXCTL AGENT SOURCE_ROOT
 set -u
 tdxctl=$1
@@ -41,6 +43,8 @@ td="$src/tests/data/testdata"
 
 # tdxctl itself.
 contract 2 --json
+contract 0 --json --version
+member version
 contract 2 --json frobnicate
 contract 2 frobnicate --json
 
@@ -48,6 +52,7 @@ contract 2 frobnicate --json
 contract 0 --json emit "$ex/minimal.json" -o "$tmp/tree" --no-agent-binary
 member tree
 contract 2 emit --json
+contract 2 emit --frob "$ex/minimal.json" --json
 contract 2 emit "$ex/minimal.json" --json -o
 contract 1 emit "$tmp/missing.json" -o "$tmp/x" --json
 contract 0 recipe check "$ex/node.json" --json
@@ -57,6 +62,25 @@ contract 0 recipe show "$ex/node.json" --profile dev --json
 member recipe
 contract 1 recipe show "$ex/node.json" --profile nosuch --json
 contract 2 recipe frob "$ex/node.json" --json
+
+# build: its success (a Debian kernel download) is check-build.sh's; here
+# the envelope of its usage errors and failures.
+contract 2 --json build
+contract 2 --json build "$ex/minimal.json" --backend nope
+contract 1 --json build "$tmp/missing.json" -o "$tmp/b" --agent "$agent"
+contract 1 --json build "$ex/minimal.json" --backend mkosi
+
+# run, acpi, deploy, stop: their successes boot VMs (check-run-cli.sh,
+# check-acpi-capture.sh, check-deploy.sh); here their refusals.
+contract 2 --json run
+contract 2 --json run "$tmp/nothing" --memory 0
+contract 1 --json run "$tmp/nothing"
+contract 2 --json acpi
+contract 1 --json acpi capture "$tmp/nothing"
+contract 2 --json deploy
+contract 1 --json deploy "scp://x/y" "$tmp/nothing"
+contract 2 --json stop
+contract 1 --json stop "$tmp/nothing"
 
 # fetch and hash-tree (local files and the test server).
 printf 'payload\n' >"$tmp/file"
@@ -135,6 +159,10 @@ contract 0 --json secrets list "$ex/minimal.json"
 python3 -c 'import json,sys; json.dump(json.load(open(sys.argv[1]))["manifest"], open(sys.argv[2], "w"))' \
     "$tmp/out" "$tmp/manifest.json"
 contract 1 --json secrets list "$ex/minimal.json" --profile nosuch
+contract 0 --json secrets keygen -o "$tmp/sender.key"
+member public_key
+contract 1 --json secrets keygen -o "$tmp/sender.key"
+contract 2 --json secrets keygen
 mkdir -p "$tmp/root/etc"
 printf 'root:x:0:0::/root:/bin/sh\nhello:x:%s:%s::/var/lib/hello:/bin/false\n' "$(id -u)" "$(id -g)" >"$tmp/root/etc/passwd"
 printf 'root:x:0:\nhello:x:%s:\n' "$(id -g)" >"$tmp/root/etc/group"

@@ -47,6 +47,36 @@ expect 2 "list takes only --profile and --json" "$tdxctl" secrets list "$recipe"
 expect 2 "--now: \"yesterday\" is not an RFC 3339 time" "$tdxctl" secrets push --connect "$addr" \
     --secrets /dev/null --any-measurements --now yesterday
 expect 0 "" "$tdxctl" secrets --help
+expect 2 "secrets: keygen: -o KEY is required" "$tdxctl" secrets keygen
+expect 2 "--sender-key goes with 'push'" "$tdxctl" secrets status --connect "$addr" --sender-key x
+
+# Without senders the list says plainly who can deliver.
+expect 0 "" "$tdxctl" secrets list "$recipe"
+grep -q "^senders: none: anyone who reaches the agent can deliver" "$tmp/out" ||
+    { echo "FAIL: list without senders:"; cat "$tmp/out"; fail=1; }
+
+# Environment targets are listed with their scopes.
+cat >"$tmp/env-recipe.json" <<'JSON'
+{"name": "e", "base": "debian/bookworm", "services": [{"name": "app", "exec": "/bin/app"}],
+ "secrets": [{"name": "api", "targets": [{"env": "API_TOKEN"}, {"env": "TOKEN", "scope": "service:app"}]}]}
+JSON
+expect 0 "" "$tdxctl" secrets list "$tmp/env-recipe.json"
+grep -q '^api .* (environment only)$' "$tmp/out" && grep -q '^  *env API_TOKEN (global)$' "$tmp/out" &&
+    grep -q '^  *env TOKEN (service:app)$' "$tmp/out" || { echo "FAIL: list env targets:"; cat "$tmp/out"; fail=1; }
+
+# Sender keys: a new 0600 file, the public key printed, never overwritten.
+expect 0 "" "$tdxctl" secrets keygen -o "$tmp/ops.key" --json
+check "keygen --json" python3 -c "
+import base64, json
+o = json.load(open('$tmp/out'))
+assert o['ok'] is True and len(base64.b64decode(o['public_key'], validate=True)) == 32, o
+"
+ops_pub=$(python3 -c "import json; print(json.load(open('$tmp/out'))['public_key'])")
+check "the private key is 0600" test "$(stat -c %a "$tmp/ops.key")" = 600
+expect 1 "exists; a key file is never replaced" "$tdxctl" secrets keygen -o "$tmp/ops.key"
+expect 0 "" "$tdxctl" secrets keygen -o "$tmp/stranger.key"
+check "keygen prints the public key alone" sh -c "[ \$(wc -c <'$tmp/out') -eq 45 ]"
+cp "$tmp/ops.key" "$tmp/open.key" && chmod 644 "$tmp/open.key"
 
 # The image's root: the example's service user.
 mkdir -p "$tmp/root/etc"
@@ -133,6 +163,57 @@ import json
 o = json.load(open('$tmp/out'))
 assert o['ready'] and o['missing'] == [] and o['secrets'][0]['present'], o
 "
+
+# A sender key for an image without senders is refused: it takes base mode only.
+expect 1 "lists no senders" "$tdxctl" secrets push --connect "$addr" --secrets "$tmp/s.json" \
+    --expected "$tmp/pki/expected.json" --root "$tmp/pki/root.pem" --sender-key "$tmp/ops.key"
+expect 1 "readable by others (mode 0644)" "$tdxctl" secrets push --connect "$addr" \
+    --secrets "$tmp/s.json" --expected "$tmp/pki/expected.json" --root "$tmp/pki/root.pem" \
+    --sender-key "$tmp/open.key"
+expect 0 "" "$tdxctl" secrets status --connect "$addr"
+grep -q "^senders: none: anyone" "$tmp/out" || { echo "FAIL: status without senders"; cat "$tmp/out"; fail=1; }
+
+# An image whose recipe lists ops: only ops's key delivers.
+python3 -c "
+import json
+r = json.load(open('$recipe'))
+r.setdefault('secret_delivery', {})['senders'] = [{'name': 'ops', 'public_key': '$ops_pub'}]
+json.dump(r, open('$tmp/senders.json', 'w'))
+"
+cp -r "$src/examples/minimal" "$tmp/minimal"   # the recipe's files, beside it
+expect 0 "" "$tdxctl" secrets list "$tmp/senders.json"
+grep -q "^senders: ops (only deliveries sealed with their keys are taken)" "$tmp/out" ||
+    { echo "FAIL: list with senders:"; cat "$tmp/out"; fail=1; }
+expect 0 "" "$tdxctl" secrets list "$tmp/senders.json" --json
+python3 -c 'import json,sys; json.dump(json.load(open(sys.argv[1]))["manifest"], open(sys.argv[2], "w"))' \
+    "$tmp/out" "$tmp/senders-manifest.json"
+mkdir -p "$tmp/root2/etc"
+cp "$tmp/root/etc/passwd" "$tmp/root/etc/group" "$tmp/root2/etc/"
+addr2="unix:$tmp/agent2.sock"
+"$agent" --listen "$addr2" --quote-provider "sim:$tmp/pki" --manifest "$tmp/senders-manifest.json" \
+    --root-dir "$tmp/root2" --ready-file "$tmp/ready2" 2>"$tmp/agent2.log" &
+pid2=$!
+expect 1 "(HPKE base mode) is refused" "$tdxctl" secrets push --connect "$addr2" --secrets "$tmp/s.json" \
+    --expected "$tmp/pki/expected.json" --root "$tmp/pki/root.pem"
+expect 1 "is not one of this image's senders" "$tdxctl" secrets push --connect "$addr2" \
+    --secrets "$tmp/s.json" --expected "$tmp/pki/expected.json" --root "$tmp/pki/root.pem" \
+    --sender-key "$tmp/stranger.key"
+check "nothing written for a refused sender" test ! -e "$tmp/root2/run/hello/key.hex"
+expect 0 "" "$tdxctl" secrets push --connect "$addr2" --secrets "$tmp/s.json" \
+    --expected "$tmp/pki/expected.json" --root "$tmp/pki/root.pem" --sender-key "$tmp/ops.key"
+grep -q '^sender:    ops (the agent checked the sender key)' "$tmp/out" ||
+    { echo "FAIL: push as ops:"; cat "$tmp/out"; fail=1; }
+check "ops's secret is on disk" test "$(cat "$tmp/root2/run/hello/key.hex")" = "$key"
+expect 0 "" "$tdxctl" secrets status --connect "$addr2" --json
+check "status names the sender" python3 -c "
+import json
+o = json.load(open('$tmp/out'))
+assert o['senders'] == ['ops'] and o['secrets'][0]['sender'] == 'ops', o
+"
+kill "$pid2"
+wait "$pid2"
+check "the second agent stopped cleanly" test $? -eq 0
+cat "$tmp/agent2.log" >>"$tmp/agent.log"
 
 # No value anywhere it should not be.
 for f in "$tmp"/out "$tmp"/err "$tmp/agent.log"; do

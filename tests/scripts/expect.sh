@@ -32,3 +32,10 @@ make_scratch() {
     pid=
     trap 'if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi; rm -rf "$tmp"' EXIT
 }
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on right now (the
+# kernel picks it), for a server the test starts next. Tests run in
+# parallel: a port derived from $$ can be taken by another one.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "build/build-internal.h"
 #include "emit/emit-internal.h"
 #include "helpers.h"
 
@@ -103,6 +104,73 @@ START_TEST(secret_directories_are_the_only_writable_ones)
 }
 END_TEST
 
+/* Environment targets: the manifest lists them, the directory is made and
+ * writable for the agent, and each service reads the files of its scopes. */
+START_TEST(environment_targets_reach_units)
+{
+    const char *json =
+        "{\"services\": [{\"name\": \"app\", \"exec\": \"/bin/app\"}, "
+        "{\"name\": \"other\", \"exec\": \"/bin/other\"}], \"secrets\": ["
+        "{\"name\": \"api\", \"targets\": [{\"env\": \"API_TOKEN\"}, "
+        "{\"env\": \"TOKEN\", \"scope\": \"service:app\"}]},"
+        "{\"name\": \"k\", \"targets\": [{\"file\": \"/etc/app/k\"}, {\"env\": \"K\", "
+        "\"scope\": \"service:app\"}]}]}";
+    char *app = rendered(json, "/etc/systemd/system/app.service");
+    char *other = rendered(json, "/etc/systemd/system/other.service");
+    char *dirs = rendered(json, "/etc/tmpfiles.d/tdx-secrets.conf");
+    char *agent = rendered(json, UNITS "tdx-agent.service");
+    char *manifest = rendered(json, "/etc/tdx-agent/secrets.json");
+
+    ck_assert_contains(app, "EnvironmentFile=-/run/tdx-secrets/env/global.env\n"
+                            "EnvironmentFile=-/run/tdx-secrets/env/service-app.env\n");
+    ck_assert_contains(other, "EnvironmentFile=-/run/tdx-secrets/env/global.env\n");
+    ck_assert(!strstr(other, "service-app.env"));
+    ck_assert_contains(dirs, "d /run/tdx-secrets/env 0700 root root -\n");
+    ck_assert_contains(agent, "ReadWritePaths=\"-/run/tdx-secrets/env\"\n");
+    ck_assert_contains(manifest, "\"env\": [\n        {\n          \"name\": \"API_TOKEN\",\n"
+                                 "          \"scope\": \"global\"\n        },\n        {\n"
+                                 "          \"name\": \"TOKEN\",\n          \"scope\": \"service:app\"");
+    ck_assert_contains(manifest, "\"dest\": \"/etc/app/k\"");
+    /* The native image's init gets the same files (optional, "-"). */
+    {
+        tdx_error err = TDX_ERROR_INIT;
+        tdx_image *image = load_json(json, NULL, &err);
+        struct recipe *r = NULL;
+        char *config = NULL;
+        ck_assert_msg(image && recipe_resolve(image, 0, &r, &err) == 0, "%s", err.message);
+        ck_assert_msg(agent_config_render(r, NULL, &config, &err) == 0, "%s", err.message);
+        ck_assert_contains(config, "\"environment_files\": [\n"
+                                   "          \"-/run/tdx-secrets/env/global.env\",\n"
+                                   "          \"-/run/tdx-secrets/env/service-app.env\"\n");
+        free(config);
+        recipe_free(r);
+        tdx_image_free(image);
+    }
+    free(app);
+    free(other);
+    free(dirs);
+    free(agent);
+    free(manifest);
+    /* No environment targets: no lines. */
+    app = rendered("{\"services\": [{\"name\": \"app\", \"exec\": \"/bin/app\"}]}",
+                   "/etc/systemd/system/app.service");
+    ck_assert(!strstr(app, "EnvironmentFile="));
+    free(app);
+
+    expect_load_error("{\"name\": \"x\", \"base\": \"debian/bookworm\", \"secrets\": [{\"name\": "
+                      "\"k\", \"targets\": [{\"file\": \"/a\"}, {\"file\": \"/b\"}]}]}",
+                      "secrets[0].targets[1]: file: a secret has one file", NULL);
+    expect_load_error("{\"name\": \"x\", \"base\": \"debian/bookworm\", \"secrets\": [{\"name\": "
+                      "\"k\", \"targets\": [{\"env\": \"1BAD\"}]}]}",
+                      "targets[0].env: expected a variable name", NULL);
+    expect_load_error("{\"name\": \"x\", \"base\": \"debian/bookworm\", \"secrets\": [{\"name\": "
+                      "\"k\", \"targets\": [{\"env\": \"A\", \"file\": \"/a\"}]}]}",
+                      "expected either \"file\" or \"env\"", NULL);
+    expect_load_error("{\"name\": \"x\", \"base\": \"debian/bookworm\", \"secrets\": [{\"name\": "
+                      "\"k\"}]}", "dest: required (or an environment target)", NULL);
+}
+END_TEST
+
 START_TEST(boot_hooks_have_their_own_unit)
 {
     const char *json = "{\"on_boot\": [\"echo hi\"]}";
@@ -133,6 +201,7 @@ int main(void)
     tcase_add_test(tc, listen_addresses_become_socket_lines);
     tcase_add_test(tc, secret_directories_are_the_only_writable_ones);
     tcase_add_test(tc, boot_hooks_have_their_own_unit);
+    tcase_add_test(tc, environment_targets_reach_units);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

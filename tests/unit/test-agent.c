@@ -300,6 +300,57 @@ START_TEST(quotes_over_unix_and_tcp_verify)
 }
 END_TEST
 
+/* op acpi: the three fw_cfg blobs, byte for byte, or a named refusal. */
+START_TEST(acpi_blobs_come_from_fw_cfg)
+{
+    static const char *const names[3] = { "etc-acpi-tables", "etc-acpi-rsdp", "etc-table-loader" };
+    static const char *const entries[3] = { "etc/acpi/tables", "etc/acpi/rsdp", "etc/table-loader" };
+    struct harness h;
+    tdx_agent *a;
+    tdx_error err = TDX_ERROR_INIT;
+    uint8_t *got[3] = { NULL, NULL, NULL };
+    size_t len[3], n;
+    char fwcfg[4300], rel[128], src[128];
+
+    harness_config(&h);
+    snprintf(fwcfg, sizeof(fwcfg), "%s/fwcfg", h.dir);
+    free(h.cfg.fw_cfg_path);
+    h.cfg.fw_cfg_path = strdup(fwcfg);
+    harness_start(&h, PROVIDER_SIM);
+    a = client(h.unix_addr);
+    ck_assert_int_eq(tdx_agent_acpi(a, &got[0], &len[0], &got[1], &len[1], &got[2], &len[2], &err),
+                     -ENXIO);
+    ck_assert_contains(err.message, "no fw_cfg entry etc/acpi/tables");
+    ck_assert_contains(err.message, "qemu_fw_cfg module");
+    for (int i = 0; i < 3; i++) {
+        snprintf(rel, sizeof(rel), "%s/raw", entries[i]);
+        snprintf(src, sizeof(src), "acpi/qemu-q35-1cpu-2048M/%s", names[i]);
+        write_text(fwcfg, rel, "");
+        copy_file(testdata_path(src), fwcfg, rel);
+    }
+    ck_assert_msg(tdx_agent_acpi(a, &got[0], &len[0], &got[1], &len[1], &got[2], &len[2], &err) == 0,
+                  "%s", err.message);
+    for (int i = 0; i < 3; i++) {
+        snprintf(src, sizeof(src), "acpi/qemu-q35-1cpu-2048M/%s", names[i]);
+        char *want = read_text(testdata_path(src), &n);
+        ck_assert_uint_eq(len[i], n);
+        ck_assert(memcmp(got[i], want, n) == 0);
+        free(want);
+        tdx_free(got[i]);
+    }
+    /* Over its bound (4 KiB for the RSDP). */
+    char *big = calloc(1, 5000);
+    memset(big, 'R', 4999);
+    write_text(fwcfg, "etc/acpi/rsdp/raw", big);
+    free(big);
+    ck_assert_int_eq(tdx_agent_acpi(a, &got[0], &len[0], &got[1], &len[1], &got[2], &len[2], &err),
+                     -EMSGSIZE);
+    ck_assert_contains(err.message, "etc/acpi/rsdp is larger than 4096 bytes");
+    tdx_agent_free(a);
+    harness_stop(&h);
+}
+END_TEST
+
 START_TEST(eventlog_comes_from_the_acpi_tables)
 {
     struct harness h;
@@ -866,6 +917,7 @@ int main(void)
     tcase_add_test(service, info_over_unix_and_tcp);
     tcase_add_test(service, quotes_over_unix_and_tcp_verify);
     tcase_add_test(service, eventlog_comes_from_the_acpi_tables);
+    tcase_add_test(service, acpi_blobs_come_from_fw_cfg);
     tcase_add_test(service, configfs_quotes_through_the_socket);
     tcase_add_test(service, tdx_agent_call_reaches_any_op);
     tcase_add_test(hostile, malformed_frames_get_an_error_then_a_hangup);

@@ -360,6 +360,8 @@ struct fixture {
     int64_t issue, next;
     X509 *pck_revoked, *root_revoked;
     bool no_qe_identity, no_pck_crl, crl_signed_by_root;
+    bool pck_crl_chain;         /* write the PCK CRL issuer chain (CA, root) too */
+    X509 *pck_crl_chain_ca;     /* its CA instead of the quote's (another PKI's) */
 };
 
 static struct fixture F;
@@ -489,6 +491,15 @@ static void write_collateral(void)
                           F.pck_revoked ? 1 : 0, F.issue, F.next, &size);
         write_bin("pckcrl.der", crl, size);
         free(crl);
+    }
+    if (F.pck_crl_chain) {
+        chain = testpki_pem(F.pck_crl_chain_ca ? F.pck_crl_chain_ca : F.pki.ca);
+        root = testpki_pem(F.pki.root);
+        ck_assert(asprintf(&text, "%s%s", chain, root) > 0);
+        write_text(F.dir, "pckcrl-chain.pem", text);
+        free(text);
+        free(chain);
+        free(root);
     }
 }
 
@@ -818,6 +829,44 @@ START_TEST(revoked_certificates_fail)
 }
 END_TEST
 
+/* With its issuer chain the PCK CRL is checked once, at load, against the
+ * chain's CA; without, or with a CA that is not the quote's, against the
+ * quote's intermediate each time. Either way a CRL the CA did not sign is
+ * refused, and a revoked PCK certificate is found. */
+START_TEST(pck_crl_issuer_chain)
+{
+    struct testpki other;
+    struct testpki_options po = { .fmspc = { 9 } };
+    struct run r;
+
+    add_level("UpToDate", 5, 11, 0, 0, 3, NULL);
+    add_identity("TDX_01", up[0]);
+    F.pck_crl_chain = true;
+    verify_fixture(NULL, &r);
+    ck_assert_msg(r.code == 0, "%s", r.message);
+    F.crl_signed_by_root = true;
+    verify_fixture(NULL, &r);
+    ck_assert_int_eq(r.step, TDX_VERIFY_STEP_CRL);
+    ck_assert_contains(r.message, "pckcrl.der) is not signed by CN=Test SGX PCK Platform CA");
+    F.crl_signed_by_root = false;
+    F.pck_revoked = F.pki.pck;
+    verify_fixture(NULL, &r);
+    ck_assert_int_eq(r.code, -EKEYREVOKED);
+    ck_assert_contains(r.message, "PCK certificate (serial");
+    F.pck_revoked = NULL;
+    /* A CA of another PKI in the chain (same name, not the root's): the
+     * CRL is checked against the quote's own intermediate instead. */
+    testpki_init(&other, &po);
+    F.pck_crl_chain_ca = other.ca;
+    verify_fixture(NULL, &r);
+    ck_assert_msg(r.code == 0, "%s", r.message);
+    F.crl_signed_by_root = true;
+    verify_fixture(NULL, &r);
+    ck_assert_int_eq(r.step, TDX_VERIFY_STEP_CRL);
+    testpki_free(&other);
+}
+END_TEST
+
 START_TEST(missing_and_mismatched_collateral)
 {
     struct run r;
@@ -986,6 +1035,7 @@ int main(void)
     tcase_add_test(pki, tdx_module_identity_rules);
     tcase_add_test(pki, tdx15_relaunch_advised);
     tcase_add_test(pki, advisory_ids_policy);
+    tcase_add_test(pki, pck_crl_issuer_chain);
     tcase_add_test(pki, qe_identity_must_match_the_qe_report);
     tcase_add_test(pki, revoked_certificates_fail);
     tcase_add_test(pki, missing_and_mismatched_collateral);

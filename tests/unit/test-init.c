@@ -19,6 +19,7 @@
 #include "env-file.h"
 #include "helpers.h"
 #include "init-config.h"
+#include "json-reader.h"
 #include "kcmdline.h"
 #include "strbuf.h"
 #include "strv.h"
@@ -31,9 +32,11 @@ static struct init_config *parse_ok(const char *json)
     json_error_t jerr;
     json_t *v = json_loads(json, 0, &jerr);
     struct init_config *ic = NULL;
+    struct json_reader R;
     char msg[512] = "";
+    jr_init(&R, "agent.json", msg, sizeof(msg));
     ck_assert_msg(v, "bad test JSON: %s", jerr.text);
-    ck_assert_msg(init_config_parse(v, &ic, msg, sizeof(msg)) == 0, "%s: %s", json, msg);
+    ck_assert_msg(init_config_parse(&R, v, "init", &ic) == 0, "%s: %s", json, msg);
     json_decref(v);
     return ic;
 }
@@ -43,9 +46,12 @@ static void parse_bad(const char *json, const char *expect)
     json_error_t jerr;
     json_t *v = json_loads(json, 0, &jerr);
     struct init_config *ic = NULL;
+    struct json_reader R;
     char msg[512] = "";
+    jr_init(&R, "agent.json", msg, sizeof(msg));
     ck_assert_msg(v, "bad test JSON: %s", jerr.text);
-    ck_assert_int_eq(init_config_parse(v, &ic, msg, sizeof(msg)), -EINVAL);
+    ck_assert_int_eq(init_config_parse(&R, v, "init", &ic), -EINVAL);
+    ck_assert_msg(startswith(msg, "agent.json: init"), "%s", msg);
     ck_assert_ptr_null(ic);
     ck_assert_msg(strstr(msg, expect), "for %s: expected \"%s\" in \"%s\"", json, expect, msg);
     ck_assert_ptr_null(strchr(msg, '\n'));
@@ -108,14 +114,14 @@ END_TEST
 START_TEST(init_config_bad_values_named)
 {
     parse_bad("[]", "init: expected an object");
-    parse_bad("{\"modulez\": []}", "init: unknown key \"modulez\"");
+    parse_bad("{\"modulez\": []}", "init.modulez: unknown key; did you mean \"modules\"?");
     parse_bad("{\"modules\": \"/a.ko\"}", "init.modules: expected an array");
     parse_bad("{\"modules\": [\"/a.ko\", \"rel.ko\"]}", "init.modules[1]: expected an absolute path");
     parse_bad("{\"modules\": [\"/a.ko\", 3]}", "init.modules[1]: expected a string");
-    parse_bad("{\"network\": {}}", "init.network: \"mode\" is required");
+    parse_bad("{\"network\": {}}", "init.network.mode: required");
     parse_bad("{\"network\": {\"mode\": \"wifi\"}}",
-              "init.network.mode: expected one of \"none\", \"dhcp\", \"static\", got \"wifi\"");
-    parse_bad("{\"network\": {\"mode\": \"static\"}}", "init.network: \"address\" is required");
+              "init.network.mode: expected one of \"none\", \"dhcp\", \"static\"; got \"wifi\"");
+    parse_bad("{\"network\": {\"mode\": \"static\"}}", "init.network.address: required with \"mode\": \"static\"");
     parse_bad("{\"network\": {\"mode\": \"static\", \"address\": \"10.0.2.15\"}}",
               "init.network.address: expected an IPv4 address with a prefix length");
     parse_bad("{\"network\": {\"mode\": \"static\", \"address\": \"10.0.2.256/24\"}}",
@@ -134,7 +140,7 @@ START_TEST(init_config_bad_values_named)
               "\"dns\": [\"1.1.1.1\", \"x\"]}}", "init.network.dns[1]: expected an IPv4 address");
     parse_bad("{\"network\": {\"mode\": \"static\", \"address\": \"10.0.2.15/24\", "
               "\"dns\": [\"1.1.1.1\", \"1.1.1.2\", \"1.1.1.3\", \"1.1.1.4\"]}}",
-              "init.network.dns: expected an array of at most 3");
+              "init.network.dns: expected at most 3 entries, got 4");
     parse_bad("{\"network\": {\"mode\": \"dhcp\", \"address\": \"10.0.2.15/24\"}}",
               "init.network.address: only with \"mode\": \"static\"");
     parse_bad("{\"network\": {\"mode\": \"none\", \"interface\": \"eth0\"}}",
@@ -144,15 +150,15 @@ START_TEST(init_config_bad_values_named)
     parse_bad("{\"network\": {\"mode\": \"dhcp\", \"interface\": \"sixteen-chars-xx\"}}",
               "init.network.interface:");
     parse_bad("{\"network\": {\"mode\": \"dhcp\", \"mtu\": 1500}}",
-              "init.network: unknown key \"mtu\"");
+              "init.network.mtu: unknown key");
     parse_bad("{\"services\": {}}", "init.services: expected an array");
     parse_bad("{\"services\": [3]}", "init.services[0]: expected an object");
-    parse_bad("{\"services\": [{\"exec\": [\"/bin/true\"]}]}", "init.services[0]: \"name\" is required");
-    parse_bad("{\"services\": [{\"name\": \"a\"}]}", "init.services[0]: \"exec\" is required");
+    parse_bad("{\"services\": [{\"exec\": [\"/bin/true\"]}]}", "init.services[0].name: required");
+    parse_bad("{\"services\": [{\"name\": \"a\"}]}", "init.services[0].exec: required");
     parse_bad("{\"services\": [{\"name\": \"a b\", \"exec\": [\"/bin/true\"]}]}",
               "init.services[0].name: expected a name");
     parse_bad("{\"services\": [{\"name\": \"a\", \"exec\": []}]}",
-              "init.services[0].exec: expected an array of 1 to 256 strings");
+              "init.services[0].exec: expected 1 to 256 entries, got 0");
     parse_bad("{\"services\": [{\"name\": \"a\", \"exec\": [\"true\"]}]}",
               "init.services[0].exec[0]: expected an absolute path");
     parse_bad("{\"services\": [{\"name\": \"a\", \"exec\": [\"/bin/echo\", 1]}]}",
@@ -163,10 +169,10 @@ START_TEST(init_config_bad_values_named)
               "init.services[0].group: expected a string");
     parse_bad("{\"services\": [{\"name\": \"a\", \"exec\": [\"/bin/true\"], "
               "\"environment\": {\"1X\": \"v\"}}]}",
-              "init.services[0].environment: \"1X\" is not a variable name");
+              "init.services[0].environment.1X: not a variable name");
     parse_bad("{\"services\": [{\"name\": \"a\", \"exec\": [\"/bin/true\"], "
               "\"environment\": {\"X\": \"a\\u0001b\"}}]}",
-              "init.services[0].environment.X: expected a string");
+              "init.services[0].environment.X: expected at most");
     parse_bad("{\"services\": [{\"name\": \"a\", \"exec\": [\"/bin/true\"], "
               "\"environment\": [\"X=1\"]}]}", "init.services[0].environment: expected an object");
     parse_bad("{\"services\": [{\"name\": \"a\", \"exec\": [\"/bin/true\"], "
@@ -176,17 +182,17 @@ START_TEST(init_config_bad_values_named)
               "\"working_directory\": \"srv\"}]}",
               "init.services[0].working_directory: expected an absolute path");
     parse_bad("{\"services\": [{\"name\": \"a\", \"exec\": [\"/bin/true\"], \"restart\": \"sometimes\"}]}",
-              "init.services[0].restart: expected one of \"no\", \"on-failure\", \"always\", "
+              "init.services[0].restart: expected one of \"no\", \"on-failure\", \"always\"; "
               "got \"sometimes\"");
     parse_bad("{\"services\": [{\"name\": \"a\", \"exec\": [\"/bin/true\"], \"after_secrets\": 1}]}",
-              "init.services[0].after_secrets: expected true or false");
+              "init.services[0].after_secrets: expected a boolean");
     parse_bad("{\"services\": [{\"name\": \"a\", \"exec\": [\"/bin/true\"], \"nice\": 1}]}",
-              "init.services[0]: unknown key \"nice\"");
+              "init.services[0].nice: unknown key");
     parse_bad("{\"services\": [{\"name\": \"a\", \"exec\": [\"/bin/true\"]},"
               " {\"name\": \"a\", \"exec\": [\"/bin/false\"]}]}",
               "init.services[1].name: \"a\" is also the name of services[0]");
     parse_bad("{\"on_exit\": \"reboot\"}", "init.on_exit: expected one of \"poweroff\", \"stay\"");
-    parse_bad("{\"test_provider\": \"yes\"}", "init.test_provider: expected true or false");
+    parse_bad("{\"test_provider\": \"yes\"}", "init.test_provider: expected a boolean");
 }
 END_TEST
 
@@ -201,7 +207,8 @@ START_TEST(init_config_in_the_agent_config)
     snprintf(path, sizeof(path), "%s/agent.json", dir);
     ck_assert_int_eq(config_init(&c), 0);
     ck_assert_int_eq(config_load(&c, path, msg, sizeof(msg)), -EINVAL);
-    ck_assert_msg(strstr(msg, "agent.json: init.services[0].restart: expected one of"), "%s", msg);
+    ck_assert_msg(strstr(msg, "agent.json: init.services[0].restart: expected a string"), "%s",
+                  msg);
     write_text(dir, "agent.json", "{\"init\": {\"on_exit\": \"stay\"}}");
     ck_assert_int_eq(config_load(&c, path, msg, sizeof(msg)), 0);
     ck_assert_ptr_nonnull(c.init);

@@ -89,6 +89,65 @@ START_TEST(unattested_only_where_set)
 }
 END_TEST
 
+/* Senders go from the recipe (hex or base64 keys) into the manifest (hex),
+ * with each one's secrets and the replace policy; mistakes name the field. */
+START_TEST(senders_reach_the_manifest)
+{
+    static const uint8_t key[32] = { 0x4c, 0x42, 0x06, 0x43, 0x5e, 0xe1, 0x29, 0xe1, 0x7c, 0x83,
+                                     0x1f, 0x81, 0x6d, 0x96, 0x42, 0xa6, 0x9e, 0x86, 0xd5, 0x26,
+                                     0x48, 0xe0, 0x7b, 0x71, 0x29, 0xef, 0x6e, 0xd6, 0x63, 0x0c,
+                                     0xa3, 0x13 };
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_image *image;
+    struct manifest *m = NULL;
+    char *text = NULL, msg[512];
+#define RECIPE(delivery) "{\"name\": \"u\", \"base\": \"debian/bookworm\", \"secrets\": [" \
+    "{\"name\": \"a\", \"dest\": \"/run/a\"}, {\"name\": \"b\", \"dest\": \"/run/b\"}], " \
+    "\"secret_delivery\": " delivery "}"
+
+    image = load_json(RECIPE("{\"replace\": \"any-sender\", \"senders\": ["
+                             "{\"name\": \"ops\", \"public_key\": \"TEIGQ17hKeF8gx+BbZZCpp6G1SZI4HtxKe9u1mMMoxM=\"},"
+                             "{\"name\": \"ci\", \"public_key\": \"4c4206435ee129e17c831f816d9642a69e86d52648e07b7129ef6ed6630ca314\", "
+                             "\"secrets\": [\"b\"]}]}"), NULL, &err);
+    ck_assert_msg(image != NULL, "%s", err.message);
+    ck_assert_msg(tdx_image_secrets_manifest(image, NULL, &text, &err) == 0, "%s", err.message);
+    ck_assert_msg(manifest_parse("m", text, strlen(text), &m, msg, sizeof(msg)) == 0, "%s", msg);
+    ck_assert_uint_eq(m->n_senders, 2);
+    ck_assert_str_eq(m->senders[0].name, "ops");
+    ck_assert_mem_eq(m->senders[0].public_key, key, 32);
+    ck_assert_ptr_null(m->senders[0].may_set);
+    ck_assert(manifest_find_sender(m, key) == &m->senders[0]);
+    ck_assert(!m->senders[1].may_set[0] && m->senders[1].may_set[1]);
+    ck_assert_int_eq(m->replace, MANIFEST_REPLACE_ANY_SENDER);
+    manifest_free(m);
+    tdx_free(text);
+    tdx_image_free(image);
+
+    /* Without senders the manifest is as before (and the agent's default is same-sender). */
+    image = load_json(RECIPE("{}"), NULL, &err);
+    ck_assert_msg(tdx_image_secrets_manifest(image, NULL, &text, &err) == 0, "%s", err.message);
+    ck_assert(!strstr(text, "senders") && !strstr(text, "replace"));
+    tdx_free(text);
+    tdx_image_free(image);
+
+    expect_load_error(RECIPE("{\"senders\": [{\"name\": \"ops\", \"public_key\": \"zz\"}]}"),
+                      "secret_delivery.senders[0].public_key: expected an X25519 public key", NULL);
+    expect_load_error(RECIPE("{\"senders\": [{\"name\": \"ops\", \"public_key\": \"4c4206435ee129e17c831f816d9642a69e86d52648e07b7129ef6ed6630ca313\"},"
+                             "{\"name\": \"ops\", \"public_key\": \"4c4206435ee129e17c831f816d9642a69e86d52648e07b7129ef6ed6630ca314\"}]}"),
+                      "sender \"ops\" is listed twice", NULL);
+    expect_load_error(RECIPE("{\"replace\": \"sometimes\"}"), "secret_delivery.replace: expected one of",
+                      NULL);
+    /* A sender's secrets must be the profile's: checked when it resolves. */
+    image = load_json(RECIPE("{\"senders\": [{\"name\": \"ops\", \"public_key\": \"4c4206435ee129e17c831f816d9642a69e86d52648e07b7129ef6ed6630ca313\", "
+                             "\"secrets\": [\"zzz\"]}]}"), NULL, &err);
+    ck_assert_msg(image != NULL, "%s", err.message);
+    ck_assert_int_eq(tdx_image_secrets_manifest(image, NULL, &text, &err), -EINVAL);
+    ck_assert_contains(err.message, "sender \"ops\": no secret \"zzz\" in this profile");
+    tdx_image_free(image);
+#undef RECIPE
+}
+END_TEST
+
 /* A secret's directory, as the recipe describes it, reaches every secret of
  * that directory in the manifest and the tmpfiles.d line that makes it. */
 START_TEST(secret_directories)
@@ -212,6 +271,27 @@ static const struct {
       "{\"name\": \"l\", \"dest\": \"/run/k\", \"owner\": \"root\", \"group\": \"root\", "
       "\"mode\": \"0400\", \"required\": true, \"schema\": {" OK_SCHEMA "}}]}",
       "m.json: secrets[1].dest: /run/k is also the destination of \"k\"" },
+#define ONE "{\"version\": 1, \"secrets\": [{\"name\": \"k\", \"dest\": \"/run/k\", " \
+    "\"owner\": \"root\", \"group\": \"root\", \"mode\": \"0400\", \"required\": true, " \
+    "\"schema\": {" OK_SCHEMA "}}]"
+#define KEY "\"4c4206435ee129e17c831f816d9642a69e86d52648e07b7129ef6ed6630ca313\""
+    { ONE ", \"senders\": [{\"name\": \"ops\", \"public_key\": " KEY "}], \"replace\": \"never\"}",
+      NULL },
+    { ONE ", \"senders\": [{\"name\": \"ops\", \"public_key\": " KEY ", \"secrets\": [\"k\"]}]}",
+      NULL },
+    { ONE ", \"replace\": \"sometimes\"}", "m.json: replace: expected one of" },
+    { ONE ", \"senders\": {}}", "m.json: senders: expected an array" },
+    { ONE ", \"senders\": [{\"name\": \"ops\"}]}", "senders[0].public_key: required" },
+    { ONE ", \"senders\": [{\"name\": \"ops\", \"public_key\": \"abcd\"}]}",
+      "senders[0].public_key: expected 64 hex digits" },
+    { ONE ", \"senders\": [{\"name\": \"ops\", \"public_key\": " KEY ", \"x\": 1}]}",
+      "senders[0].x: unknown key" },
+    { ONE ", \"senders\": [{\"name\": \"ops\", \"public_key\": " KEY ", \"secrets\": [\"nope\"]}]}",
+      "senders[0].secrets[0]: expected the name of a secret of this manifest" },
+    { ONE ", \"senders\": [{\"name\": \"ops\", \"public_key\": " KEY ", \"secrets\": []}]}",
+      "senders[0].secrets: " },
+    { ONE ", \"senders\": [{\"name\": \"ops\", \"public_key\": " KEY "}, "
+      "{\"name\": \"ci\", \"public_key\": " KEY "}]}", "senders[1]: the same name or key as senders[0]" },
 };
 
 START_TEST(bad_manifests_are_refused)
@@ -310,6 +390,7 @@ int main(void)
     tcase_add_test(tc, emitted_manifests_load);
     tcase_add_test(tc, unattested_only_where_set);
     tcase_add_test(tc, secret_directories);
+    tcase_add_test(tc, senders_reach_the_manifest);
     tcase_add_loop_test(tc, bad_manifests_are_refused, 0, (int)ELEMENTSOF(cases));
     tcase_add_test(tc, unreadable_manifests_are_refused);
     tcase_add_loop_test(tc, values_are_checked_against_schemas, 0, (int)ELEMENTSOF(values));

@@ -43,6 +43,7 @@ struct fixture {
     struct manifest *m;
     struct secret_set set;
     struct store_entry e[3];
+    char what[3][96];
     unsigned uid, gid;
 };
 
@@ -82,8 +83,8 @@ static size_t entries(struct fixture *f, const char *const *kv)
         ck_assert_int_eq(secret_set_add(&f->set, kv[i], kv[i + 1], strlen(kv[i + 1]), msg,
                                         sizeof(msg)), 0);
     for (size_t i = 0; i < f->set.n; i++) {
-        f->e[i].secret = manifest_find(f->m, f->set.items[i].name);
-        f->e[i].value = &f->set.items[i];
+        store_entry_for_secret(&f->e[i], manifest_find(f->m, f->set.items[i].name),
+                               &f->set.items[i], f->what[i], sizeof(f->what[i]));
         n++;
     }
     return n;

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <stdint.h>
@@ -47,6 +49,27 @@ START_TEST(strbuf_grows_and_steals)
     ck_assert_uint_eq(n, 4);
     ck_assert_ptr_null(sb.data);
     free(s);
+}
+END_TEST
+
+/* A secret buffer grows by copying (the old block is wiped, which a test
+ * cannot read back without touching freed memory): contents must survive
+ * every growth exactly as with realloc(). */
+START_TEST(secret_strbuf_grows_like_any_other)
+{
+    strbuf plain = STRBUF_INIT, secret = STRBUF_SECRET_INIT;
+
+    for (int i = 0; i < 3000; i++) {
+        strbuf_printf(&plain, "k%04d=v;", i);
+        strbuf_printf(&secret, "k%04d=v;", i);
+    }
+    ck_assert_int_eq(strbuf_error(&secret), 0);
+    ck_assert_uint_eq(secret.len, plain.len);
+    ck_assert_mem_eq(secret.data, plain.data, plain.len + 1);
+    ck_assert_int_eq(secret.wipe, 1);
+    strbuf_free(&plain);
+    strbuf_wipe_free(&secret);
+    ck_assert_ptr_null(secret.data);
 }
 END_TEST
 
@@ -630,6 +653,29 @@ START_TEST(staging_directories_are_cleaned_up)
     ck_assert_int_ne(fstatat(dfd, a.name, &st, AT_SYMLINK_NOFOLLOW), 0);
     ck_assert_int_eq(fstatat(dfd, "two", &st, 0), 0);
     staging_remove(&a);
+
+    /* A staging tree holding someone else's files is protected: not by the
+     * signal-time cleanup, not by a later run after this process died. */
+    {
+        struct staging c = STAGING_INIT;
+        sigset_t saved;
+        int tfd;
+        ck_assert_msg(staging_create(&c, dir, "kept", &err) == 0, "%s", err.message);
+        tfd = openat(dfd, c.name, O_RDONLY | O_DIRECTORY);
+        ck_assert_int_eq(staging_protect(&c, tfd, &saved), 0);
+        tdx_staging_cleanup();
+        ck_assert_int_eq(fstatat(dfd, c.name, &st, 0), 0);
+        staging_unprotect(&c, tfd);
+        ck_assert_int_ne(fstatat(tfd, STAGING_KEEP_MARKER, &st, 0), 0);
+        staging_remove(&c);
+        pthread_sigmask(SIG_SETMASK, &saved, NULL);
+        close(tfd);
+    }
+    snprintf(path, sizeof(path), ".out.tmp-%ld-m/" STAGING_KEEP_MARKER, (long)dead);
+    write_text(dir, path, "");
+    ck_assert_int_eq(staging_remove_stale(dfd, "out"), 0);
+    snprintf(path, sizeof(path), ".out.tmp-%ld-m", (long)dead);
+    ck_assert_int_eq(fstatat(dfd, path, &st, 0), 0);
     close(dfd);
     tmpdir_remove(dir);
 }
@@ -641,6 +687,7 @@ int main(void)
     TCase *tc = tcase_create("core");
 
     tcase_add_test(tc, strbuf_grows_and_steals);
+    tcase_add_test(tc, secret_strbuf_grows_like_any_other);
     tcase_add_test(tc, strv_sort_uniq_remove);
     tcase_add_test(tc, quoted_values_survive_the_shell);
     tcase_add_test(tc, sh_quote_glob_keeps_only_globs_active);

@@ -237,7 +237,8 @@ START_TEST(replies_round_trip)
     free(frame);
 
     wire_errorf(&agent_e, WIRE_E_BUSY, "too many requests in flight (\x01\xc3\xa9)");
-    ck_assert_str_eq(agent_e.message, "too many requests in flight (\x3f\x3f\x3f)");
+    /* One sanitiser (printable.h): a control becomes a space, non-ASCII "?". */
+    ck_assert_str_eq(agent_e.message, "too many requests in flight ( ?\x3f)");
     ck_assert_int_eq(wire_reply_error(id, &agent_e, &frame, &len), 0);
     ck_assert_int_eq(wire_parse_reply(frame + 4, len - 4, 42, &result, &e), -EBUSY);
     ck_assert_str_eq(e.code, "busy");

@@ -101,6 +101,23 @@ TDX_EXTERN int tdx_agent_quote(tdx_agent *agent, const uint8_t *report_data,
 TDX_EXTERN int tdx_agent_eventlog(tdx_agent *agent, uint8_t **table, size_t *table_len,
                                   uint8_t **log, size_t *log_len, tdx_error *err);
 
+/**
+ * Fetches QEMU's ACPI blobs as the guest's firmware received them over
+ * fw_cfg (op "acpi"): etc/acpi/tables, etc/acpi/rsdp and etc/table-loader,
+ * the inputs of RTMR0 (tdx_measure_options.acpi_tables ...). Used by
+ * `tdxctl acpi capture` on a guest booted in capture mode.
+ * @param[out] tables, tables_len etc/acpi/tables (caller frees with tdx_free()).
+ * @param[out] rsdp, rsdp_len etc/acpi/rsdp (caller frees with tdx_free()).
+ * @param[out] loader, loader_len etc/table-loader (caller frees with tdx_free()).
+ * @return as tdx_agent_call(); -ENXIO when the guest has no such fw_cfg
+ *         entries (not a QEMU guest, or the qemu_fw_cfg module is missing);
+ *         -EPROTO when a member is missing, not base64, empty or over its
+ *         bound (512 KiB, 4 KiB, 128 KiB).
+ */
+TDX_EXTERN int tdx_agent_acpi(tdx_agent *agent, uint8_t **tables, size_t *tables_len,
+                              uint8_t **rsdp, size_t *rsdp_len, uint8_t **loader,
+                              size_t *loader_len, tdx_error *err);
+
 TDX_END_DECLS
 
 #endif

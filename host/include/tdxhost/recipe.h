@@ -322,10 +322,18 @@ typedef enum tdx_secret_kind {
     TDX_SECRET_JSON = 3      /**< one JSON value */
 } tdx_secret_kind;
 
-#define TDX_SECRET_OPTIONS_VERSION 1
+/** An environment variable a secret is delivered into: written to
+ *  /run/tdx-secrets/env/global.env or service-NAME.env, which the scope's
+ *  services read (EnvironmentFile=). */
+typedef struct tdx_secret_env {
+    const char *name;             /**< [A-Za-z_][A-Za-z0-9_]*, at most 128 bytes */
+    const char *scope;            /**< "global" (every service) or "service:NAME"; NULL: global */
+} tdx_secret_env;
+
+#define TDX_SECRET_OPTIONS_VERSION 2
 typedef struct tdx_secret_options {
     unsigned int version;
-    const char *dest;             /**< required: absolute path the value is written to */
+    const char *dest;             /**< absolute path the value is written to; required unless env */
     const char *owner;            /**< default "root" */
     const char *group;            /**< default the owner's name, or "root" */
     int mode;                     /**< TDX_UNSET: 0400 */
@@ -342,10 +350,15 @@ typedef struct tdx_secret_options {
     int dir_mode;
     const char *dir_owner;
     const char *dir_group;
+    /* Version 2: */
+    /** Environment targets (n_env, at most 16); values bound for an
+     *  environment must be UTF-8 without NUL (the agent checks). */
+    const tdx_secret_env *env;
+    size_t n_env;
 } tdx_secret_options;
 #define TDX_SECRET_OPTIONS_INIT { TDX_SECRET_OPTIONS_VERSION, NULL, NULL, NULL, TDX_UNSET, \
                                   TDX_UNSET, NULL, TDX_UNSET, TDX_UNSET, TDX_UNSET, NULL, \
-                                  TDX_UNSET, NULL, NULL }
+                                  TDX_UNSET, NULL, NULL, NULL, 0 }
 
 /**
  * Declares secret @p name ([A-Za-z_][A-Za-z0-9_.-]*, at most 64 characters):
@@ -354,7 +367,19 @@ typedef struct tdx_secret_options {
 TDX_EXTERN int tdx_image_add_secret(tdx_image *image, const char *name,
                                     const tdx_secret_options *opts, tdx_error *err);
 
-#define TDX_SECRET_DELIVERY_OPTIONS_VERSION 1
+/** Who may deliver secrets: a name and an X25519 public key. With at least
+ *  one sender the image accepts only deliveries sealed with a listed key
+ *  (HPKE auth mode; docs/secrets.md). */
+typedef struct tdx_secret_sender {
+    /** [A-Za-z_][A-Za-z0-9_.-]*, at most 64 characters; unique. */
+    const char *name;
+    /** 32 bytes as 64 hex digits or base64 (what `tdxctl secrets keygen` prints). */
+    const char *public_key;
+    /** The secrets this sender may set; NULL: all of them. */
+    const char *const *secrets;
+} tdx_secret_sender;
+
+#define TDX_SECRET_DELIVERY_OPTIONS_VERSION 2
 typedef struct tdx_secret_delivery_options {
     unsigned int version;
     /** Agent listen addresses: "vsock:PORT", "vsock:CID:PORT", "tcp:ADDR:PORT",
@@ -368,8 +393,18 @@ typedef struct tdx_secret_delivery_options {
      *  secrets: anyone who can reach the agent can then feed it values.
      *  TDX_UNSET keeps (default 0). */
     int insecure_allow_unattested;
+    /* Version 2: */
+    /** The senders (n_senders of them, at most 64); replaces the list when
+     *  not NULL. NULL keeps (default: none, anyone who reaches the agent
+     *  can deliver). */
+    const tdx_secret_sender *senders;
+    size_t n_senders;
+    /** Whether a delivered secret may be delivered again: "never",
+     *  "same-sender" or "any-sender"; NULL keeps (default "same-sender"). */
+    const char *replace;
 } tdx_secret_delivery_options;
-#define TDX_SECRET_DELIVERY_OPTIONS_INIT { TDX_SECRET_DELIVERY_OPTIONS_VERSION, NULL, TDX_UNSET, TDX_UNSET }
+#define TDX_SECRET_DELIVERY_OPTIONS_INIT { TDX_SECRET_DELIVERY_OPTIONS_VERSION, NULL, TDX_UNSET, \
+                                           TDX_UNSET, NULL, 0, NULL }
 
 TDX_EXTERN int tdx_image_set_secret_delivery(tdx_image *image,
                                              const tdx_secret_delivery_options *opts,

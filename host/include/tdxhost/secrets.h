@@ -68,7 +68,7 @@ TDX_EXTERN const char *tdx_secrets_name(const tdx_secrets *secrets, size_t index
 /** Overwrites every value and frees the set. NULL is accepted. */
 TDX_EXTERN void tdx_secrets_free(tdx_secrets *secrets);
 
-#define TDX_PUSH_OPTIONS_VERSION 1
+#define TDX_PUSH_OPTIONS_VERSION 2
 typedef struct tdx_push_options {
     unsigned int version;
     /** Verifies the agent's quote (borrowed for the call). Required unless
@@ -87,8 +87,46 @@ typedef struct tdx_push_options {
      *  image's manifest has insecure_allow_unattested; anyone between here
      *  and the agent can then read the secrets. */
     int insecure_unattested;
+    /* Version 2: */
+    /** The sender's X25519 private key, TDX_SENDER_KEY_SIZE bytes (borrowed
+     *  for the call; see tdx_sender_key_load()), for an image whose recipe
+     *  lists senders: the secrets are sealed in HPKE auth mode, so the
+     *  agent knows they come from the holder of this key. NULL: base mode,
+     *  which such an image refuses. */
+    const unsigned char *sender_key;
 } tdx_push_options;
-#define TDX_PUSH_OPTIONS_INIT { TDX_PUSH_OPTIONS_VERSION, NULL, NULL, TDX_UNSET, TDX_UNSET }
+#define TDX_PUSH_OPTIONS_INIT { TDX_PUSH_OPTIONS_VERSION, NULL, NULL, TDX_UNSET, TDX_UNSET, NULL }
+
+/** Bytes of a sender's private (and public) X25519 key. */
+#define TDX_SENDER_KEY_SIZE 32
+
+/**
+ * Makes a sender key pair for `secret_delivery.senders` and writes the
+ * private key to a new file @p path (mode 0600; an existing file is never
+ * replaced): one line, the key in base64.
+ * @param[out] public_key receives the public key as a recipe takes it
+ *             (base64); free it with tdx_free().
+ * @return 0, -EEXIST (path exists), the negative errno of creating or
+ *         writing the file, -EIO (no random bytes), -ENOMEM.
+ */
+TDX_EXTERN int tdx_sender_key_generate(const char *path, char **public_key, tdx_error *err);
+
+/**
+ * Reads a private key file written by tdx_sender_key_generate() into
+ * @p key. The file must be a regular file not readable by group or others.
+ * @return 0, -EPERM (group- or world-readable), -EINVAL (not a key file),
+ *         the negative errno of reading it.
+ */
+TDX_EXTERN int tdx_sender_key_load(const char *path, unsigned char key[TDX_SENDER_KEY_SIZE],
+                                   tdx_error *err);
+
+/**
+ * The public key of a private sender key, as a recipe takes it (base64).
+ * @param[out] public_key free it with tdx_free().
+ * @return 0, -EIO, -ENOMEM.
+ */
+TDX_EXTERN int tdx_sender_key_public(const unsigned char key[TDX_SENDER_KEY_SIZE],
+                                     char **public_key, tdx_error *err);
 
 /** The outcome of a push. */
 typedef struct tdx_push_result tdx_push_result;
@@ -137,6 +175,10 @@ TDX_EXTERN int tdx_push_result_sent(const tdx_push_result *result);
  *  it changed nothing; 0 otherwise (also when the connection broke and the
  *  outcome is unknown: ask secrets.status). */
 TDX_EXTERN int tdx_push_result_refused(const tdx_push_result *result);
+
+/** The name of the sender the agent says delivered the secrets (borrowed
+ *  from the result), or NULL for a delivery without a sender key. */
+TDX_EXTERN const char *tdx_push_result_sender(const tdx_push_result *result);
 
 /**
  * The outcome as one JSON object: "delivered", "sent" (the sealed secrets

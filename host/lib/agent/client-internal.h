@@ -41,8 +41,15 @@ struct agent_reply_field {
 
 /* -EPROTO naming the address, op and member ("secrets[2].name: expected a
  * string, got an integer") unless reply has every field. */
-int agent_reply_check(const tdx_agent *agent, const struct json_t *reply, const char *op,
+int agent_reply_check(const char *address, const struct json_t *reply, const char *op,
                       const struct agent_reply_field *fields, size_t n, tdx_error *err);
+
+/* What docs/protocol.md promises for the replies to "info" and
+ * "secrets.status" (and what tdxctl prints of them). */
+extern const struct agent_reply_field agent_info_shape[];
+extern const size_t agent_info_shape_len;
+extern const struct agent_reply_field agent_status_shape[];
+extern const size_t agent_status_shape_len;
 
 /* agent_call_json() without params, agent_reply_check(), then the reply as
  * JSON text (sorted keys) in *text; free with tdx_free(). */

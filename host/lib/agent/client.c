@@ -319,20 +319,9 @@ int tdx_agent_call(tdx_agent *agent, const char *op, const char *params_json, ch
 
 int tdx_agent_info(tdx_agent *agent, char **info_json, tdx_error *err)
 {
-    /* What docs/protocol.md promises and tdxctl agent info prints. */
-    static const struct agent_reply_field shape[] = {
-        { "agent", REPLY_STRING }, { "version", REPLY_STRING }, { "protocol", REPLY_COUNT },
-        { "quote_provider", REPLY_STRING }, { "simulated", REPLY_BOOL },
-        { "tdx", REPLY_OBJECT }, { "tdx.cpuid", REPLY_BOOL }, { "tdx.configfs_tsm", REPLY_BOOL },
-        { "tdx.ccel", REPLY_BOOL }, { "listeners", REPLY_STRING_ARRAY },
-        { "uptime_seconds", REPLY_COUNT }, { "manifest", REPLY_OBJECT_OR_NULL },
-        { "manifest.path", REPLY_STRING }, { "manifest.secrets", REPLY_COUNT },
-        { "manifest.required", REPLY_COUNT },
-    };
-
     tdx_check_arg(agent, err);
     tdx_check_arg(info_json, err);
-    return agent_call_text(agent, "info", shape, sizeof(shape) / sizeof(shape[0]), info_json, err);
+    return agent_call_text(agent, "info", agent_info_shape, agent_info_shape_len, info_json, err);
 }
 
 int agent_reply_base64(tdx_agent *agent, json_t *reply, const char *op, const char *key,
@@ -445,5 +434,43 @@ int tdx_agent_eventlog(tdx_agent *agent, uint8_t **table, size_t *table_len, uin
     *table_len = tlen;
     *log = all;
     *log_len = size;
+    return 0;
+}
+
+int tdx_agent_acpi(tdx_agent *agent, uint8_t **tables, size_t *tables_len, uint8_t **rsdp,
+                   size_t *rsdp_len, uint8_t **loader, size_t *loader_len, tdx_error *err)
+{
+    static const struct { const char *key; size_t max; } members[3] = {
+        { "tables", 512 * 1024 }, { "rsdp", 4096 }, { "table_loader", 128 * 1024 },
+    };
+    uint8_t *out[3] = { NULL, NULL, NULL };
+    size_t len[3] = { 0, 0, 0 };
+    json_t *reply = NULL;
+    int r;
+
+    tdx_check_arg(agent, err);
+    tdx_check_arg(tables && tables_len && rsdp && rsdp_len && loader && loader_len, err);
+    r = agent_call_json(agent, "acpi", NULL, &reply, err);
+    if (r < 0)
+        return r;
+    for (int i = 0; r == 0 && i < 3; i++) {
+        r = agent_reply_base64(agent, reply, "acpi", members[i].key, members[i].max, &out[i],
+                               &len[i], err);
+        if (r == 0 && len[i] == 0)
+            r = tdx_err(err, -EPROTO, "%s: acpi: \"%s\" is empty", agent->address,
+                        members[i].key);
+    }
+    json_decref(reply);
+    if (r < 0) {
+        for (int i = 0; i < 3; i++)
+            free(out[i]);
+        return r;
+    }
+    *tables = out[0];
+    *tables_len = len[0];
+    *rsdp = out[1];
+    *rsdp_len = len[1];
+    *loader = out[2];
+    *loader_len = len[2];
     return 0;
 }

@@ -13,7 +13,6 @@
 #include "client-internal.h"
 #include "error.h"
 #include "json-reader.h"
-#include "wire.h"
 
 static bool type_ok(const json_t *v, enum agent_reply_type t)
 {
@@ -53,13 +52,14 @@ static const char *type_name(enum agent_reply_type t)
 }
 
 struct walk {
-    const tdx_agent *agent;
+    const char *address;
     const char *op;
     enum agent_reply_type type;
     tdx_error *err;
 };
 
-/* Checks the member at path (its rest after `where`) below v. */
+/* Checks the member that path names below v; where[0, used) spells the path
+ * walked so far, for the message. */
 static int walk(const struct walk *w, const json_t *v, const char *path, char *where,
                 size_t used, size_t size)
 {
@@ -79,16 +79,16 @@ static int walk(const struct walk *w, const json_t *v, const char *path, char *w
         json_t *e;
         if (!json_is_array(m))
             return tdx_err(w->err, -EPROTO, "%s: %s: reply: %s: expected an array, got %s",
-                           tdx_agent_address(w->agent), w->op, where,
+                           w->address, w->op, where,
                            m ? jr_type_name(m) : "nothing");
         json_array_foreach(m, i, e) {
             int r;
+            /* A path too long for the message is cut there; the check is not. */
             k = snprintf(where + used, size - used, "[%zu]", i);
-            if (k < 0 || (size_t)k >= size - used)
-                continue;
+            k = k < 0 || (size_t)k >= size - used ? (int)(size - 1 - used) : k;
             if (!json_is_object(e))
                 return tdx_err(w->err, -EPROTO, "%s: %s: reply: %s: expected an object, got %s",
-                               tdx_agent_address(w->agent), w->op, where, jr_type_name(e));
+                               w->address, w->op, where, jr_type_name(e));
             r = walk(w, e, rest, where, used + (size_t)k, size);
             if (r < 0)
                 return r;
@@ -98,21 +98,39 @@ static int walk(const struct walk *w, const json_t *v, const char *path, char *w
     if (*rest)
         return m ? walk(w, m, rest, where, used, size)
                  : tdx_err(w->err, -EPROTO, "%s: %s: reply: %s: missing",
-                           tdx_agent_address(w->agent), w->op, where);
+                           w->address, w->op, where);
     if (!type_ok(m, w->type))
         return tdx_err(w->err, -EPROTO, "%s: %s: reply: %s: expected %s, got %s",
-                       tdx_agent_address(w->agent), w->op, where, type_name(w->type),
+                       w->address, w->op, where, type_name(w->type),
                        m ? jr_type_name(m) : "nothing");
     return 0;
 }
 
-int agent_reply_check(const tdx_agent *agent, const json_t *reply, const char *op,
+const struct agent_reply_field agent_info_shape[] = {
+    { "agent", REPLY_STRING }, { "version", REPLY_STRING }, { "protocol", REPLY_COUNT },
+    { "quote_provider", REPLY_STRING }, { "simulated", REPLY_BOOL },
+    { "tdx", REPLY_OBJECT }, { "tdx.cpuid", REPLY_BOOL }, { "tdx.configfs_tsm", REPLY_BOOL },
+    { "tdx.ccel", REPLY_BOOL }, { "listeners", REPLY_STRING_ARRAY },
+    { "uptime_seconds", REPLY_COUNT }, { "manifest", REPLY_OBJECT_OR_NULL },
+    { "manifest.path", REPLY_STRING }, { "manifest.secrets", REPLY_COUNT },
+    { "manifest.required", REPLY_COUNT },
+};
+const size_t agent_info_shape_len = sizeof(agent_info_shape) / sizeof(agent_info_shape[0]);
+
+const struct agent_reply_field agent_status_shape[] = {
+    { "secrets", REPLY_ARRAY }, { "secrets[].name", REPLY_STRING },
+    { "secrets[].required", REPLY_BOOL }, { "secrets[].present", REPLY_BOOL },
+    { "ready", REPLY_BOOL }, { "missing", REPLY_STRING_ARRAY },
+};
+const size_t agent_status_shape_len = sizeof(agent_status_shape) / sizeof(agent_status_shape[0]);
+
+int agent_reply_check(const char *address, const json_t *reply, const char *op,
                       const struct agent_reply_field *fields, size_t n, tdx_error *err)
 {
     char where[160];
 
     for (size_t i = 0; i < n; i++) {
-        struct walk w = { agent, op, fields[i].type, err };
+        struct walk w = { address, op, fields[i].type, err };
         int r;
         where[0] = '\0';
         r = walk(&w, reply, fields[i].path, where, 0, sizeof(where));
@@ -130,7 +148,7 @@ int agent_call_text(tdx_agent *agent, const char *op, const struct agent_reply_f
 
     r = agent_call_json(agent, op, NULL, &reply, err);
     if (r >= 0)
-        r = agent_reply_check(agent, reply, op, fields, n, err);
+        r = agent_reply_check(tdx_agent_address(agent), reply, op, fields, n, err);
     if (r >= 0 && !(*text = json_dumps(reply, JSON_COMPACT | JSON_SORT_KEYS)))
         r = tdx_err_oom(err);
     json_decref(reply);

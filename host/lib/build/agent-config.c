@@ -69,10 +69,11 @@ static json_t *strv_json(char *const *v)
     return a;
 }
 
-static int service_json(const struct op *op, json_t **out, tdx_error *err)
+static int service_json(const struct recipe *rec, const struct op *op, json_t **out,
+                        tdx_error *err)
 {
     const struct service_spec *s = &op->u.service;
-    char **argv = NULL, where[512];
+    char **argv = NULL, **env_files = NULL, where[512];
     bool after_secrets = strv_contains(s->after, UNIT_SECRETS_READY) ||
                          strv_contains(s->requires, UNIT_SECRETS_READY);
     json_t *o;
@@ -90,11 +91,27 @@ static int service_json(const struct op *op, json_t **out, tdx_error *err)
         return tdx_err(err, -EINVAL, "%s: the native backend runs programs by absolute path; got "
                        "\"%s\"", where, s->exec);
     }
+    /* The environment files of its scopes, as the systemd units get them:
+     * "-", a scope nothing was delivered to yet is no error. */
+    r = recipe_service_env_files(rec, s->name, &env_files);
+    for (size_t i = 0; r == 0 && env_files && env_files[i]; i++) {
+        char *dash = NULL;
+        if (asprintf(&dash, "-%s", env_files[i]) < 0)
+            r = -ENOMEM;
+        else
+            free(env_files[i]), env_files[i] = dash;
+    }
+    if (r < 0) {
+        strv_free(argv);
+        strv_free(env_files);
+        return tdx_err_oom(err);
+    }
     o = json_pack("{s:s, s:o, s:s, s:o, s:o, s:s, s:s, s:b}", "name", s->name, "exec",
                   strv_json(argv), "user", s->user ? s->user : "root", "environment",
-                  json_object(), "environment_files", json_array(), "working_directory", "/",
+                  json_object(), "environment_files", strv_json(env_files), "working_directory", "/",
                   "restart", s->restart ? s->restart : "no", "after_secrets", after_secrets);
     strv_free(argv);
+    strv_free(env_files);
     if (o && (s->group || s->user))
         json_object_set_new(o, "group", json_string(s->group ? s->group : s->user));
     if (!o)
@@ -113,7 +130,7 @@ int agent_config_render(const struct recipe *r, char *const *modules, char **out
         return tdx_err_oom(err);
     for (size_t i = 0; i < r->services.n; i++) {
         json_t *s;
-        rc = service_json(r->services.items[i], &s, err);
+        rc = service_json(r, r->services.items[i], &s, err);
         if (rc < 0) {
             json_decref(services);
             return rc;

@@ -15,6 +15,7 @@
 #include "recipe/model.h"
 #include "strv.h"
 #include "tdxhost/build.h"
+#include "tdxhost/lock.h"
 
 /* ------------------------------------------------------------------------ */
 /* The image: what goes into the initramfs                                   */
@@ -107,6 +108,10 @@ struct kmod_want {
  * modules that exist nowhere. -ENOENT names a module that exists nowhere. */
 int kmod_resolve(const char *moddir, const char *kver, const struct kmod_want *want, size_t n,
                  struct img *img, char ***order, char ***warnings, tdx_error *err);
+/* The same, also giving the files it read (paths relative to moddir) in *read. */
+int kmod_resolve_read(const char *moddir, const char *kver, const struct kmod_want *want,
+                      size_t n, struct img *img, char ***order, char ***warnings, char ***read,
+                      tdx_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Results                                                                  */
@@ -139,6 +144,40 @@ int build_result_add_input(tdx_build_result *res, const char *kind, const char *
 int build_result_add_timing(tdx_build_result *res, const char *step, uint64_t ms);
 int build_result_add_artifact(tdx_build_result *res, const char *path, uint64_t size,
                               const char *sha256);
+
+/* ------------------------------------------------------------------------ */
+/* What an unpacked package holds (extract-sums.c)                          */
+
+/* Writes the SHA-256 of every regular file below dir to path ("HEX  PATH\n",
+ * sorted by path). */
+int sums_write(const char *dir, const char *path, tdx_error *err);
+/* Checks the files rels (relative paths; NULL: every file, and that there is
+ * no other) of dir against path. -EBADMSG names a file that changed, is
+ * missing or was added; -ENOENT (no message) when path does not exist. */
+int sums_check(const char *dir, const char *path, char *const *rels, tdx_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Builders (builders.c)                                                    */
+
+struct builder_ctx {
+    const struct recipe *r;
+    const char *work;               /* scratch directory, removed after the build */
+    long long sde;                  /* SOURCE_DATE_EPOCH */
+    struct img *img;
+    tdx_build_result *res;          /* inputs are recorded here */
+    const tdx_lock *lock;           /* toolchains come only through it */
+    const tdx_fetch_options *fo;
+    const char *extract_dir;        /* where unpacked toolchains are cached */
+    tdx_error *err;
+};
+
+/* The unpacked tree of a toolchain archive (tar, any compression), from the
+ * cache of extracted inputs under its SHA-256 (unpacked there when missing). */
+int toolchain_tree(const char *archive_path, const char *sha256, const char *extract_dir,
+                   char **out, tdx_error *err);
+
+/* Runs the recipe's builds on the host and adds what they make to img. */
+int native_run_builds(const struct builder_ctx *c);
 
 /* ------------------------------------------------------------------------ */
 /* The native build (native.c and its parts)                                 */

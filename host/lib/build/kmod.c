@@ -34,6 +34,7 @@ struct kmod_ctx {
     char **builtin;       /* folded names */
     char **done, **visiting;
     char **order;
+    char **read;          /* files read, relative to moddir */
     struct img *img;
     tdx_error *err;
 };
@@ -195,6 +196,8 @@ static int load_one(struct kmod_ctx *c, const struct kmod_file *f)
     r = decompress_file(path, MODULE_MAX, &data, &len, c->err);
     if (r < 0)
         return r;
+    if (strv_push(&c->read, f->rel) < 0)
+        return tdx_err_oom(c->err);
     r = modinfo_parse(data, len, f->rel, &modname, &deps, c->err);
     if (r < 0)
         return r;
@@ -243,6 +246,16 @@ static int visit(struct kmod_ctx *c, const char *name, const char *needed_by)
 int kmod_resolve(const char *moddir, const char *kver, const struct kmod_want *want, size_t n,
                  struct img *img, char ***order, char ***warnings, tdx_error *err)
 {
+    char **read = NULL;
+    int r = kmod_resolve_read(moddir, kver, want, n, img, order, warnings, &read, err);
+    strv_free(read);
+    return r;
+}
+
+int kmod_resolve_read(const char *moddir, const char *kver, const struct kmod_want *want,
+                      size_t n, struct img *img, char ***order, char ***warnings, char ***read,
+                      tdx_error *err)
+{
     struct kmod_ctx c = { .moddir = moddir, .kver = kver, .img = img, .err = err };
     char **warn = NULL;
     int r;
@@ -289,9 +302,11 @@ int kmod_resolve(const char *moddir, const char *kver, const struct kmod_want *w
     strv_free(c.visiting);
     if (r < 0) {
         strv_free(c.order);
+        strv_free(c.read);
         strv_free(warn);
         return r;
     }
+    *read = c.read;
     if (!c.order && !(c.order = calloc(1, sizeof(char *)))) {
         strv_free(warn);
         return tdx_err_oom(err);

@@ -61,8 +61,6 @@ int native_problems(const struct recipe *r, char **out)
         if (s->type && !streq(s->type, "simple") && !streq(s->type, "exec"))
             op_line(&sb, op, "type", "init supervises simple services only");
     }
-    for (size_t i = 0; i < r->builds.n; i++)
-        op_line(&sb, r->builds.items[i], NULL, "the native backend does not run builders yet");
     STRV_FOREACH(p, r->packages)
         if (strchr(*p, '='))
             line(&sb, "install", "packages pinned with =VERSION are not supported by the native "

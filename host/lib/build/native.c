@@ -32,6 +32,7 @@
 #include "json-text.h"
 #include "lock/lock-internal.h"
 #include "recipe/paths.h"
+#include "recipe/source-urls.h"
 
 #define TEMPLATE_MAX (16u << 20)
 #define ARCH "amd64"
@@ -55,6 +56,7 @@ struct build {
     char *kernel_dir, *kver, *vmlinuz, *firmware;
     char *ovmf_version;
     char **modules, **warnings;
+    bool kept_acpi;
     struct timespec t0;
 };
 
@@ -79,6 +81,8 @@ static int step(struct build *b, const char *name)
                                                                     "build cancelled")
                                                            : 0;
 }
+
+static void rm_rf(const char *path);
 
 static int timed(struct build *b, const char *name)
 {
@@ -134,46 +138,93 @@ static int lock_up_to_date(struct build *b)
     if (b->o && b->o->frozen == 1)
         return tdx_lock_check(b->lock, b->image, &lo, b->err);
     r = tdx_lock_resolve(b->lock, b->image, &lo, b->err);
+    if (r < 0 && b->err) {
+        /* A toolchain that cannot be fetched: name its pinned hash too. */
+        for (size_t i = 0; i < b->r->builds.n; i++) {
+            const struct build_spec *bs = &((const struct op *)b->r->builds.items[i])->u.build;
+            char url[1024];
+            if (!bs->toolchain_sha256 || (!bs->toolchain_url && !bs->toolchain_version))
+                continue;
+            recipe_toolchain_url(bs, url, sizeof(url));
+            if (strstr(b->err->message, url) && !strstr(b->err->message, bs->toolchain_sha256))
+                return tdx_err_prefix(b->err, r, "builds.%s: toolchain sha256 %s", bs->name,
+                                      bs->toolchain_sha256);
+        }
+    }
     if (r > 0)
         r = tdx_lock_save(b->lock, b->lock_path, b->err);
     return r < 0 ? r : 0;
 }
 
-/* The extracted tree of a locked package, from the cache of extracted
- * packages (keyed by the .deb's SHA-256, so a warm build opens no .deb). */
-static int deb_tree(struct build *b, const char *requested, const char *release, char **dir)
+/* Unpacks a locked .deb into dir (the extract cache) and records its files'
+ * hashes beside it. */
+static int unpack_deb(struct build *b, const char *requested, const char *release, const char *dir,
+                      const char *sums)
 {
-    const struct lock_deb *d = lock_find_deb(b->lock, requested, release, ARCH);
     _cleanup_free_ char *deb = NULL;
+    tdx_fetch_options fo = b->fo;
     struct stat st;
     int r;
 
+    /* The .deb is read once, to unpack it: hash it again first, so a cache
+     * entry changed since it was verified is refused. */
+    fo.verify_cached = 1;
+    r = tdx_lock_fetch_deb(b->lock, requested, release, ARCH, &fo, &deb, b->err);
+    if (r < 0)
+        return tdx_err_prefix(b->err, r, "package %s", requested);
+    r = tdx_deb_extract(deb, dir, NULL, b->err);
+    /* A concurrent build may have unpacked it first: its rename won. */
+    if (r < 0 && !(r == -EEXIST || (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))))
+        return tdx_err_prefix(b->err, r, "package %s", requested);
+    r = sums_write(dir, sums, b->err);
+    return r < 0 ? tdx_err_prefix(b->err, r, "package %s", requested) : 0;
+}
+
+static void drop_tree(const char *dir, const char *sums)
+{
+    rm_rf(dir);
+    unlink(sums);
+}
+
+static const char *const CHECK_NOTHING[] = { NULL };
+
+/* The unpacked tree of a locked package, from the cache of extracted
+ * packages (keyed by the .deb's SHA-256, so a warm build opens no .deb).
+ * The files rels (NULL: all of them) are checked against the hashes taken
+ * when it was unpacked; a tree that fails is dropped and unpacked again. */
+static int deb_tree(struct build *b, const char *requested, const char *release,
+                    char *const *rels, char **dir)
+{
+    const struct lock_deb *d = lock_find_deb(b->lock, requested, release, ARCH);
+    _cleanup_free_ char *sums = NULL;
+    tdx_error why = TDX_ERROR_INIT;
+    struct stat st;
+    int r;
+
+    *dir = NULL;
     if (!d)
         return tdx_err(b->err, -ENOENT, "package %s (%s): not in %s", requested, release,
                        b->lock_path);
-    if (asprintf(dir, "%s/%s", b->extract_dir, d->f[DEB_SHA256]) < 0) {
-        *dir = NULL;
+    if (asprintf(dir, "%s/%s", b->extract_dir, d->f[DEB_SHA256]) < 0 ||
+        asprintf(&sums, "%s.sums", *dir) < 0)
         return tdx_err_oom(b->err);
-    }
     if (build_result_add_input(b->res, "deb", d->f[DEB_NAME], d->f[DEB_VERSION], d->f[DEB_URL],
                                d->f[DEB_SHA256]) < 0)
         return tdx_err_oom(b->err);
-    if (stat(*dir, &st) == 0 && S_ISDIR(st.st_mode))
-        return 0;
-    {
-        /* The .deb is read once, to unpack it: hash it again first, so a
-         * cache entry changed since it was verified is refused. */
-        tdx_fetch_options fo = b->fo;
-        fo.verify_cached = 1;
-        r = tdx_lock_fetch_deb(b->lock, requested, release, ARCH, &fo, &deb, b->err);
+    if (stat(*dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+        r = sums_check(*dir, sums, rels, &why);
+        if (r >= 0)
+            return 0;
+        if (r != -ENOENT && r != -EBADMSG)
+            return tdx_err(b->err, r, "%s", why.message);
+        /* Changed since it was unpacked (or unpacked without the hashes):
+         * not used; unpacked again from the verified .deb. */
+        drop_tree(*dir, sums);
     }
-    if (r < 0)
-        return tdx_err_prefix(b->err, r, "package %s", requested);
-    r = tdx_deb_extract(deb, *dir, NULL, b->err);
-    /* A concurrent build may have extracted it first: its rename won. */
-    if (r == -EEXIST || (r < 0 && stat(*dir, &st) == 0 && S_ISDIR(st.st_mode)))
-        return 0;
-    return r < 0 ? tdx_err_prefix(b->err, r, "package %s", requested) : 0;
+    r = unpack_deb(b, requested, release, *dir, sums);
+    if (r >= 0)
+        r = sums_check(*dir, sums, rels, b->err);
+    return r;
 }
 
 static int find_kernel(struct build *b)
@@ -214,7 +265,8 @@ static int firmware_input(struct build *b)
         return b->firmware && build_result_add_input(b->res, "file", "firmware", NULL, NULL,
                                                      hex) == 0 ? 0 : tdx_err_oom(b->err);
     }
-    r = deb_tree(b, "ovmf", b->r->release, &dir);
+    r = deb_tree(b, "ovmf", b->r->release,
+                 (char *const *)(const char *const[]){ "usr/share/ovmf/OVMF.fd", NULL }, &dir);
     if (r < 0)
         return r;
     if (asprintf(&b->firmware, "%s/usr/share/ovmf/OVMF.fd", dir) < 0) {
@@ -322,7 +374,7 @@ static int add_packages(struct build *b)
         snprintf(name, sizeof(name), "%.*s", slash ? (int)(slash - *p) : (int)strlen(*p), *p);
         if (strv_contains(b->r->native.exclude, name))
             continue;
-        r = deb_tree(b, name, slash ? slash + 1 : b->r->release, &dir);
+        r = deb_tree(b, name, slash ? slash + 1 : b->r->release, NULL, &dir);
         if (r < 0)
             return r;
         r = img_add_tree(&b->img, "", dir, (char *const *)package_skip, b->err);
@@ -339,7 +391,7 @@ static int add_packages(struct build *b)
             if (!strv_contains(d->used_by, label) || !streq(d->f[DEB_RELEASE], b->r->release) ||
                 strv_contains(b->r->native.exclude, d->f[DEB_REQUESTED]))
                 continue;
-            r = deb_tree(b, d->f[DEB_REQUESTED], d->f[DEB_RELEASE], &dir);
+            r = deb_tree(b, d->f[DEB_REQUESTED], d->f[DEB_RELEASE], NULL, &dir);
             if (r < 0)
                 return r;
             r = img_add_tree(&b->img, "", dir, (char *const *)package_skip, b->err);
@@ -483,9 +535,53 @@ static int add_modules(struct build *b)
     STRV_FOREACH(m, b->r->native.modules)
         want[n++] = (struct kmod_want){ *m, NULL, false, "kernel.modules" };
     snprintf(moddir, sizeof(moddir), "%s/lib/modules/%s", b->kernel_dir, b->kver);
-    r = kmod_resolve(moddir, b->kver, want, n, &b->img, &b->modules, &warn, b->err);
-    if (r < 0)
-        return r;
+    for (int attempt = 0;; attempt++) {
+        _cleanup_free_ char *sums = NULL;
+        char **read = NULL, **rels = NULL;
+        tdx_error why = TDX_ERROR_INIT;
+
+        r = kmod_resolve_read(moddir, b->kver, want, n, &b->img, &b->modules, &warn, &read,
+                              b->err);
+        if (r < 0)
+            return r;
+        /* What was read from the unpacked kernel must be what the .deb held. */
+        if (asprintf(&sums, "%s.sums", b->kernel_dir) < 0 ||
+            strv_push_take(&rels, strdup(b->vmlinuz + strlen(b->kernel_dir) + 1)) < 0) {
+            strv_free(read);
+            strv_free(warn);
+            return tdx_err_oom(b->err);
+        }
+        STRV_FOREACH(m, read) {
+            char *rel = NULL;
+            if (asprintf(&rel, "lib/modules/%s/%s", b->kver, *m) < 0 || strv_push_take(&rels, rel) < 0)
+                r = tdx_err_oom(b->err);
+        }
+        strv_free(read);
+        if (r >= 0)
+            r = sums_check(b->kernel_dir, sums, rels, attempt ? b->err : &why);
+        strv_free(rels);
+        if (r >= 0)
+            break;
+        strv_free(warn);
+        warn = NULL;
+        if (attempt || (r != -EBADMSG && r != -ENOENT))
+            return r == -ENOENT ? tdx_err(b->err, r, "%s.sums: missing", b->kernel_dir)
+                                : attempt ? r : tdx_err(b->err, r, "%s", why.message);
+        /* Changed since it was unpacked: unpack the kernel again, and read
+         * its modules from there. */
+        strv_free(b->modules);
+        b->modules = NULL;
+        drop_tree(b->kernel_dir, sums);
+        {
+            const struct lock_deb *d = lock_find_deb(b->lock, b->r->kernel.package,
+                                                     b->r->kernel.suite ? b->r->kernel.suite
+                                                                        : b->r->release, ARCH);
+            if (!d)
+                return tdx_err(b->err, -ENOENT, "kernel package: not in the lock");
+            if ((r = unpack_deb(b, d->f[DEB_REQUESTED], d->f[DEB_RELEASE], b->kernel_dir, sums)) < 0)
+                return r;
+        }
+    }
     STRV_FOREACH(w, warn)
         if (strv_push(&b->warnings, *w) < 0) {
             strv_free(warn);
@@ -534,16 +630,61 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static const char *const acpi_files[] = { "etc-acpi-tables", "etc-acpi-rsdp", "etc-table-loader",
+                                          "capture.json" };
+
+/* QEMU's ACPI tables depend on the VM, not on the image: a capture the
+ * previous output holds for the same memory and vCPUs (`tdxctl acpi
+ * capture`) is carried over, so RTMR0 stays known across rebuilds. */
+static int keep_acpi(struct build *b, const char *outdir)
+{
+    char path[PATH_MAX], dst[PATH_MAX];
+    json_t *cap;
+    bool same;
+    int r;
+
+    snprintf(path, sizeof(path), "%s/acpi/capture.json", outdir);
+    if (access(path, F_OK) < 0)
+        return 0;
+    cap = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+    same = cap && json_integer_value(json_object_get(cap, "memory_mib")) == BUILD_MEMORY_MIB &&
+           json_integer_value(json_object_get(cap, "cpus")) == BUILD_CPUS;
+    json_decref(cap);
+    if (!same) {
+        if (strv_push(&b->warnings, "acpi/ of the previous output is for another VM shape: not "
+                                    "kept (capture it again for RTMR0)") < 0)
+            return tdx_err_oom(b->err);
+        return 0;
+    }
+    snprintf(dst, sizeof(dst), "%s/acpi", b->stage);
+    if (mkdir(dst, 0755) < 0)
+        return tdx_err(b->err, -errno, "%s: %s", dst, strerror(errno));
+    for (size_t i = 0; i < ELEMENTSOF(acpi_files); i++) {
+        snprintf(path, sizeof(path), "%s/acpi/%s", outdir, acpi_files[i]);
+        snprintf(dst, sizeof(dst), "%s/acpi/%s", b->stage, acpi_files[i]);
+        if ((r = copy_file_atomic(path, dst, 0644, b->err)) < 0)
+            return tdx_err_prefix(b->err, r, "keeping acpi/");
+    }
+    b->kept_acpi = true;
+    return 0;
+}
+
 /* Every file of the staging directory but build.json, sorted, hashed. */
 static int hash_artifacts(struct build *b)
 {
     static const char *const names[] = { "OVMF.fd", "cmdline", "initrd.cpio.gz",
                                          "measurements.cbor", "measurements.json", "policy.json",
                                          "vm.json", "vmlinuz" };
-    const char *sorted[ELEMENTSOF(names)];
+    const char *sorted[ELEMENTSOF(names) + ELEMENTSOF(acpi_files)];
+    char acpi[ELEMENTSOF(acpi_files)][64];
+    size_t n = ELEMENTSOF(names);
     memcpy(sorted, names, sizeof(names));
-    qsort(sorted, ELEMENTSOF(sorted), sizeof(char *), cmp_str);
-    for (size_t i = 0; i < ELEMENTSOF(sorted); i++) {
+    for (size_t i = 0; b->kept_acpi && i < ELEMENTSOF(acpi_files); i++) {
+        snprintf(acpi[i], sizeof(acpi[i]), "acpi/%s", acpi_files[i]);
+        sorted[n++] = acpi[i];
+    }
+    qsort(sorted, n, sizeof(char *), cmp_str);
+    for (size_t i = 0; i < n; i++) {
         char path[PATH_MAX], hex[SHA256_HEX_SIZE];
         uint64_t size;
         int r;
@@ -757,7 +898,8 @@ static int run(struct build *b, tdx_build_result **out)
     if ((r = step(b, "inputs")) < 0)
         return r;
     kernel_release = b->r->kernel.suite ? b->r->kernel.suite : b->r->release;
-    if ((r = deb_tree(b, b->r->kernel.package, kernel_release, &b->kernel_dir)) < 0 ||
+    if ((r = deb_tree(b, b->r->kernel.package, kernel_release, (char *const *)CHECK_NOTHING,
+                      &b->kernel_dir)) < 0 ||
         (r = find_kernel(b)) < 0 || (r = firmware_input(b)) < 0 || (r = timed(b, "inputs")) < 0)
         return r;
 
@@ -771,6 +913,13 @@ static int run(struct build *b, tdx_build_result **out)
     for (size_t i = 0; i < b->r->files.n; i++)
         if ((r = add_recipe_file(b, b->r->files.items[i])) < 0)
             return r;
+    {
+        struct builder_ctx bc = { b->r, b->work, b->r->output.source_date_epoch, &b->img, b->res,
+                                  b->lock, &b->fo, b->extract_dir, b->err };
+        if ((r = step(b, "builds")) < 0 || (r = native_run_builds(&bc)) < 0 ||
+            (r = timed(b, "builds")) < 0)
+            return r;
+    }
     if ((r = add_hooks(b)) < 0 || (r = add_agent(b)) < 0 || (r = timed(b, "image")) < 0)
         return r;
     if ((r = step(b, "modules")) < 0 || (r = add_modules(b)) < 0 || (r = add_config(b)) < 0 ||
@@ -794,6 +943,8 @@ static int run(struct build *b, tdx_build_result **out)
         (r = write_text(b, "cmdline", cmdline)) < 0 || (r = write_text(b, "vm.json", vm)) < 0)
         return r;
 
+    if ((r = keep_acpi(b, outdir)) < 0)
+        return r;
     if ((r = step(b, "measure")) < 0 ||
         (r = tdx_build_measure_dir(b->stage, &b->res->measurements, b->err)) < 0)
         return tdx_err_prefix(b->err, r, "measure");

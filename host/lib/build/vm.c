@@ -207,7 +207,11 @@ int tdx_build_measure_dir(const char *dir, tdx_measurements **out, tdx_error *er
         mo.acpi_loader = loader;
     }
     /* Events name the files as the directory does, not where it is. */
-    r = measure_direct_boot_labelled(out, fw, kernel, vm.kernel, vm.initrd, &mo, err);
+    {
+        char strip[PATH_MAX];
+        snprintf(strip, sizeof(strip), "%s/", dir);
+        r = measure_direct_boot_labelled(out, fw, kernel, strip, &mo, err);
+    }
     json_decref(root);   /* after: vm's names are borrowed from it */
     return r < 0 ? tdx_err_prefix(err, r, "%s", dir) : r;
 }

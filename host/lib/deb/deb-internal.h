@@ -149,6 +149,10 @@ const struct packages *deb_index_packages(const tdx_deb_index *x, size_t i);
  * first component that has it; NULL when none. */
 const struct pkg_entry *deb_index_best(const tdx_deb_index *x, const char *name);
 
+/* An index of one component made from a Packages index (taken in all
+ * cases), without a release: for tests and fuzzing. */
+int deb_index_from_packages(tdx_deb_index **out, struct packages *pk, const char *arch);
+
 /* The Depends/Pre-Depends closure of roots, without the roots and without
  * anything in exclude: *out is a sorted list of package names. -ENOENT names
  * a dependency nothing satisfies. */

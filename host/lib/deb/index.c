@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "deb-internal.h"
-#include "fsutil.h"
+#include "staging.h"
 #include "error.h"
 #include "fetch/fetch-internal.h"
 #include "fileio.h"
@@ -214,6 +214,7 @@ static int load_release(tdx_deb_index *x, const char *keyring, const char *cache
                         const struct fetch_conf *conf, struct release *rel, tdx_error *err)
 {
     _cleanup_free_ char *raw = NULL, *text = NULL, *work = NULL, *file = NULL;
+    struct staging stage = STAGING_INIT;
     char hex[SHA256_HEX_SIZE];
     size_t raw_len, len;
     int fd, r;
@@ -224,9 +225,13 @@ static int load_release(tdx_deb_index *x, const char *keyring, const char *cache
     r = http_to_memory(x->inrelease_url, conf, RELEASE_MAX, &raw, &raw_len, err);
     if (r < 0)
         return r;
-    if (asprintf(&work, "%s/.tmp-gpgv-XXXXXX", cache) < 0 || !mkdtemp(work))
-        return tdx_err(err, -errno, "cannot create a directory in %s: %s", cache, strerror(errno));
-    if (asprintf(&file, "%s/InRelease", work) < 0) {
+    r = staging_create(&stage, cache, "gpgv", err);
+    if (r < 0)
+        return r;
+    if (asprintf(&work, "%s/%s", cache, stage.name) < 0) {
+        work = NULL;
+        r = tdx_err_oom(err);
+    } else if (asprintf(&file, "%s/InRelease", work) < 0) {
         file = NULL;
         r = tdx_err_oom(err);
     } else if ((fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
@@ -235,7 +240,7 @@ static int load_release(tdx_deb_index *x, const char *keyring, const char *cache
     } else {
         r = release_verify(file, keyring, work, x->inrelease_url, &text, &len, err);
     }
-    rm_rf_at(AT_FDCWD, work);
+    staging_remove(&stage);
     if (r < 0)
         return r;
     /* Kept in the cache so a lock's record of it can be checked later. */
@@ -485,4 +490,21 @@ const struct pkg_entry *deb_index_best(const tdx_deb_index *x, const char *name)
 {
     const struct component *comp;
     return find(x, name, &comp);
+}
+
+int deb_index_from_packages(tdx_deb_index **out, struct packages *pk, const char *arch)
+{
+    tdx_deb_index *x = calloc(1, sizeof(*x));
+    if (!x || !(x->arch = strdup(arch)) || !(x->mirror = strdup("memory:")) ||
+        !(x->release = strdup("memory")) || !(x->comps = calloc(1, sizeof(*x->comps))) ||
+        !(x->comps[0].name = strdup("main"))) {
+        packages_free(pk);
+        tdx_deb_index_free(x);
+        return -ENOMEM;
+    }
+    x->comps[0].pk = *pk;
+    x->n_comps = 1;
+    memset(pk, 0, sizeof(*pk));
+    *out = x;
+    return 0;
 }

@@ -8,6 +8,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "json-text.h"
+#include "manifest.h"
 #include "tdxhost/emit.h"
 
 #define TEMPLATE_MAX (16 * 1024 * 1024)
@@ -203,8 +204,10 @@ static json_t *manifest_entry(const char *name, const char *dest, const char *ow
                        "max_length", (json_int_t)max);
     if (schema && pattern)
         json_object_set_new(schema, "pattern", json_string(pattern));
-    e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:o}", "name", name, "dest", dest, "owner",
-                  owner, "group", group, "mode", m, "required", required, "schema", schema);
+    e = json_pack("{s:s, s:s, s:s, s:s, s:b, s:o}", "name", name, "owner", owner, "group", group,
+                  "mode", m, "required", required, "schema", schema);
+    if (e && dest)
+        json_object_set_new(e, "dest", json_string(dest));
     if (e && description)
         json_object_set_new(e, "description", json_string(description));
     /* Written only when given, so manifests without them stay as they were. */
@@ -220,6 +223,21 @@ static json_t *manifest_entry(const char *name, const char *dest, const char *ow
 }
 
 static const struct dir_spec ssh_keys_dir = { SSH_KEYS_DIR_MODE, "root", "root" };
+/* The environment files' directory: root only (systemd reads them as root). */
+static const struct dir_spec env_dir = { 0700, "root", "root" };
+
+/* The environment targets of a secret as the manifest lists them. */
+static json_t *env_targets(const struct secret_spec *s)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < s->n_env; i++)
+        if (json_array_append_new(a, json_pack("{s:s, s:s}", "name", s->env[i].name, "scope",
+                                               s->env[i].scope)) < 0) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
+}
 
 /* What the recipe says about directory dir (checked to agree by the
  * resolver); false when nothing. */
@@ -228,7 +246,7 @@ static bool dir_settings(const struct recipe *r, const char *dir, struct dir_spe
     size_t n = strlen(dir);
     for (size_t i = 0; i < r->secrets.n; i++) {
         const struct secret_spec *s = &((const struct op *)r->secrets.items[i])->u.secret;
-        if ((s->dir_mode != TDX_UNSET || s->dir_owner || s->dir_group) &&
+        if ((s->dir_mode != TDX_UNSET || s->dir_owner || s->dir_group) && s->dest &&
             strncmp(s->dest, dir, n) == 0 && s->dest[n] == '/' && !strchr(s->dest + n + 1, '/')) {
             *out = (struct dir_spec){ s->dir_mode, s->dir_owner, s->dir_group };
             return true;
@@ -236,6 +254,10 @@ static bool dir_settings(const struct recipe *r, const char *dir, struct dir_spe
     }
     if (r->ssh.enabled && streq(r->ssh.key_delivery, "secret") && streq(dir, "/root/.ssh")) {
         *out = ssh_keys_dir;
+        return true;
+    }
+    if (streq(dir, MANIFEST_ENV_DIR)) {
+        *out = env_dir;
         return true;
     }
     return false;
@@ -262,13 +284,22 @@ static int render_manifest(const struct recipe *r, char **out, tdx_error *err)
         /* Every secret of a directory carries what any of them says about it. */
         struct dir_spec dir = { TDX_UNSET, NULL, NULL };
         char parent[4096];
-        size_t len = (size_t)(strrchr(s->dest, '/') - s->dest);
-        snprintf(parent, sizeof(parent), "%.*s", (int)len, s->dest);
-        dir_settings(r, parent, &dir);
-        entries[n++] = manifest_entry(s->name, s->dest, s->owner ? s->owner : "root",
-                                      effective_group(s->owner, s->group), s->mode, s->required,
-                                      s->description, s->kind, s->min_length, s->max_length,
-                                      s->pattern, &dir);
+        if (s->dest) {
+            size_t len = (size_t)(strrchr(s->dest, '/') - s->dest);
+            snprintf(parent, sizeof(parent), "%.*s", (int)len, s->dest);
+            dir_settings(r, parent, &dir);
+        }
+        entries[n] = manifest_entry(s->name, s->dest, s->owner ? s->owner : "root",
+                                    effective_group(s->owner, s->group), s->mode, s->required,
+                                    s->description, s->kind, s->min_length, s->max_length,
+                                    s->pattern, &dir);
+        /* Only when there are some: manifests without stay as they were. */
+        if (entries[n] && s->n_env &&
+            json_object_set_new(entries[n], "env", env_targets(s)) < 0) {
+            json_decref(entries[n]);
+            entries[n] = NULL;
+        }
+        n++;
     }
     if (r->ssh.enabled && streq(r->ssh.key_delivery, "secret"))
         entries[n++] = manifest_entry(SSH_KEYS_SECRET_NAME, IMG_SSH_AUTHORIZED_KEYS, "root", "root",
@@ -290,6 +321,15 @@ static int render_manifest(const struct recipe *r, char **out, tdx_error *err)
     /* Written only when set, so it stands out in the image and its diff. */
     if (r->delivery.insecure_allow_unattested &&
         json_object_set_new(root, "insecure_allow_unattested", json_true()) < 0) {
+        json_decref(root);
+        return tdx_err_oom(err);
+    }
+    /* Senders and the replace policy too: an image without them reads as it
+     * did before they existed. */
+    if ((r->delivery.n_senders &&
+         json_object_set_new(root, "senders", recipe_senders_json(r)) < 0) ||
+        ((r->delivery.n_senders || !streq(r->delivery.replace, "same-sender")) &&
+         json_object_set_new(root, "replace", json_string(r->delivery.replace)) < 0)) {
         json_decref(root);
         return tdx_err_oom(err);
     }
@@ -334,6 +374,11 @@ int manifest_dirs(const struct recipe *r, char ***out)
                                      ? IMG_SSH_AUTHORIZED_KEYS : NULL;
         const char *slash = dest ? strrchr(dest, '/') : NULL;
         char *dir;
+        if (i < r->secrets.n && ((const struct op *)r->secrets.items[i])->u.secret.n_env &&
+            (!(dir = strdup(MANIFEST_ENV_DIR)) || strv_push_take(&dirs, dir) < 0)) {
+            strv_free(dirs);
+            return -ENOMEM;
+        }
         if (!slash || slash == dest)
             continue;   /* a file directly in / needs / itself: not given out */
         dir = strndup(dest, (size_t)(slash - dest));

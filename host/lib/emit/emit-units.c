@@ -48,6 +48,18 @@ static int emit_service(struct emit_ctx *c, const struct op *op)
         strbuf_printf(&sb, "User=%s\n", s->user);
     if (s->group)
         strbuf_printf(&sb, "Group=%s\n", s->group);
+    {
+        /* Secrets delivered into its environment; "-": a scope nothing was
+         * delivered to yet is no error. */
+        char **files = NULL;
+        if (recipe_service_env_files(c->r, s->name, &files) < 0) {
+            strbuf_free(&sb);
+            return emit_oom(c);
+        }
+        STRV_FOREACH(f, files)
+            strbuf_printf(&sb, "EnvironmentFile=-%s\n", *f);
+        strv_free(files);
+    }
     extra_section(&sb, s, "Service");
     strbuf_puts(&sb, "\n[Install]\n");
     unit_list(&sb, "WantedBy", s->wanted_by ? s->wanted_by : default_wanted_by);

@@ -4,6 +4,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -400,7 +402,8 @@ int tree_write(struct tree *t, const char *outdir, bool force, time_t mtime, tdx
     _cleanup_(strv_freep) char **keep = NULL;
     _cleanup_close_ int root = -1, old = -1;
     struct staging stage = STAGING_INIT;
-    bool replacing = false, stranded = false;
+    bool replacing = false, stranded = false, protected = false;
+    sigset_t sigs;
     struct stat st;
     int r;
 
@@ -445,15 +448,26 @@ int tree_write(struct tree *t, const char *outdir, bool force, time_t mtime, tdx
     r = write_all_entries(root, t, mtime, err);
     if (r < 0)
         goto fail;
+    staging_test_pause();
     if (keep) {
+        /* From here until the swap the staging tree holds the user's files:
+         * no signal-time cleanup, and signals wait (a few renames). */
         old = openat(stage.parent_fd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        r = old < 0 ? tdx_err(err, -errno, "cannot open %s: %s", outdir, strerror(errno))
-                    : tree_move_kept(old, root, keep, &stranded, err);
+        if (old < 0) {
+            r = tdx_err(err, -errno, "cannot open %s: %s", outdir, strerror(errno));
+            goto fail;
+        }
+        r = staging_protect(&stage, root, &sigs);
+        if (r < 0) {
+            r = tdx_err(err, r, "cannot mark %s/%s: %s", parent, stage.name, strerror(-r));
+            goto fail;
+        }
+        protected = true;
+        r = tree_move_kept(old, root, keep, &stranded, err);
         if (r < 0)
             goto fail;
         retime_parents(root, keep, mtime);
     }
-    staging_test_pause();
 
     if (renameat2(stage.parent_fd, stage.name, stage.parent_fd, base, RENAME_NOREPLACE) == 0) {
         staging_done(&stage);
@@ -462,7 +476,15 @@ int tree_write(struct tree *t, const char *outdir, bool force, time_t mtime, tdx
     if (errno == EEXIST || errno == ENOTEMPTY) {
         /* Swap atomically, then remove the old tree now under the staging name. */
         if (renameat2(stage.parent_fd, stage.name, stage.parent_fd, base, RENAME_EXCHANGE) == 0) {
-            staging_remove(&stage);
+            if (protected) {
+                struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
+                staging_unprotect(&stage, root);   /* root is the new tree, now outdir */
+                futimens(root, ts);                /* the marker's removal changed it */
+                staging_remove(&stage);
+                pthread_sigmask(SIG_SETMASK, &sigs, NULL);
+            } else {
+                staging_remove(&stage);
+            }
             return 0;
         }
     }
@@ -490,12 +512,16 @@ int tree_write(struct tree *t, const char *outdir, bool force, time_t mtime, tdx
 fail:
     if (stranded) {
         /* Files the user had in outdir are in the staging directory now:
-         * leave it, and say where. */
+         * leave it (its marker keeps later runs off it), and say where. */
         r = tdx_err_prefix(err, r, "%s: some of its files are now in %s/%s", outdir, parent,
                            stage.name);
         staging_done(&stage);
-        return r;
+    } else {
+        if (protected)
+            staging_unprotect(&stage, root);
+        staging_remove(&stage);
     }
-    staging_remove(&stage);
+    if (protected)
+        pthread_sigmask(SIG_SETMASK, &sigs, NULL);
     return r;
 }

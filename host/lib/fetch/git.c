@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "fsutil.h"
+#include "staging.h"
 #include "error.h"
 #include "fetch-internal.h"
 #include "fileio.h"
@@ -135,7 +136,7 @@ int tdx_fetch_git(const char *url, const char *tree_sha256, const tdx_git_option
                   char **path, char **commit_out, tdx_error *err)
 {
     tdx_git_options defaults = TDX_GIT_OPTIONS_INIT;
-    _cleanup_free_ char *cache = NULL, *final = NULL, *tmp = NULL, *src = NULL, *got = NULL,
+    _cleanup_free_ char *cache = NULL, *final = NULL, *src = NULL, *got = NULL,
                         *commit_file = NULL, *recorded = NULL;
     char want[SHA256_HEX_SIZE], commit[65] = "";
     struct git_run g = { NULL, url, err };
@@ -175,10 +176,12 @@ int tdx_fetch_git(const char *url, const char *tree_sha256, const tdx_git_option
         return tdx_err(err, -ENOENT, "%s: tree sha256:%s is not in the cache %s and offline", url,
                        want, cache);
     if (!hit) {
-        if (asprintf(&tmp, "%s/.tmp-XXXXXX", cache) < 0 || !mkdtemp(tmp))
-            return tdx_err(err, -errno, "cannot create a temporary directory in %s: %s", cache,
-                           strerror(errno));
-        if (asprintf(&src, "%s/src", tmp) < 0)
+        struct staging stage = STAGING_INIT;
+        /* A checkout can be large: staged so an interrupt cleans it up. */
+        r = staging_create(&stage, cache, "git", err);
+        if (r < 0)
+            return r;
+        if (asprintf(&src, "%s/%s/src", cache, stage.name) < 0)
             src = NULL, r = tdx_err_oom(err);
         if (r >= 0)
             r = checkout(&g, src, opts, commit);
@@ -198,7 +201,7 @@ int tdx_fetch_git(const char *url, const char *tree_sha256, const tdx_git_option
                         strerror(errno));
         if (r >= 0)
             r = write_commit_file(cache, want, commit, err);
-        rm_rf_at(AT_FDCWD, tmp);
+        staging_remove(&stage);
         if (r < 0)
             return r;
     }

@@ -42,7 +42,7 @@ struct boot {
     size_t fw_size;
     struct tdvf md;
     struct source kernel, initrd;
-    const char *kernel_label, *initrd_label;  /* names recorded instead of the paths, or NULL */
+    const char *strip;              /* "DIR/": recorded paths below it are shown relative, or NULL */
     bool rtmr2_measured;
     char kernel_version[64];
     tdx_measurements *m;
@@ -233,6 +233,13 @@ static int rtmr0_firmware(struct boot *b)
 
 /* --- RTMR0: ACPI --------------------------------------------------------- */
 
+/* A path as measurements record it: relative to b->strip when below it. */
+static const char *shown(const struct boot *b, const char *path)
+{
+    size_t n = b->strip ? strlen(b->strip) : 0;
+    return n && strncmp(path, b->strip, n) == 0 && path[n] ? path + n : path;
+}
+
 static int acpi_event(struct boot *b, const char *path, const char *fwcfg, unsigned *cpus)
 {
     _cleanup_free_ char *data = NULL;
@@ -250,7 +257,8 @@ static int acpi_event(struct boot *b, const char *path, const char *fwcfg, unsig
     if (r < 0)
         return r;
     return meas_extend_data(b->m, "rtmr0", EV_PLATFORM_CONFIG_FLAGS, data, size, b->err,
-                            "ACPI DATA: QEMU fw_cfg %s (%zu bytes from %s)", fwcfg, size, path);
+                            "ACPI DATA: QEMU fw_cfg %s (%zu bytes from %s)", fwcfg, size,
+                            shown(b, path));
 }
 
 static int rtmr0_acpi(struct boot *b)
@@ -287,7 +295,8 @@ static int rtmr0_acpi(struct boot *b)
     if (r < 0)
         return r;
     return meas_assume(b->m, "acpi", b->err, "QEMU fw_cfg blobs from %s, %s, %s (%u vCPUs in the MADT)",
-                       b->o.acpi_tables, b->o.acpi_rsdp, b->o.acpi_loader, cpus);
+                       shown(b, b->o.acpi_tables), shown(b, b->o.acpi_rsdp),
+                       shown(b, b->o.acpi_loader), cpus);
 }
 
 /* --- RTMR1: the kernel --------------------------------------------------- */
@@ -527,10 +536,9 @@ static int run(struct boot *b)
         r = source_open(&b->initrd, b->o.initrd, b->err);
     if (r < 0)
         return r;
-    if (b->kernel_label)
-        b->kernel.name = b->kernel_label;
-    if (b->initrd_label && b->o.initrd)
-        b->initrd.name = b->initrd_label;
+    b->kernel.name = shown(b, b->kernel.name);
+    if (b->o.initrd)
+        b->initrd.name = shown(b, b->initrd.name);
     for (const char *const *n = (const char *const[]){ "mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3", NULL }; r >= 0 && *n; n++)
         r = meas_reg_get(b->m, *n, NULL, b->err);
     if (r >= 0)
@@ -563,16 +571,15 @@ static int run(struct boot *b)
 int tdx_measure_direct_boot(tdx_measurements **out, const char *firmware, const char *kernel,
                             const tdx_measure_options *opts, tdx_error *err)
 {
-    return measure_direct_boot_labelled(out, firmware, kernel, NULL, NULL, opts, err);
+    return measure_direct_boot_labelled(out, firmware, kernel, NULL, opts, err);
 }
 
 int measure_direct_boot_labelled(tdx_measurements **out, const char *firmware, const char *kernel,
-                                 const char *kernel_label, const char *initrd_label,
-                                 const tdx_measure_options *opts, tdx_error *err)
+                                 const char *strip, const tdx_measure_options *opts,
+                                 tdx_error *err)
 {
     static const tdx_hash_alg sha384 = TDX_HASH_SHA384;
-    struct boot b = { .err = err, .kernel = SOURCE_INIT, .initrd = SOURCE_INIT,
-                      .kernel_label = kernel_label, .initrd_label = initrd_label };
+    struct boot b = { .err = err, .kernel = SOURCE_INIT, .initrd = SOURCE_INIT, .strip = strip };
     int r;
 
     tdx_check_arg(out && firmware && kernel, err);

@@ -108,11 +108,11 @@ const char *event_type_name(uint32_t type);
 /* The reverse; false for unknown names. */
 bool event_type_from_name(const char *name, uint32_t *type);
 
-/* tdx_measure_direct_boot() recording kernel_label and initrd_label (when
- * not NULL) instead of the paths in events and assumptions, so that the
+/* tdx_measure_direct_boot() recording the input paths below strip ("DIR/",
+ * or NULL) relative to it in events and assumptions, so that the
  * measurements of a build directory do not depend on where it is. */
 int measure_direct_boot_labelled(tdx_measurements **out, const char *firmware, const char *kernel,
-                                 const char *kernel_label, const char *initrd_label,
-                                 const tdx_measure_options *opts, tdx_error *err);
+                                 const char *strip, const tdx_measure_options *opts,
+                                 tdx_error *err);
 
 #endif

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 
 #include "fsutil.h"
+#include "staging.h"
 #include "error.h"
 #include "fileio.h"
 #include "hex.h"
@@ -257,33 +258,53 @@ static int write_file(int dir, const char *dir_name, const char *name, const str
  * sibling and rename, so readers never see half a set. */
 static int store(const char *cache_dir, const char *name, struct fetched_file *files, tdx_error *err)
 {
-    char tmp[PATH_MAX], old[PATH_MAX], dst[PATH_MAX];
+    struct staging stage = STAGING_INIT;
+    char tmp[PATH_MAX], dst[PATH_MAX];
     int r = 0;
 
     /* A default cache directory (~/.cache/...) may not exist yet. */
     r = mkdir_p(cache_dir, 0755);
     if (r < 0)
         return tdx_err(err, r, "%s: cannot create: %s", cache_dir, strerror(-r));
-    snprintf(tmp, sizeof(tmp), "%s/.%s.new-XXXXXX", cache_dir, name);
-    snprintf(old, sizeof(old), "%s/.%s.old-XXXXXX", cache_dir, name);
+    r = staging_create(&stage, cache_dir, name, err);
+    if (r < 0)
+        return r;
+    snprintf(tmp, sizeof(tmp), "%s/%s", cache_dir, stage.name);
     snprintf(dst, sizeof(dst), "%s/%s", cache_dir, name);
-    if (!mkdtemp(tmp))
-        return tdx_err(err, -errno, "%s: cannot create a directory: %s", cache_dir, strerror(errno));
-    _cleanup_close_ int dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_close_ int dfd = openat(stage.parent_fd, stage.name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
         r = tdx_err(err, -errno, "%s: cannot open: %s", tmp, strerror(errno));
     for (int i = 0; r >= 0 && i < F_COUNT; i++)
         r = write_file(dfd, tmp, files[i].name, &files[i].data, err);
-    if (r >= 0 && rename(tmp, dst) < 0) {
-        /* The old set stays until the new one is in place. */
-        if ((errno == ENOTEMPTY || errno == EEXIST) && mkdtemp(old) && rename(dst, old) == 0 &&
-            rename(tmp, dst) == 0)
-            rm_rf_at(AT_FDCWD, old);
-        else
-            r = tdx_err(err, -errno, "%s: cannot replace: %s", dst, strerror(errno));
+    if (r >= 0 && renameat2(stage.parent_fd, stage.name, stage.parent_fd, name, RENAME_NOREPLACE) == 0) {
+        staging_done(&stage);
+        return 0;
     }
-    if (r < 0)
-        rm_rf_at(AT_FDCWD, tmp);
+    /* The old set stays until the new one is in place: swap, then the old
+     * one, now under the staging name, goes. */
+    if (r >= 0 && (errno == ENOTEMPTY || errno == EEXIST) &&
+        renameat2(stage.parent_fd, stage.name, stage.parent_fd, name, RENAME_EXCHANGE) == 0) {
+        staging_remove(&stage);
+        return 0;
+    }
+    if (r >= 0 && (errno == EINVAL || errno == ENOSYS)) {
+        /* No renameat2 flags on this file system: move the old set aside
+         * (under a name a later run removes if this one dies), then in. */
+        char old[PATH_MAX];
+        snprintf(old, sizeof(old), "%s.old", stage.name);
+        if ((renameat(stage.parent_fd, name, stage.parent_fd, old) == 0 || errno == ENOENT) &&
+            renameat(stage.parent_fd, stage.name, stage.parent_fd, name) == 0) {
+            rm_rf_at(stage.parent_fd, old);
+            staging_done(&stage);
+            return 0;
+        }
+        int e = errno;
+        renameat(stage.parent_fd, old, stage.parent_fd, name);
+        errno = e;
+    }
+    if (r >= 0)
+        r = tdx_err(err, -errno, "%s: cannot replace: %s", dst, strerror(errno));
+    staging_remove(&stage);
     return r;
 }
 

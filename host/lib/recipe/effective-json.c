@@ -21,6 +21,24 @@ static json_t *jstrv(char *const *v)
     return a;
 }
 
+json_t *recipe_senders_json(const struct recipe *r)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < r->delivery.n_senders; i++) {
+        const struct sender_spec *s = &r->delivery.senders[i];
+        json_t *o = json_pack("{s:s, s:s}", "name", s->name, "public_key", s->public_key);
+        if (o && s->secrets && json_object_set_new(o, "secrets", jstrv(s->secrets)) < 0) {
+            json_decref(o);
+            o = NULL;
+        }
+        if (!o || json_array_append_new(a, o) < 0) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
 static json_t *jmode(int mode)
 {
     char buf[16];
@@ -90,8 +108,13 @@ static json_t *jsecret(const struct op *op)
 {
     static const char *const kinds[] = { "string", "hex", "base64", "json" };
     const struct secret_spec *s = &op->u.secret;
-    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:{s:s, s:I, s:I, s:o}, s:o, s:o, s:o}",
-                     "name", s->name, "dest", s->dest, "owner", s->owner ? s->owner : "root",
+    json_t *env = json_array();
+    for (size_t i = 0; env && i < s->n_env; i++)
+        json_array_append_new(env, json_pack("{s:s, s:s}", "env", s->env[i].name, "scope",
+                                             s->env[i].scope));
+    return json_pack("{s:s, s:o, s:o, s:s, s:s, s:o, s:b, s:o, s:{s:s, s:I, s:I, s:o}, s:o, s:o, s:o}",
+                     "name", s->name, "dest", jstr(s->dest), "env", env ? env : json_null(),
+                     "owner", s->owner ? s->owner : "root",
                      "group", s->group ? s->group : s->owner ? s->owner : "root", "mode",
                      jmode(s->mode), "required", s->required, "description", jstr(s->description),
                      "schema", "kind", kinds[s->kind], "min_length", (json_int_t)s->min_length,
@@ -176,9 +199,10 @@ static json_t *render(const struct recipe *r)
     put(root, "services", jlist(&r->services, jservice), &failed);
     put(root, "secrets", jlist(&r->secrets, jsecret), &failed);
     put(root, "secret_delivery",
-        json_pack("{s:o, s:I, s:b}", "listen", jstrv(r->delivery.listen),
+        json_pack("{s:o, s:I, s:b, s:o*, s:s}", "listen", jstrv(r->delivery.listen),
                   "wait_timeout", (json_int_t)r->delivery.wait_timeout,
-                  "insecure_allow_unattested", r->delivery.insecure_allow_unattested), &failed);
+                  "insecure_allow_unattested", r->delivery.insecure_allow_unattested,
+                  "senders", recipe_senders_json(r), "replace", r->delivery.replace), &failed);
     put(root, "debloat",
         json_pack("{s:b, s:b, s:o, s:o, s:o}", "enabled", r->debloat.enabled,
                   "systemd_minimize", r->debloat.systemd_minimize, "paths",

@@ -6,8 +6,11 @@
 #include <stdio.h>
 
 #include "error.h"
+#include "hex.h"
+#include "manifest.h"
 #include "op.h"
 #include "regex-check.h"
+#include "sender-key.h"
 #include "validate.h"
 
 #define NEW_OP(var, image, kind, err, ...)                \
@@ -520,6 +523,39 @@ int tdx_image_add_service(tdx_image *image, const char *name, const tdx_service_
 
 #define SECRET_LENGTH_LIMIT (1024LL * 1024)
 
+/* A secret's environment targets: names and scopes checked as the agent
+ * checks them, no variable twice in one scope. */
+static int set_secret_env(const struct op *op, struct secret_spec *s, const tdx_secret_env *in,
+                          size_t n, tdx_error *err)
+{
+    if (!in || n == 0)
+        return 0;
+    if (n > MANIFEST_ENV_MAX)
+        return op_err(op, err, -EINVAL, "targets", "expected at most %d environment targets",
+                      MANIFEST_ENV_MAX);
+    if (!(s->env = calloc(n, sizeof(*s->env))))
+        return tdx_err_oom(err);
+    for (size_t i = 0; i < n; i++) {
+        const char *scope = in[i].scope ? in[i].scope : "global", *why;
+        char field[48];
+        s->n_env = i + 1;
+        snprintf(field, sizeof(field), "targets[%zu].env", i);
+        if (!in[i].name || (why = manifest_check_env_name(in[i].name)))
+            return op_bad_value(op, err, field, in[i].name ? why : "required",
+                                in[i].name ? in[i].name : "");
+        snprintf(field, sizeof(field), "targets[%zu].scope", i);
+        if ((why = manifest_check_env_scope(scope)))
+            return op_bad_value(op, err, field, why, scope);
+        for (size_t j = 0; j < i; j++)
+            if (streq(s->env[j].name, in[i].name) && streq(s->env[j].scope, scope))
+                return op_err(op, err, -EINVAL, field, "%s in %s is listed twice", in[i].name,
+                              scope);
+        if (!(s->env[i].name = strdup(in[i].name)) || !(s->env[i].scope = strdup(scope)))
+            return tdx_err_oom(err);
+    }
+    return 0;
+}
+
 int tdx_image_add_secret(tdx_image *image, const char *name, const tdx_secret_options *opts,
                          tdx_error *err)
 {
@@ -532,8 +568,11 @@ int tdx_image_add_secret(tdx_image *image, const char *name, const tdx_secret_op
     const char *why;
 
     TRY(op, op_set_str(op, err, "name", &s->name, name, check_secret_name));
-    if (!opts->dest)
-        return op_fail(op, op_err(op, err, -EINVAL, "dest", "required"));
+    if (opts->version >= 2)
+        TRY(op, set_secret_env(op, s, opts->env, opts->n_env, err));
+    if (!opts->dest && s->n_env == 0)
+        return op_fail(op, op_err(op, err, -EINVAL, "dest", "required (or an environment "
+                                  "target)"));
     TRY(op, op_set_str(op, err, "dest", &s->dest, opts->dest, check_abs_path));
     TRY(op, op_set_str(op, err, "owner", &s->owner, opts->owner, check_user_name));
     TRY(op, op_set_str(op, err, "group", &s->group, opts->group, check_user_name));
@@ -583,8 +622,60 @@ int tdx_image_add_secret(tdx_image *image, const char *name, const tdx_secret_op
         TRY(op, op_set_str(op, err, "schema.pattern", &s->pattern, opts->pattern, NULL));
     }
     TRY(op, op_claim(op, err, "name", "secret", name));
-    TRY(op, op_claim_path(op, err, "dest", opts->dest));
+    if (opts->dest)
+        TRY(op, op_claim_path(op, err, "dest", opts->dest));
     return op_commit(image, op, err);
+}
+
+#define SENDERS_MAX 64
+
+/* The senders of a delivery op: names unique, keys parsed to hex and
+ * unique, secret names checked (that they exist is checked at resolve). */
+static int set_senders(const struct op *op, struct delivery_spec *d, const tdx_secret_sender *in,
+                       size_t n, tdx_error *err)
+{
+    if (!in)
+        return 0;
+    if (n > SENDERS_MAX)
+        return op_err(op, err, -EINVAL, "senders", "expected at most %d senders; got %zu",
+                      SENDERS_MAX, n);
+    d->senders = calloc(n ? n : 1, sizeof(*d->senders));
+    if (!d->senders)
+        return tdx_err_oom(err);
+    d->senders_set = true;
+    for (size_t i = 0; i < n; i++) {
+        struct sender_spec *s = &d->senders[i];
+        uint8_t key[SENDER_KEY_SIZE];
+        char field[64], hex[SENDER_KEY_HEX_LEN + 1];
+        const char *why;
+        int r;
+
+        d->n_senders = i + 1;   /* freed with the op even when half-filled */
+        snprintf(field, sizeof(field), "senders[%zu].name", i);
+        if (!in[i].name)
+            return op_err(op, err, -EINVAL, field, "required");
+        if ((r = op_set_str(op, err, field, &s->name, in[i].name, check_secret_name)) < 0)
+            return r;
+        snprintf(field, sizeof(field), "senders[%zu].public_key", i);
+        if (!in[i].public_key)
+            return op_err(op, err, -EINVAL, field, "required");
+        if ((why = sender_key_parse(in[i].public_key, key)))
+            return op_err(op, err, -EINVAL, field, "%s", why);
+        hex_encode(key, sizeof(key), hex);
+        if (!(s->public_key = strdup(hex)))
+            return tdx_err_oom(err);
+        for (size_t j = 0; j < i; j++) {
+            if (streq(d->senders[j].name, s->name))
+                return op_err(op, err, -EINVAL, field, "sender \"%s\" is listed twice", s->name);
+            if (streq(d->senders[j].public_key, s->public_key))
+                return op_err(op, err, -EINVAL, field, "the same key as sender \"%s\"",
+                              d->senders[j].name);
+        }
+        snprintf(field, sizeof(field), "senders[%zu].secrets", i);
+        if ((r = op_set_strv(op, err, field, &s->secrets, in[i].secrets, check_secret_name)) < 0)
+            return r;
+    }
+    return 0;
 }
 
 int tdx_image_set_secret_delivery(tdx_image *image, const tdx_secret_delivery_options *opts,
@@ -604,6 +695,11 @@ int tdx_image_set_secret_delivery(tdx_image *image, const tdx_secret_delivery_op
     d->wait_timeout = opts->wait_timeout;
     d->insecure_allow_unattested = opts->insecure_allow_unattested == TDX_UNSET
                                        ? TDX_UNSET : !!opts->insecure_allow_unattested;
+    if (opts->version >= 2) {
+        static const char *const replace[] = { "never", "same-sender", "any-sender", NULL };
+        TRY(op, op_set_choice(op, err, "replace", &d->replace, opts->replace, replace));
+        TRY(op, set_senders(op, d, opts->senders, opts->n_senders, err));
+    }
     return op_commit(image, op, err);
 }
 

@@ -282,10 +282,52 @@ static int secret_schema(struct loader *L, json_t *schema, const char *path, tdx
     return 0;
 }
 
+/* targets: [{"file": PATH} | {"env": NAME, "scope": SCOPE}]: the file (at
+ * most one; dest is its shorthand) into o->dest, the rest into env. */
+static int secret_targets(struct loader *L, json_t *v, const char *path, tdx_secret_options *o,
+                          tdx_secret_env *env)
+{
+    struct json_reader *R = &L->R;
+    char base[JR_PATH_MAX], where[JR_PATH_MAX];
+    json_t *list, *e;
+    size_t i;
+    int r;
+
+    if ((r = jr_array(R, v, path, "targets", 0, 1, 17, &list)) <= 0)
+        return r;
+    jr_path_key(base, path, "targets");
+    json_array_foreach(list, i, e) {
+        const char *file = NULL;
+        jr_path_index(where, base, i);
+        if ((r = jr_object(R, e, where, NULL, JR_REQUIRED, SIZE_MAX, &e)) < 0 ||
+            (r = jr_keys(R, e, where, ALLOWED("file", "env", "scope"))) < 0 ||
+            (r = jr_string(R, e, where, "file", 0, NULL, &file)) < 0 ||
+            (r = jr_string(R, e, where, "env", 0, NULL, &env[o->n_env].name)) < 0 ||
+            (r = jr_string(R, e, where, "scope", 0, NULL, &env[o->n_env].scope)) < 0)
+            return r;
+        if (!file == !env[o->n_env].name)
+            return jr_fail(R, where, "expected either \"file\" or \"env\"");
+        if (file && env[o->n_env].scope)
+            return jr_fail(R, where, "scope: only for an \"env\" target");
+        if (file && o->dest)
+            return jr_fail(R, where, "file: a secret has one file (dest is its shorthand); "
+                           "deliver another secret for a second file");
+        if (file)
+            o->dest = file;
+        else if (o->n_env == 16)
+            return jr_fail(R, where, "expected at most 16 environment targets");
+        else
+            o->n_env++;
+    }
+    o->env = env;
+    return 1;
+}
+
 static int secret_one(struct loader *L, json_t *v, const char *path)
 {
     struct json_reader *R = &L->R;
     tdx_secret_options o = TDX_SECRET_OPTIONS_INIT;
+    tdx_secret_env env[17] = { { NULL, NULL } };
     const char *name = NULL;
     json_t *schema = NULL;
     char where[JR_PATH_MAX];
@@ -294,7 +336,7 @@ static int secret_one(struct loader *L, json_t *v, const char *path)
     if ((r = jr_object(R, v, path, NULL, JR_REQUIRED, SIZE_MAX, &v)) < 0 ||
         (r = jr_keys(R, v, path, ALLOWED("name", "dest", "owner", "group", "mode", "required",
                                          "description", "schema", "dir_mode", "dir_owner",
-                                         "dir_group"))) < 0 ||
+                                         "dir_group", "targets"))) < 0 ||
         (r = jr_string(R, v, path, "name", JR_REQUIRED, NULL, &name)) < 0 ||
         (r = jr_string(R, v, path, "dest", 0, NULL, &o.dest)) < 0 ||
         (r = jr_string(R, v, path, "owner", 0, NULL, &o.owner)) < 0 ||
@@ -305,7 +347,8 @@ static int secret_one(struct loader *L, json_t *v, const char *path)
         (r = jr_mode(R, v, path, "dir_mode", 0, &o.dir_mode)) < 0 ||
         (r = jr_string(R, v, path, "dir_owner", 0, NULL, &o.dir_owner)) < 0 ||
         (r = jr_string(R, v, path, "dir_group", 0, NULL, &o.dir_group)) < 0 ||
-        (r = jr_object(R, v, path, "schema", 0, SIZE_MAX, &schema)) < 0)
+        (r = jr_object(R, v, path, "schema", 0, SIZE_MAX, &schema)) < 0 ||
+        (r = secret_targets(L, v, path, &o, env)) < 0)
         return r;
     if (schema && (r = secret_schema(L, schema, jr_path_key(where, path, "schema"), &o)) < 0)
         return r;

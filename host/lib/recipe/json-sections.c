@@ -96,24 +96,65 @@ int sec_install(struct loader *L, json_t *v, const char *path)
     return loader_done(L, tdx_image_install(L->image, list, L->err));
 }
 
+/* secret_delivery.senders: [{name, public_key, secrets}] into senders
+ * (calloc'd, one slot more; each secrets array is calloc'd too). */
+static int delivery_senders(struct loader *L, json_t *v, const char *path,
+                            tdx_secret_sender **out, size_t *n)
+{
+    struct json_reader *R = &L->R;
+    json_t *list, *e;
+    size_t i;
+    int r;
+
+    if ((r = jr_array(R, v, path, "senders", 0, 0, 64, &list)) <= 0)
+        return r;
+    *out = calloc(json_array_size(list) + 1, sizeof(**out));
+    if (!*out)
+        return jr_oom(R);
+    *n = json_array_size(list);
+    json_array_foreach(list, i, e) {
+        char base[JR_PATH_MAX], where[JR_PATH_MAX];
+        const char **secrets = NULL;
+        jr_path_index(where, jr_path_key(base, path, "senders"), i);
+        if ((r = jr_object(R, e, where, NULL, JR_REQUIRED, SIZE_MAX, &e)) < 0 ||
+            (r = jr_keys(R, e, where, ALLOWED("name", "public_key", "secrets"))) < 0 ||
+            (r = jr_string(R, e, where, "name", JR_REQUIRED, NULL, &(*out)[i].name)) < 0 ||
+            (r = jr_string(R, e, where, "public_key", JR_REQUIRED, NULL,
+                           &(*out)[i].public_key)) < 0 ||
+            (r = jr_strv(R, e, where, "secrets", 0, 1, 4096, NULL, &secrets)) < 0)
+            return r;
+        (*out)[i].secrets = secrets;
+    }
+    return 1;
+}
+
 int sec_secret_delivery(struct loader *L, json_t *v, const char *path)
 {
     struct json_reader *R = &L->R;
     tdx_secret_delivery_options o = TDX_SECRET_DELIVERY_OPTIONS_INIT;
     _cleanup_free_ const char **listen = NULL;
+    tdx_secret_sender *senders = NULL;
     int r;
 
     if ((r = jr_object(R, v, path, NULL, JR_REQUIRED, SIZE_MAX, &v)) < 0 ||
-        (r = jr_keys(R, v, path, ALLOWED("listen", "wait_timeout",
-                                         "insecure_allow_unattested"))) < 0 ||
+        (r = jr_keys(R, v, path, ALLOWED("listen", "wait_timeout", "insecure_allow_unattested",
+                                         "senders", "replace"))) < 0 ||
         (r = jr_strv(R, v, path, "listen", 0, 0, LIST_MAX, NULL, &listen)) < 0 ||
         (r = jr_int(R, v, path, "wait_timeout", 0, 0, 31536000, &o.wait_timeout)) < 0 ||
         (r = jr_bool(R, v, path, "insecure_allow_unattested", 0,
-                     &o.insecure_allow_unattested)) < 0)
-        return r;
+                     &o.insecure_allow_unattested)) < 0 ||
+        (r = jr_string(R, v, path, "replace", 0, NULL, &o.replace)) < 0 ||
+        (r = delivery_senders(L, v, path, &senders, &o.n_senders)) < 0)
+        goto out;
     o.listen = listen;
+    o.senders = senders;
     loader_set_origin(L, path);
-    return loader_done(L, tdx_image_set_secret_delivery(L->image, &o, L->err));
+    r = loader_done(L, tdx_image_set_secret_delivery(L->image, &o, L->err));
+out:
+    for (size_t i = 0; senders && i < o.n_senders; i++)
+        free((void *)senders[i].secrets);
+    free(senders);
+    return r;
 }
 
 int sec_debloat(struct loader *L, json_t *v, const char *path)

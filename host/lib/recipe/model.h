@@ -92,8 +92,14 @@ struct service_spec {
     size_t n_extra;
 };
 
+struct secret_env_spec {
+    char *name, *scope;
+};
+
 struct secret_spec {
-    char *name, *dest, *owner, *group, *description, *pattern;
+    char *name, *dest, *owner, *group, *description, *pattern;   /* dest NULL: env only */
+    struct secret_env_spec *env;
+    size_t n_env;
     char *dir_owner, *dir_group;   /* NULL: not given */
     int dir_mode;                  /* TDX_UNSET: not given */
     int mode;
@@ -102,10 +108,20 @@ struct secret_spec {
     long long min_length, max_length;
 };
 
+struct sender_spec {
+    char *name;
+    char *public_key;       /* 64 lowercase hex digits, whatever the recipe gave */
+    char **secrets;         /* NULL: all */
+};
+
 struct delivery_spec {
     char **listen;          /* NULL: keep */
     long long wait_timeout; /* TDX_UNSET: keep */
     int insecure_allow_unattested; /* TDX_UNSET: keep */
+    struct sender_spec *senders;   /* with senders_set: the list (n_senders) */
+    size_t n_senders;
+    bool senders_set;
+    char *replace;          /* NULL: keep */
 };
 
 struct debloat_spec {
@@ -274,8 +290,24 @@ struct recipe {
         char *const *listen;        /* borrowed; never empty */
         long long wait_timeout;
         bool insecure_allow_unattested;
+        const struct sender_spec *senders;   /* borrowed */
+        size_t n_senders;
+        const char *replace;
+        const struct op *senders_op;   /* for messages */
     } delivery;
 };
+
+/* The senders as the manifest and the effective recipe list them:
+ * [{"name", "public_key" (hex), "secrets" (only when limited)}]; NULL when
+ * out of memory. */
+struct json_t;
+struct json_t *recipe_senders_json(const struct recipe *r);
+
+/* The environment files service reads, in the order they are given to it:
+ * the global one when any secret targets the global environment, then the
+ * service's own when any targets "service:NAME". NULL when none; free with
+ * strv_free(). -ENOMEM. */
+int recipe_service_env_files(const struct recipe *r, const char *service, char ***out);
 
 /* Resolves profile index p (0 = default). *out is freed with recipe_free(). */
 int recipe_resolve(const tdx_image *image, size_t p, struct recipe **out, tdx_error *err);

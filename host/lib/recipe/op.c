@@ -101,11 +101,23 @@ void op_free(struct op *op)
         free(s->description);
         free(s->pattern);
         free(s->dir_owner);
+        for (size_t k = 0; k < s->n_env; k++) {
+            free(s->env[k].name);
+            free(s->env[k].scope);
+        }
+        free(s->env);
         free(s->dir_group);
         break;
     }
     case OP_SECRET_DELIVERY:
         strv_free(op->u.delivery.listen);
+        for (size_t i = 0; i < op->u.delivery.n_senders; i++) {
+            free(op->u.delivery.senders[i].name);
+            free(op->u.delivery.senders[i].public_key);
+            strv_free(op->u.delivery.senders[i].secrets);
+        }
+        free(op->u.delivery.senders);
+        free(op->u.delivery.replace);
         break;
     case OP_DEBLOAT:
         strv_free(op->u.debloat.paths_skip);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "manifest.h"
 #include "op.h"
 
 /* Which op last set the values that later checks depend on. */
@@ -172,6 +173,13 @@ static int apply(struct recipe *r, const struct op *op, struct setters *set)
             r->delivery.wait_timeout = op->u.delivery.wait_timeout;
         if (op->u.delivery.insecure_allow_unattested != TDX_UNSET)
             r->delivery.insecure_allow_unattested = op->u.delivery.insecure_allow_unattested;
+        if (op->u.delivery.senders_set) {
+            r->delivery.senders = op->u.delivery.senders;
+            r->delivery.n_senders = op->u.delivery.n_senders;
+            r->delivery.senders_op = op;
+        }
+        if (op->u.delivery.replace)
+            r->delivery.replace = op->u.delivery.replace;
         return 0;
     case OP_DEBLOAT:
         return apply_debloat(r, &op->u.debloat);
@@ -232,6 +240,8 @@ static int check_secret_dirs(const struct recipe *r, tdx_error *err)
         const struct secret_spec *x = &a->u.secret;
         if (!has_dir_settings(x))
             continue;
+        if (!x->dest)
+            continue;
         if (ssh && same_dir(x->dest, "/root/.ssh/authorized_keys") &&
             (x->dir_mode != SSH_KEYS_DIR_MODE || !streq(strempty(x->dir_owner), "root") ||
              !streq(x->dir_group ? x->dir_group : "root", "root")))
@@ -239,7 +249,7 @@ static int check_secret_dirs(const struct recipe *r, tdx_error *err)
                           "(mode 0700, root:root) while ssh.key_delivery is \"secret\"");
         for (size_t j = 0; j < r->secrets.n; j++) {
             const struct secret_spec *y = &((const struct op *)r->secrets.items[j])->u.secret;
-            if (j == i || !has_dir_settings(y) || !same_dir(x->dest, y->dest))
+            if (j == i || !has_dir_settings(y) || !y->dest || !same_dir(x->dest, y->dest))
                 continue;
             if (x->dir_mode != y->dir_mode || !streq_ptr(x->dir_owner, y->dir_owner) ||
                 !streq_ptr(x->dir_group, y->dir_group))
@@ -248,6 +258,76 @@ static int check_secret_dirs(const struct recipe *r, tdx_error *err)
                               "agree)", y->name, x->dest);
         }
     }
+    return 0;
+}
+
+int recipe_service_env_files(const struct recipe *r, const char *service, char ***out)
+{
+    char own[256], path[4096];
+    bool global = false, mine = false;
+
+    snprintf(own, sizeof(own), "service:%s", service);
+    *out = NULL;
+    for (size_t i = 0; i < r->secrets.n; i++) {
+        const struct secret_spec *s = &((const struct op *)r->secrets.items[i])->u.secret;
+        for (size_t k = 0; k < s->n_env; k++) {
+            global |= streq(s->env[k].scope, "global");
+            mine |= streq(s->env[k].scope, own);
+        }
+    }
+    if (global && (manifest_env_file("global", path, sizeof(path)) < 0 ||
+                   strv_push(out, path) < 0))
+        return -ENOMEM;
+    if (mine && (manifest_env_file(own, path, sizeof(path)) < 0 || strv_push(out, path) < 0)) {
+        strv_free(*out);
+        *out = NULL;
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+/* An environment target's service is a service of the profile, and no
+ * variable is targeted twice in one scope. */
+static int check_env_targets(const struct recipe *r, tdx_error *err)
+{
+    for (size_t i = 0; i < r->secrets.n; i++) {
+        const struct op *a = r->secrets.items[i];
+        const struct secret_spec *s = &a->u.secret;
+        for (size_t k = 0; k < s->n_env; k++) {
+            const char *scope = s->env[k].scope;
+            bool known = !startswith(scope, "service:");
+            for (size_t j = 0; j < r->services.n && !known; j++)
+                known = streq(((const struct op *)r->services.items[j])->u.service.name,
+                              scope + strlen("service:"));
+            if (!known)
+                return op_err(a, err, -EINVAL, "targets", "scope %s: no such service in this "
+                              "profile", scope);
+            for (size_t j = 0; j < i; j++) {
+                const struct secret_spec *o = &((const struct op *)r->secrets.items[j])->u.secret;
+                for (size_t m = 0; m < o->n_env; m++)
+                    if (streq(o->env[m].name, s->env[k].name) && streq(o->env[m].scope, scope))
+                        return op_err(a, err, -EINVAL, "targets", "%s in %s is also a target of "
+                                      "secret \"%s\"", s->env[k].name, scope, o->name);
+            }
+        }
+    }
+    return 0;
+}
+
+/* A sender's secrets are secrets of the profile. */
+static int check_senders(const struct recipe *r, tdx_error *err)
+{
+    bool ssh = r->ssh.enabled && streq(r->ssh.key_delivery, "secret");
+    for (size_t i = 0; i < r->delivery.n_senders; i++)
+        STRV_FOREACH(name, r->delivery.senders[i].secrets) {
+            bool known = ssh && streq(*name, SSH_KEYS_SECRET_NAME);
+            for (size_t j = 0; j < r->secrets.n && !known; j++)
+                known = streq(((const struct op *)r->secrets.items[j])->u.secret.name, *name);
+            if (!known)
+                return op_err(r->delivery.senders_op, err, -EINVAL, "senders", "sender \"%s\": "
+                              "no secret \"%s\" in this profile", r->delivery.senders[i].name,
+                              *name);
+        }
     return 0;
 }
 
@@ -272,12 +352,17 @@ static int check(const struct recipe *r, const struct setters *set, tdx_error *e
             if (streq(s->u.secret.name, SSH_KEYS_SECRET_NAME))
                 return op_err(s, err, -EINVAL, "name", "\"%s\" is reserved for SSH keys while "
                               "ssh.key_delivery is \"secret\"", SSH_KEYS_SECRET_NAME);
-            if (streq(s->u.secret.dest, "/root/.ssh/authorized_keys"))
+            if (s->u.secret.dest && streq(s->u.secret.dest, "/root/.ssh/authorized_keys"))
                 return op_err(s, err, -EINVAL, "dest", "/root/.ssh/authorized_keys receives the "
                               "SSH keys secret while ssh.key_delivery is \"secret\"");
         }
     }
-    return check_secret_dirs(r, err);
+    {
+        int rc = check_secret_dirs(r, err);
+        if (rc == 0)
+            rc = check_env_targets(r, err);
+        return rc < 0 ? rc : check_senders(r, err);
+    }
 }
 
 int recipe_resolve(const tdx_image *image, size_t p, struct recipe **out, tdx_error *err)
@@ -311,6 +396,7 @@ int recipe_resolve(const tdx_image *image, size_t p, struct recipe **out, tdx_er
      * hosts lack: mkosi brings its own unless the recipe says otherwise. */
     r->output.tools_tree = true;
     r->delivery.listen = (char *const *)default_listen;
+    r->delivery.replace = "same-sender";
     r->network.vsock = true;
     r->native.compression = "gzip";
     r->native.net_mode = "none";

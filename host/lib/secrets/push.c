@@ -28,6 +28,7 @@ struct tdx_push_result {
     tdx_verification *verification;
     json_t *written;    /* [{name, sha256}] as the agent reported them */
     json_t *missing;    /* [name] */
+    char *sender;       /* the sender the agent names, NULL for base mode */
 };
 
 void tdx_push_result_free(tdx_push_result *result)
@@ -37,6 +38,7 @@ void tdx_push_result_free(tdx_push_result *result)
     tdx_verification_free(result->verification);
     json_decref(result->written);
     json_decref(result->missing);
+    free(result->sender);
     free(result);
 }
 
@@ -60,6 +62,11 @@ int tdx_push_result_refused(const tdx_push_result *result)
     return result && result->refused;
 }
 
+const char *tdx_push_result_sender(const tdx_push_result *result)
+{
+    return result ? result->sender : NULL;
+}
+
 int tdx_push_result_to_json(const tdx_push_result *result, char **out, tdx_error *err)
 {
     json_t *o, *verification = json_null();
@@ -73,13 +80,14 @@ int tdx_push_result_to_json(const tdx_push_result *result, char **out, tdx_error
         verification = json_loads(text, 0, NULL);
         tdx_free(text);
     }
-    o = json_pack("{s:b, s:b, s:b, s:b, s:s, s:o, s:O, s:b, s:O}", "delivered",
+    o = json_pack("{s:b, s:b, s:b, s:b, s:s, s:o, s:O, s:b, s:O, s:o}", "delivered",
                   result->delivered, "sent", result->sent, "attested", result->attested,
                   "simulated", result->simulated,
                   "challenge_id", result->challenge_id,
                   "verification", verification ? verification : json_null(), "written",
                   result->written ? result->written : json_array(), "ready", result->ready,
-                  "missing", result->missing ? result->missing : json_array());
+                  "missing", result->missing ? result->missing : json_array(), "sender",
+                  result->sender ? json_string(result->sender) : json_null());
     *out = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(o);
     return *out ? 0 : tdx_err_oom(err);
@@ -191,21 +199,27 @@ static int plaintext(const tdx_secrets *secrets, char **pt, size_t *pt_len, tdx_
     return 0;
 }
 
-/* Seals pt to the challenge's key: {challenge_id, enc, ciphertext}. */
+/* Seals pt to the challenge's key: {challenge_id, enc, ciphertext}, and
+ * sender_key (the public key) in auth mode, when sender_sk is set. */
 static int seal(const char *pt, size_t pt_len, const struct challenge *c,
-                const uint8_t nonce[SECRETS_NONCE_SIZE], json_t **params, tdx_error *err)
+                const uint8_t nonce[SECRETS_NONCE_SIZE], const uint8_t *sender_sk,
+                json_t **params, tdx_error *err)
 {
-    uint8_t info[SECRETS_INFO_SIZE], enc[HPKE_NENC], *ct;
+    uint8_t info[SECRETS_INFO_SIZE], enc[HPKE_NENC], pk_s[HPKE_NPK], *ct;
     size_t ct_len = pt_len + HPKE_NT;
-    char enc_hex[2 * HPKE_NENC + 1], *ct_b64;
+    char enc_hex[2 * HPKE_NENC + 1], pk_hex[2 * HPKE_NPK + 1], *ct_b64;
     struct hpke_ctx ctx;
     int r;
 
     secrets_hpke_info(nonce, info);
     ct = malloc(ct_len);
     ct_b64 = malloc(base64_encoded_len(ct_len) + 1);
-    r = ct && ct_b64 ? hpke_setup_base_s(c->public_key, info, sizeof(info), NULL, enc, &ctx)
-                     : -ENOMEM;
+    r = !ct || !ct_b64 ? -ENOMEM
+        : sender_sk ? hpke_setup_auth_s(c->public_key, sender_sk, info, sizeof(info), NULL, enc,
+                                        &ctx)
+                    : hpke_setup_base_s(c->public_key, info, sizeof(info), NULL, enc, &ctx);
+    if (r == 0 && sender_sk)
+        r = hpke_public_key(sender_sk, pk_s) < 0 ? -EIO : 0;
     if (r == 0)
         r = hpke_seal(&ctx, (const uint8_t *)c->id, strlen(c->id), (const uint8_t *)pt, pt_len,
                       ct);
@@ -215,6 +229,13 @@ static int seal(const char *pt, size_t pt_len, const struct challenge *c,
         hex_encode(enc, sizeof(enc), enc_hex);
         *params = json_pack("{s:s, s:s, s:s}", "challenge_id", c->id, "enc", enc_hex,
                             "ciphertext", ct_b64);
+        if (*params && sender_sk) {
+            hex_encode(pk_s, sizeof(pk_s), pk_hex);
+            if (json_object_set_new(*params, "sender_key", json_string(pk_hex)) < 0) {
+                json_decref(*params);
+                *params = NULL;
+            }
+        }
         if (!*params)
             r = -ENOMEM;
     }
@@ -281,6 +302,9 @@ static int deliver(tdx_agent *agent, const tdx_secrets *secrets, json_t *params,
         res->written = json_incref(json_object_get(reply, "written"));
         res->missing = json_is_array(json_object_get(reply, "missing"))
                            ? json_incref(json_object_get(reply, "missing")) : json_array();
+        if (json_is_string(json_object_get(reply, "sender")) &&
+            !(res->sender = strdup(json_string_value(json_object_get(reply, "sender")))))
+            r = tdx_err_oom(err);
     }
     json_decref(reply);
     return r;
@@ -341,7 +365,7 @@ int tdx_secrets_push(tdx_agent *agent, const tdx_secrets *secrets, const tdx_pus
         if (r < 0)
             goto out;   /* nothing sealed, nothing sent */
     }
-    r = seal(pt, pt_len, &c, nonce, &params, err);
+    r = seal(pt, pt_len, &c, nonce, opts->version >= 2 ? opts->sender_key : NULL, &params, err);
     secret_buffer_free(pt, pt_len + 1);
     pt = NULL;
     if (r == 0)
@@ -358,14 +382,8 @@ out:
 
 int tdx_secrets_status(tdx_agent *agent, char **status_json, tdx_error *err)
 {
-    static const struct agent_reply_field shape[] = {
-        { "secrets", REPLY_ARRAY }, { "secrets[].name", REPLY_STRING },
-        { "secrets[].required", REPLY_BOOL }, { "secrets[].present", REPLY_BOOL },
-        { "ready", REPLY_BOOL }, { "missing", REPLY_STRING_ARRAY },
-    };
-
     tdx_check_arg(agent, err);
     tdx_check_arg(status_json, err);
-    return agent_call_text(agent, "secrets.status", shape, sizeof(shape) / sizeof(shape[0]),
+    return agent_call_text(agent, "secrets.status", agent_status_shape, agent_status_shape_len,
                            status_json, err);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The az/azcopy/gcloud commands of tdx_deploy_commands(); facts from
+/* The az/azcopy/gcloud commands of tdx_cloud_deploy_commands(); facts from
  * docs/deploy.md ("Clouds"). */
 #include <errno.h>
 #include <jansson.h>
@@ -10,7 +10,7 @@
 #include "error.h"
 #include "json-text.h"
 #include "macro.h"
-#include "tdxhost/deploy.h"
+#include "tdxhost/cloud.h"
 
 #define MIB (1024 * 1024)
 
@@ -35,7 +35,7 @@ static void cmd(json_t *list, const char *const *words)
     json_array_append_new(list, a);
 }
 
-static int azure(const tdx_deploy_options *o, uint64_t size, json_t *list, tdx_error *err)
+static int azure(const tdx_cloud_deploy_options *o, uint64_t size, json_t *list, tdx_error *err)
 {
     char disk[80], bytes[32];
     const char *vm_size = o->size ? o->size : "Standard_DC2es_v5";
@@ -72,7 +72,7 @@ static int azure(const tdx_deploy_options *o, uint64_t size, json_t *list, tdx_e
     return 0;
 }
 
-static int gcp(const tdx_deploy_options *o, json_t *list, tdx_error *err)
+static int gcp(const tdx_cloud_deploy_options *o, json_t *list, tdx_error *err)
 {
     char uri[600], source[620], zone[200], project[200];
     const char *size = o->size ? o->size : "c3-standard-4";
@@ -104,18 +104,18 @@ static int gcp(const tdx_deploy_options *o, json_t *list, tdx_error *err)
     return 0;
 }
 
-int tdx_deploy_commands(tdx_cloud cloud, const tdx_deploy_options *opts, char **json,
+int tdx_cloud_deploy_commands(tdx_cloud cloud, const tdx_cloud_deploy_options *opts, char **json,
                         tdx_error *err)
 {
     struct stat st;
     json_t *list;
     int r;
 
-    tdx_check_options(opts, TDX_DEPLOY_OPTIONS_VERSION, err);
+    tdx_check_options(opts, TDX_CLOUD_DEPLOY_OPTIONS_VERSION, err);
     tdx_check_arg(opts, err);
     tdx_check_arg(json, err);
     if (cloud != TDX_CLOUD_AZURE && cloud != TDX_CLOUD_GCP)
-        return tdx_err(err, -EINVAL, "tdx_deploy_commands: unknown cloud %d", (int)cloud);
+        return tdx_err(err, -EINVAL, "tdx_cloud_deploy_commands: unknown cloud %d", (int)cloud);
     if (!name_ok(opts->name))
         return tdx_err(err, -EINVAL, "deploy: name \"%s\": expected 1 to 63 letters, digits or "
                        "'-'", opts->name ? opts->name : "");

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /**
- * @file tdxhost/deploy.h
+ * @file tdxhost/cloud.h
  * @brief The cloud commands that deploy a built image as a TDX VM.
  *
  * The library does not call a cloud: it returns the exact commands (`az`,
  * `azcopy`, `gcloud`) as argument vectors, for the user to run with their
  * own credentials (`tdxctl deploy CLOUD --dry-run` prints them).
  */
-#ifndef TDXHOST_DEPLOY_H
-#define TDXHOST_DEPLOY_H
+#ifndef TDXHOST_CLOUD_H
+#define TDXHOST_CLOUD_H
 
 #include "common.h"
 
@@ -20,8 +20,8 @@ typedef enum tdx_cloud {
     TDX_CLOUD_GCP = 1    /**< image from disk.raw in a tar.gz, --confidential-compute-type=TDX */
 } tdx_cloud;
 
-#define TDX_DEPLOY_OPTIONS_VERSION 1
-typedef struct tdx_deploy_options {
+#define TDX_CLOUD_DEPLOY_OPTIONS_VERSION 1
+typedef struct tdx_cloud_deploy_options {
     unsigned int version;
     /** VM (and disk, image) name; required. Letters, digits, '-'. */
     const char *name;
@@ -36,8 +36,8 @@ typedef struct tdx_deploy_options {
     const char *bucket;
     /** VM size; NULL: Standard_DC2es_v5 (Azure), c3-standard-4 (GCP). */
     const char *size;
-} tdx_deploy_options;
-#define TDX_DEPLOY_OPTIONS_INIT { TDX_DEPLOY_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL }
+} tdx_cloud_deploy_options;
+#define TDX_CLOUD_DEPLOY_OPTIONS_INIT { TDX_CLOUD_DEPLOY_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /**
  * The commands that deploy @p opts->image on @p cloud, in order, as a JSON
@@ -53,7 +53,7 @@ typedef struct tdx_deploy_options {
  * @return 0; -EINVAL (a required option missing or malformed: named; an
  *         Azure image whose size is not N MiB + 512 bytes); -ENOENT (no image file).
  */
-TDX_EXTERN int tdx_deploy_commands(tdx_cloud cloud, const tdx_deploy_options *opts, char **json,
+TDX_EXTERN int tdx_cloud_deploy_commands(tdx_cloud cloud, const tdx_cloud_deploy_options *opts, char **json,
                                    tdx_error *err);
 
 TDX_END_DECLS

@@ -1,0 +1,109 @@
+#!/bin/sh
+# The README's main job, the whole loop on the bundled example:
+#
+#   1. a sender key for "ops" (tdxctl secrets keygen), named in a copy of
+#      examples/hello.json as its one sender, so only ops can deliver;
+#   2. tdxctl build: the dev profile, natively (kernel and OVMF from Debian's
+#      signed index, the static agent as /init, a deterministic initramfs)
+#      and the measurements a TD booting it would show;
+#   3. tdxctl run --emulated: QEMU under TCG (this machine has no TDX), the
+#      agent's TEST quote provider with a PKI made for this run and handed to
+#      the guest through fw_cfg, so the image itself holds no test key;
+#   4. tdxctl secrets push: quote checked against the build's
+#      measurements.json (and the run's test root), the secret sealed with
+#      HPKE auth mode under the ops key, written by the agent;
+#   5. the service prints "hello: key present (sha256 prefix ...)" on the
+#      console once its secret is there; then tdxctl stop.
+#
+# On a TDX host the same commands work without --emulated and without
+# --root (the quote is then Intel's, verified against Intel's root).
+#
+# Usage: sh examples/run-hello.sh [BUILD_DIR]
+# BUILD_DIR is the Meson build directory (default: "build" in the source
+# tree); TDXCTL=/path/to/tdxctl and TDX_AGENT=/path/to/tdx-agent override it.
+# Everything it writes goes to out/hello/ in the source tree.
+set -eu
+absolute() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+src=$(cd "$(dirname "$0")/.." && pwd)
+if [ $# -gt 0 ]; then
+    build=$(absolute "$1")
+    tdxctl=$build/host/tdxctl/tdxctl agent_bin=$build/guest/tdx-agent
+else
+    tdxctl=$(absolute "${TDXCTL:-$src/build/host/tdxctl/tdxctl}")
+    agent_bin=$(absolute "${TDX_AGENT:-$src/build/guest/tdx-agent}")
+fi
+for b in "$tdxctl" "$agent_bin"; do
+    if [ ! -x "$b" ]; then
+        echo "run-hello.sh: $b is not there: build first (meson setup build && ninja -C build)," >&2
+        echo "or name the build directory: sh examples/run-hello.sh BUILD_DIR" >&2
+        exit 2
+    fi
+done
+
+out=$src/out/hello
+rm -rf "$out"
+mkdir -p "$out"
+pid=
+cleanup() {
+    if [ -n "$pid" ]; then "$tdxctl" stop "$out/image" --timeout 10 >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+# One field of the one-line JSON object tdxctl --json prints.
+field() { sed -n "s/.*\"$1\": *\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p" "$2"; }
+
+echo "== tdxctl secrets keygen: the sender key of \"ops\""
+(umask 077 && "$tdxctl" secrets keygen -o "$out/ops.key" >"$out/ops.pub")
+pub=$(cat "$out/ops.pub")
+echo "public key $pub (private key in out/hello/ops.key, mode 0600)"
+# The example as it is, plus "ops" as the one sender (a copy, so the
+# bundled recipe stays as users copy it; the key is this run's own).
+mkdir -p "$out/recipe/hello"
+cp "$src/examples/hello.json" "$src/examples/tdx.lock" "$out/recipe/"
+cp "$src/examples/hello/hello.sh" "$out/recipe/hello/"
+sed -i "s|\"secret_delivery\": {|\"secret_delivery\": { \"senders\": [{ \"name\": \"ops\", \"public_key\": \"$pub\" }],|" \
+    "$out/recipe/hello.json"
+"$tdxctl" secrets list "$out/recipe/hello.json" -p dev
+
+echo
+echo "== tdxctl build out/hello/recipe/hello.json -p dev (native backend)"
+"$tdxctl" build "$out/recipe/hello.json" -p dev -o "$out/image" --agent "$agent_bin"
+echo
+cat "$out/image/measurements.json"
+echo
+
+echo
+echo "== tdxctl run --emulated --detach (QEMU, TCG; TEST quote provider)"
+"$tdxctl" run "$out/image" --emulated --detach --timeout 300 --json >"$out/run.json"
+pid=$(field pid "$out/run.json")
+addr=$(field agent "$out/run.json")
+root=$(field test_root "$out/run.json")
+serial=$(field serial "$out/run.json")
+echo "QEMU pid $pid, agent $addr, console $serial"
+"$tdxctl" agent info --connect "$addr"
+
+echo
+echo "== tdxctl secrets push (sealed for the attested agent, sent as ops)"
+(umask 077 && printf 'greeting_key=%s\n' "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" \
+    >"$out/secrets.env")
+"$tdxctl" secrets push --connect "$addr" --secrets "$out/secrets.env" \
+    --expected "$out/image/measurements.json" --root "$root" --sender-key "$out/ops.key"
+"$tdxctl" secrets status --connect "$addr"
+
+echo
+echo "== the service, on the console"
+key=$(sed -n 's/^greeting_key=//p' "$out/secrets.env")
+want="hello: key present (sha256 prefix $(printf '%s' "$key" | sha256sum | cut -c1-16))"
+n=0
+until grep -aqF "$want" "$serial" || [ $n -ge 600 ]; do sleep 0.1; n=$((n + 1)); done
+grep -aF "hello:" "$serial" || true
+if ! grep -aqF "$want" "$serial"; then
+    echo "run-hello.sh: the service did not print \"$want\"; console: $serial" >&2
+    exit 1
+fi
+
+echo
+echo "== tdxctl stop"
+# Init has no ACPI power-button handler: after 5 s stop ends QEMU itself.
+"$tdxctl" stop "$out/image" --timeout 5
+pid=

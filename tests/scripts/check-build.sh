@@ -376,6 +376,24 @@ if (cd "$tmp/g" && "$tdxctl" build go.json -p dev -o "$tmp/g/out" >"$tmp/g.log" 
     check "go builder: static, local toolchain, SOURCE_DATE_EPOCH" grep -q 'CGO_ENABLED=0 GOTOOLCHAIN=local SOURCE_DATE_EPOCH=0' "$tmp/groot/usr/bin/svc"
     check "go builder: the toolchain is a build.json input" grep -q "$go_sha" "$tmp/g/out/build.json"
     check "go builder: the toolchain is locked" grep -q "$go_sha" "$tmp/g/tdx.lock"
+    # A changed cached toolchain archive is hashed again and refused
+    # (offline, nothing replaces it), as a changed .deb is.
+    gc=$tmp/gcache
+    mkdir -p "$gc/fetch" "$gc/extract"
+    for e in "$cache"/fetch/* "$cache"/extract/*; do
+        case $e in *"$go_sha"*) continue ;; esac
+        ln -s "$e" "$gc/${e#"$cache"/}"
+    done
+    cp "$cache/fetch/$go_sha" "$gc/fetch/$go_sha"
+    chmod u+w "$gc/fetch/$go_sha"
+    printf 'X' | dd of="$gc/fetch/$go_sha" bs=1 seek=100 conv=notrunc 2>/dev/null
+    if (cd "$tmp/g" && "$tdxctl" build go.json -p dev --frozen --offline --cache-dir "$gc" \
+            -o "$tmp/g/tampered" >"$tmp/gt.log" 2>&1); then
+        bad "a tampered cached toolchain archive was used"
+    else
+        check "tampered toolchain archive refused" [ ! -e "$gc/fetch/$go_sha" ]
+        check "tampered toolchain: nothing unpacked" [ ! -e "$gc/extract/$go_sha" ]
+    fi
 else
     bad "go builder build"
     cat "$tmp/g.log"

@@ -172,7 +172,9 @@ struct builder_ctx {
 };
 
 /* The unpacked tree of a toolchain archive (tar, any compression), from the
- * cache of extracted inputs under its SHA-256 (unpacked there when missing). */
+ * cache of extracted inputs under its SHA-256 (unpacked there when missing),
+ * with its files' hashes beside it (sums_write()): a tree whose files changed
+ * since is removed and unpacked again. archive_path must be verified. */
 int toolchain_tree(const char *archive_path, const char *sha256, const char *extract_dir,
                    char **out, tdx_error *err);
 

@@ -30,7 +30,7 @@ check() { # DESCRIPTION COMMAND...
     if "$@"; then ok "$what"; else bad "$what"; fi
 }
 
-for tool in cpio python3 zcat; do
+for tool in cpio python3 zcat zstd; do
     command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed"; exit 77; }
 done
 
@@ -141,6 +141,31 @@ PY
 # The default profile refuses nothing here, but has no test provider.
 (cd "$tmp/a" && "$tdxctl" build hello.json -o "$tmp/a/default" >/dev/null 2>&1) || bad "default profile builds"
 check "default profile: test_provider false" grep -q '"test_provider": false' "$tmp/a/default/vm.json"
+
+# native.compression names the initramfs file, and vm.json says which it is:
+# tdxctl measure DIR reads the name from there.
+for c in zstd:initrd.cpio.zst none:initrd.cpio; do
+    comp=${c%%:*} name=${c#*:}
+    python3 - "$tmp/a/hello.json" "$tmp/a/$comp.json" "$comp" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r.setdefault("native", {})["compression"] = sys.argv[3]
+json.dump(r, open(sys.argv[2], "w"))
+PY
+    cp "$tmp/a/tdx.lock" "$tmp/$comp.lock"
+    if (cd "$tmp/a" && "$tdxctl" build "$comp.json" -p dev --lock "$tmp/$comp.lock" -o "$tmp/a/$comp" \
+            >"$tmp/$comp.log" 2>&1); then
+        check "$comp: $name, no initrd.cpio.gz" sh -c "[ -s '$tmp/a/$comp/$name' ] && [ ! -e '$tmp/a/$comp/initrd.cpio.gz' ]"
+        check "$comp: vm.json names $name" python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["initrd"] == sys.argv[2]' "$tmp/a/$comp/vm.json" "$name"
+        check "$comp: build.json lists $name" grep -q "\"path\": \"$name\"" "$tmp/a/$comp/build.json"
+        "$tdxctl" measure "$tmp/a/$comp" --format json >"$tmp/$comp.m.json" 2>/dev/null
+        check "$comp: measure DIR equals measurements.json" cmp -s "$tmp/$comp.m.json" "$tmp/a/$comp/measurements.json"
+    else
+        bad "build with native.compression $comp"
+        cat "$tmp/$comp.log"
+    fi
+done
+check "zstd: the image is zstd" sh -c "zstd -dc '$tmp/a/zstd/initrd.cpio.zst' | cmp -s - '$tmp/a/none/initrd.cpio'"
 
 # --frozen, offline, from the cache.
 (cd "$tmp/a" && "$tdxctl" build hello.json -p dev --frozen --offline -o "$tmp/a/frozen" >/dev/null 2>&1) &&

@@ -37,9 +37,6 @@
 #define TEMPLATE_MAX (16u << 20)
 #define ARCH "amd64"
 
-char *vm_json_render(uint64_t memory_mib, int cpus, const char *event_layout, const char *network,
-                     bool test_provider, char *const *listen);
-
 struct build {
     const tdx_image *image;
     const tdx_build_image_options *o;
@@ -672,9 +669,9 @@ static int keep_acpi(struct build *b, const char *outdir)
 /* Every file of the staging directory but build.json, sorted, hashed. */
 static int hash_artifacts(struct build *b)
 {
-    static const char *const names[] = { "OVMF.fd", "cmdline", "initrd.cpio.gz",
-                                         "measurements.cbor", "measurements.json", "policy.json",
-                                         "vm.json", "vmlinuz" };
+    const char *const names[] = { "OVMF.fd", "cmdline", initramfs_name(b->r->native.compression),
+                                  "measurements.cbor", "measurements.json", "policy.json",
+                                  "vm.json", "vmlinuz" };
     const char *sorted[ELEMENTSOF(names) + ELEMENTSOF(acpi_files)];
     char acpi[ELEMENTSOF(acpi_files)][64];
     size_t n = ELEMENTSOF(names);
@@ -859,7 +856,7 @@ static int run(struct build *b, tdx_build_result **out)
 {
     _cleanup_free_ char *digest = NULL, *outdir = NULL, *cmdline = NULL, *vm = NULL;
     const tdx_build_image_options *o = b->o;
-    const char *kernel_release;
+    const char *kernel_release, *initrd;
     char path[PATH_MAX], cwd[PATH_MAX];
     int r;
 
@@ -931,7 +928,8 @@ static int run(struct build *b, tdx_build_result **out)
 
     if ((r = step(b, "initramfs")) < 0)
         return r;
-    snprintf(path, sizeof(path), "%s/initrd.cpio.gz", b->stage);
+    initrd = initramfs_name(b->r->native.compression);
+    snprintf(path, sizeof(path), "%s/%s", b->stage, initrd);
     r = initramfs_write(&b->img, path, b->r->native.compression, b->r->output.source_date_epoch,
                         b->err);
     if (r < 0 || (r = timed(b, "initramfs")) < 0)
@@ -939,7 +937,8 @@ static int run(struct build *b, tdx_build_result **out)
 
     cmdline = strdup(b->r->kernel.cmdline ? b->r->kernel.cmdline : BUILD_DEFAULT_CMDLINE);
     vm = vm_json_render(BUILD_MEMORY_MIB, BUILD_CPUS, event_layout(b->ovmf_version),
-                        b->r->native.net_mode, b->r->native.test_provider, b->r->delivery.listen);
+                        b->r->native.net_mode, b->r->native.test_provider, b->r->delivery.listen,
+                        initrd);
     if (!cmdline || !vm)
         return tdx_err_oom(b->err);
     if ((r = copy_in(b, b->vmlinuz, "vmlinuz")) < 0 || (r = copy_in(b, b->firmware, "OVMF.fd")) < 0 ||

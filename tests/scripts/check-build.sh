@@ -302,6 +302,23 @@ else
     cat "$tmp/acpi.log"
 fi
 
+# A capture for another VM shape, or one that is not a capture, is not kept:
+# build.json says why (capture.json goes through the shared JSON reader).
+for cap in '{"qemu_version": "7.2", "argv": [], "memory_mib": 4096, "cpus": 1}' \
+           '{"qemu_version": "7.2", "argv": [], "memory_mib": "2048", "cpus": 1}'; do
+    printf '%s\n' "$cap" >"$tmp/a/out/acpi/capture.json"
+    (cd "$tmp/a" && "$tdxctl" build hello.json -p dev -o "$tmp/a/out" >"$tmp/acpi2.log" 2>&1) ||
+        { bad "rebuild with another acpi/"; cat "$tmp/acpi2.log"; }
+    check "acpi/ of another shape not kept" [ ! -e "$tmp/a/out/acpi" ]
+    case $cap in
+    *4096*) check "warning names the other shape" grep -q 'another VM shape (4096 MiB, 1 vCPUs)' "$tmp/a/out/build.json" ;;
+    *) check "warning names the file and field" grep -q 'not kept: [^"]*acpi/capture.json: memory_mib: ' "$tmp/a/out/build.json" ;;
+    esac
+    mkdir -p "$tmp/a/out/acpi"
+    cp "$src/tests/data/testdata/acpi/qemu-q35-1cpu-2048M/"* "$tmp/a/out/acpi/"
+done
+rm -rf "$tmp/a/out/acpi"
+
 # Debian 12's own 6.1 kernel: uncompressed modules, virtio_pci modular (with
 # its dependencies first), no configfs-tsm (tsm and tdx_guest are warnings).
 python3 - "$tmp/a/hello.json" "$tmp/a/k61.json" <<'PY'

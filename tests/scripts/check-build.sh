@@ -30,7 +30,7 @@ check() { # DESCRIPTION COMMAND...
     if "$@"; then ok "$what"; else bad "$what"; fi
 }
 
-for tool in cpio python3 zcat; do
+for tool in cpio python3 zcat zstd; do
     command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed"; exit 77; }
 done
 
@@ -141,6 +141,31 @@ PY
 # The default profile refuses nothing here, but has no test provider.
 (cd "$tmp/a" && "$tdxctl" build hello.json -o "$tmp/a/default" >/dev/null 2>&1) || bad "default profile builds"
 check "default profile: test_provider false" grep -q '"test_provider": false' "$tmp/a/default/vm.json"
+
+# native.compression names the initramfs file, and vm.json says which it is:
+# tdxctl measure DIR reads the name from there.
+for c in zstd:initrd.cpio.zst none:initrd.cpio; do
+    comp=${c%%:*} name=${c#*:}
+    python3 - "$tmp/a/hello.json" "$tmp/a/$comp.json" "$comp" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r.setdefault("native", {})["compression"] = sys.argv[3]
+json.dump(r, open(sys.argv[2], "w"))
+PY
+    cp "$tmp/a/tdx.lock" "$tmp/$comp.lock"
+    if (cd "$tmp/a" && "$tdxctl" build "$comp.json" -p dev --lock "$tmp/$comp.lock" -o "$tmp/a/$comp" \
+            >"$tmp/$comp.log" 2>&1); then
+        check "$comp: $name, no initrd.cpio.gz" sh -c "[ -s '$tmp/a/$comp/$name' ] && [ ! -e '$tmp/a/$comp/initrd.cpio.gz' ]"
+        check "$comp: vm.json names $name" python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["initrd"] == sys.argv[2]' "$tmp/a/$comp/vm.json" "$name"
+        check "$comp: build.json lists $name" grep -q "\"path\": \"$name\"" "$tmp/a/$comp/build.json"
+        "$tdxctl" measure "$tmp/a/$comp" --format json >"$tmp/$comp.m.json" 2>/dev/null
+        check "$comp: measure DIR equals measurements.json" cmp -s "$tmp/$comp.m.json" "$tmp/a/$comp/measurements.json"
+    else
+        bad "build with native.compression $comp"
+        cat "$tmp/$comp.log"
+    fi
+done
+check "zstd: the image is zstd" sh -c "zstd -dc '$tmp/a/zstd/initrd.cpio.zst' | cmp -s - '$tmp/a/none/initrd.cpio'"
 
 # --frozen, offline, from the cache.
 (cd "$tmp/a" && "$tdxctl" build hello.json -p dev --frozen --offline -o "$tmp/a/frozen" >/dev/null 2>&1) &&
@@ -280,6 +305,23 @@ else
     cat "$tmp/acpi.log"
 fi
 
+# A capture for another VM shape, or one that is not a capture, is not kept:
+# build.json says why (capture.json goes through the shared JSON reader).
+for cap in '{"qemu_version": "7.2", "argv": [], "memory_mib": 4096, "cpus": 1}' \
+           '{"qemu_version": "7.2", "argv": [], "memory_mib": "2048", "cpus": 1}'; do
+    printf '%s\n' "$cap" >"$tmp/a/out/acpi/capture.json"
+    (cd "$tmp/a" && "$tdxctl" build hello.json -p dev -o "$tmp/a/out" >"$tmp/acpi2.log" 2>&1) ||
+        { bad "rebuild with another acpi/"; cat "$tmp/acpi2.log"; }
+    check "acpi/ of another shape not kept" [ ! -e "$tmp/a/out/acpi" ]
+    case $cap in
+    *4096*) check "warning names the other shape" grep -q 'another VM shape (4096 MiB, 1 vCPUs)' "$tmp/a/out/build.json" ;;
+    *) check "warning names the file and field" grep -q 'not kept: [^"]*acpi/capture.json: memory_mib: ' "$tmp/a/out/build.json" ;;
+    esac
+    mkdir -p "$tmp/a/out/acpi"
+    cp "$src/tests/data/testdata/acpi/qemu-q35-1cpu-2048M/"* "$tmp/a/out/acpi/"
+done
+rm -rf "$tmp/a/out/acpi"
+
 # Debian 12's own 6.1 kernel: uncompressed modules, virtio_pci modular (with
 # its dependencies first), no configfs-tsm (tsm and tdx_guest are warnings).
 python3 - "$tmp/a/hello.json" "$tmp/a/k61.json" <<'PY'
@@ -379,6 +421,24 @@ if (cd "$tmp/g" && "$tdxctl" build go.json -p dev -o "$tmp/g/out" >"$tmp/g.log" 
     check "go builder: static, local toolchain, SOURCE_DATE_EPOCH" grep -q 'CGO_ENABLED=0 GOTOOLCHAIN=local SOURCE_DATE_EPOCH=0' "$tmp/groot/usr/bin/svc"
     check "go builder: the toolchain is a build.json input" grep -q "$go_sha" "$tmp/g/out/build.json"
     check "go builder: the toolchain is locked" grep -q "$go_sha" "$tmp/g/tdx.lock"
+    # A changed cached toolchain archive is hashed again and refused
+    # (offline, nothing replaces it), as a changed .deb is.
+    gc=$tmp/gcache
+    mkdir -p "$gc/fetch" "$gc/extract"
+    for e in "$cache"/fetch/* "$cache"/extract/*; do
+        case $e in *"$go_sha"*) continue ;; esac
+        ln -s "$e" "$gc/${e#"$cache"/}"
+    done
+    cp "$cache/fetch/$go_sha" "$gc/fetch/$go_sha"
+    chmod u+w "$gc/fetch/$go_sha"
+    printf 'X' | dd of="$gc/fetch/$go_sha" bs=1 seek=100 conv=notrunc 2>/dev/null
+    if (cd "$tmp/g" && "$tdxctl" build go.json -p dev --frozen --offline --cache-dir "$gc" \
+            -o "$tmp/g/tampered" >"$tmp/gt.log" 2>&1); then
+        bad "a tampered cached toolchain archive was used"
+    else
+        check "tampered toolchain archive refused" [ ! -e "$gc/fetch/$go_sha" ]
+        check "tampered toolchain: nothing unpacked" [ ! -e "$gc/extract/$go_sha" ]
+    fi
 else
     bad "go builder build"
     cat "$tmp/g.log"

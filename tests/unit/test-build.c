@@ -258,6 +258,76 @@ START_TEST(initramfs_is_deterministic_newc)
 }
 END_TEST
 
+/* A tar.gz holding go/bin/go with text. */
+static void make_toolchain_archive(const char *path, const char *text)
+{
+    struct archive *a = archive_write_new();
+    struct archive_entry *e = archive_entry_new();
+    ck_assert_int_eq(archive_write_add_filter_gzip(a), ARCHIVE_OK);
+    ck_assert_int_eq(archive_write_set_format_pax_restricted(a), ARCHIVE_OK);
+    ck_assert_int_eq(archive_write_open_filename(a, path), ARCHIVE_OK);
+    archive_entry_set_pathname(e, "go/bin/go");
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0755);
+    archive_entry_set_size(e, (la_int64_t)strlen(text));
+    ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+    ck_assert_int_eq(archive_write_data(a, text, strlen(text)), (la_ssize_t)strlen(text));
+    archive_entry_free(e);
+    ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+    archive_write_free(a);
+}
+
+START_TEST(toolchain_tree_is_checked_before_use)
+{
+    char *d = tmpdir_new(), archive[1024], extract[1024], go[1024];
+    const char *sha = "1111111111111111111111111111111111111111111111111111111111111111";
+    tdx_error err = TDX_ERROR_INIT;
+    char *tree = NULL, *text;
+    FILE *f;
+
+    snprintf(archive, sizeof(archive), "%s/go.tar.gz", d);
+    snprintf(extract, sizeof(extract), "%s/extract", d);
+    ck_assert_int_eq(mkdir(extract, 0755), 0);
+    make_toolchain_archive(archive, "#!/bin/sh\necho real go\n");
+    ck_assert_msg(toolchain_tree(archive, sha, extract, &tree, &err) == 0, "%s", err.message);
+    snprintf(go, sizeof(go), "%s/go/bin/go", tree);
+    free(tree);
+    tree = NULL;
+
+    /* A file of the unpacked tree changed: the tree is unpacked again. */
+    ck_assert_ptr_nonnull(f = fopen(go, "w"));
+    fputs("#!/bin/sh\necho planted\n", f);
+    fclose(f);
+    ck_assert_msg(toolchain_tree(archive, sha, extract, &tree, &err) == 0, "%s", err.message);
+    free(tree);
+    tree = NULL;
+    text = read_text(go, NULL);
+    ck_assert_str_eq(text, "#!/bin/sh\necho real go\n");
+    free(text);
+
+    /* A file added to it, or a tree without its hashes: unpacked again too. */
+    snprintf(go, sizeof(go), "%s/go/bin/gofmt", sha);
+    write_text(extract, go, "extra\n");
+    ck_assert_msg(toolchain_tree(archive, sha, extract, &tree, &err) == 0, "%s", err.message);
+    free(tree);
+    tree = NULL;
+    snprintf(go, sizeof(go), "%s/%s/go/bin/gofmt", extract, sha);
+    ck_assert_int_ne(access(go, F_OK), 0);
+    snprintf(go, sizeof(go), "%s/%s.sums", extract, sha);
+    ck_assert_int_eq(unlink(go), 0);
+    snprintf(go, sizeof(go), "%s/%s/go/bin/go", extract, sha);
+    ck_assert_ptr_nonnull(f = fopen(go, "w"));
+    fputs("planted without hashes\n", f);
+    fclose(f);
+    ck_assert_msg(toolchain_tree(archive, sha, extract, &tree, &err) == 0, "%s", err.message);
+    free(tree);
+    text = read_text(go, NULL);
+    ck_assert_str_eq(text, "#!/bin/sh\necho real go\n");
+    free(text);
+    tmpdir_remove(d);
+}
+END_TEST
+
 START_TEST(image_paths_are_checked)
 {
     struct img img = IMG_INIT;
@@ -435,6 +505,7 @@ int main(void)
     tcase_add_test(tc, modinfo_refuses_malformed_modules);
     tcase_add_test(tc, modules_resolve_in_dependency_order);
     tcase_add_test(tc, initramfs_is_deterministic_newc);
+    tcase_add_test(tc, toolchain_tree_is_checked_before_use);
     tcase_add_test(tc, image_paths_are_checked);
     tcase_add_test(tc, exec_lines_split_like_systemd);
     tcase_add_test(tc, native_refuses_what_it_cannot_honour);

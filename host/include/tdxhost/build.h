@@ -155,7 +155,7 @@ TDX_EXTERN const char *tdx_build_result_json(const tdx_build_result *res);
 /**
  * Computes the measurements of a build output directory from the directory
  * alone: vm.json (memory, vCPUs, QEMU and firmware assumptions), cmdline,
- * OVMF.fd, vmlinuz, initrd.cpio.gz and, when present, acpi/ (the blobs
+ * OVMF.fd, vmlinuz, the initramfs vm.json names and, when present, acpi/ (the blobs
  * `tdxctl acpi capture` writes; they make RTMR0 known). This is what the
  * build itself runs, so it equals measurements.json for an unchanged directory.
  * @param[out] out receives the measurements; free with tdx_measurements_free().

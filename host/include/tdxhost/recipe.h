@@ -501,7 +501,7 @@ typedef struct tdx_native_options {
     const char *const *modules;
     /** Packages left out of the package closure; replaces the list. JSON: native.exclude. */
     const char *const *exclude;
-    /** Initramfs compression: "gzip" (default) or "zstd". JSON: native.compression. */
+    /** Initramfs compression: "gzip" (default), "zstd" or "none". JSON: native.compression. */
     const char *compression;
     /** 1: the agent answers quote requests with simulated quotes when the host
      *  hands it a test PKI (emulated runs without TDX). Refused in the default

@@ -77,6 +77,15 @@ int img_add_tree(struct img *img, const char *prefix, const char *src, char *con
 int initramfs_write(struct img *img, const char *path, const char *compression, long long mtime,
                     tdx_error *err);
 
+/* The output file name of an initramfs so compressed: initrd.cpio.gz,
+ * initrd.cpio.zst or initrd.cpio ("none"); vm.json's "initrd" names it. */
+const char *initramfs_name(const char *compression);
+
+/* vm.json of a native build (docs/build.md), canonical text; initrd is the
+ * initramfs's file name. NULL when out of memory. */
+char *vm_json_render(uint64_t memory_mib, int cpus, const char *event_layout, const char *network,
+                     bool test_provider, char *const *listen, const char *initrd);
+
 /* ------------------------------------------------------------------------ */
 /* Decompression (decompress.c)                                             */
 
@@ -172,7 +181,9 @@ struct builder_ctx {
 };
 
 /* The unpacked tree of a toolchain archive (tar, any compression), from the
- * cache of extracted inputs under its SHA-256 (unpacked there when missing). */
+ * cache of extracted inputs under its SHA-256 (unpacked there when missing),
+ * with its files' hashes beside it (sums_write()): a tree whose files changed
+ * since is removed and unpacked again. archive_path must be verified. */
 int toolchain_tree(const char *archive_path, const char *sha256, const char *extract_dir,
                    char **out, tdx_error *err);
 

@@ -55,6 +55,7 @@ static int toolchain(const struct builder_ctx *c, const struct op *op, const cha
 {
     const struct build_spec *b = &op->u.build;
     _cleanup_free_ char *path = NULL;
+    tdx_fetch_options fo;
     char url[1024];
     int r;
 
@@ -63,7 +64,11 @@ static int toolchain(const struct builder_ctx *c, const struct op *op, const cha
                        "toolchain (toolchain.version or toolchain.url, and toolchain.sha256); use "
                        "--backend mkosi for Debian's", where, kind_name(b->kind));
     recipe_toolchain_url(b, url, sizeof(url));
-    r = tdx_lock_fetch_url(c->lock, url, c->fo, &path, c->err);
+    /* The archive is read to unpack it: hash the cached copy again first,
+     * as for .debs, so an entry changed since it was fetched is refused. */
+    fo = *c->fo;
+    fo.verify_cached = 1;
+    r = tdx_lock_fetch_url(c->lock, url, &fo, &path, c->err);
     if (r < 0)
         return tdx_err_prefix(c->err, r, "%s: toolchain %s (sha256 %s)", where, url,
                               b->toolchain_sha256 ? b->toolchain_sha256 : "none");

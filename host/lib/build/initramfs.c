@@ -144,6 +144,15 @@ out:
     return r;
 }
 
+const char *initramfs_name(const char *compression)
+{
+    if (streq(compression, "zstd"))
+        return "initrd.cpio.zst";
+    if (streq(compression, "none"))
+        return "initrd.cpio";
+    return "initrd.cpio.gz";
+}
+
 int initramfs_write(struct img *img, const char *path, const char *compression, long long mtime,
                     tdx_error *err)
 {

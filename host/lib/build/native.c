@@ -29,16 +29,15 @@
 #include "emit/tree.h"
 #include "error.h"
 #include "fileio.h"
+#include "json-error.h"
 #include "json-text.h"
 #include "lock/lock-internal.h"
 #include "recipe/paths.h"
 #include "recipe/source-urls.h"
 
 #define TEMPLATE_MAX (16u << 20)
+#define CAPTURE_JSON_MAX (64u << 10)
 #define ARCH "amd64"
-
-char *vm_json_render(uint64_t memory_mib, int cpus, const char *event_layout, const char *network,
-                     bool test_provider, char *const *listen);
 
 struct build {
     const tdx_image *image;
@@ -633,29 +632,64 @@ static int cmp_str(const void *a, const void *b)
 static const char *const acpi_files[] = { "etc-acpi-tables", "etc-acpi-rsdp", "etc-table-loader",
                                           "capture.json" };
 
+/* 1 when capture.json (a file of the previous output, so read bounded and
+ * through the shared reader) is for this build's VM shape; 0, with a
+ * warning saying why, when it is for another or cannot be read. */
+static int capture_for_shape(struct build *b, const char *path)
+{
+    _cleanup_free_ char *text = NULL, *warning = NULL;
+    tdx_error why = TDX_ERROR_INIT;
+    struct json_reader R;
+    long long mib = 0, cpus = 0;
+    json_t *doc = NULL;
+    size_t len;
+    int r;
+
+    jr_init_err(&R, path, &why);
+    r = read_file_bounded(path, CAPTURE_JSON_MAX, &text, &len);
+    if (r < 0)
+        r = tdx_err(&why, r, "%s: %s", path, r == -EFBIG ? "larger than 64 KiB" : strerror(-r));
+    if (r >= 0)
+        r = jr_parse(&R, text, len, 4, 1024, &doc);
+    if (r >= 0)
+        r = jr_int(&R, doc, "", "memory_mib", JR_REQUIRED, 1, LLONG_MAX, &mib);
+    if (r >= 0)
+        r = jr_int(&R, doc, "", "cpus", JR_REQUIRED, 1, INT_MAX, &cpus);
+    json_decref(doc);
+    if (r == -ENOMEM)
+        return tdx_err_oom(b->err);
+    if (r >= 0 && mib == BUILD_MEMORY_MIB && cpus == BUILD_CPUS)
+        return 1;
+    if (r >= 0)
+        r = asprintf(&warning, "acpi/ of the previous output is for another VM shape (%lld MiB, "
+                     "%lld vCPUs): not kept (capture it again for RTMR0)", mib, cpus);
+    else
+        r = asprintf(&warning, "acpi/ of the previous output not kept: %s", why.message);
+    if (r < 0) {
+        warning = NULL;     /* asprintf() leaves it undefined */
+        return tdx_err_oom(b->err);
+    }
+    if (strv_push_take(&b->warnings, TAKE_PTR(warning)) < 0)
+        return tdx_err_oom(b->err);
+    return 0;
+}
+
 /* QEMU's ACPI tables depend on the VM, not on the image: a capture the
  * previous output holds for the same memory and vCPUs (`tdxctl acpi
  * capture`) is carried over, so RTMR0 stays known across rebuilds. */
 static int keep_acpi(struct build *b, const char *outdir)
 {
     char path[PATH_MAX], dst[PATH_MAX];
-    json_t *cap;
-    bool same;
     int r;
 
     snprintf(path, sizeof(path), "%s/acpi/capture.json", outdir);
     if (access(path, F_OK) < 0)
         return 0;
-    cap = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
-    same = cap && json_integer_value(json_object_get(cap, "memory_mib")) == BUILD_MEMORY_MIB &&
-           json_integer_value(json_object_get(cap, "cpus")) == BUILD_CPUS;
-    json_decref(cap);
-    if (!same) {
-        if (strv_push(&b->warnings, "acpi/ of the previous output is for another VM shape: not "
-                                    "kept (capture it again for RTMR0)") < 0)
-            return tdx_err_oom(b->err);
+    r = capture_for_shape(b, path);
+    if (r < 0)
+        return r;
+    if (r == 0)
         return 0;
-    }
     snprintf(dst, sizeof(dst), "%s/acpi", b->stage);
     if (mkdir(dst, 0755) < 0)
         return tdx_err(b->err, -errno, "%s: %s", dst, strerror(errno));
@@ -672,9 +706,9 @@ static int keep_acpi(struct build *b, const char *outdir)
 /* Every file of the staging directory but build.json, sorted, hashed. */
 static int hash_artifacts(struct build *b)
 {
-    static const char *const names[] = { "OVMF.fd", "cmdline", "initrd.cpio.gz",
-                                         "measurements.cbor", "measurements.json", "policy.json",
-                                         "vm.json", "vmlinuz" };
+    const char *const names[] = { "OVMF.fd", "cmdline", initramfs_name(b->r->native.compression),
+                                  "measurements.cbor", "measurements.json", "policy.json",
+                                  "vm.json", "vmlinuz" };
     const char *sorted[ELEMENTSOF(names) + ELEMENTSOF(acpi_files)];
     char acpi[ELEMENTSOF(acpi_files)][64];
     size_t n = ELEMENTSOF(names);
@@ -856,7 +890,7 @@ static int run(struct build *b, tdx_build_result **out)
 {
     _cleanup_free_ char *digest = NULL, *outdir = NULL, *cmdline = NULL, *vm = NULL;
     const tdx_build_image_options *o = b->o;
-    const char *kernel_release;
+    const char *kernel_release, *initrd;
     char path[PATH_MAX], cwd[PATH_MAX];
     int r;
 
@@ -928,7 +962,8 @@ static int run(struct build *b, tdx_build_result **out)
 
     if ((r = step(b, "initramfs")) < 0)
         return r;
-    snprintf(path, sizeof(path), "%s/initrd.cpio.gz", b->stage);
+    initrd = initramfs_name(b->r->native.compression);
+    snprintf(path, sizeof(path), "%s/%s", b->stage, initrd);
     r = initramfs_write(&b->img, path, b->r->native.compression, b->r->output.source_date_epoch,
                         b->err);
     if (r < 0 || (r = timed(b, "initramfs")) < 0)
@@ -936,7 +971,8 @@ static int run(struct build *b, tdx_build_result **out)
 
     cmdline = strdup(b->r->kernel.cmdline ? b->r->kernel.cmdline : BUILD_DEFAULT_CMDLINE);
     vm = vm_json_render(BUILD_MEMORY_MIB, BUILD_CPUS, event_layout(b->ovmf_version),
-                        b->r->native.net_mode, b->r->native.test_provider, b->r->delivery.listen);
+                        b->r->native.net_mode, b->r->native.test_provider, b->r->delivery.listen,
+                        initrd);
     if (!cmdline || !vm)
         return tdx_err_oom(b->err);
     if ((r = copy_in(b, b->vmlinuz, "vmlinuz")) < 0 || (r = copy_in(b, b->firmware, "OVMF.fd")) < 0 ||

@@ -112,34 +112,57 @@ out:
     return r;
 }
 
+/* Removes extract_dir/name (a tree or a file); errors are ignored: what
+ * is left is checked again before it is used. */
+static void remove_in(const char *extract_dir, const char *name)
+{
+    int fd = open(extract_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        rm_rf_at(fd, name);
+        close(fd);
+    }
+}
+
 int toolchain_tree(const char *archive_path, const char *sha256, const char *extract_dir,
                    char **out, tdx_error *err)
 {
-    _cleanup_free_ char *dir = NULL, *tmp = NULL;
+    _cleanup_free_ char *dir = NULL, *tmp = NULL, *sums = NULL, *sums_name = NULL;
+    tdx_error why = TDX_ERROR_INIT;
     struct stat st;
     int r;
 
     if (asprintf(&dir, "%s/%s", extract_dir, sha256) < 0 ||
+        asprintf(&sums, "%s.sums", dir) < 0 || asprintf(&sums_name, "%s.sums", sha256) < 0 ||
         asprintf(&tmp, "%s/.tmp-%s-XXXXXX", extract_dir, sha256) < 0)
         return tdx_err_oom(err);
     if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
-        *out = TAKE_PTR(dir);
-        return 0;
+        /* The tree's name is the archive's hash, its files are not: they
+         * are checked against the hashes taken when it was unpacked. */
+        r = sums_check(dir, sums, NULL, &why);
+        if (r >= 0) {
+            *out = TAKE_PTR(dir);
+            return 0;
+        }
+        if (r != -ENOENT && r != -EBADMSG)
+            return tdx_err(err, r, "%s", why.message);
+        /* Changed since (or unpacked without the hashes): unpacked again
+         * from the archive, which the caller verified. */
+        remove_in(extract_dir, sha256);
+        remove_in(extract_dir, sums_name);
     }
     if (!mkdtemp(tmp))
         return tdx_err(err, -errno, "%s: %s", tmp, strerror(errno));
     r = unpack(archive_path, tmp, err);
+    /* The hashes of what was unpacked, before the tree is in place: a tree
+     * under its final name always has them (a build racing this one
+     * unpacked the same verified archive, so writes the same list). */
+    if (r >= 0)
+        r = sums_write(tmp, sums, err);
     if (r >= 0 && rename(tmp, dir) < 0 && !(errno == ENOTEMPTY || errno == EEXIST))
         r = tdx_err(err, -errno, "%s: %s", dir, strerror(errno));
-    if (r < 0 || stat(tmp, &st) == 0) {
+    if (r < 0 || stat(tmp, &st) == 0)
         /* Failed, or another build renamed its copy first. */
-        char *slash = strrchr(tmp, '/');
-        int fd = open(extract_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd >= 0) {
-            rm_rf_at(fd, slash + 1);
-            close(fd);
-        }
-    }
+        remove_in(extract_dir, strrchr(tmp, '/') + 1);
     if (r < 0)
         return r;
     *out = TAKE_PTR(dir);

@@ -30,10 +30,7 @@ struct vm_shape {
 };
 
 char *vm_json_render(uint64_t memory_mib, int cpus, const char *event_layout, const char *network,
-                     bool test_provider, char *const *listen);
-
-char *vm_json_render(uint64_t memory_mib, int cpus, const char *event_layout, const char *network,
-                     bool test_provider, char *const *listen)
+                     bool test_provider, char *const *listen, const char *initrd)
 {
     json_t *l = json_array(), *root;
     char *text;
@@ -44,7 +41,7 @@ char *vm_json_render(uint64_t memory_mib, int cpus, const char *event_layout, co
                      " s:{s:s, s:s, s:b, s:b, s:b},"
                      " s:{s:i, s:o}, s:b, s:s, s:s}",
                      "format", 1, "memory_mib", (json_int_t)memory_mib, "cpus", cpus,
-                     "firmware", "OVMF.fd", "kernel", "vmlinuz", "initrd", "initrd.cpio.gz",
+                     "firmware", "OVMF.fd", "kernel", "vmlinuz", "initrd", initrd,
                      "cmdline_file", "cmdline",
                      "qemu", "page_order", "per-page", "min_version", BUILD_QEMU_MIN_VERSION,
                      "kernel_header", "patched",

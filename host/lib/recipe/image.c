@@ -1126,7 +1126,7 @@ static const char *check_interface(const char *s)
 
 int tdx_image_set_native(tdx_image *image, const tdx_native_options *opts, tdx_error *err)
 {
-    static const char *const compressions[] = { "gzip", "zstd", NULL };
+    static const char *const compressions[] = { "gzip", "zstd", "none", NULL };
     static const char *const modes[] = { "none", "dhcp", "static", NULL };
     tdx_check_arg(image, err);
     tdx_check_arg(opts, err);

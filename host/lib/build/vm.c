@@ -62,7 +62,7 @@ char *vm_json_render_files(uint64_t memory_mib, int cpus, const char *kernel, co
                            char *const *listen)
 {
     _cleanup_free_ char *base = vm_json_render(memory_mib, cpus, "pre-202411", "none", false,
-                                               listen);
+                                               listen, initrd ? initrd : "");
     json_t *root = base ? json_loads(base, 0, NULL) : NULL;
     char *text;
 

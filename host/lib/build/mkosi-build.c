@@ -26,6 +26,7 @@
 #include "fsutil.h"
 #include "json-text.h"
 #include "macro.h"
+#include "measure/measurements.h"
 #include "measure/pe.h"
 #include "measure/source.h"
 #include "tdxhost/emit.h"
@@ -272,7 +273,7 @@ static int measure(struct mk *m, const char *efi_name)
     if (r < 0)
         return tdx_err_prefix(m->err, r, "measure");
     snprintf(path, sizeof(path), "%s/%s", m->stage, efi_name);
-    r = tdx_measure_uki_tpm(&tpm, path, NULL, m->err);
+    r = measure_uki_tpm_labelled(&tpm, path, efi_name, NULL, m->err);
     if (r < 0)
         return tdx_err_prefix(m->err, r, "measure the UKI's vTPM PCRs");
     /* Clouds' firmware measures into a vTPM, not RTMRs: its own file. */

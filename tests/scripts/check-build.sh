@@ -198,6 +198,28 @@ else
     check "previous output untouched" [ "$(sha256sum <"$tmp/a/out/initrd.cpio.gz")" = "$before" ]
 fi
 
+# A rebuild over an existing output swaps the new tree in with one
+# renameat2(RENAME_EXCHANGE) (out is never missing), then removes the old one.
+echo stale >"$tmp/a/out/stale-file"
+if command -v strace >/dev/null; then
+    trace="strace -f -qq -e trace=rename,renameat,renameat2 -o $tmp/rename.log"
+else
+    echo "SKIP: no strace: the rename calls are not checked"
+    trace=
+fi
+if (cd "$tmp/a" && $trace "$tdxctl" build hello.json -p dev -o "$tmp/a/out" >"$tmp/swap.log" 2>&1); then
+    check "rebuild: previous output replaced" [ ! -e "$tmp/a/out/stale-file" ]
+    check "rebuild: same image" [ "$(sha256sum <"$tmp/a/out/initrd.cpio.gz")" = "$before" ]
+    check "rebuild: no scratch or old tree left" [ -z "$(find "$tmp/a" -maxdepth 1 \( -name 'out.tdx-build-*' -o -name '.out.tmp-*' \))" ]
+    if [ -n "$trace" ]; then
+        check "rebuild: swapped by RENAME_EXCHANGE" grep -q "renameat2(.*\"$tmp/a/out\", RENAME_EXCHANGE)" "$tmp/rename.log"
+        check "rebuild: out never moved aside" sh -c "! grep -q '/previous\"' '$tmp/rename.log'"
+    fi
+else
+    bad "rebuild over an existing output"
+    cat "$tmp/swap.log"
+fi
+
 # A tampered cache entry: a cache holding the kernel's unpacked tree but a
 # changed ovmf .deb is refused (the entry is dropped; offline, nothing replaces it).
 sha_of() {

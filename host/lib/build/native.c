@@ -821,24 +821,35 @@ static void rm_rf(const char *path)
     }
 }
 
-/* Puts the staging directory in place of out; the previous output (if any)
- * is moved aside first and removed after. */
+/* Puts the staging directory in place of out. An existing output is swapped
+ * with it in one renameat2(RENAME_EXCHANGE), so out always holds a whole
+ * tree, then removed (it is now at b->stage). Only on a file system without
+ * renameat2 flags is it moved aside first, leaving a moment without out. */
 static int commit_output(struct build *b, const char *out)
 {
     _cleanup_free_ char *old = NULL;
     struct stat st;
 
-    if (asprintf(&old, "%s/previous", b->top) < 0)
-        return tdx_err_oom(b->err);
     if (lstat(out, &st) == 0) {
         if (!S_ISDIR(st.st_mode))
             return tdx_err(b->err, -ENOTDIR, "%s: exists and is not a directory", out);
+        if (renameat2(AT_FDCWD, b->stage, AT_FDCWD, out, RENAME_EXCHANGE) == 0) {
+            rm_rf(b->stage);
+            return 0;
+        }
+        if (errno != EINVAL && errno != ENOSYS)
+            return tdx_err(b->err, -errno, "%s: cannot replace: %s", out, strerror(errno));
+        if (asprintf(&old, "%s/previous", b->top) < 0) {
+            old = NULL;
+            return tdx_err_oom(b->err);
+        }
         if (rename(out, old) < 0)
             return tdx_err(b->err, -errno, "%s: %s", out, strerror(errno));
     }
     if (rename(b->stage, out) < 0) {
         int e = errno;
-        rename(old, out);
+        if (old)
+            rename(old, out);
         return tdx_err(b->err, -e, "%s: %s", out, strerror(e));
     }
     return 0;

@@ -266,6 +266,23 @@ else
     cat "$tmp/retamper.log"
 fi
 
+# The recipe's trust boundary, as emit holds it: a src outside the recipe's
+# directory fails the build naming the field; --allow-outside-src lifts it.
+mkdir -p "$tmp/a/sub"
+sed 's|"src": "hello/hello.sh"|"src": "../hello/hello.sh"|' "$tmp/a/hello.json" >"$tmp/a/sub/hello.json"
+cp "$tmp/a/tdx.lock" "$tmp/a/sub/tdx.lock"
+(cd "$tmp/a/sub" && "$tdxctl" build hello.json -p dev -o "$tmp/a/sub/out" >"$tmp/outside.log" 2>&1)
+check "src outside: exit 1" [ $? -eq 1 ]
+check "src outside: the field is named" grep -q 'hello.json: files\[0\]\.src: "[^"]*/\.\./hello/hello\.sh" is outside the recipe.s directory' "$tmp/outside.log"
+check "src outside: nothing written" [ ! -e "$tmp/a/sub/out" ]
+if (cd "$tmp/a/sub" && "$tdxctl" build hello.json -p dev --allow-outside-src -o "$tmp/a/sub/out" \
+        >"$tmp/outside2.log" 2>&1); then
+    check "--allow-outside-src: same image" cmp -s "$tmp/a/sub/out/initrd.cpio.gz" "$tmp/a/out/initrd.cpio.gz"
+else
+    bad "--allow-outside-src build"
+    cat "$tmp/outside2.log"
+fi
+
 # What the native backend cannot do, one line per field.
 cat >"$tmp/a/unsupported.json" <<'JSON'
 { "name": "u", "init": "tdx-agent", "kernel": { "package": "linux-image-amd64", "suite": "bookworm-backports" },

@@ -33,6 +33,7 @@
 #include "json-text.h"
 #include "lock/lock-internal.h"
 #include "recipe/paths.h"
+#include "recipe/sources.h"
 #include "recipe/source-urls.h"
 
 #define TEMPLATE_MAX (16u << 20)
@@ -906,6 +907,7 @@ static int run(struct build *b, tdx_build_result **out)
     const tdx_build_image_options *o = b->o;
     const char *kernel_release, *initrd;
     char path[PATH_MAX], cwd[PATH_MAX];
+    size_t idx;
     int r;
 
     clock_gettime(CLOCK_MONOTONIC, &b->t0);
@@ -915,6 +917,12 @@ static int run(struct build *b, tdx_build_result **out)
         return tdx_err_oom(b->err);
     if ((r = recipe_resolve_profile(b->image, o->profile, &b->r, b->err)) < 0 ||
         (r = native_check_recipe(b->r, b->err)) < 0)
+        return r;
+    /* The recipe's trust boundary, as emit holds it (docs/recipe.md).
+     * Version 1 callers have no allow_outside_src: the boundary holds. */
+    if ((r = image_profile_index(b->image, o->profile, &idx, b->err)) < 0 ||
+        (r = recipe_check_sources(b->image, idx, o->version >= 2 && o->allow_outside_src == 1,
+                                  b->err)) < 0)
         return r;
     if (!getcwd(cwd, sizeof(cwd)))
         return tdx_err(b->err, -errno, "getcwd: %s", strerror(errno));

@@ -15,7 +15,7 @@
 static void help(void)
 {
     printf("Usage: tdxctl build RECIPE [-p PROFILE] [-o DIR] [--backend native|mkosi] [--frozen]\n"
-           "                    [--mkosi PATH] [--json]\n\n"
+           "                    [--mkosi PATH] [--allow-outside-src] [--json]\n\n"
            "Build one profile of a recipe into DIR (default build/<image-id>): vmlinuz,\n"
            "initrd.cpio.gz, OVMF.fd, cmdline, vm.json, measurements.json/.cbor, build.json\n"
            "(docs/build.md). The directory is replaced whole when the build succeeds and left\n"
@@ -38,6 +38,8 @@ static void help(void)
            "  -m, --mirror URL       Debian mirror (default: the recipe's, else the host's apt)\n"
            "      --snapshot TS      snapshot.debian.org timestamp instead of a mirror\n"
            "      --keyring FILE     OpenPGP keyring for InRelease\n"
+           "      --allow-outside-src let the recipe take host files from outside its\n"
+           "                         directory (only for a recipe you trust)\n"
            "      --json             print the result (build.json) as one JSON object\n"
            "  -h, --help             show this help\n");
 }
@@ -115,7 +117,7 @@ static void print_result(const tdx_build_result *res)
 int cmd_build(const struct cli *cli_in, int argc, char **argv)
 {
     enum { O_BACKEND = 256, O_FROZEN, O_OFFLINE, O_LOCK, O_AGENT, O_CACHE, O_SNAPSHOT, O_KEYRING,
-           O_JSON, O_MKOSI };
+           O_JSON, O_MKOSI, O_ALLOW_OUTSIDE };
     static const struct option options[] = {
         { "profile", required_argument, NULL, 'p' },
         { "output", required_argument, NULL, 'o' },
@@ -130,6 +132,7 @@ int cmd_build(const struct cli *cli_in, int argc, char **argv)
         { "keyring", required_argument, NULL, O_KEYRING },
         { "json", no_argument, NULL, O_JSON },
         { "mkosi", required_argument, NULL, O_MKOSI },
+        { "allow-outside-src", no_argument, NULL, O_ALLOW_OUTSIDE },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -168,6 +171,7 @@ int cmd_build(const struct cli *cli_in, int argc, char **argv)
         case O_KEYRING: o.keyring = optarg; break;
         case O_JSON: cli.json = true; break;
         case O_MKOSI: o.mkosi = optarg; break;
+        case O_ALLOW_OUTSIDE: o.allow_outside_src = 1; break;
         case 'h': help(); return EXIT_OK;
         default:
             return cli_option_error(&cli, c, argv);

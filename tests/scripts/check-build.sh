@@ -30,7 +30,7 @@ check() { # DESCRIPTION COMMAND...
     if "$@"; then ok "$what"; else bad "$what"; fi
 }
 
-for tool in cpio python3 zcat zstd; do
+for tool in cpio perl python3 zcat zstd; do
     command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed"; exit 77; }
 done
 
@@ -69,7 +69,7 @@ strip_timings() {
 check "build.json equal but for timings" [ "$(strip_timings "$tmp/a/out/build.json")" = "$(strip_timings "$tmp/b/elsewhere/out/build.json")" ]
 check "output directory mode 0755 under umask 077" [ "$(stat -c %a "$tmp/b/elsewhere/out")" = 755 ]
 check "cmdline has no newline" [ "$(wc -c <"$tmp/a/out/cmdline")" = "$(printf 'console=ttyS0' | wc -c)" ]
-check "no scratch directory left" [ -z "$(find "$tmp/a" -maxdepth 1 -name 'out.tdx-build-*')" ]
+check "no scratch directory left" [ -z "$(find "$tmp/a" -maxdepth 1 -name '.out.tmp-*')" ]
 
 # Every artifact of build.json, by size and hash.
 python3 - "$tmp/a/out" <<'PY' || bad "build.json artifacts"
@@ -172,6 +172,36 @@ check "zstd: the image is zstd" sh -c "zstd -dc '$tmp/a/zstd/initrd.cpio.zst' | 
     cmp -s "$tmp/a/frozen/initrd.cpio.gz" "$tmp/a/out/initrd.cpio.gz"
 check "--frozen --offline builds the same image from the cache" [ $? -eq 0 ]
 
+# The scratch directory is a staging directory: SIGINT while it is complete
+# (the test hook stops there, docs/development.md) removes it and leaves no
+# output; one a dead process left is removed by the next build.
+mkdir -p "$tmp/int"
+TDX_TEST_STAGING_PAUSE=1 perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die "exec: $!"' \
+    sh -c 'cd "$1" && exec "$2" build hello.json -p dev --frozen --offline -o "$3"' sh \
+    "$tmp/a" "$tdxctl" "$tmp/int/out" 2>"$tmp/int.err" &
+child=$!
+tries=0
+until ls "$tmp/int"/.out.tmp-*/out/build.json >/dev/null 2>&1; do
+    tries=$((tries + 1))
+    if [ $tries -gt 1200 ] || ! kill -0 $child 2>/dev/null; then
+        bad "SIGINT: the build never reached its staging pause"; cat "$tmp/int.err"
+        break
+    fi
+    sleep 0.1
+done
+kill -INT $child
+wait $child
+status=$?
+check "SIGINT: the build dies of it (status $status)" [ $status -gt 128 ]
+check "SIGINT: no scratch directory left" [ -z "$(find "$tmp/int" -maxdepth 1 -name '.out.tmp-*')" ]
+check "SIGINT: no output" [ ! -e "$tmp/int/out" ]
+sh -c 'exit 0' & dead=$!
+wait $dead
+mkdir -p "$tmp/int/.out.tmp-$dead-XXXXXX/out"
+(cd "$tmp/a" && "$tdxctl" build hello.json -p dev --frozen --offline -o "$tmp/int/out" >/dev/null 2>&1) ||
+    bad "build after an interrupted one"
+check "a dead build's scratch directory is removed" [ ! -e "$tmp/int/.out.tmp-$dead-XXXXXX" ]
+
 # A stale lock under --frozen fails and writes nothing.
 sed 's/"busybox-static"/"busybox-static", "jq"/' "$tmp/a/hello.json" >"$tmp/a/stale.json"
 if (cd "$tmp/a" && "$tdxctl" build stale.json --frozen -o "$tmp/a/stale" >"$tmp/stale.log" 2>&1); then
@@ -196,6 +226,28 @@ if (cd "$tmp/a" && "$tdxctl" build nomod.json -p dev --lock "$tmp/nomod.lock" -o
 else
     check "missing module named" grep -q 'kernel module "no_such_module"' "$tmp/nomod.log"
     check "previous output untouched" [ "$(sha256sum <"$tmp/a/out/initrd.cpio.gz")" = "$before" ]
+fi
+
+# A rebuild over an existing output swaps the new tree in with one
+# renameat2(RENAME_EXCHANGE) (out is never missing), then removes the old one.
+echo stale >"$tmp/a/out/stale-file"
+if command -v strace >/dev/null; then
+    trace="strace -f -qq -e trace=rename,renameat,renameat2 -o $tmp/rename.log"
+else
+    echo "SKIP: no strace: the rename calls are not checked"
+    trace=
+fi
+if (cd "$tmp/a" && $trace "$tdxctl" build hello.json -p dev -o "$tmp/a/out" >"$tmp/swap.log" 2>&1); then
+    check "rebuild: previous output replaced" [ ! -e "$tmp/a/out/stale-file" ]
+    check "rebuild: same image" [ "$(sha256sum <"$tmp/a/out/initrd.cpio.gz")" = "$before" ]
+    check "rebuild: no scratch or old tree left" [ -z "$(find "$tmp/a" -maxdepth 1 \( -name 'out.tdx-build-*' -o -name '.out.tmp-*' \))" ]
+    if [ -n "$trace" ]; then
+        check "rebuild: swapped by RENAME_EXCHANGE" grep -q "renameat2(.*\"$tmp/a/out\", RENAME_EXCHANGE)" "$tmp/rename.log"
+        check "rebuild: out never moved aside" sh -c "! grep -q '/previous\"' '$tmp/rename.log'"
+    fi
+else
+    bad "rebuild over an existing output"
+    cat "$tmp/swap.log"
 fi
 
 # A tampered cache entry: a cache holding the kernel's unpacked tree but a
@@ -242,6 +294,23 @@ if (cd "$tmp/a" && "$tdxctl" build hello.json -p dev --frozen --offline --cache-
 else
     bad "build after a changed unpacked file"
     cat "$tmp/retamper.log"
+fi
+
+# The recipe's trust boundary, as emit holds it: a src outside the recipe's
+# directory fails the build naming the field; --allow-outside-src lifts it.
+mkdir -p "$tmp/a/sub"
+sed 's|"src": "hello/hello.sh"|"src": "../hello/hello.sh"|' "$tmp/a/hello.json" >"$tmp/a/sub/hello.json"
+cp "$tmp/a/tdx.lock" "$tmp/a/sub/tdx.lock"
+(cd "$tmp/a/sub" && "$tdxctl" build hello.json -p dev -o "$tmp/a/sub/out" >"$tmp/outside.log" 2>&1)
+check "src outside: exit 1" [ $? -eq 1 ]
+check "src outside: the field is named" grep -q 'hello.json: files\[0\]\.src: "[^"]*/\.\./hello/hello\.sh" is outside the recipe.s directory' "$tmp/outside.log"
+check "src outside: nothing written" [ ! -e "$tmp/a/sub/out" ]
+if (cd "$tmp/a/sub" && "$tdxctl" build hello.json -p dev --allow-outside-src -o "$tmp/a/sub/out" \
+        >"$tmp/outside2.log" 2>&1); then
+    check "--allow-outside-src: same image" cmp -s "$tmp/a/sub/out/initrd.cpio.gz" "$tmp/a/out/initrd.cpio.gz"
+else
+    bad "--allow-outside-src build"
+    cat "$tmp/outside2.log"
 fi
 
 # What the native backend cannot do, one line per field.

@@ -463,6 +463,34 @@ START_TEST(build_options_are_checked)
 }
 END_TEST
 
+/* The src boundary holds before anything is fetched; a version 1 caller
+ * has no allow_outside_src, so the boundary holds for it whatever it sets. */
+START_TEST(build_holds_the_src_boundary)
+{
+    tdx_build_image_options o = TDX_BUILD_IMAGE_OPTIONS_INIT;
+    tdx_error err = TDX_ERROR_INIT;
+    char *d = tmpdir_new(), base[1024];
+    tdx_image *img;
+
+    write_text(d, "outside.sh", "#!/bin/sh\n");
+    write_text(d, "r/inside.sh", "#!/bin/sh\n");
+    snprintf(base, sizeof(base), "%s/r", d);
+    img = load_json("{\"name\":\"x\",\"init\":\"tdx-agent\",\"files\":[{\"dest\":\"/x\","
+                    "\"src\":\"../outside.sh\"}]}", base, &err);
+    ck_assert_msg(img != NULL, "%s", err.message);
+    o.agent = "/bin/true";
+    o.cache_dir = d;
+    ck_assert_int_eq(tdx_build(img, &o, NULL, &err), -EACCES);
+    ck_assert_contains(err.message, "files[0].src");
+    ck_assert_contains(err.message, "outside the recipe's directory");
+    o.version = 1;
+    o.allow_outside_src = 1;
+    ck_assert_int_eq(tdx_build(img, &o, NULL, &err), -EACCES);
+    tdx_image_free(img);
+    tmpdir_remove(d);
+}
+END_TEST
+
 START_TEST(closure_follows_the_first_satisfiable_alternative)
 {
     size_t len;
@@ -511,6 +539,7 @@ int main(void)
     tcase_add_test(tc, native_refuses_what_it_cannot_honour);
     tcase_add_test(tc, native_recipe_keys);
     tcase_add_test(tc, build_options_are_checked);
+    tcase_add_test(tc, build_holds_the_src_boundary);
     tcase_add_test(tc, closure_follows_the_first_satisfiable_alternative);
     suite_add_tcase(s, tc);
     return run_suite(s);

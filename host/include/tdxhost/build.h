@@ -72,10 +72,16 @@ typedef struct tdx_build_image_options {
     /** The mkosi backend's mkosi (checked to be 25 or newer); NULL: mkosi in
      *  PATH when it is new enough, else tdx_mkosi_install()'s. */
     const char *mkosi;
+    /** 1: the recipe may name host files from anywhere. TDX_UNSET
+     *  or 0: a path a recipe file names (file and build src, keyring, script
+     *  file, kernel config_file, firmware) must resolve, symlinks followed, to
+     *  below that recipe file's directory, else -EACCES naming the field, as
+     *  for tdx_emit_mkosi() (docs/recipe.md: the trust boundary). */
+    int allow_outside_src;
 } tdx_build_image_options;
 #define TDX_BUILD_IMAGE_OPTIONS_INIT                                                       \
     { TDX_BUILD_IMAGE_OPTIONS_VERSION, NULL, TDX_UNSET, NULL, TDX_UNSET, NULL, NULL, NULL, \
-      NULL, NULL, NULL, NULL, NULL, NULL, NULL, TDX_UNSET, NULL }
+      NULL, NULL, NULL, NULL, NULL, NULL, NULL, TDX_UNSET, NULL, TDX_UNSET }
 
 /** The outcome of a build. Opaque; free with tdx_build_result_free(). */
 typedef struct tdx_build_result tdx_build_result;
@@ -87,8 +93,9 @@ typedef struct tdx_build_result tdx_build_result;
  *         backend cannot honour: one line per field, each naming it and
  *         "use --backend mkosi"); -ESTALE (frozen and the lock is stale);
  *         -ENOENT (a kernel module, package or file that does not exist:
- *         named); -EINVAL (bad options or recipe values); the errors of
- *         tdx_fetch(), tdx_deb_index_open(), tdx_lock_*() and
+ *         named); -EINVAL (bad options or recipe values); -EACCES (a recipe
+ *         names a host file outside its directory, see allow_outside_src);
+ *         the errors of tdx_fetch(), tdx_deb_index_open(), tdx_lock_*() and
  *         tdx_measure_direct_boot(), prefixed with the step.
  */
 TDX_EXTERN int tdx_build(const tdx_image *image, const tdx_build_image_options *opts,

@@ -26,13 +26,15 @@
 #include "tdxhost/deb.h"
 #include "tdxhost/emit.h"
 #include "tdxhost/quote.h"
-#include "emit/tree.h"
 #include "error.h"
 #include "fileio.h"
+#include "fsutil.h"
 #include "json-error.h"
 #include "json-text.h"
 #include "lock/lock-internal.h"
 #include "recipe/paths.h"
+#include "recipe/sources.h"
+#include "staging.h"
 #include "recipe/source-urls.h"
 
 #define TEMPLATE_MAX (16u << 20)
@@ -49,7 +51,8 @@ struct build {
     tdx_fetch_options fo;
     char *cache_root, *fetch_dir, *extract_dir;
     char *recipe_dir, *lock_path;
-    char *top, *work, *stage;      /* top: the scratch directory beside the output */
+    struct staging scratch;        /* the scratch directory beside the output */
+    char *top, *work, *stage;      /* its path, and out/ and work/ in it */
     struct img img;
     struct image_accounts acct;
     char *kernel_dir, *kver, *vmlinuz, *firmware;
@@ -771,28 +774,41 @@ static int write_build_json(struct build *b, const char *recipe_sha256)
     return write_text(b, "build.json", b->res->json);
 }
 
-/* Makes the scratch directory beside the output: top/out becomes the output
- * by one rename, top/work holds what is thrown away. */
+/* Makes the scratch directory beside the output (a staging directory: an
+ * interrupted build's is removed by tdx_staging_cleanup(), and one a dead
+ * process left by the next build): top/out becomes the output by one
+ * rename, top/work holds what is thrown away. */
 static int make_scratch(struct build *b, const char *out)
 {
     _cleanup_free_ char *parent = strdup(out);
+    const char *base, *dir;
     char *slash;
+    int r;
 
     if (!parent)
         return tdx_err_oom(b->err);
+    for (size_t n = strlen(parent); n > 1 && parent[n - 1] == '/'; n--)
+        parent[n - 1] = '\0';
     slash = strrchr(parent, '/');
-    if (slash && slash != parent) {
+    if (slash) {
         *slash = '\0';
-        if (mkdir_p(parent, 0755) < 0)
-            return tdx_err(b->err, -errno, "%s: %s", parent, strerror(errno));
+        base = slash + 1;
+        dir = *parent ? parent : "/";
+        if (mkdir_p(dir, 0755) < 0)
+            return tdx_err(b->err, -errno, "%s: %s", dir, strerror(errno));
+    } else {
+        base = parent;
+        dir = ".";
     }
-    if (asprintf(&b->top, "%s.tdx-build-XXXXXX", out) < 0) {
+    if (!*base || streq(base, ".") || streq(base, ".."))
+        return tdx_err(b->err, -EINVAL, "output directory %s: expected a directory name", out);
+    r = staging_create(&b->scratch, dir, base, b->err);
+    if (r < 0)
+        return r;
+    if (asprintf(&b->top, "%s/%s", dir, b->scratch.name) < 0) {
         b->top = NULL;
         return tdx_err_oom(b->err);
     }
-    if (!mkdtemp(b->top))
-        return tdx_err(b->err, -errno, "cannot create a directory next to %s: %s", out,
-                       strerror(errno));
     if (asprintf(&b->stage, "%s/out", b->top) < 0 || asprintf(&b->work, "%s/work", b->top) < 0)
         return tdx_err_oom(b->err);
     if (mkdir(b->stage, 0755) < 0 || mkdir(b->work, 0700) < 0)
@@ -821,24 +837,35 @@ static void rm_rf(const char *path)
     }
 }
 
-/* Puts the staging directory in place of out; the previous output (if any)
- * is moved aside first and removed after. */
+/* Puts the staging directory in place of out. An existing output is swapped
+ * with it in one renameat2(RENAME_EXCHANGE), so out always holds a whole
+ * tree, then removed (it is now at b->stage). Only on a file system without
+ * renameat2 flags is it moved aside first, leaving a moment without out. */
 static int commit_output(struct build *b, const char *out)
 {
     _cleanup_free_ char *old = NULL;
     struct stat st;
 
-    if (asprintf(&old, "%s/previous", b->top) < 0)
-        return tdx_err_oom(b->err);
     if (lstat(out, &st) == 0) {
         if (!S_ISDIR(st.st_mode))
             return tdx_err(b->err, -ENOTDIR, "%s: exists and is not a directory", out);
+        if (renameat2(AT_FDCWD, b->stage, AT_FDCWD, out, RENAME_EXCHANGE) == 0) {
+            rm_rf(b->stage);
+            return 0;
+        }
+        if (errno != EINVAL && errno != ENOSYS)
+            return tdx_err(b->err, -errno, "%s: cannot replace: %s", out, strerror(errno));
+        if (asprintf(&old, "%s/previous", b->top) < 0) {
+            old = NULL;
+            return tdx_err_oom(b->err);
+        }
         if (rename(out, old) < 0)
             return tdx_err(b->err, -errno, "%s: %s", out, strerror(errno));
     }
     if (rename(b->stage, out) < 0) {
         int e = errno;
-        rename(old, out);
+        if (old)
+            rename(old, out);
         return tdx_err(b->err, -e, "%s: %s", out, strerror(e));
     }
     return 0;
@@ -846,8 +873,7 @@ static int commit_output(struct build *b, const char *out)
 
 static void build_free(struct build *b)
 {
-    if (b->top)
-        rm_rf(b->top);
+    staging_remove(&b->scratch);
     recipe_free(b->r);
     tdx_lock_free(b->lock);
     img_free(&b->img);
@@ -892,6 +918,7 @@ static int run(struct build *b, tdx_build_result **out)
     const tdx_build_image_options *o = b->o;
     const char *kernel_release, *initrd;
     char path[PATH_MAX], cwd[PATH_MAX];
+    size_t idx;
     int r;
 
     clock_gettime(CLOCK_MONOTONIC, &b->t0);
@@ -901,6 +928,12 @@ static int run(struct build *b, tdx_build_result **out)
         return tdx_err_oom(b->err);
     if ((r = recipe_resolve_profile(b->image, o->profile, &b->r, b->err)) < 0 ||
         (r = native_check_recipe(b->r, b->err)) < 0)
+        return r;
+    /* The recipe's trust boundary, as emit holds it (docs/recipe.md).
+     * Version 1 callers have no allow_outside_src: the boundary holds. */
+    if ((r = image_profile_index(b->image, o->profile, &idx, b->err)) < 0 ||
+        (r = recipe_check_sources(b->image, idx, o->version >= 2 && o->allow_outside_src == 1,
+                                  b->err)) < 0)
         return r;
     if (!getcwd(cwd, sizeof(cwd)))
         return tdx_err(b->err, -errno, "getcwd: %s", strerror(errno));
@@ -1006,6 +1039,7 @@ static int run(struct build *b, tdx_build_result **out)
     }
     if ((r = hash_artifacts(b)) < 0 || (r = write_build_json(b, digest)) < 0)
         return r;
+    staging_test_pause();
     if ((r = commit_output(b, outdir)) < 0)
         return r;
     b->res->dir = realpath(outdir, NULL);
@@ -1022,7 +1056,8 @@ static int run(struct build *b, tdx_build_result **out)
 int tdx_build(const tdx_image *image, const tdx_build_image_options *opts,
               tdx_build_result **out, tdx_error *err)
 {
-    struct build b = { .image = image, .o = opts, .err = err, .img = IMG_INIT };
+    struct build b = { .image = image, .o = opts, .err = err, .img = IMG_INIT,
+                       .scratch = STAGING_INIT };
     tdx_fetch_options fo = TDX_FETCH_OPTIONS_INIT;
     int r;
 

@@ -17,8 +17,9 @@
 #include <unistd.h>
 
 #include "build-internal.h"
-#include "emit/tree.h"
 #include "error.h"
+#include "fsutil.h"
+#include "staging.h"
 
 #define TOOLCHAIN_ENTRIES_MAX 500000
 
@@ -127,13 +128,13 @@ int toolchain_tree(const char *archive_path, const char *sha256, const char *ext
                    char **out, tdx_error *err)
 {
     _cleanup_free_ char *dir = NULL, *tmp = NULL, *sums = NULL, *sums_name = NULL;
+    struct staging stage = STAGING_INIT;
     tdx_error why = TDX_ERROR_INIT;
     struct stat st;
     int r;
 
     if (asprintf(&dir, "%s/%s", extract_dir, sha256) < 0 ||
-        asprintf(&sums, "%s.sums", dir) < 0 || asprintf(&sums_name, "%s.sums", sha256) < 0 ||
-        asprintf(&tmp, "%s/.tmp-%s-XXXXXX", extract_dir, sha256) < 0)
+        asprintf(&sums, "%s.sums", dir) < 0 || asprintf(&sums_name, "%s.sums", sha256) < 0)
         return tdx_err_oom(err);
     if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
         /* The tree's name is the archive's hash, its files are not: they
@@ -150,19 +151,30 @@ int toolchain_tree(const char *archive_path, const char *sha256, const char *ext
         remove_in(extract_dir, sha256);
         remove_in(extract_dir, sums_name);
     }
-    if (!mkdtemp(tmp))
-        return tdx_err(err, -errno, "%s: %s", tmp, strerror(errno));
+    /* A staging directory: an interrupted unpack is removed by
+     * tdx_staging_cleanup(), or by the next build when its process died. */
+    r = staging_create(&stage, extract_dir, sha256, err);
+    if (r < 0)
+        return r;
+    if (asprintf(&tmp, "%s/%s", extract_dir, stage.name) < 0) {
+        tmp = NULL;
+        staging_remove(&stage);
+        return tdx_err_oom(err);
+    }
     r = unpack(archive_path, tmp, err);
     /* The hashes of what was unpacked, before the tree is in place: a tree
      * under its final name always has them (a build racing this one
      * unpacked the same verified archive, so writes the same list). */
     if (r >= 0)
         r = sums_write(tmp, sums, err);
-    if (r >= 0 && rename(tmp, dir) < 0 && !(errno == ENOTEMPTY || errno == EEXIST))
-        r = tdx_err(err, -errno, "%s: %s", dir, strerror(errno));
-    if (r < 0 || stat(tmp, &st) == 0)
+    if (r >= 0 && renameat(stage.parent_fd, stage.name, stage.parent_fd, sha256) == 0) {
+        staging_done(&stage);
+    } else {
+        if (r >= 0 && errno != ENOTEMPTY && errno != EEXIST)
+            r = tdx_err(err, -errno, "%s: %s", dir, strerror(errno));
         /* Failed, or another build renamed its copy first. */
-        remove_in(extract_dir, strrchr(tmp, '/') + 1);
+        staging_remove(&stage);
+    }
     if (r < 0)
         return r;
     *out = TAKE_PTR(dir);

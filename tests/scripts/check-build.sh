@@ -54,6 +54,10 @@ if ! (cd "$tmp/a" && umask 022 && TZ=UTC LANG=C.UTF-8 "$tdxctl" build hello.json
     exit 1
 fi
 ok "first build"
+# examples/tdx.lock is what a build of examples/hello.json writes: a build
+# of the copy changes nothing in it (else run a build in examples/ and commit
+# the lock it leaves).
+check "examples/tdx.lock is up to date for hello.json -p dev" cmp -s "$tmp/a/tdx.lock" "$src/examples/tdx.lock"
 (cd "$tmp/b" && umask 077 && TZ=Asia/Tokyo LANG=de_DE.UTF-8 LC_ALL=de_DE.UTF-8 \
     "$tdxctl" build hello.json -p dev -o "$tmp/b/elsewhere/out" >"$tmp/b.log" 2>&1) ||
     { bad "second build"; cat "$tmp/b.log"; }
@@ -141,6 +145,7 @@ PY
 # The default profile refuses nothing here, but has no test provider.
 (cd "$tmp/a" && "$tdxctl" build hello.json -o "$tmp/a/default" >/dev/null 2>&1) || bad "default profile builds"
 check "default profile: test_provider false" grep -q '"test_provider": false' "$tmp/a/default/vm.json"
+check "examples/tdx.lock is up to date for hello.json" cmp -s "$tmp/a/tdx.lock" "$src/examples/tdx.lock"
 
 # native.compression names the initramfs file, and vm.json says which it is:
 # tdxctl measure DIR reads the name from there.

@@ -97,11 +97,8 @@ int tdx_build_native_problems(const tdx_image *image, const char *profile, char 
                               tdx_error *err)
 {
     _cleanup_recipe_ struct recipe *r = NULL;
-    int rc;
+    int rc = recipe_resolve_checked(__func__, image, out != NULL, profile, &r, err);
 
-    tdx_check_arg(image, err);
-    tdx_check_arg(out, err);
-    rc = recipe_resolve_profile(image, profile, &r, err);
     if (rc < 0)
         return rc;
     if (native_problems(r, out) < 0)

@@ -355,11 +355,8 @@ int tdx_image_secrets_manifest(const tdx_image *image, const char *profile, char
                                tdx_error *err)
 {
     _cleanup_recipe_ struct recipe *r = NULL;
-    int rc;
+    int rc = recipe_resolve_checked(__func__, image, out != NULL, profile, &r, err);
 
-    tdx_check_arg(image, err);
-    tdx_check_arg(out, err);
-    rc = recipe_resolve_profile(image, profile, &r, err);
     return rc < 0 ? rc : render_manifest(r, out, err);
 }
 

@@ -246,11 +246,8 @@ int tdx_image_effective_json(const tdx_image *image, const char *profile, char *
     _cleanup_recipe_ struct recipe *r = NULL;
     json_t *root;
     char *text;
-    int rc;
+    int rc = recipe_resolve_checked(__func__, image, out != NULL, profile, &r, err);
 
-    tdx_check_arg(image, err);
-    tdx_check_arg(out, err);
-    rc = recipe_resolve_profile(image, profile, &r, err);
     if (rc < 0)
         return rc;
     root = render(r);

@@ -315,6 +315,12 @@ int recipe_resolve(const tdx_image *image, size_t p, struct recipe **out, tdx_er
  * image has no such profile. */
 int recipe_resolve_profile(const tdx_image *image, const char *profile, struct recipe **out,
                            tdx_error *err);
+/* The start of a public function that renders one profile of image into
+ * its out parameter (given as has_out: whether it is non-NULL): image and
+ * the out parameter are checked (-EINVAL "FUNC: invalid argument: image" or
+ * "...: out", as tdx_check_arg() says it), then the profile is resolved. */
+int recipe_resolve_checked(const char *func, const tdx_image *image, bool has_out,
+                           const char *profile, struct recipe **r, tdx_error *err);
 struct recipe *recipe_free(struct recipe *r);
 static inline void recipe_freep(struct recipe **r)
 {

@@ -461,3 +461,13 @@ int recipe_resolve_profile(const tdx_image *image, const char *profile, struct r
         return r;
     return recipe_resolve(image, idx, out, err);
 }
+
+int recipe_resolve_checked(const char *func, const tdx_image *image, bool has_out,
+                           const char *profile, struct recipe **r, tdx_error *err)
+{
+    if (!image)
+        return tdx_err(err, -EINVAL, "%s: invalid argument: image", func);
+    if (!has_out)
+        return tdx_err(err, -EINVAL, "%s: invalid argument: out", func);
+    return recipe_resolve_profile(image, profile, r, err);
+}

@@ -10,6 +10,7 @@
 #include "checks.h"
 #include "fileio.h"
 #include "macro.h"
+#include "msg.h"
 #include "root-fs.h"
 
 /* Finds name in the first field of a colon-separated file and returns the
@@ -47,9 +48,8 @@ static int lookup(const char *root, const char *file, const char *name, unsigned
         root_fs_close(&rfs);
     }
     if (r < 0) {
-        snprintf(msg, msg_size, "cannot read %s: %s", path,
-                 r == -EFBIG ? "larger than 4 MiB" : strerror(-r));
-        return r;
+        return msgf(msg, msg_size, r, "cannot read %s: %s", path,
+                    r == -EFBIG ? "larger than 4 MiB" : strerror(-r));
     }
     r = -ENOENT;
     for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -61,20 +61,18 @@ static int lookup(const char *root, const char *file, const char *name, unsigned
         if (n < 4 || !streq(f[0], name))
             continue;
         if (!parse_id(f[2], id) || (x && (n < 7 || !parse_id(f[3], x->gid)))) {
-            snprintf(msg, msg_size, "%s: \"%s\" has no valid numeric id%s", path, name,
+            r = msgf(msg, msg_size, -EINVAL, "%s: \"%s\" has no valid numeric id%s", path, name,
                      x ? ", group or home" : "");
-            r = -EINVAL;
         } else if (x && snprintf(x->home, x->home_size, "%s", f[5]) >= (int)x->home_size) {
-            snprintf(msg, msg_size, "%s: \"%s\" has a home directory that is too long", path,
-                     name);
-            r = -EINVAL;
+            r = msgf(msg, msg_size, -EINVAL, "%s: \"%s\" has a home directory that is too long",
+                     path, name);
         } else {
             r = 0;
         }
         break;
     }
     if (r == -ENOENT)
-        snprintf(msg, msg_size, "\"%s\" is not in %s", name, path);
+        msgf(msg, msg_size, r, "\"%s\" is not in %s", name, path);
     free(text);
     return r;
 }
@@ -84,8 +82,7 @@ static int lookup_name(const char *root, const char *file, const char *what, con
                        unsigned long *id, const struct extra *x, char *msg, size_t msg_size)
 {
     if (check_user_name(name)) {
-        snprintf(msg, msg_size, "\"%.64s\" is not a %s name", name, what);
-        return -EINVAL;
+        return msgf(msg, msg_size, -EINVAL, "\"%.64s\" is not a %s name", name, what);
     }
     return lookup(root, file, name, id, x, msg, msg_size);
 }

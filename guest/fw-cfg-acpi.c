@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fileio.h"
+#include "msg.h"
 
 static const struct {
     const char *name, *member;
@@ -39,13 +40,13 @@ int fw_cfg_acpi_read(const char *dir, struct fw_cfg_acpi *out, char *msg, size_t
         r = read_file_bounded(path, blobs[i].max, &data, &out->len[i]);
         if (r < 0) {
             if (r == -ENOENT)
-                snprintf(msg, msg_size, "acpi: no fw_cfg entry %s in %s (not a QEMU guest, or "
-                         "the qemu_fw_cfg module is not loaded)", blobs[i].name, dir);
+                msgf(msg, msg_size, r, "acpi: no fw_cfg entry %s in %s (not a QEMU guest, or "
+                     "the qemu_fw_cfg module is not loaded)", blobs[i].name, dir);
             else if (r == -EFBIG)
-                snprintf(msg, msg_size, "acpi: %s is larger than %zu bytes", blobs[i].name,
-                         blobs[i].max);
+                msgf(msg, msg_size, r, "acpi: %s is larger than %zu bytes", blobs[i].name,
+                     blobs[i].max);
             else
-                snprintf(msg, msg_size, "acpi: %s: %s", path, strerror(-r));
+                msgf(msg, msg_size, r, "acpi: %s: %s", path, strerror(-r));
             fw_cfg_acpi_done(out);
             return r;
         }

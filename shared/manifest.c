@@ -17,6 +17,7 @@
 #include "json-reader.h"
 #include "json-strict.h"
 #include "macro.h"
+#include "msg.h"
 #include "regex-check.h"
 #include "utf8.h"
 
@@ -339,9 +340,8 @@ int manifest_load(const char *path, struct manifest **out, char *msg, size_t msg
     int r = read_file_bounded(path, MANIFEST_FILE_MAX, &text, &len);
 
     if (r < 0) {
-        snprintf(msg, msg_size, "%s: cannot read: %s", path,
-                 r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
-        return r;
+        return msgf(msg, msg_size, r, "%s: cannot read: %s", path,
+                    r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
     }
     r = manifest_parse(path, text, len, out, msg, msg_size);
     free(text);
@@ -425,13 +425,11 @@ int manifest_check_value(const struct manifest_secret *s, const char *value, siz
     size_t pos;
 
     if (len < s->min_length || len > s->max_length) {
-        snprintf(msg, msg_size, "secret \"%s\": expected %zu to %zu bytes, got %zu", s->name,
-                 s->min_length, s->max_length, len);
-        return -EINVAL;
+        return msgf(msg, msg_size, -EINVAL, "secret \"%s\": expected %zu to %zu bytes, got %zu",
+                    s->name, s->min_length, s->max_length, len);
     }
     if (memchr(value, '\0', len)) {
-        snprintf(msg, msg_size, "secret \"%s\": contains a NUL byte", s->name);
-        return -EINVAL;
+        return msgf(msg, msg_size, -EINVAL, "secret \"%s\": contains a NUL byte", s->name);
     }
     switch (s->kind) {
     case MANIFEST_KIND_STRING:
@@ -448,9 +446,9 @@ int manifest_check_value(const struct manifest_secret *s, const char *value, siz
         break;
     case MANIFEST_KIND_JSON:
         if ((why = json_strict_check(value, len, JSON_VALUE_DEPTH_MAX, &pos))) {
-            snprintf(msg, msg_size, "secret \"%s\": expected one JSON value; at byte %zu: %s",
-                     s->name, pos, why);
-            return -EINVAL;
+            return msgf(msg, msg_size, -EINVAL,
+                        "secret \"%s\": expected one JSON value; at byte %zu: %s", s->name, pos,
+                        why);
         }
         break;
     }
@@ -458,8 +456,7 @@ int manifest_check_value(const struct manifest_secret *s, const char *value, siz
         (regexec(&s->regex, value, 1, m, 0) != 0 || m[0].rm_so != 0 || (size_t)m[0].rm_eo != len))
         why = "does not match the schema's pattern";
     if (why) {
-        snprintf(msg, msg_size, "secret \"%s\": %s", s->name, why);
-        return -EINVAL;
+        return msgf(msg, msg_size, -EINVAL, "secret \"%s\": %s", s->name, why);
     }
     return 0;
 }

@@ -11,14 +11,14 @@ step "build with -Werror"
 rm -rf build-ci build-ci-asan
 meson setup build-ci -Dwerror=true -Dtests=enabled
 ninja -C build-ci
-meson test -C build-ci --print-errorlogs
+meson test -C build-ci --print-errorlogs --no-suite mkosi
 
 step "ASan + UBSan"
 meson setup build-ci-asan -Dwerror=true -Dtests=enabled -Db_sanitize=address,undefined
 ninja -C build-ci-asan
 ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    meson test -C build-ci-asan --print-errorlogs
+    meson test -C build-ci-asan --print-errorlogs --no-suite mkosi
 
 step "valgrind"
 if command -v valgrind >/dev/null 2>&1; then

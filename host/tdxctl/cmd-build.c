@@ -15,16 +15,20 @@
 static void help(void)
 {
     printf("Usage: tdxctl build RECIPE [-p PROFILE] [-o DIR] [--backend native|mkosi] [--frozen]\n"
-           "                    [--allow-outside-src] [--json]\n\n"
+           "                    [--mkosi PATH] [--allow-outside-src] [--json]\n\n"
            "Build one profile of a recipe into DIR (default build/<image-id>): vmlinuz,\n"
            "initrd.cpio.gz, OVMF.fd, cmdline, vm.json, measurements.json/.cbor, build.json\n"
            "(docs/build.md). The directory is replaced whole when the build succeeds and left\n"
            "untouched when it fails. Inputs are pinned in tdx.lock beside the recipe, which\n"
-           "the build brings up to date unless --frozen.\n\n"
+           "the build brings up to date unless --frozen. --backend mkosi emits the mkosi\n"
+           "tree and runs mkosi 25 or newer on it (the UKI IMAGE-ID.efi instead of vmlinuz\n"
+           "and initrd, mkosi.log; caches in $XDG_CACHE_HOME/tdxhost/mkosi).\n\n"
            "Options:\n"
            "  -p, --profile NAME     profile to build (default: the default profile)\n"
            "  -o, --output DIR       output directory\n"
-           "      --backend NAME     native (default) or mkosi (not implemented yet: issue 14)\n"
+           "      --backend NAME     native (default) or mkosi\n"
+           "      --mkosi PATH       mkosi: this mkosi (default: mkosi in PATH if 25 or newer,\n"
+           "                         else the one tdxctl mkosi install fetches)\n"
            "      --frozen           use only what tdx.lock pins; a stale lock fails\n"
            "      --offline          no network: everything from the cache\n"
            "      --lock FILE        lock file (default tdx.lock beside the recipe)\n"
@@ -113,7 +117,7 @@ static void print_result(const tdx_build_result *res)
 int cmd_build(const struct cli *cli_in, int argc, char **argv)
 {
     enum { O_BACKEND = 256, O_FROZEN, O_OFFLINE, O_LOCK, O_AGENT, O_CACHE, O_SNAPSHOT, O_KEYRING,
-           O_JSON, O_ALLOW_OUTSIDE };
+           O_JSON, O_MKOSI, O_ALLOW_OUTSIDE };
     static const struct option options[] = {
         { "profile", required_argument, NULL, 'p' },
         { "output", required_argument, NULL, 'o' },
@@ -127,6 +131,7 @@ int cmd_build(const struct cli *cli_in, int argc, char **argv)
         { "snapshot", required_argument, NULL, O_SNAPSHOT },
         { "keyring", required_argument, NULL, O_KEYRING },
         { "json", no_argument, NULL, O_JSON },
+        { "mkosi", required_argument, NULL, O_MKOSI },
         { "allow-outside-src", no_argument, NULL, O_ALLOW_OUTSIDE },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -165,6 +170,7 @@ int cmd_build(const struct cli *cli_in, int argc, char **argv)
         case O_SNAPSHOT: o.snapshot = optarg; break;
         case O_KEYRING: o.keyring = optarg; break;
         case O_JSON: cli.json = true; break;
+        case O_MKOSI: o.mkosi = optarg; break;
         case O_ALLOW_OUTSIDE: o.allow_outside_src = 1; break;
         case 'h': help(); return EXIT_OK;
         default:
@@ -173,9 +179,8 @@ int cmd_build(const struct cli *cli_in, int argc, char **argv)
     }
     if (optind + 1 != argc)
         return cli_usage(&cli, "expected one recipe file");
-    if (o.backend == TDX_BUILD_BACKEND_MKOSI)
-        return cli_failf(&cli, -EOPNOTSUPP, "build: --backend mkosi: not implemented yet: "
-                         "issue 14");
+    if (o.mkosi && o.backend != TDX_BUILD_BACKEND_MKOSI)
+        return cli_usage(&cli, "--mkosi needs --backend mkosi");
     if (!o.agent && (env = getenv("TDX_AGENT")) && *env)
         o.agent = env;
     if (!o.agent) {
@@ -199,7 +204,7 @@ int cmd_build(const struct cli *cli_in, int argc, char **argv)
     o.progress_data = &prog;
     r = tdx_build(image, &o, &res, &err);
     cli_progress_done(&prog.bar);
-    if (r == -EOPNOTSUPP && !cli.json) {
+    if (r == -EOPNOTSUPP && !cli.json && o.backend != TDX_BUILD_BACKEND_MKOSI) {
         /* Every field the native backend cannot honour, one line each. */
         char *text = NULL;
         tdx_error e2 = TDX_ERROR_INIT;

@@ -17,6 +17,8 @@ static const struct command {
     { "build", cmd_build, "build a recipe into a bootable, measured image directory" },
     { "dev", cmd_dev, "development helpers: the quote simulator's test PKI" },
     { "emit", cmd_emit, "compile a recipe into an mkosi tree" },
+    { "cloud", cmd_cloud, "cloud images: Azure fixed VHD, GCP tar.gz; the az/gcloud commands to deploy them" },
+    { "mkosi", cmd_mkosi, "install a pinned mkosi 25 (Debian trixie) without pip, or check one" },
     { "recipe", cmd_recipe, "check a recipe, list its profiles, show an effective recipe" },
     { "fetch", cmd_fetch, "download a resource pinned by its SHA-256; print a resource's hash" },
     { "hash-tree", cmd_hash_tree, "print the tree hash of a directory" },

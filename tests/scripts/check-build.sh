@@ -10,7 +10,7 @@
 #     decompressed in dependency order, owners, times);
 #   - --frozen builds offline from the cache; a tampered cache entry is refused;
 #   - a failed build leaves the previous output untouched;
-#   - unsupported recipe fields are named, --backend mkosi says issue 14.
+#   - unsupported recipe fields are named; --backend mkosi refuses an old mkosi.
 # Without the Debian mirror and without a warm cache the test is skipped (77).
 # Usage: check-build.sh TDXCTL SOURCE_ROOT AGENT
 set -u
@@ -331,8 +331,11 @@ check "unsupported: exit 1" [ $? -eq 1 ]
 check "unsupported: debloat named" grep -q "^tdxctl: debloat: .*use --backend mkosi$" "$tmp/u.log"
 check "unsupported: partitions named" grep -q "^tdxctl: partitions: .*use --backend mkosi$" "$tmp/u.log"
 check "unsupported: scripts named" grep -q "scripts.postinst.*use --backend mkosi$" "$tmp/u.log"
-"$tdxctl" build "$tmp/a/hello.json" --backend mkosi >"$tmp/m.log" 2>&1
-check "mkosi backend: not implemented yet: issue 14" grep -q "not implemented yet: issue 14" "$tmp/m.log"
+printf '#!/bin/sh\necho "mkosi 14"\n' >"$tmp/old-mkosi"
+chmod +x "$tmp/old-mkosi"
+"$tdxctl" build "$tmp/a/hello.json" --backend mkosi --mkosi "$tmp/old-mkosi" -o "$tmp/a/m" >"$tmp/m.log" 2>&1
+check "mkosi backend: an old mkosi is named" grep -q "is mkosi 14; the emitted trees need mkosi 25" "$tmp/m.log"
+check "mkosi backend: nothing written" [ ! -e "$tmp/a/m" ]
 
 # --json is build.json with ok and output.
 (cd "$tmp/a" && "$tdxctl" build hello.json -p dev --json -o "$tmp/a/j" >"$tmp/j.out" 2>"$tmp/j.err")

@@ -29,7 +29,7 @@ TDX_BEGIN_DECLS
 /** Build backends. Append-only. */
 typedef enum tdx_build_backend {
     TDX_BUILD_BACKEND_NATIVE = 0,  /**< initramfs image assembled by the library */
-    TDX_BUILD_BACKEND_MKOSI = 1    /**< mkosi (not implemented yet: issue 14) */
+    TDX_BUILD_BACKEND_MKOSI = 1    /**< mkosi 25 or newer on an emitted tree (docs/build.md) */
 } tdx_build_backend;
 
 /* tdx_build_options is the recipe's builder step (recipe.h); these are the
@@ -68,7 +68,11 @@ typedef struct tdx_build_image_options {
     const char *apt_dir;
     /** 1: no network (everything from the cache); TDX_UNSET: no. */
     int offline;
-    /** Version 2. 1: the recipe may name host files from anywhere. TDX_UNSET
+    /* Version 2: */
+    /** The mkosi backend's mkosi (checked to be 25 or newer); NULL: mkosi in
+     *  PATH when it is new enough, else tdx_mkosi_install()'s. */
+    const char *mkosi;
+    /** 1: the recipe may name host files from anywhere. TDX_UNSET
      *  or 0: a path a recipe file names (file and build src, keyring, script
      *  file, kernel config_file, firmware) must resolve, symlinks followed, to
      *  below that recipe file's directory, else -EACCES naming the field, as
@@ -77,7 +81,7 @@ typedef struct tdx_build_image_options {
 } tdx_build_image_options;
 #define TDX_BUILD_IMAGE_OPTIONS_INIT                                                       \
     { TDX_BUILD_IMAGE_OPTIONS_VERSION, NULL, TDX_UNSET, NULL, TDX_UNSET, NULL, NULL, NULL, \
-      NULL, NULL, NULL, NULL, NULL, NULL, NULL, TDX_UNSET, TDX_UNSET }
+      NULL, NULL, NULL, NULL, NULL, NULL, NULL, TDX_UNSET, NULL, TDX_UNSET }
 
 /** The outcome of a build. Opaque; free with tdx_build_result_free(). */
 typedef struct tdx_build_result tdx_build_result;
@@ -166,6 +170,84 @@ TDX_EXTERN const char *tdx_build_result_json(const tdx_build_result *res);
  *         file and JSON path); the errors of tdx_measure_direct_boot().
  */
 TDX_EXTERN int tdx_build_measure_dir(const char *dir, tdx_measurements **out, tdx_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* mkosi                                                                     */
+
+/** Oldest mkosi major version the mkosi backend runs (the trees need 25). */
+#define TDX_MKOSI_MIN_MAJOR 25
+
+#define TDX_MKOSI_OPTIONS_VERSION 1
+typedef struct tdx_mkosi_options {
+    unsigned int version;
+    /** Cache root; NULL: $XDG_CACHE_HOME/tdxhost (or ~/.cache/tdxhost). mkosi
+     *  is unpacked below <root>/mkosi/<sha256 of the .deb>/. */
+    const char *cache_dir;
+    /** Debian suite mkosi comes from; NULL: "trixie" (mkosi 25). */
+    const char *release;
+    /** Archive root URL; NULL: http://deb.debian.org/debian. */
+    const char *mirror;
+    /** Keyring for the release's InRelease; NULL: Debian's archive keyring. */
+    const char *keyring;
+    /** A tdx.lock: when it pins package "mkosi" of @c release, that .deb is
+     *  used by its locked SHA-256 and no index is read. NULL: none. */
+    const char *lock_file;
+    /** Downloads (progress, timeouts); its cache_dir defaults to <root>/fetch. */
+    const tdx_fetch_options *fetch;
+} tdx_mkosi_options;
+#define TDX_MKOSI_OPTIONS_INIT { TDX_MKOSI_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL }
+
+/**
+ * Makes a pinned mkosi available without pip: Debian's mkosi package
+ * (trixie: 25.x) is resolved through the signed index (tdxhost/deb.h), or
+ * taken from @c lock_file, downloaded by its SHA-256, unpacked into the cache
+ * and given a launcher that runs it with the host's python3 (3.9 or newer).
+ * A second call finds it in the cache. The launcher is checked with
+ * tdx_mkosi_check() before it is returned.
+ * @param[out] mkosi receives the launcher's path; free with tdx_free().
+ * @param[out] version receives mkosi's version ("25.3"); may be NULL; free with tdx_free().
+ * @return 0; -EPROTONOSUPPORT (the package is older than 25); the errors of
+ *         tdx_deb_resolve(), tdx_deb_download(), tdx_deb_extract(),
+ *         tdx_lock_load() and tdx_mkosi_check().
+ */
+TDX_EXTERN int tdx_mkosi_install(const tdx_mkosi_options *opts, char **mkosi, char **version,
+                                 tdx_error *err);
+
+/**
+ * Runs `MKOSI --version` and checks it is mkosi @ref TDX_MKOSI_MIN_MAJOR or newer.
+ * @param mkosi a program name (looked up in PATH) or path.
+ * @param[out] version receives the version ("25.3"); may be NULL; free with tdx_free().
+ * @return the major version (>= 25); -ENOENT (no such program);
+ *         -EPROTONOSUPPORT (older: the message names the version found and
+ *         says to run `tdxctl mkosi install` or pass --mkosi);
+ *         -EBADMSG (output is not "mkosi VERSION").
+ */
+TDX_EXTERN int tdx_mkosi_check(const char *mkosi, char **version, tdx_error *err);
+
+/**
+ * Writes @p raw (a disk image) as an Azure fixed VHD: the bytes, zeros up to
+ * the next whole MiB, and the 512-byte VHD footer (disk type fixed, creator
+ * "win ", current size = the padded size, CHS geometry by the
+ * specification). Deterministic: the footer's time stamp is @p epoch
+ * (seconds since 1970; clamped to the format's 2000-01-01 start) and its
+ * unique id comes from the padded disk's SHA-256. Written through a
+ * temporary file beside @p vhd and a rename.
+ * @return 0; -EFBIG (empty, or over Azure's 1023 GiB); -ENOENT and other
+ *         errno values of reading and writing.
+ */
+TDX_EXTERN int tdx_vhd_write(const char *raw, const char *vhd, long long epoch, tdx_error *err);
+
+/**
+ * Writes @p raw as GCP's image import file: `disk.raw` as the one member of
+ * a GNU-format tar archive, gzip-compressed. Deterministic: the member's
+ * mtime is @p epoch, owner and group 0 without names, mode 0644; the gzip
+ * header has no time stamp and no file name. Written through a temporary
+ * file beside @p out and a rename.
+ * @return 0; -EINVAL (empty or not a regular file); -EIO (libarchive, with
+ *         its errno as library code); other errno values of reading and writing.
+ */
+TDX_EXTERN int tdx_gcp_tar_write(const char *raw, const char *out, long long epoch,
+                                 tdx_error *err);
 
 TDX_END_DECLS
 

@@ -14,6 +14,10 @@ TDX_BEGIN_DECLS
 /** Oldest mkosi release the emitted trees are written for (MinimumVersion=). */
 #define TDX_MKOSI_MINIMUM_VERSION 25
 
+/** Debian release of the tools tree the emitted trees ask for (ToolsTreeRelease=):
+ *  it brings ukify and systemd-repart >= 254, which Debian 12 hosts lack. */
+#define TDX_MKOSI_TOOLS_RELEASE "trixie"
+
 #define TDX_EMIT_OPTIONS_VERSION 2
 typedef struct tdx_emit_options {
     unsigned int version;

@@ -22,6 +22,7 @@
 #include "secrets.h"
 #include "staging.h"
 #include "build.h"
+#include "cloud.h"
 #include "vm.h"
 
 #endif

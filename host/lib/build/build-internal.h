@@ -236,4 +236,18 @@ int exec_split(const char *line, char ***argv);
 #define NATIVE_MANIFEST "etc/tdx-agent/secrets.json"
 #define NATIVE_HOOKS_DIR "etc/tdx-agent/hooks.d"
 
+/* tdx_build() with the mkosi backend (mkosi-build.c). */
+int mkosi_build(const tdx_image *image, const tdx_build_image_options *o, tdx_build_result **out,
+                tdx_error *err);
+
+/* vm.json naming its kernel and initrd (NULL: none), the host's OVMF layout. */
+char *vm_json_render_files(uint64_t memory_mib, int cpus, const char *kernel, const char *initrd,
+                           char *const *listen);
+
+/* The 512-byte fixed-VHD footer for a disk of size bytes (vhd.c). */
+void vhd_footer(uint8_t f[512], uint64_t size, long long epoch, const uint8_t id[16]);
+
+/* The cache root: given, else $XDG_CACHE_HOME/tdxhost, else ~/.cache/tdxhost. */
+int mkosi_cache_root(const char *given, char **out, tdx_error *err);
+
 #endif

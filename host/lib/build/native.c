@@ -906,9 +906,6 @@ static int check_opts(const tdx_build_image_options *o, tdx_error *err)
     if (o->backend != TDX_UNSET && o->backend != TDX_BUILD_BACKEND_NATIVE &&
         o->backend != TDX_BUILD_BACKEND_MKOSI)
         return tdx_err(err, -EINVAL, "tdx_build: unknown backend %d", o->backend);
-    if (o->backend == TDX_BUILD_BACKEND_MKOSI)
-        return tdx_err(err, -EOPNOTSUPP, "backend mkosi: not implemented yet: issue 14 (the "
-                       "native backend builds initramfs images now)");
     if (!o->agent)
         return tdx_err(err, -EINVAL, "tdx_build: the native backend needs the agent binary "
                        "(options.agent)");
@@ -1065,6 +1062,12 @@ int tdx_build(const tdx_image *image, const tdx_build_image_options *opts,
     int r;
 
     tdx_check_arg(image, err);
+    if (opts && opts->backend == TDX_BUILD_BACKEND_MKOSI) {
+        if ((r = tdx_check_options_version(opts->version, TDX_BUILD_IMAGE_OPTIONS_VERSION,
+                                           "tdx_build", err)) < 0)
+            return r;
+        return mkosi_build(image, opts, out, err);
+    }
     b.fo = fo;
     r = run(&b, out);
     tdx_build_result_free(b.res);

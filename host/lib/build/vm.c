@@ -56,6 +56,25 @@ char *vm_json_render(uint64_t memory_mib, int cpus, const char *event_layout, co
     return text;
 }
 
+/* The host's OVMF (Debian 12: edk2 2022.11) predates the event layout
+ * change of edk2-stable202411. */
+char *vm_json_render_files(uint64_t memory_mib, int cpus, const char *kernel, const char *initrd,
+                           char *const *listen)
+{
+    _cleanup_free_ char *base = vm_json_render(memory_mib, cpus, "pre-202411", "none", false,
+                                               listen, initrd ? initrd : "");
+    json_t *root = base ? json_loads(base, 0, NULL) : NULL;
+    char *text;
+
+    if (!root)
+        return NULL;
+    json_object_set_new(root, "kernel", json_string(kernel));
+    json_object_set_new(root, "initrd", initrd ? json_string(initrd) : json_null());
+    text = json_canonical_text(root);
+    json_decref(root);
+    return text;
+}
+
 static int bad(tdx_error *err, const char *file, const char *path, const char *what)
 {
     return tdx_err(err, -EINVAL, "%s: %s: %s", file, path, what);
@@ -86,7 +105,11 @@ static int parse_vm(json_t *root, const char *file, struct vm_shape *vm, tdx_err
         return bad(err, file, "cpus", "expected an integer from 1 to 4096");
     vm->cpus = (int)json_integer_value(v);
     for (size_t i = 0; i < ELEMENTSOF(names); i++) {
-        *outs[i] = json_string_value(json_object_get(root, names[i]));
+        v = json_object_get(root, names[i]);
+        *outs[i] = json_string_value(v);
+        /* A kernel that carries its initrd: "initrd": null. */
+        if (streq(names[i], "initrd") && json_is_null(v))
+            continue;
         if (!plain_name(*outs[i]))
             return bad(err, file, names[i], "expected a file name in the directory");
     }
@@ -149,7 +172,8 @@ int tdx_build_measure_dir(const char *dir, tdx_measurements **out, tdx_error *er
     if (r >= 0) {
         snprintf(fw, sizeof(fw), "%s/%s", dir, vm.firmware);
         snprintf(kernel, sizeof(kernel), "%s/%s", dir, vm.kernel);
-        snprintf(initrd, sizeof(initrd), "%s/%s", dir, vm.initrd);
+        if (vm.initrd)
+            snprintf(initrd, sizeof(initrd), "%s/%s", dir, vm.initrd);
         snprintf(cmd, sizeof(cmd), "%s/%s", dir, vm.cmdline_file);
         mo.memory = vm.memory_mib << 20;
         mo.cpus = vm.cpus;
@@ -168,7 +192,7 @@ int tdx_build_measure_dir(const char *dir, tdx_measurements **out, tdx_error *er
         return r;
     }
     mo.cmdline = cmdline;
-    mo.initrd = initrd;
+    mo.initrd = vm.initrd ? initrd : NULL;
     /* RTMR0 needs QEMU's ACPI tables for this VM shape: `tdxctl acpi capture`
      * puts them into acpi/. */
     snprintf(tables, sizeof(tables), "%s/acpi/etc-acpi-tables", dir);

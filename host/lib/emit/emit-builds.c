@@ -14,10 +14,18 @@
 
 static const char *const kind_names[] = { "", "go", "rust", "dotnet", "c", "script" };
 
+/* Toolchains and compiler caches live in $BUILDDIR, which mkosi sets only
+ * with BuildDirectory= (tdxctl build passes one outside the tree, kept
+ * between builds). Without it they would go to a directory of the build
+ * sandbox and be downloaded again every build. */
+static const char need_builddir_sh[] =
+    ": \"${BUILDDIR:?is not set: give mkosi a build directory outside the tree (tdxctl build does; "
+    "by hand: mkosi --build-directory DIR) so toolchains and caches persist}\"\n";
+
 /* Shell that leaves an unpacked, verified archive at "$toolchain". The cache
  * is keyed by the archive's SHA-256, so a changed pin never reuses it. */
 static const char fetch_toolchain_sh[] =
-    "cache=\"${BUILDDIR:-/var/tmp}/tdx-toolchains\"\n"
+    "cache=\"$BUILDDIR/tdx-toolchains\"\n"
     "toolchain=\"$cache/$toolchain_sha256\"\n"
     "if [ ! -d \"$toolchain\" ]; then\n"
     "    mkdir -p \"$cache\"\n"
@@ -86,6 +94,7 @@ static int emit_build(struct emit_ctx *c, const struct op *op)
     origin_label(op, label, sizeof(label));
     snprintf(what, sizeof(what), "build \"%s\" (%s) from %s", b->name, kind_names[b->kind], label);
     sh_header(&sb, what);
+    strbuf_puts(&sb, need_builddir_sh);
     if (b->reproducible)
         strbuf_puts(&sb, "export SOURCE_DATE_EPOCH=\"${SOURCE_DATE_EPOCH:-0}\"\n");
     strbuf_printf(&sb, "src=\"$SRCDIR/sources/%s\"\n", b->name);
@@ -112,8 +121,8 @@ static int emit_build(struct emit_ctx *c, const struct op *op)
         if (download)
             strbuf_puts(&sb, "export PATH=\"$toolchain/go/bin:$PATH\"\n");
         strbuf_puts(&sb, "export GOTOOLCHAIN=local CGO_ENABLED=\"${CGO_ENABLED:-0}\"\n"
-                         "export GOCACHE=\"${BUILDDIR:-/var/tmp}/tdx-go/cache\" "
-                         "GOMODCACHE=\"${BUILDDIR:-/var/tmp}/tdx-go/mod\"\n"
+                         "export GOCACHE=\"$BUILDDIR/tdx-go/cache\" "
+                         "GOMODCACHE=\"$BUILDDIR/tdx-go/mod\"\n"
                          "cd \"$src\"\n");
         if (b->reproducible)
             strbuf_puts(&sb, "go build -trimpath -buildvcs=false -ldflags \"-buildid= $ldflags\" "
@@ -138,7 +147,7 @@ static int emit_build(struct emit_ctx *c, const struct op *op)
         }
         if (download)
             strbuf_puts(&sb, "export PATH=\"$toolchain/bin:$PATH\"\n");
-        strbuf_puts(&sb, "export CARGO_HOME=\"${BUILDDIR:-/var/tmp}/tdx-cargo\" CARGO_INCREMENTAL=0\n");
+        strbuf_puts(&sb, "export CARGO_HOME=\"$BUILDDIR/tdx-cargo\" CARGO_INCREMENTAL=0\n");
         if (b->reproducible)
             strbuf_puts(&sb, "export RUSTFLAGS=\"${RUSTFLAGS:-} --remap-path-prefix=$src=/build "
                              "--remap-path-prefix=$CARGO_HOME=/cargo -C link-arg=-Wl,--build-id=none\"\n");
@@ -155,7 +164,7 @@ static int emit_build(struct emit_ctx *c, const struct op *op)
         strbuf_puts(&sb, "export DOTNET_ROOT=\"$toolchain\" PATH=\"$toolchain:$PATH\"\n"
                          "export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 "
                          "DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1\n"
-                         "export NUGET_PACKAGES=\"${BUILDDIR:-/var/tmp}/tdx-nuget\"\n"
+                         "export NUGET_PACKAGES=\"$BUILDDIR/tdx-nuget\"\n"
                          "cd \"$src\"\n"
                          "dotnet publish \"$project\" -c Release -o \"$DESTDIR$output\"");
         if (b->reproducible)
@@ -220,13 +229,14 @@ static int emit_kernel(struct emit_ctx *c)
     recipe_kernel_source_url(r, url, sizeof(url));
 
     sh_header(&sb, "build the kernel from source (kernel.version)");
+    strbuf_puts(&sb, need_builddir_sh);
     strbuf_puts(&sb, "export SOURCE_DATE_EPOCH=\"${SOURCE_DATE_EPOCH:-0}\"\n");
     sh_assign(&sb, "version", r->kernel.source_version);
     sh_assign(&sb, "toolchain_url", url);
     sh_assign(&sb, "toolchain_sha256", r->kernel.source_sha256);
     strbuf_printf(&sb, "config=\"$SRCDIR/%s\"\n", config);
     strbuf_printf(&sb, fetch_toolchain_sh, "");
-    strbuf_puts(&sb, "work=\"${BUILDDIR:-/var/tmp}/tdx-kernel\"\n"
+    strbuf_puts(&sb, "work=\"$BUILDDIR/tdx-kernel\"\n"
                      "rm -rf \"$work\"\n"
                      "mkdir -p \"$work\"\n"
                      "cp -R \"$toolchain\"/linux-* \"$work/linux\"\n"

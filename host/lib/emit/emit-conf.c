@@ -106,7 +106,18 @@ int emit_conf(struct emit_ctx *c)
 
     if (c->with_network)
         rc |= conf_scalar(conf, "Build", "WithNetwork", "yes");
-    if (r->output.tools_tree)
+    /* Builds run in an overlay of the tree: what they write (binaries,
+     * objects) is discarded, so a rebuild never picks up a stale one and the
+     * tree stays what emit wrote. Caches go to $BUILDDIR (BuildDirectory=,
+     * outside the tree, given by tdxctl build). */
+    if (r->builds.n > 0)
+        rc |= conf_scalar(conf, "Build", "BuildSourcesEphemeral", "yes");
+    if (r->output.tools_tree) {
         rc |= conf_scalar(conf, "Build", "ToolsTree", "default");
+        rc |= conf_scalar(conf, "Build", "ToolsTreeDistribution", "debian");
+        rc |= conf_scalar(conf, "Build", "ToolsTreeRelease", TDX_MKOSI_TOOLS_RELEASE);
+        rc |= conf_list(conf, "Build", "ToolsTreeSandboxTrees", CONF_LIST,
+                        (char *[]){ "mkosi.tools-sandbox", NULL });
+    }
     return rc ? emit_oom(c) : 0;
 }

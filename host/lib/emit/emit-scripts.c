@@ -275,14 +275,22 @@ static int emit_debloat_paths(struct emit_ctx *c)
                      "    if [ -d \"$dir\" ]; then\n"
                      "        find \"$dir\" -type f -delete\n"
                      "    fi\n"
-                     "done\n");
+                     "done\n"
+                     "\n# systemd needs /etc/machine-id to exist: on a read-only /etc a missing\n"
+                     "# file stops the boot. Empty, it means \"no identity yet\" and systemd\n"
+                     "# makes one per boot, so the image itself carries none.\n"
+                     "rm -f -- \"$root/etc/machine-id\"\n"
+                     ": >\"$root/etc/machine-id\"\n"
+                     "chmod 0444 \"$root/etc/machine-id\"\n");
     return add_tree_text(c, "mkosi.finalize.d/90-debloat.sh", &sb, 0755);
 }
 
-/* Masking needs the systemd package's file list, and mkosi deletes the
- * package database (CleanPackageMetadata=) before finalize scripts run: so
- * this part runs last in postinst. Masks outlive mkosi's presets, which
- * skip masked units. */
+/* Which units to mask needs the systemd package's file list, and mkosi
+ * deletes the package database (CleanPackageMetadata=) before finalize
+ * scripts run: so the list is made last in postinst, in a file outside the
+ * image's paths. The masks themselves are made in finalize, after mkosi's
+ * presets: masked before, every unit a preset names failed with "Failed to
+ * preset unit ... is masked" (about 150 lines per build). */
 static int emit_debloat_systemd(struct emit_ctx *c)
 {
     const struct recipe *r = c->r;
@@ -308,7 +316,8 @@ static int emit_debloat_systemd(struct emit_ctx *c)
         "    echo \"debloat: $list is missing: cannot tell which units the systemd package ships\" >&2\n"
         "    exit 1\n"
         "fi\n"
-        "mkdir -p \"$root/etc/systemd/system\"\n"
+        "plan=\"$root/.tdx-debloat-mask\"\n"
+        ": >\"$plan\"\n"
         "masked=0\n"
         "removed=0\n"
         "while IFS= read -r path; do\n"
@@ -326,7 +335,7 @@ static int emit_debloat_systemd(struct emit_ctx *c)
         "        if [ -e \"$unit\" ] || [ -L \"$unit\" ]; then\n"
         "            continue\n"
         "        fi\n"
-        "        ln -s /dev/null \"$unit\"\n"
+        "        echo \"$name\" >>\"$plan\"\n"
         "        masked=$((masked + 1))\n"
         "        ;;\n"
         "    /bin/* | /usr/bin/*)\n"
@@ -338,8 +347,32 @@ static int emit_debloat_systemd(struct emit_ctx *c)
         "        ;;\n"
         "    esac\n"
         "done <\"$list\"\n"
-        "echo \"debloat: masked $masked systemd units, removed $removed systemd binaries\"\n");
-    return add_tree_text(c, "mkosi.postinst.d/90-debloat-systemd.sh", &sb, 0755);
+        "echo \"debloat: $masked systemd units to mask (in finalize), removed $removed systemd binaries\"\n");
+    rc = add_tree_text(c, "mkosi.postinst.d/90-debloat-systemd.sh", &sb, 0755);
+    if (rc < 0)
+        return rc;
+    sh_header(&sb, "debloat: mask the systemd units postinst listed, now that mkosi's presets ran "
+                   "($BUILDROOT)");
+    strbuf_puts(&sb,
+        "root=$BUILDROOT\n"
+        "plan=\"$root/.tdx-debloat-mask\"\n"
+        "if [ ! -f \"$plan\" ]; then\n"
+        "    echo \"debloat: $plan is missing: the postinst debloat did not run\" >&2\n"
+        "    exit 1\n"
+        "fi\n"
+        "mkdir -p \"$root/etc/systemd/system\"\n"
+        "masked=0\n"
+        "while IFS= read -r name; do\n"
+        "    unit=\"$root/etc/systemd/system/$name\"\n"
+        "    if [ -e \"$unit\" ] || [ -L \"$unit\" ]; then\n"
+        "        continue\n"
+        "    fi\n"
+        "    ln -s /dev/null \"$unit\"\n"
+        "    masked=$((masked + 1))\n"
+        "done <\"$plan\"\n"
+        "rm -f -- \"$plan\"\n"
+        "echo \"debloat: masked $masked systemd units\"\n");
+    return add_tree_text(c, "mkosi.finalize.d/91-debloat-mask.sh", &sb, 0755);
 }
 
 static int emit_debloat(struct emit_ctx *c)

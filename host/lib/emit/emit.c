@@ -16,8 +16,8 @@ int emit_flat(const struct recipe *r, const char *agent_binary, struct flat *out
         rc = tdx_err(err, -EINVAL, "init: mkosi trees boot systemd; \"%s\" is only for the native "
                      "backend", r->init);
     else if ((rc = emit_files(&c)) >= 0 && (rc = emit_units(&c)) >= 0 &&
-             (rc = emit_builds(&c)) >= 0 && (rc = tree_sort(&out->tree, err)) >= 0 &&
-             (rc = emit_scripts(&c)) >= 0 && (rc = emit_repart(&c)) >= 0)
+             (rc = emit_builds(&c)) >= 0 && (rc = emit_repart(&c)) >= 0 &&
+             (rc = tree_sort(&out->tree, err)) >= 0 && (rc = emit_scripts(&c)) >= 0)
         rc = emit_conf(&c);
     if (rc >= 0)
         rc = tree_sort(&out->tree, err);

@@ -32,6 +32,9 @@ static const struct group {
     { "mkosi.extra", "Content", "ExtraTrees", GROUP_OVERLAY },
     { "mkosi.sandbox", "Build", "SandboxTrees", GROUP_OVERLAY },
     { "mkosi.repart", "Output", "RepartDirectories", GROUP_DIRECTORY },
+    /* Not a path mkosi picks up by itself: mkosi.conf names it, and a
+     * profile whose tools tree differs names its own copy. */
+    { "mkosi.tools-sandbox", "Build", "ToolsTreeSandboxTrees", GROUP_DIRECTORY },
     { "mkosi.sync.d", "Content", "SyncScripts", GROUP_SCRIPTS },
     { "mkosi.prepare.d", "Content", "PrepareScripts", GROUP_SCRIPTS },
     { "mkosi.build.d", "Content", "BuildScripts", GROUP_SCRIPTS },

@@ -111,6 +111,11 @@ bool event_type_from_name(const char *name, uint32_t *type);
 /* tdx_measure_direct_boot() recording the input paths below strip ("DIR/",
  * or NULL) relative to it in events and assumptions, so that the
  * measurements of a build directory do not depend on where it is. */
+/* tdx_measure_uki_tpm() with events and messages naming the UKI @p label
+ * (a build directory's file name) instead of its path. */
+int measure_uki_tpm_labelled(tdx_measurements **out, const char *uki, const char *label,
+                             const tdx_uki_options *opts, tdx_error *err);
+
 int measure_direct_boot_labelled(tdx_measurements **out, const char *firmware, const char *kernel,
                                  const char *strip, const tdx_measure_options *opts,
                                  tdx_error *err);

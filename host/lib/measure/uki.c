@@ -293,13 +293,23 @@ static int resolve(struct uki *u, const tdx_uki_options *opts, tdx_hash_alg *ban
 
 int tdx_measure_uki_tpm(tdx_measurements **out, const char *uki, const tdx_uki_options *opts, tdx_error *err)
 {
-    struct uki u = { .path = uki, .err = err, .src = SOURCE_INIT };
+    tdx_check_arg(out && uki, err);
+    tdx_check_options(opts, TDX_UKI_OPTIONS_VERSION, err);
+    return measure_uki_tpm_labelled(out, uki, uki, opts, err);
+}
+
+int measure_uki_tpm_labelled(tdx_measurements **out, const char *uki, const char *label,
+                             const tdx_uki_options *opts, tdx_error *err)
+{
+    struct uki u = { .path = label, .err = err, .src = SOURCE_INIT };
     tdx_hash_alg banks[2];
     size_t n = 0;
     int r;
 
-    tdx_check_arg(out && uki, err);
-    tdx_check_options(opts, TDX_UKI_OPTIONS_VERSION, err);
+    tdx_check_arg(out && uki && label, err);
+    if (opts && (r = tdx_check_options_version(opts->version, TDX_UKI_OPTIONS_VERSION,
+                                               "tdx_measure_uki_tpm", err)) < 0)
+        return r;
     r = resolve(&u, opts, banks, &n);
     if (r >= 0)
         r = meas_new(&u.m, MEAS_TPM, banks, n, err);

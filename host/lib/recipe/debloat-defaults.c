@@ -9,7 +9,6 @@
 static const char *const default_paths[] = {
     "/etc/*-",
     "/etc/credstore",
-    "/etc/machine-id",
     "/etc/ssh/ssh_host_*_key*",
     "/etc/systemd/network",
     "/usr/lib/modules",
@@ -41,20 +40,42 @@ static const char *const default_paths[] = {
     NULL,
 };
 
+/* Besides what the minimal target needs: modprobe@.service, because
+ * sys-kernel-config.mount requires modprobe@configfs.service (no configfs,
+ * no configfs-tsm, no quotes); the module loader for modules-load.d; and
+ * the targets systemd itself goes to (shutdown, poweroff, reboot, emergency)
+ * or that units of other packages name (multi-user.target, getty.target):
+ * masking those turns a clean poweroff into a hang and makes every preset of
+ * a unit WantedBy=multi-user.target fail. */
 static const char *const default_units[] = {
     "basic.target",
+    "emergency.service",
+    "emergency.target",
+    "final.target",
+    "getty.target",
+    "halt.target",
     "local-fs-pre.target",
     "local-fs.target",
     "minimal.target",
+    "modprobe@.service",
+    "multi-user.target",
     "network-online.target",
+    "poweroff.target",
+    "reboot.target",
+    "shutdown.target",
     "slices.target",
     "sockets.target",
     "sysinit.target",
+    "systemd-halt.service",
+    "systemd-modules-load.service",
+    "systemd-poweroff.service",
+    "systemd-reboot.service",
     "systemd-journald-dev-log.socket",
     "systemd-journald.service",
     "systemd-journald.socket",
     "systemd-remount-fs.service",
     "systemd-sysctl.service",
+    "umount.target",
     NULL,
 };
 

@@ -393,6 +393,7 @@ static const char *const reserved_paths[] = {
     IMG_SECRETS_TMPFILES,
     IMG_NFTABLES,
     IMG_VSOCK_MODULES,
+    IMG_TDX_MODULES,
     IMG_SSHD_CONFIG,
     IMG_SSH_HOSTKEYS_DROPIN,
     IMG_DEFAULT_TARGET_LINK,

@@ -17,6 +17,8 @@
 #define IMG_SECRETS_TMPFILES "/etc/tmpfiles.d/tdx-secrets.conf"
 #define IMG_NFTABLES "/etc/nftables.conf"
 #define IMG_VSOCK_MODULES "/etc/modules-load.d/tdx-vsock.conf"
+#define IMG_TDX_MODULES "/etc/modules-load.d/tdx-attestation.conf"
+#define IMG_REPART_DIR "/usr/lib/repart.d"
 #define IMG_SSHD_CONFIG "/etc/ssh/sshd_config.d/tdx.conf"
 #define IMG_SSH_HOSTKEYS_DROPIN "/etc/systemd/system/ssh.service.d/tdx-host-keys.conf"
 #define IMG_SSH_AUTHORIZED_KEYS "/root/.ssh/authorized_keys"

@@ -392,6 +392,9 @@ int recipe_resolve(const tdx_image *image, size_t p, struct recipe **out, tdx_er
     r->default_target = "minimal.target";
     r->firmware = "ovmf";
     r->output.format = "uki";
+    /* UKIs and disks need ukify and systemd-repart >= 254, which Debian 12
+     * hosts lack: mkosi brings its own unless the recipe says otherwise. */
+    r->output.tools_tree = true;
     r->delivery.listen = (char *const *)default_listen;
     r->delivery.replace = "same-sender";
     r->network.vsock = true;

@@ -1,0 +1,502 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The mkosi backend of tdx_build(): the profile's tree emitted into a
+ * scratch directory, mkosi run on it with every directory it writes outside
+ * the tree (cache, build, package cache and its output below the tdxhost
+ * cache, so a second build is warm), and what it built collected into the
+ * output layout of the native backend (docs/build.md) with the
+ * measurements computed from the UKI.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build-internal.h"
+#include "error.h"
+#include "fileio.h"
+#include "fsutil.h"
+#include "json-text.h"
+#include "macro.h"
+#include "measure/measurements.h"
+#include "measure/pe.h"
+#include "measure/source.h"
+#include "tdxhost/emit.h"
+#include "tdxhost/lock.h"
+
+/* The host's firmware when the recipe names none (docs/build.md). */
+#define HOST_OVMF "/usr/share/ovmf/OVMF.fd"
+
+struct mk {
+    const tdx_image *image;
+    const tdx_build_image_options *o;
+    tdx_error *err;
+    struct recipe *r;
+    tdx_build_result *res;
+    char *cache, *top, *stage, *tree, *mkosi, *mkosi_version, *uki;
+    const char *outdir;
+    struct timespec t0;
+};
+
+static uint64_t ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)(t.tv_sec - t0->tv_sec) * 1000 +
+           (uint64_t)((t.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+static int step(struct mk *m, const char *name)
+{
+    char what[128];
+    if (!m->o->progress)
+        return 0;
+    snprintf(what, sizeof(what), "step: %s", name);
+    return m->o->progress(m->o->progress_data, what, 0, 0)
+               ? tdx_err(m->err, -ECANCELED, "build cancelled") : 0;
+}
+
+static int timed(struct mk *m, const char *name)
+{
+    return build_result_add_timing(m->res, name, ms_since(&m->t0)) < 0 ? tdx_err_oom(m->err) : 0;
+}
+
+/* mkosi: the one the caller names, else one in PATH that is new enough,
+ * else the pinned one (installed on first use). */
+static int find_mkosi(struct mk *m)
+{
+    tdx_mkosi_options mo = TDX_MKOSI_OPTIONS_INIT;
+    tdx_error probe = TDX_ERROR_INIT;
+    const char *given = m->o->version >= 2 ? m->o->mkosi : NULL;
+    int r;
+
+    if (given) {
+        r = tdx_mkosi_check(given, &m->mkosi_version, m->err);
+        if (r < 0)
+            return r;
+        m->mkosi = strdup(given);
+        return m->mkosi ? 0 : tdx_err_oom(m->err);
+    }
+    if (tdx_mkosi_check("mkosi", &m->mkosi_version, &probe) >= 0) {
+        m->mkosi = strdup("mkosi");
+        return m->mkosi ? 0 : tdx_err_oom(m->err);
+    }
+    tdx_error_clear(&probe);
+    mo.cache_dir = m->cache;
+    mo.mirror = m->o->mirror;
+    mo.keyring = m->o->keyring;
+    return tdx_mkosi_install(&mo, &m->mkosi, &m->mkosi_version, m->err);
+}
+
+static int scratch(struct mk *m, const char *out)
+{
+    _cleanup_free_ char *parent = strdup(out);
+    char *slash;
+
+    if (!parent)
+        return tdx_err_oom(m->err);
+    slash = strrchr(parent, '/');
+    if (slash && slash != parent) {
+        *slash = '\0';
+        if (mkdir_p(parent, 0755) < 0)
+            return tdx_err(m->err, -errno, "%s: %s", parent, strerror(errno));
+    }
+    if (asprintf(&m->top, "%s.tdx-build-XXXXXX", out) < 0) {
+        m->top = NULL;
+        return tdx_err_oom(m->err);
+    }
+    if (!mkdtemp(m->top))
+        return tdx_err(m->err, -errno, "cannot create a directory next to %s: %s", out,
+                       strerror(errno));
+    if (asprintf(&m->stage, "%s/out", m->top) < 0 || asprintf(&m->tree, "%s/tree", m->top) < 0)
+        return tdx_err_oom(m->err);
+    if (mkdir(m->stage, 0755) < 0)
+        return tdx_err(m->err, -errno, "%s: %s", m->stage, strerror(errno));
+    chmod(m->stage, 0755);
+    return 0;
+}
+
+/* Runs argv with stdout and stderr appended to log; returns the exit status. */
+static int run_logged(struct mk *m, char *const *argv, const char *log, int *status)
+{
+    posix_spawn_file_actions_t fa;
+    extern char **environ;
+    pid_t pid;
+    int r, st;
+
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (r != 0)
+        return tdx_err(m->err, -r, "cannot run %s: %s", argv[0], strerror(r));
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return tdx_err(m->err, -errno, "cannot wait for %s: %s", argv[0], strerror(errno));
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return 0;
+}
+
+/* The last line of the log that says why mkosi stopped. */
+static void log_tail(const char *log, char *buf, size_t size)
+{
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    char *end, *start;
+
+    snprintf(buf, size, "(no output)");
+    if (read_file_bounded(log, 64 << 20, &text, &len) < 0 || len == 0)
+        return;
+    end = text + len;
+    while (end > text && (end[-1] == '\n' || end[-1] == ' '))
+        *--end = '\0';
+    start = strrchr(text, '\n');
+    snprintf(buf, size, "%s", start ? start + 1 : text);
+}
+
+static int run_mkosi(struct mk *m)
+{
+    _cleanup_free_ char *out = NULL, *build = NULL, *cache = NULL, *pkgs = NULL, *ws = NULL,
+                        *log = NULL, *a_tree = NULL, *a_out = NULL, *a_build = NULL,
+                        *a_cache = NULL, *a_pkgs = NULL, *a_ws = NULL;
+    int status = 0, r;
+
+    if (asprintf(&out, "%s/mkosi/output", m->cache) < 0 ||
+        asprintf(&build, "%s/mkosi/build/%s", m->cache, m->r->image_id) < 0 ||
+        asprintf(&cache, "%s/mkosi/cache", m->cache) < 0 ||
+        asprintf(&pkgs, "%s/mkosi/packages", m->cache) < 0 ||
+        asprintf(&ws, "%s/workspace", m->top) < 0 || asprintf(&log, "%s/mkosi.log", m->stage) < 0 ||
+        asprintf(&a_tree, "--directory=%s", m->tree) < 0 ||
+        asprintf(&a_out, "--output-directory=%s", out) < 0 ||
+        asprintf(&a_build, "--build-directory=%s", build) < 0 ||
+        asprintf(&a_cache, "--cache-directory=%s", cache) < 0 ||
+        asprintf(&a_pkgs, "--package-cache-directory=%s", pkgs) < 0 ||
+        asprintf(&a_ws, "--workspace-directory=%s", ws) < 0)
+        return tdx_err_oom(m->err);
+    if (mkdir_p(out, 0755) < 0 || mkdir_p(build, 0755) < 0 || mkdir_p(cache, 0755) < 0 ||
+        mkdir_p(pkgs, 0755) < 0 || mkdir_p(ws, 0755) < 0)
+        return tdx_err(m->err, -errno, "mkosi directories below %s: %s", m->cache, strerror(errno));
+    {
+        /* --force replaces the image's outputs, not the tools tree beside them. */
+        char *argv[] = { m->mkosi, a_tree, a_out, a_build, a_cache, a_pkgs, a_ws, "--force",
+                         "build", NULL };
+        r = run_logged(m, argv, log, &status);
+    }
+    if (r < 0)
+        return r;
+    if (status != 0) {
+        /* The output stays untouched; the log goes beside it. */
+        _cleanup_free_ char *kept = NULL;
+        char last[512];
+        log_tail(log, last, sizeof(last));
+        if (asprintf(&kept, "%s.mkosi.log", m->outdir) < 0)
+            return tdx_err_oom(m->err);
+        if (rename(log, kept) < 0)
+            return tdx_err(m->err, -EIO, "mkosi failed (exit status %d): %s", status, last);
+        return tdx_err(m->err, -EIO, "mkosi failed (exit status %d; its log: %s): %s", status,
+                       kept, last);
+    }
+    if (asprintf(&m->uki, "%s/%s.efi", out, m->r->image_id) < 0)
+        return tdx_err_oom(m->err);
+    if (access(m->uki, R_OK) < 0)
+        return tdx_err(m->err, -ENOENT, "mkosi wrote no %s.efi in %s (log: %s)", m->r->image_id,
+                       out, log);
+    return 0;
+}
+
+static int write_text(struct mk *m, const char *name, const char *text)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/%s", m->stage, name);
+    if (write_file_atomic(path, text, strlen(text), 0644) < 0)
+        return tdx_err(m->err, -errno, "%s: %s", path, strerror(errno));
+    return 0;
+}
+
+static int copy_in(struct mk *m, const char *src, const char *name)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/%s", m->stage, name);
+    return copy_file_atomic(src, path, 0644, m->err);
+}
+
+/* The command line systemd-stub hands the kernel: the UKI's .cmdline. */
+static int uki_cmdline(struct mk *m, char **out)
+{
+    struct source src;
+    struct pe_image pe = { 0 };
+    const struct pe_section *sec;
+    uint8_t *data = NULL;
+    size_t size = 0;
+    int r = source_open(&src, m->uki, m->err);
+
+    if (r < 0)
+        return r;
+    r = pe_parse(&src, &pe, m->err);
+    if (r >= 0 && !(sec = pe_find_section(&pe, ".cmdline")))
+        r = tdx_err(m->err, -ENOENT, "%s: no .cmdline section", m->uki);
+    else if (r >= 0)
+        r = pe_read_section_memory(&src, sec, 4096, &data, &size, m->err);
+    pe_image_free(&pe);
+    source_close(&src);
+    if (r < 0)
+        return r;
+    while (size > 0 && (data[size - 1] == '\0' || data[size - 1] == '\n' || data[size - 1] == ' '))
+        size--;
+    *out = strndup((const char *)data, size);
+    free(data);
+    return *out ? 0 : tdx_err_oom(m->err);
+}
+
+/* The UKI's kernel, initrd and command line booted directly by OVMF
+ * (QEMU's -kernel needs a bzImage, which a UKI is not): RTMR1 the kernel's
+ * Authenticode digest, RTMR2 the command line and initrd; and the vTPM
+ * PCRs 4/9/11 a cloud's firmware gives the UKI itself
+ * (measurements-vtpm.json: Azure and GCP attest those). */
+static int measure(struct mk *m, const char *efi_name)
+{
+    char path[PATH_MAX];
+    tdx_measurements *tpm = NULL;
+    int r;
+
+    r = tdx_build_measure_dir(m->stage, &m->res->measurements, m->err);
+    if (r < 0)
+        return tdx_err_prefix(m->err, r, "measure");
+    snprintf(path, sizeof(path), "%s/%s", m->stage, efi_name);
+    r = measure_uki_tpm_labelled(&tpm, path, efi_name, NULL, m->err);
+    if (r < 0)
+        return tdx_err_prefix(m->err, r, "measure the UKI's vTPM PCRs");
+    /* Clouds' firmware measures into a vTPM, not RTMRs: its own file. */
+    snprintf(path, sizeof(path), "%s/measurements-vtpm.json", m->stage);
+    r = tdx_measurements_write_file(tpm, TDX_FORMAT_JSON, NULL, path, m->err);
+    tdx_measurements_free(tpm);
+    if (r < 0)
+        return r;
+    snprintf(path, sizeof(path), "%s/measurements.json", m->stage);
+    r = tdx_measurements_write_file(m->res->measurements, TDX_FORMAT_JSON, NULL, path, m->err);
+    if (r < 0)
+        return r;
+    snprintf(path, sizeof(path), "%s/measurements.cbor", m->stage);
+    return tdx_measurements_write_file(m->res->measurements, TDX_FORMAT_CBOR, NULL, path, m->err);
+}
+
+static int hash_artifacts(struct mk *m)
+{
+    char **names = NULL;
+    size_t n = 0;
+    int r = dir_list_sorted(m->stage, NULL, 1000, &names, &n);
+    if (r < 0)
+        return tdx_err(m->err, r, "%s: %s", m->stage, strerror(-r));
+    for (size_t i = 0; i < n && r >= 0; i++) {
+        char path[PATH_MAX], hex[SHA256_HEX_SIZE];
+        uint64_t size;
+        if (streq(names[i], "build.json") || streq(names[i], "mkosi.log"))
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", m->stage, names[i]);
+        if ((r = sha256_file(path, hex, &size, m->err)) >= 0 &&
+            build_result_add_artifact(m->res, names[i], size, hex) < 0)
+            r = tdx_err_oom(m->err);
+    }
+    dir_names_free(names, n);
+    return r < 0 ? r : 0;
+}
+
+static int write_build_json(struct mk *m, const char *recipe_sha256)
+{
+    json_t *inputs = json_array(), *artifacts = json_array(), *timings = json_object(), *root;
+
+    for (size_t i = 0; i < m->res->inputs.n; i++) {
+        const struct build_input *in = m->res->inputs.items[i];
+        json_t *o = json_pack("{s:s, s:s, s:s}", "kind", in->kind, "name", in->name, "sha256",
+                              in->sha256);
+        if (o) {
+            json_object_set_new(o, "version", in->version ? json_string(in->version) : json_null());
+            json_object_set_new(o, "url", in->url ? json_string(in->url) : json_null());
+        }
+        json_array_append_new(inputs, o);
+    }
+    for (size_t i = 0; i < m->res->artifacts.n; i++) {
+        const struct build_artifact *a = m->res->artifacts.items[i];
+        json_array_append_new(artifacts, json_pack("{s:s, s:I, s:s}", "path", a->path, "size",
+                                                   (json_int_t)a->size, "sha256", a->sha256));
+    }
+    for (size_t i = 0; i < m->res->timings.n; i++) {
+        const struct build_timing *t = m->res->timings.items[i];
+        json_object_set_new(timings, t->step, json_integer((json_int_t)t->ms));
+    }
+    root = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s}", "format", 1, "backend",
+                     "mkosi", "image_id", m->r->image_id, "profile", m->r->profile,
+                     "recipe_sha256", recipe_sha256, "mkosi_version", m->mkosi_version, "inputs",
+                     inputs, "artifacts", artifacts, "timings_ms", timings, "log", "mkosi.log");
+    if (!root)
+        return tdx_err_oom(m->err);
+    m->res->json = json_canonical_text(root);
+    json_decref(root);
+    if (!m->res->json)
+        return tdx_err_oom(m->err);
+    return write_text(m, "build.json", m->res->json);
+}
+
+static int commit_output(struct mk *m, const char *out)
+{
+    _cleanup_free_ char *old = NULL;
+    struct stat st;
+
+    if (asprintf(&old, "%s/previous", m->top) < 0)
+        return tdx_err_oom(m->err);
+    if (lstat(out, &st) == 0) {
+        if (!S_ISDIR(st.st_mode))
+            return tdx_err(m->err, -ENOTDIR, "%s: exists and is not a directory", out);
+        if (rename(out, old) < 0)
+            return tdx_err(m->err, -errno, "%s: %s", out, strerror(errno));
+    }
+    if (rename(m->stage, out) < 0) {
+        int e = errno;
+        rename(old, out);
+        return tdx_err(m->err, -e, "%s: %s", out, strerror(e));
+    }
+    return 0;
+}
+
+static int run(struct mk *m, tdx_build_result **ret)
+{
+    tdx_emit_options eo = TDX_EMIT_OPTIONS_INIT;
+    _cleanup_free_ char *outdir = NULL, *digest = NULL, *vm = NULL, *efi = NULL;
+    const char *firmware;
+    char hex[SHA256_HEX_SIZE];
+    int r;
+
+    clock_gettime(CLOCK_MONOTONIC, &m->t0);
+    if (build_result_new(&m->res) < 0)
+        return tdx_err_oom(m->err);
+    if ((r = recipe_resolve_profile(m->image, m->o->profile, &m->r, m->err)) < 0)
+        return r;
+    if (!streq(m->r->output.format, "uki"))
+        return tdx_err(m->err, -EOPNOTSUPP, "output.format \"%s\": the mkosi backend collects UKIs "
+                       "(\"uki\") so far", m->r->output.format);
+    if (m->o->output_dir)
+        outdir = strdup(m->o->output_dir);
+    else if (asprintf(&outdir, "build/%s", m->r->image_id) < 0)
+        outdir = NULL;
+    if (!outdir || asprintf(&efi, "%s.efi", m->r->image_id) < 0)
+        return tdx_err_oom(m->err);
+    m->outdir = outdir;
+    if ((r = mkosi_cache_root(m->o->cache_dir, &m->cache, m->err)) < 0)
+        return r;
+    if ((r = tdx_recipe_digest(m->image, &digest, m->err)) < 0)
+        return r;
+
+    if ((r = step(m, "mkosi")) < 0 || (r = find_mkosi(m)) < 0 || (r = timed(m, "mkosi")) < 0)
+        return r;
+    if ((r = scratch(m, outdir)) < 0)
+        return r;
+    if ((r = step(m, "emit")) < 0)
+        return r;
+    eo.profile = m->o->profile;
+    eo.agent_binary = m->o->agent;
+    if ((r = tdx_emit_mkosi(m->image, m->tree, &eo, m->err)) < 0 || (r = timed(m, "emit")) < 0)
+        return r;
+    if ((r = step(m, "build")) < 0 || (r = run_mkosi(m)) < 0 || (r = timed(m, "build")) < 0)
+        return r;
+
+    firmware = streq(m->r->firmware, "ovmf") ? HOST_OVMF : m->r->firmware;
+    if ((r = sha256_file(firmware, hex, NULL, m->err)) < 0)
+        return tdx_err_prefix(m->err, r, "firmware");
+    if (build_result_add_input(m->res, "file", "firmware", NULL, NULL, hex) < 0)
+        return tdx_err_oom(m->err);
+    {
+        _cleanup_free_ char *cmdline = NULL, *kernel = NULL, *initrd = NULL;
+        char *end = m->uki + strlen(m->uki) - strlen(".efi");
+        if (asprintf(&kernel, "%.*s.vmlinuz", (int)(end - m->uki), m->uki) < 0 ||
+            asprintf(&initrd, "%.*s.initrd", (int)(end - m->uki), m->uki) < 0)
+            return tdx_err_oom(m->err);
+        if (access(kernel, R_OK) < 0 || access(initrd, R_OK) < 0)
+            return tdx_err(m->err, -ENOENT, "mkosi wrote no %s.vmlinuz and .initrd beside the UKI "
+                           "(SplitArtifacts=)", m->r->image_id);
+        if ((r = uki_cmdline(m, &cmdline)) < 0)
+            return r;
+        vm = vm_json_render_files(BUILD_MEMORY_MIB, BUILD_CPUS, "vmlinuz", "initrd.cpio.zst",
+                                  m->r->delivery.listen);
+        if (!vm)
+            return tdx_err_oom(m->err);
+        if ((r = copy_in(m, m->uki, efi)) < 0 || (r = copy_in(m, kernel, "vmlinuz")) < 0 ||
+            (r = copy_in(m, initrd, "initrd.cpio.zst")) < 0 ||
+            (r = copy_in(m, firmware, "OVMF.fd")) < 0 || (r = write_text(m, "cmdline", cmdline)) < 0 ||
+            (r = write_text(m, "vm.json", vm)) < 0)
+            return r;
+    }
+    /* The launcher names the .deb's SHA-256; a host mkosi only its version. */
+    if (strchr(m->mkosi, '/')) {
+        if ((r = sha256_file(m->mkosi, hex, NULL, m->err)) < 0)
+            return r;
+        if (build_result_add_input(m->res, "tool", "mkosi", m->mkosi_version, NULL, hex) < 0)
+            return tdx_err_oom(m->err);
+    }
+    if ((r = step(m, "measure")) < 0 || (r = measure(m, efi)) < 0 || (r = timed(m, "measure")) < 0)
+        return r;
+    if ((r = hash_artifacts(m)) < 0 || (r = write_build_json(m, digest)) < 0 ||
+        (r = commit_output(m, outdir)) < 0)
+        return r;
+    m->res->dir = realpath(outdir, NULL);
+    m->res->image_id = strdup(m->r->image_id);
+    m->res->memory_mib = BUILD_MEMORY_MIB;
+    m->res->cpus = BUILD_CPUS;
+    if (!m->res->dir || !m->res->image_id)
+        return tdx_err_oom(m->err);
+    if (ret)
+        *ret = TAKE_PTR(m->res);
+    return 0;
+}
+
+int mkosi_build(const tdx_image *image, const tdx_build_image_options *o, tdx_build_result **out,
+                tdx_error *err)
+{
+    struct mk m = { .image = image, .o = o, .err = err };
+    int r = run(&m, out);
+
+    if (r < 0 && m.stage && m.outdir) {
+        /* A failure after mkosi ran keeps its log beside the untouched output. */
+        char log[PATH_MAX], kept[PATH_MAX];
+        snprintf(log, sizeof(log), "%s/mkosi.log", m.stage);
+        snprintf(kept, sizeof(kept), "%s.mkosi.log", m.outdir);
+        if (access(log, F_OK) == 0)
+            rename(log, kept);
+    }
+
+    if (m.top) {
+        /* The output was renamed away; what is left is scratch (tree, workspace). */
+        _cleanup_free_ char *copy = strdup(m.top);
+        char *slash = copy ? strrchr(copy, '/') : NULL;
+        if (slash) {
+            int fd;
+            *slash = '\0';
+            fd = open(copy, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (fd >= 0) {
+                rm_rf_at(fd, slash + 1);
+                close(fd);
+            }
+        } else if (copy) {
+            rm_rf_at(AT_FDCWD, copy);
+        }
+    }
+    tdx_build_result_free(m.res);
+    recipe_free(m.r);
+    free(m.cache);
+    free(m.top);
+    free(m.stage);
+    free(m.tree);
+    free(m.mkosi);
+    free(m.mkosi_version);
+    free(m.uki);
+    return r;
+}

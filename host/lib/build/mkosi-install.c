@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: MIT */
+/* A pinned mkosi without pip: Debian's package through the signed index,
+ * unpacked into the cache, run by a launcher with the host's python3. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build-internal.h"
+#include "error.h"
+#include "fileio.h"
+#include "fsutil.h"
+#include "macro.h"
+#include "tdxhost/build.h"
+#include "tdxhost/deb.h"
+#include "tdxhost/lock.h"
+
+#define MKOSI_RELEASE "trixie"
+#define MKOSI_MIRROR "http://deb.debian.org/debian"
+
+int mkosi_cache_root(const char *given, char **out, tdx_error *err)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    char *root = NULL;
+    int r = 0;
+
+    if (given)
+        root = strdup(given);
+    else if (xdg && *xdg == '/')
+        r = asprintf(&root, "%s/tdxhost", xdg);
+    else if (home && *home == '/')
+        r = asprintf(&root, "%s/.cache/tdxhost", home);
+    else
+        return tdx_err(err, -ENOENT, "no cache directory: set XDG_CACHE_HOME or HOME, or give one");
+    if (r < 0 || !root)
+        return tdx_err_oom(err);
+    *out = root;
+    return 0;
+}
+
+/* "mkosi 25.3" (and nothing else on the line) -> "25.3", major 25. */
+static int parse_version(const char *text, char **version, int *major)
+{
+    const char *p;
+    char *end;
+    size_t n;
+    long m;
+
+    if (strncmp(text, "mkosi ", 6) != 0)
+        return -EBADMSG;
+    p = text + 6;
+    n = strcspn(p, "\n");
+    if (n == 0 || n > 64)
+        return -EBADMSG;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("0123456789.~+-abcdefghijklmnopqrstuvwxyz", p[i]))
+            return -EBADMSG;
+    errno = 0;
+    m = strtol(p, &end, 10);
+    if (errno || end == p || m < 0 || m > 100000)
+        return -EBADMSG;
+    *major = (int)m;
+    *version = strndup(p, n);
+    return *version ? 0 : -ENOMEM;
+}
+
+int tdx_mkosi_check(const char *mkosi, char **version, tdx_error *err)
+{
+    const char *argv[] = { mkosi, "--version", NULL };
+    struct run_result res = RUN_RESULT_INIT;
+    _cleanup_free_ char *v = NULL;
+    int major = 0, r;
+
+    tdx_check_arg(mkosi, err);
+    r = run_program(argv, NULL, &res, err);
+    if (r < 0) {
+        run_result_free(&res);
+        return r;
+    }
+    if (res.status != 0) {
+        r = tdx_err(err, -ENOENT, "%s --version: exit status %d: %s", mkosi, res.status,
+                    run_last_line(&res));
+        run_result_free(&res);
+        return r;
+    }
+    r = res.out.data ? parse_version(res.out.data, &v, &major) : -EBADMSG;
+    if (r == -ENOMEM) {
+        run_result_free(&res);
+        return tdx_err_oom(err);
+    }
+    if (r < 0) {
+        r = tdx_err(err, -EBADMSG, "%s --version: expected \"mkosi VERSION\", got \"%.60s\"", mkosi,
+                    res.out.data ? res.out.data : "");
+        run_result_free(&res);
+        return r;
+    }
+    run_result_free(&res);
+    if (major < TDX_MKOSI_MIN_MAJOR)
+        return tdx_err(err, -EPROTONOSUPPORT,
+                       "%s is mkosi %s; the emitted trees need mkosi %d or newer: run \"tdxctl mkosi "
+                       "install\" (Debian trixie's mkosi 25, run with this host's python3) or pass "
+                       "--mkosi PATH",
+                       mkosi, v, TDX_MKOSI_MIN_MAJOR);
+    if (version)
+        *version = TAKE_PTR(v);
+    return major;
+}
+
+/* The launcher: the unpacked package's modules on PYTHONPATH, the host's
+ * python3, and the package's own data (mkosi finds its resources through
+ * its module path). Written through a temporary file and a rename. */
+static int write_launcher(const char *dir, const char *version, const char *sha256,
+                          tdx_error *err)
+{
+    _cleanup_free_ char *path = NULL, *bin = NULL, *text = NULL;
+    int r;
+
+    if (strchr(dir, '\'') || strchr(dir, '\n'))
+        return tdx_err(err, -EINVAL, "cache directory %s: a quote or newline in the path", dir);
+    if (asprintf(&bin, "%s/bin", dir) < 0 || asprintf(&path, "%s/mkosi", bin) < 0 ||
+        asprintf(&text,
+                 "#!/bin/sh\n"
+                 "# mkosi %s from Debian (.deb SHA-256 %s), written by tdxctl mkosi install.\n"
+                 "# It runs with the host's python3 (3.9 or newer); nothing was installed.\n"
+                 "PYTHONPATH='%s/root/usr/lib/python3/dist-packages'${PYTHONPATH:+:$PYTHONPATH}\n"
+                 "export PYTHONPATH\n"
+                 "exec python3 -m mkosi \"$@\"\n",
+                 version, sha256, dir) < 0)
+        return tdx_err_oom(err);
+    if (mkdir(bin, 0755) < 0 && errno != EEXIST)
+        return tdx_err(err, -errno, "cannot create %s: %s", bin, strerror(errno));
+    r = write_file_atomic(path, text, strlen(text), 0755);
+    if (r < 0)
+        return tdx_err(err, r, "cannot write %s: %s", path, strerror(-r));
+    return 0;
+}
+
+static int fetch_deb(const tdx_mkosi_options *opts, const char *release, const char *fetch_dir,
+                     char **deb, char **version, char **sha256, tdx_error *err)
+{
+    tdx_fetch_options fo = TDX_FETCH_OPTIONS_INIT;
+    tdx_deb_options o = TDX_DEB_OPTIONS_INIT;
+    tdx_deb_package *pkg = NULL;
+    int r;
+
+    if (opts && opts->fetch)
+        fo = *opts->fetch;
+    if (!fo.cache_dir)
+        fo.cache_dir = fetch_dir;
+    o.release = release;
+    o.mirror = opts && opts->mirror ? opts->mirror : MKOSI_MIRROR;
+    o.keyring = opts ? opts->keyring : NULL;
+    o.follow = 0;
+    o.fetch = &fo;
+    r = tdx_deb_resolve("mkosi", &o, &pkg, err);
+    if (r < 0)
+        return tdx_err_prefix(err, r, "mkosi from Debian %s", release);
+    *version = strdup(tdx_deb_package_get(pkg, TDX_DEB_VERSION));
+    *sha256 = strdup(tdx_deb_package_get(pkg, TDX_DEB_SHA256));
+    if (!*version || !*sha256) {
+        tdx_deb_package_free(pkg);
+        return tdx_err_oom(err);
+    }
+    r = tdx_deb_download(pkg, &fo, deb, err);
+    tdx_deb_package_free(pkg);
+    return r < 0 ? r : 0;
+}
+
+int tdx_mkosi_install(const tdx_mkosi_options *opts, char **mkosi, char **version, tdx_error *err)
+{
+    _cleanup_free_ char *root = NULL, *fetch_dir = NULL, *dir = NULL, *unpacked = NULL,
+                        *launcher = NULL, *deb = NULL, *pkg_version = NULL, *sha256 = NULL,
+                        *found = NULL;
+    const char *release;
+    struct stat st;
+    int r;
+
+    tdx_check_options(opts, TDX_MKOSI_OPTIONS_VERSION, err);
+    tdx_check_arg(mkosi, err);
+    release = opts && opts->release ? opts->release : MKOSI_RELEASE;
+    r = mkosi_cache_root(opts ? opts->cache_dir : NULL, &root, err);
+    if (r < 0)
+        return r;
+    if (asprintf(&fetch_dir, "%s/fetch", root) < 0)
+        return tdx_err_oom(err);
+
+    if (opts && opts->lock_file) {
+        tdx_lock *lock = NULL;
+        r = tdx_lock_load(&lock, opts->lock_file, err);
+        if (r < 0 && r != -ENOENT)
+            return r;
+        if (r >= 0) {
+            tdx_fetch_options fo = TDX_FETCH_OPTIONS_INIT;
+            if (opts->fetch)
+                fo = *opts->fetch;
+            if (!fo.cache_dir)
+                fo.cache_dir = fetch_dir;
+            r = tdx_lock_fetch_deb(lock, "mkosi", release, "all", &fo, &deb, err);
+            tdx_lock_free(lock);
+            if (r < 0 && r != -ENOENT)
+                return r;
+        }
+    }
+    if (deb) {
+        /* The locked .deb: its SHA-256 is the file's (checked by the fetch). */
+        r = tdx_fetch_hash(deb, NULL, &sha256, NULL, err);
+        if (r < 0)
+            return r;
+        pkg_version = strdup("locked");
+        if (!pkg_version)
+            return tdx_err_oom(err);
+    } else if ((r = fetch_deb(opts, release, fetch_dir, &deb, &pkg_version, &sha256, err)) < 0)
+        return r;
+
+    if (asprintf(&dir, "%s/mkosi/%s", root, sha256) < 0 ||
+        asprintf(&unpacked, "%s/root", dir) < 0 || asprintf(&launcher, "%s/bin/mkosi", dir) < 0)
+        return tdx_err_oom(err);
+    if (mkdir_p(dir, 0755) < 0)
+        return tdx_err(err, -errno, "cannot create %s: %s", dir, strerror(errno));
+    if (stat(unpacked, &st) < 0) {
+        tdx_deb_extract_options xo = TDX_DEB_EXTRACT_OPTIONS_INIT;
+        const char *paths[] = { "usr/lib/python3/dist-packages/*", NULL };
+        xo.paths = paths;
+        r = tdx_deb_extract(deb, unpacked, &xo, err);
+        if (r < 0)
+            return tdx_err_prefix(err, r, "mkosi %s", pkg_version);
+    }
+    r = write_launcher(dir, pkg_version, sha256, err);
+    if (r < 0)
+        return r;
+    r = tdx_mkosi_check(launcher, &found, err);
+    if (r < 0)
+        return r;
+    *mkosi = TAKE_PTR(launcher);
+    if (version)
+        *version = TAKE_PTR(found);
+    return 0;
+}

@@ -68,7 +68,8 @@ contract 2 recipe frob "$ex/node.json" --json
 contract 2 --json build
 contract 2 --json build "$ex/minimal.json" --backend nope
 contract 1 --json build "$tmp/missing.json" -o "$tmp/b" --agent "$agent"
-contract 1 --json build "$ex/minimal.json" --backend mkosi
+# (an mkosi that is not there: the real mkosi build is the mkosi suite's)
+contract 1 --json build "$ex/minimal.json" --backend mkosi --mkosi "$tmp/no-mkosi" -o "$tmp/m"
 
 # run, acpi, deploy, stop: their successes boot VMs (check-run-cli.sh,
 # check-acpi-capture.sh, check-deploy.sh); here their refusals.

@@ -112,11 +112,18 @@ static const char *syntax_phrase(const json_error_t *e, const char **near)
     }
 }
 
+const char *jr_syntax_text(const json_error_t *e, char *buf, size_t size)
+{
+    const char *near, *phrase = syntax_phrase(e, &near);
+    snprintf(buf, size, "%s%s", phrase, near);
+    return buf;
+}
+
 int jr_parse(struct json_reader *R, const char *text, size_t len, unsigned max_depth,
              size_t max_values, json_t **out)
 {
-    const char *bound, *phrase, *near;
-    char msg[MESSAGE_MAX];
+    char msg[2 * MESSAGE_MAX], what[MESSAGE_MAX];
+    const char *bound;
     json_error_t e;
     json_t *root;
     int code;
@@ -129,10 +136,9 @@ int jr_parse(struct json_reader *R, const char *text, size_t len, unsigned max_d
     }
     root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
     if (!root) {
-        phrase = syntax_phrase(&e, &near);
         code = json_error_code(&e) == json_error_out_of_memory ? -ENOMEM : R->code;
-        snprintf(msg, sizeof(msg), "%s:%d:%d: %s%s", R->file ? R->file : "(JSON)", e.line,
-                 e.column, phrase, near);
+        snprintf(msg, sizeof(msg), "%s:%d:%d: %s", R->file ? R->file : "(JSON)", e.line,
+                 e.column, jr_syntax_text(&e, what, sizeof(what)));
         return deliver(R, code, (int)json_error_code(&e), msg);
     }
     if (!json_is_object(root)) {

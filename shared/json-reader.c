@@ -112,11 +112,18 @@ static const char *syntax_phrase(const json_error_t *e, const char **near)
     }
 }
 
+const char *jr_syntax_text(const json_error_t *e, char *buf, size_t size)
+{
+    const char *near, *phrase = syntax_phrase(e, &near);
+    snprintf(buf, size, "%s%s", phrase, near);
+    return buf;
+}
+
 int jr_parse(struct json_reader *R, const char *text, size_t len, unsigned max_depth,
              size_t max_values, json_t **out)
 {
-    const char *bound, *phrase, *near;
-    char msg[MESSAGE_MAX];
+    char msg[2 * MESSAGE_MAX], what[MESSAGE_MAX];
+    const char *bound;
     json_error_t e;
     json_t *root;
     int code;
@@ -129,10 +136,9 @@ int jr_parse(struct json_reader *R, const char *text, size_t len, unsigned max_d
     }
     root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
     if (!root) {
-        phrase = syntax_phrase(&e, &near);
         code = json_error_code(&e) == json_error_out_of_memory ? -ENOMEM : R->code;
-        snprintf(msg, sizeof(msg), "%s:%d:%d: %s%s", R->file ? R->file : "(JSON)", e.line,
-                 e.column, phrase, near);
+        snprintf(msg, sizeof(msg), "%s:%d:%d: %s", R->file ? R->file : "(JSON)", e.line,
+                 e.column, jr_syntax_text(&e, what, sizeof(what)));
         return deliver(R, code, (int)json_error_code(&e), msg);
     }
     if (!json_is_object(root)) {
@@ -256,42 +262,37 @@ int jr_keys(struct json_reader *R, json_t *obj, const char *path, const char *co
     return 0;
 }
 
-/* The value the getters read, or NULL when absent (reported if required);
- * *where is its path. */
-static json_t *member(struct json_reader *R, json_t *obj, const char *path, const char *key,
-                      unsigned flags, char where[JR_PATH_MAX], int *r)
+/* The value the getters read, when it is of type t (JSON_TRUE: a boolean;
+ * what names the type in the message): 1 with *v and where set, 0 when
+ * absent (an error if required), or the negative errno. */
+static int typed(struct json_reader *R, json_t *obj, const char *path, const char *key,
+                 unsigned flags, json_type t, const char *what, char where[JR_PATH_MAX],
+                 json_t **v)
 {
-    json_t *v = obj;
-
-    *r = 0;
+    *v = obj;
     if (key) {
-        if (obj && !json_is_object(obj)) {
-            *r = jr_fail(R, path, "expected an object, got %s", jr_type_name(obj));
-            return NULL;
-        }
+        if (obj && !json_is_object(obj))
+            return jr_fail(R, path, "expected an object, got %s", jr_type_name(obj));
         jr_path_key(where, path, key);
-        v = json_object_get(obj, key);
-        if (json_is_null(v))
-            v = NULL;
+        *v = json_object_get(obj, key);
+        if (json_is_null(*v))
+            *v = NULL;
     } else {
         /* The value itself: null is then a value of the wrong type. */
         snprintf(where, JR_PATH_MAX, "%s", strempty(path));
     }
-    if (v)
-        return v;
-    if (flags & JR_REQUIRED)
-        *r = jr_fail(R, where, "required");
-    return NULL;
+    if (!*v)
+        return flags & JR_REQUIRED ? jr_fail(R, where, "required") : 0;
+    if (t == JSON_TRUE ? !json_is_boolean(*v) : json_typeof(*v) != t)
+        return jr_fail(R, where, "expected %s, got %s", what, jr_type_name(*v));
+    return 1;
 }
 
-static int string_value(struct json_reader *R, json_t *v, const char *where, unsigned flags,
-                        const char *(*check)(const char *), const char **out)
+static int string_checks(struct json_reader *R, json_t *v, const char *where, unsigned flags,
+                         const char *(*check)(const char *), const char **out)
 {
-    const char *s, *why;
+    const char *s = json_string_value(v), *why;
 
-    if (!json_is_string(v))
-        return jr_fail(R, where, "expected a string, got %s", jr_type_name(v));
-    s = json_string_value(v);
     if ((flags & JR_NONEMPTY) && !*s)
         return jr_fail(R, where, "expected a non-empty string");
     if ((flags & JR_ONE_LINE) && (strpbrk(s, "\n\r") || json_string_length(v) > JR_LINE_MAX))
@@ -306,10 +307,10 @@ int jr_string(struct json_reader *R, json_t *obj, const char *path, const char *
               unsigned flags, const char *(*check)(const char *), const char **out)
 {
     char where[JR_PATH_MAX];
-    int r;
-    json_t *v = member(R, obj, path, key, flags, where, &r);
+    json_t *v;
+    int r = typed(R, obj, path, key, flags, JSON_STRING, "a string", where, &v);
 
-    return v ? string_value(R, v, where, flags, check, out) : r;
+    return r <= 0 ? r : string_checks(R, v, where, flags, check, out);
 }
 
 int jr_strdup(struct json_reader *R, json_t *obj, const char *path, const char *key,
@@ -332,30 +333,24 @@ int jr_bool(struct json_reader *R, json_t *obj, const char *path, const char *ke
             unsigned flags, int *out)
 {
     char where[JR_PATH_MAX];
-    int r;
-    json_t *v = member(R, obj, path, key, flags, where, &r);
+    json_t *v;
+    int r = typed(R, obj, path, key, flags, JSON_TRUE, "a boolean", where, &v);
 
-    if (!v)
-        return r;
-    if (!json_is_boolean(v))
-        return jr_fail(R, where, "expected a boolean, got %s", jr_type_name(v));
-    *out = json_is_true(v);
-    return 1;
+    if (r > 0)
+        *out = json_is_true(v);
+    return r;
 }
 
 int jr_int(struct json_reader *R, json_t *obj, const char *path, const char *key,
            unsigned flags, long long min, long long max, long long *out)
 {
     char where[JR_PATH_MAX];
-    long long n;
-    int r;
-    json_t *v = member(R, obj, path, key, flags, where, &r);
+    json_t *v;
+    int r = typed(R, obj, path, key, flags, JSON_INTEGER, "an integer", where, &v);
+    long long n = r > 0 ? json_integer_value(v) : 0;
 
-    if (!v)
+    if (r <= 0)
         return r;
-    if (!json_is_integer(v))
-        return jr_fail(R, where, "expected an integer, got %s", jr_type_name(v));
-    n = json_integer_value(v);
     if (n < min || n > max)
         return jr_fail(R, where, "expected an integer from %lld to %lld, got %lld", min, max, n);
     *out = n;
@@ -366,15 +361,12 @@ int jr_uint(struct json_reader *R, json_t *obj, const char *path, const char *ke
             unsigned flags, uint64_t min, uint64_t max, uint64_t *out)
 {
     char where[JR_PATH_MAX];
-    long long n;
-    int r;
-    json_t *v = member(R, obj, path, key, flags, where, &r);
+    json_t *v;
+    int r = typed(R, obj, path, key, flags, JSON_INTEGER, "an integer", where, &v);
+    long long n = r > 0 ? json_integer_value(v) : 0;
 
-    if (!v)
+    if (r <= 0)
         return r;
-    if (!json_is_integer(v))
-        return jr_fail(R, where, "expected an integer, got %s", jr_type_name(v));
-    n = json_integer_value(v);
     if (n < 0 || (uint64_t)n < min || (uint64_t)n > max)
         return jr_fail(R, where, "expected an integer from %llu to %llu, got %lld",
                        (unsigned long long)min, (unsigned long long)max, n);
@@ -387,18 +379,14 @@ int jr_mode(struct json_reader *R, json_t *obj, const char *path, const char *ke
 {
     char where[JR_PATH_MAX];
     const char *s;
-    size_t len;
-    int r, m = 0;
-    json_t *v = member(R, obj, path, key, flags, where, &r);
+    json_t *v;
+    int m = 0, r = typed(R, obj, path, key, flags, JSON_STRING,
+                         "a string of octal digits such as \"0644\"", where, &v);
 
-    if (!v)
+    if (r <= 0)
         return r;
-    if (!json_is_string(v))
-        return jr_fail(R, where, "expected a string of octal digits such as \"0644\", got %s",
-                       jr_type_name(v));
     s = json_string_value(v);
-    len = strlen(s);
-    if (len < 3 || len > 4 || strspn(s, "01234567") != len)
+    if (strlen(s) < 3 || strlen(s) > 4 || strspn(s, "01234567") != strlen(s))
         return jr_fail(R, where, "expected 3 or 4 octal digits such as \"0644\"; got \"%.16s\"", s);
     for (const char *p = s; *p; p++)
         m = m * 8 + (*p - '0');
@@ -410,15 +398,13 @@ int jr_enum(struct json_reader *R, json_t *obj, const char *path, const char *ke
             unsigned flags, const char *const *choices, int *out)
 {
     char where[JR_PATH_MAX], list[300];
-    const char *s = NULL;
-    int r;
-    json_t *v = member(R, obj, path, key, flags, where, &r);
+    const char *s;
+    json_t *v;
+    int r = typed(R, obj, path, key, flags, JSON_STRING, "a string", where, &v);
 
-    if (!v)
+    if (r <= 0)
         return r;
-    r = string_value(R, v, where, 0, NULL, &s);
-    if (r < 0)
-        return r;
+    s = json_string_value(v);
     for (int i = 0; choices[i]; i++)
         if (streq(s, choices[i])) {
             *out = i;
@@ -450,23 +436,19 @@ int jr_strv(struct json_reader *R, json_t *obj, const char *path, const char *ke
 {
     char where[JR_PATH_MAX], ewhere[JR_PATH_MAX];
     const char **list;
-    json_t *e;
+    json_t *v, *e;
     size_t i;
-    int r;
-    json_t *v = member(R, obj, path, key, flags, where, &r);
+    int r = typed(R, obj, path, key, flags, JSON_ARRAY, "an array of strings", where, &v);
 
-    if (!v)
-        return r;
-    if (!json_is_array(v))
-        return jr_fail(R, where, "expected an array of strings, got %s", jr_type_name(v));
-    if ((r = count_in(R, where, json_array_size(v), min, max)) < 0)
+    if (r <= 0 || (r = count_in(R, where, json_array_size(v), min, max)) < 0)
         return r;
     list = calloc(json_array_size(v) + 1, sizeof(*list));
     if (!list)
         return jr_oom(R);
     json_array_foreach(v, i, e) {
         jr_path_index(ewhere, where, i);
-        r = string_value(R, e, ewhere, flags & (JR_NONEMPTY | JR_ONE_LINE), check, &list[i]);
+        r = json_is_string(e) ? string_checks(R, e, ewhere, flags, check, &list[i])
+                              : jr_fail(R, ewhere, "expected a string, got %s", jr_type_name(e));
         if (r < 0) {
             free(list);
             return r;
@@ -480,13 +462,11 @@ int jr_object(struct json_reader *R, json_t *obj, const char *path, const char *
               unsigned flags, size_t max, json_t **out)
 {
     char where[JR_PATH_MAX];
-    int r;
-    json_t *v = member(R, obj, path, key, flags, where, &r);
+    json_t *v;
+    int r = typed(R, obj, path, key, flags, JSON_OBJECT, "an object", where, &v);
 
-    if (!v)
+    if (r <= 0)
         return r;
-    if (!json_is_object(v))
-        return jr_fail(R, where, "expected an object, got %s", jr_type_name(v));
     if (json_object_size(v) > max)
         return jr_fail(R, where, "expected at most %zu %s, got %zu", max,
                        max == 1 ? "member" : "members", json_object_size(v));
@@ -498,14 +478,10 @@ int jr_array(struct json_reader *R, json_t *obj, const char *path, const char *k
              unsigned flags, size_t min, size_t max, json_t **out)
 {
     char where[JR_PATH_MAX];
-    int r;
-    json_t *v = member(R, obj, path, key, flags, where, &r);
+    json_t *v;
+    int r = typed(R, obj, path, key, flags, JSON_ARRAY, "an array", where, &v);
 
-    if (!v)
-        return r;
-    if (!json_is_array(v))
-        return jr_fail(R, where, "expected an array, got %s", jr_type_name(v));
-    if ((r = count_in(R, where, json_array_size(v), min, max)) < 0)
+    if (r <= 0 || (r = count_in(R, where, json_array_size(v), min, max)) < 0)
         return r;
     *out = v;
     return 1;

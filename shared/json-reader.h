@@ -76,6 +76,12 @@ int jr_oom(struct json_reader *R);
 int jr_parse(struct json_reader *R, const char *text, size_t len, unsigned max_depth,
              size_t max_values, struct json_t **out);
 
+struct json_error_t;
+/* What jansson's parse error e says, in plain words ("NUL byte in string",
+ * "duplicate member name near '"a"'"), into buf; returns buf. For texts
+ * that are not files (protocol messages), which give their own position. */
+const char *jr_syntax_text(const struct json_error_t *e, char *buf, size_t size);
+
 /* path + "." + key (key alone when path is ""), and path + "[i]", into buf;
  * both return buf. */
 const char *jr_path_key(char buf[JR_PATH_MAX], const char *path, const char *key);

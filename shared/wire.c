@@ -60,6 +60,7 @@ int wire_parse_request(const void *payload, size_t len, struct wire_request *req
     const char *bound;
     json_error_t jerr;
     json_t *op, *id;
+    char why[256];
 
     *req = (struct wire_request)WIRE_REQUEST_INIT;
     bound = json_bounds_check(payload, len, WIRE_DEPTH_MAX, WIRE_VALUES_MAX);
@@ -68,8 +69,8 @@ int wire_parse_request(const void *payload, size_t len, struct wire_request *req
                            WIRE_DEPTH_MAX, WIRE_VALUES_MAX);
     req->root = json_loadb(payload, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!req->root)
-        return wire_errorf(e, WIRE_E_BAD_JSON, "not valid JSON: %s at byte %d", jerr.text,
-                           jerr.position);
+        return wire_errorf(e, WIRE_E_BAD_JSON, "not valid JSON: %s at byte %d",
+                           jr_syntax_text(&jerr, why, sizeof(why)), jerr.position);
     if (!json_is_object(req->root))
         return wire_errorf(e, WIRE_E_BAD_REQUEST, "expected a JSON object, got %s",
                            jr_type_name(req->root));
@@ -257,13 +258,15 @@ int wire_parse_reply(const void *payload, size_t len, long long expect_id, json_
 {
     json_error_t jerr;
     json_t *root, *id, *ok, *error, *code, *message;
+    char why[256];
     int r;
 
     if (json_bounds_check(payload, len, WIRE_DEPTH_MAX, 1u << 20))
         return reply_errorf(e, "reply JSON nested too deeply or too large");
     root = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
-        return reply_errorf(e, "reply is not valid JSON: %s", jerr.text);
+        return reply_errorf(e, "reply is not valid JSON: %s",
+                            jr_syntax_text(&jerr, why, sizeof(why)));
     id = json_object_get(root, "id");
     ok = json_object_get(root, "ok");
     if (!json_is_object(root) || !json_is_boolean(ok)) {

@@ -144,8 +144,8 @@ START_TEST(bad_measurement_files_are_named)
         { "[{\"measurement_id\": \"x\", \"attestation_type\": \"dcap-tdx\", \"measurements\": {}}]",
           "m.json: [0].measurements: empty, nothing to check" },
         { "\"text\"", "m.json: expected a measurement object or a measurements list" },
-        { "{\"registers\": ", "m.json: invalid JSON at line 1" },
-        { "{\"registers\": {}, \"registers\": {}}", "m.json: invalid JSON" },
+        { "{\"registers\": ", "m.json:1:14: unexpected end of text" },
+        { "{\"registers\": {}, \"registers\": {}}", "m.json:1:29: duplicate member name near '\"registers\"'" },
     };
     tdx_error err = TDX_ERROR_INIT;
     tdx_expected *e = NULL;

@@ -162,7 +162,11 @@ static const struct {
     { "{\"op\": \"info\", \"id\": {}}", WIRE_E_BAD_REQUEST, "id: expected", false },
     { "{\"id\": 7}", WIRE_E_BAD_REQUEST, "op: required", true },
     { "{\"op\": 5, \"id\": 7}", WIRE_E_BAD_REQUEST, "op: expected a string, got an integer", true },
-    { "{\"op\": \"info\", \"id\": 1, \"id\": 2}", WIRE_E_BAD_JSON, "duplicate", false },
+    { "{\"op\": \"info\", \"id\": 1, \"id\": 2}", WIRE_E_BAD_JSON,
+      "not valid JSON: duplicate member name near '\"id\"' at byte 28", false },
+    /* Plain words, not the parser's flag names. */
+    { "{\"op\": \"info\\u0000\", \"id\": 1}", WIRE_E_BAD_JSON,
+      "not valid JSON: NUL byte in string at byte 19", false },
     { "{\"op\": \"\xff\xfe\", \"id\": 1}", WIRE_E_BAD_JSON, "not valid JSON", false },
     { "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
       WIRE_E_BAD_JSON, "nested too deeply", false },

@@ -17,6 +17,7 @@
 #include "error.h"
 #include "frame.h"
 #include "hex.h"
+#include "json-reader.h"
 #include "tdxhost/agent.h"
 #include "wire.h"
 
@@ -296,6 +297,7 @@ int tdx_agent_call(tdx_agent *agent, const char *op, const char *params_json, ch
 {
     json_t *params = NULL, *reply = NULL;
     json_error_t jerr;
+    char why[256];
     int r;
 
     tdx_check_arg(agent, err);
@@ -306,7 +308,8 @@ int tdx_agent_call(tdx_agent *agent, const char *op, const char *params_json, ch
         if (!json_is_object(params)) {
             json_decref(params);
             return tdx_err(err, -EINVAL, "tdx_agent_call: params_json: expected a JSON object%s%s",
-                           params ? "" : ": ", params ? "" : jerr.text);
+                           params ? "" : ": ",
+                           params ? "" : jr_syntax_text(&jerr, why, sizeof(why)));
         }
     }
     r = agent_call_json(agent, op, params, &reply, err);

@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "hex.h"
+#include "json-reader.h"
 #include "read-input.h"
 #include "verify-internal.h"
 
@@ -139,6 +140,7 @@ int tdx_expected_load_buffer(tdx_expected **out, const char *name, const char *d
                              tdx_error *err)
 {
     tdx_expected *e;
+    char why[256];
     json_error_t jerr;
     json_t *root;
     int r;
@@ -151,7 +153,8 @@ int tdx_expected_load_buffer(tdx_expected **out, const char *name, const char *d
     root = json_loadb(data, size, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!root)
         return tdx_err_lib(err, -EINVAL, TDX_ERROR_LIBRARY_JANSSON, json_error_code(&jerr),
-                           "%s: invalid JSON at line %d column %d: %s", name, jerr.line, jerr.column, jerr.text);
+                           "%s:%d:%d: %s", name, jerr.line, jerr.column,
+                           jr_syntax_text(&jerr, why, sizeof(why)));
     e = calloc(1, sizeof(*e));
     if (!e)
         r = tdx_err_oom(err);

@@ -170,8 +170,10 @@ int loader_apply_file(struct loader *parent, const struct include_frame *frame,
     return r;
 }
 
-/* The top file: resolved, read and parsed. */
-static int read_top(const char *path, char **real, json_t **root, tdx_error *err)
+/* The top file: resolved (*real, and its directory *dir), read and parsed;
+ * *frame is the first of its include chain. */
+static int read_top(const char *path, char **real, char **dir, struct include_frame *frame,
+                    json_t **root, tdx_error *err)
 {
     _cleanup_free_ char *data = NULL;
     size_t size;
@@ -182,18 +184,16 @@ static int read_top(const char *path, char **real, json_t **root, tdx_error *err
         r = -errno;
         return tdx_err(err, r, "%s: cannot read: %s", path, strerror(-r));
     }
+    *frame = (struct include_frame){ *real, path, NULL, 1 };
     r = read_file_bounded(*real, RECIPE_FILE_MAX, &data, &size);
     if (r == -EFBIG)
-        r = tdx_err(err, r, "%s: larger than %d bytes", path, RECIPE_FILE_MAX);
-    else if (r < 0)
-        r = tdx_err(err, r, "%s: cannot read: %s", path, strerror(-r));
-    else
-        r = parse(path, data, size, err, root);
-    if (r < 0) {
-        free(*real);
-        *real = NULL;
-    }
-    return r;
+        return tdx_err(err, r, "%s: larger than %d bytes", path, RECIPE_FILE_MAX);
+    if (r < 0)
+        return tdx_err(err, r, "%s: cannot read: %s", path, strerror(-r));
+    *dir = dir_of(*real);
+    if (!*dir)
+        return tdx_err_oom(err);
+    return parse(path, data, size, err, root);
 }
 
 /* "name" is read before anything else: it creates the image. */
@@ -212,24 +212,15 @@ static int image_from_root(const char *display, json_t *root, tdx_image **out, t
     return r;
 }
 
-int tdx_image_load_file(tdx_image **out, const char *path, tdx_error *err)
+/* The image a top file or buffer describes, in *out; consumes root. */
+static int image_from(json_t *root, const struct include_frame *frame, const char *dir,
+                      tdx_image **out, tdx_error *err)
 {
-    _cleanup_free_ char *real = NULL, *dir = NULL;
-    struct include_frame frame;
     tdx_image *image = NULL;
-    json_t *root = NULL;
-    int r;
+    int r = dir ? image_from_root(frame->name, root, &image, err) : tdx_err_oom(err);
 
-    tdx_check_arg(out, err);
-    tdx_check_arg(path, err);
-    r = read_top(path, &real, &root, err);
-    if (r < 0)
-        return r;
-    frame = (struct include_frame){ real, path, NULL, 1 };
-    dir = dir_of(real);
-    r = dir ? image_from_root(path, root, &image, err) : tdx_err_oom(err);
     if (r >= 0)
-        r = apply_root(image, &frame, path, dir, root, true, false, err);
+        r = apply_root(image, frame, frame->name, dir, root, true, false, err);
     json_decref(root);
     if (r < 0) {
         tdx_image_free(image);
@@ -239,6 +230,20 @@ int tdx_image_load_file(tdx_image **out, const char *path, tdx_error *err)
     return 0;
 }
 
+int tdx_image_load_file(tdx_image **out, const char *path, tdx_error *err)
+{
+    _cleanup_free_ char *real = NULL, *dir = NULL;
+    struct include_frame frame;
+    json_t *root = NULL;
+    int r;
+
+    tdx_check_arg(out, err);
+    tdx_check_arg(path, err);
+    r = read_top(path, &real, &dir, &frame, &root, err);
+    return r < 0 ? r : image_from(root, &frame, dir, out, err);
+}
+
+/* A file applied to an image that exists: into its current profile. */
 int tdx_image_apply_file(tdx_image *image, const char *path, tdx_error *err)
 {
     _cleanup_free_ char *real = NULL, *dir = NULL;
@@ -248,13 +253,9 @@ int tdx_image_apply_file(tdx_image *image, const char *path, tdx_error *err)
 
     tdx_check_arg(image, err);
     tdx_check_arg(path, err);
-    r = read_top(path, &real, &root, err);
-    if (r < 0)
-        return r;
-    frame = (struct include_frame){ real, path, NULL, 1 };
-    dir = dir_of(real);
-    r = dir ? apply_root(image, &frame, path, dir, root, false, image->current != 0, err)
-            : tdx_err_oom(err);
+    r = read_top(path, &real, &dir, &frame, &root, err);
+    if (r >= 0)
+        r = apply_root(image, &frame, path, dir, root, false, image->current != 0, err);
     json_decref(root);
     return r;
 }
@@ -264,7 +265,6 @@ int tdx_image_load_buffer(tdx_image **out, const char *name, const char *data, s
 {
     _cleanup_free_ char *dir = NULL;
     struct include_frame frame = { NULL, name, NULL, 1 };
-    tdx_image *image = NULL;
     json_t *root = NULL;
     int r;
 
@@ -275,14 +275,5 @@ int tdx_image_load_buffer(tdx_image **out, const char *name, const char *data, s
     if (r < 0)
         return r;
     dir = base_dir ? strdup(base_dir) : getcwd(NULL, 0);
-    r = dir ? image_from_root(name, root, &image, err) : tdx_err_oom(err);
-    if (r >= 0)
-        r = apply_root(image, &frame, name, dir, root, true, false, err);
-    json_decref(root);
-    if (r < 0) {
-        tdx_image_free(image);
-        return r;
-    }
-    *out = image;
-    return 0;
+    return image_from(root, &frame, dir, out, err);
 }

@@ -154,6 +154,14 @@ int build_result_add_timing(tdx_build_result *res, const char *step, uint64_t ms
 int build_result_add_artifact(tdx_build_result *res, const char *path, uint64_t size,
                               const char *sha256);
 
+/* build.json's common part (docs/build.md), the same for every backend:
+ * format, backend, image_id, profile, recipe_sha256 and the result's
+ * inputs, artifacts and timings_ms. The caller adds its backend's own
+ * members and owns the object. NULL when out of memory. */
+struct json_t *build_record_json(const tdx_build_result *res, const char *backend,
+                                 const char *image_id, const char *profile,
+                                 const char *recipe_sha256);
+
 /* ------------------------------------------------------------------------ */
 /* What an unpacked package holds (extract-sums.c)                          */
 

@@ -313,31 +313,15 @@ static int hash_artifacts(struct mk *m)
 
 static int write_build_json(struct mk *m, const char *recipe_sha256)
 {
-    json_t *inputs = json_array(), *artifacts = json_array(), *timings = json_object(), *root;
+    json_t *root = build_record_json(m->res, "mkosi", m->r->image_id, m->r->profile,
+                                     recipe_sha256);
 
-    for (size_t i = 0; i < m->res->inputs.n; i++) {
-        const struct build_input *in = m->res->inputs.items[i];
-        json_t *o = json_pack("{s:s, s:s, s:s}", "kind", in->kind, "name", in->name, "sha256",
-                              in->sha256);
-        if (o) {
-            json_object_set_new(o, "version", in->version ? json_string(in->version) : json_null());
-            json_object_set_new(o, "url", in->url ? json_string(in->url) : json_null());
-        }
-        json_array_append_new(inputs, o);
+    /* json_object_set_new() takes the value even when it fails. */
+    if (root && (json_object_set_new(root, "mkosi_version", json_string(m->mkosi_version)) < 0 ||
+                 json_object_set_new(root, "log", json_string("mkosi.log")) < 0)) {
+        json_decref(root);
+        root = NULL;
     }
-    for (size_t i = 0; i < m->res->artifacts.n; i++) {
-        const struct build_artifact *a = m->res->artifacts.items[i];
-        json_array_append_new(artifacts, json_pack("{s:s, s:I, s:s}", "path", a->path, "size",
-                                                   (json_int_t)a->size, "sha256", a->sha256));
-    }
-    for (size_t i = 0; i < m->res->timings.n; i++) {
-        const struct build_timing *t = m->res->timings.items[i];
-        json_object_set_new(timings, t->step, json_integer((json_int_t)t->ms));
-    }
-    root = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s}", "format", 1, "backend",
-                     "mkosi", "image_id", m->r->image_id, "profile", m->r->profile,
-                     "recipe_sha256", recipe_sha256, "mkosi_version", m->mkosi_version, "inputs",
-                     inputs, "artifacts", artifacts, "timings_ms", timings, "log", "mkosi.log");
     if (!root)
         return tdx_err_oom(m->err);
     m->res->json = json_canonical_text(root);

@@ -737,34 +737,20 @@ static int hash_artifacts(struct build *b)
 
 static int write_build_json(struct build *b, const char *recipe_sha256)
 {
-    json_t *inputs = json_array(), *artifacts = json_array(), *timings = json_object(), *root;
+    json_t *root = build_record_json(b->res, "native", b->r->image_id, b->r->profile,
+                                     recipe_sha256);
     json_t *warnings = json_array();
 
-    for (size_t i = 0; i < b->res->inputs.n; i++) {
-        const struct build_input *in = b->res->inputs.items[i];
-        json_t *o = json_pack("{s:s, s:s, s:s}", "kind", in->kind, "name", in->name, "sha256",
-                              in->sha256);
-        if (o) {
-            json_object_set_new(o, "version", in->version ? json_string(in->version) : json_null());
-            json_object_set_new(o, "url", in->url ? json_string(in->url) : json_null());
-        }
-        json_array_append_new(inputs, o);
-    }
-    for (size_t i = 0; i < b->res->artifacts.n; i++) {
-        const struct build_artifact *a = b->res->artifacts.items[i];
-        json_array_append_new(artifacts, json_pack("{s:s, s:I, s:s}", "path", a->path, "size",
-                                                   (json_int_t)a->size, "sha256", a->sha256));
-    }
-    for (size_t i = 0; i < b->res->timings.n; i++) {
-        const struct build_timing *t = b->res->timings.items[i];
-        json_object_set_new(timings, t->step, json_integer((json_int_t)t->ms));
-    }
     STRV_FOREACH(w, b->warnings)
         json_array_append_new(warnings, json_string(*w));
-    root = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "format", 1, "backend",
-                     "native", "image_id", b->r->image_id, "profile", b->r->profile,
-                     "recipe_sha256", recipe_sha256, "kernel_version", b->kver, "inputs", inputs,
-                     "artifacts", artifacts, "timings_ms", timings, "warnings", warnings);
+    /* json_object_set_new() takes the value even when it fails. */
+    if (!root || json_object_set_new(root, "warnings", warnings) < 0 ||
+        json_object_set_new(root, "kernel_version", json_string(b->kver)) < 0) {
+        if (!root)
+            json_decref(warnings);
+        json_decref(root);
+        root = NULL;
+    }
     if (!root)
         return tdx_err_oom(b->err);
     b->res->json = json_canonical_text(root);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* tdx_build_result: what a build made and used. */
 #include <errno.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -199,4 +200,34 @@ int tdx_build_result_timing(const tdx_build_result *res, size_t index, const cha
 const char *tdx_build_result_json(const tdx_build_result *res)
 {
     return res ? res->json : NULL;
+}
+
+json_t *build_record_json(const tdx_build_result *res, const char *backend, const char *image_id,
+                          const char *profile, const char *recipe_sha256)
+{
+    json_t *inputs = json_array(), *artifacts = json_array(), *timings = json_object();
+
+    for (size_t i = 0; i < res->inputs.n; i++) {
+        const struct build_input *in = res->inputs.items[i];
+        json_t *o = json_pack("{s:s, s:s, s:s}", "kind", in->kind, "name", in->name, "sha256",
+                              in->sha256);
+        if (o) {
+            json_object_set_new(o, "version", in->version ? json_string(in->version) : json_null());
+            json_object_set_new(o, "url", in->url ? json_string(in->url) : json_null());
+        }
+        json_array_append_new(inputs, o);
+    }
+    for (size_t i = 0; i < res->artifacts.n; i++) {
+        const struct build_artifact *a = res->artifacts.items[i];
+        json_array_append_new(artifacts, json_pack("{s:s, s:I, s:s}", "path", a->path, "size",
+                                                   (json_int_t)a->size, "sha256", a->sha256));
+    }
+    for (size_t i = 0; i < res->timings.n; i++) {
+        const struct build_timing *t = res->timings.items[i];
+        json_object_set_new(timings, t->step, json_integer((json_int_t)t->ms));
+    }
+    return json_pack("{s:i, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "format", 1, "backend", backend,
+                     "image_id", image_id, "profile", profile, "recipe_sha256",
+                     recipe_sha256, "inputs", inputs, "artifacts", artifacts, "timings_ms",
+                     timings);
 }

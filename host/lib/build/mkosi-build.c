@@ -41,7 +41,8 @@ struct mk {
     tdx_error *err;
     struct recipe *r;
     tdx_build_result *res;
-    char *cache, *top, *stage, *tree, *mkosi, *mkosi_version, *uki;
+    struct build_output out;       /* out.stage becomes the output; the tree is in out.work */
+    char *cache, *tree, *mkosi, *mkosi_version, *uki;
     const char *outdir;
     struct timespec t0;
 };
@@ -98,29 +99,13 @@ static int find_mkosi(struct mk *m)
 
 static int scratch(struct mk *m, const char *out)
 {
-    _cleanup_free_ char *parent = strdup(out);
-    char *slash;
-
-    if (!parent)
-        return tdx_err_oom(m->err);
-    slash = strrchr(parent, '/');
-    if (slash && slash != parent) {
-        *slash = '\0';
-        if (mkdir_p(parent, 0755) < 0)
-            return tdx_err(m->err, -errno, "%s: %s", parent, strerror(errno));
-    }
-    if (asprintf(&m->top, "%s.tdx-build-XXXXXX", out) < 0) {
-        m->top = NULL;
+    int r = build_output_begin(&m->out, out, m->err);
+    if (r < 0)
+        return r;
+    if (asprintf(&m->tree, "%s/tree", m->out.work) < 0) {
+        m->tree = NULL;
         return tdx_err_oom(m->err);
     }
-    if (!mkdtemp(m->top))
-        return tdx_err(m->err, -errno, "cannot create a directory next to %s: %s", out,
-                       strerror(errno));
-    if (asprintf(&m->stage, "%s/out", m->top) < 0 || asprintf(&m->tree, "%s/tree", m->top) < 0)
-        return tdx_err_oom(m->err);
-    if (mkdir(m->stage, 0755) < 0)
-        return tdx_err(m->err, -errno, "%s: %s", m->stage, strerror(errno));
-    chmod(m->stage, 0755);
     return 0;
 }
 
@@ -175,7 +160,7 @@ static int run_mkosi(struct mk *m)
         asprintf(&build, "%s/mkosi/build/%s", m->cache, m->r->image_id) < 0 ||
         asprintf(&cache, "%s/mkosi/cache", m->cache) < 0 ||
         asprintf(&pkgs, "%s/mkosi/packages", m->cache) < 0 ||
-        asprintf(&ws, "%s/workspace", m->top) < 0 || asprintf(&log, "%s/mkosi.log", m->stage) < 0 ||
+        asprintf(&ws, "%s/workspace", m->out.work) < 0 || asprintf(&log, "%s/mkosi.log", m->out.stage) < 0 ||
         asprintf(&a_tree, "--directory=%s", m->tree) < 0 ||
         asprintf(&a_out, "--output-directory=%s", out) < 0 ||
         asprintf(&a_build, "--build-directory=%s", build) < 0 ||
@@ -217,7 +202,7 @@ static int run_mkosi(struct mk *m)
 static int write_text(struct mk *m, const char *name, const char *text)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/%s", m->stage, name);
+    snprintf(path, sizeof(path), "%s/%s", m->out.stage, name);
     if (write_file_atomic(path, text, strlen(text), 0644) < 0)
         return tdx_err(m->err, -errno, "%s: %s", path, strerror(errno));
     return 0;
@@ -226,7 +211,7 @@ static int write_text(struct mk *m, const char *name, const char *text)
 static int copy_in(struct mk *m, const char *src, const char *name)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/%s", m->stage, name);
+    snprintf(path, sizeof(path), "%s/%s", m->out.stage, name);
     return copy_file_atomic(src, path, 0644, m->err);
 }
 
@@ -269,24 +254,24 @@ static int measure(struct mk *m, const char *efi_name)
     tdx_measurements *tpm = NULL;
     int r;
 
-    r = tdx_build_measure_dir(m->stage, &m->res->measurements, m->err);
+    r = tdx_build_measure_dir(m->out.stage, &m->res->measurements, m->err);
     if (r < 0)
         return tdx_err_prefix(m->err, r, "measure");
-    snprintf(path, sizeof(path), "%s/%s", m->stage, efi_name);
+    snprintf(path, sizeof(path), "%s/%s", m->out.stage, efi_name);
     r = measure_uki_tpm_labelled(&tpm, path, efi_name, NULL, m->err);
     if (r < 0)
         return tdx_err_prefix(m->err, r, "measure the UKI's vTPM PCRs");
     /* Clouds' firmware measures into a vTPM, not RTMRs: its own file. */
-    snprintf(path, sizeof(path), "%s/measurements-vtpm.json", m->stage);
+    snprintf(path, sizeof(path), "%s/measurements-vtpm.json", m->out.stage);
     r = tdx_measurements_write_file(tpm, TDX_FORMAT_JSON, NULL, path, m->err);
     tdx_measurements_free(tpm);
     if (r < 0)
         return r;
-    snprintf(path, sizeof(path), "%s/measurements.json", m->stage);
+    snprintf(path, sizeof(path), "%s/measurements.json", m->out.stage);
     r = tdx_measurements_write_file(m->res->measurements, TDX_FORMAT_JSON, NULL, path, m->err);
     if (r < 0)
         return r;
-    snprintf(path, sizeof(path), "%s/measurements.cbor", m->stage);
+    snprintf(path, sizeof(path), "%s/measurements.cbor", m->out.stage);
     return tdx_measurements_write_file(m->res->measurements, TDX_FORMAT_CBOR, NULL, path, m->err);
 }
 
@@ -294,15 +279,15 @@ static int hash_artifacts(struct mk *m)
 {
     char **names = NULL;
     size_t n = 0;
-    int r = dir_list_sorted(m->stage, NULL, 1000, &names, &n);
+    int r = dir_list_sorted(m->out.stage, NULL, 1000, &names, &n);
     if (r < 0)
-        return tdx_err(m->err, r, "%s: %s", m->stage, strerror(-r));
+        return tdx_err(m->err, r, "%s: %s", m->out.stage, strerror(-r));
     for (size_t i = 0; i < n && r >= 0; i++) {
         char path[PATH_MAX], hex[SHA256_HEX_SIZE];
         uint64_t size;
         if (streq(names[i], "build.json") || streq(names[i], "mkosi.log"))
             continue;
-        snprintf(path, sizeof(path), "%s/%s", m->stage, names[i]);
+        snprintf(path, sizeof(path), "%s/%s", m->out.stage, names[i]);
         if ((r = sha256_file(path, hex, &size, m->err)) >= 0 &&
             build_result_add_artifact(m->res, names[i], size, hex) < 0)
             r = tdx_err_oom(m->err);
@@ -329,27 +314,6 @@ static int write_build_json(struct mk *m, const char *recipe_sha256)
     if (!m->res->json)
         return tdx_err_oom(m->err);
     return write_text(m, "build.json", m->res->json);
-}
-
-static int commit_output(struct mk *m, const char *out)
-{
-    _cleanup_free_ char *old = NULL;
-    struct stat st;
-
-    if (asprintf(&old, "%s/previous", m->top) < 0)
-        return tdx_err_oom(m->err);
-    if (lstat(out, &st) == 0) {
-        if (!S_ISDIR(st.st_mode))
-            return tdx_err(m->err, -ENOTDIR, "%s: exists and is not a directory", out);
-        if (rename(out, old) < 0)
-            return tdx_err(m->err, -errno, "%s: %s", out, strerror(errno));
-    }
-    if (rename(m->stage, out) < 0) {
-        int e = errno;
-        rename(old, out);
-        return tdx_err(m->err, -e, "%s: %s", out, strerror(e));
-    }
-    return 0;
 }
 
 static int run(struct mk *m, tdx_build_result **ret)
@@ -429,7 +393,7 @@ static int run(struct mk *m, tdx_build_result **ret)
     if ((r = step(m, "measure")) < 0 || (r = measure(m, efi)) < 0 || (r = timed(m, "measure")) < 0)
         return r;
     if ((r = hash_artifacts(m)) < 0 || (r = write_build_json(m, digest)) < 0 ||
-        (r = commit_output(m, outdir)) < 0)
+        (r = build_output_commit(&m->out, outdir, m->err)) < 0)
         return r;
     m->res->dir = realpath(outdir, NULL);
     m->res->image_id = strdup(m->r->image_id);
@@ -445,39 +409,24 @@ static int run(struct mk *m, tdx_build_result **ret)
 int mkosi_build(const tdx_image *image, const tdx_build_image_options *o, tdx_build_result **out,
                 tdx_error *err)
 {
-    struct mk m = { .image = image, .o = o, .err = err };
+    struct mk m = { .image = image, .o = o, .err = err, .out = BUILD_OUTPUT_INIT };
     int r = run(&m, out);
 
-    if (r < 0 && m.stage && m.outdir) {
+    if (r < 0 && m.out.stage && m.outdir) {
         /* A failure after mkosi ran keeps its log beside the untouched output. */
         char log[PATH_MAX], kept[PATH_MAX];
-        snprintf(log, sizeof(log), "%s/mkosi.log", m.stage);
+        snprintf(log, sizeof(log), "%s/mkosi.log", m.out.stage);
         snprintf(kept, sizeof(kept), "%s.mkosi.log", m.outdir);
         if (access(log, F_OK) == 0)
             rename(log, kept);
     }
 
-    if (m.top) {
-        /* The output was renamed away; what is left is scratch (tree, workspace). */
-        _cleanup_free_ char *copy = strdup(m.top);
-        char *slash = copy ? strrchr(copy, '/') : NULL;
-        if (slash) {
-            int fd;
-            *slash = '\0';
-            fd = open(copy, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            if (fd >= 0) {
-                rm_rf_at(fd, slash + 1);
-                close(fd);
-            }
-        } else if (copy) {
-            rm_rf_at(AT_FDCWD, copy);
-        }
-    }
+    /* What is left of the staging directory: the tree, the workspace, the
+     * old output a commit swapped out. */
+    build_output_free(&m.out);
     tdx_build_result_free(m.res);
     recipe_free(m.r);
     free(m.cache);
-    free(m.top);
-    free(m.stage);
     free(m.tree);
     free(m.mkosi);
     free(m.mkosi_version);

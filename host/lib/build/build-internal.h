@@ -213,6 +213,51 @@ int build_output_commit_by_renames(struct build_output *bo, const char *out, boo
 void build_output_free(struct build_output *bo);
 
 /* ------------------------------------------------------------------------ */
+/* The build's lock (build-lock.c), for every backend                        */
+
+/* Its path: o->lock_file, else tdx.lock in recipe_dir (NULL: the cwd), as
+ * tdx_lock_file_path() decides for `tdxctl lock`. */
+int build_lock_path(const char *recipe_dir, const tdx_build_image_options *o, char **path,
+                    tdx_error *err);
+
+/* Reads it; an absent file is a new, empty lock, unless the build is frozen:
+ * then -ENOENT "--frozen: no lock file PATH (HINT)". The errors of
+ * tdx_lock_load() otherwise. */
+int build_lock_load(const char *path, const tdx_build_image_options *o, const char *hint,
+                    tdx_lock **out, tdx_error *err);
+
+/* Writes it back (tdx_lock_save()) when the build changed it; never when
+ * frozen. */
+int build_lock_save(const tdx_lock *lock, const char *path, const tdx_build_image_options *o,
+                    bool changed, tdx_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* mkosi (mkosi-install.c)                                                   */
+
+/* How a lock decides which mkosi .deb is installed. */
+enum mkosi_lock_use {
+    MKOSI_LOCK_PREFER,    /* the lock's when it pins one, else the index's (mkosi install --lock) */
+    MKOSI_LOCK_PIN,       /* the lock's; resolved and pinned into it first when missing */
+    MKOSI_LOCK_REQUIRE,   /* the lock's; -ENOENT naming the lock when it pins none (--frozen) */
+};
+
+/* The mkosi a launcher runs, and the package it came from. */
+struct mkosi_installed {
+    char *launcher;       /* <cache>/mkosi/<sha256>/bin/mkosi */
+    char *version;        /* what it says it is ("25.3") */
+    char *deb_version, *deb_sha256, *deb_url;
+    bool locked;          /* the .deb came through the lock */
+    bool pinned;          /* MKOSI_LOCK_PIN added it to the lock */
+};
+
+/* tdx_mkosi_install() with an open lock (NULL: the index, as without
+ * lock_file); lock_name names it in messages. On failure *out is untouched
+ * and the lock may hold the new pin: do not save it. */
+int mkosi_install_locked(const tdx_mkosi_options *opts, tdx_lock *lock, const char *lock_name,
+                         enum mkosi_lock_use use, struct mkosi_installed *out, tdx_error *err);
+void mkosi_installed_free(struct mkosi_installed *mi);
+
+/* ------------------------------------------------------------------------ */
 /* Builders (builders.c)                                                    */
 
 struct builder_ctx {

@@ -25,6 +25,7 @@
 #include "fileio.h"
 #include "fsutil.h"
 #include "json-text.h"
+#include "lock/lock-internal.h"
 #include "macro.h"
 #include "measure/measurements.h"
 #include "measure/pe.h"
@@ -43,6 +44,9 @@ struct mk {
     tdx_build_result *res;
     struct build_output out;       /* out.stage becomes the output; the tree is in out.work */
     char *cache, *tree, *mkosi, *mkosi_version, *uki;
+    const char *mkosi_from;        /* "given", "PATH" or "locked" (build.json) */
+    char *lock_path;               /* the lock the pinned mkosi came through */
+    char *deb_sha256;              /* its .deb, when locked */
     const char *outdir;
     struct timespec t0;
 };
@@ -70,31 +74,86 @@ static int timed(struct mk *m, const char *name)
     return build_result_add_timing(m->res, name, ms_since(&m->t0)) < 0 ? tdx_err_oom(m->err) : 0;
 }
 
+/* The mkosi the build fetches itself goes through the build's lock, as the
+ * native backend's inputs do: the .deb it pins, else (not frozen) the one the
+ * signed index names, pinned there and the lock written back. */
+static int locked_mkosi(struct mk *m)
+{
+    tdx_mkosi_options mo = TDX_MKOSI_OPTIONS_INIT;
+    tdx_fetch_options fo = TDX_FETCH_OPTIONS_INIT;
+    _cleanup_free_ char *fetch_dir = NULL;
+    struct mkosi_installed mi = { 0 };
+    tdx_lock *lock = NULL;
+    bool frozen = m->o->frozen == 1;
+    int r;
+
+    if ((r = build_lock_path(m->o->recipe_dir, m->o, &m->lock_path, m->err)) < 0 ||
+        (r = build_lock_load(m->lock_path, m->o, "so no pinned mkosi: build once without "
+                             "--frozen to pin it, or pass --mkosi PATH", &lock, m->err)) < 0)
+        return r;
+    if (asprintf(&fetch_dir, "%s/fetch", m->cache) < 0) {
+        fetch_dir = NULL;
+        tdx_lock_free(lock);
+        return tdx_err_oom(m->err);
+    }
+    fo.cache_dir = fetch_dir;
+    fo.offline = m->o->offline == 1 ? 1 : TDX_UNSET;
+    fo.progress = m->o->progress;
+    fo.progress_data = m->o->progress_data;
+    mo.cache_dir = m->cache;
+    mo.mirror = m->o->mirror;
+    mo.keyring = m->o->keyring;
+    mo.fetch = &fo;
+    r = mkosi_install_locked(&mo, lock, m->lock_path, frozen ? MKOSI_LOCK_REQUIRE : MKOSI_LOCK_PIN,
+                             &mi, m->err);
+    /* A new lock file gets the recipe's name and digest, so it reads back. */
+    if (r >= 0 && mi.pinned)
+        r = lock_adopt_recipe(lock, m->image, m->o->recipe_dir, m->err);
+    if (r >= 0)
+        r = build_lock_save(lock, m->lock_path, m->o, mi.pinned, m->err);
+    tdx_lock_free(lock);
+    if (r >= 0 && build_result_add_input(m->res, "deb", "mkosi", mi.deb_version, mi.deb_url,
+                                         mi.deb_sha256) < 0)
+        r = tdx_err_oom(m->err);
+    if (r >= 0) {
+        m->mkosi = TAKE_PTR(mi.launcher);
+        m->mkosi_version = TAKE_PTR(mi.version);
+        m->deb_sha256 = TAKE_PTR(mi.deb_sha256);
+        m->mkosi_from = "locked";
+    }
+    mkosi_installed_free(&mi);
+    return r;
+}
+
 /* mkosi: the one the caller names, else one in PATH that is new enough,
  * else the pinned one (installed on first use). */
 static int find_mkosi(struct mk *m)
 {
-    tdx_mkosi_options mo = TDX_MKOSI_OPTIONS_INIT;
     tdx_error probe = TDX_ERROR_INIT;
     const char *given = m->o->version >= 2 ? m->o->mkosi : NULL;
+    char hex[SHA256_HEX_SIZE];
     int r;
 
     if (given) {
         r = tdx_mkosi_check(given, &m->mkosi_version, m->err);
         if (r < 0)
             return r;
+        /* The program the caller named is an input like any file. */
+        if ((r = sha256_file(given, hex, NULL, m->err)) < 0)
+            return tdx_err_prefix(m->err, r, "--mkosi");
+        if (build_result_add_input(m->res, "file", "mkosi", m->mkosi_version, NULL, hex) < 0)
+            return tdx_err_oom(m->err);
+        m->mkosi_from = "given";
         m->mkosi = strdup(given);
         return m->mkosi ? 0 : tdx_err_oom(m->err);
     }
     if (tdx_mkosi_check("mkosi", &m->mkosi_version, &probe) >= 0) {
+        m->mkosi_from = "PATH";
         m->mkosi = strdup("mkosi");
         return m->mkosi ? 0 : tdx_err_oom(m->err);
     }
     tdx_error_clear(&probe);
-    mo.cache_dir = m->cache;
-    mo.mirror = m->o->mirror;
-    mo.keyring = m->o->keyring;
-    return tdx_mkosi_install(&mo, &m->mkosi, &m->mkosi_version, m->err);
+    return locked_mkosi(m);
 }
 
 static int scratch(struct mk *m, const char *out)
@@ -302,7 +361,22 @@ static int write_build_json(struct mk *m, const char *recipe_sha256)
                                      recipe_sha256);
 
     /* json_object_set_new() takes the value even when it fails. */
+    /* Which mkosi ran: given (--mkosi), PATH, or locked (the .deb tdx.lock pins). */
+    json_t *mkosi = json_pack("{s:s, s:s, s:s}", "from", m->mkosi_from, "path", m->mkosi,
+                              "version", m->mkosi_version);
+
+    if (mkosi && m->deb_sha256 &&
+        (json_object_set_new(mkosi, "deb_sha256", json_string(m->deb_sha256)) < 0 ||
+         json_object_set_new(mkosi, "lock", json_string(m->lock_path)) < 0)) {
+        json_decref(mkosi);
+        mkosi = NULL;
+    }
+    if (!mkosi) {
+        json_decref(root);
+        root = NULL;
+    }
     if (root && (json_object_set_new(root, "mkosi_version", json_string(m->mkosi_version)) < 0 ||
+                 json_object_set_new(root, "mkosi", mkosi) < 0 ||
                  json_object_set_new(root, "log", json_string("mkosi.log")) < 0)) {
         json_decref(root);
         root = NULL;
@@ -383,13 +457,6 @@ static int run(struct mk *m, tdx_build_result **ret)
             (r = write_text(m, "vm.json", vm)) < 0)
             return r;
     }
-    /* The launcher names the .deb's SHA-256; a host mkosi only its version. */
-    if (strchr(m->mkosi, '/')) {
-        if ((r = sha256_file(m->mkosi, hex, NULL, m->err)) < 0)
-            return r;
-        if (build_result_add_input(m->res, "tool", "mkosi", m->mkosi_version, NULL, hex) < 0)
-            return tdx_err_oom(m->err);
-    }
     if ((r = step(m, "measure")) < 0 || (r = measure(m, efi)) < 0 || (r = timed(m, "measure")) < 0)
         return r;
     if ((r = hash_artifacts(m)) < 0 || (r = write_build_json(m, digest)) < 0 ||
@@ -430,6 +497,8 @@ int mkosi_build(const tdx_image *image, const tdx_build_image_options *o, tdx_bu
     free(m.tree);
     free(m.mkosi);
     free(m.mkosi_version);
+    free(m.lock_path);
+    free(m.deb_sha256);
     free(m.uki);
     return r;
 }

@@ -126,13 +126,7 @@ static int lock_up_to_date(struct build *b)
     lo.apt_dir = b->o ? b->o->apt_dir : NULL;
     lo.arch = ARCH;
     lo.fetch = &b->fo;
-    r = tdx_lock_load(&b->lock, b->lock_path, b->err);
-    if (r == -ENOENT) {
-        if (b->o && b->o->frozen == 1)
-            return tdx_err(b->err, -ENOENT, "--frozen: no lock file %s (run tdxctl lock)",
-                           b->lock_path);
-        r = tdx_lock_new(&b->lock, b->err);
-    }
+    r = build_lock_load(b->lock_path, b->o, "run tdxctl lock", &b->lock, b->err);
     if (r < 0)
         return r;
     if (b->o && b->o->frozen == 1)
@@ -152,7 +146,7 @@ static int lock_up_to_date(struct build *b)
         }
     }
     if (r > 0)
-        r = tdx_lock_save(b->lock, b->lock_path, b->err);
+        r = build_lock_save(b->lock, b->lock_path, b->o, true, b->err);
     return r < 0 ? r : 0;
 }
 
@@ -843,15 +837,13 @@ static int run(struct build *b, tdx_build_result **out)
     b->recipe_dir = strdup(o->recipe_dir ? o->recipe_dir : cwd);
     if (!b->recipe_dir)
         return tdx_err_oom(b->err);
-    if (o->lock_file)
-        b->lock_path = strdup(o->lock_file);
-    else if (asprintf(&b->lock_path, "%s/tdx.lock", b->recipe_dir) < 0)
-        b->lock_path = NULL;
+    if ((r = build_lock_path(b->recipe_dir, o, &b->lock_path, b->err)) < 0)
+        return r;
     if (o->output_dir)
         outdir = strdup(o->output_dir);
     else if (asprintf(&outdir, "build/%s", b->r->image_id) < 0)
         outdir = NULL;
-    if (!b->lock_path || !outdir)
+    if (!outdir)
         return tdx_err_oom(b->err);
     if ((r = cache_paths(b)) < 0)
         return r;

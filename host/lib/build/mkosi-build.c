@@ -47,7 +47,7 @@ struct mk {
     const char *mkosi_from;        /* "given", "PATH" or "locked" (build.json) */
     char *lock_path;               /* the lock the pinned mkosi came through */
     char *deb_sha256;              /* its .deb, when locked */
-    const char *outdir;
+    char *outdir;
     struct timespec t0;
 };
 
@@ -393,7 +393,9 @@ static int write_build_json(struct mk *m, const char *recipe_sha256)
 static int run(struct mk *m, tdx_build_result **ret)
 {
     tdx_emit_options eo = TDX_EMIT_OPTIONS_INIT;
-    _cleanup_free_ char *outdir = NULL, *digest = NULL, *vm = NULL, *efi = NULL;
+    /* outdir outlives run(): mkosi_build() keeps a failed build's log beside it. */
+    char *outdir = NULL;
+    _cleanup_free_ char *digest = NULL, *vm = NULL, *efi = NULL;
     const char *firmware;
     char hex[SHA256_HEX_SIZE];
     int r;
@@ -410,9 +412,9 @@ static int run(struct mk *m, tdx_build_result **ret)
         outdir = strdup(m->o->output_dir);
     else if (asprintf(&outdir, "build/%s", m->r->image_id) < 0)
         outdir = NULL;
+    m->outdir = outdir;
     if (!outdir || asprintf(&efi, "%s.efi", m->r->image_id) < 0)
         return tdx_err_oom(m->err);
-    m->outdir = outdir;
     if ((r = mkosi_cache_root(m->o->cache_dir, &m->cache, m->err)) < 0)
         return r;
     if ((r = tdx_recipe_digest(m->image, &digest, m->err)) < 0)
@@ -498,6 +500,7 @@ int mkosi_build(const tdx_image *image, const tdx_build_image_options *o, tdx_bu
     free(m.mkosi);
     free(m.mkosi_version);
     free(m.lock_path);
+    free(m.outdir);
     free(m.deb_sha256);
     free(m.uki);
     return r;

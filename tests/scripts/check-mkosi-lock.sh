@@ -6,9 +6,9 @@
 # --output-directory (or fails with exit status 3 when FAKE_MKOSI_FAIL is
 # set). Checks: a build that fetches mkosi pins the .deb in tdx.lock
 # ("tool: mkosi"), later builds take it from there unchanged, `tdxctl lock`
-# keeps the pin and --check does not count it as unused; --frozen refuses a
-# lock without it (naming the lock and mkosi) and a missing lock; --offline
-# uses the cache; build.json says which mkosi ran (given, PATH, locked, with
+# keeps the pin (--update mkosi drops it) and --check does not count it as
+# unused; --frozen refuses a lock without it (naming the lock and mkosi) and
+# a missing lock; --offline uses the cache; build.json says which mkosi ran (given, PATH, locked, with
 # the .deb's SHA-256); the output is replaced whole, or kept on failure.
 # The real mkosi is never run.
 # Usage: check-mkosi-lock.sh TDXCTL SOURCE_ROOT AGENT
@@ -153,6 +153,22 @@ d = [e for e in json.load(open(sys.argv[1]))["debian"] if e["requested"] == "mko
 assert len(d) == 1 and d[0]["sha256"] == sys.argv[2] and d[0]["used_by"] == ["tool: mkosi"], d
 PY
 run 0 "" -- lock "$proj/recipe.json" --check
+# --update mkosi drops the pin; the next build that fetches mkosi pins it again.
+cp "$lock" "$tmp/full.lock"
+# shellcheck disable=SC2086
+run 0 "- debian mkosi (trixie/all)" -- lock "$proj/recipe.json" --update mkosi --keyring "$a/keyring.gpg" \
+    --cache-dir "$tmp/cache"
+check "--update mkosi: the pin is gone" sh -c "! grep -q '\"tool: mkosi\"' '$lock'"
+# shellcheck disable=SC2086
+run 0 "" -- build "$proj/recipe.json" $opts -o "$out"
+check "the next build pins it again" py "$lock" "$tmp/full.lock" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for lock in a, b:
+    for e in lock["debian"]:
+        e.pop("resolved_at")
+assert a == b, (a, b)
+PY
 
 # 5. --frozen: the pinned one; a lock without it, or no lock, is refused.
 # shellcheck disable=SC2086

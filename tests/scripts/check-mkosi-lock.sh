@@ -229,5 +229,13 @@ b = json.load(open(sys.argv[1]))
 assert b["mkosi"] == {"from": "PATH", "path": "mkosi", "version": "25.3"}, b["mkosi"]
 assert not [x for x in b["inputs"] if x["name"] == "mkosi"], b["inputs"]
 PY
+# shellcheck disable=SC2086
+PATH="$tmp/new:$PATH" run 0 "" -- build "$proj/recipe.json" $opts -o "$out" --mkosi mkosi
+check "build.json: a bare --mkosi name, looked up in PATH, no input" py "$out/build.json" <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))
+assert b["mkosi"] == {"from": "given", "path": "mkosi", "version": "25.3"}, b["mkosi"]
+assert not [x for x in b["inputs"] if x["name"] == "mkosi"], b["inputs"]
+PY
 check "no lock file made for a given or PATH mkosi" [ ! -e "$tmp/absent.lock" ]
 exit $fail

@@ -138,11 +138,14 @@ static int find_mkosi(struct mk *m)
         r = tdx_mkosi_check(given, &m->mkosi_version, m->err);
         if (r < 0)
             return r;
-        /* The program the caller named is an input like any file. */
-        if ((r = sha256_file(given, hex, NULL, m->err)) < 0)
-            return tdx_err_prefix(m->err, r, "--mkosi");
-        if (build_result_add_input(m->res, "file", "mkosi", m->mkosi_version, NULL, hex) < 0)
-            return tdx_err_oom(m->err);
+        /* The file the caller named is an input like any file; a bare
+         * name is looked up in PATH, as mkosi from PATH is. */
+        if (strchr(given, '/')) {
+            if ((r = sha256_file(given, hex, NULL, m->err)) < 0)
+                return tdx_err_prefix(m->err, r, "--mkosi");
+            if (build_result_add_input(m->res, "file", "mkosi", m->mkosi_version, NULL, hex) < 0)
+                return tdx_err_oom(m->err);
+        }
         m->mkosi_from = "given";
         m->mkosi = strdup(given);
         return m->mkosi ? 0 : tdx_err_oom(m->err);

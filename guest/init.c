@@ -37,7 +37,6 @@
 #define TMPFS_MAGIC 0x01021994
 #define CONFIGFS_MAGIC 0x62656570
 #define DEFAULT_HOOKS_DIR "/etc/tdx-agent/hooks.d"
-#define AGENT_RUN_DIR "/run/tdx-agent"
 
 struct basic_mount {
     const char *what, *where, *type;
@@ -156,45 +155,6 @@ static bool capture_mode(void)
         return false;
     buf[n] = '\0';
     return kcmdline_has(buf, "tdx.capture", "acpi");
-}
-
-/* Emulated runs: the test PKI from fw_cfg, only when the image allows it. */
-static int choose_provider(struct agent_config *c, const struct init_config *ic)
-{
-    char msg[600], *provider;
-    struct stat st;
-    bool blobs = stat(TEST_PKI_FWCFG_DIR, &st) == 0;
-    int n;
-
-    if (!ic->test_provider) {
-        if (blobs)
-            log_warning("init: ignoring the test PKI in fw_cfg (%s): this image does not enable "
-                        "the test provider (init.test_provider is false)", TEST_PKI_FWCFG_DIR);
-        return 0;
-    }
-    if (!startswith(c->quote_provider, "configfs"))
-        return 0;   /* --quote-provider on the command line wins */
-    if (blobs && mkdir(AGENT_RUN_DIR, 0755) < 0 && errno != EEXIST) {
-        log_error("init: cannot create %s: %m", AGENT_RUN_DIR);
-        return -errno;
-    }
-    n = test_pki_copy(TEST_PKI_FWCFG_DIR, TEST_PKI_DIR, msg, sizeof(msg));
-    if (n < 0) {
-        log_error("init: test PKI: %s", msg);
-        return n;
-    }
-    if (n == 0) {
-        log_info("init: the test provider is allowed but no test PKI was handed over in fw_cfg: "
-                 "using configfs");
-        return 0;
-    }
-    if (!(provider = strdup("sim:" TEST_PKI_DIR)))
-        return -ENOMEM;
-    free(c->quote_provider);
-    c->quote_provider = provider;
-    log_warning("init: TEST quote provider (simulated quotes; this VM proves nothing): %d file(s) "
-                "of a test PKI from fw_cfg in %s", n, TEST_PKI_DIR);
-    return 0;
 }
 
 /* The legacy form `init -- PAYLOAD`: one service that inherits our
@@ -337,7 +297,7 @@ int init_run(struct agent_config *c, const char *hooks_dir, char *const *payload
         log_warning("init: not PID 1: leaving the network alone (network mode %s not applied)",
                     init_net_mode_name(ic->network.mode));
     }
-    if (choose_provider(c, ic) < 0)
+    if (test_pki_select(c, ic->test_provider, TEST_PKI_DIR) < 0)
         goto out;
     if (!hooks_dir && access(DEFAULT_HOOKS_DIR, F_OK) == 0)
         hooks_dir = DEFAULT_HOOKS_DIR;

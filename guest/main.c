@@ -21,6 +21,7 @@
 #include "parse-number.h"
 #include "server.h"
 #include "strv.h"
+#include "test-pki.h"
 #include "wait-secrets.h"
 
 #define EXIT_USAGE 2
@@ -53,6 +54,9 @@ static void help(void)
            "  --challenge-ttl MS       how long a secrets challenge stays open (default 60000)\n"
            "  --max-challenges N       open challenges held at once (default 16)\n"
            "  --config FILE            JSON settings (docs/agent.md); options override it\n"
+           "  --test-provider          TEST ONLY: when the host hands a test PKI over QEMU\n"
+           "                           fw_cfg (an emulated run), quote with the simulator\n"
+           "                           and it; without one, configfs as always\n"
            "  --max-connections N, --max-inflight N, --workers N\n"
            "  --idle-timeout MS, --frame-timeout MS, --write-timeout MS\n"
            "  --hooks DIR              (init) boot hooks to run first (default\n"
@@ -81,7 +85,7 @@ static int usage(const char *fmt, ...)
 enum {
     OPT_LISTEN = 256, OPT_PROVIDER, OPT_TSM, OPT_ACPI, OPT_FW_CFG, OPT_MANIFEST, OPT_CONFIG, OPT_MAXCONN,
     OPT_INFLIGHT, OPT_WORKERS, OPT_IDLE, OPT_FRAME, OPT_WRITE, OPT_TIMEOUT, OPT_POLICY,
-    OPT_VERSION, OPT_ROOT, OPT_READY, OPT_TTL, OPT_CHALLENGES, OPT_HOOKS,
+    OPT_VERSION, OPT_ROOT, OPT_READY, OPT_TTL, OPT_CHALLENGES, OPT_HOOKS, OPT_TEST_PROVIDER,
 };
 
 static const struct option options[] = {
@@ -105,6 +109,7 @@ static const struct option options[] = {
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
     { "on-failure", required_argument, NULL, OPT_POLICY },
     { "hooks", required_argument, NULL, OPT_HOOKS },
+    { "test-provider", no_argument, NULL, OPT_TEST_PROVIDER },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -123,7 +128,7 @@ static bool option_allowed(enum mode mode, int opt)
     case MODE_SERVE:
         return opt != OPT_TIMEOUT && opt != OPT_POLICY && opt != OPT_HOOKS;
     case MODE_INIT:
-        return true;
+        return opt != OPT_TEST_PROVIDER;   /* init reads init.test_provider */
     }
     return false;
 }
@@ -183,6 +188,7 @@ struct extra_options {
     unsigned wait_timeout_s;   /* wait-secrets */
     char *hooks_dir;           /* init */
     char **payload;            /* init: what follows "--" (borrowed from argv) */
+    bool test_provider;        /* daemon: --test-provider */
 };
 
 /* Returns 0, -1 after --help/--version, or an exit status. */
@@ -230,6 +236,7 @@ static int parse_options(int argc, char **argv, enum mode mode, struct agent_con
         case OPT_ROOT: r = set_abs_path("--root-dir", &c->root_dir, optarg); break;
         case OPT_READY: r = set_abs_path("--ready-file", &c->ready_file, optarg); break;
         case OPT_HOOKS: r = set_path(&x->hooks_dir, optarg); break;
+        case OPT_TEST_PROVIDER: x->test_provider = true; break;
         case OPT_CONFIG: break;   /* applied first */
         case OPT_TTL: r = parse_number("--challenge-ttl", optarg, 1, CONFIG_MAX_TIMEOUT_MS, &c->challenge_ttl_ms); break;
         case OPT_CHALLENGES: r = parse_number("--max-challenges", optarg, 1, CONFIG_MAX_CHALLENGES, &c->max_challenges); break;
@@ -276,11 +283,31 @@ static int parse_options(int argc, char **argv, enum mode mode, struct agent_con
     return 0;
 }
 
-static int serve(struct agent_config *c)
+/* Where the daemon copies a test PKI: systemd's RuntimeDirectory= (its
+ * first entry) when it runs as a unit, else the directory init uses. */
+static int test_pki_dest(char *buf, size_t size)
+{
+    const char *rt = getenv("RUNTIME_DIRECTORY");
+    size_t n = rt ? strcspn(rt, ":") : 0;
+
+    if (n == 0 || rt[0] != '/')
+        return snprintf(buf, size, "%s", TEST_PKI_DIR) < (int)size ? 0 : -ENAMETOOLONG;
+    return snprintf(buf, size, "%.*s/test-pki", (int)n, rt) < (int)size ? 0 : -ENAMETOOLONG;
+}
+
+static int serve(struct agent_config *c, bool test_provider)
 {
     struct agent_run run;
+    char pki_dir[4096];
     sigset_t mask;
     int r;
+
+    if (test_pki_dest(pki_dir, sizeof(pki_dir)) < 0) {
+        log_error("RUNTIME_DIRECTORY is too long");
+        return EXIT_FAILURE;
+    }
+    if (test_pki_select(c, test_provider, pki_dir) < 0)
+        return EXIT_FAILURE;
 
     /* Blocked before the worker threads start, so only the loop sees them. */
     sigemptyset(&mask);
@@ -303,7 +330,7 @@ static int run_mode(enum mode mode, int argc, char **argv, struct agent_config *
     case MODE_SERVE:
         if (optind != argc)
             return usage("unexpected argument '%s'", argv[optind]);
-        return serve(c);
+        return serve(c, x->test_provider);
     case MODE_HOOKS:
         if (optind + 1 != argc)
             return usage("run-hooks: expected exactly one DIR");

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "checks.h"
+#include "config.h"
 #include "fileio.h"
+#include "log.h"
 #include "macro.h"
 #include "msg.h"
 #include "sim-pki.h"
@@ -135,4 +137,70 @@ int test_pki_copy(const char *src, const char *dest, char *msg, size_t msg_size)
     strv_free(names);
     strv_free(written);
     return r < 0 ? r : (int)n;
+}
+
+/* The parent of dest (the runtime directory), made when there is a PKI to copy. */
+static int make_parent(const char *dest)
+{
+    char parent[4096];
+    const char *slash = strrchr(dest, '/');
+    size_t n = slash ? (size_t)(slash - dest) : 0;
+
+    if (n == 0 || n >= sizeof(parent))
+        return 0;
+    memcpy(parent, dest, n);
+    parent[n] = '\0';
+    if (mkdir(parent, 0755) < 0 && errno != EEXIST) {
+        int r = -errno;
+        log_error("test PKI: cannot create %s: %s", parent, strerror(-r));
+        return r;
+    }
+    return 0;
+}
+
+int test_pki_select(struct agent_config *c, bool allowed, const char *dest)
+{
+    char msg[600], src[4096], *provider;
+    struct stat st;
+    bool blobs;
+    int n;
+
+    if ((size_t)snprintf(src, sizeof(src), "%s/%s", c->fw_cfg_path, TEST_PKI_FWCFG_NAME) >=
+        sizeof(src)) {
+        log_error("test PKI: fw_cfg path too long: %s", c->fw_cfg_path);
+        return -ENAMETOOLONG;
+    }
+    blobs = stat(src, &st) == 0;
+    if (!allowed) {
+        if (blobs)
+            log_warning("ignoring the test PKI in fw_cfg (%s): this image does not enable the "
+                        "test provider", src);
+        return 0;
+    }
+    if (strncmp(c->quote_provider, "configfs", 8) != 0)
+        return 0;   /* --quote-provider on the command line wins */
+    if (!blobs) {
+        log_info("the test provider is allowed but no test PKI was handed over in fw_cfg (%s): "
+                 "using configfs", src);
+        return 0;
+    }
+    if ((n = make_parent(dest)) < 0)
+        return n;
+    n = test_pki_copy(src, dest, msg, sizeof(msg));
+    if (n < 0) {
+        log_error("test PKI: %s", msg);
+        return n;
+    }
+    if (n == 0) {
+        log_info("the test provider is allowed but the test PKI in fw_cfg (%s) is empty: using "
+                 "configfs", src);
+        return 0;
+    }
+    if (asprintf(&provider, "sim:%s", dest) < 0)
+        return -ENOMEM;
+    free(c->quote_provider);
+    c->quote_provider = provider;
+    log_warning("TEST quote provider (simulated quotes; this VM proves nothing): %d file(s) of a "
+                "test PKI from fw_cfg in %s", n, dest);
+    return 0;
 }

@@ -11,7 +11,12 @@
 
 #include <stddef.h>
 
-#define TEST_PKI_FWCFG_DIR "/sys/firmware/qemu_fw_cfg/by_name/opt/org.tdxhost/pki"
+#include <stdbool.h>
+
+struct agent_config;
+
+/* Below the agent's fw_cfg_path (AGENT_FW_CFG_PATH, /sys/firmware/qemu_fw_cfg/by_name). */
+#define TEST_PKI_FWCFG_NAME "opt/org.tdxhost/pki"
 #define TEST_PKI_DIR "/run/tdx-agent/test-pki"
 #define TEST_PKI_MAX_FILES 16
 
@@ -25,5 +30,17 @@
  * existing already.
  */
 int test_pki_copy(const char *src, const char *dest, char *msg, size_t msg_size);
+
+/*
+ * The one decision, for init (a native image's init.test_provider) and the
+ * daemon (--test-provider, which a dev profile's systemd unit passes): when
+ * allowed and the quote provider is still configfs, a test PKI found in
+ * fw_cfg (c->fw_cfg_path/TEST_PKI_FWCFG_NAME) is copied to dest and
+ * c->quote_provider becomes "sim:DEST". No PKI in fw_cfg keeps configfs, so
+ * the same image attests for real on a TD. A PKI that is there but not
+ * allowed is logged and ignored. An explicit --quote-provider wins. Logs
+ * what it chose; returns 0 or a negative errno (logged).
+ */
+int test_pki_select(struct agent_config *c, bool allowed, const char *dest);
 
 #endif

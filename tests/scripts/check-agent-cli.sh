@@ -140,4 +140,49 @@ grep -q "10-first: first says hi" "$tmp/err" && ! grep -q "30-third: third" "$tm
 expect 0 "30-third: third" "$agent" run-hooks "$tmp/hooks" --on-failure ignore
 expect 2 "run-hooks: expected exactly one DIR" "$agent" run-hooks
 expect 2 "--on-failure: expected stop, continue or ignore" "$agent" run-hooks "$tmp/hooks" --on-failure maybe
+# --test-provider (what a dev profile's tdx-agent.service passes): a test PKI
+# in fw_cfg (as `tdxctl run --emulated` hands it over) is copied into the
+# runtime directory and quotes come from the simulator; without one the agent
+# stays on configfs; without the flag a PKI in fw_cfg is ignored.
+fw=$tmp/fw_cfg/by_name/opt/org.tdxhost/pki
+for f in "$tmp"/pki/*; do
+    mkdir -p "$fw/${f##*/}"
+    cp "$f" "$fw/${f##*/}/raw"
+done
+mkdir "$tmp/rt"
+port=$(free_port)
+RUNTIME_DIRECTORY=$tmp/rt "$agent" --listen "tcp:127.0.0.1:$port" --test-provider \
+    --fw-cfg-path "$tmp/fw_cfg/by_name" --tsm-path "$tmp/no-tsm" 2>"$tmp/agent.log" &
+pid=$!
+expect 0 "" "$tdxctl" agent info --connect "tcp:127.0.0.1:$port" --connect-timeout 10000
+grep -q '^provider    sim (SIMULATED' "$tmp/out" || { echo "FAIL: --test-provider info: $(cat "$tmp/out")"; fail=1; }
+expect 0 "this quote is SIMULATED" "$tdxctl" agent quote --connect "tcp:127.0.0.1:$port" --report-data 01 -o "$tmp/quote2"
+expect 0 "" "$tdxctl" quote verify "$tmp/quote2" --root "$tmp/pki/root.pem" --report-data 01
+check "--test-provider: the PKI is copied into RUNTIME_DIRECTORY" test -f "$tmp/rt/test-pki/pck.key"
+check "--test-provider: the copy is private" test "$(stat -c %a "$tmp/rt/test-pki")" = 700
+check "--test-provider: the agent says it is the test provider" \
+    grep -q "TEST quote provider (simulated quotes; this VM proves nothing)" "$tmp/agent.log"
+kill "$pid"; wait "$pid"; pid=
+
+rm -rf "$tmp/rt/test-pki"
+port=$(free_port)
+RUNTIME_DIRECTORY=$tmp/rt "$agent" --listen "tcp:127.0.0.1:$port" \
+    --fw-cfg-path "$tmp/fw_cfg/by_name" --tsm-path "$tmp/no-tsm" 2>"$tmp/agent.log" &
+pid=$!
+expect 0 "" "$tdxctl" agent info --connect "tcp:127.0.0.1:$port" --connect-timeout 10000
+grep -q '^provider    configfs' "$tmp/out" || { echo "FAIL: no --test-provider info: $(cat "$tmp/out")"; fail=1; }
+check "without --test-provider the PKI in fw_cfg is ignored (and said)" \
+    grep -q "ignoring the test PKI in fw_cfg" "$tmp/agent.log"
+check "without --test-provider nothing is copied" test ! -e "$tmp/rt/test-pki"
+kill "$pid"; wait "$pid"; pid=
+
+rm -rf "$tmp/fw_cfg"
+port=$(free_port)
+RUNTIME_DIRECTORY=$tmp/rt "$agent" --listen "tcp:127.0.0.1:$port" --test-provider \
+    --fw-cfg-path "$tmp/fw_cfg/by_name" --tsm-path "$tmp/no-tsm" 2>"$tmp/agent.log" &
+pid=$!
+expect 0 "" "$tdxctl" agent info --connect "tcp:127.0.0.1:$port" --connect-timeout 10000
+grep -q '^provider    configfs' "$tmp/out" || { echo "FAIL: --test-provider without a PKI: $(cat "$tmp/out")"; fail=1; }
+kill "$pid"; wait "$pid"; pid=
+expect 2 "--test-provider: not an option of init" "$agent" init --test-provider
 exit $fail

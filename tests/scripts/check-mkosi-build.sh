@@ -1,7 +1,8 @@
 #!/bin/sh
-# The real mkosi build: examples/minimal.json, profile dev, built twice with
-# `tdxctl build --backend mkosi` (mkosi 25 from `tdxctl mkosi install`, a
-# Debian trixie tools tree), and checked:
+# The real mkosi build and its boot: examples/minimal.json, profile dev, built
+# with `tdxctl build --backend mkosi` (mkosi 25 from `tdxctl mkosi install`, a
+# Debian trixie tools tree), checked, then booted under systemd with
+# `tdxctl run --emulated` and fed its secret:
 #   - the output layout (docs/build.md): the UKI, OVMF.fd, vm.json pointing at
 #     it, measurements.json/.cbor, measurements-vtpm.json, build.json whose
 #     artifacts match the files, mkosi.log;
@@ -11,12 +12,20 @@
 #     for configfs, tsm, tdx_guest and the vsock transport; modprobe@.service,
 #     multi-user/shutdown/poweroff/reboot/emergency targets not masked (and
 #     masking still happened); /etc/machine-id an empty file; no debloat list
-#     left; the agent, its units and the recipe's service present;
-#   - the second build (warm caches): the same artifacts, or the bytes that
-#     differ are printed.
-# Prints the cold and warm times and sizes as one JSON line ("figures").
-# Needs network (deb.debian.org), root or user namespaces, python3 >= 3.9,
-# about 4 GB of disk below the cache; skips (77) without network or root.
+#     left; the agent, its units and the recipe's service present; the dev
+#     profile's networkd file, qemu_fw_cfg and the agent's --test-provider;
+#   - the boot: `tdxctl agent info` says configfs-tsm is there (configfs
+#     mounted, tsm loaded) and the provider is the run's test PKI; the boot
+#     asked for tdx_guest (it refuses to load outside a TD); a push with wrong
+#     measurements is refused and starts nothing; the push with the build's
+#     measurements reaches secrets-ready.target and the payload prints
+#     "hello: key present (sha256 prefix ...)" after it, not before; stop
+#     leaves no QEMU.
+# The same build twice (reproducibility, warm time) is bench/mkosi-bench.sh.
+# Prints the build time and sizes as one JSON line ("figures").
+# Needs network (the Debian archive), root or user namespaces, python3 >= 3.9,
+# qemu-system-x86_64, about 4 GB of disk below the cache; skips (77) without
+# network or root.
 # Usage: check-mkosi-build.sh TDXCTL SOURCE_ROOT AGENT
 set -u
 tdxctl=$1
@@ -52,25 +61,15 @@ fi
 echo "ok $(cat "$tmp/install.log")"
 
 now() { date +%s; }
-build() { # OUTDIR LOG
-    "$tdxctl" build "$src/examples/minimal.json" -p dev --backend mkosi --agent "$agent" -o "$1" \
-        >"$2" 2>&1
-}
-
 t0=$(now)
-if ! build "$tmp/a" "$tmp/a.log"; then
+if ! "$tdxctl" build "$src/examples/minimal.json" -p dev --backend mkosi --agent "$agent" \
+        -o "$tmp/a" >"$tmp/a.log" 2>&1; then
     cat "$tmp/a.log" >&2
     log=$(ls "$tmp"/a.mkosi.log 2>/dev/null) && tail -n 40 "$log" >&2
-    bad "first build"
+    bad "build"
     exit 1
 fi
 t1=$(now)
-if ! build "$tmp/b" "$tmp/b.log"; then
-    cat "$tmp/b.log" >&2
-    bad "second build"
-    exit 1
-fi
-t2=$(now)
 
 d=$tmp/a
 efi=minimal-dev.efi
@@ -159,24 +158,91 @@ for f in usr/sbin/tdx-agent usr/lib/systemd/system/tdx-agent.socket \
     etc/tdx-agent/secrets.json usr/local/bin/hello-secret; do
     [ -e "$r/$f" ] || bad "image: no /$f"
 done
+grep -q "^Address=10.0.2.15/24$" "$r/etc/systemd/network/80-tdx.network" 2>/dev/null ||
+    bad "image: no networkd file for network.mode static"
+grep -qx "qemu_fw_cfg" "$r/etc/modules-load.d/tdx-test-provider.conf" 2>/dev/null ||
+    bad "image: qemu_fw_cfg is not loaded in the dev profile"
+grep -q "^ExecStart=.* --test-provider$" "$r/usr/lib/systemd/system/tdx-agent.service" ||
+    bad "image: the dev profile's agent has no --test-provider"
 if grep -q "Failed to preset unit: Unit /buildroot/etc/systemd/system/" "$d/mkosi.log"; then
     bad "mkosi.log: presets fail on units the debloat masked"
 fi
 
-# The same build twice.
-same=true
-for f in "$efi" vmlinuz initrd.cpio.zst OVMF.fd cmdline measurements.json measurements.cbor \
-    measurements-vtpm.json vm.json; do
-    if ! cmp -s "$d/$f" "$tmp/b/$f"; then
-        same=false
-        echo "DIFF: $f: $(cmp -l "$d/$f" "$tmp/b/$f" 2>/dev/null | wc -l) bytes differ" >&2
+# The boot: under systemd, through the agent and the console.
+boot_s=
+if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
+    bad "qemu-system-x86_64 is not installed: the image was not booted"
+else
+    qemu_pid=
+    trap 'if [ -n "$qemu_pid" ]; then kill -9 "$qemu_pid" 2>/dev/null; fi; rm -rf "$tmp"' EXIT
+    plain() { sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$d/run/serial.log"; }
+    console_has() { plain | grep -aqF "$1"; }
+    json_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$@"; }
+    gone() { [ ! -e "/proc/$1" ] || grep -q '^[0-9]* (.*) [ZX] ' "/proc/$1/stat" 2>/dev/null; }
+    b0=$(now)
+    if "$tdxctl" run "$d" --emulated --detach --json --timeout 600 >"$tmp/run.json" 2>"$tmp/run.err"; then
+        boot_s=$(($(now) - b0))
+        qemu_pid=$(json_field "$tmp/run.json" pid)
+        addr=$(json_field "$tmp/run.json" agent)
+        root=$(json_field "$tmp/run.json" test_root)
+        "$tdxctl" agent info --connect "$addr" --json >"$tmp/info.json" 2>"$tmp/info.err" ||
+            bad "agent info: $(cat "$tmp/info.err")"
+        python3 -c '
+import json, sys; i = json.load(open(sys.argv[1]))["info"]
+sys.exit(not (i["tdx"]["configfs_tsm"] is True and i["simulated"] is True))' "$tmp/info.json" ||
+            bad "agent info: configfs_tsm not true or not the test provider: $(cat "$tmp/info.json")"
+        console_has "modules-load" && plain | grep -aq "module 'tdx_guest'" ||
+            bad "console: the boot did not ask for tdx_guest"
+        console_has "Failed to insert module 'tsm'" && bad "console: tsm did not load"
+
+        umask 077
+        printf '%s' "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" >"$tmp/key.hex"
+        printf 'greeting_key=%s\n' "$(cat "$tmp/key.hex")" >"$tmp/secrets.env"
+        line="hello: key present (sha256 prefix $(sha256sum "$tmp/key.hex" | cut -c1-16))"
+        python3 - "$d/measurements.json" "$tmp/wrong.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+r = m["registers"]["rtmr1"]
+m["registers"]["rtmr1"] = ("0" if r[0] != "0" else "1") + r[1:]
+json.dump(m, open(sys.argv[2], "w"))
+PY
+        if "$tdxctl" secrets push --connect "$addr" --secrets "$tmp/secrets.env" \
+                --expected "$tmp/wrong.json" --root "$root" >"$tmp/push.out" 2>"$tmp/push.err"; then
+            bad "a push with wrong measurements was accepted"
+        fi
+        grep -q "measurements" "$tmp/push.err" || bad "refused push: $(cat "$tmp/push.err")"
+        sleep 3
+        console_has "hello: key present" && bad "the payload started before its secret was delivered"
+        console_has "Reached target secrets-ready.target" && bad "secrets-ready.target before the push"
+        if "$tdxctl" secrets push --connect "$addr" --secrets "$tmp/secrets.env" \
+                --expected "$d/measurements.json" --root "$root" >"$tmp/push.out" 2>"$tmp/push.err"; then
+            n=0
+            until console_has "$line" || [ $n -ge 600 ]; do sleep 0.1; n=$((n + 1)); done
+            console_has "$line" || bad "console: no \"$line\""
+            ready=$(plain | grep -an "Reached target secrets-ready.target" | head -n 1 | cut -d: -f1)
+            hello=$(plain | grep -anF "$line" | head -n 1 | cut -d: -f1)
+            [ -n "$ready" ] && [ -n "$hello" ] && [ "$ready" -lt "$hello" ] ||
+                bad "console: the payload line is not after secrets-ready.target ($ready, $hello)"
+        else
+            bad "push: $(cat "$tmp/push.err")"
+        fi
+        "$tdxctl" stop "$d" --timeout 5 >/dev/null 2>"$tmp/stop.err" || bad "stop: $(cat "$tmp/stop.err")"
+        gone "$qemu_pid" || bad "QEMU is left after stop"
+        qemu_pid=
+    else
+        bad "tdxctl run --emulated: $(cat "$tmp/run.err")"
     fi
-done
+    if [ "$fail" -ne 0 ] && [ -f "$d/run/serial.log" ]; then
+        echo "--- console (last 60 lines) ---" >&2
+        plain | tail -n 60 >&2
+    fi
+fi
 
 efi_size=$(stat -c %s "$d/$efi")
-echo "figures: {\"cold_s\": $((t1 - t0)), \"warm_s\": $((t2 - t1)), \"uki_bytes\": $efi_size," \
-    "\"identical\": $same}"
+initrd_size=$(stat -c %s "$d/initrd.cpio.zst")
+echo "figures: {\"build_s\": $((t1 - t0)), \"boot_to_agent_s\": ${boot_s:-null}," \
+    "\"uki_bytes\": $efi_size, \"initrd_bytes\": $initrd_size}"
 if [ "$fail" -ne 0 ]; then
     exit 1
 fi
-echo "ok mkosi build: layout, measurements, image contents"
+echo "ok mkosi build: layout, measurements, image contents, boot, push, payload"

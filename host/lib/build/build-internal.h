@@ -332,9 +332,11 @@ int exec_split(const char *line, char ***argv);
 int mkosi_build(const tdx_image *image, const tdx_build_image_options *o, tdx_build_result **out,
                 tdx_error *err);
 
-/* vm.json naming its kernel and initrd (NULL: none), the host's OVMF layout. */
+/* vm.json naming its kernel and initrd (NULL: none), the host's OVMF layout;
+ * network and test_provider as vm_json_render() (the recipe's network.mode
+ * and agent.test_provider). */
 char *vm_json_render_files(uint64_t memory_mib, int cpus, const char *kernel, const char *initrd,
-                           char *const *listen);
+                           const char *network, bool test_provider, char *const *listen);
 
 /* The 512-byte fixed-VHD footer for a disk of size bytes (vhd.c). */
 void vhd_footer(uint8_t f[512], uint64_t size, long long epoch, const uint8_t id[16]);

@@ -453,6 +453,7 @@ static int run(struct mk *m, tdx_build_result **ret)
         if ((r = uki_cmdline(m, &cmdline)) < 0)
             return r;
         vm = vm_json_render_files(BUILD_MEMORY_MIB, BUILD_CPUS, "vmlinuz", "initrd.cpio.zst",
+                                  m->r->native.net_mode, m->r->native.test_provider,
                                   m->r->delivery.listen);
         if (!vm)
             return tdx_err_oom(m->err);

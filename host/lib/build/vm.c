@@ -59,10 +59,10 @@ char *vm_json_render(uint64_t memory_mib, int cpus, const char *event_layout, co
 /* The host's OVMF (Debian 12: edk2 2022.11) predates the event layout
  * change of edk2-stable202411. */
 char *vm_json_render_files(uint64_t memory_mib, int cpus, const char *kernel, const char *initrd,
-                           char *const *listen)
+                           const char *network, bool test_provider, char *const *listen)
 {
-    _cleanup_free_ char *base = vm_json_render(memory_mib, cpus, "pre-202411", "none", false,
-                                               listen, initrd ? initrd : "");
+    _cleanup_free_ char *base = vm_json_render(memory_mib, cpus, "pre-202411", network,
+                                               test_provider, listen, initrd ? initrd : "");
     json_t *root = base ? json_loads(base, 0, NULL) : NULL;
     char *text;
 

@@ -158,7 +158,11 @@ static int emit_agent_units(struct emit_ctx *c)
         const char *kv[] = { "AGENT_BINARY", IMG_AGENT_BINARY, "MANIFEST", IMG_AGENT_MANIFEST,
                              "LISTEN_STREAMS", strbuf_str(&listen), "WAIT_TIMEOUT", timeout,
                              "HOOK_DIR", IMG_ON_BOOT_DIR, "PROTECT_HOME", protect_home,
-                             "READ_WRITE_PATHS", strbuf_str(&rw), NULL };
+                             "READ_WRITE_PATHS", strbuf_str(&rw),
+                             /* dev profiles only (agent.test_provider): the
+                              * emulated run's test PKI from fw_cfg */
+                             "AGENT_ARGS", r->native.test_provider ? " --test-provider" : "",
+                             NULL };
         rc = 0;
         for (size_t i = 0; i < ELEMENTSOF(units) && rc >= 0; i++) {
             char path[256];
@@ -217,6 +221,8 @@ static int emit_preset(struct emit_ctx *c)
         strbuf_puts(&sb, "enable nftables.service\n");
     if (r->ssh.enabled)
         strbuf_puts(&sb, "enable ssh.service\n");
+    if (recipe_has_network(r))
+        strbuf_puts(&sb, "enable systemd-networkd.service\n");
     for (size_t i = 0; i < r->services.n; i++)
         strbuf_printf(&sb, "enable %s.service\n",
                       ((const struct op *)r->services.items[i])->u.service.name);

@@ -12,6 +12,7 @@
 #define TDXHOST_RECIPE_MODEL_H
 
 #include <stdbool.h>
+#include <string.h>
 
 #include "ptrvec.h"
 #include "strv.h"
@@ -322,6 +323,13 @@ int recipe_resolve_profile(const tdx_image *image, const char *profile, struct r
 int recipe_resolve_checked(const char *func, const tdx_image *image, bool has_out,
                            const char *profile, struct recipe **r, tdx_error *err);
 struct recipe *recipe_free(struct recipe *r);
+
+/* network.mode is "dhcp" or "static": init (native) or systemd-networkd
+ * (systemd images) configures a link. */
+static inline bool recipe_has_network(const struct recipe *r)
+{
+    return r->native.net_mode && strcmp(r->native.net_mode, "none") != 0;
+}
 static inline void recipe_freep(struct recipe **r)
 {
     recipe_free(*r);

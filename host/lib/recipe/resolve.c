@@ -6,6 +6,7 @@
 #include "error.h"
 #include "manifest.h"
 #include "op.h"
+#include "paths.h"
 
 /* Which op last set the values that later checks depend on. */
 struct setters {
@@ -438,6 +439,10 @@ int recipe_resolve(const tdx_image *image, size_t p, struct recipe **out, tdx_er
         if (!explicit_modules)
             strv_remove(r->debloat.paths, MODULES_DIR);
     }
+    /* The default list removes networkd's configuration directory, where a
+     * systemd image's network.mode is written (emit_network). */
+    if (recipe_has_network(r) && streq(r->init, "systemd"))
+        strv_remove(r->debloat.paths, IMG_NETWORKD_DIR);
     strv_sort_uniq(r->packages);
     strv_sort_uniq(r->debloat.paths);
     strv_sort_uniq(r->debloat.units);

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tdxctl build --backend mkosi's figures (issue 14): examples/minimal.json,
+ * profile dev, built RUNS times in a row (default 2) through tdx_build(),
+ * each build in its own process. Prints the first build's wall time (cold
+ * when the mkosi caches are empty: tools tree and packages), the median of
+ * the others (warm), the artifacts' sizes, and whether every build gave
+ * byte-identical artifacts — for each one that differs, how many bytes do.
+ * Run: build/bench/mkosi-bench SOURCE_ROOT build/guest/tdx-agent [RUNS]
+ * Needs what the mkosi backend needs (docs/build.md): network or warm
+ * caches, root or user namespaces, ~5 GB below $XDG_CACHE_HOME.
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bench-util.h"
+#include "tdxhost/tdxhost.h"
+
+/* What a build writes that must be the same every time (build.json and
+ * mkosi.log hold timings). */
+static const char *const artifacts[] = {
+    "minimal-dev.efi", "vmlinuz", "initrd.cpio.zst", "OVMF.fd", "cmdline", "vm.json",
+    "measurements.json", "measurements.cbor", "measurements-vtpm.json",
+};
+#define N_ARTIFACTS (sizeof(artifacts) / sizeof(artifacts[0]))
+
+struct job {
+    const char *src, *agent;
+    char out[PATH_MAX];
+};
+
+static int build_child(void *arg)
+{
+    const struct job *j = arg;
+    tdx_build_image_options o = TDX_BUILD_IMAGE_OPTIONS_INIT;
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_image *img = NULL;
+    char recipe[PATH_MAX], dir[PATH_MAX];
+    int r;
+
+    snprintf(recipe, sizeof(recipe), "%s/examples/minimal.json", j->src);
+    snprintf(dir, sizeof(dir), "%s/examples", j->src);
+    if (tdx_image_load_file(&img, recipe, &err) < 0) {
+        fprintf(stderr, "mkosi-bench: %s\n", err.message);
+        return 1;
+    }
+    o.profile = "dev";
+    o.backend = TDX_BUILD_BACKEND_MKOSI;
+    o.output_dir = j->out;
+    o.agent = j->agent;
+    o.recipe_dir = dir;
+    r = tdx_build(img, &o, NULL, &err);
+    tdx_image_free(img);
+    if (r < 0)
+        fprintf(stderr, "mkosi-bench: %s\n", err.message);
+    return r < 0;
+}
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* Bytes that differ between two files (a length difference counts as
+ * differing bytes); -1 when one cannot be read. */
+static long bytes_differing(const char *a, const char *b)
+{
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    long n = 0;
+    int ca, cb;
+
+    if (!fa || !fb) {
+        if (fa)
+            fclose(fa);
+        if (fb)
+            fclose(fb);
+        return -1;
+    }
+    do {
+        ca = getc(fa);
+        cb = getc(fb);
+        if (ca != cb)
+            n++;
+    } while (ca != EOF || cb != EOF);
+    fclose(fa);
+    fclose(fb);
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    char tmpl[] = "/var/tmp/mkosi-bench-XXXXXX", path[PATH_MAX], other[PATH_MAX];
+    int runs = argc > 3 ? atoi(argv[3]) : 2;
+    double ms[16];
+    long rss = 0;
+    const char *dir;
+    struct job j;
+    bool identical = true;
+
+    if (argc < 3 || runs < 2 || runs > 16) {
+        fprintf(stderr, "usage: mkosi-bench SOURCE_ROOT AGENT [RUNS 2-16]\n");
+        return 2;
+    }
+    if (!(dir = mkdtemp(tmpl)))
+        return 1;
+    j.src = argv[1];
+    j.agent = argv[2];
+    for (int i = 0; i < runs; i++) {
+        snprintf(j.out, sizeof(j.out), "%s/%d", dir, i);
+        if (run_in_child(build_child, &j, &ms[i], &rss) < 0) {
+            fprintf(stderr, "mkosi-bench: build %d failed (no network and cold caches?)\n", i + 1);
+            return i == 0 ? 77 : 1;
+        }
+    }
+    printf("{\"benchmark\":\"mkosi\",\"runs\":%d,\"first_build_ms\":%.0f,"
+           "\"later_builds_ms\":{\"median\":%.0f,\"min\":%.0f,\"max\":%.0f},\"bytes\":{",
+           runs, ms[0], percentile(ms + 1, (size_t)runs - 1, 50), percentile(ms + 1, (size_t)runs - 1, 0),
+           percentile(ms + 1, (size_t)runs - 1, 100));
+    for (size_t a = 0; a < N_ARTIFACTS; a++) {
+        snprintf(path, sizeof(path), "%s/0/%s", dir, artifacts[a]);
+        printf("%s\"%s\":%ld", a ? "," : "", artifacts[a], file_size(path));
+    }
+    printf("},\"differing\":{");
+    for (size_t a = 0, shown = 0; a < N_ARTIFACTS; a++) {
+        long worst = 0;
+        snprintf(path, sizeof(path), "%s/0/%s", dir, artifacts[a]);
+        for (int i = 1; i < runs; i++) {
+            long d;
+            snprintf(other, sizeof(other), "%s/%d/%s", dir, i, artifacts[a]);
+            d = bytes_differing(path, other);
+            if (d != 0 && (d < 0 || d > worst))
+                worst = d;
+        }
+        if (worst != 0) {
+            identical = false;
+            printf("%s\"%s\":%ld", shown++ ? "," : "", artifacts[a], worst);
+        }
+    }
+    printf("},\"identical\":%s}\n", identical ? "true" : "false");
+    snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+    return system(path) == 0 ? 0 : 1;
+}

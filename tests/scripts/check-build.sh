@@ -249,7 +249,8 @@ if (cd "$tmp/a" && ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks
     check "rebuild: same image" [ "$(sha256sum <"$tmp/a/out/initrd.cpio.gz")" = "$before" ]
     check "rebuild: no scratch or old tree left" [ -z "$(find "$tmp/a" -maxdepth 1 \( -name 'out.tdx-build-*' -o -name '.out.tmp-*' \))" ]
     if [ -n "$trace" ]; then
-        check "rebuild: swapped by RENAME_EXCHANGE" grep -q "renameat2(.*\"$tmp/a/out\", RENAME_EXCHANGE)" "$tmp/rename.log"
+        # Relative to the output's parent directory (build/output-dir.c).
+        check "rebuild: swapped by RENAME_EXCHANGE" grep -q 'renameat2(.*/out", [0-9]*, "out", RENAME_EXCHANGE)' "$tmp/rename.log"
         check "rebuild: out never moved aside" sh -c "! grep -q '/previous\"' '$tmp/rename.log'"
     fi
 else

@@ -8,17 +8,21 @@
 # Packages: tdx-hello 0.9-1, 1.0~rc1-1 and 1.0-1 (all), tdx-meta 1.0 (amd64,
 # depends on tdx-hello (= 1.0-1)), tdx-zst and tdx-gz (other compressions),
 # tdx-other 1.0 (arm64 only), ovmf 1.0 (all).
+# TDX_TEST_CODENAME names the release instead of tdxtest (its suite stays
+# testing-tdx).
 # Usage: make-test-archive.sh DIR
-#        make-test-archive.sh DIR add NAME VERSION ARCH [DEPENDS [PROVIDES]]   (publish one more, re-sign)
+#        make-test-archive.sh DIR add NAME VERSION ARCH [DEPENDS [PROVIDES [FILES]]]
+#            (publish one more, re-sign; FILES: a directory whose tree the package also holds)
 set -eu
 dir=$1
 export GNUPGHOME="$dir/gnupg"
 quiet() { "$@" >/dev/null 2>&1; }
 
-# deb NAME VERSION ARCH COMPRESSION [DEPENDS [PROVIDES]]
+# deb NAME VERSION ARCH COMPRESSION [DEPENDS [PROVIDES [FILES]]]
 deb() {
     root="$dir/build/$1-$2"
     mkdir -p "$root/DEBIAN" "$root/usr/share/$1" "$root/usr/bin"
+    [ -n "${7:-}" ] && cp -R "$7/." "$root/"
     {
         echo "Package: $1"
         echo "Version: $2"
@@ -43,17 +47,18 @@ deb() {
         echo "SHA256: $(sha256sum "$out" | cut -d' ' -f1)"
         echo "Description: test package $1"
         echo
-    } >>"$dir/archive/dists/tdxtest/main/binary-amd64/Packages"
+    } >>"$dists/main/binary-amd64/Packages"
 }
 
-dists="$dir/archive/dists/tdxtest"
+codename=${TDX_TEST_CODENAME:-tdxtest}
+dists="$dir/archive/dists/$codename"
 sign_index() {
     rm -f "$dists/main/binary-amd64/Packages.xz"
     xz -k "$dists/main/binary-amd64/Packages"
     {
         echo "Origin: tdx-test"
         echo "Suite: testing-tdx"
-        echo "Codename: tdxtest"
+        echo "Codename: $codename"
         echo "Date: Sat, 01 Jan 2022 00:00:00 UTC"
         echo "Valid-Until: Fri, 01 Jan 2100 00:00:00 UTC"
         echo "Acquire-By-Hash: no"
@@ -68,7 +73,7 @@ sign_index() {
 }
 
 if [ "${2:-}" = add ]; then
-    deb "$3" "$4" "$5" xz "${6:-}" "${7:-}"
+    deb "$3" "$4" "$5" xz "${6:-}" "${7:-}" "${8:-}"
     sign_index
     exit 0
 fi
@@ -90,4 +95,4 @@ deb tdx-other 1.0 arm64 xz
 deb ovmf 1.0 all xz
 sign_index
 # Like Debian's dists/stable -> bookworm.
-ln -s tdxtest "$dir/archive/dists/testing-tdx"
+ln -s "$codename" "$dir/archive/dists/testing-tdx"

@@ -13,6 +13,7 @@
 #include "fetch/fetch-internal.h"
 #include "ptrvec.h"
 #include "recipe/model.h"
+#include "staging.h"
 #include "strv.h"
 #include "tdxhost/build.h"
 #include "tdxhost/lock.h"
@@ -172,6 +173,89 @@ int sums_write(const char *dir, const char *path, tdx_error *err);
  * no other) of dir against path. -EBADMSG names a file that changed, is
  * missing or was added; -ENOENT (no message) when path does not exist. */
 int sums_check(const char *dir, const char *path, char *const *rels, tdx_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* The output directory, written whole (output-dir.c), for every backend    */
+
+struct build_output {
+    struct staging staging;   /* .BASE.tmp-PID-XXXXXX beside the output, registered */
+    char *base;               /* the output's name in its parent */
+    char *top;                /* the staging directory's path */
+    char *stage;              /* top/out: becomes the output */
+    char *work;               /* top/work: scratch, removed with top */
+};
+
+#define BUILD_OUTPUT_INIT { STAGING_INIT, NULL, NULL, NULL, NULL }
+
+/* Makes the staging directory beside out (its parents created), with out/
+ * (mode 0755 whatever the umask) and work/ (0700) in it. Stale staging
+ * directories of dead processes next to out are removed first. 0, -EINVAL
+ * (out has no directory name), -ENOMEM, -errno of mkdir naming the path. */
+int build_output_begin(struct build_output *bo, const char *out, tdx_error *err);
+
+/* Puts stage in place of out: onto an existing output in one
+ * renameat2(RENAME_EXCHANGE), the old tree then inside the staging
+ * directory (removed by build_output_free()); a plain rename when there is
+ * none. On failure out is as it was. Stops in staging_test_pause() first.
+ * 0; -ENOTDIR (out is not a directory); -errno of the renames. */
+int build_output_commit(struct build_output *bo, const char *out, tdx_error *err);
+
+/* The commit without RENAME_EXCHANGE (exists: out is a directory): the old
+ * output moved into the staging directory, the new one renamed in, the old
+ * one put back when that fails. Should even that fail, the staging
+ * directory is left in place and the message names where the old output
+ * is. Used by build_output_commit() where the file system has no
+ * RENAME_EXCHANGE; declared for the tests. */
+int build_output_commit_by_renames(struct build_output *bo, const char *out, bool exists,
+                                   tdx_error *err);
+
+/* Removes the staging directory (what is left in it) and frees bo. */
+void build_output_free(struct build_output *bo);
+
+/* ------------------------------------------------------------------------ */
+/* The build's lock (build-lock.c), for every backend                        */
+
+/* Its path: o->lock_file, else tdx.lock in recipe_dir (NULL: the cwd), as
+ * tdx_lock_file_path() decides for `tdxctl lock`. */
+int build_lock_path(const char *recipe_dir, const tdx_build_image_options *o, char **path,
+                    tdx_error *err);
+
+/* Reads it; an absent file is a new, empty lock, unless the build is frozen:
+ * then -ENOENT "--frozen: no lock file PATH (HINT)". The errors of
+ * tdx_lock_load() otherwise. */
+int build_lock_load(const char *path, const tdx_build_image_options *o, const char *hint,
+                    tdx_lock **out, tdx_error *err);
+
+/* Writes it back (tdx_lock_save()) when the build changed it; never when
+ * frozen. */
+int build_lock_save(const tdx_lock *lock, const char *path, const tdx_build_image_options *o,
+                    bool changed, tdx_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* mkosi (mkosi-install.c)                                                   */
+
+/* How a lock decides which mkosi .deb is installed. */
+enum mkosi_lock_use {
+    MKOSI_LOCK_PREFER,    /* the lock's when it pins one, else the index's (mkosi install --lock) */
+    MKOSI_LOCK_PIN,       /* the lock's; resolved and pinned into it first when missing */
+    MKOSI_LOCK_REQUIRE,   /* the lock's; -ENOENT naming the lock when it pins none (--frozen) */
+};
+
+/* The mkosi a launcher runs, and the package it came from. */
+struct mkosi_installed {
+    char *launcher;       /* <cache>/mkosi/<sha256>/bin/mkosi */
+    char *version;        /* what it says it is ("25.3") */
+    char *deb_version, *deb_sha256, *deb_url;
+    bool locked;          /* the .deb came through the lock */
+    bool pinned;          /* MKOSI_LOCK_PIN added it to the lock */
+};
+
+/* tdx_mkosi_install() with an open lock (NULL: the index, as without
+ * lock_file); lock_name names it in messages. On failure *out is untouched
+ * and the lock may hold the new pin: do not save it. */
+int mkosi_install_locked(const tdx_mkosi_options *opts, tdx_lock *lock, const char *lock_name,
+                         enum mkosi_lock_use use, struct mkosi_installed *out, tdx_error *err);
+void mkosi_installed_free(struct mkosi_installed *mi);
 
 /* ------------------------------------------------------------------------ */
 /* Builders (builders.c)                                                    */

@@ -25,6 +25,7 @@
 #include "fileio.h"
 #include "fsutil.h"
 #include "json-text.h"
+#include "lock/lock-internal.h"
 #include "macro.h"
 #include "measure/measurements.h"
 #include "measure/pe.h"
@@ -41,8 +42,12 @@ struct mk {
     tdx_error *err;
     struct recipe *r;
     tdx_build_result *res;
-    char *cache, *top, *stage, *tree, *mkosi, *mkosi_version, *uki;
-    const char *outdir;
+    struct build_output out;       /* out.stage becomes the output; the tree is in out.work */
+    char *cache, *tree, *mkosi, *mkosi_version, *uki;
+    const char *mkosi_from;        /* "given", "PATH" or "locked" (build.json) */
+    char *lock_path;               /* the lock the pinned mkosi came through */
+    char *deb_sha256;              /* its .deb, when locked */
+    char *outdir;
     struct timespec t0;
 };
 
@@ -69,58 +74,100 @@ static int timed(struct mk *m, const char *name)
     return build_result_add_timing(m->res, name, ms_since(&m->t0)) < 0 ? tdx_err_oom(m->err) : 0;
 }
 
+/* The mkosi the build fetches itself goes through the build's lock, as the
+ * native backend's inputs do: the .deb it pins, else (not frozen) the one the
+ * signed index names, pinned there and the lock written back. */
+static int locked_mkosi(struct mk *m)
+{
+    tdx_mkosi_options mo = TDX_MKOSI_OPTIONS_INIT;
+    tdx_fetch_options fo = TDX_FETCH_OPTIONS_INIT;
+    _cleanup_free_ char *fetch_dir = NULL;
+    struct mkosi_installed mi = { 0 };
+    tdx_lock *lock = NULL;
+    bool frozen = m->o->frozen == 1;
+    int r;
+
+    if ((r = build_lock_path(m->o->recipe_dir, m->o, &m->lock_path, m->err)) < 0 ||
+        (r = build_lock_load(m->lock_path, m->o, "so no pinned mkosi: build once without "
+                             "--frozen to pin it, or pass --mkosi PATH", &lock, m->err)) < 0)
+        return r;
+    if (asprintf(&fetch_dir, "%s/fetch", m->cache) < 0) {
+        fetch_dir = NULL;
+        tdx_lock_free(lock);
+        return tdx_err_oom(m->err);
+    }
+    fo.cache_dir = fetch_dir;
+    fo.offline = m->o->offline == 1 ? 1 : TDX_UNSET;
+    fo.progress = m->o->progress;
+    fo.progress_data = m->o->progress_data;
+    mo.cache_dir = m->cache;
+    mo.mirror = m->o->mirror;
+    mo.keyring = m->o->keyring;
+    mo.fetch = &fo;
+    r = mkosi_install_locked(&mo, lock, m->lock_path, frozen ? MKOSI_LOCK_REQUIRE : MKOSI_LOCK_PIN,
+                             &mi, m->err);
+    /* A new lock file gets the recipe's name and digest, so it reads back. */
+    if (r >= 0 && mi.pinned)
+        r = lock_adopt_recipe(lock, m->image, m->o->recipe_dir, m->err);
+    if (r >= 0)
+        r = build_lock_save(lock, m->lock_path, m->o, mi.pinned, m->err);
+    tdx_lock_free(lock);
+    if (r >= 0 && build_result_add_input(m->res, "deb", "mkosi", mi.deb_version, mi.deb_url,
+                                         mi.deb_sha256) < 0)
+        r = tdx_err_oom(m->err);
+    if (r >= 0) {
+        m->mkosi = TAKE_PTR(mi.launcher);
+        m->mkosi_version = TAKE_PTR(mi.version);
+        m->deb_sha256 = TAKE_PTR(mi.deb_sha256);
+        m->mkosi_from = "locked";
+    }
+    mkosi_installed_free(&mi);
+    return r;
+}
+
 /* mkosi: the one the caller names, else one in PATH that is new enough,
  * else the pinned one (installed on first use). */
 static int find_mkosi(struct mk *m)
 {
-    tdx_mkosi_options mo = TDX_MKOSI_OPTIONS_INIT;
     tdx_error probe = TDX_ERROR_INIT;
     const char *given = m->o->version >= 2 ? m->o->mkosi : NULL;
+    char hex[SHA256_HEX_SIZE];
     int r;
 
     if (given) {
         r = tdx_mkosi_check(given, &m->mkosi_version, m->err);
         if (r < 0)
             return r;
+        /* The file the caller named is an input like any file; a bare
+         * name is looked up in PATH, as mkosi from PATH is. */
+        if (strchr(given, '/')) {
+            if ((r = sha256_file(given, hex, NULL, m->err)) < 0)
+                return tdx_err_prefix(m->err, r, "--mkosi");
+            if (build_result_add_input(m->res, "file", "mkosi", m->mkosi_version, NULL, hex) < 0)
+                return tdx_err_oom(m->err);
+        }
+        m->mkosi_from = "given";
         m->mkosi = strdup(given);
         return m->mkosi ? 0 : tdx_err_oom(m->err);
     }
     if (tdx_mkosi_check("mkosi", &m->mkosi_version, &probe) >= 0) {
+        m->mkosi_from = "PATH";
         m->mkosi = strdup("mkosi");
         return m->mkosi ? 0 : tdx_err_oom(m->err);
     }
     tdx_error_clear(&probe);
-    mo.cache_dir = m->cache;
-    mo.mirror = m->o->mirror;
-    mo.keyring = m->o->keyring;
-    return tdx_mkosi_install(&mo, &m->mkosi, &m->mkosi_version, m->err);
+    return locked_mkosi(m);
 }
 
 static int scratch(struct mk *m, const char *out)
 {
-    _cleanup_free_ char *parent = strdup(out);
-    char *slash;
-
-    if (!parent)
-        return tdx_err_oom(m->err);
-    slash = strrchr(parent, '/');
-    if (slash && slash != parent) {
-        *slash = '\0';
-        if (mkdir_p(parent, 0755) < 0)
-            return tdx_err(m->err, -errno, "%s: %s", parent, strerror(errno));
-    }
-    if (asprintf(&m->top, "%s.tdx-build-XXXXXX", out) < 0) {
-        m->top = NULL;
+    int r = build_output_begin(&m->out, out, m->err);
+    if (r < 0)
+        return r;
+    if (asprintf(&m->tree, "%s/tree", m->out.work) < 0) {
+        m->tree = NULL;
         return tdx_err_oom(m->err);
     }
-    if (!mkdtemp(m->top))
-        return tdx_err(m->err, -errno, "cannot create a directory next to %s: %s", out,
-                       strerror(errno));
-    if (asprintf(&m->stage, "%s/out", m->top) < 0 || asprintf(&m->tree, "%s/tree", m->top) < 0)
-        return tdx_err_oom(m->err);
-    if (mkdir(m->stage, 0755) < 0)
-        return tdx_err(m->err, -errno, "%s: %s", m->stage, strerror(errno));
-    chmod(m->stage, 0755);
     return 0;
 }
 
@@ -175,7 +222,7 @@ static int run_mkosi(struct mk *m)
         asprintf(&build, "%s/mkosi/build/%s", m->cache, m->r->image_id) < 0 ||
         asprintf(&cache, "%s/mkosi/cache", m->cache) < 0 ||
         asprintf(&pkgs, "%s/mkosi/packages", m->cache) < 0 ||
-        asprintf(&ws, "%s/workspace", m->top) < 0 || asprintf(&log, "%s/mkosi.log", m->stage) < 0 ||
+        asprintf(&ws, "%s/workspace", m->out.work) < 0 || asprintf(&log, "%s/mkosi.log", m->out.stage) < 0 ||
         asprintf(&a_tree, "--directory=%s", m->tree) < 0 ||
         asprintf(&a_out, "--output-directory=%s", out) < 0 ||
         asprintf(&a_build, "--build-directory=%s", build) < 0 ||
@@ -217,7 +264,7 @@ static int run_mkosi(struct mk *m)
 static int write_text(struct mk *m, const char *name, const char *text)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/%s", m->stage, name);
+    snprintf(path, sizeof(path), "%s/%s", m->out.stage, name);
     if (write_file_atomic(path, text, strlen(text), 0644) < 0)
         return tdx_err(m->err, -errno, "%s: %s", path, strerror(errno));
     return 0;
@@ -226,7 +273,7 @@ static int write_text(struct mk *m, const char *name, const char *text)
 static int copy_in(struct mk *m, const char *src, const char *name)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/%s", m->stage, name);
+    snprintf(path, sizeof(path), "%s/%s", m->out.stage, name);
     return copy_file_atomic(src, path, 0644, m->err);
 }
 
@@ -269,24 +316,24 @@ static int measure(struct mk *m, const char *efi_name)
     tdx_measurements *tpm = NULL;
     int r;
 
-    r = tdx_build_measure_dir(m->stage, &m->res->measurements, m->err);
+    r = tdx_build_measure_dir(m->out.stage, &m->res->measurements, m->err);
     if (r < 0)
         return tdx_err_prefix(m->err, r, "measure");
-    snprintf(path, sizeof(path), "%s/%s", m->stage, efi_name);
+    snprintf(path, sizeof(path), "%s/%s", m->out.stage, efi_name);
     r = measure_uki_tpm_labelled(&tpm, path, efi_name, NULL, m->err);
     if (r < 0)
         return tdx_err_prefix(m->err, r, "measure the UKI's vTPM PCRs");
     /* Clouds' firmware measures into a vTPM, not RTMRs: its own file. */
-    snprintf(path, sizeof(path), "%s/measurements-vtpm.json", m->stage);
+    snprintf(path, sizeof(path), "%s/measurements-vtpm.json", m->out.stage);
     r = tdx_measurements_write_file(tpm, TDX_FORMAT_JSON, NULL, path, m->err);
     tdx_measurements_free(tpm);
     if (r < 0)
         return r;
-    snprintf(path, sizeof(path), "%s/measurements.json", m->stage);
+    snprintf(path, sizeof(path), "%s/measurements.json", m->out.stage);
     r = tdx_measurements_write_file(m->res->measurements, TDX_FORMAT_JSON, NULL, path, m->err);
     if (r < 0)
         return r;
-    snprintf(path, sizeof(path), "%s/measurements.cbor", m->stage);
+    snprintf(path, sizeof(path), "%s/measurements.cbor", m->out.stage);
     return tdx_measurements_write_file(m->res->measurements, TDX_FORMAT_CBOR, NULL, path, m->err);
 }
 
@@ -294,15 +341,15 @@ static int hash_artifacts(struct mk *m)
 {
     char **names = NULL;
     size_t n = 0;
-    int r = dir_list_sorted(m->stage, NULL, 1000, &names, &n);
+    int r = dir_list_sorted(m->out.stage, NULL, 1000, &names, &n);
     if (r < 0)
-        return tdx_err(m->err, r, "%s: %s", m->stage, strerror(-r));
+        return tdx_err(m->err, r, "%s: %s", m->out.stage, strerror(-r));
     for (size_t i = 0; i < n && r >= 0; i++) {
         char path[PATH_MAX], hex[SHA256_HEX_SIZE];
         uint64_t size;
         if (streq(names[i], "build.json") || streq(names[i], "mkosi.log"))
             continue;
-        snprintf(path, sizeof(path), "%s/%s", m->stage, names[i]);
+        snprintf(path, sizeof(path), "%s/%s", m->out.stage, names[i]);
         if ((r = sha256_file(path, hex, &size, m->err)) >= 0 &&
             build_result_add_artifact(m->res, names[i], size, hex) < 0)
             r = tdx_err_oom(m->err);
@@ -317,7 +364,22 @@ static int write_build_json(struct mk *m, const char *recipe_sha256)
                                      recipe_sha256);
 
     /* json_object_set_new() takes the value even when it fails. */
+    /* Which mkosi ran: given (--mkosi), PATH, or locked (the .deb tdx.lock pins). */
+    json_t *mkosi = json_pack("{s:s, s:s, s:s}", "from", m->mkosi_from, "path", m->mkosi,
+                              "version", m->mkosi_version);
+
+    if (mkosi && m->deb_sha256 &&
+        (json_object_set_new(mkosi, "deb_sha256", json_string(m->deb_sha256)) < 0 ||
+         json_object_set_new(mkosi, "lock", json_string(m->lock_path)) < 0)) {
+        json_decref(mkosi);
+        mkosi = NULL;
+    }
+    if (!mkosi) {
+        json_decref(root);
+        root = NULL;
+    }
     if (root && (json_object_set_new(root, "mkosi_version", json_string(m->mkosi_version)) < 0 ||
+                 json_object_set_new(root, "mkosi", mkosi) < 0 ||
                  json_object_set_new(root, "log", json_string("mkosi.log")) < 0)) {
         json_decref(root);
         root = NULL;
@@ -331,31 +393,12 @@ static int write_build_json(struct mk *m, const char *recipe_sha256)
     return write_text(m, "build.json", m->res->json);
 }
 
-static int commit_output(struct mk *m, const char *out)
-{
-    _cleanup_free_ char *old = NULL;
-    struct stat st;
-
-    if (asprintf(&old, "%s/previous", m->top) < 0)
-        return tdx_err_oom(m->err);
-    if (lstat(out, &st) == 0) {
-        if (!S_ISDIR(st.st_mode))
-            return tdx_err(m->err, -ENOTDIR, "%s: exists and is not a directory", out);
-        if (rename(out, old) < 0)
-            return tdx_err(m->err, -errno, "%s: %s", out, strerror(errno));
-    }
-    if (rename(m->stage, out) < 0) {
-        int e = errno;
-        rename(old, out);
-        return tdx_err(m->err, -e, "%s: %s", out, strerror(e));
-    }
-    return 0;
-}
-
 static int run(struct mk *m, tdx_build_result **ret)
 {
     tdx_emit_options eo = TDX_EMIT_OPTIONS_INIT;
-    _cleanup_free_ char *outdir = NULL, *digest = NULL, *vm = NULL, *efi = NULL;
+    /* outdir outlives run(): mkosi_build() keeps a failed build's log beside it. */
+    char *outdir = NULL;
+    _cleanup_free_ char *digest = NULL, *vm = NULL, *efi = NULL;
     const char *firmware;
     char hex[SHA256_HEX_SIZE];
     int r;
@@ -372,9 +415,9 @@ static int run(struct mk *m, tdx_build_result **ret)
         outdir = strdup(m->o->output_dir);
     else if (asprintf(&outdir, "build/%s", m->r->image_id) < 0)
         outdir = NULL;
+    m->outdir = outdir;
     if (!outdir || asprintf(&efi, "%s.efi", m->r->image_id) < 0)
         return tdx_err_oom(m->err);
-    m->outdir = outdir;
     if ((r = mkosi_cache_root(m->o->cache_dir, &m->cache, m->err)) < 0)
         return r;
     if ((r = tdx_recipe_digest(m->image, &digest, m->err)) < 0)
@@ -420,17 +463,10 @@ static int run(struct mk *m, tdx_build_result **ret)
             (r = write_text(m, "vm.json", vm)) < 0)
             return r;
     }
-    /* The launcher names the .deb's SHA-256; a host mkosi only its version. */
-    if (strchr(m->mkosi, '/')) {
-        if ((r = sha256_file(m->mkosi, hex, NULL, m->err)) < 0)
-            return r;
-        if (build_result_add_input(m->res, "tool", "mkosi", m->mkosi_version, NULL, hex) < 0)
-            return tdx_err_oom(m->err);
-    }
     if ((r = step(m, "measure")) < 0 || (r = measure(m, efi)) < 0 || (r = timed(m, "measure")) < 0)
         return r;
     if ((r = hash_artifacts(m)) < 0 || (r = write_build_json(m, digest)) < 0 ||
-        (r = commit_output(m, outdir)) < 0)
+        (r = build_output_commit(&m->out, outdir, m->err)) < 0)
         return r;
     m->res->dir = realpath(outdir, NULL);
     m->res->image_id = strdup(m->r->image_id);
@@ -446,42 +482,30 @@ static int run(struct mk *m, tdx_build_result **ret)
 int mkosi_build(const tdx_image *image, const tdx_build_image_options *o, tdx_build_result **out,
                 tdx_error *err)
 {
-    struct mk m = { .image = image, .o = o, .err = err };
+    struct mk m = { .image = image, .o = o, .err = err, .out = BUILD_OUTPUT_INIT };
     int r = run(&m, out);
 
-    if (r < 0 && m.stage && m.outdir) {
+    if (r < 0 && m.out.stage && m.outdir) {
         /* A failure after mkosi ran keeps its log beside the untouched output. */
         char log[PATH_MAX], kept[PATH_MAX];
-        snprintf(log, sizeof(log), "%s/mkosi.log", m.stage);
+        snprintf(log, sizeof(log), "%s/mkosi.log", m.out.stage);
         snprintf(kept, sizeof(kept), "%s.mkosi.log", m.outdir);
         if (access(log, F_OK) == 0)
             rename(log, kept);
     }
 
-    if (m.top) {
-        /* The output was renamed away; what is left is scratch (tree, workspace). */
-        _cleanup_free_ char *copy = strdup(m.top);
-        char *slash = copy ? strrchr(copy, '/') : NULL;
-        if (slash) {
-            int fd;
-            *slash = '\0';
-            fd = open(copy, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            if (fd >= 0) {
-                rm_rf_at(fd, slash + 1);
-                close(fd);
-            }
-        } else if (copy) {
-            rm_rf_at(AT_FDCWD, copy);
-        }
-    }
+    /* What is left of the staging directory: the tree, the workspace, the
+     * old output a commit swapped out. */
+    build_output_free(&m.out);
     tdx_build_result_free(m.res);
     recipe_free(m.r);
     free(m.cache);
-    free(m.top);
-    free(m.stage);
     free(m.tree);
     free(m.mkosi);
     free(m.mkosi_version);
+    free(m.lock_path);
+    free(m.outdir);
+    free(m.deb_sha256);
     free(m.uki);
     return r;
 }

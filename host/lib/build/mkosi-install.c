@@ -16,10 +16,13 @@
 #include "macro.h"
 #include "tdxhost/build.h"
 #include "tdxhost/deb.h"
+#include "lock/lock-internal.h"
 #include "tdxhost/lock.h"
 
 #define MKOSI_RELEASE "trixie"
 #define MKOSI_MIRROR "http://deb.debian.org/debian"
+/* The lock entry's architecture: the package is "all", a host tool for any image. */
+#define MKOSI_LOCK_ARCH "all"
 
 int mkosi_cache_root(const char *given, char **out, tdx_error *err)
 {
@@ -138,29 +141,43 @@ static int write_launcher(const char *dir, const char *version, const char *sha2
     return 0;
 }
 
-static int fetch_deb(const tdx_mkosi_options *opts, const char *release, const char *fetch_dir,
-                     char **deb, char **version, char **sha256, tdx_error *err)
+static tdx_fetch_options fetch_options(const tdx_mkosi_options *opts, const char *fetch_dir)
 {
     tdx_fetch_options fo = TDX_FETCH_OPTIONS_INIT;
-    tdx_deb_options o = TDX_DEB_OPTIONS_INIT;
-    tdx_deb_package *pkg = NULL;
-    int r;
-
     if (opts && opts->fetch)
         fo = *opts->fetch;
     if (!fo.cache_dir)
         fo.cache_dir = fetch_dir;
-    o.release = release;
-    o.mirror = opts && opts->mirror ? opts->mirror : MKOSI_MIRROR;
-    o.keyring = opts ? opts->keyring : NULL;
-    o.follow = 0;
-    o.fetch = &fo;
+    return fo;
+}
+
+static void deb_options(const tdx_mkosi_options *opts, const char *release,
+                        const tdx_fetch_options *fo, tdx_deb_options *o)
+{
+    o->release = release;
+    o->mirror = opts && opts->mirror ? opts->mirror : MKOSI_MIRROR;
+    o->keyring = opts ? opts->keyring : NULL;
+    o->follow = 0;
+    o->fetch = fo;
+}
+
+/* The package from the signed index, unpinned. */
+static int index_deb(const tdx_mkosi_options *opts, const char *release, const char *fetch_dir,
+                     char **deb, struct mkosi_installed *mi, tdx_error *err)
+{
+    tdx_fetch_options fo = fetch_options(opts, fetch_dir);
+    tdx_deb_options o = TDX_DEB_OPTIONS_INIT;
+    tdx_deb_package *pkg = NULL;
+    int r;
+
+    deb_options(opts, release, &fo, &o);
     r = tdx_deb_resolve("mkosi", &o, &pkg, err);
     if (r < 0)
         return tdx_err_prefix(err, r, "mkosi from Debian %s", release);
-    *version = strdup(tdx_deb_package_get(pkg, TDX_DEB_VERSION));
-    *sha256 = strdup(tdx_deb_package_get(pkg, TDX_DEB_SHA256));
-    if (!*version || !*sha256) {
+    mi->deb_version = strdup(tdx_deb_package_get(pkg, TDX_DEB_VERSION));
+    mi->deb_sha256 = strdup(tdx_deb_package_get(pkg, TDX_DEB_SHA256));
+    mi->deb_url = strdup(tdx_deb_package_get(pkg, TDX_DEB_URL));
+    if (!mi->deb_version || !mi->deb_sha256 || !mi->deb_url) {
         tdx_deb_package_free(pkg);
         return tdx_err_oom(err);
     }
@@ -169,73 +186,135 @@ static int fetch_deb(const tdx_mkosi_options *opts, const char *release, const c
     return r < 0 ? r : 0;
 }
 
-int tdx_mkosi_install(const tdx_mkosi_options *opts, char **mkosi, char **version, tdx_error *err)
+/* The package the lock pins (pinned there first for MKOSI_LOCK_PIN), by its
+ * locked SHA-256. *deb stays NULL when the lock has none and use allows
+ * that. */
+static int lock_deb(const tdx_mkosi_options *opts, tdx_lock *lock, const char *lock_name,
+                    enum mkosi_lock_use use, const char *release, const char *fetch_dir,
+                    char **deb, struct mkosi_installed *mi, tdx_error *err)
+{
+    tdx_fetch_options fo = fetch_options(opts, fetch_dir);
+    const struct lock_deb *d = lock_find_deb(lock, "mkosi", release, MKOSI_LOCK_ARCH);
+    int r;
+
+    if (!d && use == MKOSI_LOCK_PREFER)
+        return 0;
+    if (!d && use == MKOSI_LOCK_REQUIRE)
+        return tdx_err(err, -ENOENT, "%s: --frozen: the lock pins no mkosi (Debian %s); build once "
+                       "without --frozen to pin it, or pass --mkosi PATH", lock_name, release);
+    if (!d) {
+        tdx_deb_options o = TDX_DEB_OPTIONS_INIT;
+        deb_options(opts, release, &fo, &o);
+        r = lock_pin_tool_deb(lock, "mkosi", MKOSI_LOCK_ARCH, &o, err);
+        if (r < 0)
+            return tdx_err_prefix(err, r, "%s", lock_name);
+        mi->pinned = r > 0;
+        d = lock_find_deb(lock, "mkosi", release, MKOSI_LOCK_ARCH);
+        if (!d)
+            return tdx_err(err, -EIO, "%s: mkosi was pinned but is not in the lock", lock_name);
+    }
+    /* Unpacked from this file: hash it again, so a cache entry changed since
+     * it was verified is refused. */
+    fo.verify_cached = 1;
+    r = tdx_lock_fetch_deb(lock, "mkosi", release, MKOSI_LOCK_ARCH, &fo, deb, err);
+    if (r < 0)
+        return tdx_err_prefix(err, r, "mkosi pinned in %s", lock_name);
+    mi->locked = true;
+    mi->deb_version = strdup(d->f[DEB_VERSION]);
+    mi->deb_sha256 = strdup(d->f[DEB_SHA256]);
+    mi->deb_url = strdup(d->f[DEB_URL]);
+    if (!mi->deb_version || !mi->deb_sha256 || !mi->deb_url)
+        return tdx_err_oom(err);
+    return 0;
+}
+
+void mkosi_installed_free(struct mkosi_installed *mi)
+{
+    free(mi->launcher);
+    free(mi->version);
+    free(mi->deb_version);
+    free(mi->deb_sha256);
+    free(mi->deb_url);
+    *mi = (struct mkosi_installed){ 0 };
+}
+
+int mkosi_install_locked(const tdx_mkosi_options *opts, tdx_lock *lock, const char *lock_name,
+                         enum mkosi_lock_use use, struct mkosi_installed *out, tdx_error *err)
 {
     _cleanup_free_ char *root = NULL, *fetch_dir = NULL, *dir = NULL, *unpacked = NULL,
-                        *launcher = NULL, *deb = NULL, *pkg_version = NULL, *sha256 = NULL,
-                        *found = NULL;
+                        *deb = NULL;
+    struct mkosi_installed mi = { 0 };
     const char *release;
     struct stat st;
     int r;
 
-    tdx_check_options(opts, TDX_MKOSI_OPTIONS_VERSION, err);
-    tdx_check_arg(mkosi, err);
     release = opts && opts->release ? opts->release : MKOSI_RELEASE;
     r = mkosi_cache_root(opts ? opts->cache_dir : NULL, &root, err);
     if (r < 0)
         return r;
-    if (asprintf(&fetch_dir, "%s/fetch", root) < 0)
+    if (asprintf(&fetch_dir, "%s/fetch", root) < 0) {
+        fetch_dir = NULL;
         return tdx_err_oom(err);
-
-    if (opts && opts->lock_file) {
-        tdx_lock *lock = NULL;
-        r = tdx_lock_load(&lock, opts->lock_file, err);
-        if (r < 0 && r != -ENOENT)
-            return r;
-        if (r >= 0) {
-            tdx_fetch_options fo = TDX_FETCH_OPTIONS_INIT;
-            if (opts->fetch)
-                fo = *opts->fetch;
-            if (!fo.cache_dir)
-                fo.cache_dir = fetch_dir;
-            r = tdx_lock_fetch_deb(lock, "mkosi", release, "all", &fo, &deb, err);
-            tdx_lock_free(lock);
-            if (r < 0 && r != -ENOENT)
-                return r;
-        }
     }
-    if (deb) {
-        /* The locked .deb: its SHA-256 is the file's (checked by the fetch). */
-        r = tdx_fetch_hash(deb, NULL, &sha256, NULL, err);
-        if (r < 0)
-            return r;
-        pkg_version = strdup("locked");
-        if (!pkg_version)
-            return tdx_err_oom(err);
-    } else if ((r = fetch_deb(opts, release, fetch_dir, &deb, &pkg_version, &sha256, err)) < 0)
-        return r;
+    if (lock)
+        r = lock_deb(opts, lock, lock_name, use, release, fetch_dir, &deb, &mi, err);
+    if (r >= 0 && !deb)
+        r = index_deb(opts, release, fetch_dir, &deb, &mi, err);
+    if (r < 0)
+        goto fail;
 
-    if (asprintf(&dir, "%s/mkosi/%s", root, sha256) < 0 ||
-        asprintf(&unpacked, "%s/root", dir) < 0 || asprintf(&launcher, "%s/bin/mkosi", dir) < 0)
-        return tdx_err_oom(err);
-    if (mkdir_p(dir, 0755) < 0)
-        return tdx_err(err, -errno, "cannot create %s: %s", dir, strerror(errno));
+    if (asprintf(&dir, "%s/mkosi/%s", root, mi.deb_sha256) < 0 ||
+        asprintf(&unpacked, "%s/root", dir) < 0 || asprintf(&mi.launcher, "%s/bin/mkosi", dir) < 0) {
+        r = tdx_err_oom(err);
+        goto fail;
+    }
+    if (mkdir_p(dir, 0755) < 0) {
+        r = tdx_err(err, -errno, "cannot create %s: %s", dir, strerror(errno));
+        goto fail;
+    }
     if (stat(unpacked, &st) < 0) {
         tdx_deb_extract_options xo = TDX_DEB_EXTRACT_OPTIONS_INIT;
         const char *paths[] = { "usr/lib/python3/dist-packages/*", NULL };
         xo.paths = paths;
         r = tdx_deb_extract(deb, unpacked, &xo, err);
-        if (r < 0)
-            return tdx_err_prefix(err, r, "mkosi %s", pkg_version);
+        if (r < 0) {
+            r = tdx_err_prefix(err, r, "mkosi %s", mi.deb_version);
+            goto fail;
+        }
     }
-    r = write_launcher(dir, pkg_version, sha256, err);
+    if ((r = write_launcher(dir, mi.deb_version, mi.deb_sha256, err)) < 0 ||
+        (r = tdx_mkosi_check(mi.launcher, &mi.version, err)) < 0)
+        goto fail;
+    *out = mi;
+    return 0;
+fail:
+    mkosi_installed_free(&mi);
+    return r;
+}
+
+int tdx_mkosi_install(const tdx_mkosi_options *opts, char **mkosi, char **version, tdx_error *err)
+{
+    struct mkosi_installed mi = { 0 };
+    tdx_lock *lock = NULL;
+    int r;
+
+    tdx_check_options(opts, TDX_MKOSI_OPTIONS_VERSION, err);
+    tdx_check_arg(mkosi, err);
+    if (opts && opts->lock_file) {
+        /* A lock that is not there pins nothing: the index decides. */
+        r = access(opts->lock_file, F_OK) < 0 && errno == ENOENT
+                ? 0 : tdx_lock_load(&lock, opts->lock_file, err);
+        if (r < 0)
+            return r;
+    }
+    r = mkosi_install_locked(opts, lock, opts ? opts->lock_file : NULL, MKOSI_LOCK_PREFER, &mi,
+                             err);
+    tdx_lock_free(lock);
     if (r < 0)
         return r;
-    r = tdx_mkosi_check(launcher, &found, err);
-    if (r < 0)
-        return r;
-    *mkosi = TAKE_PTR(launcher);
+    *mkosi = TAKE_PTR(mi.launcher);
     if (version)
-        *version = TAKE_PTR(found);
+        *version = TAKE_PTR(mi.version);
+    mkosi_installed_free(&mi);
     return 0;
 }

@@ -34,7 +34,6 @@
 #include "lock/lock-internal.h"
 #include "recipe/paths.h"
 #include "recipe/sources.h"
-#include "staging.h"
 #include "recipe/source-urls.h"
 
 #define TEMPLATE_MAX (16u << 20)
@@ -51,8 +50,7 @@ struct build {
     tdx_fetch_options fo;
     char *cache_root, *fetch_dir, *extract_dir;
     char *recipe_dir, *lock_path;
-    struct staging scratch;        /* the scratch directory beside the output */
-    char *top, *work, *stage;      /* its path, and out/ and work/ in it */
+    struct build_output out;       /* the staging directory beside the output */
     struct img img;
     struct image_accounts acct;
     char *kernel_dir, *kver, *vmlinuz, *firmware;
@@ -128,13 +126,7 @@ static int lock_up_to_date(struct build *b)
     lo.apt_dir = b->o ? b->o->apt_dir : NULL;
     lo.arch = ARCH;
     lo.fetch = &b->fo;
-    r = tdx_lock_load(&b->lock, b->lock_path, b->err);
-    if (r == -ENOENT) {
-        if (b->o && b->o->frozen == 1)
-            return tdx_err(b->err, -ENOENT, "--frozen: no lock file %s (run tdxctl lock)",
-                           b->lock_path);
-        r = tdx_lock_new(&b->lock, b->err);
-    }
+    r = build_lock_load(b->lock_path, b->o, "run tdxctl lock", &b->lock, b->err);
     if (r < 0)
         return r;
     if (b->o && b->o->frozen == 1)
@@ -154,7 +146,7 @@ static int lock_up_to_date(struct build *b)
         }
     }
     if (r > 0)
-        r = tdx_lock_save(b->lock, b->lock_path, b->err);
+        r = build_lock_save(b->lock, b->lock_path, b->o, true, b->err);
     return r < 0 ? r : 0;
 }
 
@@ -424,7 +416,7 @@ static int add_agent(struct build *b)
     if (r < 0)
         return tdx_err_prefix(b->err, r, "agent");
     if (build_result_add_input(b->res, "file", "tdx-agent", NULL, NULL, hex) < 0 ||
-        asprintf(&stripped, "%s/tdx-agent", b->work) < 0)
+        asprintf(&stripped, "%s/tdx-agent", b->out.work) < 0)
         return tdx_err_oom(b->err);
     /* The image never carries the symbol table: strip a copy. */
     argv[3] = stripped;
@@ -614,7 +606,7 @@ static int add_config(struct build *b)
 static int write_text(struct build *b, const char *name, const char *text)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/%s", b->stage, name);
+    snprintf(path, sizeof(path), "%s/%s", b->out.stage, name);
     if (write_file_atomic(path, text, strlen(text), 0644) < 0)
         return tdx_err(b->err, -errno, "%s: %s", path, strerror(errno));
     return 0;
@@ -623,7 +615,7 @@ static int write_text(struct build *b, const char *name, const char *text)
 static int copy_in(struct build *b, const char *src, const char *name)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/%s", b->stage, name);
+    snprintf(path, sizeof(path), "%s/%s", b->out.stage, name);
     return copy_file_atomic(src, path, 0644, b->err);
 }
 
@@ -693,12 +685,12 @@ static int keep_acpi(struct build *b, const char *outdir)
         return r;
     if (r == 0)
         return 0;
-    snprintf(dst, sizeof(dst), "%s/acpi", b->stage);
+    snprintf(dst, sizeof(dst), "%s/acpi", b->out.stage);
     if (mkdir(dst, 0755) < 0)
         return tdx_err(b->err, -errno, "%s: %s", dst, strerror(errno));
     for (size_t i = 0; i < ELEMENTSOF(acpi_files); i++) {
         snprintf(path, sizeof(path), "%s/acpi/%s", outdir, acpi_files[i]);
-        snprintf(dst, sizeof(dst), "%s/acpi/%s", b->stage, acpi_files[i]);
+        snprintf(dst, sizeof(dst), "%s/acpi/%s", b->out.stage, acpi_files[i]);
         if ((r = copy_file_atomic(path, dst, 0644, b->err)) < 0)
             return tdx_err_prefix(b->err, r, "keeping acpi/");
     }
@@ -725,7 +717,7 @@ static int hash_artifacts(struct build *b)
         char path[PATH_MAX], hex[SHA256_HEX_SIZE];
         uint64_t size;
         int r;
-        snprintf(path, sizeof(path), "%s/%s", b->stage, sorted[i]);
+        snprintf(path, sizeof(path), "%s/%s", b->out.stage, sorted[i]);
         r = sha256_file(path, hex, &size, b->err);
         if (r < 0)
             return r;
@@ -760,50 +752,6 @@ static int write_build_json(struct build *b, const char *recipe_sha256)
     return write_text(b, "build.json", b->res->json);
 }
 
-/* Makes the scratch directory beside the output (a staging directory: an
- * interrupted build's is removed by tdx_staging_cleanup(), and one a dead
- * process left by the next build): top/out becomes the output by one
- * rename, top/work holds what is thrown away. */
-static int make_scratch(struct build *b, const char *out)
-{
-    _cleanup_free_ char *parent = strdup(out);
-    const char *base, *dir;
-    char *slash;
-    int r;
-
-    if (!parent)
-        return tdx_err_oom(b->err);
-    for (size_t n = strlen(parent); n > 1 && parent[n - 1] == '/'; n--)
-        parent[n - 1] = '\0';
-    slash = strrchr(parent, '/');
-    if (slash) {
-        *slash = '\0';
-        base = slash + 1;
-        dir = *parent ? parent : "/";
-        if (mkdir_p(dir, 0755) < 0)
-            return tdx_err(b->err, -errno, "%s: %s", dir, strerror(errno));
-    } else {
-        base = parent;
-        dir = ".";
-    }
-    if (!*base || streq(base, ".") || streq(base, ".."))
-        return tdx_err(b->err, -EINVAL, "output directory %s: expected a directory name", out);
-    r = staging_create(&b->scratch, dir, base, b->err);
-    if (r < 0)
-        return r;
-    if (asprintf(&b->top, "%s/%s", dir, b->scratch.name) < 0) {
-        b->top = NULL;
-        return tdx_err_oom(b->err);
-    }
-    if (asprintf(&b->stage, "%s/out", b->top) < 0 || asprintf(&b->work, "%s/work", b->top) < 0)
-        return tdx_err_oom(b->err);
-    if (mkdir(b->stage, 0755) < 0 || mkdir(b->work, 0700) < 0)
-        return tdx_err(b->err, -errno, "%s: %s", b->top, strerror(errno));
-    /* The output's own mode does not depend on the umask. */
-    chmod(b->stage, 0755);
-    return 0;
-}
-
 static void rm_rf(const char *path)
 {
     _cleanup_free_ char *copy = strdup(path);
@@ -823,43 +771,9 @@ static void rm_rf(const char *path)
     }
 }
 
-/* Puts the staging directory in place of out. An existing output is swapped
- * with it in one renameat2(RENAME_EXCHANGE), so out always holds a whole
- * tree, then removed (it is now at b->stage). Only on a file system without
- * renameat2 flags is it moved aside first, leaving a moment without out. */
-static int commit_output(struct build *b, const char *out)
-{
-    _cleanup_free_ char *old = NULL;
-    struct stat st;
-
-    if (lstat(out, &st) == 0) {
-        if (!S_ISDIR(st.st_mode))
-            return tdx_err(b->err, -ENOTDIR, "%s: exists and is not a directory", out);
-        if (renameat2(AT_FDCWD, b->stage, AT_FDCWD, out, RENAME_EXCHANGE) == 0) {
-            rm_rf(b->stage);
-            return 0;
-        }
-        if (errno != EINVAL && errno != ENOSYS)
-            return tdx_err(b->err, -errno, "%s: cannot replace: %s", out, strerror(errno));
-        if (asprintf(&old, "%s/previous", b->top) < 0) {
-            old = NULL;
-            return tdx_err_oom(b->err);
-        }
-        if (rename(out, old) < 0)
-            return tdx_err(b->err, -errno, "%s: %s", out, strerror(errno));
-    }
-    if (rename(b->stage, out) < 0) {
-        int e = errno;
-        if (old)
-            rename(old, out);
-        return tdx_err(b->err, -e, "%s: %s", out, strerror(e));
-    }
-    return 0;
-}
-
 static void build_free(struct build *b)
 {
-    staging_remove(&b->scratch);
+    build_output_free(&b->out);
     recipe_free(b->r);
     tdx_lock_free(b->lock);
     img_free(&b->img);
@@ -869,9 +783,6 @@ static void build_free(struct build *b)
     free(b->extract_dir);
     free(b->recipe_dir);
     free(b->lock_path);
-    free(b->top);
-    free(b->work);
-    free(b->stage);
     free(b->kernel_dir);
     free(b->kver);
     free(b->vmlinuz);
@@ -926,15 +837,13 @@ static int run(struct build *b, tdx_build_result **out)
     b->recipe_dir = strdup(o->recipe_dir ? o->recipe_dir : cwd);
     if (!b->recipe_dir)
         return tdx_err_oom(b->err);
-    if (o->lock_file)
-        b->lock_path = strdup(o->lock_file);
-    else if (asprintf(&b->lock_path, "%s/tdx.lock", b->recipe_dir) < 0)
-        b->lock_path = NULL;
+    if ((r = build_lock_path(b->recipe_dir, o, &b->lock_path, b->err)) < 0)
+        return r;
     if (o->output_dir)
         outdir = strdup(o->output_dir);
     else if (asprintf(&outdir, "build/%s", b->r->image_id) < 0)
         outdir = NULL;
-    if (!b->lock_path || !outdir)
+    if (!outdir)
         return tdx_err_oom(b->err);
     if ((r = cache_paths(b)) < 0)
         return r;
@@ -956,7 +865,7 @@ static int run(struct build *b, tdx_build_result **out)
         (r = find_kernel(b)) < 0 || (r = firmware_input(b)) < 0 || (r = timed(b, "inputs")) < 0)
         return r;
 
-    if ((r = step(b, "image")) < 0 || (r = make_scratch(b, outdir)) < 0)
+    if ((r = step(b, "image")) < 0 || (r = build_output_begin(&b->out, outdir, b->err)) < 0)
         return r;
     if ((r = add_skeleton(b)) < 0 || (r = add_accounts(b)) < 0 || (r = add_packages(b)) < 0)
         return r;
@@ -967,7 +876,7 @@ static int run(struct build *b, tdx_build_result **out)
         if ((r = add_recipe_file(b, b->r->files.items[i])) < 0)
             return r;
     {
-        struct builder_ctx bc = { b->r, b->work, b->r->output.source_date_epoch, &b->img, b->res,
+        struct builder_ctx bc = { b->r, b->out.work, b->r->output.source_date_epoch, &b->img, b->res,
                                   b->lock, &b->fo, b->extract_dir, b->err };
         if ((r = step(b, "builds")) < 0 || (r = native_run_builds(&bc)) < 0 ||
             (r = timed(b, "builds")) < 0)
@@ -982,7 +891,7 @@ static int run(struct build *b, tdx_build_result **out)
     if ((r = step(b, "initramfs")) < 0)
         return r;
     initrd = initramfs_name(b->r->native.compression);
-    snprintf(path, sizeof(path), "%s/%s", b->stage, initrd);
+    snprintf(path, sizeof(path), "%s/%s", b->out.stage, initrd);
     r = initramfs_write(&b->img, path, b->r->native.compression, b->r->output.source_date_epoch,
                         b->err);
     if (r < 0 || (r = timed(b, "initramfs")) < 0)
@@ -1001,13 +910,13 @@ static int run(struct build *b, tdx_build_result **out)
     if ((r = keep_acpi(b, outdir)) < 0)
         return r;
     if ((r = step(b, "measure")) < 0 ||
-        (r = tdx_build_measure_dir(b->stage, &b->res->measurements, b->err)) < 0)
+        (r = tdx_build_measure_dir(b->out.stage, &b->res->measurements, b->err)) < 0)
         return tdx_err_prefix(b->err, r, "measure");
-    snprintf(path, sizeof(path), "%s/measurements.json", b->stage);
+    snprintf(path, sizeof(path), "%s/measurements.json", b->out.stage);
     if ((r = tdx_measurements_write_file(b->res->measurements, TDX_FORMAT_JSON, NULL, path,
                                          b->err)) < 0)
         return r;
-    snprintf(path, sizeof(path), "%s/measurements.cbor", b->stage);
+    snprintf(path, sizeof(path), "%s/measurements.cbor", b->out.stage);
     if ((r = tdx_measurements_write_file(b->res->measurements, TDX_FORMAT_CBOR, NULL, path,
                                          b->err)) < 0 ||
         (r = timed(b, "measure")) < 0)
@@ -1025,8 +934,7 @@ static int run(struct build *b, tdx_build_result **out)
     }
     if ((r = hash_artifacts(b)) < 0 || (r = write_build_json(b, digest)) < 0)
         return r;
-    staging_test_pause();
-    if ((r = commit_output(b, outdir)) < 0)
+    if ((r = build_output_commit(&b->out, outdir, b->err)) < 0)
         return r;
     b->res->dir = realpath(outdir, NULL);
     b->res->image_id = strdup(b->r->image_id);
@@ -1043,7 +951,7 @@ int tdx_build(const tdx_image *image, const tdx_build_image_options *opts,
               tdx_build_result **out, tdx_error *err)
 {
     struct build b = { .image = image, .o = opts, .err = err, .img = IMG_INIT,
-                       .scratch = STAGING_INIT };
+                       .out = BUILD_OUTPUT_INIT };
     tdx_fetch_options fo = TDX_FETCH_OPTIONS_INIT;
     int r;
 

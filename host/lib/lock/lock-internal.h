@@ -11,6 +11,7 @@
 
 #include "ptrvec.h"
 #include "strv.h"
+#include "tdxhost/deb.h"
 #include "tdxhost/lock.h"
 
 #define LOCK_FILE_MAX (16u << 20)
@@ -101,6 +102,36 @@ struct input_closure {
 
 #define LOCK_DEPENDENCY " (dependency)"
 
+/* A Debian package a build runs on the host (the mkosi backend's mkosi), not
+ * an input of the recipe: its used_by is LOCK_TOOL "NAME" ("tool: mkosi").
+ * tdx_lock_resolve() keeps such entries unless --update names them;
+ * tdx_lock_check() does not count them as unused. */
+#define LOCK_TOOL "tool: "
+bool lock_deb_is_tool(const struct lock_deb *d);
+
+/* A lock entry for package p resolved for want (identity: want's name and
+ * release, arch); resolved_at from old when the hash is the same, else now.
+ * NULL when out of memory. */
+struct lock_deb *lock_deb_entry(const struct input_deb *want, const char *arch, long long now,
+                                const tdx_deb_package *p, const struct lock_deb *old);
+
+/* Pins the host tool name (Debian package, o->release, identity arch, e.g.
+ * "all") when the lock has no entry for it: resolved through the signed
+ * index o describes (tdx_deb_resolve()), added with used_by "tool: NAME"
+ * and a "+ debian" change. Nothing is downloaded. Returns 1 when it added
+ * the entry, 0 when the lock had one; the errors of tdx_deb_resolve()
+ * prefixed with the package, -ENOMEM. */
+int lock_pin_tool_deb(tdx_lock *lock, const char *name, const char *arch,
+                      const tdx_deb_options *o, tdx_error *err);
+
+/* Gives a lock that was never resolved (no recipe digest: a new one) the
+ * recipe's name, digest and section digests, but none of its inputs, so it
+ * can be saved and read back; `tdxctl lock` adds the inputs, and
+ * tdx_lock_check() reports them missing until then. 0 or a negative errno
+ * of inputs_collect(). A lock with a digest is left as it is. */
+int lock_adopt_recipe(tdx_lock *lock, const tdx_image *image, const char *recipe_dir,
+                      tdx_error *err);
+
 struct inputs {
     char *recipe_name, *digest;
     json_t *sections;
@@ -112,6 +143,10 @@ struct inputs {
 int inputs_collect(const tdx_image *image, const char *recipe_dir, bool digest_only,
                    struct inputs *out, tdx_error *err);
 void inputs_free(struct inputs *in);
+
+/* Moves in's recipe name, digest and section digests into the lock,
+ * replacing its own. */
+void lock_take_recipe(tdx_lock *lock, struct inputs *in);
 
 /* The directory source paths are relative to: opts->recipe_dir, else the
  * directory of opts->recipe_file (in buf), else NULL (the cwd). */

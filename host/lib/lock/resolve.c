@@ -218,8 +218,8 @@ static tdx_deb_index *index_for(struct resolver *R, const struct input_deb *d, i
     return s->index;
 }
 
-static struct lock_deb *deb_entry(struct resolver *R, const struct input_deb *want,
-                                  const tdx_deb_package *p, const struct lock_deb *old)
+struct lock_deb *lock_deb_entry(const struct input_deb *want, const char *arch, long long now,
+                                const tdx_deb_package *p, const struct lock_deb *old)
 {
     static const struct { int key; tdx_deb_field f; } map[] = {
         { DEB_NAME, TDX_DEB_NAME }, { DEB_VERSION, TDX_DEB_VERSION },
@@ -236,8 +236,8 @@ static struct lock_deb *deb_entry(struct resolver *R, const struct input_deb *wa
     if (ok) {
         d->f[DEB_REQUESTED] = strdup(want->name);
         d->f[DEB_RELEASE] = strdup(want->release);
-        d->f[DEB_ARCH] = strdup(R->arch);
-        d->f[DEB_RESOLVED_AT] = same ? strdup(old->f[DEB_RESOLVED_AT]) : lock_timestamp(R->o->now);
+        d->f[DEB_ARCH] = strdup(arch);
+        d->f[DEB_RESOLVED_AT] = same ? strdup(old->f[DEB_RESOLVED_AT]) : lock_timestamp(now);
         ok = d->f[DEB_REQUESTED] && d->f[DEB_RELEASE] && d->f[DEB_ARCH] && d->f[DEB_RESOLVED_AT];
     }
     for (size_t i = 0; ok && i < ELEMENTSOF(map); i++) {
@@ -337,7 +337,7 @@ static int resolve_closures(struct resolver *R, const struct inputs *in, ptrvec 
             old = take(&R->lock->debs, lock_find_deb(R->lock, *dep, cl->release, R->arch));
             want.name = *dep;
             r = tdx_deb_index_find(idx, *dep, &p, R->err);
-            d = r < 0 ? NULL : deb_entry(R, &want, p, old);
+            d = r < 0 ? NULL : lock_deb_entry(&want, R->arch, R->o->now, p, old);
             tdx_deb_package_free(p);
             if (r >= 0 && (!d || ptrvec_push(out, d) < 0)) {
                 lock_deb_free(d);
@@ -387,7 +387,7 @@ static int resolve_debs(struct resolver *R, const struct inputs *in, ptrvec *out
             lock_deb_free(old);
             return tdx_err_prefix(R->err, r, "%s", want->used_by[0]);
         }
-        d = deb_entry(R, want, p, old);
+        d = lock_deb_entry(want, R->arch, R->o->now, p, old);
         tdx_deb_package_free(p);
         if (!d || ptrvec_push(out, d) < 0) {
             lock_deb_free(d);
@@ -411,6 +411,24 @@ static int resolve_debs(struct resolver *R, const struct inputs *in, ptrvec *out
     }
     if ((r0 = resolve_closures(R, in, out)) < 0)
         return r0;
+    /* Host tools a build pinned (lock_pin_tool_deb()) are no input of the
+     * recipe: kept as they are, unless --update names one (the next build
+     * that needs it pins it again). */
+    for (size_t i = 0; i < R->lock->debs.n;) {
+        struct lock_deb *d = R->lock->debs.items[i];
+        bool named = false;
+        for (const char *const *u = R->o->update; u && *u; u++)
+            named = named || streq(*u, d->f[DEB_REQUESTED]) || streq_ptr(*u, d->f[DEB_NAME]);
+        if (!lock_deb_is_tool(d) || named) {
+            i++;
+            continue;
+        }
+        take(&R->lock->debs, d);
+        if (ptrvec_push(out, d) < 0) {
+            lock_deb_free(d);
+            return tdx_err_oom(R->err);
+        }
+    }
     for (size_t i = 0; i < R->lock->debs.n; i++) {
         struct lock_deb *gone = R->lock->debs.items[i];
         if (change(R, "- debian %s (%s/%s)", gone->f[DEB_REQUESTED], gone->f[DEB_RELEASE],
@@ -452,6 +470,17 @@ static int resolve_modules(struct resolver *R, const struct inputs *in, ptrvec *
     return 0;
 }
 
+void lock_take_recipe(tdx_lock *lock, struct inputs *in)
+{
+    free(lock->recipe_name);
+    free(lock->digest);
+    json_decref(lock->sections);
+    lock->recipe_name = TAKE_PTR(in->recipe_name);
+    lock->digest = TAKE_PTR(in->digest);
+    lock->sections = in->sections;
+    in->sections = NULL;
+}
+
 int tdx_lock_resolve(tdx_lock *lock, const tdx_image *image, const tdx_lock_options *opts,
                      tdx_error *err)
 {
@@ -488,13 +517,7 @@ int tdx_lock_resolve(tdx_lock *lock, const tdx_image *image, const tdx_lock_opti
         r = resolve_modules(&R, &in, &modules);
     if (r < 0)
         goto out;
-    free(lock->recipe_name);
-    free(lock->digest);
-    json_decref(lock->sections);
-    lock->recipe_name = TAKE_PTR(in.recipe_name);
-    lock->digest = TAKE_PTR(in.digest);
-    lock->sections = in.sections;
-    in.sections = NULL;
+    lock_take_recipe(lock, &in);
     lock->fetches = fetches;
     lock->debs = debs;
     lock->modules = modules;
@@ -570,6 +593,9 @@ int tdx_lock_check(tdx_lock *lock, const tdx_image *image, const tdx_lock_option
         STRV_FOREACH(u, l->used_by)
             used = used && endswith(*u, LOCK_DEPENDENCY);
         if (used && l->used_by)
+            continue;
+        /* Nor are the host tools a build pinned. */
+        if (lock_deb_is_tool(l))
             continue;
         used = false;
         for (size_t k = 0; k < in.debs.n; k++) {

@@ -1,0 +1,241 @@
+#!/bin/sh
+# The mkosi backend's mkosi and the build's lock, against the signed test
+# archive (make-test-archive.sh, release "trixie") served on 127.0.0.1,
+# whose "mkosi" package holds a fake mkosi: `--version` says 25.3, `build`
+# writes a UKI, kernel and initrd from the test data into its
+# --output-directory (or fails with exit status 3 when FAKE_MKOSI_FAIL is
+# set). Checks: a build that fetches mkosi pins the .deb in tdx.lock
+# ("tool: mkosi"), later builds take it from there unchanged, `tdxctl lock`
+# keeps the pin (--update mkosi drops it) and --check does not count it as
+# unused; --frozen refuses a lock without it (naming the lock and mkosi) and
+# a missing lock; --offline uses the cache; build.json says which mkosi ran (given, PATH, locked, with
+# the .deb's SHA-256); the output is replaced whole, or kept on failure.
+# The real mkosi is never run.
+# Usage: check-mkosi-lock.sh TDXCTL SOURCE_ROOT AGENT
+set -u
+tdxctl=$1
+src=$2
+agent=$3
+# shellcheck source=tests/scripts/lib-pinned.sh
+. "$src/tests/scripts/lib-pinned.sh"
+need gpg gpgv dpkg-deb python3 xz
+[ -r /usr/share/ovmf/OVMF.fd ] || { echo "SKIP: no /usr/share/ovmf/OVMF.fd (package ovmf)"; exit 77; }
+
+# The fake mkosi, as Python modules like Debian's package has them.
+fake="$tmp/fake/usr/lib/python3/dist-packages/mkosi"
+mkdir -p "$fake"
+: >"$fake/__init__.py"
+cat >"$fake/__main__.py" <<'PY'
+import os, shutil, sys
+args = sys.argv[1:]
+if args == ["--version"]:
+    print("mkosi 25.3")
+    sys.exit(0)
+if os.environ.get("FAKE_MKOSI_FAIL") or "build" not in args:
+    print("fake mkosi: asked to fail")
+    sys.exit(3)
+opt = dict(a[2:].split("=", 1) for a in args if a.startswith("--") and "=" in a)
+image_id = None
+for line in open(os.path.join(opt["directory"], "mkosi.conf")):
+    if line.startswith("ImageId="):
+        image_id = line.split("=", 1)[1].strip()
+out = opt["output-directory"]
+shutil.copy(os.environ["FAKE_MKOSI_UKI"], os.path.join(out, image_id + ".efi"))
+shutil.copy(os.environ["FAKE_MKOSI_KERNEL"], os.path.join(out, image_id + ".vmlinuz"))
+with open(os.path.join(out, image_id + ".initrd"), "wb") as f:
+    f.write(b"fake initrd\n")
+print("fake mkosi: built", image_id)
+PY
+# The UKI fixture with a systemd-stub .sdmagic (its own says "fake-loader"),
+# so the vTPM PCRs can be computed for it.
+FAKE_MKOSI_UKI="$tmp/uki.efi"
+python3 - "$src/tests/data/testdata/pe/measured-boot_uki.efi" "$FAKE_MKOSI_UKI" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+old = b"#### LoaderInfo: fake-loader .01-0.fc38 ####"
+new = b"#### LoaderInfo: systemd-stub 254.5-1 ####"
+assert data.count(old) == 1
+open(sys.argv[2], "wb").write(data.replace(old, new.ljust(len(old), b"\0")))
+PY
+FAKE_MKOSI_KERNEL="$src/tests/fuzz/corpus/pe/02-bzimage.efi"
+export FAKE_MKOSI_UKI FAKE_MKOSI_KERNEL
+
+a="$tmp/t"
+TDX_TEST_CODENAME=trixie sh "$src/tests/scripts/make-test-archive.sh" "$a" ||
+    { echo "FAIL: cannot build the test archive"; exit 1; }
+TDX_TEST_CODENAME=trixie sh "$src/tests/scripts/make-test-archive.sh" "$a" add mkosi 25.3-1 all "" "" \
+    "$tmp/fake" || { echo "FAIL: cannot add the mkosi package"; exit 1; }
+deb_sha=$(sha256sum "$a/archive/pool/main/t/mkosi_25.3-1_all.deb" | cut -d' ' -f1)
+start_server "$a"
+
+# No usable mkosi in PATH: an old one, so the build fetches its own.
+mkdir -p "$tmp/old" "$tmp/new"
+printf '#!/bin/sh\necho "mkosi 14"\n' >"$tmp/old/mkosi"
+# A new one in PATH (and for --mkosi): the same fake, run from its directory.
+printf '#!/bin/sh\nPYTHONPATH=%s exec python3 -m mkosi "$@"\n' "$tmp/fake/usr/lib/python3/dist-packages" \
+    >"$tmp/new/mkosi"
+chmod +x "$tmp/old/mkosi" "$tmp/new/mkosi"
+PATH="$tmp/old:$PATH"
+export PATH
+
+proj="$tmp/p"
+mkdir -p "$proj"
+cat >"$proj/recipe.json" <<JSON
+{ "name": "mk", "base": "debian/trixie", "mirror": "http://127.0.0.1:$port/archive",
+  "kernel": { "package": "tdx-meta" } }
+JSON
+lock="$proj/tdx.lock"
+opts="--backend mkosi --agent $agent --cache-dir $tmp/cache --keyring $a/keyring.gpg -m http://127.0.0.1:$port/archive"
+out="$proj/out"
+py() { python3 - "$@"; }
+
+# 1. No lock yet, mkosi fails: the pin is written all the same (the lock
+# step comes first, as for native builds), the output is not.
+# shellcheck disable=SC2086
+FAKE_MKOSI_FAIL=1 run 1 "mkosi failed (exit status 3" -- build "$proj/recipe.json" $opts -o "$out"
+check "failed build: no output" [ ! -e "$out" ]
+check "failed build: its log beside the output" grep -q "asked to fail" "$out.mkosi.log"
+check "no staging directory left" [ -z "$(find "$proj" -maxdepth 1 -name '.out.tmp-*')" ]
+check "tdx.lock pins the mkosi .deb as a tool" py "$lock" "$deb_sha" <<'PY'
+import json, sys
+lock = json.load(open(sys.argv[1]))
+d = [e for e in lock["debian"] if e["requested"] == "mkosi"]
+assert len(d) == 1, lock["debian"]
+d = d[0]
+assert d["release"] == "trixie" and d["arch"] == "all" and d["version"] == "25.3-1", d
+assert d["sha256"] == sys.argv[2], d
+assert d["used_by"] == ["tool: mkosi"], d
+assert lock["recipe"]["name"] == "mk" and len(lock["recipe"]["digest"]) == 64, lock["recipe"]
+PY
+
+# 2. A build from the lock: build.json names the locked mkosi; the lock is
+# not rewritten.
+cp "$lock" "$tmp/pinned.lock"
+echo stale >"$tmp/stale"
+# shellcheck disable=SC2086
+run 0 "" -- build "$proj/recipe.json" $opts -o "$out"
+check "the lock is unchanged" cmp -s "$lock" "$tmp/pinned.lock"
+check "build.json: the locked mkosi" py "$out/build.json" "$deb_sha" "$lock" <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))
+m = b["mkosi"]
+assert m["from"] == "locked" and m["version"] == "25.3", m
+assert m["deb_sha256"] == sys.argv[2] and m["lock"] == sys.argv[3], m
+assert m["path"].endswith("/mkosi/%s/bin/mkosi" % sys.argv[2]), m
+i = [x for x in b["inputs"] if x["name"] == "mkosi"]
+assert i == [{"kind": "deb", "name": "mkosi", "version": "25.3-1", "sha256": sys.argv[2],
+              "url": i[0]["url"]}], i
+assert i[0]["url"].endswith("/pool/main/t/mkosi_25.3-1_all.deb"), i
+assert b["mkosi_version"] == "25.3", b
+PY
+check "the UKI is collected" cmp -s "$out/mk.efi" "$FAKE_MKOSI_UKI"
+
+# 3. A failed rebuild leaves the previous output as it was; a good one
+# replaces it whole.
+cp "$out/build.json" "$tmp/build.json"
+echo old >"$out/stale-file"
+# shellcheck disable=SC2086
+FAKE_MKOSI_FAIL=1 run 1 "mkosi failed" -- build "$proj/recipe.json" $opts -o "$out"
+check "failed rebuild: previous output kept" cmp -s "$out/build.json" "$tmp/build.json"
+check "failed rebuild: nothing of it removed" [ -e "$out/stale-file" ]
+# shellcheck disable=SC2086
+run 0 "" -- build "$proj/recipe.json" $opts -o "$out"
+check "rebuild: the old output replaced whole" [ ! -e "$out/stale-file" ]
+check "rebuild: no staging directory left" [ -z "$(find "$proj" -maxdepth 1 -name '.out.tmp-*')" ]
+
+# 4. tdxctl lock keeps the pin (it is no input of the recipe), and --check
+# does not call it unused.
+# shellcheck disable=SC2086
+run 0 "+ debian tdx-meta" -- lock "$proj/recipe.json" --keyring "$a/keyring.gpg" --cache-dir "$tmp/cache"
+check "tdxctl lock keeps the mkosi pin" py "$lock" "$deb_sha" <<'PY'
+import json, sys
+d = [e for e in json.load(open(sys.argv[1]))["debian"] if e["requested"] == "mkosi"]
+assert len(d) == 1 and d[0]["sha256"] == sys.argv[2] and d[0]["used_by"] == ["tool: mkosi"], d
+PY
+run 0 "" -- lock "$proj/recipe.json" --check
+# --update mkosi drops the pin; the next build that fetches mkosi pins it again.
+cp "$lock" "$tmp/full.lock"
+# shellcheck disable=SC2086
+run 0 "- debian mkosi (trixie/all)" -- lock "$proj/recipe.json" --update mkosi --keyring "$a/keyring.gpg" \
+    --cache-dir "$tmp/cache"
+check "--update mkosi: the pin is gone" sh -c "! grep -q '\"tool: mkosi\"' '$lock'"
+# shellcheck disable=SC2086
+run 0 "" -- build "$proj/recipe.json" $opts -o "$out"
+check "the next build pins it again" py "$lock" "$tmp/full.lock" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for lock in a, b:
+    for e in lock["debian"]:
+        e.pop("resolved_at")
+assert a == b, (a, b)
+PY
+
+# 5. --frozen: the pinned one; a lock without it, or no lock, is refused.
+# shellcheck disable=SC2086
+run 0 "" -- build "$proj/recipe.json" $opts -o "$out" --frozen
+py "$lock" "$tmp/nomkosi.lock" <<'PY'
+import json, sys
+lock = json.load(open(sys.argv[1]))
+lock["debian"] = [e for e in lock["debian"] if e["requested"] != "mkosi"]
+json.dump(lock, open(sys.argv[2], "w"), indent=2, sort_keys=True)
+PY
+cp "$tmp/nomkosi.lock" "$tmp/nomkosi.before"
+# shellcheck disable=SC2086
+run 1 "$tmp/nomkosi.lock: --frozen: the lock pins no mkosi (Debian trixie)" -- \
+    build "$proj/recipe.json" $opts -o "$tmp/o2" --frozen --lock "$tmp/nomkosi.lock"
+check "frozen: one line naming the lock and mkosi" [ "$(grep -c '^tdxctl: ' "$tmp/err")" -eq 1 ]
+check "frozen: the lock is not written" cmp -s "$tmp/nomkosi.lock" "$tmp/nomkosi.before"
+# shellcheck disable=SC2086
+run 1 "--frozen: no lock file $tmp/absent.lock (so no pinned mkosi" -- \
+    build "$proj/recipe.json" $opts -o "$tmp/o2" --frozen --lock "$tmp/absent.lock"
+check "frozen: no lock file made" [ ! -e "$tmp/absent.lock" ]
+# Not frozen, the same lock gets the pin added, the rest kept.
+# shellcheck disable=SC2086
+run 0 "" -- build "$proj/recipe.json" $opts -o "$tmp/o2" --lock "$tmp/nomkosi.lock"
+check "an existing lock gets the pin, nothing else changes" py "$tmp/nomkosi.lock" "$lock" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for lock in a, b:
+    for e in lock["debian"]:
+        if e["requested"] == "mkosi":
+            e.pop("resolved_at")   # when it was pinned
+assert a == b, (a, b)
+PY
+
+# 6. --offline: the pinned .deb from the fetch cache (its unpacked copy
+# removed first), no server.
+stop_server
+rm -rf "$tmp/cache/mkosi/$deb_sha"
+# shellcheck disable=SC2086
+run 0 "" -- build "$proj/recipe.json" $opts -o "$out" --offline --frozen
+check "offline: unpacked again from the cached .deb" [ -x "$tmp/cache/mkosi/$deb_sha/bin/mkosi" ]
+
+# 7. An mkosi the build did not fetch: no lock involved, build.json says which.
+# shellcheck disable=SC2086
+run 0 "" -- build "$proj/recipe.json" $opts -o "$out" --mkosi "$tmp/new/mkosi" --frozen --lock "$tmp/absent.lock"
+check "build.json: the given mkosi" py "$out/build.json" "$tmp/new/mkosi" <<'PY'
+import hashlib, json, sys
+b = json.load(open(sys.argv[1]))
+assert b["mkosi"] == {"from": "given", "path": sys.argv[2], "version": "25.3"}, b["mkosi"]
+sha = hashlib.sha256(open(sys.argv[2], "rb").read()).hexdigest()
+assert [x for x in b["inputs"] if x["name"] == "mkosi"] == [
+    {"kind": "file", "name": "mkosi", "version": "25.3", "url": None, "sha256": sha}], b["inputs"]
+PY
+# shellcheck disable=SC2086
+PATH="$tmp/new:$PATH" run 0 "" -- build "$proj/recipe.json" $opts -o "$out" --frozen --lock "$tmp/absent.lock"
+check "build.json: mkosi from PATH, no input" py "$out/build.json" <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))
+assert b["mkosi"] == {"from": "PATH", "path": "mkosi", "version": "25.3"}, b["mkosi"]
+assert not [x for x in b["inputs"] if x["name"] == "mkosi"], b["inputs"]
+PY
+# shellcheck disable=SC2086
+PATH="$tmp/new:$PATH" run 0 "" -- build "$proj/recipe.json" $opts -o "$out" --mkosi mkosi
+check "build.json: a bare --mkosi name, looked up in PATH, no input" py "$out/build.json" <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))
+assert b["mkosi"] == {"from": "given", "path": "mkosi", "version": "25.3"}, b["mkosi"]
+assert not [x for x in b["inputs"] if x["name"] == "mkosi"], b["inputs"]
+PY
+check "no lock file made for a given or PATH mkosi" [ ! -e "$tmp/absent.lock" ]
+exit $fail

@@ -62,14 +62,19 @@ echo "ok $(cat "$tmp/install.log")"
 
 now() { date +%s; }
 t0=$(now)
+# A copy of the lock (it pins the mkosi .deb): the source tree is not the
+# test's to change, and the build must leave the lock as it is.
+cp "$src/examples/tdx.lock" "$tmp/tdx.lock"
 if ! "$tdxctl" build "$src/examples/minimal.json" -p dev --backend mkosi --agent "$agent" \
-        -o "$tmp/a" >"$tmp/a.log" 2>&1; then
+        --lock "$tmp/tdx.lock" -o "$tmp/a" >"$tmp/a.log" 2>&1; then
     cat "$tmp/a.log" >&2
     log=$(ls "$tmp"/a.mkosi.log 2>/dev/null) && tail -n 40 "$log" >&2
     bad "build"
     exit 1
 fi
 t1=$(now)
+cmp -s "$tmp/tdx.lock" "$src/examples/tdx.lock" ||
+    bad "the build changed examples/tdx.lock (a build of the example must leave it as committed)"
 
 d=$tmp/a
 efi=minimal-dev.efi

@@ -23,22 +23,9 @@
 # tree); TDXCTL=/path/to/tdxctl and TDX_AGENT=/path/to/tdx-agent override it.
 # Everything it writes goes to out/hello/ in the source tree.
 set -eu
-absolute() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
-src=$(cd "$(dirname "$0")/.." && pwd)
-if [ $# -gt 0 ]; then
-    build=$(absolute "$1")
-    tdxctl=$build/host/tdxctl/tdxctl agent_bin=$build/guest/tdx-agent
-else
-    tdxctl=$(absolute "${TDXCTL:-$src/build/host/tdxctl/tdxctl}")
-    agent_bin=$(absolute "${TDX_AGENT:-$src/build/guest/tdx-agent}")
-fi
-for b in "$tdxctl" "$agent_bin"; do
-    if [ ! -x "$b" ]; then
-        echo "run-hello.sh: $b is not there: build first (meson setup build && ninja -C build)," >&2
-        echo "or name the build directory: sh examples/run-hello.sh BUILD_DIR" >&2
-        exit 2
-    fi
-done
+script=run-hello.sh
+# shellcheck source=examples/lib-run.sh
+. "$(dirname "$0")/lib-run.sh"
 
 out=$src/out/hello
 rm -rf "$out"
@@ -49,8 +36,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-# One field of the one-line JSON object tdxctl --json prints.
-field() { sed -n "s/.*\"$1\": *\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p" "$2"; }
 
 echo "== tdxctl secrets keygen: the sender key of \"ops\""
 (umask 077 && "$tdxctl" secrets keygen -o "$out/ops.key" >"$out/ops.pub")

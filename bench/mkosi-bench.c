@@ -32,7 +32,7 @@ static const char *const artifacts[] = {
 
 struct job {
     const char *src, *agent;
-    char out[PATH_MAX];
+    char out[PATH_MAX], lock[PATH_MAX];
 };
 
 static int build_child(void *arg)
@@ -55,6 +55,7 @@ static int build_child(void *arg)
     o.output_dir = j->out;
     o.agent = j->agent;
     o.recipe_dir = dir;
+    o.lock_file = j->lock;   /* a copy: the bench never writes into the source tree */
     r = tdx_build(img, &o, NULL, &err);
     tdx_image_free(img);
     if (r < 0)
@@ -94,9 +95,18 @@ static long bytes_differing(const char *a, const char *b)
     return n;
 }
 
+/* Removes the bench's directory; returns status, or 1 when that fails. */
+static int remove_dir(const char *dir, int status)
+{
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? status : 1;
+}
+
 int main(int argc, char **argv)
 {
     char tmpl[] = "/var/tmp/mkosi-bench-XXXXXX", path[PATH_MAX], other[PATH_MAX];
+    char cmd[2 * PATH_MAX + 32];
     int runs = argc > 3 ? atoi(argv[3]) : 2;
     double ms[16];
     long rss = 0;
@@ -112,11 +122,17 @@ int main(int argc, char **argv)
         return 1;
     j.src = argv[1];
     j.agent = argv[2];
+    snprintf(j.lock, sizeof(j.lock), "%s/tdx.lock", dir);
+    if ((size_t)snprintf(cmd, sizeof(cmd), "cp '%s/examples/tdx.lock' '%s'", argv[1], j.lock) >=
+            sizeof(cmd) || system(cmd) != 0) {
+        fprintf(stderr, "mkosi-bench: cannot copy %s/examples/tdx.lock\n", argv[1]);
+        return remove_dir(dir, 1);
+    }
     for (int i = 0; i < runs; i++) {
         snprintf(j.out, sizeof(j.out), "%s/%d", dir, i);
         if (run_in_child(build_child, &j, &ms[i], &rss) < 0) {
             fprintf(stderr, "mkosi-bench: build %d failed (no network and cold caches?)\n", i + 1);
-            return i == 0 ? 77 : 1;
+            return remove_dir(dir, i == 0 ? 77 : 1);
         }
     }
     printf("{\"benchmark\":\"mkosi\",\"runs\":%d,\"first_build_ms\":%.0f,"
@@ -144,6 +160,5 @@ int main(int argc, char **argv)
         }
     }
     printf("},\"identical\":%s}\n", identical ? "true" : "false");
-    snprintf(path, sizeof(path), "rm -rf '%s'", dir);
-    return system(path) == 0 ? 0 : 1;
+    return remove_dir(dir, 0);
 }

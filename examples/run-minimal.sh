@@ -35,8 +35,11 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 echo "== tdxctl build examples/minimal.json -p dev --backend mkosi"
+# A copy of the lock: a build brings a stale one up to date, and the bundled
+# example stays as users copy it.
+cp "$src/examples/tdx.lock" "$out/tdx.lock"
 "$tdxctl" build "$src/examples/minimal.json" -p dev --backend mkosi -o "$out/image" \
-    --agent "$agent_bin"
+    --agent "$agent_bin" --lock "$out/tdx.lock"
 
 echo
 echo "== tdxctl run --emulated --detach (QEMU, TCG; systemd; TEST quote provider)"

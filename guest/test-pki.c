@@ -13,6 +13,7 @@
 #include "checks.h"
 #include "config.h"
 #include "fileio.h"
+#include "fsutil.h"
 #include "log.h"
 #include "macro.h"
 #include "msg.h"
@@ -139,28 +140,9 @@ int test_pki_copy(const char *src, const char *dest, char *msg, size_t msg_size)
     return r < 0 ? r : (int)n;
 }
 
-/* The parent of dest (the runtime directory), made when there is a PKI to copy. */
-static int make_parent(const char *dest)
-{
-    char parent[4096];
-    const char *slash = strrchr(dest, '/');
-    size_t n = slash ? (size_t)(slash - dest) : 0;
-
-    if (n == 0 || n >= sizeof(parent))
-        return 0;
-    memcpy(parent, dest, n);
-    parent[n] = '\0';
-    if (mkdir(parent, 0755) < 0 && errno != EEXIST) {
-        int r = -errno;
-        log_error("test PKI: cannot create %s: %s", parent, strerror(-r));
-        return r;
-    }
-    return 0;
-}
-
 int test_pki_select(struct agent_config *c, bool allowed, const char *dest)
 {
-    char msg[600], src[4096], *provider;
+    char msg[600], src[4096], staging[4200], *provider;
     struct stat st;
     bool blobs;
     int n;
@@ -184,8 +166,20 @@ int test_pki_select(struct agent_config *c, bool allowed, const char *dest)
                  "using configfs", src);
         return 0;
     }
-    if ((n = make_parent(dest)) < 0)
+    /* The runtime directory may have to be made; a copy left by an earlier
+     * start of the daemon (outside systemd, which empties the directory) is
+     * replaced by this run's PKI. */
+    if ((n = mkdir_parents_at(AT_FDCWD, dest, 0755, NULL)) < 0) {
+        log_error("test PKI: cannot create the directory of %s: %s", dest, strerror(-n));
         return n;
+    }
+    if ((size_t)snprintf(staging, sizeof(staging), "%s.new", dest) >= sizeof(staging))
+        return -ENAMETOOLONG;
+    if ((n = rm_rf_at(AT_FDCWD, staging)) < 0 || (n = rm_rf_at(AT_FDCWD, dest)) < 0) {
+        log_error("test PKI: cannot remove the copy of an earlier start in %s: %s", dest,
+                  strerror(-n));
+        return n;
+    }
     n = test_pki_copy(src, dest, msg, sizeof(msg));
     if (n < 0) {
         log_error("test PKI: %s", msg);

@@ -37,7 +37,8 @@ int test_pki_copy(const char *src, const char *dest, char *msg, size_t msg_size)
  * allowed and the quote provider is still configfs, a test PKI found in
  * fw_cfg (c->fw_cfg_path/TEST_PKI_FWCFG_NAME) is copied to dest and
  * c->quote_provider becomes "sim:DEST". No PKI in fw_cfg keeps configfs, so
- * the same image attests for real on a TD. A PKI that is there but not
+ * the same image attests for real on a TD. A copy an earlier start left in
+ * dest (or dest.new) is replaced. A PKI that is there but not
  * allowed is logged and ignored. An explicit --quote-provider wins. Logs
  * what it chose; returns 0 or a negative errno (logged).
  */

@@ -163,6 +163,20 @@ check "--test-provider: the copy is private" test "$(stat -c %a "$tmp/rt/test-pk
 check "--test-provider: the agent says it is the test provider" \
     grep -q "TEST quote provider (simulated quotes; this VM proves nothing)" "$tmp/agent.log"
 kill "$pid"; wait "$pid"; pid=
+# A second start finds the first one's copy (outside systemd nothing empties
+# the runtime directory) and replaces it.
+echo stale >"$tmp/rt/test-pki/pck.key"
+mkdir "$tmp/rt/test-pki.new"
+port=$(free_port)
+RUNTIME_DIRECTORY=$tmp/rt "$agent" --listen "tcp:127.0.0.1:$port" --test-provider \
+    --fw-cfg-path "$tmp/fw_cfg/by_name" --tsm-path "$tmp/no-tsm" 2>"$tmp/agent.log" &
+pid=$!
+expect 0 "" "$tdxctl" agent info --connect "tcp:127.0.0.1:$port" --connect-timeout 10000
+grep -q '^provider    sim (SIMULATED' "$tmp/out" || { echo "FAIL: second start: $(cat "$tmp/out")"; fail=1; }
+check "--test-provider: a second start replaces the first one's copy" \
+    cmp -s "$tmp/rt/test-pki/pck.key" "$tmp/pki/pck.key"
+check "--test-provider: no staging directory left" test ! -e "$tmp/rt/test-pki.new"
+kill "$pid"; wait "$pid"; pid=
 
 rm -rf "$tmp/rt/test-pki"
 port=$(free_port)
@@ -183,6 +197,7 @@ RUNTIME_DIRECTORY=$tmp/rt "$agent" --listen "tcp:127.0.0.1:$port" --test-provide
 pid=$!
 expect 0 "" "$tdxctl" agent info --connect "tcp:127.0.0.1:$port" --connect-timeout 10000
 grep -q '^provider    configfs' "$tmp/out" || { echo "FAIL: --test-provider without a PKI: $(cat "$tmp/out")"; fail=1; }
+check "--test-provider without a PKI says so" grep -q "no test PKI was handed over in fw_cfg" "$tmp/agent.log"
 kill "$pid"; wait "$pid"; pid=
 expect 2 "--test-provider: not an option of init" "$agent" init --test-provider
 exit $fail

@@ -679,6 +679,50 @@ START_TEST(output_directories_are_replaced_safely)
 }
 END_TEST
 
+/* network.mode in a systemd image: the default debloat list's
+ * /etc/systemd/network is dropped so networkd's file stays; the recipe
+ * asking for its removal itself is refused, naming the file. */
+START_TEST(network_mode_keeps_networkd_config)
+{
+    const char *ok_json = "{\"debloat\": {}, \"network\": {\"mode\": \"dhcp\"}}";
+    const char *bad_json = "{\"debloat\": {\"paths_remove_extra\": [\"/etc/systemd/network\"]},"
+                           " \"network\": {\"mode\": \"dhcp\"}}";
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_image *image = load_json(ok_json, NULL, &err);
+    char *dir = tmpdir_new(), path[4096], file[4200], *text;
+
+    ck_assert_ptr_nonnull(image);
+    snprintf(path, sizeof(path), "%s/t", dir);
+    ck_assert_int_eq(tdx_emit_mkosi(image, path, NULL, &err), 0);
+    snprintf(file, sizeof(file), "%s/mkosi.extra/etc/systemd/network/80-tdx.network", path);
+    text = read_text(file, NULL);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_contains(text, "[Match]\nType=ether\n\n[Network]\nDHCP=ipv4\n");
+    free(text);
+    snprintf(file, sizeof(file), "%s/mkosi.finalize.d/90-debloat.sh", path);
+    text = read_text(file, NULL);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_msg(!strstr(text, "/etc/systemd/network'"), "debloat removes /etc/systemd/network");
+    free(text);
+    tdx_image_free(image);
+
+    image = load_json(bad_json, NULL, &err);
+    ck_assert_ptr_nonnull(image);
+    snprintf(path, sizeof(path), "%s/u", dir);
+    ck_assert_int_eq(tdx_emit_mkosi(image, path, NULL, &err), -EINVAL);
+    ck_assert_str_eq(err.message, "debloat: removing \"/etc/systemd/network\" would delete "
+                                  "\"/etc/systemd/network/80-tdx.network\" (from the image generator); "
+                                  "add the path to debloat.paths_skip or move the file");
+    tdx_image_free(image);
+    tmpdir_remove(dir);
+    /* networkd reads Name= as a pattern: one name only. */
+    expect_load_error("{\"network\": {\"mode\": \"dhcp\", \"interface\": \"en*\"}}",
+                      "network.interface", "expected one network interface name", NULL);
+    expect_load_error("{\"network\": {\"mode\": \"dhcp\", \"interface\": \"!eth0\"}}",
+                      "expected one network interface name", NULL);
+}
+END_TEST
+
 START_TEST(debloat_never_deletes_recipe_files)
 {
     const char *json = "{\"debloat\": {}, \"files\": [{\"dest\": \"/etc/systemd/network/80-dhcp.network\","
@@ -942,6 +986,7 @@ int main(void)
     tcase_add_test(tc, recipe_sources_stay_in_the_recipe_directory);
     tcase_add_test(tc, force_replaces_only_what_emit_wrote);
     tcase_add_test(tc, debloat_never_deletes_recipe_files);
+    tcase_add_test(tc, network_mode_keeps_networkd_config);
     tcase_add_test(tc, awkward_values_survive_into_scripts);
     suite_add_tcase(s, tc);
     return run_suite(s);

@@ -490,7 +490,7 @@ typedef struct tdx_ssh_options {
 TDX_EXTERN int tdx_image_set_ssh(tdx_image *image, const tdx_ssh_options *opts, tdx_error *err);
 
 /* ------------------------------------------------------------------------ */
-/* Native images (tdx_build() with the native backend)                      */
+/* The agent's test provider, the IPv4 link, native-only settings          */
 
 #define TDX_NATIVE_OPTIONS_VERSION 1
 typedef struct tdx_native_options {
@@ -504,13 +504,17 @@ typedef struct tdx_native_options {
     /** Initramfs compression: "gzip" (default), "zstd" or "none". JSON: native.compression. */
     const char *compression;
     /** 1: the agent answers quote requests with simulated quotes when the host
-     *  hands it a test PKI (emulated runs without TDX). Refused in the default
-     *  profile: only a profile such as "dev" may set it. TDX_UNSET keeps (default 0).
-     *  JSON: agent.test_provider. */
+     *  hands it a test PKI (emulated runs without TDX): init in a native image,
+     *  tdx-agent.service --test-provider (and qemu_fw_cfg loaded) in a systemd
+     *  image. Refused in the default profile: only a profile such as "dev" may
+     *  set it. TDX_UNSET keeps (default 0). JSON: agent.test_provider. */
     int test_provider;
-    /** Network init brings up: "none" (default), "dhcp" or "static". JSON: network.mode. */
+    /** The IPv4 link: "none" (default), "dhcp" or "static". Native images: init
+     *  configures it. Systemd images: a systemd-networkd file
+     *  (/etc/systemd/network/80-tdx.network), networkd enabled. JSON: network.mode. */
     const char *network_mode;
-    /** Interface to configure; NULL: the first one that is not loopback. */
+    /** Interface to configure; NULL: the first one that is not loopback (native),
+     *  every Ethernet link (systemd images, networkd's Type=ether). */
     const char *network_interface;
     /** With "static": IPv4 address with prefix length, e.g. "10.0.2.15/24" (required). */
     const char *network_address;
@@ -524,7 +528,8 @@ typedef struct tdx_native_options {
 
 /**
  * Changes the native-image settings given (non-NULL fields, integers other than
- * TDX_UNSET); others keep their value. The mkosi backend ignores them.
+ * TDX_UNSET); others keep their value. The mkosi backend ignores modules,
+ * exclude and compression; it honours test_provider and the network fields.
  * @return 0, -EINVAL (bad value, or test_provider in the default profile), -ENOMEM.
  */
 TDX_EXTERN int tdx_image_set_native(tdx_image *image, const tdx_native_options *opts,

@@ -1121,6 +1121,10 @@ static const char *check_interface(const char *s)
     for (size_t i = 0; i < n; i++)
         if (s[i] == '/' || s[i] == ':' || isspace((unsigned char)s[i]) || !isprint((unsigned char)s[i]))
             return "expected a network interface name without '/', ':' or spaces";
+    /* One name, not a pattern: systemd-networkd's Name= reads these as globs
+     * and '!' as negation. */
+    if (strpbrk(s, "*?[]!"))
+        return "expected one network interface name, without '*', '?', '[', ']' or '!'";
     return NULL;
 }
 

@@ -72,7 +72,7 @@ int sec_partitions(struct loader *L, json_t *v, const char *path);
 int sec_encryption(struct loader *L, json_t *v, const char *path);
 int sec_network(struct loader *L, json_t *v, const char *path);
 int sec_ssh(struct loader *L, json_t *v, const char *path);
-/* ... json-native.c: keys only native images read; loader_native_keys()
+/* ... json-native.c: the keys of tdx_image_set_native(); loader_native_keys()
  * reads the given keys of object v into one tdx_image_set_native(). */
 int sec_native(struct loader *L, json_t *v, const char *path);
 int sec_agent(struct loader *L, json_t *v, const char *path);

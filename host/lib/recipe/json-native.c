@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Keys only native images read (docs/recipe.md, docs/build.md):
- * kernel.modules, network.mode/interface/address/gateway/dns, the "native"
- * and "agent" sections. All go to tdx_image_set_native(), with the origin of
- * the section they appear in, so messages name "kernel.modules". */
+/* Keys that go to tdx_image_set_native() (docs/recipe.md, docs/build.md):
+ * kernel.modules and the "native" section (native images only),
+ * network.mode/interface/address/gateway/dns and the "agent" section (both
+ * backends: init or systemd-networkd and tdx-agent.service). Each with the
+ * origin of the section it appears in, so messages name "kernel.modules". */
 #include <stdint.h>
 
 #include "json-loader.h"

@@ -281,7 +281,8 @@ struct recipe {
         const char *key_delivery;
         char *const *authorized_keys;
     } ssh;
-    struct {                        /* native images; all borrowed */
+    struct {                        /* tdx_image_set_native(); all borrowed. net_* and
+                                     * test_provider also shape systemd images */
         char *const *modules, *const *exclude, *const *net_dns;
         const char *compression, *net_mode, *net_interface, *net_address, *net_gateway;
         bool test_provider;

@@ -423,7 +423,10 @@ int recipe_resolve(const tdx_image *image, size_t p, struct recipe **out, tdx_er
         }
     }
     {
-        bool explicit_modules = false;
+        /* Paths the default list removes but these images need, kept unless
+         * the recipe lists them in paths_remove_extra itself: then the
+         * debloat check refuses what would be deleted, naming it. */
+        bool explicit_modules = false, explicit_network = false;
         for (size_t s = 0; s < (p == 0 ? 1u : 2u); s++) {
             const struct profile *prof = image->profiles.items[scopes[s]];
             for (size_t i = 0; i < prof->ops.n; i++) {
@@ -434,15 +437,19 @@ int recipe_resolve(const tdx_image *image, size_t p, struct recipe **out, tdx_er
                     explicit_modules = true;
                 if (strv_contains(op->u.debloat.paths_skip, MODULES_DIR))
                     explicit_modules = false;
+                if (strv_contains(op->u.debloat.paths_remove_extra, IMG_NETWORKD_DIR))
+                    explicit_network = true;
+                if (strv_contains(op->u.debloat.paths_skip, IMG_NETWORKD_DIR))
+                    explicit_network = false;
             }
         }
         if (!explicit_modules)
             strv_remove(r->debloat.paths, MODULES_DIR);
+        /* networkd's configuration directory holds a systemd image's
+         * network.mode (emit_network). */
+        if (!explicit_network && recipe_has_network(r) && streq(r->init, "systemd"))
+            strv_remove(r->debloat.paths, IMG_NETWORKD_DIR);
     }
-    /* The default list removes networkd's configuration directory, where a
-     * systemd image's network.mode is written (emit_network). */
-    if (recipe_has_network(r) && streq(r->init, "systemd"))
-        strv_remove(r->debloat.paths, IMG_NETWORKD_DIR);
     strv_sort_uniq(r->packages);
     strv_sort_uniq(r->debloat.paths);
     strv_sort_uniq(r->debloat.units);

@@ -190,7 +190,8 @@ struct build_output {
 /* Makes the staging directory beside out (its parents created), with out/
  * (mode 0755 whatever the umask) and work/ (0700) in it. Stale staging
  * directories of dead processes next to out are removed first. 0, -EINVAL
- * (out has no directory name), -ENOMEM, -errno of mkdir naming the path. */
+ * (out has no directory name), -ENOMEM, -errno of mkdir naming the path
+ * (-ENOTDIR: a parent of out is not a directory). */
 int build_output_begin(struct build_output *bo, const char *out, tdx_error *err);
 
 /* Puts stage in place of out: onto an existing output in one
@@ -203,11 +204,17 @@ int build_output_commit(struct build_output *bo, const char *out, tdx_error *err
 /* The commit without RENAME_EXCHANGE (exists: out is a directory): the old
  * output moved into the staging directory, the new one renamed in, the old
  * one put back when that fails. Should even that fail, the staging
- * directory is left in place and the message names where the old output
- * is. Used by build_output_commit() where the file system has no
- * RENAME_EXCHANGE; declared for the tests. */
+ * directory is left in place with STAGING_KEEP_MARKER in it (so no later
+ * build removes it as stale), its work/ removed, and the message names the
+ * old output's path, TOP/previous. Used by build_output_commit() where the
+ * file system has no RENAME_EXCHANGE; declared for the tests. */
 int build_output_commit_by_renames(struct build_output *bo, const char *out, bool exists,
                                    tdx_error *err);
+
+/* The renameat() build_output_commit_by_renames() calls; a test sets its
+ * own to make a given rename fail. */
+extern int (*build_output_renameat)(int olddirfd, const char *oldpath, int newdirfd,
+                                    const char *newpath);
 
 /* Removes the staging directory (what is left in it) and frees bo. */
 void build_output_free(struct build_output *bo);

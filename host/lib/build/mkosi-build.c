@@ -48,6 +48,7 @@ struct mk {
     char *lock_path;               /* the lock the pinned mkosi came through */
     char *deb_sha256;              /* its .deb, when locked */
     char *outdir;
+    bool committed;                /* the output is this build's: leave m.out.stage's log */
     struct timespec t0;
 };
 
@@ -465,14 +466,28 @@ static int run(struct mk *m, tdx_build_result **ret)
     }
     if ((r = step(m, "measure")) < 0 || (r = measure(m, efi)) < 0 || (r = timed(m, "measure")) < 0)
         return r;
-    if ((r = hash_artifacts(m)) < 0 || (r = write_build_json(m, digest)) < 0 ||
-        (r = build_output_commit(&m->out, outdir, m->err)) < 0)
+    if ((r = hash_artifacts(m)) < 0 || (r = write_build_json(m, digest)) < 0)
         return r;
-    m->res->dir = realpath(outdir, NULL);
+    {
+        /* A failed build's log, left beside the output, is not the log of
+         * the output about to be committed. Removed first, so that a
+         * failure here leaves the old output as it is. */
+        _cleanup_free_ char *stale = NULL;
+        if (asprintf(&stale, "%s.mkosi.log", outdir) < 0)
+            return tdx_err_oom(m->err);
+        if (unlink(stale) < 0 && errno != ENOENT)
+            return tdx_err(m->err, -errno, "cannot remove %s: %s", stale, strerror(errno));
+    }
+    if ((r = build_output_commit(&m->out, outdir, m->err)) < 0)
+        return r;
+    /* From here m->out.stage holds the old output, not this build's. */
+    m->committed = true;
+    if (!(m->res->dir = realpath(outdir, NULL)))
+        return tdx_err(m->err, -errno, "cannot resolve %s: %s", outdir, strerror(errno));
     m->res->image_id = strdup(m->r->image_id);
     m->res->memory_mib = BUILD_MEMORY_MIB;
     m->res->cpus = BUILD_CPUS;
-    if (!m->res->dir || !m->res->image_id)
+    if (!m->res->image_id)
         return tdx_err_oom(m->err);
     if (ret)
         *ret = TAKE_PTR(m->res);
@@ -485,8 +500,10 @@ int mkosi_build(const tdx_image *image, const tdx_build_image_options *o, tdx_bu
     struct mk m = { .image = image, .o = o, .err = err, .out = BUILD_OUTPUT_INIT };
     int r = run(&m, out);
 
-    if (r < 0 && m.out.stage && m.outdir) {
-        /* A failure after mkosi ran keeps its log beside the untouched output. */
+    if (r < 0 && !m.committed && m.out.stage && m.outdir) {
+        /* A failure after mkosi ran keeps its log beside the untouched
+         * output; after the commit, the output is this build's and
+         * m.out.stage the old one's. */
         char log[PATH_MAX], kept[PATH_MAX];
         snprintf(log, sizeof(log), "%s/mkosi.log", m.out.stage);
         snprintf(kept, sizeof(kept), "%s.mkosi.log", m.outdir);

@@ -8,6 +8,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,31 +24,18 @@
 
 int build_output_begin(struct build_output *bo, const char *out, tdx_error *err)
 {
-    _cleanup_free_ char *parent = strdup(out);
-    const char *base, *dir;
-    char *slash;
+    _cleanup_free_ char *dir = NULL, *base = NULL;
     int r;
 
-    if (!parent)
+    if (path_split(out, &dir, &base) < 0)
         return tdx_err_oom(err);
-    for (size_t n = strlen(parent); n > 1 && parent[n - 1] == '/'; n--)
-        parent[n - 1] = '\0';
-    slash = strrchr(parent, '/');
-    if (slash) {
-        *slash = '\0';
-        base = slash + 1;
-        dir = *parent ? parent : "/";
-        if (mkdir_p(dir, 0755) < 0)
-            return tdx_err(err, -errno, "%s: %s", dir, strerror(errno));
-    } else {
-        base = parent;
-        dir = ".";
-    }
     if (!*base || streq(base, ".") || streq(base, ".."))
         return tdx_err(err, -EINVAL, "output directory %s: expected a directory name", out);
-    if (!(bo->base = strdup(base)))
-        return tdx_err_oom(err);
-    r = staging_create(&bo->staging, dir, base, err);
+    if ((r = mkdir_p(dir, 0755)) < 0)
+        return tdx_err(err, r, "cannot create the output's parent directory %s: %s", dir,
+                       strerror(-r));
+    bo->base = TAKE_PTR(base);
+    r = staging_create(&bo->staging, dir, bo->base, err);
     if (r < 0)
         return r;
     if (asprintf(&bo->top, "%s/%s", dir, bo->staging.name) < 0) {
@@ -61,12 +50,48 @@ int build_output_begin(struct build_output *bo, const char *out, tdx_error *err)
         bo->work = NULL;
         return tdx_err_oom(err);
     }
-    if (mkdir(bo->stage, 0755) < 0 || mkdir(bo->work, 0700) < 0)
-        return tdx_err(err, -errno, "%s: %s", bo->top, strerror(errno));
+    if (mkdir(bo->stage, 0755) < 0)
+        return tdx_err(err, -errno, "cannot create %s: %s", bo->stage, strerror(errno));
+    if (mkdir(bo->work, 0700) < 0)
+        return tdx_err(err, -errno, "cannot create %s: %s", bo->work, strerror(errno));
     /* The output's own mode does not depend on the umask. */
     if (chmod(bo->stage, 0755) < 0)
-        return tdx_err(err, -errno, "%s: %s", bo->stage, strerror(errno));
+        return tdx_err(err, -errno, "cannot chmod %s: %s", bo->stage, strerror(errno));
     return 0;
+}
+
+int (*build_output_renameat)(int, const char *, int, const char *) = renameat;
+
+/* The old output is in TOP/previous and could not be put back: the staging
+ * directory is let go of with the keep marker in it, so that neither this
+ * process's cleanup nor a later build's staging_remove_stale() removes it.
+ * Its scratch work/ goes. */
+static int keep_previous(struct build_output *bo, const char *out, int e, int back,
+                         tdx_error *err)
+{
+    int fd = bo->staging.parent_fd, tree, p;
+    sigset_t saved;
+
+    sigemptyset(&saved);
+    tree = openat(fd, bo->staging.name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (tree >= 0) {
+        rm_rf_at(tree, "work");
+        p = staging_protect(&bo->staging, tree, &saved);
+        close(tree);
+    } else {
+        p = -errno;
+    }
+    staging_done(&bo->staging);
+    if (p == 0)
+        pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    if (p < 0)
+        return tdx_err(err, -e, "cannot rename %s/out to %s: %s; the previous output could not "
+                       "be put back (%s) and is in %s/previous, but could not be marked to be "
+                       "kept (%s): move it away before the next build of %s", bo->top, out,
+                       strerror(e), strerror(back), bo->top, strerror(-p), out);
+    return tdx_err(err, -e, "cannot rename %s/out to %s: %s; the previous output could not be "
+                   "put back (%s) and is kept in %s/previous", bo->top, out, strerror(e),
+                   strerror(back), bo->top);
 }
 
 /* Without RENAME_EXCHANGE (a file system without renameat2 flags): the old
@@ -81,21 +106,16 @@ int build_output_commit_by_renames(struct build_output *bo, const char *out, boo
 
     snprintf(stage, sizeof(stage), "%s/out", bo->staging.name);
     snprintf(old, sizeof(old), "%s/previous", bo->staging.name);
-    if (exists && renameat(fd, bo->base, fd, old) < 0)
-        return tdx_err(err, -errno, "%s: %s", out, strerror(errno));
-    if (renameat(fd, stage, fd, bo->base) == 0)
+    if (exists && build_output_renameat(fd, bo->base, fd, old) < 0)
+        return tdx_err(err, -errno, "cannot move %s aside to %s/previous: %s", out, bo->top,
+                       strerror(errno));
+    if (build_output_renameat(fd, stage, fd, bo->base) == 0)
         return 0;
     e = errno;
-    if (!exists)
-        return tdx_err(err, -e, "%s: %s", out, strerror(e));
-    back = renameat(fd, old, fd, bo->base);
-    if (back == 0)
-        return tdx_err(err, -e, "%s: %s", out, strerror(e));
-    /* The old output must survive the staging directory's removal. */
+    if (!exists || build_output_renameat(fd, old, fd, bo->base) == 0)
+        return tdx_err(err, -e, "cannot rename %s/out to %s: %s", bo->top, out, strerror(e));
     back = errno;
-    staging_done(&bo->staging);
-    return tdx_err(err, -e, "%s: %s; the previous output could not be put back (%s) and is "
-                   "kept in %s/previous", out, strerror(e), strerror(back), bo->top);
+    return keep_previous(bo, out, e, back, err);
 }
 
 int build_output_commit(struct build_output *bo, const char *out, tdx_error *err)
@@ -115,7 +135,7 @@ int build_output_commit(struct build_output *bo, const char *out, tdx_error *err
     } else if (errno == ENOENT) {
         exists = false;
     } else {
-        return tdx_err(err, -errno, "%s: %s", out, strerror(errno));
+        return tdx_err(err, -errno, "cannot stat %s: %s", out, strerror(errno));
     }
     snprintf(stage, sizeof(stage), "%s/out", bo->staging.name);
     if (!exists)
@@ -124,7 +144,8 @@ int build_output_commit(struct build_output *bo, const char *out, tdx_error *err
     if (renameat2(fd, stage, fd, bo->base, RENAME_EXCHANGE) == 0)
         return 0;
     if (errno != EINVAL && errno != ENOSYS)
-        return tdx_err(err, -errno, "%s: cannot replace: %s", out, strerror(errno));
+        return tdx_err(err, -errno, "cannot exchange %s/out with %s: %s", bo->top, out,
+                       strerror(errno));
     return build_output_commit_by_renames(bo, out, true, err);
 }
 

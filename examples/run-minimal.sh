@@ -24,15 +24,7 @@ script=run-minimal.sh
 # shellcheck source=examples/lib-run.sh
 . "$(dirname "$0")/lib-run.sh"
 
-out=$src/out/minimal
-rm -rf "$out"
-mkdir -p "$out"
-pid=
-cleanup() {
-    if [ -n "$pid" ]; then "$tdxctl" stop "$out/image" --timeout 5 >/dev/null 2>&1 || true; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+start_out minimal
 
 echo "== tdxctl build examples/minimal.json -p dev --backend mkosi"
 # A copy of the lock: a build brings a stale one up to date, and the bundled
@@ -43,36 +35,18 @@ cp "$src/examples/tdx.lock" "$out/tdx.lock"
 
 echo
 echo "== tdxctl run --emulated --detach (QEMU, TCG; systemd; TEST quote provider)"
-"$tdxctl" run "$out/image" --emulated --detach --timeout 600 --json >"$out/run.json"
-pid=$(field pid "$out/run.json")
-addr=$(field agent "$out/run.json")
-root=$(field test_root "$out/run.json")
-serial=$(field serial "$out/run.json")
-echo "QEMU pid $pid, agent $addr, console $serial"
-"$tdxctl" agent info --connect "$addr"
+boot 600
 
 echo
 echo "== tdxctl secrets push"
-(umask 077 && printf 'greeting_key=%s\n' "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" \
-    >"$out/secrets.env")
+make_secret
 "$tdxctl" secrets push --connect "$addr" --secrets "$out/secrets.env" \
     --expected "$out/image/measurements.json" --root "$root"
 
 echo
 echo "== the service, on the console"
-key=$(sed -n 's/^greeting_key=//p' "$out/secrets.env")
-want="hello: key present (sha256 prefix $(printf '%s' "$key" | sha256sum | cut -c1-16))"
-n=0
-until grep -aqF "$want" "$serial" || [ $n -ge 600 ]; do sleep 0.1; n=$((n + 1)); done
-grep -aF "hello: key present" "$serial" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' || true
-if ! grep -aqF "$want" "$serial"; then
-    echo "run-minimal.sh: the service did not print \"$want\"; console: $serial" >&2
-    exit 1
-fi
+wait_service
 
 echo
 echo "== tdxctl stop"
-# The image has no ACPI power-button handler (no logind): after 5 s stop
-# ends QEMU itself.
-"$tdxctl" stop "$out/image" --timeout 5
-pid=
+stop_vm

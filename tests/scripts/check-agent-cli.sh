@@ -150,54 +150,48 @@ for f in "$tmp"/pki/*; do
     cp "$f" "$fw/${f##*/}/raw"
 done
 mkdir "$tmp/rt"
-port=$(free_port)
-RUNTIME_DIRECTORY=$tmp/rt "$agent" --listen "tcp:127.0.0.1:$port" --test-provider \
-    --fw-cfg-path "$tmp/fw_cfg/by_name" --tsm-path "$tmp/no-tsm" 2>"$tmp/agent.log" &
-pid=$!
-expect 0 "" "$tdxctl" agent info --connect "tcp:127.0.0.1:$port" --connect-timeout 10000
-grep -q '^provider    sim (SIMULATED' "$tmp/out" || { echo "FAIL: --test-provider info: $(cat "$tmp/out")"; fail=1; }
+# fw_agent [OPTION]... PROVIDER: starts the agent on the fake fw_cfg with
+# OPTIONs, waits for it, and checks `agent info` names PROVIDER.
+fw_agent() {
+    provider=$1   # not "want": expect() uses that name
+    shift
+    port=$(free_port)
+    RUNTIME_DIRECTORY=$tmp/rt "$agent" --listen "tcp:127.0.0.1:$port" "$@" \
+        --fw-cfg-path "$tmp/fw_cfg/by_name" --tsm-path "$tmp/no-tsm" 2>"$tmp/agent.log" &
+    pid=$!
+    expect 0 "" "$tdxctl" agent info --connect "tcp:127.0.0.1:$port" --connect-timeout 10000
+    grep -q "^provider    $provider" "$tmp/out" || { echo "FAIL: $* info: $(cat "$tmp/out")"; fail=1; }
+}
+fw_agent_stop() { kill "$pid"; wait "$pid"; pid=; }
+
+fw_agent "sim (SIMULATED" --test-provider
 expect 0 "this quote is SIMULATED" "$tdxctl" agent quote --connect "tcp:127.0.0.1:$port" --report-data 01 -o "$tmp/quote2"
 expect 0 "" "$tdxctl" quote verify "$tmp/quote2" --root "$tmp/pki/root.pem" --report-data 01
 check "--test-provider: the PKI is copied into RUNTIME_DIRECTORY" test -f "$tmp/rt/test-pki/pck.key"
 check "--test-provider: the copy is private" test "$(stat -c %a "$tmp/rt/test-pki")" = 700
 check "--test-provider: the agent says it is the test provider" \
     grep -q "TEST quote provider (simulated quotes; this VM proves nothing)" "$tmp/agent.log"
-kill "$pid"; wait "$pid"; pid=
+fw_agent_stop
 # A second start finds the first one's copy (outside systemd nothing empties
 # the runtime directory) and replaces it.
 echo stale >"$tmp/rt/test-pki/pck.key"
 mkdir "$tmp/rt/test-pki.new"
-port=$(free_port)
-RUNTIME_DIRECTORY=$tmp/rt "$agent" --listen "tcp:127.0.0.1:$port" --test-provider \
-    --fw-cfg-path "$tmp/fw_cfg/by_name" --tsm-path "$tmp/no-tsm" 2>"$tmp/agent.log" &
-pid=$!
-expect 0 "" "$tdxctl" agent info --connect "tcp:127.0.0.1:$port" --connect-timeout 10000
-grep -q '^provider    sim (SIMULATED' "$tmp/out" || { echo "FAIL: second start: $(cat "$tmp/out")"; fail=1; }
+fw_agent "sim (SIMULATED" --test-provider
 check "--test-provider: a second start replaces the first one's copy" \
     cmp -s "$tmp/rt/test-pki/pck.key" "$tmp/pki/pck.key"
 check "--test-provider: no staging directory left" test ! -e "$tmp/rt/test-pki.new"
-kill "$pid"; wait "$pid"; pid=
+fw_agent_stop
 
 rm -rf "$tmp/rt/test-pki"
-port=$(free_port)
-RUNTIME_DIRECTORY=$tmp/rt "$agent" --listen "tcp:127.0.0.1:$port" \
-    --fw-cfg-path "$tmp/fw_cfg/by_name" --tsm-path "$tmp/no-tsm" 2>"$tmp/agent.log" &
-pid=$!
-expect 0 "" "$tdxctl" agent info --connect "tcp:127.0.0.1:$port" --connect-timeout 10000
-grep -q '^provider    configfs' "$tmp/out" || { echo "FAIL: no --test-provider info: $(cat "$tmp/out")"; fail=1; }
+fw_agent configfs
 check "without --test-provider the PKI in fw_cfg is ignored (and said)" \
     grep -q "ignoring the test PKI in fw_cfg" "$tmp/agent.log"
 check "without --test-provider nothing is copied" test ! -e "$tmp/rt/test-pki"
-kill "$pid"; wait "$pid"; pid=
+fw_agent_stop
 
 rm -rf "$tmp/fw_cfg"
-port=$(free_port)
-RUNTIME_DIRECTORY=$tmp/rt "$agent" --listen "tcp:127.0.0.1:$port" --test-provider \
-    --fw-cfg-path "$tmp/fw_cfg/by_name" --tsm-path "$tmp/no-tsm" 2>"$tmp/agent.log" &
-pid=$!
-expect 0 "" "$tdxctl" agent info --connect "tcp:127.0.0.1:$port" --connect-timeout 10000
-grep -q '^provider    configfs' "$tmp/out" || { echo "FAIL: --test-provider without a PKI: $(cat "$tmp/out")"; fail=1; }
+fw_agent configfs --test-provider
 check "--test-provider without a PKI says so" grep -q "no test PKI was handed over in fw_cfg" "$tmp/agent.log"
-kill "$pid"; wait "$pid"; pid=
+fw_agent_stop
 expect 2 "--test-provider: not an option of init" "$agent" init --test-provider
 exit $fail

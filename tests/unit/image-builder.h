@@ -243,4 +243,60 @@ static inline uint8_t *ib_gpt_disk(const struct ib_gpt_part *parts, size_t n, ui
     return d;
 }
 
+/* ------------------------------------------------------------------------ */
+/* A unified kernel image: PE32+ with systemd-stub's sections                */
+
+struct ib_section {
+    const char *name;           /* at most 8 characters */
+    const uint8_t *data;
+    size_t size;                /* VirtualSize; the raw data is rounded up to 0x200 */
+};
+
+/*
+ * A PE32+ with 16 data directories and the given sections, each at a
+ * 0x200-aligned file offset and its own 0x1000-aligned RVA. Returns
+ * malloc()ed bytes.
+ */
+static inline uint8_t *ib_pe(const struct ib_section *secs, size_t n, size_t *out_size)
+{
+    const size_t headers = 0x400, opt_size = 112 + 16 * 8;
+    size_t size = headers, off;
+    uint8_t *p, *opt, *sec;
+
+    for (size_t i = 0; i < n; i++)
+        size += (secs[i].size + 0x1ff) & ~(size_t)0x1ff;
+    p = calloc(1, size);
+    if (!p)
+        return NULL;
+    p[0] = 'M';
+    p[1] = 'Z';
+    ib_le32(p + 0x3c, 0x40);
+    memcpy(p + 0x40, "PE\0\0", 4);
+    ib_le16(p + 0x44, 0x8664);
+    ib_le16(p + 0x46, (uint16_t)n);
+    ib_le16(p + 0x54, (uint16_t)opt_size);
+    opt = p + 0x58;
+    ib_le16(opt, 0x20b);
+    ib_le32(opt + 32, 0x1000);                  /* SectionAlignment */
+    ib_le32(opt + 36, 0x200);                   /* FileAlignment */
+    ib_le32(opt + 56, (uint32_t)(0x1000 * (n + 1)));    /* SizeOfImage */
+    ib_le32(opt + 60, (uint32_t)headers);
+    ib_le16(opt + 68, 10);                      /* EFI application */
+    ib_le32(opt + 108, 16);
+    sec = opt + opt_size;
+    off = headers;
+    for (size_t i = 0; i < n; i++, sec += 40) {
+        size_t raw = (secs[i].size + 0x1ff) & ~(size_t)0x1ff;
+        memcpy(sec, secs[i].name, strlen(secs[i].name));
+        ib_le32(sec + 8, (uint32_t)secs[i].size);
+        ib_le32(sec + 12, (uint32_t)(0x1000 * (i + 1)));
+        ib_le32(sec + 16, (uint32_t)raw);
+        ib_le32(sec + 20, (uint32_t)off);
+        memcpy(p + off, secs[i].data, secs[i].size);
+        off += raw;
+    }
+    *out_size = size;
+    return p;
+}
+
 #endif

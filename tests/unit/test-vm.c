@@ -339,6 +339,62 @@ START_TEST(refusals)
 }
 END_TEST
 
+/* A disk build: the firmware boots the UKI from the disk's ESP, so the
+ * command line has the disk (as a throwaway overlay) and no -kernel, and
+ * the checks of vm.json's boot members. */
+START_TEST(disk_boot)
+{
+    static const char disk_json[] =
+        "{\"format\": 1, \"memory_mib\": 2048, \"cpus\": 2, \"firmware\": \"OVMF.fd\",\n"
+        " \"boot\": \"disk\", \"disk\": \"disk,1.raw\", \"uki\": \"a.efi\",\n"
+        " \"qemu\": {\"page_order\": \"per-page\"}, \"test_provider\": true}\n";
+    tdx_vm_options o = remote();
+    tdx_error err = TDX_ERROR_INIT;
+    char got[8192] = "";
+    tdx_vm *vm = NULL;
+    int n = 0;
+
+    write_text(bdir("b"), "disk,1.raw", "a disk");
+    write_text(bdir("b"), "vm.json", disk_json);
+    o.transport = TDX_VM_USER_NET;
+    o.host_port = 40404;
+    ck_assert_msg(tdx_vm_new(&vm, bdir("b"), &o, &err) == 0, "%s", err.message);
+    for (const char *const *a = tdx_vm_argv(vm); *a; a++, n++) {
+        strcat(got, *a);
+        strcat(got, "\n");
+    }
+    ck_assert_contains(got, "-bios\n/srv/b/OVMF.fd\n-drive\n"
+                       "file=/srv/b/disk,,1.raw,if=virtio,format=raw,snapshot=on\n-display\n");
+    ck_assert_msg(!strstr(got, "-kernel") && !strstr(got, "-append") && !strstr(got, "-initrd"),
+                  "%s", got);
+    tdx_vm_free(vm);
+
+    o = remote();
+    o.mode = TDX_VM_CAPTURE;
+    expect_new_error(bdir("b"), &o, -EOPNOTSUPP, "an ACPI capture needs a kernel boot");
+
+    static const struct { const char *json; int code; const char *text; } bad[] = {
+        { "{\"format\": 1, \"memory_mib\": 2048, \"cpus\": 1, \"firmware\": \"OVMF.fd\", "
+          "\"boot\": \"net\"}", -EINVAL, "$.boot: expected \"kernel\" or \"disk\"" },
+        { "{\"format\": 1, \"memory_mib\": 2048, \"cpus\": 1, \"firmware\": \"OVMF.fd\", "
+          "\"boot\": \"disk\"}", -EINVAL, "$.disk: required" },
+        { "{\"format\": 1, \"memory_mib\": 2048, \"cpus\": 1, \"firmware\": \"OVMF.fd\", "
+          "\"boot\": \"disk\", \"disk\": \"../disk.raw\"}", -EINVAL,
+          "$.disk: expected a file name inside the build directory" },
+        { "{\"format\": 1, \"memory_mib\": 2048, \"cpus\": 1, \"firmware\": \"OVMF.fd\", "
+          "\"boot\": \"disk\", \"disk\": \"gone.raw\"}", -ENOENT, "$.disk: " },
+        { "{\"format\": 1, \"memory_mib\": 2048, \"cpus\": 1, \"firmware\": \"OVMF.fd\", "
+          "\"boot\": \"disk\", \"disk\": \"disk,1.raw\", \"kernel\": \"vmlinuz\"}", -EINVAL,
+          "$.kernel: a disk boot has no kernel" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        write_text(bdir("b"), "vm.json", bad[i].json);
+        o = remote();
+        expect_new_error(bdir("b"), &o, bad[i].code, bad[i].text);
+    }
+}
+END_TEST
+
 START_TEST(port_taken)
 {
     tdx_vm_options o = TDX_VM_OPTIONS_INIT;
@@ -489,6 +545,7 @@ static Suite *suite(void)
     tcase_add_test(tc, flavor_from_version);
     tcase_add_test(tc, probe_picks_flavor);
     tcase_add_test(tc, refusals);
+    tcase_add_test(tc, disk_boot);
     tcase_add_test(tc, port_taken);
     tcase_add_test(tc, shell_quoting);
     tcase_add_test(tc, qemu_option_escaping);

@@ -170,6 +170,7 @@ int vm_config_parse(struct vm_config *c, const char *dir, const char *file, cons
 {
     json_t *doc = NULL, *v, *agent, *qemu;
     size_t clen;
+    bool disk;
     int r;
 
     memset(c, 0, sizeof(*c));
@@ -199,17 +200,37 @@ int vm_config_parse(struct vm_config *c, const char *dir, const char *file, cons
         goto fail;
     }
     c->cpus = (int)json_integer_value(v);
-    if ((r = member_file(file, doc, "firmware", true, c->build_dir, &c->firmware, err)) < 0 ||
-        (r = member_file(file, doc, "kernel", true, c->build_dir, &c->kernel, err)) < 0 ||
-        (r = member_file(file, doc, "initrd", false, c->build_dir, &c->initrd, err)) < 0 ||
-        (r = member_file(file, doc, "cmdline_file", true, c->build_dir, &c->cmdline_file, err)) < 0)
+    /* "boot": "disk": the firmware starts the UKI from the disk's ESP; the
+     * command line is the UKI's own. Otherwise QEMU boots the kernel. */
+    v = json_object_get(doc, "boot");
+    if (v && !streq_ptr(json_string_value(v), "disk") && !streq_ptr(json_string_value(v), "kernel")) {
+        r = bad(err, file, "$.boot", "expected \"kernel\" or \"disk\"");
         goto fail;
-    r = read_input(c->cmdline_file, VM_CMDLINE_MAX, &c->cmdline, &clen, err);
-    if (r < 0)
+    }
+    disk = streq_ptr(json_string_value(v), "disk");
+    if ((r = member_file(file, doc, "firmware", true, c->build_dir, &c->firmware, err)) < 0)
         goto fail;
-    if (strlen(c->cmdline) != clen || strchr(c->cmdline, '\n')) {
-        r = tdx_err(err, -EINVAL, "%s: expected one line of text without a newline", c->cmdline_file);
-        goto fail;
+    if (disk) {
+        if ((r = member_file(file, doc, "disk", true, c->build_dir, &c->disk, err)) < 0)
+            goto fail;
+        if (json_object_get(doc, "kernel")) {
+            r = bad(err, file, "$.kernel", "a disk boot has no kernel for QEMU to load");
+            goto fail;
+        }
+    } else {
+        if ((r = member_file(file, doc, "kernel", true, c->build_dir, &c->kernel, err)) < 0 ||
+            (r = member_file(file, doc, "initrd", false, c->build_dir, &c->initrd, err)) < 0 ||
+            (r = member_file(file, doc, "cmdline_file", true, c->build_dir, &c->cmdline_file,
+                             err)) < 0)
+            goto fail;
+        r = read_input(c->cmdline_file, VM_CMDLINE_MAX, &c->cmdline, &clen, err);
+        if (r < 0)
+            goto fail;
+        if (strlen(c->cmdline) != clen || strchr(c->cmdline, '\n')) {
+            r = tdx_err(err, -EINVAL, "%s: expected one line of text without a newline",
+                        c->cmdline_file);
+            goto fail;
+        }
     }
     if ((r = machine_check(file, json_object_get(doc, "machine"), err)) < 0)
         goto fail;
@@ -255,6 +276,7 @@ void vm_config_done(struct vm_config *c)
     free(c->firmware);
     free(c->kernel);
     free(c->initrd);
+    free(c->disk);
     free(c->cmdline);
     free(c->cmdline_file);
     free(c->image_id);

@@ -334,10 +334,14 @@ int tdx_deploy(const char *target, const char *build_dir, const tdx_deploy_optio
     }
     r = 0;
     r |= push_pair(&files, &names, vm->cfg.firmware, NULL);
-    r |= push_pair(&files, &names, vm->cfg.kernel, NULL);
+    if (vm->cfg.disk)
+        r |= push_pair(&files, &names, vm->cfg.disk, NULL);
+    if (vm->cfg.kernel)
+        r |= push_pair(&files, &names, vm->cfg.kernel, NULL);
     if (vm->cfg.initrd)
         r |= push_pair(&files, &names, vm->cfg.initrd, NULL);
-    r |= push_pair(&files, &names, vm->cfg.cmdline_file, NULL);
+    if (vm->cfg.cmdline_file)
+        r |= push_pair(&files, &names, vm->cfg.cmdline_file, NULL);
     for (const char *const *f = build_files; *f; f++)
         r |= add_file(&files, &names, vm->cfg.build_dir, *f);
     r |= push_pair(&files, &names, run_sh, NULL);

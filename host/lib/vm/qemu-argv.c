@@ -4,7 +4,8 @@
  * mode, so an emulated or capture run shows the guest the same machine as
  * the TD (RTMR0 covers the ACPI tables, which follow the devices):
  * q35 with what TDX forces (split irqchip, no SMM, no PIC) and no HPET,
- * TDVF as -bios, a direct kernel boot, the console on a file, QMP on a
+ * TDVF as -bios, a direct kernel boot (or the disk whose ESP holds the
+ * UKI), the console on a file, QMP on a
  * unix socket, then the agent's transport and the fw_cfg files.
  *
  * Flavours (docs/run.md): upstream QEMU >= 10.1 takes the minimal syntax;
@@ -119,14 +120,24 @@ int vm_argv_build(const struct vm_plan *p, char ***out, tdx_error *err)
                canonical ? ",memory-backend=mem0" : "");
     r |= strv_push(&argv, "-bios");
     r |= strv_push(&argv, p->firmware);
-    r |= strv_push(&argv, "-kernel");
-    r |= strv_push(&argv, p->kernel);
-    if (p->initrd) {
-        r |= strv_push(&argv, "-initrd");
-        r |= strv_push(&argv, p->initrd);
+    if (p->disk) {
+        /* snapshot=on: the run writes to a temporary overlay, so the image
+         * stays the bytes the build measured (its GPT is in RTMR1). */
+        _cleanup_free_ char *disk = opt_escape(p->disk);
+        if (!disk)
+            return tdx_err_oom(err);
+        r |= strv_push(&argv, "-drive");
+        r |= pushf(&argv, "file=%s,if=virtio,format=raw,snapshot=on", disk);
+    } else {
+        r |= strv_push(&argv, "-kernel");
+        r |= strv_push(&argv, p->kernel);
+        if (p->initrd) {
+            r |= strv_push(&argv, "-initrd");
+            r |= strv_push(&argv, p->initrd);
+        }
+        r |= strv_push(&argv, "-append");
+        r |= strv_push(&argv, p->cmdline);
     }
-    r |= strv_push(&argv, "-append");
-    r |= strv_push(&argv, p->cmdline);
     r |= strv_push(&argv, "-display");
     r |= strv_push(&argv, "none");
     r |= strv_push(&argv, "-monitor");

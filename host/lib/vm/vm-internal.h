@@ -23,7 +23,8 @@
 struct vm_config {
     char *build_dir;
     char *firmware, *kernel, *initrd;  /* initrd NULL when vm.json has none */
-    char *cmdline;                     /* contents of the cmdline file */
+    char *disk;                        /* "boot": "disk": the disk image; kernel NULL */
+    char *cmdline;                     /* contents of the cmdline file; NULL for a disk boot */
     char *cmdline_file;
     char *image_id;                    /* build.json's image_id, else the dir's name */
     uint64_t memory_mib;
@@ -60,6 +61,7 @@ struct vm_plan {
     uint64_t memory_mib;
     int cpus;
     const char *firmware, *kernel, *initrd, *cmdline;
+    const char *disk;                  /* a disk boot: no kernel, initrd, cmdline */
     const char *name;                  /* -name (VM_PROCESS_PREFIX + image id) */
     const char *serial, *qmp_socket;
     int guest_cid, host_port, agent_port;

@@ -23,7 +23,7 @@ struct tdx_vm {
     int cpus;
     char *cmdline;                  /* vm.json's, plus the capture flag */
     char *remote_dir;               /* the files' directory on another host */
-    char *arg_firmware, *arg_kernel, *arg_initrd;   /* as the command names them */
+    char *arg_firmware, *arg_kernel, *arg_initrd, *arg_disk;   /* as the command names them */
     char *run_dir, *serial, *qmp, *log, *pidfile, *user_pidfile, *name;
     char *agent;                    /* the agent's address */
     int guest_cid, host_port;

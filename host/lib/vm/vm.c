@@ -143,7 +143,8 @@ static int plan_paths(tdx_vm *vm, const tdx_vm_options *o, tdx_error *err)
                                                             : vm->cfg.build_dir) < 0)
         vm->run_dir = NULL;
     if (!vm->run_dir || !(vm->arg_firmware = file_arg(vm, vm->cfg.firmware)) ||
-        !(vm->arg_kernel = file_arg(vm, vm->cfg.kernel)) ||
+        (vm->cfg.kernel && !(vm->arg_kernel = file_arg(vm, vm->cfg.kernel))) ||
+        (vm->cfg.disk && !(vm->arg_disk = file_arg(vm, vm->cfg.disk))) ||
         (vm->cfg.initrd && !(vm->arg_initrd = file_arg(vm, vm->cfg.initrd))))
         return tdx_err_oom(err);
     vm->serial = o->serial ? absolute(o->serial) : NULL;
@@ -247,6 +248,7 @@ static int plan_argv(tdx_vm *vm, const tdx_vm_options *o, tdx_error *err)
         .mode = vm->mode, .flavor = vm->flavor, .transport = vm->transport,
         .qemu = vm->qemu, .accel = vm->accel, .memory_mib = vm->memory_mib, .cpus = vm->cpus,
         .firmware = vm->arg_firmware, .kernel = vm->arg_kernel, .initrd = vm->arg_initrd,
+        .disk = vm->arg_disk,
         .cmdline = vm->cmdline, .name = vm->name, .serial = vm->serial,
         .qmp_socket = vm->qmp, .guest_cid = vm->guest_cid, .host_port = vm->host_port,
         .agent_port = vm->cfg.agent_port, .quote_service = o->quote_service,
@@ -294,14 +296,28 @@ int tdx_vm_new(tdx_vm **out, const char *build_dir, const tdx_vm_options *opts, 
         goto fail;
     }
     vm->accel = strdup(o->accel ? o->accel : "tcg");
-    vm->cmdline = strdup(vm->cfg.cmdline);
-    if (vm->cmdline && vm->mode != TDX_VM_TDX && streq_ptr(vm->accel, "tcg"))
-        append_word(&vm->cmdline, VM_TCG_TIMER_FLAG);
-    if (vm->cmdline && vm->mode == TDX_VM_CAPTURE)
-        append_word(&vm->cmdline, VM_CAPTURE_FLAG);
-    if (!vm->accel || !vm->cmdline) {
+    if (vm->cfg.disk && vm->mode == TDX_VM_CAPTURE) {
+        /* The capture asks the guest through its command line, which a
+         * disk boot takes from the UKI. */
+        r = tdx_err(err, -EOPNOTSUPP, "%s: an ACPI capture needs a kernel boot; capture with a "
+                    "kernel build of the same VM shape (the tables do not depend on the image)",
+                    vm->cfg.build_dir);
+        goto fail;
+    }
+    if (!vm->accel) {
         r = tdx_err_oom(err);
         goto fail;
+    }
+    if (!vm->cfg.disk) {
+        vm->cmdline = strdup(vm->cfg.cmdline);
+        if (vm->cmdline && vm->mode != TDX_VM_TDX && streq_ptr(vm->accel, "tcg"))
+            append_word(&vm->cmdline, VM_TCG_TIMER_FLAG);
+        if (vm->cmdline && vm->mode == TDX_VM_CAPTURE)
+            append_word(&vm->cmdline, VM_CAPTURE_FLAG);
+        if (!vm->cmdline) {
+            r = tdx_err_oom(err);
+            goto fail;
+        }
     }
     if ((r = plan_qemu(vm, o, err)) < 0 || (r = plan_paths(vm, o, err)) < 0 ||
         (r = plan_transport(vm, o, err)) < 0 || (r = plan_argv(vm, o, err)) < 0)
@@ -327,6 +343,7 @@ void tdx_vm_free(tdx_vm *vm)
     free(vm->arg_firmware);
     free(vm->arg_kernel);
     free(vm->arg_initrd);
+    free(vm->arg_disk);
     free(vm->serial);
     free(vm->qmp);
     free(vm->log);

@@ -3,7 +3,8 @@
 # Writes the seed corpus of fuzz-gpt: small raw disk images (a protective MBR,
 # a primary GPT header at LBA 1, the entry array from LBA 2), valid and
 # broken in the ways tests/unit/test-gpt.c checks. The images are cut after
-# the entry array: the parser reads nothing beyond it.
+# the entry array (16 entries unless a case says otherwise): the parser reads
+# nothing beyond it.
 # Usage: tests/fuzz/make-gpt-corpus.py tests/fuzz/corpus/gpt
 import os
 import struct
@@ -30,7 +31,7 @@ def entry(type_guid, uniq, first, last, name, size=128):
     return e.ljust(size, b"\0")
 
 
-def disk(entries, count=128, entry_size=128, header_size=92, lba=2, fix_header_crc=True,
+def disk(entries, count=16, entry_size=128, header_size=92, lba=2, fix_header_crc=True,
          fix_array_crc=True, signature=b"EFI PART", cut=None):
     array = b"".join(entries).ljust(count * entry_size, b"\0")[: count * entry_size]
     array_crc = zlib.crc32(array) if fix_array_crc else 0x12345678

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "image-builder.h"
 #include "macro.h"
@@ -375,6 +376,208 @@ START_TEST(labelled_paths_are_relative)
 }
 END_TEST
 
+/* --- RTMR0 from captured boot variables ---------------------------------- */
+
+#define ACPI_DIR "acpi/qemu-q35-1cpu-2048M/"
+
+/* EFI_LOAD_OPTIONs laid out here byte by byte: OVMF's UiApp (what QEMU's
+ * direct boot gets) and a disk option with a PCI/SCSI path. */
+static const uint8_t uiapp[62] = {
+    0x09, 0x01, 0x00, 0x00, 0x2c, 0x00, 'U', 0, 'i', 0, 'A', 0, 'p', 0, 'p', 0, 0, 0,
+    0x04, 0x07, 0x14, 0x00, 0xc9, 0xbd, 0xb8, 0x7c, 0xeb, 0xf8, 0x34, 0x4f,
+    0xaa, 0xea, 0x3e, 0xe4, 0xaf, 0x65, 0x16, 0xa1,
+    0x04, 0x06, 0x14, 0x00, 0x21, 0xaa, 0x2c, 0x46, 0x14, 0x76, 0x03, 0x45,
+    0x83, 0x6e, 0x8a, 0xb6, 0xf4, 0x66, 0x23, 0x31,
+    0x7f, 0xff, 0x04, 0x00,
+};
+static const uint8_t disk_option[] = {
+    0x01, 0x00, 0x00, 0x00, 0x16, 0x00, 'd', 0, 'i', 0, 's', 0, 'k', 0, 0, 0,
+    0x02, 0x01, 0x0c, 0x00, 0xd0, 0x41, 0x03, 0x0a, 0x00, 0x00, 0x00, 0x00,   /* PciRoot(0) */
+    0x01, 0x01, 0x06, 0x00, 0x00, 0x03,                                       /* Pci(3,0) */
+    0x7f, 0xff, 0x04, 0x00,
+    'N', 'O',                                                                 /* OptionalData */
+};
+
+/* An assumption's text (the test links the internal structure). */
+static const char *assumption(const tdx_measurements *m, const char *key)
+{
+    for (size_t i = 0; i < m->assumptions.n; i++) {
+        const struct assumption *a = m->assumptions.items[i];
+        if (streq(a->key, key))
+            return a->text;
+    }
+    ck_abort_msg("no assumption %s", key);
+    return NULL;
+}
+
+static char *boot_vars_dir(const char *name, const uint8_t *order, size_t order_size)
+{
+    char *d;
+
+    ck_assert(asprintf(&d, "%s/%s", dir, name) > 0);
+    ck_assert_int_eq(mkdir(d, 0755), 0);
+    if (order)
+        free(save_file(d, "BootOrder", order, order_size));
+    return d;
+}
+
+static void acpi_options(tdx_measure_options *o)
+{
+    o->acpi_tables = TESTDATA(ACPI_DIR "etc-acpi-tables");
+    o->acpi_rsdp = TESTDATA(ACPI_DIR "etc-acpi-rsdp");
+    o->acpi_loader = TESTDATA(ACPI_DIR "etc-table-loader");
+}
+
+/* RTMR0 folded here from the direct boot's RTMR0 events with its two boot
+ * variable events replaced by SHA-384 of each of vars, in order. */
+static void expected_rtmr0(const tdx_measurements *direct, const uint8_t *const *vars, const size_t *sizes,
+                           size_t n, uint8_t reg[48])
+{
+    tdx_measurement_event ev;
+    bool done = false;
+
+    memset(reg, 0, 48);
+    for (size_t i = 0; i < tdx_measurements_event_count(direct); i++) {
+        ck_assert_int_eq(tdx_measurements_event(direct, i, &ev), 0);
+        if (!streq(ev.register_name, "rtmr0"))
+            continue;
+        if (ev.type != 0x80000002) {
+            ck_assert_uint_eq(ev.digest_size, 48);
+            fold(reg, ev.digest);
+        } else if (!done) {
+            for (size_t j = 0; j < n; j++)
+                fold_data(reg, vars[j], sizes[j]);
+            done = true;
+        }
+    }
+    ck_assert(done);
+}
+
+START_TEST(rtmr0_from_captured_boot_variables)
+{
+    static const uint8_t direct_order[] = { 0x00, 0x00 }, order[] = { 0x01, 0x00, 0x00, 0x00, 0x03, 0x00 };
+    tdx_measure_options o = TDX_MEASURE_OPTIONS_INIT;
+    tdx_measurements *m = NULL, *direct = NULL, *m2 = NULL;
+    tdx_error err = TDX_ERROR_INIT;
+    uint8_t want[48];
+    const uint8_t *v, *w;
+    const char *reason;
+    char *uki = uki_file(257, "uki.efi", false, NULL, &(size_t){ 0 }), *k = save_file(dir, "vmlinuz", kernel, kernel_size);
+    char *same = boot_vars_dir("same", direct_order, sizeof(direct_order)), *bv = boot_vars_dir("bv", order, sizeof(order));
+
+    free(save_file(same, "Boot0000", uiapp, sizeof(uiapp)));
+    free(save_file(bv, "Boot0000", uiapp, sizeof(uiapp)));
+    free(save_file(bv, "Boot0001", disk_option, sizeof(disk_option)));
+    /* Boot0003 is listed but absent: the firmware skips it. */
+    acpi_options(&o);
+    ck_assert_msg(tdx_measure_direct_boot(&direct, fw, k, &o, &err) == 0, "%s", err.message);
+
+    /* The variables a direct boot has give the direct boot's RTMR0. */
+    o.boot_variables = same;
+    ck_assert_msg(tdx_measure_uki_disk_boot(&m, fw, disk, uki, &o, NULL, &err) == 0, "%s", err.message);
+    ck_assert_int_eq(tdx_measurements_register(m, "rtmr0", 0, &v, NULL, NULL), 0);
+    ck_assert_int_eq(tdx_measurements_register(direct, "rtmr0", 0, &w, NULL, NULL), 0);
+    ck_assert_mem_eq(v, w, 48);
+    tdx_measurements_free(m);
+
+    o.boot_variables = bv;
+    ck_assert_msg(tdx_measure_uki_disk_boot(&m, fw, disk, uki, &o, NULL, &err) == 0, "%s", err.message);
+    {
+        const uint8_t *vars[] = { order, disk_option, uiapp };
+        const size_t sizes[] = { sizeof(order), sizeof(disk_option), sizeof(uiapp) };
+        expected_rtmr0(direct, vars, sizes, 3, want);
+    }
+    expect_register(m, "rtmr0", want);
+    ck_assert_uint_eq(count_events(m, "rtmr0", 0x80000002), 3);
+    ck_assert_contains(assumption(m, "boot_variables"), "BootOrder 0001,0000,0003, 2 option(s)");
+    ck_assert_contains(assumption(m, "boot_variables"), "absent (skipped as the firmware does): Boot0003");
+    for (size_t i = 0; i < tdx_measurements_event_count(m); i++) {
+        tdx_measurement_event ev;
+        ck_assert_int_eq(tdx_measurements_event(m, i, &ev), 0);
+        if (ev.type == 0x80000002 && strstr(ev.description, "Boot0001"))
+            ck_assert_contains(ev.description, "\"disk\" (EFI_LOAD_OPTION, attributes 0x1, 40 bytes)");
+    }
+    /* Without the ACPI blobs RTMR0 stays unknown, the variables recorded. */
+    o.acpi_tables = o.acpi_rsdp = o.acpi_loader = NULL;
+    ck_assert_msg(tdx_measure_uki_disk_boot(&m2, fw, disk, uki, &o, NULL, &err) == 0, "%s", err.message);
+    ck_assert_int_eq(tdx_measurements_register(m2, "rtmr0", 0, NULL, NULL, &reason), -ENODATA);
+    ck_assert_contains(reason, "ACPI");
+    ck_assert_uint_eq(count_events(m2, "rtmr0", 0x80000002), 3);
+    tdx_measurements_free(m2);
+    tdx_measurements_free(m);
+    tdx_measurements_free(direct);
+    free(same);
+    free(bv);
+    free(uki);
+    free(k);
+}
+END_TEST
+
+/* Guest-supplied files: every bound and every malformed option refused. */
+START_TEST(captured_boot_variables_are_checked)
+{
+    static const uint8_t order[] = { 0x01, 0x00 };
+    tdx_measure_options o = TDX_MEASURE_OPTIONS_INIT;
+    tdx_measurements *m = NULL;
+    tdx_error err = TDX_ERROR_INIT;
+    uint8_t big[4097], bad[sizeof(disk_option)];
+    const char *reason;
+    char *uki = uki_file(257, "uki.efi", false, NULL, &(size_t){ 0 }), *k = save_file(dir, "vmlinuz", kernel, kernel_size);
+    char *bv = boot_vars_dir("bv", NULL, 0);
+    static const struct { size_t at; uint8_t value; const char *message; } breaks[] = {
+        { 4, 0xff, "FilePathListLength 255 does not fit" },
+        { 4, 0x02, "FilePathListLength 2 does not fit" },
+        { 18, 0x03, "node at offset 16: length 3 outside 4..22" },
+        { 30, 0x20, "node at offset 28: length 32 outside 4..10" },
+        { 28, 0x7f, "device path ends at offset 32, before the 22 bytes" },
+    };
+
+    acpi_options(&o);
+    o.boot_variables = bv;
+    ck_assert_int_eq(tdx_measure_uki_disk_boot(&m, fw, disk, uki, &o, NULL, &err), -EINVAL);
+    ck_assert_contains(err.message, "bv/BootOrder: missing");
+    free(save_file(bv, "BootOrder", order, 1));
+    ck_assert_int_eq(tdx_measure_uki_disk_boot(&m, fw, disk, uki, &o, NULL, &err), -EINVAL);
+    ck_assert_contains(err.message, "BootOrder: 1 bytes: expected a non-empty list");
+    memset(big, 0, sizeof(big));
+    free(save_file(bv, "BootOrder", big, 130));
+    ck_assert_int_eq(tdx_measure_uki_disk_boot(&m, fw, disk, uki, &o, NULL, &err), -EINVAL);
+    ck_assert_contains(err.message, "BootOrder: larger than 128 bytes");
+    free(save_file(bv, "BootOrder", order, sizeof(order)));
+    free(save_file(bv, "Boot0001", big, sizeof(big)));
+    ck_assert_int_eq(tdx_measure_uki_disk_boot(&m, fw, disk, uki, &o, NULL, &err), -EINVAL);
+    ck_assert_contains(err.message, "Boot0001: larger than 4096 bytes");
+    free(save_file(bv, "Boot0001", disk_option, 7));
+    ck_assert_int_eq(tdx_measure_uki_disk_boot(&m, fw, disk, uki, &o, NULL, &err), -EINVAL);
+    ck_assert_contains(err.message, "Boot0001: 7 bytes: shorter than an EFI_LOAD_OPTION");
+    free(save_file(bv, "Boot0001", disk_option, 14));
+    ck_assert_int_eq(tdx_measure_uki_disk_boot(&m, fw, disk, uki, &o, NULL, &err), -EINVAL);
+    ck_assert_contains(err.message, "Boot0001: the description has no NUL");
+    for (size_t i = 0; i < ELEMENTSOF(breaks); i++) {
+        memcpy(bad, disk_option, sizeof(bad));
+        bad[breaks[i].at] = breaks[i].value;
+        if (breaks[i].at == 28)   /* an End node where Pci(3,0) was */
+            bad[29] = 0xff, bad[30] = 0x04;
+        free(save_file(bv, "Boot0001", bad, sizeof(bad)));
+        ck_assert_int_eq(tdx_measure_uki_disk_boot(&m, fw, disk, uki, &o, NULL, &err), -EINVAL);
+        ck_assert_msg(strstr(err.message, breaks[i].message), "break %zu: %s", i, err.message);
+    }
+    ck_assert_ptr_null(m);
+    /* A direct boot computes its own. */
+    ck_assert_int_eq(tdx_measure_direct_boot(&m, fw, k, &o, &err), -EINVAL);
+    ck_assert_contains(err.message, "boot_variables applies to a disk boot");
+    /* A version-1 caller's struct has no such field: it is not read. */
+    o.version = 1;
+    ck_assert_msg(tdx_measure_uki_disk_boot(&m, fw, disk, uki, &o, NULL, &err) == 0, "%s", err.message);
+    ck_assert_int_eq(tdx_measurements_register(m, "rtmr0", 0, NULL, NULL, &reason), -ENODATA);
+    ck_assert_contains(reason, "BootOrder and Boot####");
+    tdx_measurements_free(m);
+    free(bv);
+    free(uki);
+    free(k);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("disk-boot");
@@ -387,6 +590,8 @@ static Suite *suite(void)
     tcase_add_test(tc, pcr_signature_sections_make_rtmr2_unknown);
     tcase_add_test(tc, inputs_and_options_are_checked);
     tcase_add_test(tc, labelled_paths_are_relative);
+    tcase_add_test(tc, rtmr0_from_captured_boot_variables);
+    tcase_add_test(tc, captured_boot_variables_are_checked);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -142,7 +142,7 @@ typedef struct tdx_runtime_event {
     size_t payload_size;
 } tdx_runtime_event;
 
-#define TDX_MEASURE_OPTIONS_VERSION 1
+#define TDX_MEASURE_OPTIONS_VERSION 2
 typedef struct tdx_measure_options {
     unsigned int version;
     /** Initrd given to QEMU with -initrd; NULL: none. */
@@ -176,10 +176,19 @@ typedef struct tdx_measure_options {
     /** Runtime events folded into RTMR3 (which is all zeros without them). */
     const tdx_runtime_event *runtime_events;
     size_t n_runtime_events;
+    /* Version 2: */
+    /** tdx_measure_uki_disk_boot() only: a directory holding the firmware's
+     *  boot variables as a reference VM's guest saw them (`tdxctl acpi
+     *  capture` writes acpi/boot-variables/): a file BootOrder and one per
+     *  Boot#### it lists (uppercase hex, e.g. Boot0001), each the variable's
+     *  data without efivarfs' 4 attribute bytes. A listed Boot#### without a
+     *  file is skipped, as the firmware skips a missing variable. With the
+     *  ACPI blobs they make RTMR0 known; NULL: RTMR0 is unknown. */
+    const char *boot_variables;
 } tdx_measure_options;
 #define TDX_MEASURE_OPTIONS_INIT                                                          \
     { TDX_MEASURE_OPTIONS_VERSION, NULL, NULL, 0, TDX_UNSET, NULL, TDX_UNSET, TDX_UNSET, \
-      TDX_UNSET, TDX_UNSET, NULL, NULL, NULL, NULL, 0 }
+      TDX_UNSET, TDX_UNSET, NULL, NULL, NULL, NULL, 0, NULL }
 
 /**
  * Computes MRTD and RTMR0-3 for a TD that QEMU boots with
@@ -256,10 +265,12 @@ TDX_EXTERN int tdx_measure_uki_tpm(tdx_measurements **out, const char *uki,
  * systemd-stub and the kernel measure through the CC measurement protocol.
  *
  * - MRTD and RTMR0's firmware events as tdx_measure_direct_boot() (same
- *   firmware, same options). RTMR0 is always unknown: it also holds the
- *   BootOrder and Boot#### variables OVMF creates for the disk, which depend
- *   on the VM's devices (PCI slots, NIC MAC addresses) and the firmware's
- *   build (network boot, shell); they are recorded but not guessed.
+ *   firmware, same options). RTMR0 also holds the BootOrder and Boot####
+ *   variables OVMF creates for the disk (EV_EFI_VARIABLE_BOOT, SHA-384 of
+ *   each variable's data, BootOrder first, then the options in BootOrder's
+ *   order), which depend on the VM's devices (PCI slots, NIC MAC addresses)
+ *   and the firmware's build (network boot, shell): not guessed, but taken
+ *   from opts->boot_variables (a capture); without them RTMR0 is unknown.
  * - RTMR1: "Calling EFI Application from Boot Option", [the ReadyToBoot
  *   separator, edk2 >= 202411], the GPT event (EV_EFI_GPT_EVENT, the
  *   disk's primary GPT as UEFI_GPT_DATA), the UKI's Authenticode, the

@@ -167,6 +167,10 @@ int measure_direct_boot_labelled(tdx_measurements **out, const char *firmware, c
     b.boot = "QEMU direct kernel boot (-kernel) with OVMF/TDVF";
     b.direct = true;
     r = boot_resolve_options(&b, opts);
+    /* QEMU's boot variables follow from the direct boot itself. */
+    if (r >= 0 && b.o.boot_variables)
+        r = tdx_err(err, -EINVAL, "tdx_measure_direct_boot: boot_variables applies to a disk boot (a direct "
+                    "boot's BootOrder and Boot0000 are computed)");
     if (r >= 0)
         r = run(&b);
     source_close(&b.kernel);

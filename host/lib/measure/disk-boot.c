@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "boot-vars.h"
 #include "error.h"
 #include "firmware-boot.h"
 #include "gpt-event.h"
@@ -94,15 +95,19 @@ static int open_inputs(struct disk_boot *d, const char *disk, const char *uki)
  * disk they are the options its boot manager enumerates (the disk, network
  * boot per NIC with its MAC address, UiApp, maybe a shell), numbered in
  * discovery order with device paths of the VM's PCI layout: not derivable
- * from the firmware and the image, so RTMR0 is not guessed. */
+ * from the firmware and the image, so they come from a capture
+ * (opts->boot_variables), or RTMR0 is unknown. */
 static int boot_variables(struct disk_boot *d)
 {
     static const char why[] =
         "OVMF's BootOrder and Boot#### variables for a disk boot (measured at ReadyToBoot) depend on the VM's "
         "devices (PCI slots, NIC MAC addresses) and the firmware's build (network boot, shell), which the "
-        "firmware and the image do not say; the ACPI capture does not cover them";
+        "firmware and the image do not say; `tdxctl acpi capture` records them";
     const struct mreg *reg = meas_find(d->b.m, "rtmr0");
 
+    if (d->b.o.boot_variables)
+        return boot_vars_measure(d->b.m, "rtmr0", d->b.o.boot_variables, boot_shown(&d->b, d->b.o.boot_variables),
+                                 d->b.err);
     if (reg && !reg->known)
         return meas_unknown(d->b.m, "rtmr0", d->b.err, "%s; also, %s", reg->reason, why);
     return meas_unknown(d->b.m, "rtmr0", d->b.err, "%s", why);

@@ -5,6 +5,7 @@
  * sources of each event are in docs/measurement.md.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -49,8 +50,9 @@ int boot_resolve_options(struct boot *b, const tdx_measure_options *opts)
     int r;
 
     *o = defaults;
+    /* A version-1 caller's struct ends before boot_variables. */
     if (opts)
-        *o = *opts;
+        memcpy(o, opts, opts->version >= 2 ? sizeof(*o) : offsetof(tdx_measure_options, boot_variables));
     b->qemu_version = o->qemu_version ? o->qemu_version : "9.2";
     r = parse_qemu_version(b, b->qemu_version);
     if (r < 0)

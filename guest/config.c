@@ -36,8 +36,9 @@ int config_init(struct agent_config *c)
     c->tsm_path = strdup(AGENT_TSM_PATH);
     c->acpi_path = strdup(AGENT_ACPI_PATH);
     c->fw_cfg_path = strdup(AGENT_FW_CFG_PATH);
+    c->efivars_path = strdup(AGENT_EFIVARS_PATH);
     c->ready_file = strdup(AGENT_READY_FILE);
-    if (!c->quote_provider || !c->tsm_path || !c->acpi_path || !c->fw_cfg_path || !c->ready_file) {
+    if (!c->quote_provider || !c->tsm_path || !c->acpi_path || !c->fw_cfg_path || !c->efivars_path || !c->ready_file) {
         config_done(c);
         return -ENOMEM;
     }
@@ -51,6 +52,7 @@ void config_done(struct agent_config *c)
     free(c->tsm_path);
     free(c->acpi_path);
     free(c->fw_cfg_path);
+    free(c->efivars_path);
     free(c->manifest);
     free(c->root_dir);
     free(c->ready_file);
@@ -76,7 +78,7 @@ const char *config_policy_name(enum hook_policy p)
 }
 
 static const char *const config_keys[] = {
-    "listen", "quote_provider", "tsm_path", "acpi_path", "fw_cfg_path", "manifest", "root_dir", "ready_file",
+    "listen", "quote_provider", "tsm_path", "acpi_path", "fw_cfg_path", "efivars_path", "manifest", "root_dir", "ready_file",
     "memory_budget", "hooks", "verbose", "max_connections", "max_inflight", "workers",
     "frame_timeout_ms", "idle_timeout_ms", "write_timeout_ms", "challenge_ttl_ms",
     "max_challenges", "init", NULL,
@@ -186,6 +188,7 @@ static int apply(struct json_reader *R, json_t *root, struct agent_config *c)
         (r = set_path(R, root, "tsm_path", &c->tsm_path)) < 0 ||
         (r = set_path(R, root, "acpi_path", &c->acpi_path)) < 0 ||
         (r = set_path(R, root, "fw_cfg_path", &c->fw_cfg_path)) < 0 ||
+        (r = set_path(R, root, "efivars_path", &c->efivars_path)) < 0 ||
         (r = set_path(R, root, "manifest", &c->manifest)) < 0 ||
         (r = set_path(R, root, "root_dir", &c->root_dir)) < 0 ||
         (r = set_path(R, root, "ready_file", &c->ready_file)) < 0 ||

@@ -12,6 +12,7 @@
 #define AGENT_TSM_PATH "/sys/kernel/config/tsm/report"
 #define AGENT_ACPI_PATH "/sys/firmware/acpi/tables"
 #define AGENT_FW_CFG_PATH "/sys/firmware/qemu_fw_cfg/by_name"
+#define AGENT_EFIVARS_PATH "/sys/firmware/efi/efivars"
 #define AGENT_READY_FILE "/run/tdx-agent/secrets-ready"
 #define AGENT_MANIFEST_PATH "/etc/tdx-agent/secrets.json"
 /* What init mode reads when started as /init without arguments. */
@@ -31,6 +32,7 @@ struct agent_config {
     char *tsm_path;
     char *acpi_path;
     char *fw_cfg_path;          /* QEMU fw_cfg entries by name (op acpi) */
+    char *efivars_path;         /* efivarfs (op bootvars) */
     char *manifest;             /* NULL: none */
     char *root_dir;             /* secrets and accounts below this directory; NULL: "/" */
     char *ready_file;           /* created once every required secret is present */

@@ -47,6 +47,7 @@ static void help(void)
            "  --tsm-path DIR           configfs-tsm report directory (default %s)\n"
            "  --acpi-path DIR          ACPI tables directory (default %s)\n"
            "  --fw-cfg-path DIR        QEMU fw_cfg entries by name (default %s)\n"
+           "  --efivars-path DIR       efivarfs, for the boot variables (default %s)\n"
            "  --manifest FILE          the image's secrets manifest (enables secrets.*)\n"
            "  --root-dir DIR           write secrets and look up their owners below DIR\n"
            "  --ready-file PATH        created once every required secret is present\n"
@@ -67,7 +68,7 @@ static void help(void)
            "2 usage error.\n\n"
            "As PID 1 named init without arguments (a native image's /init), or as\n"
            "'tdx-agent init' alone: init --config " AGENT_CONFIG_FILE ".\n",
-           AGENT_TSM_PATH, AGENT_ACPI_PATH, AGENT_FW_CFG_PATH, AGENT_READY_FILE);
+           AGENT_TSM_PATH, AGENT_ACPI_PATH, AGENT_FW_CFG_PATH, AGENT_EFIVARS_PATH, AGENT_READY_FILE);
 }
 
 static int usage(const char *fmt, ...) _printf_(1, 2);
@@ -83,7 +84,7 @@ static int usage(const char *fmt, ...)
 }
 
 enum {
-    OPT_LISTEN = 256, OPT_PROVIDER, OPT_TSM, OPT_ACPI, OPT_FW_CFG, OPT_MANIFEST, OPT_CONFIG, OPT_MAXCONN,
+    OPT_LISTEN = 256, OPT_PROVIDER, OPT_TSM, OPT_ACPI, OPT_FW_CFG, OPT_EFIVARS, OPT_MANIFEST, OPT_CONFIG, OPT_MAXCONN,
     OPT_INFLIGHT, OPT_WORKERS, OPT_IDLE, OPT_FRAME, OPT_WRITE, OPT_TIMEOUT, OPT_POLICY,
     OPT_VERSION, OPT_ROOT, OPT_READY, OPT_TTL, OPT_CHALLENGES, OPT_HOOKS, OPT_TEST_PROVIDER,
 };
@@ -94,6 +95,7 @@ static const struct option options[] = {
     { "tsm-path", required_argument, NULL, OPT_TSM },
     { "acpi-path", required_argument, NULL, OPT_ACPI },
     { "fw-cfg-path", required_argument, NULL, OPT_FW_CFG },
+    { "efivars-path", required_argument, NULL, OPT_EFIVARS },
     { "manifest", required_argument, NULL, OPT_MANIFEST },
     { "root-dir", required_argument, NULL, OPT_ROOT },
     { "ready-file", required_argument, NULL, OPT_READY },
@@ -232,6 +234,7 @@ static int parse_options(int argc, char **argv, enum mode mode, struct agent_con
         case OPT_TSM: r = set_path(&c->tsm_path, optarg); break;
         case OPT_ACPI: r = set_path(&c->acpi_path, optarg); break;
         case OPT_FW_CFG: r = set_path(&c->fw_cfg_path, optarg); break;
+        case OPT_EFIVARS: r = set_path(&c->efivars_path, optarg); break;
         case OPT_MANIFEST: r = set_path(&c->manifest, optarg); break;
         case OPT_ROOT: r = set_abs_path("--root-dir", &c->root_dir, optarg); break;
         case OPT_READY: r = set_abs_path("--ready-file", &c->ready_file, optarg); break;

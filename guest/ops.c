@@ -15,6 +15,7 @@
 #include "agent-core.h"
 #include "base64.h"
 #include "ccel.h"
+#include "efivars.h"
 #include "frame.h"
 #include "fw-cfg-acpi.h"
 #include "hex.h"
@@ -223,6 +224,36 @@ static int op_acpi(struct agent *a, const struct wire_request *req, json_t **res
     return 0;
 }
 
+/* The firmware's BootOrder and the Boot#### it lists: with the ACPI blobs,
+ * what RTMR0 of a disk boot needs (`tdxctl acpi capture`). */
+static int op_bootvars(struct agent *a, const struct wire_request *req, json_t **result,
+                       struct wire_error *e)
+{
+    struct efivars_boot b;
+    json_t *vars;
+    char msg[300];
+    int r;
+
+    if (wire_check_params(req, NULL, e) < 0)
+        return -EINVAL;
+    r = efivars_boot_read(a->config->efivars_path, &b, msg, sizeof(msg));
+    if (r < 0)
+        return wire_errorf(e, r == -ENOENT ? WIRE_E_UNAVAILABLE
+                              : r == -EFBIG ? WIRE_E_TOO_LARGE : WIRE_E_IO, "%s", msg);
+    vars = json_array();
+    for (size_t i = 0; vars && i < b.n; i++)
+        if (json_array_append_new(vars, json_pack("{s:s, s:o}", "name", b.var[i].name, "data",
+                                                  wire_base64(b.var[i].data, b.var[i].len))) < 0) {
+            json_decref(vars);
+            vars = NULL;
+        }
+    efivars_boot_done(&b);
+    *result = vars ? json_pack("{s:o}", "variables", vars) : NULL;
+    if (!*result)
+        return wire_errorf(e, WIRE_E_INTERNAL, "out of memory");
+    return 0;
+}
+
 static int no_secrets(struct wire_error *e, const char *op)
 {
     return wire_errorf(e, WIRE_E_UNAVAILABLE, "%s: this agent has no secrets manifest (start it "
@@ -305,6 +336,7 @@ static int op_secrets_status(struct agent *a, const struct wire_request *req, js
  * it writes and syncs files, so they too run on workers. */
 static const struct op_def ops[] = {
     { "acpi", true, op_acpi },
+    { "bootvars", true, op_bootvars },
     { "eventlog", true, op_eventlog },
     { "info", false, op_info },
     { "quote", true, op_quote },

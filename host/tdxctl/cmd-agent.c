@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* tdxctl agent: info / quote / eventlog from a running tdx-agent. */
+/* tdxctl agent: info / quote / eventlog / bootvars from a running tdx-agent. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -18,12 +18,15 @@ static void help(void)
 {
     printf("Usage: tdxctl agent info     --connect ADDR [--json]\n"
            "       tdxctl agent quote    --connect ADDR [--report-data HEX] -o QUOTE\n"
-           "       tdxctl agent eventlog --connect ADDR -o DIR\n\n"
+           "       tdxctl agent eventlog --connect ADDR -o DIR\n"
+           "       tdxctl agent bootvars --connect ADDR -o DIR\n\n"
            "Talk to a running tdx-agent (docs/protocol.md).\n\n"
            "info      the agent's version, quote provider, TDX presence, listeners, limits\n"
            "quote     a quote over REPORT-DATA (at most 64 bytes, zero-padded), written to QUOTE\n"
            "eventlog  the CCEL ACPI table and event log, written to DIR/CCEL and DIR/data/CCEL\n"
-           "          (the layout of /sys/firmware/acpi/tables)\n\n"
+           "          (the layout of /sys/firmware/acpi/tables)\n"
+           "bootvars  the firmware's BootOrder and the Boot#### it lists, written to DIR/NAME\n"
+           "          (the data without attributes: tdx_measure_options.boot_variables)\n\n"
            "Options:\n"
            "  -c, --connect ADDR          vsock:CID:PORT, tcp:HOST:PORT or unix:PATH (required)\n"
            "  -r, --report-data HEX       report data for 'quote' (default: 64 zero bytes)\n"
@@ -155,6 +158,43 @@ static int do_eventlog(const struct cli *cli, tdx_agent *agent, const char *dir)
     return EXIT_OK;
 }
 
+static int do_bootvars(const struct cli *cli, tdx_agent *agent, const char *dir)
+{
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_boot_variable *vars = NULL;
+    json_t *list = NULL;
+    char path[4200] = "";
+    size_t n = 0;
+    int r;
+
+    if (tdx_agent_boot_variables(agent, &vars, &n, &err) < 0)
+        return cli_fail(cli, &err);
+    r = mkdir(dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
+    if (r < 0)
+        snprintf(path, sizeof(path), "%s", dir);
+    if (cli->json)
+        list = json_array();
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, vars[i].name);
+        r = write_file(path, vars[i].data, vars[i].size);
+        if (r == 0 && list)
+            json_array_append_new(list, json_pack("{s:s, s:I}", "name", vars[i].name, "size",
+                                                  (json_int_t)vars[i].size));
+        else if (r == 0)
+            printf("%-9s %zu bytes\n", vars[i].name, vars[i].size);
+    }
+    tdx_boot_variables_free(vars, n);
+    if (r < 0) {
+        json_decref(list);
+        return cli_failf(cli, r, "%s: cannot write: %s", path, strerror(-r));
+    }
+    if (list)
+        cli_print_ok(cli, json_pack("{s:s, s:o}", "directory", dir, "variables", list));
+    else
+        fprintf(stderr, "tdxctl: wrote %zu boot variable(s) to %s\n", n, dir);
+    return EXIT_OK;
+}
+
 int cmd_agent(const struct cli *cli_in, int argc, char **argv)
 {
     static const struct option options[] = {
@@ -197,9 +237,10 @@ int cmd_agent(const struct cli *cli_in, int argc, char **argv)
         }
     }
     if (optind + 1 != argc)
-        return cli_usage(&cli, "expected one verb: info, quote or eventlog");
+        return cli_usage(&cli, "expected one verb: info, quote, eventlog or bootvars");
     verb = argv[optind];
-    if (strcmp(verb, "info") && strcmp(verb, "quote") && strcmp(verb, "eventlog"))
+    if (strcmp(verb, "info") && strcmp(verb, "quote") && strcmp(verb, "eventlog") &&
+        strcmp(verb, "bootvars"))
         return cli_usage(&cli, "unknown verb '%s'", verb);
     if (!addr)
         return cli_usage(&cli, "--connect ADDR is required");
@@ -215,8 +256,10 @@ int cmd_agent(const struct cli *cli_in, int argc, char **argv)
         status = do_info(&cli, agent);
     else if (!strcmp(verb, "quote"))
         status = do_quote(&cli, agent, hex, out);
-    else
+    else if (!strcmp(verb, "eventlog"))
         status = do_eventlog(&cli, agent, out);
+    else
+        status = do_bootvars(&cli, agent, out);
     tdx_agent_free(agent);
     return status;
 }

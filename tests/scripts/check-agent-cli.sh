@@ -70,10 +70,18 @@ mkdir -p "$tmp/acpi/data"
 head -c 56 /dev/urandom >"$tmp/acpi/CCEL"
 printf 'CCEL' | dd of="$tmp/acpi/CCEL" conv=notrunc 2>/dev/null
 head -c 100000 /dev/urandom >"$tmp/acpi/data/CCEL"
+# A fake efivarfs: each file is u32 attributes, then the variable's data.
+# BootOrder lists 0001, 0000, 0002 (absent) and 0001 again.
+g=8be4df61-93ca-11d2-aa0d-00e098032b8c
+mkdir "$tmp/efivars"
+printf '\007\000\000\000\001\000\000\000\002\000\001\000' >"$tmp/efivars/BootOrder-$g"
+{ printf '\007\000\000\000'; head -c 90 /dev/urandom; } >"$tmp/efivars/Boot0001-$g"
+{ printf '\007\000\000\000'; head -c 62 /dev/urandom; } >"$tmp/efivars/Boot0000-$g"
+{ printf '\007\000\000\000'; head -c 30 /dev/urandom; } >"$tmp/efivars/Boot0003-$g"
 
 port=$(free_port)
 "$agent" --listen "unix:$tmp/agent.sock" --listen "tcp:127.0.0.1:$port" --quote-provider "sim:$tmp/pki" \
-    --acpi-path "$tmp/acpi" --manifest "$manifest" 2>"$tmp/agent.log" &
+    --acpi-path "$tmp/acpi" --efivars-path "$tmp/efivars" --manifest "$manifest" 2>"$tmp/agent.log" &
 pid=$!
 
 # The client retries while the agent comes up, as a host does while a VM boots.
@@ -104,6 +112,26 @@ grep -q '"provider":"sim"' "$tmp/out" && grep -q '"simulated":true' "$tmp/out" |
 expect 0 "wrote $tmp/ev/CCEL (56 bytes)" "$tdxctl" agent eventlog --connect "unix:$tmp/agent.sock" -o "$tmp/ev"
 check "event log table matches" cmp -s "$tmp/ev/CCEL" "$tmp/acpi/CCEL"
 check "event log matches" cmp -s "$tmp/ev/data/CCEL" "$tmp/acpi/data/CCEL"
+
+# The boot variables, data without attributes, in BootOrder's order, each
+# once; the absent Boot0002 and the unlisted Boot0003 are not there.
+expect 0 "wrote 3 boot variable(s) to $tmp/bv" "$tdxctl" agent bootvars --connect "unix:$tmp/agent.sock" -o "$tmp/bv"
+for v in BootOrder Boot0001 Boot0000; do
+    check "bootvars: $v is the variable's data" sh -c "tail -c +5 '$tmp/efivars/$v-$g' | cmp -s - '$tmp/bv/$v'"
+done
+check "bootvars: no Boot0002, no Boot0003" test ! -e "$tmp/bv/Boot0002" -a ! -e "$tmp/bv/Boot0003"
+check "bootvars: listed in BootOrder's order" test "$(cut -c1-9 "$tmp/out" | tr -d ' ' | tr '\n' ,)" = "BootOrder,Boot0001,Boot0000,"
+expect 0 "" "$tdxctl" --json agent bootvars --connect "unix:$tmp/agent.sock" -o "$tmp/bv"
+grep -q '"name":"Boot0001","size":90' "$tmp/out" || { echo "FAIL: json bootvars: $(cat "$tmp/out")"; fail=1; }
+{ printf '\007\000\000\000'; head -c 4097 /dev/zero; } >"$tmp/efivars/Boot0000-$g"
+expect 1 "bootvars: Boot0000 is larger than 4096 bytes" "$tdxctl" agent bootvars --connect "unix:$tmp/agent.sock" -o "$tmp/bv2"
+printf '\007\000\000\000\001' >"$tmp/efivars/BootOrder-$g"
+expect 1 "bootvars: BootOrder has 1 bytes, not a list of 16-bit option numbers" \
+    "$tdxctl" agent bootvars --connect "unix:$tmp/agent.sock" -o "$tmp/bv2"
+mv "$tmp/efivars" "$tmp/efivars.gone"
+expect 1 "bootvars: no directory $tmp/efivars (efivarfs not mounted, or not a UEFI boot)" \
+    "$tdxctl" agent bootvars --connect "unix:$tmp/agent.sock" -o "$tmp/bv2"
+check "bootvars: nothing written on failure" test ! -e "$tmp/bv2"
 
 expect 2 "agent: --report-data: expected an even number of hex digits" \
     "$tdxctl" agent quote --connect "unix:$tmp/agent.sock" --report-data xyz -o "$tmp/q"

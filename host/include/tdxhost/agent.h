@@ -118,6 +118,34 @@ TDX_EXTERN int tdx_agent_acpi(tdx_agent *agent, uint8_t **tables, size_t *tables
                               uint8_t **rsdp, size_t *rsdp_len, uint8_t **loader,
                               size_t *loader_len, tdx_error *err);
 
+/** One of the firmware's boot variables, as the guest read it from efivarfs. */
+typedef struct tdx_boot_variable {
+    char name[16];       /**< "BootOrder", or "Boot####" (four upper-case hex digits) */
+    uint8_t *data;       /**< the variable's data, without efivarfs' attribute bytes */
+    size_t size;
+} tdx_boot_variable;
+
+/**
+ * Fetches the firmware's BootOrder and the Boot#### it lists (op
+ * "bootvars"): what OVMF measured into RTMR0 at ReadyToBoot besides the
+ * ACPI blobs, which for a disk boot depends on the VM's devices. Used by
+ * `tdxctl acpi capture` (tdx_measure_options.boot_variables).
+ * @param[out] vars BootOrder first, then the options in BootOrder's order,
+ *        each once; a listed option the guest does not have is absent.
+ *        Free with tdx_boot_variables_free().
+ * @param[out] n the number of entries (at least 1, at most 65).
+ * @return as tdx_agent_call(); -ENXIO when the guest has no BootOrder (no
+ *         efivarfs: not a UEFI boot, or not mounted); -EPROTO when the reply
+ *         is malformed: a name that is not BootOrder first or an option
+ *         BootOrder lists, a duplicate, BootOrder not a non-empty list of
+ *         at most 64 16-bit numbers, an option empty or over 4 KiB.
+ */
+TDX_EXTERN int tdx_agent_boot_variables(tdx_agent *agent, tdx_boot_variable **vars, size_t *n,
+                                        tdx_error *err);
+
+/** Frees what tdx_agent_boot_variables() returned; NULL is a no-op. */
+TDX_EXTERN void tdx_boot_variables_free(tdx_boot_variable *vars, size_t n);
+
 TDX_END_DECLS
 
 #endif

@@ -5,7 +5,9 @@
 #include <jansson.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -475,5 +477,97 @@ int tdx_agent_acpi(tdx_agent *agent, uint8_t **tables, size_t *tables_len, uint8
     *rsdp_len = len[1];
     *loader = out[2];
     *loader_len = len[2];
+    return 0;
+}
+
+/* Bounds of the op (guest/efivars.h): 64 options, 4 KiB each. */
+#define BOOT_OPTIONS_MAX 64
+#define BOOT_OPTION_SIZE_MAX 4096
+
+void tdx_boot_variables_free(tdx_boot_variable *vars, size_t n)
+{
+    for (size_t i = 0; vars && i < n; i++)
+        free(vars[i].data);
+    free(vars);
+}
+
+/* Whether name is "Boot####" for an entry of BootOrder (order[0..count)). */
+static bool boot_order_lists(const uint8_t *order, size_t count, const char *name)
+{
+    for (size_t i = 0; i < count; i++) {
+        char want[16];
+        snprintf(want, sizeof(want), "Boot%04X", (unsigned)(order[2 * i] | order[2 * i + 1] << 8));
+        if (strcmp(want, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int boot_variable_check(tdx_agent *agent, const tdx_boot_variable *vars, size_t i, tdx_error *err)
+{
+    const tdx_boot_variable *v = &vars[i];
+
+    if (i == 0) {
+        if (strcmp(v->name, "BootOrder") != 0)
+            return tdx_err(err, -EPROTO, "%s: bootvars: variables[0] is \"%s\", not BootOrder", agent->address,
+                           v->name);
+        if (v->size == 0 || v->size % 2)
+            return tdx_err(err, -EPROTO, "%s: bootvars: BootOrder has %zu bytes, not a list of 16-bit "
+                           "option numbers", agent->address, v->size);
+        return 0;
+    }
+    if (!boot_order_lists(vars[0].data, vars[0].size / 2, v->name))
+        return tdx_err(err, -EPROTO, "%s: bootvars: variables[%zu] \"%s\" is not an option BootOrder lists",
+                       agent->address, i, v->name);
+    for (size_t j = 1; j < i; j++)
+        if (strcmp(vars[j].name, v->name) == 0)
+            return tdx_err(err, -EPROTO, "%s: bootvars: %s appears twice", agent->address, v->name);
+    if (v->size == 0)
+        return tdx_err(err, -EPROTO, "%s: bootvars: %s is empty", agent->address, v->name);
+    return 0;
+}
+
+int tdx_agent_boot_variables(tdx_agent *agent, tdx_boot_variable **vars, size_t *n, tdx_error *err)
+{
+    json_t *reply = NULL, *list;
+    tdx_boot_variable *out = NULL;
+    size_t count = 0;
+    int r;
+
+    tdx_check_arg(agent, err);
+    tdx_check_arg(vars && n, err);
+    r = agent_call_json(agent, "bootvars", NULL, &reply, err);
+    if (r < 0)
+        return r;
+    list = json_object_get(reply, "variables");
+    if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > 1 + BOOT_OPTIONS_MAX)
+        r = tdx_err(err, -EPROTO, "%s: bootvars: \"variables\": expected an array of 1 to %d entries",
+                    agent->address, 1 + BOOT_OPTIONS_MAX);
+    else if (!(out = calloc(json_array_size(list), sizeof(*out))))
+        r = tdx_err_oom(err);
+    for (size_t i = 0; r == 0 && i < json_array_size(list); i++) {
+        json_t *item = json_array_get(list, i);
+        const char *name = json_string_value(json_object_get(item, "name"));
+
+        if (!name || strlen(name) >= sizeof(out[i].name)) {
+            r = tdx_err(err, -EPROTO, "%s: bootvars: variables[%zu].name: expected a variable name",
+                        agent->address, i);
+            break;
+        }
+        snprintf(out[i].name, sizeof(out[i].name), "%s", name);
+        r = agent_reply_base64(agent, item, "bootvars", "data", i == 0 ? 2 * BOOT_OPTIONS_MAX : BOOT_OPTION_SIZE_MAX,
+                               &out[i].data, &out[i].size, err);
+        if (r == 0)
+            count = i + 1;
+        if (r == 0)
+            r = boot_variable_check(agent, out, i, err);
+    }
+    json_decref(reply);
+    if (r < 0) {
+        tdx_boot_variables_free(out, count);
+        return r;
+    }
+    *vars = out;
+    *n = count;
     return 0;
 }

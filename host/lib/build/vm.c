@@ -188,7 +188,7 @@ int tdx_build_measure_dir(const char *dir, tdx_measurements **out, tdx_error *er
     _cleanup_free_ char *text = NULL, *cmdline = NULL;
     char file[PATH_MAX], fw[PATH_MAX], kernel[PATH_MAX], initrd[PATH_MAX], cmd[PATH_MAX];
     char disk[PATH_MAX], uki[PATH_MAX];
-    char tables[PATH_MAX], rsdp[PATH_MAX], loader[PATH_MAX];
+    char tables[PATH_MAX], rsdp[PATH_MAX], loader[PATH_MAX], boot_vars[PATH_MAX];
     struct vm_shape vm;
     json_error_t jerr;
     json_t *root;
@@ -247,6 +247,11 @@ int tdx_build_measure_dir(const char *dir, tdx_measurements **out, tdx_error *er
         mo.acpi_rsdp = rsdp;
         mo.acpi_loader = loader;
     }
+    /* A disk boot's RTMR0 also needs the firmware's boot variables, which
+     * the capture of a disk build adds. */
+    snprintf(boot_vars, sizeof(boot_vars), "%s/acpi/boot-variables", dir);
+    if (vm.disk_boot && stat(boot_vars, &st) == 0)
+        mo.boot_variables = boot_vars;
     /* Events name the files as the directory does, not where it is. */
     {
         char strip[PATH_MAX];

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "fileio.h"
@@ -70,7 +71,7 @@ static int measure_shape(const struct vm_config *cfg, const char *assumptions_fi
                          int cpus, tdx_measurements **out, tdx_error *err)
 {
     tdx_measure_options mo = TDX_MEASURE_OPTIONS_INIT;
-    _cleanup_free_ char *tables = NULL, *rsdp = NULL, *loader = NULL, *acpi = NULL;
+    _cleanup_free_ char *tables = NULL, *rsdp = NULL, *loader = NULL, *acpi = NULL, *boot_vars = NULL;
     char qv[32];
 
     build_assumptions(assumptions_file, &mo, qv, sizeof(qv));
@@ -95,6 +96,11 @@ static int measure_shape(const struct vm_config *cfg, const char *assumptions_fi
         mo.acpi_tables = tables;
         mo.acpi_rsdp = rsdp;
         mo.acpi_loader = loader;
+        /* A disk boot's capture also holds the firmware's boot variables. */
+        if (cfg->disk && asprintf(&boot_vars, "%s/boot-variables", acpi) < 0)
+            return tdx_err_oom(err);
+        if (boot_vars && access(boot_vars, F_OK) == 0)
+            mo.boot_variables = boot_vars;
     }
     if (cfg->disk)
         return tdx_measure_uki_disk_boot(out, cfg->firmware, cfg->disk, cfg->uki, &mo, NULL, err);

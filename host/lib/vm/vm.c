@@ -296,14 +296,6 @@ int tdx_vm_new(tdx_vm **out, const char *build_dir, const tdx_vm_options *opts, 
         goto fail;
     }
     vm->accel = strdup(o->accel ? o->accel : "tcg");
-    if (vm->cfg.disk && vm->mode == TDX_VM_CAPTURE) {
-        /* The capture asks the guest through its command line, which a
-         * disk boot takes from the UKI. */
-        r = tdx_err(err, -EOPNOTSUPP, "%s: an ACPI capture needs a kernel boot; capture with a "
-                    "kernel build of the same VM shape (the tables do not depend on the image)",
-                    vm->cfg.build_dir);
-        goto fail;
-    }
     if (!vm->accel) {
         r = tdx_err_oom(err);
         goto fail;
@@ -312,6 +304,8 @@ int tdx_vm_new(tdx_vm **out, const char *build_dir, const tdx_vm_options *opts, 
         vm->cmdline = strdup(vm->cfg.cmdline);
         if (vm->cmdline && vm->mode != TDX_VM_TDX && streq_ptr(vm->accel, "tcg"))
             append_word(&vm->cmdline, VM_TCG_TIMER_FLAG);
+        /* A disk boot's UKI fixes its command line: its agent (systemd's
+         * tdx-agent.service) serves the capture's ops in daemon mode. */
         if (vm->cmdline && vm->mode == TDX_VM_CAPTURE)
             append_word(&vm->cmdline, VM_CAPTURE_FLAG);
         if (!vm->cmdline) {

@@ -36,6 +36,7 @@
 #define SYSFS_MAGIC 0x62656572
 #define TMPFS_MAGIC 0x01021994
 #define CONFIGFS_MAGIC 0x62656570
+#define EFIVARFS_MAGIC 0xde5e81e4
 #define DEFAULT_HOOKS_DIR "/etc/tdx-agent/hooks.d"
 
 struct basic_mount {
@@ -57,11 +58,18 @@ static const struct basic_mount mounts[] = {
       NULL },
 };
 
-/* Mounts mounts[from..to). */
-static void mount_range(size_t from, size_t to)
+/* The firmware's variables, read-only: the `bootvars` op reads the boot
+ * options OVMF measured (efivarfs is a module in Debian's kernels). */
+static const struct basic_mount efivarfs = {
+    "efivarfs", "/sys/firmware/efi/efivars", "efivarfs", EFIVARFS_MAGIC,
+    MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL
+};
+
+/* Mounts list[0..n). */
+static void mount_list(const struct basic_mount *list, size_t n)
 {
-    for (size_t i = from; i < to; i++) {
-        const struct basic_mount *m = &mounts[i];
+    for (size_t i = 0; i < n; i++) {
+        const struct basic_mount *m = &list[i];
         struct statfs st;
         if (mkdir(m->where, 0755) < 0 && errno != EEXIST) {
             log_warning("cannot create %s: %m", m->where);
@@ -82,12 +90,19 @@ static void mount_range(size_t from, size_t to)
 
 static void mount_basics(void)
 {
-    mount_range(0, ELEMENTSOF(mounts) - 1);
+    mount_list(mounts, ELEMENTSOF(mounts) - 1);
 }
 
 static void mount_configfs(void)
 {
-    mount_range(ELEMENTSOF(mounts) - 1, ELEMENTSOF(mounts));
+    mount_list(&mounts[ELEMENTSOF(mounts) - 1], 1);
+}
+
+/* Only on a UEFI boot, where the kernel made the mount point. */
+static void mount_efivarfs(void)
+{
+    if (access("/sys/firmware/efi", F_OK) == 0)
+        mount_list(&efivarfs, 1);
 }
 
 /* The kernel starts init with the console as fds 0-2 only when the
@@ -291,6 +306,7 @@ int init_run(struct agent_config *c, const char *hooks_dir, char *const *payload
         goto out;
     if (pid1) {
         mount_configfs();   /* configfs-tsm's home, once its module is in */
+        mount_efivarfs();
         if (net_setup(&ic->network) < 0)
             goto out;
     } else if (ic->network.mode != INIT_NET_NONE) {

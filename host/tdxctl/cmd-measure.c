@@ -43,9 +43,11 @@ static void help(void)
            "      --acpi-loader FILE     QEMU's etc/table-loader /\n"
            "      --runtime-event NAME=HEX  fold a runtime event into RTMR3 (repeatable)\n\n"
            "Disk boot (the direct-boot options except --kernel, --initrd, --cmdline and\n"
-           "--kernel-header apply; RTMR0 is null: OVMF's boot variables are not modelled):\n"
+           "--kernel-header apply; RTMR0 also needs OVMF's boot variables, captured):\n"
            "      --disk FILE            raw GPT disk image (its primary GPT goes into RTMR1)\n"
            "      --uki FILE             the UKI on the disk's ESP (\\EFI\\BOOT\\BOOTX64.EFI)\n"
+           "      --boot-variables DIR   BootOrder and Boot#### files (tdxctl acpi capture's\n"
+           "                             acpi/boot-variables); without them RTMR0 is null\n"
            "      --stub-version N       systemd-stub rules to apply; default: from .sdmagic\n\n"
            "Unified kernel image:\n"
            "      --uki FILE --tpm       vTPM PCRs 4, 9, 11\n"
@@ -173,7 +175,7 @@ int cmd_measure(const struct cli *cli_in, int argc, char **argv)
 {
     enum { O_FIRMWARE = 256, O_KERNEL, O_INITRD, O_CMDLINE, O_MEMORY, O_CPUS, O_QEMU, O_ORDER, O_HEADER,
            O_LAYOUT, O_RTMR2, O_TABLES, O_RSDP, O_LOADER, O_RUNTIME, O_UKI, O_TPM, O_BANK, O_STUB,
-           O_BOOT_LOADER, O_FORMAT, O_ID, O_JSON, O_DISK };
+           O_BOOT_LOADER, O_FORMAT, O_ID, O_JSON, O_DISK, O_BOOT_VARS };
     static const struct option options[] = {
         { "firmware", required_argument, NULL, O_FIRMWARE },
         { "kernel", required_argument, NULL, O_KERNEL },
@@ -192,6 +194,7 @@ int cmd_measure(const struct cli *cli_in, int argc, char **argv)
         { "runtime-event", required_argument, NULL, O_RUNTIME },
         { "uki", required_argument, NULL, O_UKI },
         { "disk", required_argument, NULL, O_DISK },
+        { "boot-variables", required_argument, NULL, O_BOOT_VARS },
         { "tpm", no_argument, NULL, O_TPM },
         { "bank", required_argument, NULL, O_BANK },
         { "stub-version", required_argument, NULL, O_STUB },
@@ -273,6 +276,7 @@ int cmd_measure(const struct cli *cli_in, int argc, char **argv)
             break;
         case O_UKI: uki = optarg; break;
         case O_DISK: disk = optarg; break;
+        case O_BOOT_VARS: mo.boot_variables = optarg; break;
         case O_TPM: tpm = true; break;
         case O_BANK:
             if (tdx_hash_alg_from_name(optarg, &alg, &err) < 0 ||
@@ -305,6 +309,10 @@ int cmd_measure(const struct cli *cli_in, int argc, char **argv)
             status = cli_option_error(&cli, c, argv);
             goto out;
         }
+    }
+    if (mo.boot_variables && !disk) {
+        status = cli_usage(&cli, "--boot-variables goes with --disk (a direct boot's are computed)");
+        goto out;
     }
     if (optind + 1 == argc && !uki && !disk && !firmware && !kernel && !tpm && !direct_only) {
         /* A build output directory: everything comes from the directory. */

@@ -39,6 +39,29 @@ grep -q '^agent       tdx-agent 1.0 (protocol 1)$' "$tmp/out" || { echo "FAIL: i
 expect 0 "" "$tdxctl" secrets status --connect "$addr" --connect-timeout 3000
 grep -q '^  k  *required  *missing$' "$tmp/out" || { echo "FAIL: status: $(cat "$tmp/out")"; fail=1; }
 
+# bootvars: names become file names on the host, so only BootOrder first
+# and the options it lists pass; BootOrder "AQADAA==" lists 0001 and 0003.
+bv() { # VARIABLES_JSON EXPECTED_MESSAGE
+    serve "{\"bootvars\": {\"variables\": $1}}"
+    expect 1 "$2" "$tdxctl" agent bootvars --connect "$addr" --connect-timeout 3000 -o "$tmp/bv"
+    check "bootvars: nothing written for $1" test ! -e "$tmp/bv"
+}
+order='{"name": "BootOrder", "data": "AQADAA=="}'
+bv '[]' "bootvars: \"variables\": expected an array of 1 to 65 entries"
+bv '[{"name": "Boot0001", "data": "AAA="}]' "bootvars: variables[0] is \"Boot0001\", not BootOrder"
+bv '[{"name": "BootOrder", "data": "AQ=="}]' "bootvars: BootOrder has 1 bytes, not a list of 16-bit option numbers"
+bv "[$order, {\"name\": \"../../etc/passwd\", \"data\": \"AAA=\"}]" "bootvars: variables[1].name: expected a variable name"
+bv "[$order, {\"name\": \"../passwd\", \"data\": \"AAA=\"}]" "bootvars: variables[1] \"../passwd\" is not an option BootOrder lists"
+bv "[$order, {\"name\": \"Boot0002\", \"data\": \"AAA=\"}]" "bootvars: variables[1] \"Boot0002\" is not an option BootOrder lists"
+bv "[$order, {\"name\": \"Boot0003\", \"data\": \"AAA=\"}, {\"name\": \"Boot0003\", \"data\": \"AAA=\"}]" \
+    "bootvars: Boot0003 appears twice"
+bv "[$order, {\"name\": \"Boot0001\", \"data\": \"\"}]" "bootvars: Boot0001 is empty"
+bv "[$order, {\"name\": \"Boot0001\", \"data\": 5}]" "bootvars"
+serve "{\"bootvars\": {\"variables\": [$order, {\"name\": \"Boot0003\", \"data\": \"AAA=\"}]}}"
+expect 0 "wrote 2 boot variable(s)" "$tdxctl" agent bootvars --connect "$addr" --connect-timeout 3000 -o "$tmp/bv"
+check "bootvars: a well-formed reply is written" test "$(od -An -tx1 "$tmp/bv/BootOrder" | tr -d ' \n')" = 01000300
+rm -rf "$tmp/bv"
+
 # Escapes and newlines from the agent never reach the terminal raw.
 # (JSON escapes, written as they are: the fake agent sends the decoded bytes.)
 hostile='\u001b]0;owned\u0007\u001b[2J\nforged line\r\u009b31m'

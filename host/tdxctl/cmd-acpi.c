@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "hex.h"
@@ -17,6 +18,8 @@ static void help(void)
            "devices), fetch etc/acpi/tables, etc/acpi/rsdp and etc/table-loader from the\n"
            "guest's fw_cfg through the agent, power it off, and store them in\n"
            "BUILD_DIR/acpi/ with capture.json (QEMU version, argv, memory, vCPUs).\n"
+           "The firmware's BootOrder and Boot#### go to BUILD_DIR/acpi/boot-variables/: a\n"
+           "disk build (booted as it is, no flag) needs them for RTMR0.\n"
            "RTMR0 then follows from them (tdxctl measure BUILD_DIR). With --memory/--cpus other\n"
            "than vm.json's they go to BUILD_DIR/acpi-<MiB>m-<N>c/, for tdxctl run --remeasure.\n\n"
            "Options:\n"
@@ -42,8 +45,8 @@ int cmd_acpi(const struct cli *cli_in, int argc, char **argv)
     tdx_measurements *m = NULL;
     tdx_vm *vm = NULL;
     const uint8_t *rtmr0 = NULL;
-    char hex[97] = "", dir[4200];
-    bool own_shape;
+    char hex[97] = "", dir[4200], bv[4300];
+    bool own_shape, has_boot_vars;
     size_t size;
     int status;
 
@@ -79,10 +82,13 @@ int cmd_acpi(const struct cli *cli_in, int argc, char **argv)
     else
         snprintf(dir, sizeof(dir), "%s/acpi-%llum-%dc", a.build_dir,
                  (unsigned long long)tdx_vm_memory_mib(vm), tdx_vm_cpus(vm));
+    snprintf(bv, sizeof(bv), "%s/boot-variables", dir);
+    has_boot_vars = access(bv, F_OK) == 0;
     /* What the capture gives RTMR0 for the build's own shape: what
      * `tdxctl measure BUILD_DIR` now computes. */
-    if (own_shape && tdx_build_measure_dir(a.build_dir, &m, &err) == 0 &&
-        tdx_measurements_register(m, "rtmr0", 0, &rtmr0, &size, NULL) == 0)
+    if (own_shape && tdx_build_measure_dir(a.build_dir, &m, &err) < 0)
+        cli_warn("%s", err.message);
+    else if (own_shape && tdx_measurements_register(m, "rtmr0", 0, &rtmr0, &size, NULL) == 0)
         hex_encode(rtmr0, size, hex);
     if (cli.json)
         status = cli_print_ok(&cli, json_pack("{s:s, s:s, s:I, s:i, s:s?}", "directory", dir,
@@ -92,7 +98,7 @@ int cmd_acpi(const struct cli *cli_in, int argc, char **argv)
                                               *hex ? hex : NULL));
     else {
         fprintf(stderr, "tdxctl: wrote %s (etc-acpi-tables, etc-acpi-rsdp, etc-table-loader, "
-                        "capture.json)\n", dir);
+                        "%scapture.json)\n", dir, has_boot_vars ? "boot-variables/, " : "");
         if (*hex)
             fprintf(stderr, "tdxctl: RTMR0 for the build's shape: %s\n", hex);
         else

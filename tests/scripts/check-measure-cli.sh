@@ -158,6 +158,29 @@ check "disk boot: the event layout moves the separator into RTMR1" sh -c "! cmp 
 expect 1 "tdxctl: $gpt/04-header-crc.raw: GPT header CRC32 mismatch" "$tdxctl" measure --firmware "$tmp/OVMF.fd" --disk "$gpt/04-header-crc.raw" --uki "$uki" --stub-version 258
 expect 1 "tdxctl: $tmp/none: cannot open" "$tdxctl" measure --firmware "$tmp/OVMF.fd" --disk "$tmp/none" --uki "$uki" --stub-version 258
 
+# A capture's boot variables make a disk boot's RTMR0 known: BootOrder 0000
+# and OVMF's UiApp option, bytes laid out here.
+mkdir "$tmp/bv"
+printf '\000\000' >"$tmp/bv/BootOrder"
+printf '\011\001\000\000\054\000U\000i\000A\000p\000p\000\000\000' >"$tmp/bv/Boot0000"
+printf '\004\007\024\000\311\275\270\174\353\370\064\117\252\352\076\344\257\145\026\241' >>"$tmp/bv/Boot0000"
+printf '\004\006\024\000\041\252\054\106\024\166\003\105\203\156\212\266\364\146\043\061' >>"$tmp/bv/Boot0000"
+printf '\177\377\004\000' >>"$tmp/bv/Boot0000"
+disk_acpi() { # extra options...
+    "$tdxctl" measure --firmware "$tmp/OVMF.fd" --disk "$gpt/01-esp-and-root.raw" --uki "$uki" --stub-version 258 \
+        --acpi-tables "$acpi/etc-acpi-tables" --acpi-rsdp "$acpi/etc-acpi-rsdp" --acpi-loader "$acpi/etc-table-loader" "$@"
+}
+expect 0 "" disk_acpi --boot-variables "$tmp/bv"
+check "disk boot with boot variables: rtmr0 is known" grep -qE '"rtmr0": "[0-9a-f]{96}"' "$tmp/out"
+check "disk boot: Boot0000 is described" grep -q 'Boot0000 = \\"UiApp\\" (EFI_LOAD_OPTION, attributes 0x109, 62 bytes)' "$tmp/out"
+# BootOrder 0000 is SHA-384 1dd6f7b4... (docs/measurement.md's reference).
+check "disk boot: BootOrder's digest" grep -q '"digest": "1dd6f7b457ad880d840d41c961283bab688e94e4b59359ea45686581e90feccea3c624b1226113f824f315eb60ae0a7c"' "$tmp/out"
+expect 0 "" disk_acpi
+check "disk boot without boot variables: rtmr0 is null" grep -q '"rtmr0": null' "$tmp/out"
+expect 2 "measure: --boot-variables goes with --disk" "$tdxctl" measure --firmware "$tmp/OVMF.fd" --kernel k --boot-variables "$tmp/bv"
+printf '\000' >"$tmp/bv/BootOrder"
+expect 1 "$tmp/bv/BootOrder: 1 bytes: expected a non-empty list of 16-bit option numbers" disk_acpi --boot-variables "$tmp/bv"
+
 # Every shared log replays.
 for log in "$data"/eventlogs/*.bin; do
     case $log in *_table.bin) continue ;; esac

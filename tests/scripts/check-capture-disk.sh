@@ -10,6 +10,10 @@
 #     here with python3's hashlib);
 #   - a second capture gives the same bytes (the firmware numbers its options
 #     the same way for the same VM) and so the same RTMR0.
+# On a kernel build (native, direct boot) the same checks compare the
+# captured variables with what the model computes for a direct boot
+# (BootOrder 0000, Boot0000 UiApp): its events are the model's, so the
+# digests match only if the firmware made exactly those.
 # Prints the boot variables (name, size, what the measurement says of them).
 # Leaves BUILD_DIR/acpi/ (the capture) in place; measurements.json is not
 # changed. Needs qemu-system-x86_64 and python3; a few minutes under TCG.
@@ -28,7 +32,7 @@ bad() {
 
 command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
 command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: qemu-system-x86_64 is not installed"; exit 77; }
-grep -q '"boot": *"disk"' "$dir/vm.json" 2>/dev/null || { bad "$dir/vm.json: not a disk build"; exit 1; }
+[ -f "$dir/vm.json" ] || { bad "$dir/vm.json: not a build directory"; exit 1; }
 
 capture() { # N: capture into BUILD_DIR/acpi, keep a copy as $tmp/capN
     if ! "$tdxctl" --json acpi capture "$dir" --timeout 600 >"$tmp/capture$1.json" 2>"$tmp/capture$1.err"; then
@@ -48,6 +52,9 @@ cap, mfile, out = sys.argv[1:4]
 bad = []
 doc = json.load(open(os.path.join(cap, "capture.json")))
 bv = os.path.join(cap, "boot-variables")
+if not os.path.isdir(bv):
+    print("FAIL: the capture has no boot variables: %s" % doc.get("boot_variables_missing"), file=sys.stderr)
+    sys.exit(1)
 order = open(os.path.join(bv, "BootOrder"), "rb").read()
 numbers = ["Boot%04X" % int.from_bytes(order[i:i + 2], "little") for i in range(0, len(order), 2)]
 names = ["BootOrder"] + [n for n in dict.fromkeys(numbers) if os.path.exists(os.path.join(bv, n))]
@@ -95,5 +102,5 @@ if capture 2; then
     python3 -c 'import json, sys; a, b = (json.load(open(f))["registers"]["rtmr0"] for f in sys.argv[1:]); sys.exit(a != b)' \
         "$tmp/m1.json" "$tmp/m2.json" || bad "second capture: RTMR0 differs"
 fi
-[ "$fail" = 0 ] && echo "ok: disk build captured twice, RTMR0 known and the same"
+[ "$fail" = 0 ] && echo "ok: $dir captured twice, RTMR0 known and the same"
 exit $fail

@@ -162,10 +162,12 @@ expect 1 "tdxctl: $tmp/none: cannot open" "$tdxctl" measure --firmware "$tmp/OVM
 # and OVMF's UiApp option, bytes laid out here.
 mkdir "$tmp/bv"
 printf '\000\000' >"$tmp/bv/BootOrder"
-printf '\011\001\000\000\054\000U\000i\000A\000p\000p\000\000\000' >"$tmp/bv/Boot0000"
-printf '\004\007\024\000\311\275\270\174\353\370\064\117\252\352\076\344\257\145\026\241' >>"$tmp/bv/Boot0000"
-printf '\004\006\024\000\041\252\054\106\024\166\003\105\203\156\212\266\364\146\043\061' >>"$tmp/bv/Boot0000"
-printf '\177\377\004\000' >>"$tmp/bv/Boot0000"
+{
+    printf '\011\001\000\000\054\000U\000i\000A\000p\000p\000\000\000'
+    printf '\004\007\024\000\311\275\270\174\353\370\064\117\252\352\076\344\257\145\026\241'
+    printf '\004\006\024\000\041\252\054\106\024\166\003\105\203\156\212\266\364\146\043\061'
+    printf '\177\377\004\000'
+} >"$tmp/bv/Boot0000"
 disk_acpi() { # extra options...
     "$tdxctl" measure --firmware "$tmp/OVMF.fd" --disk "$gpt/01-esp-and-root.raw" --uki "$uki" --stub-version 258 \
         --acpi-tables "$acpi/etc-acpi-tables" --acpi-rsdp "$acpi/etc-acpi-rsdp" --acpi-loader "$acpi/etc-table-loader" "$@"

@@ -20,6 +20,14 @@ int agent_call_json(tdx_agent *agent, const char *op, struct json_t *params,
  * heap buffer; -EPROTO naming the member when it is missing or malformed. */
 int agent_reply_base64(tdx_agent *agent, struct json_t *reply, const char *op, const char *key,
                        size_t max, uint8_t **out, size_t *len, tdx_error *err);
+/* The same, naming the agent by its address. */
+int agent_reply_base64_from(const char *address, struct json_t *reply, const char *op, const char *key,
+                            size_t max, uint8_t **out, size_t *len, tdx_error *err);
+
+/* The "bootvars" reply into tdx_agent_boot_variables()'s result (every
+ * check it documents). */
+int agent_boot_variables_parse(const char *address, struct json_t *reply, tdx_boot_variable **vars,
+                               size_t *n, tdx_error *err);
 
 /* The expected shape of a reply, one member per entry: paths "a", "a.b"
  * and "a[].b" (b in every element of array a); members below a null

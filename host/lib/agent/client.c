@@ -332,13 +332,19 @@ int tdx_agent_info(tdx_agent *agent, char **info_json, tdx_error *err)
 int agent_reply_base64(tdx_agent *agent, json_t *reply, const char *op, const char *key,
                        size_t max, uint8_t **out, size_t *len, tdx_error *err)
 {
+    return agent_reply_base64_from(agent->address, reply, op, key, max, out, len, err);
+}
+
+int agent_reply_base64_from(const char *address, json_t *reply, const char *op, const char *key,
+                            size_t max, uint8_t **out, size_t *len, tdx_error *err)
+{
     json_t *v = json_object_get(reply, key);
     size_t n = json_string_length(v);
     uint8_t *buf;
     long got;
 
     if (!json_is_string(v))
-        return tdx_err(err, -EPROTO, "%s: %s: reply has no string \"%s\"", agent->address, op, key);
+        return tdx_err(err, -EPROTO, "%s: %s: reply has no string \"%s\"", address, op, key);
     buf = malloc(n / 4 * 3 + 1);
     if (!buf)
         return tdx_err_oom(err);
@@ -346,7 +352,7 @@ int agent_reply_base64(tdx_agent *agent, json_t *reply, const char *op, const ch
     if (got < 0) {
         free(buf);
         return tdx_err(err, -EPROTO, "%s: %s: \"%s\" is not base64 of at most %zu bytes",
-                       agent->address, op, key, max);
+                       address, op, key, max);
     }
     *out = buf;
     *len = (size_t)got;
@@ -503,46 +509,41 @@ static bool boot_order_lists(const uint8_t *order, size_t count, const char *nam
     return false;
 }
 
-static int boot_variable_check(tdx_agent *agent, const tdx_boot_variable *vars, size_t i, tdx_error *err)
+static int boot_variable_check(const char *address, const tdx_boot_variable *vars, size_t i, tdx_error *err)
 {
     const tdx_boot_variable *v = &vars[i];
 
     if (i == 0) {
         if (strcmp(v->name, "BootOrder") != 0)
-            return tdx_err(err, -EPROTO, "%s: bootvars: variables[0] is \"%s\", not BootOrder", agent->address,
+            return tdx_err(err, -EPROTO, "%s: bootvars: variables[0] is \"%s\", not BootOrder", address,
                            v->name);
         if (v->size == 0 || v->size % 2)
             return tdx_err(err, -EPROTO, "%s: bootvars: BootOrder has %zu bytes, not a list of 16-bit "
-                           "option numbers", agent->address, v->size);
+                           "option numbers", address, v->size);
         return 0;
     }
     if (!boot_order_lists(vars[0].data, vars[0].size / 2, v->name))
         return tdx_err(err, -EPROTO, "%s: bootvars: variables[%zu] \"%s\" is not an option BootOrder lists",
-                       agent->address, i, v->name);
+                       address, i, v->name);
     for (size_t j = 1; j < i; j++)
         if (strcmp(vars[j].name, v->name) == 0)
-            return tdx_err(err, -EPROTO, "%s: bootvars: %s appears twice", agent->address, v->name);
+            return tdx_err(err, -EPROTO, "%s: bootvars: %s appears twice", address, v->name);
     if (v->size == 0)
-        return tdx_err(err, -EPROTO, "%s: bootvars: %s is empty", agent->address, v->name);
+        return tdx_err(err, -EPROTO, "%s: bootvars: %s is empty", address, v->name);
     return 0;
 }
 
-int tdx_agent_boot_variables(tdx_agent *agent, tdx_boot_variable **vars, size_t *n, tdx_error *err)
+int agent_boot_variables_parse(const char *address, json_t *reply, tdx_boot_variable **vars, size_t *n,
+                               tdx_error *err)
 {
-    json_t *reply = NULL, *list;
+    json_t *list = json_object_get(reply, "variables");
     tdx_boot_variable *out = NULL;
     size_t count = 0;
-    int r;
+    int r = 0;
 
-    tdx_check_arg(agent, err);
-    tdx_check_arg(vars && n, err);
-    r = agent_call_json(agent, "bootvars", NULL, &reply, err);
-    if (r < 0)
-        return r;
-    list = json_object_get(reply, "variables");
     if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > 1 + BOOT_OPTIONS_MAX)
         r = tdx_err(err, -EPROTO, "%s: bootvars: \"variables\": expected an array of 1 to %d entries",
-                    agent->address, 1 + BOOT_OPTIONS_MAX);
+                    address, 1 + BOOT_OPTIONS_MAX);
     else if (!(out = calloc(json_array_size(list), sizeof(*out))))
         r = tdx_err_oom(err);
     for (size_t i = 0; r == 0 && i < json_array_size(list); i++) {
@@ -551,18 +552,18 @@ int tdx_agent_boot_variables(tdx_agent *agent, tdx_boot_variable **vars, size_t 
 
         if (!name || strlen(name) >= sizeof(out[i].name)) {
             r = tdx_err(err, -EPROTO, "%s: bootvars: variables[%zu].name: expected a variable name",
-                        agent->address, i);
+                        address, i);
             break;
         }
         snprintf(out[i].name, sizeof(out[i].name), "%s", name);
-        r = agent_reply_base64(agent, item, "bootvars", "data", i == 0 ? 2 * BOOT_OPTIONS_MAX : BOOT_OPTION_SIZE_MAX,
-                               &out[i].data, &out[i].size, err);
+        r = agent_reply_base64_from(address, item, "bootvars", "data",
+                                    i == 0 ? 2 * BOOT_OPTIONS_MAX : BOOT_OPTION_SIZE_MAX, &out[i].data,
+                                    &out[i].size, err);
         if (r == 0)
             count = i + 1;
         if (r == 0)
-            r = boot_variable_check(agent, out, i, err);
+            r = boot_variable_check(address, out, i, err);
     }
-    json_decref(reply);
     if (r < 0) {
         tdx_boot_variables_free(out, count);
         return r;
@@ -570,4 +571,19 @@ int tdx_agent_boot_variables(tdx_agent *agent, tdx_boot_variable **vars, size_t 
     *vars = out;
     *n = count;
     return 0;
+}
+
+int tdx_agent_boot_variables(tdx_agent *agent, tdx_boot_variable **vars, size_t *n, tdx_error *err)
+{
+    json_t *reply = NULL;
+    int r;
+
+    tdx_check_arg(agent, err);
+    tdx_check_arg(vars && n, err);
+    r = agent_call_json(agent, "bootvars", NULL, &reply, err);
+    if (r < 0)
+        return r;
+    r = agent_boot_variables_parse(agent->address, reply, vars, n, err);
+    json_decref(reply);
+    return r;
 }

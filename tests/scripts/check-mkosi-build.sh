@@ -21,7 +21,8 @@
 #     measurements is refused and starts nothing; the push with the build's
 #     measurements reaches secrets-ready.target and the payload prints
 #     "hello: key present (sha256 prefix ...)" after it, not before; stop
-#     leaves no QEMU.
+#     presses the ACPI power button, tdx-power-button.service has systemd
+#     power off, and no QEMU is left.
 # The disk (dev-disk):
 #   - disk.raw's GPT has the ESP and an x86-64 root partition; the ESP's
 #     \EFI\BOOT\BOOTX64.EFI is the UKI beside it (so what is measured is what
@@ -290,8 +291,13 @@ PY
     else
         bad "push: $(cat "$tmp/push.err")"
     fi
-    "$tdxctl" stop "$d" --timeout 5 >/dev/null 2>"$tmp/stop.err" || bad "stop: $(cat "$tmp/stop.err")"
+    "$tdxctl" stop "$d" --timeout 30 >/dev/null 2>"$tmp/stop.err" || bad "stop: $(cat "$tmp/stop.err")"
     gone "$qemu_pid" || bad "QEMU is left after stop"
+    # tdx-power-button.service answered QMP's ACPI power button: systemd
+    # powered off (the kernel's last line), QEMU was not killed.
+    console_has "power button pressed: powering off" ||
+        bad "console: tdx-power-button.service did not see the power button"
+    console_has "reboot: Power down" || bad "console: the image did not power off on the power button"
     qemu_pid=
     if [ "$fail" -ne 0 ] && [ -f "$d/run/serial.log" ]; then
         echo "--- console of $d (last 60 lines) ---" >&2

@@ -518,6 +518,8 @@ static int add_modules(struct build *b)
         { "virtio_pci", NULL, true, "default module (virtio devices)" },
         { "virtio_net", NULL, true, "default module (network)" },
         { "qemu_fw_cfg", NULL, true, "default module (test PKI through fw_cfg)" },
+        { "button", NULL, true, "default module (ACPI power button: tdxctl stop)" },
+        { "evdev", NULL, true, "default module (ACPI power button: tdxctl stop)" },
     };
     struct kmod_want want[ELEMENTSOF(defaults) + 512];
     char moddir[PATH_MAX], **warn = NULL;

@@ -339,4 +339,12 @@ assert i == [{"kind": "file", "name": "firmware", "version": None, "url": None, 
 assert json.load(open(sys.argv[1] + "/vm.json"))["firmware_event_layout"] == "pre-202411"
 PY
 check "firmware file: no lock file made" [ ! -e "$tmp/absent.lock" ]
+# Not a Debian base: Debian's ovmf is not taken for it (nor the host's).
+cat >"$proj/ubuntu.json" <<JSON
+{ "name": "mk", "base": "ubuntu/noble", "kernel": { "package": "tdx-meta" } }
+JSON
+PATH="$tmp/new:$PATH" run 1 'tdxctl: profile default: firmware "ovmf" is Debian'"'"'s package, locked for debian/ bases only (base is ubuntu/noble): name a firmware file' \
+    -- build "$proj/ubuntu.json" --backend mkosi --agent "$agent" --cache-dir "$tmp/cache" \
+    -o "$tmp/o4" --lock "$tmp/absent.lock"
+check "ubuntu base: no lock file made" [ ! -e "$tmp/absent.lock" ]
 exit $fail

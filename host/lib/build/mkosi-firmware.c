@@ -91,6 +91,12 @@ int mkosi_firmware(const tdx_image *image, const struct recipe *r,
 
     if (!streq(r->firmware, "ovmf"))
         return firmware_file(r, res, fw, err);
+    /* The lock pins Debian packages only (docs/lockfile.md), and Debian's
+     * signed index vouches for nothing of another distribution. */
+    if (!streq(r->distribution, "debian"))
+        return tdx_err(err, -EINVAL, "profile %s: firmware \"ovmf\" is Debian's package, locked "
+                       "for debian/ bases only (base is %s/%s): name a firmware file",
+                       r->profile, r->distribution, r->release);
 
     if (asprintf(&fetch_dir, "%s/fetch", cache) < 0 || asprintf(&extract_dir, "%s/extract", cache) < 0 ||
         asprintf(&label, "%s: firmware", r->profile) < 0)

@@ -313,10 +313,13 @@ static int uki_cmdline(struct mk *m, char **out)
     return *out ? 0 : tdx_err_oom(m->err);
 }
 
-/* The UKI's kernel, initrd and command line booted directly by OVMF
- * (QEMU's -kernel needs a bzImage, which a UKI is not): RTMR1 the kernel's
- * Authenticode digest, RTMR2 the command line and initrd; and the vTPM
- * PCRs 4/9/11 a cloud's firmware gives the UKI itself
+/* What a TD booting the output shows (tdx_build_measure_dir(), from vm.json):
+ * for a UKI build, its kernel, initrd and command line booted directly by
+ * OVMF (QEMU's -kernel needs a bzImage, which a UKI is not): RTMR1 the
+ * kernel's Authenticode, RTMR2 the command line and initrd; for a disk
+ * build, the UKI started from the ESP: RTMR1 also the GPT and the UKI's
+ * Authenticode, RTMR2 what systemd-stub and the kernel measure. Both also
+ * get the vTPM PCRs 4/9/11 a cloud's firmware gives the UKI itself
  * (measurements-vtpm.json: Azure and GCP attest those). */
 static int measure(struct mk *m, const char *efi_name)
 {

@@ -7,6 +7,8 @@
 #   - the output layout (docs/build.md): the UKI, OVMF.fd, vm.json pointing at
 #     it, measurements.json/.cbor, measurements-vtpm.json, build.json whose
 #     artifacts match the files, mkosi.log;
+#   - OVMF.fd from the ovmf .deb examples/tdx.lock pins (its entry reused
+#     unchanged, a "deb" input), not the host's;
 #   - the measurements: MRTD, RTMR1, RTMR2 known and equal to what
 #     `tdxctl measure DIR` computes from the directory alone; vTPM PCRs 4, 9, 11;
 #   - inside the UKI's initrd (the whole root file system): modules-load.d asks
@@ -21,7 +23,8 @@
 #     measurements is refused and starts nothing; the push with the build's
 #     measurements reaches secrets-ready.target and the payload prints
 #     "hello: key present (sha256 prefix ...)" after it, not before; stop
-#     leaves no QEMU.
+#     presses the ACPI power button, tdx-power-button.service has systemd
+#     power off, and no QEMU is left.
 # The disk (dev-disk):
 #   - disk.raw's GPT has the ESP and an x86-64 root partition; the ESP's
 #     \EFI\BOOT\BOOTX64.EFI is the UKI beside it (so what is measured is what
@@ -105,6 +108,20 @@ if m.get("from") != "locked" or len(pins) != 1 or pins[0]["sha256"] != m.get("de
     print("FAIL: build.json mkosi %r, lock pins %r" % (m, [p["sha256"] for p in pins]), file=sys.stderr)
     sys.exit(1)
 print("ok the build pinned mkosi %s (%s) in tdx.lock and ran it" % (pins[0]["version"], pins[0]["sha256"][:16]))
+PY
+# OVMF.fd is the example lock's ovmf (bookworm), not the host's: its entry
+# reused as it is, a "deb" input in build.json, its event layout in vm.json.
+python3 - "$src/examples/tdx.lock" "$tmp/tdx.lock" "$tmp/a" <<'PY' || bad "OVMF.fd is not the ovmf the example's lock pins"
+import hashlib, json, sys
+pin = lambda p: [e for e in json.load(open(p))["debian"] if e.get("requested") == "ovmf"]
+before, after = pin(sys.argv[1]), pin(sys.argv[2])
+assert len(before) == 1 and after == before, (before, after)
+b = json.load(open(sys.argv[3] + "/build.json"))
+i = [x for x in b["inputs"] if x["name"] in ("ovmf", "firmware")]
+assert i == [{"kind": "deb", "name": "ovmf", "version": before[0]["version"], "url": before[0]["url"],
+              "sha256": before[0]["sha256"]}], i
+assert json.load(open(sys.argv[3] + "/vm.json"))["firmware_event_layout"] == "pre-202411"
+print("ok OVMF.fd from the locked ovmf %s" % before[0]["version"])
 PY
 
 # layout DIR FILE...: the files are there, build.json lists every file with
@@ -290,8 +307,13 @@ PY
     else
         bad "push: $(cat "$tmp/push.err")"
     fi
-    "$tdxctl" stop "$d" --timeout 5 >/dev/null 2>"$tmp/stop.err" || bad "stop: $(cat "$tmp/stop.err")"
+    "$tdxctl" stop "$d" --timeout 30 >/dev/null 2>"$tmp/stop.err" || bad "stop: $(cat "$tmp/stop.err")"
     gone "$qemu_pid" || bad "QEMU is left after stop"
+    # tdx-power-button.service answered QMP's ACPI power button: systemd
+    # powered off (the kernel's last line), QEMU was not killed.
+    console_has "power button pressed: powering off" ||
+        bad "console: tdx-power-button.service did not see the power button"
+    console_has "reboot: Power down" || bad "console: the image did not power off on the power button"
     qemu_pid=
     if [ "$fail" -ne 0 ] && [ -f "$d/run/serial.log" ]; then
         echo "--- console of $d (last 60 lines) ---" >&2

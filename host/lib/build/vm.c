@@ -31,6 +31,16 @@ struct vm_shape {
     const char *disk, *uki;
 };
 
+const char *vm_event_layout(const char *ovmf_version)
+{
+    int y = 0, m = 0;
+    const char *v = ovmf_version ? strchr(ovmf_version, ':') : NULL;
+    v = v ? v + 1 : ovmf_version;
+    if (!v || sscanf(v, "%d.%d", &y, &m) != 2)
+        return "pre-202411";
+    return y * 100 + m >= 202411 ? "202411" : "pre-202411";
+}
+
 char *vm_json_render(uint64_t memory_mib, int cpus, const char *event_layout, const char *network,
                      bool test_provider, char *const *listen, const char *initrd)
 {
@@ -58,12 +68,11 @@ char *vm_json_render(uint64_t memory_mib, int cpus, const char *event_layout, co
     return text;
 }
 
-/* The host's OVMF (Debian 12: edk2 2022.11) predates the event layout
- * change of edk2-stable202411. */
-char *vm_json_render_files(uint64_t memory_mib, int cpus, const char *kernel, const char *initrd,
-                           const char *network, bool test_provider, char *const *listen)
+char *vm_json_render_files(uint64_t memory_mib, int cpus, const char *event_layout,
+                           const char *kernel, const char *initrd, const char *network,
+                           bool test_provider, char *const *listen)
 {
-    _cleanup_free_ char *base = vm_json_render(memory_mib, cpus, "pre-202411", network,
+    _cleanup_free_ char *base = vm_json_render(memory_mib, cpus, event_layout, network,
                                                test_provider, listen, initrd ? initrd : "");
     json_t *root = base ? json_loads(base, 0, NULL) : NULL;
     char *text;
@@ -79,10 +88,11 @@ char *vm_json_render_files(uint64_t memory_mib, int cpus, const char *kernel, co
 
 /* A disk boot: the firmware starts the UKI from the disk's ESP, so there is
  * no kernel, initrd or command line for QEMU to hand over. */
-char *vm_json_render_disk(uint64_t memory_mib, int cpus, const char *disk, const char *uki,
-                          const char *network, bool test_provider, char *const *listen)
+char *vm_json_render_disk(uint64_t memory_mib, int cpus, const char *event_layout,
+                          const char *disk, const char *uki, const char *network,
+                          bool test_provider, char *const *listen)
 {
-    _cleanup_free_ char *base = vm_json_render(memory_mib, cpus, "pre-202411", network,
+    _cleanup_free_ char *base = vm_json_render(memory_mib, cpus, event_layout, network,
                                                test_provider, listen, "");
     json_t *root = base ? json_loads(base, 0, NULL) : NULL;
     char *text = NULL;

@@ -578,6 +578,64 @@ START_TEST(captured_boot_variables_are_checked)
 }
 END_TEST
 
+/* The variables a capture of a real disk boot gave (tests/data/SOURCES.md):
+ * every option passes the checks, is described, and is measured as the
+ * SHA-384 of its file; OVMF's own UiApp is the bytes the direct-boot model
+ * lays out. */
+START_TEST(boot_variables_of_a_real_capture)
+{
+    static const char *const want[] = {
+        "BootOrder = 0000,0001,0002,0003,0004,0005,0006,0007",
+        "Boot0000 = \"UiApp\" (EFI_LOAD_OPTION, attributes 0x109, 62 bytes)",
+        "Boot0001 = \"UEFI Misc Device\" (EFI_LOAD_OPTION, attributes 0x1, 78 bytes)",
+        "Boot0002 = \"UEFI PXEv4 (MAC:525400123456)\" (EFI_LOAD_OPTION, attributes 0x1, 141 bytes)",
+        "Boot0003 = \"UEFI PXEv4 (MAC:525400123456) 2\" (EFI_LOAD_OPTION, attributes 0x1, 172 bytes)",
+        "Boot0004 = \"UEFI PXEv6 (MAC:525400123456)\" (EFI_LOAD_OPTION, attributes 0x1, 201 bytes)",
+        "Boot0005 = \"UEFI HTTPv4 (MAC:525400123456)\" (EFI_LOAD_OPTION, attributes 0x1, 174 bytes)",
+        "Boot0006 = \"UEFI HTTPv6 (MAC:525400123456)\" (EFI_LOAD_OPTION, attributes 0x1, 207 bytes)",
+        "Boot0007 = \"EFI Internal Shell\" (EFI_LOAD_OPTION, attributes 0x1, 88 bytes)",
+    };
+    static const char *const files[] = { "BootOrder", "Boot0000", "Boot0001", "Boot0002", "Boot0003",
+                                         "Boot0004", "Boot0005", "Boot0006", "Boot0007" };
+    const char *bv = src_path("tests/data/boot-variables/ovmf-2022.11-q35-disk");
+    tdx_measure_options o = TDX_MEASURE_OPTIONS_INIT;
+    tdx_measurements *m = NULL;
+    tdx_error err = TDX_ERROR_INIT;
+    tdx_measurement_event ev;
+    char *uki = uki_file(257, "uki.efi", false, NULL, &(size_t){ 0 }), path[4200];
+    size_t k = 0;
+
+    acpi_options(&o);
+    o.boot_variables = bv;
+    ck_assert_msg(tdx_measure_uki_disk_boot(&m, fw, disk, uki, &o, NULL, &err) == 0, "%s", err.message);
+    for (size_t i = 0; i < tdx_measurements_event_count(m); i++) {
+        uint8_t d[48];
+        size_t size;
+        char *data;
+
+        ck_assert_int_eq(tdx_measurements_event(m, i, &ev), 0);
+        if (ev.type != 0x80000002)
+            continue;
+        ck_assert_uint_lt(k, ELEMENTSOF(want));
+        ck_assert_str_eq(ev.description, want[k]);
+        snprintf(path, sizeof(path), "%s/%s", bv, files[k]);
+        data = read_text(path, &size);
+        sha384(data, size, d);
+        ck_assert_mem_eq(ev.digest, d, 48);
+        if (k == 1) {
+            ck_assert_uint_eq(size, sizeof(uiapp));
+            ck_assert_mem_eq(data, uiapp, sizeof(uiapp));
+        }
+        free(data);
+        k++;
+    }
+    ck_assert_uint_eq(k, ELEMENTSOF(want));
+    ck_assert_int_eq(tdx_measurements_register(m, "rtmr0", 0, NULL, NULL, NULL), 0);
+    tdx_measurements_free(m);
+    free(uki);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("disk-boot");
@@ -592,6 +650,7 @@ static Suite *suite(void)
     tcase_add_test(tc, labelled_paths_are_relative);
     tcase_add_test(tc, rtmr0_from_captured_boot_variables);
     tcase_add_test(tc, captured_boot_variables_are_checked);
+    tcase_add_test(tc, boot_variables_of_a_real_capture);
     suite_add_tcase(s, tc);
     return s;
 }

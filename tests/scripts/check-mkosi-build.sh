@@ -33,7 +33,8 @@
 #     recipe's epoch;
 #   - vm.json boots the disk; measurements.json equals `tdxctl measure DIR`;
 #   - booted from the ESP by OVMF (no -kernel): the push with the build's
-#     measurements reaches the payload's line; stop leaves no QEMU.
+#     measurements reaches the payload's line; stop leaves no QEMU;
+#   - `tdxctl acpi capture` of it gives RTMR0 (check-capture-disk.sh).
 # The same build twice (reproducibility, warm time) is bench/mkosi-bench.c.
 # Prints the build time and sizes as one JSON line ("figures").
 # Needs network (the Debian archive), root or user namespaces, python3 >= 3.9,
@@ -403,6 +404,8 @@ if [ -f "$tmp/esp-offset" ]; then
 fi
 boot_deliver "$d" disk
 disk_boot_s=$boot_s
+# RTMR0 of the disk boot: the capture of its ACPI blobs and boot variables.
+sh "$src/tests/scripts/check-capture-disk.sh" "$d" "$tdxctl" || bad "the ACPI capture of the disk build"
 
 echo "figures: {\"build_s\": $((t1 - t0)), \"boot_to_agent_s\": ${uki_boot_s:-null}," \
     "\"uki_bytes\": $efi_size, \"initrd_bytes\": $initrd_size," \

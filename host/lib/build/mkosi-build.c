@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -42,6 +43,7 @@ struct mk {
     struct build_output out;       /* out.stage becomes the output; the tree is in out.work */
     char *cache, *tree, *mkosi, *mkosi_version, *uki;
     char *raw;                     /* output.format "disk": mkosi's disk image */
+    int cache_lock;                /* flock on the mkosi cache, held until collected */
     bool disk;
     const char *mkosi_from;        /* "given", "PATH" or "locked" (build.json) */
     char *lock_path;               /* the lock the pinned mkosi came through */
@@ -212,6 +214,35 @@ static void log_tail(const char *log, char *buf, size_t size)
     snprintf(buf, size, "%s", start ? start + 1 : text);
 }
 
+/* One mkosi at a time per cache: builds share its tools tree, package cache
+ * and output directory, and a second mkosi rebuilding the tools tree or
+ * replacing an output under the first breaks it ("tar not found" halfway).
+ * Held until the outputs are copied out. */
+static int lock_cache(struct mk *m)
+{
+    _cleanup_free_ char *path = NULL;
+
+    if (asprintf(&path, "%s/mkosi/lock", m->cache) < 0)
+        return tdx_err_oom(m->err);
+    m->cache_lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (m->cache_lock < 0)
+        return tdx_err(m->err, -errno, "%s: %s", path, strerror(errno));
+    if (flock(m->cache_lock, LOCK_EX | LOCK_NB) == 0)
+        return 0;
+    if (errno != EWOULDBLOCK)
+        return tdx_err(m->err, -errno, "%s: cannot lock: %s", path, strerror(errno));
+    /* A signal (Ctrl-C) ends the wait; the progress callback says whether
+     * it cancels the build. */
+    do {
+        int r = step(m, "waiting for another mkosi build (same cache)");
+        if (r < 0)
+            return r;
+        if (flock(m->cache_lock, LOCK_EX) == 0)
+            return 0;
+    } while (errno == EINTR);
+    return tdx_err(m->err, -errno, "%s: cannot lock: %s", path, strerror(errno));
+}
+
 static int run_mkosi(struct mk *m)
 {
     _cleanup_free_ char *out = NULL, *build = NULL, *cache = NULL, *pkgs = NULL, *ws = NULL,
@@ -234,6 +265,8 @@ static int run_mkosi(struct mk *m)
     if (mkdir_p(out, 0755) < 0 || mkdir_p(build, 0755) < 0 || mkdir_p(cache, 0755) < 0 ||
         mkdir_p(pkgs, 0755) < 0 || mkdir_p(ws, 0755) < 0)
         return tdx_err(m->err, -errno, "mkosi directories below %s: %s", m->cache, strerror(errno));
+    if ((r = lock_cache(m)) < 0)
+        return r;
     {
         /* --force replaces the image's outputs, not the tools tree beside them. */
         char *argv[] = { m->mkosi, a_tree, a_out, a_build, a_cache, a_pkgs, a_ws, "--force",
@@ -545,7 +578,8 @@ static int run(struct mk *m, tdx_build_result **ret)
 int mkosi_build(const tdx_image *image, const tdx_build_image_options *o, tdx_build_result **out,
                 tdx_error *err)
 {
-    struct mk m = { .image = image, .o = o, .err = err, .out = BUILD_OUTPUT_INIT };
+    struct mk m = { .image = image, .o = o, .err = err, .out = BUILD_OUTPUT_INIT,
+                    .cache_lock = -1 };
     int r = run(&m, out);
 
     if (r < 0 && !m.committed && m.out.stage && m.outdir) {
@@ -573,6 +607,8 @@ int mkosi_build(const tdx_image *image, const tdx_build_image_options *o, tdx_bu
     free(m.deb_sha256);
     free(m.uki);
     free(m.raw);
+    if (m.cache_lock >= 0)
+        close(m.cache_lock);   /* releases the flock */
     mkosi_firmware_free(&m.fw);
     return r;
 }

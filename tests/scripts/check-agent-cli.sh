@@ -70,10 +70,12 @@ mkdir -p "$tmp/acpi/data"
 head -c 56 /dev/urandom >"$tmp/acpi/CCEL"
 printf 'CCEL' | dd of="$tmp/acpi/CCEL" conv=notrunc 2>/dev/null
 head -c 100000 /dev/urandom >"$tmp/acpi/data/CCEL"
+# A TPM log larger than one reply (512 KiB) so it comes in two chunks.
+head -c 700000 /dev/urandom >"$tmp/tpm-log"
 
 port=$(free_port)
 "$agent" --listen "unix:$tmp/agent.sock" --listen "tcp:127.0.0.1:$port" --quote-provider "sim:$tmp/pki" \
-    --acpi-path "$tmp/acpi" --manifest "$manifest" 2>"$tmp/agent.log" &
+    --acpi-path "$tmp/acpi" --tpm-log-path "$tmp/tpm-log" --manifest "$manifest" 2>"$tmp/agent.log" &
 pid=$!
 
 # The client retries while the agent comes up, as a host does while a VM boots.
@@ -104,6 +106,13 @@ grep -q '"provider":"sim"' "$tmp/out" && grep -q '"simulated":true' "$tmp/out" |
 expect 0 "wrote $tmp/ev/CCEL (56 bytes)" "$tdxctl" agent eventlog --connect "unix:$tmp/agent.sock" -o "$tmp/ev"
 check "event log table matches" cmp -s "$tmp/ev/CCEL" "$tmp/acpi/CCEL"
 check "event log matches" cmp -s "$tmp/ev/data/CCEL" "$tmp/acpi/data/CCEL"
+expect 0 "wrote $tmp/tpm/binary_bios_measurements (700000 bytes)" \
+    "$tdxctl" agent eventlog --tpm --connect "unix:$tmp/agent.sock" -o "$tmp/tpm"
+check "TPM event log matches (two chunks)" cmp -s "$tmp/tpm/binary_bios_measurements" "$tmp/tpm-log"
+check "the TPM log comes without a CCEL table" test ! -e "$tmp/tpm/CCEL"
+expect 0 "" "$tdxctl" --json agent eventlog --tpm --connect "unix:$tmp/agent.sock" -o "$tmp/tpm"
+grep -q '"log_size":700000' "$tmp/out" || { echo "FAIL: json TPM eventlog: $(cat "$tmp/out")"; fail=1; }
+expect 2 "agent: --tpm goes with 'eventlog'" "$tdxctl" agent info --tpm --connect "unix:$tmp/agent.sock"
 
 expect 2 "agent: --report-data: expected an even number of hex digits" \
     "$tdxctl" agent quote --connect "unix:$tmp/agent.sock" --report-data xyz -o "$tmp/q"
@@ -116,7 +125,9 @@ expect 1 "unix:$tmp/none.sock: agent not reachable within 300 ms" \
 expect 1 "" "$tdxctl" --json agent info --connect "unix:$tmp/none.sock" --connect-timeout 0
 grep -q '"code":"ENOENT"' "$tmp/out" || { echo "FAIL: json error: $(cat "$tmp/out")"; fail=1; }
 
-rm "$tmp/acpi/CCEL"
+rm "$tmp/acpi/CCEL" "$tmp/tpm-log"
+expect 1 "$tmp/tpm-log does not exist: no TPM event log (no TPM, or securityfs not mounted) (unavailable)" \
+    "$tdxctl" agent eventlog --tpm --connect "unix:$tmp/agent.sock" -o "$tmp/tpm2"
 expect 1 "CCEL does not exist: the firmware published no CC event log (not a TDX guest?) (unavailable)" \
     "$tdxctl" agent eventlog --connect "unix:$tmp/agent.sock" -o "$tmp/ev2"
 

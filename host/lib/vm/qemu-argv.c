@@ -159,6 +159,19 @@ int vm_argv_build(const struct vm_plan *p, char ***out, tdx_error *err)
         r |= strv_push(&argv, "-device");
         r |= strv_push(&argv, "virtio-net-pci,netdev=net0");
     }
+    if (p->tpm_socket) {
+        /* tpm-crb: the TPM 2.0 command-response buffer interface OVMF and
+         * Linux drive on q35 (tpm-tis works too; CRB is what TPM 2.0 machines have). */
+        _cleanup_free_ char *tpm = opt_escape(p->tpm_socket);
+        if (!tpm)
+            return tdx_err_oom(err);
+        r |= strv_push(&argv, "-chardev");
+        r |= pushf(&argv, "socket,id=chrtpm,path=%s", tpm);
+        r |= strv_push(&argv, "-tpmdev");
+        r |= strv_push(&argv, "emulator,id=tpm0,chardev=chrtpm");
+        r |= strv_push(&argv, "-device");
+        r |= strv_push(&argv, "tpm-crb,tpmdev=tpm0");
+    }
     for (const char *const *f = p->fw_cfg_files; f && *f; f++) {
         size_t n = strcspn(*f, "=");
         _cleanup_free_ char *path = opt_escape(*f + n + ((*f)[n] == '='));

@@ -19,9 +19,11 @@ static void help(void)
 {
     printf("Usage: tdxctl measure --firmware OVMF.fd --kernel VMLINUZ [OPTIONS]\n"
            "       tdxctl measure BUILD_DIR [--format F] [-o FILE]   (a tdxctl build output)\n"
+           "       tdxctl measure --firmware OVMF.fd --disk DISK.raw --uki UKI.efi [OPTIONS]\n"
            "       tdxctl measure --uki UKI.efi --tpm [OPTIONS]\n\n"
            "Compute the measurements a TDX guest will report: MRTD and RTMR0-3 for a QEMU\n"
-           "direct kernel boot, or vTPM PCRs 4, 9 and 11 for a unified kernel image.\n\n"
+           "direct kernel boot or for a UKI that OVMF boots from a GPT disk's ESP, or\n"
+           "vTPM PCRs 4, 9 and 11 for a unified kernel image.\n\n"
            "Direct boot:\n"
            "      --firmware FILE        OVMF/TDVF image (QEMU -bios)\n"
            "      --kernel FILE          Linux bzImage (QEMU -kernel)\n"
@@ -40,6 +42,11 @@ static void help(void)
            "      --acpi-rsdp FILE       QEMU's etc/acpi/rsdp     > all three, or RTMR0 is null\n"
            "      --acpi-loader FILE     QEMU's etc/table-loader /\n"
            "      --runtime-event NAME=HEX  fold a runtime event into RTMR3 (repeatable)\n\n"
+           "Disk boot (the direct-boot options except --kernel, --initrd, --cmdline and\n"
+           "--kernel-header apply; RTMR0 is null: OVMF's boot variables are not modelled):\n"
+           "      --disk FILE            raw GPT disk image (its primary GPT goes into RTMR1)\n"
+           "      --uki FILE             the UKI on the disk's ESP (\\EFI\\BOOT\\BOOTX64.EFI)\n"
+           "      --stub-version N       systemd-stub rules to apply; default: from .sdmagic\n\n"
            "Unified kernel image:\n"
            "      --uki FILE --tpm       vTPM PCRs 4, 9, 11\n"
            "      --bank ALG             sha256 (default) and/or sha384 (repeatable)\n"
@@ -166,7 +173,7 @@ int cmd_measure(const struct cli *cli_in, int argc, char **argv)
 {
     enum { O_FIRMWARE = 256, O_KERNEL, O_INITRD, O_CMDLINE, O_MEMORY, O_CPUS, O_QEMU, O_ORDER, O_HEADER,
            O_LAYOUT, O_RTMR2, O_TABLES, O_RSDP, O_LOADER, O_RUNTIME, O_UKI, O_TPM, O_BANK, O_STUB,
-           O_BOOT_LOADER, O_FORMAT, O_ID, O_JSON };
+           O_BOOT_LOADER, O_FORMAT, O_ID, O_JSON, O_DISK };
     static const struct option options[] = {
         { "firmware", required_argument, NULL, O_FIRMWARE },
         { "kernel", required_argument, NULL, O_KERNEL },
@@ -184,6 +191,7 @@ int cmd_measure(const struct cli *cli_in, int argc, char **argv)
         { "acpi-loader", required_argument, NULL, O_LOADER },
         { "runtime-event", required_argument, NULL, O_RUNTIME },
         { "uki", required_argument, NULL, O_UKI },
+        { "disk", required_argument, NULL, O_DISK },
         { "tpm", no_argument, NULL, O_TPM },
         { "bank", required_argument, NULL, O_BANK },
         { "stub-version", required_argument, NULL, O_STUB },
@@ -206,7 +214,7 @@ int cmd_measure(const struct cli *cli_in, int argc, char **argv)
     tdx_error err = TDX_ERROR_INIT;
     tdx_measurements *m = NULL;
     struct runtime_events re = { .n = 0 };
-    const char *firmware = NULL, *kernel = NULL, *uki = NULL, *output = NULL, *id = NULL;
+    const char *firmware = NULL, *kernel = NULL, *uki = NULL, *disk = NULL, *output = NULL, *id = NULL;
     bool tpm = false, direct_only = false;
     int c, r, format = TDX_FORMAT_JSON, status;
 
@@ -264,6 +272,7 @@ int cmd_measure(const struct cli *cli_in, int argc, char **argv)
             }
             break;
         case O_UKI: uki = optarg; break;
+        case O_DISK: disk = optarg; break;
         case O_TPM: tpm = true; break;
         case O_BANK:
             if (tdx_hash_alg_from_name(optarg, &alg, &err) < 0 ||
@@ -297,12 +306,25 @@ int cmd_measure(const struct cli *cli_in, int argc, char **argv)
             goto out;
         }
     }
-    if (optind + 1 == argc && !uki && !firmware && !kernel && !tpm && !direct_only) {
+    if (optind + 1 == argc && !uki && !disk && !firmware && !kernel && !tpm && !direct_only) {
         /* A build output directory: everything comes from the directory. */
         r = tdx_build_measure_dir(argv[optind], &m, &err);
     } else if (optind != argc) {
         status = cli_usage(&cli, "unexpected argument '%s'", argv[optind]);
         goto out;
+    } else if (disk) {
+        if (!uki || !firmware || kernel || tpm) {
+            status = cli_usage(&cli, "--disk goes with --uki and --firmware, without --kernel and --tpm");
+            goto out;
+        }
+        if (mo.initrd || mo.cmdline || mo.kernel_header != TDX_UNSET || uo.banks != TDX_UNSET || uo.boot_loader) {
+            status = cli_usage(&cli, "--initrd, --cmdline, --kernel-header, --bank and --boot-loader do not apply "
+                               "to --disk (the UKI carries its command line and initrd)");
+            goto out;
+        }
+        mo.runtime_events = re.ev;
+        mo.n_runtime_events = re.n;
+        r = tdx_measure_uki_disk_boot(&m, firmware, disk, uki, &mo, &uo, &err);
     } else if (uki) {
         if (!tpm || firmware || kernel || direct_only) {
             status = cli_usage(&cli, "--uki goes with --tpm and without the direct-boot options");

@@ -138,6 +138,26 @@ for i in 0 1 2 3; do
 done
 expect 1 "CCEL table checksum" sh -c "head -c 20 '$data/eventlogs/gotdx_cos113_ccel_table.bin' >'$tmp/t'; printf x >>'$tmp/t'; tail -c 35 '$data/eventlogs/gotdx_cos113_ccel_table.bin' >>'$tmp/t'; exec '$tdxctl' eventlog replay '$data/eventlogs/gotdx_cos113_ccel_data.bin' --table '$tmp/t'"
 
+# --- a UKI booted from a GPT disk (the GPT corpus of fuzz-gpt; the fixture UKI
+# has .pcrpkey, so RTMR2 is unknown; stub 258 starts the kernel without LoadImage)
+gpt=$src/tests/fuzz/corpus/gpt
+expect 2 "measure: --disk goes with --uki and --firmware" "$tdxctl" measure --disk "$gpt/01-esp-and-root.raw" --uki "$uki"
+expect 2 "measure: --disk goes with --uki and --firmware" "$tdxctl" measure --disk d --uki u --firmware f --kernel k
+expect 2 "do not apply to --disk" "$tdxctl" measure --disk d --uki u --firmware f --initrd i
+expect 2 "do not apply to --disk" "$tdxctl" measure --disk d --uki u --firmware f --bank sha384
+expect 0 "" "$tdxctl" measure --firmware "$tmp/OVMF.fd" --disk "$gpt/01-esp-and-root.raw" --uki "$uki" --stub-version 258
+check "disk boot: rtmr0 is null" grep -q '"rtmr0": null' "$tmp/out"
+check "disk boot: rtmr1 is known" grep -qE '"rtmr1": "[0-9a-f]{96}"' "$tmp/out"
+check "disk boot: the GPT event is in RTMR1" grep -q '"type": "EV_EFI_GPT_EVENT"' "$tmp/out"
+check "disk boot: 2 of 16 GPT entries" grep -q "the primary header and 2 of 16 entries" "$tmp/out"
+check "disk boot: rtmr0 is explained" grep -q 'BootOrder and Boot####' "$tmp/err"
+grep '"rtmr1"' "$tmp/out" | head -1 >"$tmp/rtmr1-pre"
+expect 0 "" "$tdxctl" measure --firmware "$tmp/OVMF.fd" --disk "$gpt/01-esp-and-root.raw" --uki "$uki" --stub-version 258 --event-layout 202411
+grep '"rtmr1"' "$tmp/out" | head -1 >"$tmp/rtmr1-202411"
+check "disk boot: the event layout moves the separator into RTMR1" sh -c "! cmp -s '$tmp/rtmr1-pre' '$tmp/rtmr1-202411'"
+expect 1 "tdxctl: $gpt/04-header-crc.raw: GPT header CRC32 mismatch" "$tdxctl" measure --firmware "$tmp/OVMF.fd" --disk "$gpt/04-header-crc.raw" --uki "$uki" --stub-version 258
+expect 1 "tdxctl: $tmp/none: cannot open" "$tdxctl" measure --firmware "$tmp/OVMF.fd" --disk "$tmp/none" --uki "$uki" --stub-version 258
+
 # Every shared log replays.
 for log in "$data"/eventlogs/*.bin; do
     case $log in *_table.bin) continue ;; esac

@@ -10,7 +10,9 @@
 #   - RTMR0 = dstack's replayed ccel.bin and oasis' pre-202411 vector, with
 #     ovmf's empty 4 MiB variable store as the CFV;
 #   - PCR 11 of a UKI built from systemd-boot-efi's stub = systemd-measure,
-#     every phase, both banks; PCR 4 and 9 recomputed here.
+#     every phase, both banks; PCR 4 and 9 recomputed here;
+#   - that UKI booted from a systemd-repart GPT disk: RTMR1 (the GPT event
+#     laid out here with dd/od) and RTMR2 recomputed here.
 # The packages are fetched with apt-get download into CACHE_DIR once; without
 # the archive the test is skipped (77).
 # Usage: check-measure-debian.sh TDXCTL SOURCE_ROOT MAKE_TEST_IMAGE CACHE_DIR
@@ -66,11 +68,14 @@ fold() { # BANK DIGEST...: the extend operation from a zero register
     echo "$r"
 }
 reg() { sed -n "s/^ *\"$1\": \"\\([0-9a-f]*\\)\",\\{0,1\\}$/\\1/p" "$2" | head -n 1; }
-put() { # FILE OFFSET WIDTH VALUE: little-endian write
-    i=0 v=$4 s=""
-    while [ $i -lt "$3" ]; do s="$s$(printf '\\%03o' $((v & 255)))"; v=$((v >> 8)); i=$((i + 1)); done
+le() { # WIDTH VALUE: the little-endian bytes on standard output
+    i=0 v=$2 s=""
+    while [ $i -lt "$1" ]; do s="$s$(printf '\\%03o' $((v & 255)))"; v=$((v >> 8)); i=$((i + 1)); done
     # shellcheck disable=SC2059 # the format is the escaped bytes
-    printf "$s" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+    printf "$s"
+}
+put() { # FILE OFFSET WIDTH VALUE: little-endian write
+    le "$3" "$4" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
 }
 u8() { od -An -tu1 -j "$2" -N 1 "$1" | tr -d ' '; }
 u16() { od -An -tu2 --endian=little -j "$2" -N 2 "$1" | tr -d ' '; }
@@ -244,6 +249,50 @@ if [ -x "$measure_tool" ] && command -v objcopy >/dev/null 2>&1; then
     # PCR 9: the command line as LoadOptions (trailing newline dropped, UTF-16, NUL), the initrd.
     o=$( { printf 'console=ttyS0 root=/dev/vda1' | iconv -f UTF-8 -t UTF-16LE; printf '\000\000'; } | sha256)
     check "PCR 9 (SHA-256)" "$(fold sha256 "$o" "$(sha256 <"$tmp/uinitrd")")" "$(reg pcr9 "$tmp/uki.json")"
+
+    # Disk boot: the same UKI on the ESP of a GPT that systemd-repart writes (as
+    # mkosi does). RTMR1 = boot attempt, the GPT event laid out here from the
+    # disk's bytes (92-byte header, LE64 count, used entries), the UKI, the
+    # kernel stub 252 starts with LoadImage(), the two EBS actions.
+    if command -v systemd-repart >/dev/null 2>&1; then
+        mkdir -p "$tmp/repart"
+        printf '[Partition]\nType=esp\nSizeMinBytes=32M\nSizeMaxBytes=32M\n' >"$tmp/repart/10-esp.conf"
+        printf '[Partition]\nType=root\n' >"$tmp/repart/20-root.conf"
+        systemd-repart --empty=create --size=64M --definitions="$tmp/repart" --dry-run=no \
+            --seed=12345678-1234-5678-1234-567812345678 "$tmp/disk.raw" >/dev/null 2>&1
+        lba=$(od -An -tu8 --endian=little -j $((512 + 72)) -N 8 "$tmp/disk.raw" | tr -d ' ')
+        count=$(u32 "$tmp/disk.raw" $((512 + 80)))
+        esize=$(u32 "$tmp/disk.raw" $((512 + 84)))
+        : >"$tmp/entries"
+        used=0 i=0
+        while [ $i -lt "$count" ]; do
+            off=$((lba * 512 + i * esize))
+            if [ "$(od -An -v -tx1 -j $off -N 16 "$tmp/disk.raw" | tr -d ' \n0')" != "" ]; then
+                tail -c +$((off + 1)) "$tmp/disk.raw" | head -c "$esize" >>"$tmp/entries"
+                used=$((used + 1))
+            fi
+            i=$((i + 1))
+        done
+        { head -c $((512 + 92)) "$tmp/disk.raw" | tail -c 92; le 8 $used; cat "$tmp/entries"; } >"$tmp/gpt-event"
+        check "systemd-repart's GPT has 2 partitions in use" 2 "$used"
+        "$tdxctl" measure --firmware "$tmp/oasis.fd" --disk "$tmp/disk.raw" --uki "$tmp/uki.efi" >"$tmp/disk.json" 2>/dev/null
+        check "disk boot RTMR1 (stub 252, systemd-repart GPT)" \
+            "$(fold sha384 "$calling" "$(sha384 <"$tmp/gpt-event")" "$(sh "$here/authenticode-reference.sh" "$tmp/uki.efi" sha384)" \
+                "$(sh "$here/authenticode-reference.sh" "$kernel" sha384)" "$ebs1" "$ebs2")" "$(reg rtmr1 "$tmp/disk.json")"
+        check "disk boot MRTD = the direct boot's" "$(reg mrtd "$tmp/oasis.json")" "$(reg mrtd "$tmp/disk.json")"
+        # Without .pcrpkey RTMR2 is known: stub 252 measures nothing into the CC
+        # protocol; a 6.1 kernel neither, unless told it carries the backport.
+        objcopy --remove-section .pcrpkey "$tmp/uki.efi" "$tmp/uki2.efi"
+        "$tdxctl" measure --firmware "$tmp/oasis.fd" --disk "$tmp/disk.raw" --uki "$tmp/uki2.efi" >"$tmp/disk.json" 2>/dev/null
+        check "disk boot RTMR2 of stub 252 and Linux 6.1 is zero" "$(fold sha384)" "$(reg rtmr2 "$tmp/disk.json")"
+        "$tdxctl" measure --firmware "$tmp/oasis.fd" --disk "$tmp/disk.raw" --uki "$tmp/uki2.efi" \
+            --kernel-measures-rtmr2 yes >"$tmp/disk.json" 2>/dev/null
+        o=$( { printf 'console=ttyS0 root=/dev/vda1' | iconv -f UTF-8 -t UTF-16LE; printf '\000\000'; } | sha384)
+        check "disk boot RTMR2: the kernel's LoadOptions and initrd" "$(fold sha384 "$o" "$(sha384 <"$tmp/uinitrd")")" \
+            "$(reg rtmr2 "$tmp/disk.json")"
+    else
+        echo "note: systemd-repart is not installed: disk boot checks skipped"
+    fi
 
     # measured-boot's fixture under systemd-stub 252 rules: its sections fed to systemd-measure.
     fx=$data/pe/measured-boot_uki.efi

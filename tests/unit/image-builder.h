@@ -152,4 +152,151 @@ static inline uint8_t *ib_bzimage(const char *version, size_t payload, size_t ce
     return k;
 }
 
+/* ------------------------------------------------------------------------ */
+/* A raw GPT disk: protective MBR, primary header at LBA 1, entries from LBA 2 */
+
+/* CRC32 (IEEE, reflected) with a table: an implementation independent of the
+ * library's, so a test of its CRC checks compares two. */
+static inline uint32_t ib_crc32(const uint8_t *p, size_t n)
+{
+    static uint32_t table[256];
+    uint32_t crc = 0xffffffff;
+
+    if (!table[1])
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; k++)
+                c = c & 1 ? 0xedb88320 ^ (c >> 1) : c >> 1;
+            table[i] = c;
+        }
+    for (size_t i = 0; i < n; i++)
+        crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
+    return crc ^ 0xffffffff;
+}
+
+struct ib_gpt_part {
+    const uint8_t *type;        /* 16 bytes in memory order; NULL: an unused (zero) entry */
+    uint64_t first, last;
+};
+
+/* The EFI System Partition and Linux root (x86-64) type GUIDs in memory order. */
+static const uint8_t ib_esp_type[16] = { 0x28, 0x73, 0x2a, 0xc1, 0x1f, 0xf8, 0xd2, 0x11,
+                                         0xba, 0x4b, 0x00, 0xa0, 0xc9, 0x3e, 0xc9, 0x3b };
+static const uint8_t ib_root_type[16] = { 0xe3, 0xbc, 0x68, 0x4f, 0xcd, 0xe8, 0xb1, 0x4d,
+                                          0x96, 0xe7, 0xfb, 0xca, 0xf9, 0x84, 0xb7, 0x09 };
+
+/* Recomputes the header CRC32 of a disk made by ib_gpt_disk() after a test changed the header. */
+static inline void ib_gpt_fix_header_crc(uint8_t *disk)
+{
+    uint8_t *h = disk + 512;
+    uint32_t size = (uint32_t)h[12] | (uint32_t)h[13] << 8 | (uint32_t)h[14] << 16 | (uint32_t)h[15] << 24;
+
+    ib_le32(h + 16, 0);
+    ib_le32(h + 16, ib_crc32(h, size <= 512 ? size : 92));
+}
+
+/*
+ * A disk of `count` entries of `entry_size` bytes, parts[i] in entry i, each
+ * with a unique GUID and a UTF-16 name, followed by 8 spare sectors. Returns
+ * malloc()ed bytes.
+ */
+static inline uint8_t *ib_gpt_disk(const struct ib_gpt_part *parts, size_t n, uint32_t count, uint32_t entry_size,
+                                   size_t *out_size)
+{
+    size_t array = (size_t)count * entry_size, sectors = 2 + (array + 511) / 512 + 8, size = sectors * 512;
+    uint8_t *d = calloc(1, size), *h, *e;
+
+    if (!d)
+        return NULL;
+    d[446 + 4] = 0xee;                          /* protective MBR */
+    ib_le32(d + 446 + 8, 1);
+    ib_le32(d + 446 + 12, (uint32_t)(sectors - 1));
+    d[510] = 0x55;
+    d[511] = 0xaa;
+    for (size_t i = 0; i < n && i < count; i++) {
+        e = d + 1024 + i * entry_size;
+        if (!parts[i].type)
+            continue;
+        memcpy(e, parts[i].type, 16);
+        for (int k = 0; k < 16; k++)
+            e[16 + k] = (uint8_t)(0x40 + i * 16 + k);
+        ib_le64(e + 32, parts[i].first);
+        ib_le64(e + 40, parts[i].last);
+        e[56] = (uint8_t)('a' + i);             /* name "a", "b", ... as UTF-16 */
+    }
+    h = d + 512;
+    memcpy(h, "EFI PART", 8);
+    ib_le32(h + 8, 0x00010000);
+    ib_le32(h + 12, 92);
+    ib_le64(h + 24, 1);
+    ib_le64(h + 32, sectors - 1);
+    ib_le64(h + 40, 2 + (array + 511) / 512);
+    ib_le64(h + 48, sectors - 2);
+    for (int k = 0; k < 16; k++)
+        h[56 + k] = (uint8_t)(0x10 + k);        /* disk GUID */
+    ib_le64(h + 72, 2);
+    ib_le32(h + 80, count);
+    ib_le32(h + 84, entry_size);
+    ib_le32(h + 88, ib_crc32(d + 1024, array));
+    ib_gpt_fix_header_crc(d);
+    *out_size = size;
+    return d;
+}
+
+/* ------------------------------------------------------------------------ */
+/* A unified kernel image: PE32+ with systemd-stub's sections                */
+
+struct ib_section {
+    const char *name;           /* at most 8 characters */
+    const uint8_t *data;
+    size_t size;                /* VirtualSize; the raw data is rounded up to 0x200 */
+};
+
+/*
+ * A PE32+ with 16 data directories and the given sections, each at a
+ * 0x200-aligned file offset and its own 0x1000-aligned RVA. Returns
+ * malloc()ed bytes.
+ */
+static inline uint8_t *ib_pe(const struct ib_section *secs, size_t n, size_t *out_size)
+{
+    const size_t headers = 0x400, opt_size = 112 + 16 * 8;
+    size_t size = headers, off;
+    uint8_t *p, *opt, *sec;
+
+    for (size_t i = 0; i < n; i++)
+        size += (secs[i].size + 0x1ff) & ~(size_t)0x1ff;
+    p = calloc(1, size);
+    if (!p)
+        return NULL;
+    p[0] = 'M';
+    p[1] = 'Z';
+    ib_le32(p + 0x3c, 0x40);
+    memcpy(p + 0x40, "PE\0\0", 4);
+    ib_le16(p + 0x44, 0x8664);
+    ib_le16(p + 0x46, (uint16_t)n);
+    ib_le16(p + 0x54, (uint16_t)opt_size);
+    opt = p + 0x58;
+    ib_le16(opt, 0x20b);
+    ib_le32(opt + 32, 0x1000);                  /* SectionAlignment */
+    ib_le32(opt + 36, 0x200);                   /* FileAlignment */
+    ib_le32(opt + 56, (uint32_t)(0x1000 * (n + 1)));    /* SizeOfImage */
+    ib_le32(opt + 60, (uint32_t)headers);
+    ib_le16(opt + 68, 10);                      /* EFI application */
+    ib_le32(opt + 108, 16);
+    sec = opt + opt_size;
+    off = headers;
+    for (size_t i = 0; i < n; i++, sec += 40) {
+        size_t raw = (secs[i].size + 0x1ff) & ~(size_t)0x1ff;
+        memcpy(sec, secs[i].name, strlen(secs[i].name));
+        ib_le32(sec + 8, (uint32_t)secs[i].size);
+        ib_le32(sec + 12, (uint32_t)(0x1000 * (i + 1)));
+        ib_le32(sec + 16, (uint32_t)raw);
+        ib_le32(sec + 20, (uint32_t)off);
+        memcpy(p + off, secs[i].data, secs[i].size);
+        off += raw;
+    }
+    *out_size = size;
+    return p;
+}
+
 #endif

@@ -168,6 +168,30 @@ static int call_uki(unsigned v, tdx_error *err)
     return r;
 }
 
+static int call_disk_boot(unsigned v, tdx_error *err)
+{
+    tdx_measure_options o = TDX_MEASURE_OPTIONS_INIT;
+    tdx_measurements *m = NULL;
+    int r;
+    o.version = v;
+    r = tdx_measure_uki_disk_boot(&m, "/nonexistent/OVMF.fd", "/nonexistent/disk.raw", "/nonexistent/uki.efi", &o,
+                                  NULL, err);
+    tdx_measurements_free(m);
+    return r;
+}
+
+static int call_disk_boot_uki(unsigned v, tdx_error *err)
+{
+    tdx_uki_options o = TDX_UKI_OPTIONS_INIT;
+    tdx_measurements *m = NULL;
+    int r;
+    o.version = v;
+    r = tdx_measure_uki_disk_boot(&m, "/nonexistent/OVMF.fd", "/nonexistent/disk.raw", "/nonexistent/uki.efi", NULL,
+                                  &o, err);
+    tdx_measurements_free(m);
+    return r;
+}
+
 static int call_eventlog(unsigned v, tdx_error *err)
 {
     tdx_eventlog_options o = TDX_EVENTLOG_OPTIONS_INIT;
@@ -204,6 +228,8 @@ static const struct options_case options_cases[] = {
     { "tdx_sim_pki_create", TDX_SIM_PKI_OPTIONS_VERSION, call_sim_pki },
     { "tdx_measure_direct_boot", TDX_MEASURE_OPTIONS_VERSION, call_measure },
     { "tdx_measure_uki_tpm", TDX_UKI_OPTIONS_VERSION, call_uki },
+    { "tdx_measure_uki_disk_boot", TDX_MEASURE_OPTIONS_VERSION, call_disk_boot },
+    { "tdx_measure_uki_disk_boot", TDX_UKI_OPTIONS_VERSION, call_disk_boot_uki },
     { "tdx_eventlog_load_file", TDX_EVENTLOG_OPTIONS_VERSION, call_eventlog },
     { "tdx_verifier_new", TDX_VERIFIER_OPTIONS_VERSION, call_verifier_new },
 };
@@ -329,6 +355,12 @@ FAIL_CASE(f_uki_junk, {
     tdx_measurements_free(m);
     return r;
 })
+FAIL_CASE(f_disk_boot_junk, {
+    tdx_measurements *m = NULL;
+    int r = tdx_measure_uki_disk_boot(&m, junk, junk, junk, NULL, NULL, err);
+    tdx_measurements_free(m);
+    return r;
+})
 FAIL_CASE(f_eventlog_junk, {
     tdx_eventlog *l = NULL;
     int r = tdx_eventlog_load_file(&l, junk, NULL, err);
@@ -429,6 +461,7 @@ static const struct {
     { "tdx_measure_direct_boot: junk firmware", f_measure_junk },
     { "tdx_measure_direct_boot: missing firmware", f_measure_missing },
     { "tdx_measure_uki_tpm: not a PE file", f_uki_junk },
+    { "tdx_measure_uki_disk_boot: junk firmware", f_disk_boot_junk },
     { "tdx_eventlog_load_file: junk", f_eventlog_junk },
     { "tdx_eventlog_parse: truncated", f_eventlog_parse_short },
     { "tdx_measurements_load_json: junk", f_measurements_json_junk },

@@ -2,12 +2,14 @@
 /**
  * @file tdxhost/measure.h
  * @brief Expected measurements of a TDX guest: MRTD and RTMR0-3 for a QEMU
- *        direct boot, vTPM PCRs 4, 9 and 11 for a unified kernel image.
+ *        direct boot or a UKI booted from a disk, vTPM PCRs 4, 9 and 11 for
+ *        a unified kernel image.
  *
  * A tdx_measurements object holds registers (each a digest, or "unknown"
  * with the reason), the events that produced them, and the assumptions the
  * computation made. It comes from tdx_measure_direct_boot(),
- * tdx_measure_uki_tpm(), tdx_eventlog_replay() (eventlog.h) or
+ * tdx_measure_uki_disk_boot(), tdx_measure_uki_tpm(), tdx_eventlog_replay()
+ * (eventlog.h) or
  * tdx_measurements_load_json(), and is written as JSON, CBOR, a
  * cvm-reverse-proxy measurements list or dstack-mr JSON.
  *
@@ -242,6 +244,59 @@ typedef struct tdx_uki_options {
  */
 TDX_EXTERN int tdx_measure_uki_tpm(tdx_measurements **out, const char *uki,
                                    const tdx_uki_options *opts, tdx_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* A UKI booted by OVMF/TDVF from the ESP of a GPT disk                       */
+
+/**
+ * Computes MRTD and RTMR0-3 for a TD that QEMU boots with `-bios FIRMWARE`
+ * and a raw GPT disk (no -kernel), whose ESP holds @p uki as
+ * \EFI\BOOT\BOOTX64.EFI (mkosi Format=disk, Bootloader=uki), started by
+ * OVMF's boot manager without a boot loader in between. No TPM: the firmware,
+ * systemd-stub and the kernel measure through the CC measurement protocol.
+ *
+ * - MRTD and RTMR0's firmware events as tdx_measure_direct_boot() (same
+ *   firmware, same options). RTMR0 is always unknown: it also holds the
+ *   BootOrder and Boot#### variables OVMF creates for the disk, which depend
+ *   on the VM's devices (PCI slots, NIC MAC addresses) and the firmware's
+ *   build (network boot, shell); they are recorded but not guessed.
+ * - RTMR1: "Calling EFI Application from Boot Option", [the ReadyToBoot
+ *   separator, edk2 >= 202411], the GPT event (EV_EFI_GPT_EVENT, the
+ *   disk's primary GPT as UEFI_GPT_DATA), the UKI's Authenticode, the
+ *   embedded kernel's Authenticode for systemd-stub 252..257 (which start it
+ *   with LoadImage()), "Exit Boot Services Invocation", "... Returned with
+ *   Success".
+ * - RTMR2: systemd-stub 256..260 (the releases that measure into the CC
+ *   protocol, and before 261's new measurements) measures the UKI's sections,
+ *   name then data, in its canonical order; then the kernel's EFI stub (Linux
+ *   >= 6.9, or opts->kernel_measures_rtmr2) measures the LoadOptions
+ *   systemd-stub passes (the .cmdline) and the initrd (.ucode + .initrd).
+ *   Nothing of userspace: without a TPM, systemd-pcrphase extends nothing.
+ *   Unknown for stubs >= 261, and when the UKI has .pcrsig/.pcrpkey (the stub
+ *   then appends generated cpio archives to the initrd the kernel measures).
+ * - RTMR3: opts->runtime_events, as for a direct boot.
+ *
+ * The UKI is read from @p uki; the caller vouches that it is the ESP's file
+ * (the disk image is not searched for it). docs/measurement.md lists the
+ * sources and what is assumed.
+ *
+ * @param[out] out receives the result; free it with tdx_measurements_free().
+ * @param firmware OVMF/TDVF image (QEMU -bios), at most 64 MiB.
+ * @param disk raw disk image with a GPT of 512-byte sectors.
+ * @param uki the unified kernel image on the disk's ESP.
+ * @param opts VM and firmware options as for tdx_measure_direct_boot(), or
+ *        NULL; initrd, cmdline and kernel_header must be left unset (the
+ *        UKI carries them; QEMU does not load the kernel).
+ * @param uki_opts stub_version as for tdx_measure_uki_tpm(), or NULL; banks
+ *        may only be TDX_BANK_SHA384 (RTMRs), boot_loader must be NULL.
+ * @return 0; -EINVAL (malformed firmware, GPT, UKI or ACPI blob, bad option:
+ *         err names the file and what); -ENOENT/-EACCES/... (unreadable
+ *         file); -ENOMEM.
+ */
+TDX_EXTERN int tdx_measure_uki_disk_boot(tdx_measurements **out, const char *firmware,
+                                         const char *disk, const char *uki,
+                                         const tdx_measure_options *opts,
+                                         const tdx_uki_options *uki_opts, tdx_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Output                                                                    */

@@ -345,6 +345,18 @@ int mkosi_build(const tdx_image *image, const tdx_build_image_options *o, tdx_bu
 char *vm_json_render_files(uint64_t memory_mib, int cpus, const char *kernel, const char *initrd,
                            const char *network, bool test_provider, char *const *listen);
 
+/* A disk build's images (docs/build.md): the raw disk, Azure's fixed VHD and
+ * GCP's import archive of the same bytes. */
+#define BUILD_DISK_RAW "disk.raw"
+#define BUILD_DISK_VHD "disk.vhd"
+#define BUILD_DISK_GCP "disk.tar.gz"
+
+/* vm.json of a disk boot (vm.c): "boot": "disk", the disk image and the UKI
+ * its ESP starts, both file names in the directory; no kernel, initrd or
+ * command line. */
+char *vm_json_render_disk(uint64_t memory_mib, int cpus, const char *disk, const char *uki,
+                          const char *network, bool test_provider, char *const *listen);
+
 /* The 512-byte fixed-VHD footer for a disk of size bytes (vhd.c). */
 void vhd_footer(uint8_t f[512], uint64_t size, long long epoch, const uint8_t id[16]);
 

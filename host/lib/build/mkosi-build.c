@@ -44,6 +44,8 @@ struct mk {
     tdx_build_result *res;
     struct build_output out;       /* out.stage becomes the output; the tree is in out.work */
     char *cache, *tree, *mkosi, *mkosi_version, *uki;
+    char *raw;                     /* output.format "disk": mkosi's disk image */
+    bool disk;
     const char *mkosi_from;        /* "given", "PATH" or "locked" (build.json) */
     char *lock_path;               /* the lock the pinned mkosi came through */
     char *deb_sha256;              /* its .deb, when locked */
@@ -259,6 +261,13 @@ static int run_mkosi(struct mk *m)
     if (access(m->uki, R_OK) < 0)
         return tdx_err(m->err, -ENOENT, "mkosi wrote no %s.efi in %s (log: %s)", m->r->image_id,
                        out, log);
+    if (!m->disk)
+        return 0;
+    if (asprintf(&m->raw, "%s/%s.raw", out, m->r->image_id) < 0)
+        return tdx_err_oom(m->err);
+    if (access(m->raw, R_OK) < 0)
+        return tdx_err(m->err, -ENOENT, "mkosi wrote no %s.raw in %s (log: %s)", m->r->image_id,
+                       out, log);
     return 0;
 }
 
@@ -394,12 +403,69 @@ static int write_build_json(struct mk *m, const char *recipe_sha256)
     return write_text(m, "build.json", m->res->json);
 }
 
+/* A UKI build: the UKI, and its kernel, initrd and command line for QEMU's
+ * direct boot (-kernel), which is what measurements.json describes. */
+static int collect_uki(struct mk *m, const char *efi, const char *firmware)
+{
+    _cleanup_free_ char *vm = NULL, *cmdline = NULL, *kernel = NULL, *initrd = NULL;
+    char *end = m->uki + strlen(m->uki) - strlen(".efi");
+    int r;
+
+    if (asprintf(&kernel, "%.*s.vmlinuz", (int)(end - m->uki), m->uki) < 0 ||
+        asprintf(&initrd, "%.*s.initrd", (int)(end - m->uki), m->uki) < 0)
+        return tdx_err_oom(m->err);
+    if (access(kernel, R_OK) < 0 || access(initrd, R_OK) < 0)
+        return tdx_err(m->err, -ENOENT, "mkosi wrote no %s.vmlinuz and .initrd beside the UKI "
+                       "(SplitArtifacts=)", m->r->image_id);
+    if ((r = uki_cmdline(m, &cmdline)) < 0)
+        return r;
+    vm = vm_json_render_files(BUILD_MEMORY_MIB, BUILD_CPUS, "vmlinuz", "initrd.cpio.zst",
+                              m->r->native.net_mode, m->r->native.test_provider,
+                              m->r->delivery.listen);
+    if (!vm)
+        return tdx_err_oom(m->err);
+    if ((r = copy_in(m, m->uki, efi)) < 0 || (r = copy_in(m, kernel, "vmlinuz")) < 0 ||
+        (r = copy_in(m, initrd, "initrd.cpio.zst")) < 0 ||
+        (r = copy_in(m, firmware, "OVMF.fd")) < 0 || (r = write_text(m, "cmdline", cmdline)) < 0 ||
+        (r = write_text(m, "vm.json", vm)) < 0)
+        return r;
+    return 0;
+}
+
+/* A disk build: the disk image, its Azure and GCP forms, and the UKI its ESP
+ * starts (measured from there), with the firmware that boots it. */
+static int collect_disk(struct mk *m, const char *efi, const char *firmware)
+{
+    _cleanup_free_ char *vm = NULL;
+    char raw[PATH_MAX], path[PATH_MAX];
+    long long epoch = m->r->output.source_date_epoch == TDX_UNSET ? 0
+                                                                  : m->r->output.source_date_epoch;
+    int r;
+
+    vm = vm_json_render_disk(BUILD_MEMORY_MIB, BUILD_CPUS, BUILD_DISK_RAW, efi,
+                             m->r->native.net_mode, m->r->native.test_provider,
+                             m->r->delivery.listen);
+    if (!vm)
+        return tdx_err_oom(m->err);
+    if ((r = copy_in(m, m->uki, efi)) < 0 || (r = copy_in(m, m->raw, BUILD_DISK_RAW)) < 0 ||
+        (r = copy_in(m, firmware, "OVMF.fd")) < 0 || (r = write_text(m, "vm.json", vm)) < 0)
+        return r;
+    snprintf(raw, sizeof(raw), "%s/" BUILD_DISK_RAW, m->out.stage);
+    snprintf(path, sizeof(path), "%s/" BUILD_DISK_VHD, m->out.stage);
+    if ((r = step(m, "azure vhd")) < 0 || (r = tdx_vhd_write(raw, path, epoch, m->err)) < 0)
+        return r;
+    snprintf(path, sizeof(path), "%s/" BUILD_DISK_GCP, m->out.stage);
+    if ((r = step(m, "gcp tar.gz")) < 0 || (r = tdx_gcp_tar_write(raw, path, epoch, m->err)) < 0)
+        return r;
+    return timed(m, "cloud images");
+}
+
 static int run(struct mk *m, tdx_build_result **ret)
 {
     tdx_emit_options eo = TDX_EMIT_OPTIONS_INIT;
     /* outdir outlives run(): mkosi_build() keeps a failed build's log beside it. */
     char *outdir = NULL;
-    _cleanup_free_ char *digest = NULL, *vm = NULL, *efi = NULL;
+    _cleanup_free_ char *digest = NULL, *efi = NULL;
     const char *firmware;
     char hex[SHA256_HEX_SIZE];
     int r;
@@ -409,9 +475,11 @@ static int run(struct mk *m, tdx_build_result **ret)
         return tdx_err_oom(m->err);
     if ((r = recipe_resolve_profile(m->image, m->o->profile, &m->r, m->err)) < 0)
         return r;
-    if (!streq(m->r->output.format, "uki"))
-        return tdx_err(m->err, -EOPNOTSUPP, "output.format \"%s\": the mkosi backend collects UKIs "
-                       "(\"uki\") so far", m->r->output.format);
+    m->disk = streq(m->r->output.format, "disk");
+    if (!m->disk && !streq(m->r->output.format, "uki"))
+        return tdx_err(m->err, -EOPNOTSUPP, "output.format \"%s\": the mkosi backend builds UKIs "
+                       "(\"uki\") and disk images (\"disk\"); use the native backend for %s",
+                       m->r->output.format, m->r->output.format);
     if (m->o->output_dir)
         outdir = strdup(m->o->output_dir);
     else if (asprintf(&outdir, "build/%s", m->r->image_id) < 0)
@@ -442,28 +510,8 @@ static int run(struct mk *m, tdx_build_result **ret)
         return tdx_err_prefix(m->err, r, "firmware");
     if (build_result_add_input(m->res, "file", "firmware", NULL, NULL, hex) < 0)
         return tdx_err_oom(m->err);
-    {
-        _cleanup_free_ char *cmdline = NULL, *kernel = NULL, *initrd = NULL;
-        char *end = m->uki + strlen(m->uki) - strlen(".efi");
-        if (asprintf(&kernel, "%.*s.vmlinuz", (int)(end - m->uki), m->uki) < 0 ||
-            asprintf(&initrd, "%.*s.initrd", (int)(end - m->uki), m->uki) < 0)
-            return tdx_err_oom(m->err);
-        if (access(kernel, R_OK) < 0 || access(initrd, R_OK) < 0)
-            return tdx_err(m->err, -ENOENT, "mkosi wrote no %s.vmlinuz and .initrd beside the UKI "
-                           "(SplitArtifacts=)", m->r->image_id);
-        if ((r = uki_cmdline(m, &cmdline)) < 0)
-            return r;
-        vm = vm_json_render_files(BUILD_MEMORY_MIB, BUILD_CPUS, "vmlinuz", "initrd.cpio.zst",
-                                  m->r->native.net_mode, m->r->native.test_provider,
-                                  m->r->delivery.listen);
-        if (!vm)
-            return tdx_err_oom(m->err);
-        if ((r = copy_in(m, m->uki, efi)) < 0 || (r = copy_in(m, kernel, "vmlinuz")) < 0 ||
-            (r = copy_in(m, initrd, "initrd.cpio.zst")) < 0 ||
-            (r = copy_in(m, firmware, "OVMF.fd")) < 0 || (r = write_text(m, "cmdline", cmdline)) < 0 ||
-            (r = write_text(m, "vm.json", vm)) < 0)
-            return r;
-    }
+    if ((r = m->disk ? collect_disk(m, efi, firmware) : collect_uki(m, efi, firmware)) < 0)
+        return r;
     if ((r = step(m, "measure")) < 0 || (r = measure(m, efi)) < 0 || (r = timed(m, "measure")) < 0)
         return r;
     if ((r = hash_artifacts(m)) < 0 || (r = write_build_json(m, digest)) < 0)
@@ -524,5 +572,6 @@ int mkosi_build(const tdx_image *image, const tdx_build_image_options *o, tdx_bu
     free(m.outdir);
     free(m.deb_sha256);
     free(m.uki);
+    free(m.raw);
     return r;
 }

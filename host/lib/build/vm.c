@@ -75,6 +75,28 @@ char *vm_json_render_files(uint64_t memory_mib, int cpus, const char *kernel, co
     return text;
 }
 
+/* A disk boot: the firmware starts the UKI from the disk's ESP, so there is
+ * no kernel, initrd or command line for QEMU to hand over. */
+char *vm_json_render_disk(uint64_t memory_mib, int cpus, const char *disk, const char *uki,
+                          const char *network, bool test_provider, char *const *listen)
+{
+    _cleanup_free_ char *base = vm_json_render(memory_mib, cpus, "pre-202411", network,
+                                               test_provider, listen, "");
+    json_t *root = base ? json_loads(base, 0, NULL) : NULL;
+    char *text = NULL;
+
+    if (!root)
+        return NULL;
+    if (json_object_del(root, "kernel") == 0 && json_object_del(root, "initrd") == 0 &&
+        json_object_del(root, "cmdline_file") == 0 &&
+        json_object_set_new(root, "boot", json_string("disk")) == 0 &&
+        json_object_set_new(root, "disk", json_string(disk)) == 0 &&
+        json_object_set_new(root, "uki", json_string(uki)) == 0)
+        text = json_canonical_text(root);
+    json_decref(root);
+    return text;
+}
+
 static int bad(tdx_error *err, const char *file, const char *path, const char *what)
 {
     return tdx_err(err, -EINVAL, "%s: %s: %s", file, path, what);
@@ -168,6 +190,11 @@ int tdx_build_measure_dir(const char *dir, tdx_measurements **out, tdx_error *er
     if (!root)
         return tdx_err_lib(err, -EINVAL, TDX_ERROR_LIBRARY_JANSSON, json_error_code(&jerr),
                            "%s: line %d: %s", file, jerr.line, jerr.text);
+    if (streq_ptr(json_string_value(json_object_get(root, "boot")), "disk")) {
+        json_decref(root);
+        return tdx_err(err, -EOPNOTSUPP, "%s: the measurements of a disk boot (the UKI started "
+                       "from the ESP) are not computed yet", file);
+    }
     r = parse_vm(root, file, &vm, err);
     if (r >= 0) {
         snprintf(fw, sizeof(fw), "%s/%s", dir, vm.firmware);

@@ -120,4 +120,10 @@ int measure_direct_boot_labelled(tdx_measurements **out, const char *firmware, c
                                  const char *strip, const tdx_measure_options *opts,
                                  tdx_error *err);
 
+/* tdx_measure_uki_disk_boot() recording the paths below strip ("DIR/", or
+ * NULL) relative to it, as measure_direct_boot_labelled(). */
+int measure_uki_disk_boot_labelled(tdx_measurements **out, const char *firmware, const char *disk,
+                                   const char *uki, const char *strip, const tdx_measure_options *opts,
+                                   const tdx_uki_options *uki_opts, tdx_error *err);
+
 #endif

@@ -15,6 +15,7 @@
 #include "measurements.h"
 #include "pe.h"
 #include "uefi.h"
+#include "uki.h"
 
 #define EV_SEPARATOR 0x00000004
 #define EV_EVENT_TAG 0x00000006
@@ -45,17 +46,8 @@ static const struct {
 
 static const char *const phases[] = { "enter-initrd", "leave-initrd", "sysinit", "ready" };
 
-struct uki {
-    const char *path;
-    struct source src;
-    struct pe_image pe;
-    tdx_uki_options o;
-    int stub;
-    tdx_measurements *m;
-    tdx_error *err;
-};
 
-static int stub_version(struct uki *u)
+int uki_stub_version(struct uki *u)
 {
     const struct pe_section *sec = pe_find_section(&u->pe, ".sdmagic");
     _cleanup_free_ uint8_t *data = NULL;
@@ -115,18 +107,13 @@ static int section_digest(struct uki *u, const struct pe_section *sec, uint8_t d
     return r;
 }
 
-static int pcr4(struct uki *u)
+int uki_boot_images(struct uki *u)
 {
-    static const char action[] = "Calling EFI Application from Boot Option";
-    static const uint8_t separator[4] = { 0, 0, 0, 0 };
     uint8_t d[BANKS_MAX][TDX_DIGEST_MAX];
     const struct pe_section *linux_sec = pe_find_section(&u->pe, ".linux");
-    int r;
+    int r = 0;
 
-    r = meas_extend_data(u->m, "pcr4", EV_EFI_ACTION, action, strlen(action), u->err, "%s", action);
-    if (r >= 0)
-        r = meas_extend_data(u->m, "pcr4", EV_SEPARATOR, separator, sizeof(separator), u->err, "separator");
-    if (r >= 0 && u->o.boot_loader) {
+    if (u->o.boot_loader) {
         struct source bl;
         r = source_open(&bl, u->o.boot_loader, u->err);
         if (r >= 0) {
@@ -134,13 +121,13 @@ static int pcr4(struct uki *u)
             source_close(&bl);
         }
         if (r >= 0)
-            r = meas_extend(u->m, "pcr4", EV_EFI_BOOT_SERVICES_APPLICATION, (const uint8_t(*)[TDX_DIGEST_MAX])d,
+            r = meas_extend(u->m, u->reg_boot, EV_EFI_BOOT_SERVICES_APPLICATION, (const uint8_t(*)[TDX_DIGEST_MAX])d,
                             u->err, "boot loader %s: Authenticode", u->o.boot_loader);
     }
     if (r >= 0)
         r = authenticode(u, &u->src, d);
     if (r >= 0)
-        r = meas_extend(u->m, "pcr4", EV_EFI_BOOT_SERVICES_APPLICATION, (const uint8_t(*)[TDX_DIGEST_MAX])d, u->err,
+        r = meas_extend(u->m, u->reg_boot, EV_EFI_BOOT_SERVICES_APPLICATION, (const uint8_t(*)[TDX_DIGEST_MAX])d, u->err,
                         "UKI %s: Authenticode", u->path);
     if (r < 0 || !linux_sec || u->stub < LOADIMAGE_FIRST || u->stub > LOADIMAGE_LAST)
         return r;
@@ -159,14 +146,26 @@ static int pcr4(struct uki *u)
         u->err = saved;
         /* The firmware would refuse to start such a kernel: PCR 4 has no value to expect. */
         if (r == -EINVAL)
-            return meas_unknown(u->m, "pcr4", u->err, "systemd-stub %d starts the embedded kernel with "
+            return meas_unknown(u->m, u->reg_boot, u->err, "systemd-stub %d starts the embedded kernel with "
                                 "LoadImage(), and firmware refuses this one: %s", u->stub, kerr.message);
         if (r < 0)
             return tdx_err(u->err, r, "%s", kerr.message);
     }
-    return meas_extend(u->m, "pcr4", EV_EFI_BOOT_SERVICES_APPLICATION, (const uint8_t(*)[TDX_DIGEST_MAX])d, u->err,
+    return meas_extend(u->m, u->reg_boot, EV_EFI_BOOT_SERVICES_APPLICATION, (const uint8_t(*)[TDX_DIGEST_MAX])d, u->err,
                        "embedded kernel (.linux, %" PRIu32 " bytes): Authenticode, measured when systemd-stub "
                        "%d..%d starts it with LoadImage()", linux_sec->virtual_size, LOADIMAGE_FIRST, LOADIMAGE_LAST);
+}
+
+/* PCR 4: the firmware's boot attempt and separator, then the images it starts. */
+static int pcr4(struct uki *u)
+{
+    static const char action[] = "Calling EFI Application from Boot Option";
+    static const uint8_t separator[4] = { 0, 0, 0, 0 };
+    int r = meas_extend_data(u->m, "pcr4", EV_EFI_ACTION, action, strlen(action), u->err, "%s", action);
+
+    if (r >= 0)
+        r = meas_extend_data(u->m, "pcr4", EV_SEPARATOR, separator, sizeof(separator), u->err, "separator");
+    return r < 0 ? r : uki_boot_images(u);
 }
 
 /* The command line the stub hands to the kernel: .cmdline up to its first
@@ -192,7 +191,7 @@ static int load_options(struct uki *u, const struct pe_section *sec, strbuf *out
     return strbuf_error(out) < 0 ? tdx_err_oom(u->err) : 0;
 }
 
-static int pcr9(struct uki *u)
+int uki_kernel_events(struct uki *u)
 {
     const struct pe_section *cmdline = pe_find_section(&u->pe, ".cmdline"), *initrd = pe_find_section(&u->pe, ".initrd"),
                             *ucode = u->stub >= 256 ? pe_find_section(&u->pe, ".ucode") : NULL;
@@ -204,7 +203,7 @@ static int pcr9(struct uki *u)
         strbuf sb = STRBUF_INIT;
         r = load_options(u, cmdline, &sb);
         if (r >= 0)
-            r = meas_extend_data(u->m, "pcr9", EV_EVENT_TAG, sb.data, sb.len, u->err,
+            r = meas_extend_data(u->m, u->reg_kernel, EV_EVENT_TAG, sb.data, sb.len, u->err,
                                  "LOADED_IMAGE::LoadOptions: the .cmdline section as UTF-16 (%zu bytes)", sb.len);
         strbuf_free(&sb);
     }
@@ -221,33 +220,43 @@ static int pcr9(struct uki *u)
     hashset_free(&hs);
     if (r < 0)
         return r;
-    return meas_extend(u->m, "pcr9", EV_EVENT_TAG, (const uint8_t(*)[TDX_DIGEST_MAX])d, u->err,
+    return meas_extend(u->m, u->reg_kernel, EV_EVENT_TAG, (const uint8_t(*)[TDX_DIGEST_MAX])d, u->err,
                        "Linux initrd: %s (%" PRIu32 " bytes)", ucode ? ".ucode + .initrd" : "the .initrd section",
                        (ucode ? ucode->virtual_size : 0) + (initrd ? initrd->virtual_size : 0));
 }
 
-static int pcr11(struct uki *u)
+/* systemd-stub's measurements of the UKI's sections (PCR 11): for each in
+ * the canonical order, its name with NUL, then its data as loaded. */
+int uki_stub_sections(struct uki *u)
 {
-    strbuf path = STRBUF_INIT;
     int r = 0;
 
-    if (u->stub < 251)
-        return meas_unknown(u->m, "pcr11", u->err, "systemd-stub %d predates 251, the first release that "
-                            "measures UKI sections into PCR 11", u->stub);
     for (size_t i = 0; i < ELEMENTSOF(unified_sections) && r >= 0; i++) {
         const struct pe_section *sec = pe_find_section(&u->pe, unified_sections[i].name);
         uint8_t d[BANKS_MAX][TDX_DIGEST_MAX];
 
         if (!sec || sec->virtual_size == 0 || !unified_sections[i].since || u->stub < unified_sections[i].since)
             continue;
-        r = meas_extend_data(u->m, "pcr11", EV_IPL, sec->name, strlen(sec->name) + 1, u->err,
+        r = meas_extend_data(u->m, u->reg_stub, EV_IPL, sec->name, strlen(sec->name) + 1, u->err,
                              "%s (section name with NUL)", sec->name);
         if (r >= 0)
             r = section_digest(u, sec, d);
         if (r >= 0)
-            r = meas_extend(u->m, "pcr11", EV_IPL, (const uint8_t(*)[TDX_DIGEST_MAX])d, u->err,
+            r = meas_extend(u->m, u->reg_stub, EV_IPL, (const uint8_t(*)[TDX_DIGEST_MAX])d, u->err,
                             "%s (%" PRIu32 " bytes of section data)", sec->name, sec->virtual_size);
     }
+    return r;
+}
+
+static int pcr11(struct uki *u)
+{
+    strbuf path = STRBUF_INIT;
+    int r;
+
+    if (u->stub < 251)
+        return meas_unknown(u->m, "pcr11", u->err, "systemd-stub %d predates 251, the first release that "
+                            "measures UKI sections into PCR 11", u->stub);
+    r = uki_stub_sections(u);
     if (r >= 0)
         r = meas_snapshot(u->m, "pcr11", "", u->err);
     /* systemd-pcrphase (userspace) extends a word per boot phase. */
@@ -262,12 +271,27 @@ static int pcr11(struct uki *u)
     return r;
 }
 
-static int check_profiles(struct uki *u)
+int uki_open(struct uki *u, const char *file)
 {
-    size_t n = pe_count_sections(&u->pe, ".profile");
+    size_t n;
+    int r = source_open(&u->src, file, u->err);
+
+    if (r >= 0)
+        r = pe_parse(&u->src, &u->pe, u->err);
+    if (r < 0)
+        return r;
+    n = pe_count_sections(&u->pe, ".profile");
     if (n > 1)
         return tdx_err(u->err, -EINVAL, "%s: %zu .profile sections: multi-profile UKIs are not supported", u->path, n);
+    if (!pe_find_section(&u->pe, ".linux"))
+        return tdx_err(u->err, -EINVAL, "%s: no .linux section: not a unified kernel image", file);
     return 0;
+}
+
+void uki_close(struct uki *u)
+{
+    pe_image_free(&u->pe);
+    source_close(&u->src);
 }
 
 static int resolve(struct uki *u, const tdx_uki_options *opts, tdx_hash_alg *banks, size_t *n)
@@ -301,7 +325,8 @@ int tdx_measure_uki_tpm(tdx_measurements **out, const char *uki, const tdx_uki_o
 int measure_uki_tpm_labelled(tdx_measurements **out, const char *uki, const char *label,
                              const tdx_uki_options *opts, tdx_error *err)
 {
-    struct uki u = { .path = label, .err = err, .src = SOURCE_INIT };
+    struct uki u = { .path = label, .err = err, .src = SOURCE_INIT, .reg_boot = "pcr4", .reg_kernel = "pcr9",
+                     .reg_stub = "pcr11" };
     tdx_hash_alg banks[2];
     size_t n = 0;
     int r;
@@ -314,30 +339,23 @@ int measure_uki_tpm_labelled(tdx_measurements **out, const char *uki, const char
     if (r >= 0)
         r = meas_new(&u.m, MEAS_TPM, banks, n, err);
     if (r >= 0)
-        r = source_open(&u.src, uki, err);
-    if (r >= 0)
-        r = pe_parse(&u.src, &u.pe, err);
-    if (r >= 0)
-        r = check_profiles(&u);
-    if (r >= 0 && !pe_find_section(&u.pe, ".linux"))
-        r = tdx_err(err, -EINVAL, "%s: no .linux section: not a unified kernel image", uki);
+        r = uki_open(&u, uki);
     for (const char *const *p = (const char *const[]){ "pcr4", "pcr9", "pcr11", NULL }; r >= 0 && *p; p++)
         r = meas_reg_get(u.m, *p, NULL, err);
     if (r >= 0)
         r = meas_assume(u.m, "boot", err, "UEFI firmware with a vTPM boots the UKI%s%s", u.o.boot_loader ? " via " : "",
                         u.o.boot_loader ? u.o.boot_loader : " directly");
     if (r >= 0)
-        r = stub_version(&u);
+        r = uki_stub_version(&u);
     if (r >= 0)
         r = pcr4(&u);
     if (r >= 0)
-        r = pcr9(&u);
+        r = uki_kernel_events(&u);
     if (r >= 0)
         r = pcr11(&u);
     if (r >= 0)
         r = meas_assume(u.m, "pcr11_phase", err, "enter-initrd:leave-initrd:sysinit:ready (a booted system)");
-    pe_image_free(&u.pe);
-    source_close(&u.src);
+    uki_close(&u);
     if (r < 0) {
         tdx_measurements_free(u.m);
         return r;

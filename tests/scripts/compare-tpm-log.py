@@ -23,6 +23,7 @@ Groups that are compared (in log order, pairwise):
 Every log event no group covers is listed as not modelled. Exit status 1 when
 any compared event differs or a group's counts differ.
 """
+import difflib
 import json
 import sys
 
@@ -43,6 +44,30 @@ def pcr_of(register):
 
 def short(d):
     return (d[:16] + "...") if d else "-"
+
+
+def model_digest(e, bank):
+    d = e.get("digests", {}).get(bank)
+    if d:
+        return d
+    # The RTMR model has one SHA-384 digest per event.
+    d = e.get("digest", "")
+    return d if bank == "sha384" and len(d) == 96 else None
+
+
+def align(logged, model, bank):
+    """Pairs log and model events in order; an event on one side only is
+    paired with None, so an extra or missing event shows as itself instead of
+    shifting every later pair."""
+    a = [e["digests"].get(bank) for e in logged]
+    b = [model_digest(e, bank) for e in model]
+    pairs = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op in ("equal", "replace") and i2 - i1 == j2 - j1:
+            pairs += list(zip(logged[i1:i2], model[j1:j2]))
+        else:
+            pairs += [(e, None) for e in logged[i1:i2]] + [(None, e) for e in model[j1:j2]]
+    return pairs
 
 
 def main():
@@ -75,30 +100,25 @@ def main():
     print("%-24s %3s %-6s %-34s %-8s %-19s %-19s %s" % (
         "group", "#", "log", "type", "bank", "log digest", "computed", "result"))
     for name, logged, model, banks in groups:
-        for i in range(max(len(logged), len(model))):
-            le = logged[i] if i < len(logged) else None
-            me = model[i] if i < len(model) else None
+        for n, (le, me) in enumerate(align(logged, model, banks[-1])):
             if le:
                 covered.add(le["record"])
             for bank in banks:
                 ld = le["digests"].get(bank) if le else None
-                md = (me.get("digests", {}).get(bank) or
-                      (me.get("digest") if bank == "sha384" and len(me.get("digest", "")) == 96
-                       else None)) if me else None
+                md = model_digest(me, bank) if me else None
                 if le and me and ld and md and ld == md:
                     result = "match"
                 else:
                     bad += 1
                     result = ("MISMATCH" if le and me else
-                              "MISSING from the log" if me else "NOT COMPUTED")
-                typ = (le or me)["type"]
+                              "MISSING from the log" if me else "NOT COMPUTED (log only)")
                 print("%-24s %3d %-6s %-34s %-8s %-19s %-19s %s" % (
-                    name, i, le["register"] if le else "-", typ, bank, short(ld), short(md),
-                    result))
+                    name, n, le["register"] if le else "-", (le or me)["type"], bank,
+                    short(ld), short(md), result))
                 if result != "match":
-                    print("    log:      %s\n              %s\n    computed: %s\n              %s" % (
-                        ld, le["description"] if le else "-", md,
-                        me.get("description", "") if me else "-"))
+                    print("    log:      %s  %s\n    computed: %s  %s" % (
+                        ld or "-", le["description"] if le else "",
+                        md or "-", me.get("description", "") if me else ""))
     print()
     print("log events not modelled (not compared):")
     for e in log:

@@ -135,12 +135,12 @@ static const struct argv_case {
       TDX_OBJECT("{\"type\":\"vsock\",\"cid\":\"2\",\"port\":\"4051\"}")
       "-machine\nq35,kernel_irqchip=split,confidential-guest-support=tdx0,memory-backend=mem0,"
       "smm=off,pic=off,hpet=off\n" BOOT
-      "-netdev\nuser,id=net0,hostfwd=tcp:127.0.0.1:40404-:1050\n-device\nvirtio-net-pci,netdev=net0\n" },
+      "-netdev\nuser,id=net0,hostfwd=tcp:127.0.0.1:40404-:1050\n-device\nvirtio-net-pci,netdev=net0,romfile=\n" },
     { "emulated 7.2", TDX_VM_EMULATED, TDX_UNSET, TDX_VM_USER_NET, "7.2.22", NULL,
       COMMON_HEAD "-accel\ntcg\n-cpu\nmax\n-smp\n2\n-m\n2048M\n"
       "-machine\nq35,kernel-irqchip=split,smm=off,pic=off,hpet=off\n"
       BOOT_APPEND("console=ttyS0 it's no_timer_check")
-      "-netdev\nuser,id=net0,hostfwd=tcp:127.0.0.1:40404-:1050\n-device\nvirtio-net-pci,netdev=net0\n"
+      "-netdev\nuser,id=net0,hostfwd=tcp:127.0.0.1:40404-:1050\n-device\nvirtio-net-pci,netdev=net0,romfile=\n"
       "-fw_cfg\nname=opt/org.tdxhost/pki/root.pem,file=/srv/b/run/test-pki/root.pem\n"
       "-fw_cfg\nname=opt/org.tdxhost/pki/intermediate.pem,file=/srv/b/run/test-pki/intermediate.pem\n"
       "-fw_cfg\nname=opt/org.tdxhost/pki/pck.pem,file=/srv/b/run/test-pki/pck.pem\n"
@@ -151,7 +151,7 @@ static const struct argv_case {
       COMMON_HEAD "-accel\ntcg\n-cpu\nmax\n-smp\n2\n-m\n2048M\n"
       "-machine\nq35,kernel-irqchip=split,smm=off,pic=off,hpet=off\n"
       BOOT_APPEND("console=ttyS0 it's no_timer_check tdx.capture=acpi")
-      "-netdev\nuser,id=net0,hostfwd=tcp:127.0.0.1:40404-:1050\n-device\nvirtio-net-pci,netdev=net0\n" },
+      "-netdev\nuser,id=net0,hostfwd=tcp:127.0.0.1:40404-:1050\n-device\nvirtio-net-pci,netdev=net0,romfile=\n" },
 };
 
 START_TEST(argv_per_flavor)
@@ -417,7 +417,7 @@ START_TEST(vtpm_argv)
         strcat(got, *a);
         strcat(got, "\n");
     }
-    snprintf(want, sizeof(want), "-device\nvirtio-net-pci,netdev=net0\n"
+    snprintf(want, sizeof(want), "-device\nvirtio-net-pci,netdev=net0,romfile=\n"
              "-chardev\nsocket,id=chrtpm,path=%s/vtpm/swtpm.sock\n"
              "-tpmdev\nemulator,id=tpm0,chardev=chrtpm\n-device\ntpm-crb,tpmdev=tpm0\n"
              "-fw_cfg\n", run);

@@ -156,8 +156,13 @@ int vm_argv_build(const struct vm_plan *p, char ***out, tdx_error *err)
         r |= strv_push(&argv, "-netdev");
         r |= pushf(&argv, "user,id=net0,hostfwd=tcp:127.0.0.1:%d-:%d", p->host_port,
                    p->agent_port);
+        /* romfile= (empty): no option ROM. OVMF would load the NIC's iPXE
+         * ROM (efi-virtio.rom) and measure it as an EV_EFI_BOOT_SERVICES_DRIVER
+         * into PCR 2, which in a TD is RTMR1, ahead of the boot events the
+         * model has: a vTPM boot's log showed it (check-vtpm-boot.sh). The
+         * agent needs no network boot. */
         r |= strv_push(&argv, "-device");
-        r |= strv_push(&argv, "virtio-net-pci,netdev=net0");
+        r |= strv_push(&argv, "virtio-net-pci,netdev=net0,romfile=");
     }
     if (p->tpm_socket) {
         /* tpm-crb: the TPM 2.0 command-response buffer interface OVMF and

@@ -27,6 +27,7 @@ done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-vtpm.XXXXXX")
 run="$tmp/run"
+# shellcheck disable=SC2317  # called by the trap
 cleanup() {
     "$tdxctl" stop "$run" --timeout 20 >/dev/null 2>&1
     if [ "${KEEP:-0}" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
@@ -42,6 +43,7 @@ if not v.get("uki"):
 for key in ("uki", "disk", "firmware", "boot"):
     print("vm_%s=%s" % (key, shlex.quote(v.get(key) or "")))
 EOF
+# shellcheck disable=SC1091  # written just above
 . "$tmp/vm.env"
 # shellcheck disable=SC2154  # set by vm.env
 uki="$build/$vm_uki"
@@ -59,11 +61,17 @@ if ! "$tdxctl" agent eventlog --tpm --connect "$agent" -o "$tmp/log" 2>"$tmp/eve
     exit 1
 fi
 cat "$tmp/eventlog.err"
-"$tdxctl" stop "$run" --timeout 30 >/dev/null 2>&1 || echo "warning: tdxctl stop failed"
-if [ -f "$run/vtpm/swtpm.pid" ] && kill -0 "$(cat "$run/vtpm/swtpm.pid")" 2>/dev/null; then
-    echo "FAIL: swtpm outlived tdxctl stop"
+swtpm_pid=$(cat "$run/vtpm/swtpm.pid" 2>/dev/null)
+if [ -z "$swtpm_pid" ] || ! kill -0 "$swtpm_pid" 2>/dev/null; then
+    echo "FAIL: no swtpm runs beside the VM ($run/vtpm/swtpm.pid)"
     exit 1
 fi
+"$tdxctl" stop "$run" --timeout 10 >/dev/null 2>&1 || echo "warning: tdxctl stop failed"
+if kill -0 "$swtpm_pid" 2>/dev/null; then
+    echo "FAIL: swtpm (pid $swtpm_pid) outlived tdxctl stop"
+    exit 1
+fi
+echo "ok: swtpm ended with the VM"
 
 log="$tmp/log/binary_bios_measurements"
 "$tdxctl" --json eventlog show "$log" --kind tpm >"$tmp/log.json" 2>"$tmp/show.err" ||

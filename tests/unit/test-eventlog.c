@@ -50,6 +50,7 @@ START_TEST(every_shared_log_replays)
         { "eventlogs/trustee_ovmf_ccel.bin", TDX_EVENTLOG_CC, 20 },
         { "eventlogs/trustee_tdshim_ccel.bin", TDX_EVENTLOG_CC, 5 },
         { "eventlogs/ovmf_swtpm_disk_uki_optionrom.bin", TDX_EVENTLOG_TPM, 42 },
+        { "eventlogs/ovmf_swtpm_disk_uki.bin", TDX_EVENTLOG_TPM, 40 },
     };
     for (size_t i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
         tdx_eventlog *log = NULL;

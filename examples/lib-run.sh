@@ -67,9 +67,9 @@ wait_service() {
     fi
 }
 
-# stop_vm: neither init nor the systemd image handles the ACPI power button,
-# so after 5 s tdxctl stop ends QEMU itself.
+# stop_vm: tdxctl stop presses the ACPI power button; the image's agent (init)
+# or tdx-power-button.service (systemd) powers it off.
 stop_vm() {
-    "$tdxctl" stop "$out/image" --timeout 5
+    "$tdxctl" stop "$out/image" --timeout 30
     pid=
 }

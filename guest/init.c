@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "init.h"
+#include "power-button.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -135,6 +136,9 @@ static void *server_thread(void *arg)
         log_error("cannot signal the end of the server: %m");
     return NULL;
 }
+
+/* The button's driver is loaded with the image's modules, before this. */
+#define INIT_POWER_BUTTON_WAIT_S 5
 
 static int finish(bool pid1, int rc)
 {
@@ -339,6 +343,16 @@ int init_run(struct agent_config *c, const char *hooks_dir, char *const *payload
         log_warning("init mode without a manifest: the services start at once");
     if (agent_run_start(&st.run, c, on_ready, &st) < 0)
         goto out;
+    /* `tdxctl stop` and a cloud's stop press the ACPI power button: as PID 1
+     * nobody else answers it. A press is our own SIGTERM (blocked above in
+     * every thread, so the server's signalfd reads it): the services stop
+     * and the machine powers off. */
+    if (pid1 && !capture) {
+        static const struct power_button_paths paths = POWER_BUTTON_PATHS_DEFAULT;
+        int r = power_button_watch(&paths, INIT_POWER_BUTTON_WAIT_S, getpid(), SIGTERM);
+        if (r < 0)
+            log_warning("init: cannot watch the power button: %s", strerror(-r));
+    }
     if (!c->manifest)
         on_ready(&st);
     else if (!capture && !secrets_ready(st.run.agent.secrets))

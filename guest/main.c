@@ -22,12 +22,17 @@
 #include "server.h"
 #include "strv.h"
 #include "test-pki.h"
+#include "power-button.h"
 #include "wait-secrets.h"
 
 #define EXIT_USAGE 2
 
-enum mode { MODE_SERVE, MODE_HOOKS, MODE_WAIT, MODE_INIT };
-static const char *const mode_names[] = { "", "run-hooks", "wait-secrets", "init" };
+enum mode { MODE_SERVE, MODE_HOOKS, MODE_WAIT, MODE_INIT, MODE_POWER };
+static const char *const mode_names[] = { "", "run-hooks", "wait-secrets", "init",
+                                          "watch-power-button" };
+
+/* How long watch-power-button waits for udev to load the button's driver. */
+#define POWER_BUTTON_WAIT_S 60
 
 static void help(void)
 {
@@ -36,6 +41,8 @@ static void help(void)
            "       tdx-agent wait-secrets [--manifest FILE] [--root-dir DIR] [--ready-file PATH]\n"
            "                              [--timeout SEC]\n"
            "       tdx-agent init [OPTIONS] [--hooks DIR] [-- PAYLOAD [ARG]...]\n"
+           "       tdx-agent watch-power-button   (systemd images: the ACPI power button\n"
+           "                                       powers off through systemd)\n"
            "       tdx-agent --help | --version\n\n"
            "The TDX guest agent: quotes, the event log and attested secret delivery over\n"
            "framed JSON (docs/agent.md, docs/protocol.md, docs/secrets.md).\n\n"
@@ -132,6 +139,8 @@ static bool option_allowed(enum mode mode, int opt)
         return opt != OPT_TIMEOUT && opt != OPT_POLICY && opt != OPT_HOOKS;
     case MODE_INIT:
         return opt != OPT_TEST_PROVIDER;   /* init reads init.test_provider */
+    case MODE_POWER:
+        return opt == 'v';
     }
     return false;
 }
@@ -350,6 +359,14 @@ static int run_mode(enum mode mode, int argc, char **argv, struct agent_config *
         if (x->payload && !x->payload[0])
             return usage("init: expected PAYLOAD [ARG]... after --");
         return init_run(c, x->hooks_dir, x->payload);
+    case MODE_POWER: {
+        static const struct power_button_paths paths = POWER_BUTTON_PATHS_DEFAULT;
+        if (optind != argc)
+            return usage("watch-power-button: unexpected argument '%s'", argv[optind]);
+        /* SIGRTMIN+4: systemd's "start poweroff.target". No button: nothing to do. */
+        int r = power_button_run(&paths, POWER_BUTTON_WAIT_S, 1, SIGRTMIN + 4);
+        return r == -ENOENT ? EXIT_SUCCESS : EXIT_FAILURE;
+    }
     }
     return EXIT_FAILURE;
 }

@@ -6,7 +6,7 @@
 #   tdxctl secrets push --expected BUILD/measurements.json --root <test_root>
 #   the console shows "hello: key present (sha256 prefix <16 hex>)" for the
 #   pushed key text as written to the file
-#   tdxctl stop                              (no QEMU left)
+#   tdxctl stop                              (the power button powers it off; no QEMU left)
 # and a second run whose push carries wrong measurements: refused, and the
 # payload line never appears. Skipped (77) only where qemu-system-x86_64
 # cannot run.
@@ -58,6 +58,10 @@ start() {
 stop_and_check() {
     expect 0 "stopped" "$tdxctl" stop "$b" --timeout 5
     check "no QEMU left" gone "$qemu_pid"
+    # The ACPI power button (QMP system_powerdown) is what stopped it: init
+    # powered off, QEMU was not killed.
+    check "console: the power button powered the image off" console_has "power button pressed: powering off"
+    check "console: init powered off" console_has "init: powering off"
     check "no process of this run left" sh -c "! pgrep -f 'tdxhost-[h]ello.*$b/' >/dev/null"
     qemu_pid=
 }

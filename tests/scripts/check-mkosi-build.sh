@@ -1,11 +1,14 @@
 #!/bin/sh
-# The real mkosi build and its boot: examples/minimal.json, profile dev, built
-# with `tdxctl build --backend mkosi` (mkosi 25 from `tdxctl mkosi install`, a
+# The real mkosi builds and their boots: examples/minimal.json, profiles dev
+# (a UKI) and dev-disk (a GPT disk whose ESP holds the UKI), built with
+# `tdxctl build --backend mkosi` (mkosi 25 from `tdxctl mkosi install`, a
 # Debian trixie tools tree), checked, then booted under systemd with
-# `tdxctl run --emulated` and fed its secret:
+# `tdxctl run --emulated` and fed their secret. The UKI:
 #   - the output layout (docs/build.md): the UKI, OVMF.fd, vm.json pointing at
 #     it, measurements.json/.cbor, measurements-vtpm.json, build.json whose
 #     artifacts match the files, mkosi.log;
+#   - OVMF.fd from the ovmf .deb examples/tdx.lock pins (its entry reused
+#     unchanged, a "deb" input), not the host's;
 #   - the measurements: MRTD, RTMR1, RTMR2 known and equal to what
 #     `tdxctl measure DIR` computes from the directory alone; vTPM PCRs 4, 9, 11;
 #   - inside the UKI's initrd (the whole root file system): modules-load.d asks
@@ -20,11 +23,21 @@
 #     measurements is refused and starts nothing; the push with the build's
 #     measurements reaches secrets-ready.target and the payload prints
 #     "hello: key present (sha256 prefix ...)" after it, not before; stop
-#     leaves no QEMU.
+#     presses the ACPI power button, tdx-power-button.service has systemd
+#     power off, and no QEMU is left.
+# The disk (dev-disk):
+#   - disk.raw's GPT has the ESP and an x86-64 root partition; the ESP's
+#     \EFI\BOOT\BOOTX64.EFI is the UKI beside it (so what is measured is what
+#     boots); disk.vhd is the same bytes with a fixed VHD footer (qemu-img:
+#     vpc); disk.tar.gz holds disk.raw alone, GNU format, owner 0, mtime the
+#     recipe's epoch;
+#   - vm.json boots the disk; measurements.json equals `tdxctl measure DIR`;
+#   - booted from the ESP by OVMF (no -kernel): the push with the build's
+#     measurements reaches the payload's line; stop leaves no QEMU.
 # The same build twice (reproducibility, warm time) is bench/mkosi-bench.c.
 # Prints the build time and sizes as one JSON line ("figures").
 # Needs network (the Debian archive), root or user namespaces, python3 >= 3.9,
-# qemu-system-x86_64, about 4 GB of disk below the cache; skips (77) without
+# qemu-system-x86_64, qemu-img, mtools, about 7 GB of disk below the cache; skips (77) without
 # network or root.
 # Usage: check-mkosi-build.sh TDXCTL SOURCE_ROOT AGENT
 set -u
@@ -46,7 +59,7 @@ if [ "$(id -u)" -ne 0 ] && ! unshare --user --map-root-user true 2>/dev/null; th
 fi
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 9))' ||
     { echo "SKIP: python3 3.9 or newer is needed"; exit 77; }
-for t in objcopy zstd cpio; do
+for t in objcopy zstd cpio mcopy qemu-img; do
     command -v $t >/dev/null || { echo "SKIP: $t is not installed"; exit 77; }
 done
 
@@ -71,13 +84,17 @@ lock = json.load(open(sys.argv[1]))
 lock["debian"] = [e for e in lock["debian"] if e.get("requested") != "mkosi"]
 json.dump(lock, open(sys.argv[2], "w"), indent=2)
 PY
-if ! "$tdxctl" build "$src/examples/minimal.json" -p dev --backend mkosi --agent "$agent" \
-        --lock "$tmp/tdx.lock" -o "$tmp/a" >"$tmp/a.log" 2>&1; then
-    cat "$tmp/a.log" >&2
-    log=$(ls "$tmp"/a.mkosi.log 2>/dev/null) && tail -n 40 "$log" >&2
-    bad "build"
-    exit 1
-fi
+# build PROFILE DIR: the example's profile built with mkosi into DIR.
+build() {
+    if ! "$tdxctl" build "$src/examples/minimal.json" -p "$1" --backend mkosi --agent "$agent" \
+            --lock "$tmp/tdx.lock" -o "$2" >"$2.log" 2>&1; then
+        cat "$2.log" >&2
+        [ -f "$2.mkosi.log" ] && tail -n 40 "$2.mkosi.log" >&2
+        bad "build -p $1"
+        exit 1
+    fi
+}
+build dev "$tmp/a"
 t1=$(now)
 # Unless an mkosi 25 was found in PATH, the build ran the one it pinned.
 python3 - "$tmp/tdx.lock" "$tmp/a/build.json" <<'PY' || bad "the mkosi the build ran is not the one it pinned in tdx.lock"
@@ -92,24 +109,38 @@ if m.get("from") != "locked" or len(pins) != 1 or pins[0]["sha256"] != m.get("de
     sys.exit(1)
 print("ok the build pinned mkosi %s (%s) in tdx.lock and ran it" % (pins[0]["version"], pins[0]["sha256"][:16]))
 PY
+# OVMF.fd is the example lock's ovmf (bookworm), not the host's: its entry
+# reused as it is, a "deb" input in build.json, its event layout in vm.json.
+python3 - "$src/examples/tdx.lock" "$tmp/tdx.lock" "$tmp/a" <<'PY' || bad "OVMF.fd is not the ovmf the example's lock pins"
+import hashlib, json, sys
+pin = lambda p: [e for e in json.load(open(p))["debian"] if e.get("requested") == "ovmf"]
+before, after = pin(sys.argv[1]), pin(sys.argv[2])
+assert len(before) == 1 and after == before, (before, after)
+b = json.load(open(sys.argv[3] + "/build.json"))
+i = [x for x in b["inputs"] if x["name"] in ("ovmf", "firmware")]
+assert i == [{"kind": "deb", "name": "ovmf", "version": before[0]["version"], "url": before[0]["url"],
+              "sha256": before[0]["sha256"]}], i
+assert json.load(open(sys.argv[3] + "/vm.json"))["firmware_event_layout"] == "pre-202411"
+print("ok OVMF.fd from the locked ovmf %s" % before[0]["version"])
+PY
 
-d=$tmp/a
-efi=minimal-dev.efi
-for f in "$efi" vmlinuz initrd.cpio.zst OVMF.fd cmdline vm.json measurements.json measurements.cbor \
-    measurements-vtpm.json build.json mkosi.log; do
-    [ -f "$d/$f" ] || bad "output: no $f"
-done
-python3 - "$d" "$efi" <<'EOF' || fail=1
+# layout DIR FILE...: the files are there, build.json lists every file with
+# its digest, the measurements name their registers.
+layout() {
+    d=$1
+    shift
+    for f in "$@" OVMF.fd vm.json measurements.json measurements.cbor measurements-vtpm.json \
+        build.json mkosi.log; do
+        [ -f "$d/$f" ] || bad "output: no $f"
+    done
+    python3 - "$d" <<'EOF' || fail=1
 import hashlib, json, os, sys
-d, efi = sys.argv[1], sys.argv[2]
+d = sys.argv[1]
 ok = True
 def bad(msg):
     global ok
     print("FAIL: " + msg, file=sys.stderr)
     ok = False
-vm = json.load(open(os.path.join(d, "vm.json")))
-if vm.get("kernel") != "vmlinuz" or vm.get("initrd") != "initrd.cpio.zst":
-    bad("vm.json: kernel %r initrd %r" % (vm.get("kernel"), vm.get("initrd")))
 b = json.load(open(os.path.join(d, "build.json")))
 if b.get("backend") != "mkosi" or not str(b.get("mkosi_version", "")).startswith("25"):
     bad("build.json: backend %r mkosi_version %r" % (b.get("backend"), b.get("mkosi_version")))
@@ -121,7 +152,11 @@ for name in sorted(os.listdir(d)):
     if name not in listed:
         bad("build.json does not list " + name)
         continue
-    h = hashlib.sha256(open(p, "rb").read()).hexdigest()
+    h = hashlib.sha256()
+    with open(p, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    h = h.hexdigest()
     if h != listed[name]["sha256"] or os.path.getsize(p) != listed[name]["size"]:
         bad("build.json: %s does not match the file" % name)
 m = json.load(open(os.path.join(d, "measurements.json")))
@@ -135,10 +170,12 @@ for pcr in ("4", "9", "11"):
         bad("measurements-vtpm.json has no PCR " + pcr)
 sys.exit(0 if ok else 1)
 EOF
+}
 
-# The directory alone gives the same measurements.
-if "$tdxctl" measure "$d" --json >"$tmp/m.json" 2>"$tmp/m.err"; then
-    python3 - "$tmp/m.json" "$d/measurements.json" <<'EOF' || bad "tdxctl measure DIR differs from measurements.json"
+# same_measurements DIR: the directory alone gives the same measurements.
+same_measurements() {
+if "$tdxctl" measure "$1" --json >"$tmp/m.json" 2>"$tmp/m.err"; then
+    python3 - "$tmp/m.json" "$1/measurements.json" <<'EOF' || bad "tdxctl measure $1 differs from measurements.json"
 import json, sys
 got = json.load(open(sys.argv[1]))
 got = got.get("measurements", got)["registers"]
@@ -150,8 +187,19 @@ if got != want:
     sys.exit(1)
 EOF
 else
-    bad "tdxctl measure $d: $(cat "$tmp/m.err")"
+    bad "tdxctl measure $1: $(cat "$tmp/m.err")"
 fi
+}
+
+d=$tmp/a
+efi=minimal-dev.efi
+layout "$d" "$efi" vmlinuz initrd.cpio.zst cmdline
+python3 -c '
+import json, sys
+vm = json.load(open(sys.argv[1]))
+sys.exit(vm.get("kernel") != "vmlinuz" or vm.get("initrd") != "initrd.cpio.zst")' "$d/vm.json" ||
+    bad "vm.json: not the UKI's kernel and initrd: $(cat "$d/vm.json")"
+same_measurements "$d"
 
 # The UKI's .initrd is the initrd beside it and the whole root file system.
 mkdir "$tmp/root"
@@ -191,37 +239,43 @@ if grep -q "Failed to preset unit: Unit /buildroot/etc/systemd/system/" "$d/mkos
 fi
 
 # The boot: under systemd, through the agent and the console.
-boot_s=
-if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
-    bad "qemu-system-x86_64 is not installed: the image was not booted"
-else
-    qemu_pid=
-    trap 'if [ -n "$qemu_pid" ]; then kill -9 "$qemu_pid" 2>/dev/null; fi; rm -rf "$tmp"' EXIT
-    plain() { sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$d/run/serial.log"; }
-    console_has() { plain | grep -aqF "$1"; }
-    json_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$@"; }
-    gone() { [ ! -e "/proc/$1" ] || grep -q '^[0-9]* (.*) [ZX] ' "/proc/$1/stat" 2>/dev/null; }
+# boot_deliver DIR KIND: boots DIR, checks the agent, pushes the secret (for
+# KIND uki also a push with wrong measurements first) and waits for the
+# payload's line; sets boot_s.
+qemu_pid=
+trap 'if [ -n "$qemu_pid" ]; then kill -9 "$qemu_pid" 2>/dev/null; fi; rm -rf "$tmp"' EXIT
+plain() { sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$d/run/serial.log"; }
+console_has() { plain | grep -aqF "$1"; }
+json_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$@"; }
+gone() { [ ! -e "/proc/$1" ] || grep -q '^[0-9]* (.*) [ZX] ' "/proc/$1/stat" 2>/dev/null; }
+boot_deliver() {
+    d=$1
+    boot_s=
     b0=$(now)
-    if "$tdxctl" run "$d" --emulated --detach --json --timeout 600 >"$tmp/run.json" 2>"$tmp/run.err"; then
-        boot_s=$(($(now) - b0))
-        qemu_pid=$(json_field "$tmp/run.json" pid)
-        addr=$(json_field "$tmp/run.json" agent)
-        root=$(json_field "$tmp/run.json" test_root)
-        "$tdxctl" agent info --connect "$addr" --json >"$tmp/info.json" 2>"$tmp/info.err" ||
-            bad "agent info: $(cat "$tmp/info.err")"
-        python3 -c '
+    if ! "$tdxctl" run "$d" --emulated --detach --json --timeout 600 >"$tmp/run.json" 2>"$tmp/run.err"; then
+        bad "tdxctl run --emulated $d: $(cat "$tmp/run.err")"
+        return
+    fi
+    boot_s=$(($(now) - b0))
+    qemu_pid=$(json_field "$tmp/run.json" pid)
+    addr=$(json_field "$tmp/run.json" agent)
+    root=$(json_field "$tmp/run.json" test_root)
+    "$tdxctl" agent info --connect "$addr" --json >"$tmp/info.json" 2>"$tmp/info.err" ||
+        bad "agent info: $(cat "$tmp/info.err")"
+    python3 -c '
 import json, sys; i = json.load(open(sys.argv[1]))["info"]
 sys.exit(not (i["tdx"]["configfs_tsm"] is True and i["simulated"] is True))' "$tmp/info.json" ||
-            bad "agent info: configfs_tsm not true or not the test provider: $(cat "$tmp/info.json")"
-        if ! plain | grep -a "systemd-modules-load" | grep -aq "module 'tdx_guest'"; then
-            bad "console: the boot did not ask for tdx_guest"
-        fi
-        console_has "Failed to insert module 'tsm'" && bad "console: tsm did not load"
+        bad "agent info: configfs_tsm not true or not the test provider: $(cat "$tmp/info.json")"
+    if ! plain | grep -a "systemd-modules-load" | grep -aq "module 'tdx_guest'"; then
+        bad "console: the boot did not ask for tdx_guest"
+    fi
+    console_has "Failed to insert module 'tsm'" && bad "console: tsm did not load"
 
-        umask 077
-        printf '%s' "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" >"$tmp/key.hex"
-        printf 'greeting_key=%s\n' "$(cat "$tmp/key.hex")" >"$tmp/secrets.env"
-        line="hello: key present (sha256 prefix $(sha256sum "$tmp/key.hex" | cut -c1-16))"
+    umask 077
+    printf '%s' "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" >"$tmp/key.hex"
+    printf 'greeting_key=%s\n' "$(cat "$tmp/key.hex")" >"$tmp/secrets.env"
+    line="hello: key present (sha256 prefix $(sha256sum "$tmp/key.hex" | cut -c1-16))"
+    if [ "$2" = uki ]; then
         python3 - "$d/measurements.json" "$tmp/wrong.json" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
@@ -239,36 +293,123 @@ PY
         sleep 3
         console_has "hello: key present" && bad "the payload started before its secret was delivered"
         console_has "Reached target secrets-ready.target" && bad "secrets-ready.target before the push"
-        if "$tdxctl" secrets push --connect "$addr" --secrets "$tmp/secrets.env" \
-                --expected "$d/measurements.json" --root "$root" >"$tmp/push.out" 2>"$tmp/push.err"; then
-            n=0
-            until console_has "$line" || [ $n -ge 600 ]; do sleep 0.1; n=$((n + 1)); done
-            console_has "$line" || bad "console: no \"$line\""
-            ready=$(plain | grep -an "Reached target secrets-ready.target" | head -n 1 | cut -d: -f1)
-            hello=$(plain | grep -anF "$line" | head -n 1 | cut -d: -f1)
-            if [ -z "$ready" ] || [ -z "$hello" ] || [ "$ready" -ge "$hello" ]; then
-                bad "console: the payload line is not after secrets-ready.target ($ready, $hello)"
-            fi
-        else
-            bad "push: $(cat "$tmp/push.err")"
-        fi
-        "$tdxctl" stop "$d" --timeout 5 >/dev/null 2>"$tmp/stop.err" || bad "stop: $(cat "$tmp/stop.err")"
-        gone "$qemu_pid" || bad "QEMU is left after stop"
-        qemu_pid=
-    else
-        bad "tdxctl run --emulated: $(cat "$tmp/run.err")"
     fi
+    if "$tdxctl" secrets push --connect "$addr" --secrets "$tmp/secrets.env" \
+            --expected "$d/measurements.json" --root "$root" >"$tmp/push.out" 2>"$tmp/push.err"; then
+        n=0
+        until console_has "$line" || [ $n -ge 600 ]; do sleep 0.1; n=$((n + 1)); done
+        console_has "$line" || bad "console: no \"$line\""
+        ready=$(plain | grep -an "Reached target secrets-ready.target" | head -n 1 | cut -d: -f1)
+        hello=$(plain | grep -anF "$line" | head -n 1 | cut -d: -f1)
+        if [ -z "$ready" ] || [ -z "$hello" ] || [ "$ready" -ge "$hello" ]; then
+            bad "console: the payload line is not after secrets-ready.target ($ready, $hello)"
+        fi
+    else
+        bad "push: $(cat "$tmp/push.err")"
+    fi
+    "$tdxctl" stop "$d" --timeout 30 >/dev/null 2>"$tmp/stop.err" || bad "stop: $(cat "$tmp/stop.err")"
+    gone "$qemu_pid" || bad "QEMU is left after stop"
+    # tdx-power-button.service answered QMP's ACPI power button: systemd
+    # powered off (the kernel's last line), QEMU was not killed.
+    console_has "power button pressed: powering off" ||
+        bad "console: tdx-power-button.service did not see the power button"
+    console_has "reboot: Power down" || bad "console: the image did not power off on the power button"
+    qemu_pid=
     if [ "$fail" -ne 0 ] && [ -f "$d/run/serial.log" ]; then
-        echo "--- console (last 60 lines) ---" >&2
+        echo "--- console of $d (last 60 lines) ---" >&2
         plain | tail -n 60 >&2
     fi
-fi
+}
 
+command -v qemu-system-x86_64 >/dev/null 2>&1 ||
+    { bad "qemu-system-x86_64 is not installed: nothing was booted"; exit 1; }
+boot_deliver "$d" uki
+uki_boot_s=$boot_s
 efi_size=$(stat -c %s "$d/$efi")
 initrd_size=$(stat -c %s "$d/initrd.cpio.zst")
-echo "figures: {\"build_s\": $((t1 - t0)), \"boot_to_agent_s\": ${boot_s:-null}," \
-    "\"uki_bytes\": $efi_size, \"initrd_bytes\": $initrd_size}"
+
+# The disk: a second build of the same image, the ESP booted by OVMF.
+t2=$(now)
+build dev-disk "$tmp/disk"
+t3=$(now)
+d=$tmp/disk
+efi=minimal-dev-disk.efi
+layout "$d" "$efi" disk.raw disk.vhd disk.tar.gz
+same_measurements "$d"
+python3 - "$d" "$efi" "$tmp/esp-offset" <<'PY' || fail=1
+import json, os, struct, sys, tarfile, uuid, zlib
+d, efi, esp_offset = sys.argv[1], sys.argv[2], sys.argv[3]
+ok = True
+def bad(msg):
+    global ok
+    print("FAIL: " + msg, file=sys.stderr)
+    ok = False
+vm = json.load(open(os.path.join(d, "vm.json")))
+if vm.get("boot") != "disk" or vm.get("disk") != "disk.raw" or vm.get("uki") != efi or "kernel" in vm:
+    bad("vm.json does not boot disk.raw: %r" % vm)
+raw = os.path.join(d, "disk.raw")
+size = os.path.getsize(raw)
+with open(raw, "rb") as f:
+    f.seek(512)
+    h = f.read(92)
+    sig, _, hsize, crc, _, _, _, _, _, _, elba, n, esz, ecrc = struct.unpack("<8sIIIIQQQQ16sQIII", h)
+    f.seek(elba * 512)
+    entries = f.read(n * esz)
+if sig != b"EFI PART" or zlib.crc32(h[:16] + b"\0" * 4 + h[20:hsize]) != crc or zlib.crc32(entries) != ecrc:
+    bad("disk.raw: no valid GPT")
+types = []
+for i in range(n):
+    e = entries[i * esz:(i + 1) * esz]
+    if e[:16] != b"\0" * 16:
+        types.append((str(uuid.UUID(bytes_le=e[:16])), struct.unpack_from("<Q", e, 32)[0]))
+want = ["c12a7328-f81f-11d2-ba4b-00a0c93ec93b", "4f68bce3-e8cd-4db1-96e7-fbcaf984b709"]
+if [t for t, _ in types] != want:
+    bad("disk.raw: partitions %r, expected the ESP and an x86-64 root" % types)
+else:
+    print("ESP at LBA %d" % types[0][1])
+    with open(esp_offset, "w") as o:
+        o.write(str(types[0][1] * 512))
+vhd = os.path.join(d, "disk.vhd")
+vsize = os.path.getsize(vhd)
+with open(vhd, "rb") as f:
+    f.seek(vsize - 512)
+    footer = f.read(512)
+if footer[:8] != b"conectix" or (vsize - 512) % (1 << 20) or vsize - 512 < size:
+    bad("disk.vhd: %d bytes, footer %r: not a fixed VHD of disk.raw rounded to 1 MiB" % (vsize, footer[:8]))
+with tarfile.open(os.path.join(d, "disk.tar.gz"), "r:gz") as t:
+    members = t.getmembers()
+    if ([m.name for m in members] != ["disk.raw"] or members[0].uid or members[0].gid or
+            members[0].mtime != 0 or members[0].size != size):
+        bad("disk.tar.gz: %r" % [(m.name, m.uid, m.mtime, m.size) for m in members])
+with open(os.path.join(d, "disk.tar.gz"), "rb") as f:
+    g = f.read(10)
+if g[4:8] != b"\0\0\0\0" or g[3] & 0x08:
+    bad("disk.tar.gz: the gzip header has a time stamp or a file name")
+sys.exit(0 if ok else 1)
+PY
+# A fixed VHD has its footer only at the end, so qemu-img is told the format.
+qemu-img info -f vpc --output=json "$d/disk.vhd" >"$tmp/vhd.json" 2>&1
+python3 -c '
+import json, os, sys
+i = json.load(open(sys.argv[1]))
+sys.exit(i.get("format") != "vpc" or i.get("virtual-size") != os.path.getsize(sys.argv[2]) - 512)' \
+    "$tmp/vhd.json" "$d/disk.vhd" 2>/dev/null ||
+    bad "qemu-img info -f vpc disk.vhd: $(cat "$tmp/vhd.json")"
+cmp -s -n "$(stat -c %s "$d/disk.raw")" "$d/disk.raw" "$d/disk.vhd" || bad "disk.vhd does not start with disk.raw"
+if [ -f "$tmp/esp-offset" ]; then
+    mcopy -n -i "$d/disk.raw@@$(cat "$tmp/esp-offset")" ::/EFI/BOOT/BOOTX64.EFI "$tmp/bootx64.efi" 2>"$tmp/mcopy.err" ||
+        bad "the ESP has no \\EFI\\BOOT\\BOOTX64.EFI: $(cat "$tmp/mcopy.err")"
+    cmp -s "$tmp/bootx64.efi" "$d/$efi" || bad "the ESP's BOOTX64.EFI is not $efi"
+fi
+boot_deliver "$d" disk
+disk_boot_s=$boot_s
+
+echo "figures: {\"build_s\": $((t1 - t0)), \"boot_to_agent_s\": ${uki_boot_s:-null}," \
+    "\"uki_bytes\": $efi_size, \"initrd_bytes\": $initrd_size," \
+    "\"disk_build_s\": $((t3 - t2)), \"disk_boot_to_agent_s\": ${disk_boot_s:-null}," \
+    "\"disk_bytes\": $(stat -c %s "$d/disk.raw"), \"vhd_bytes\": $(stat -c %s "$d/disk.vhd")," \
+    "\"gcp_tar_gz_bytes\": $(stat -c %s "$d/disk.tar.gz")}"
 if [ "$fail" -ne 0 ]; then
     exit 1
 fi
-echo "ok mkosi build: layout, measurements, image contents, boot, push, payload"
+echo "ok mkosi builds (UKI, disk): layout, measurements, image contents, cloud images, boots, pushes, payload"

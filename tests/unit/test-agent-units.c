@@ -171,6 +171,22 @@ START_TEST(environment_targets_reach_units)
 }
 END_TEST
 
+/* Nothing else in the image answers the ACPI power button (no logind):
+ * its own unit, outside the agent's sandbox, with input devices only. */
+START_TEST(the_power_button_has_its_own_unit)
+{
+    char *unit = rendered("{}", UNITS "tdx-power-button.service");
+
+    ck_assert_ptr_nonnull(unit);
+    ck_assert_contains(unit, "ExecStart=/usr/sbin/tdx-agent watch-power-button\n");
+    ck_assert_contains(unit, "DevicePolicy=closed\nDeviceAllow=char-input r\n");
+    ck_assert_contains(unit, "PrivateNetwork=yes\n");
+    ck_assert_contains(unit, "SystemCallFilter=@system-service\n");
+    ck_assert_contains(unit, "CapabilityBoundingSet=\n");
+    free(unit);
+}
+END_TEST
+
 START_TEST(boot_hooks_have_their_own_unit)
 {
     const char *json = "{\"on_boot\": [\"echo hi\"]}";
@@ -181,6 +197,7 @@ START_TEST(boot_hooks_have_their_own_unit)
     ck_assert_contains(hooks, "ExecStart=/usr/sbin/tdx-agent run-hooks /usr/lib/tdx/on-boot.d\n");
     ck_assert_contains(hooks, "Before=tdx-agent.service\n");
     ck_assert_contains(preset, "enable tdx-agent.service\nenable tdx-agent.socket\n"
+                               "enable tdx-power-button.service\n"
                                "enable tdx-boot-hooks.service\n");
     ck_assert_ptr_null(rendered("{}", UNITS "tdx-boot-hooks.service"));
     free(hooks);
@@ -201,6 +218,7 @@ int main(void)
     tcase_add_test(tc, listen_addresses_become_socket_lines);
     tcase_add_test(tc, secret_directories_are_the_only_writable_ones);
     tcase_add_test(tc, boot_hooks_have_their_own_unit);
+    tcase_add_test(tc, the_power_button_has_its_own_unit);
     tcase_add_test(tc, environment_targets_reach_units);
     suite_add_tcase(s, tc);
     return run_suite(s);

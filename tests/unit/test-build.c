@@ -3,6 +3,7 @@
  * writer, exec lines, the fields it refuses, the recipe keys it adds. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -360,6 +361,43 @@ START_TEST(exec_lines_split_like_systemd)
 }
 END_TEST
 
+/* Debian's ovmf version decides where the ReadyToBoot separator goes, for
+ * both backends' vm.json; a firmware that is not Debian's package keeps the
+ * old layout. */
+START_TEST(event_layout_follows_the_ovmf_version)
+{
+    static const char *const listen[] = { "vsock:1050", NULL };
+    const char *const cases[][2] = {
+        { "2022.11-6+deb12u2", "pre-202411" }, { "2024.08-1", "pre-202411" },
+        { "2024.11-1", "202411" }, { "2025.02-3", "202411" }, { "1:2025.05-1", "202411" },
+        { "1:2022.11-6", "pre-202411" }, { "junk", "pre-202411" },
+    };
+    char *files, *disk;
+    json_t *f, *d;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        ck_assert_msg(strcmp(vm_event_layout(cases[i][0]), cases[i][1]) == 0, "%s: %s",
+                      cases[i][0], vm_event_layout(cases[i][0]));
+    ck_assert_str_eq(vm_event_layout(NULL), "pre-202411");
+    files = vm_json_render_files(2048, 1, "202411", "vmlinuz", "initrd.cpio.zst", "none", false,
+                                 (char *const *)listen);
+    disk = vm_json_render_disk(2048, 1, "202411", "disk.raw", "x.efi", "none", false,
+                               (char *const *)listen);
+    ck_assert_ptr_nonnull(files);
+    ck_assert_ptr_nonnull(disk);
+    f = json_loads(files, 0, NULL);
+    d = json_loads(disk, 0, NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(f, "firmware_event_layout")), "202411");
+    ck_assert_str_eq(json_string_value(json_object_get(d, "firmware_event_layout")), "202411");
+    ck_assert_str_eq(json_string_value(json_object_get(f, "kernel")), "vmlinuz");
+    ck_assert_str_eq(json_string_value(json_object_get(d, "boot")), "disk");
+    json_decref(f);
+    json_decref(d);
+    free(files);
+    free(disk);
+}
+END_TEST
+
 START_TEST(native_refuses_what_it_cannot_honour)
 {
     tdx_error err = TDX_ERROR_INIT;
@@ -536,6 +574,7 @@ int main(void)
     tcase_add_test(tc, toolchain_tree_is_checked_before_use);
     tcase_add_test(tc, image_paths_are_checked);
     tcase_add_test(tc, exec_lines_split_like_systemd);
+    tcase_add_test(tc, event_layout_follows_the_ovmf_version);
     tcase_add_test(tc, native_refuses_what_it_cannot_honour);
     tcase_add_test(tc, native_recipe_keys);
     tcase_add_test(tc, build_options_are_checked);

@@ -355,6 +355,7 @@ START_TEST(disk_boot)
     int n = 0;
 
     write_text(bdir("b"), "disk,1.raw", "a disk");
+    write_text(bdir("b"), "a.efi", "a UKI");
     write_text(bdir("b"), "vm.json", disk_json);
     o.transport = TDX_VM_USER_NET;
     o.host_port = 40404;
@@ -384,7 +385,9 @@ START_TEST(disk_boot)
         { "{\"format\": 1, \"memory_mib\": 2048, \"cpus\": 1, \"firmware\": \"OVMF.fd\", "
           "\"boot\": \"disk\", \"disk\": \"gone.raw\"}", -ENOENT, "$.disk: " },
         { "{\"format\": 1, \"memory_mib\": 2048, \"cpus\": 1, \"firmware\": \"OVMF.fd\", "
-          "\"boot\": \"disk\", \"disk\": \"disk,1.raw\", \"kernel\": \"vmlinuz\"}", -EINVAL,
+          "\"boot\": \"disk\", \"disk\": \"disk,1.raw\"}", -EINVAL, "$.uki: required" },
+        { "{\"format\": 1, \"memory_mib\": 2048, \"cpus\": 1, \"firmware\": \"OVMF.fd\", "
+          "\"boot\": \"disk\", \"disk\": \"disk,1.raw\", \"uki\": \"a.efi\", \"kernel\": \"vmlinuz\"}", -EINVAL,
           "$.kernel: a disk boot has no kernel" },
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -16,6 +16,7 @@
 #include "staging.h"
 #include "strv.h"
 #include "tdxhost/build.h"
+#include "tdxhost/deb.h"
 #include "tdxhost/lock.h"
 
 /* ------------------------------------------------------------------------ */
@@ -81,6 +82,13 @@ int initramfs_write(struct img *img, const char *path, const char *compression, 
 /* The output file name of an initramfs so compressed: initrd.cpio.gz,
  * initrd.cpio.zst or initrd.cpio ("none"); vm.json's "initrd" names it. */
 const char *initramfs_name(const char *compression);
+
+/* vm.json's firmware_event_layout for Debian's ovmf of that version (NULL:
+ * not Debian's, e.g. a recipe's firmware file): where the firmware's
+ * ReadyToBoot separator goes, which edk2-stable202411 moved
+ * (tdx_event_layout). Debian numbers ovmf by edk2 release: 2022.11-6 is
+ * "pre-202411", 2025.02-3 "202411". */
+const char *vm_event_layout(const char *ovmf_version);
 
 /* vm.json of a native build (docs/build.md), canonical text; initrd is the
  * initramfs's file name. NULL when out of memory. */
@@ -239,13 +247,63 @@ int build_lock_save(const tdx_lock *lock, const char *path, const tdx_build_imag
                     bool changed, tdx_error *err);
 
 /* ------------------------------------------------------------------------ */
+/* A Debian package through the build's lock (locked-deb.c), for every backend */
+
+struct lock_deb;
+
+/* How the lock decides which .deb a build takes. */
+enum locked_deb_use {
+    LOCKED_DEB_PREFER,    /* the lock's entry when it has one, else none (the caller asks the index) */
+    LOCKED_DEB_PIN,       /* the lock's; resolved through the signed index and pinned first when missing */
+    LOCKED_DEB_REQUIRE,   /* the lock's; -ENOENT naming the lock when it pins none (--frozen) */
+};
+
+/* The entry a build wants: its identity in the lock, the used_by label a
+ * new pin gets ("tool: mkosi", "PROFILE: firmware"), and what a frozen
+ * build without it should do ("build once without --frozen to pin it"). */
+struct locked_deb_want {
+    const char *requested, *release, *arch;
+    const char *used_by;
+    const char *frozen_hint;
+};
+
+/* The lock's entry for w, as use says; lock_name names the lock in
+ * messages. LOCKED_DEB_PIN resolves a missing one through the signed index
+ * resolve describes (release resolve->release) and adds it, or adds
+ * w->used_by to an entry that lacks it (lock_pin_deb()): then it returns 1
+ * and the caller saves the lock. *d is NULL only for LOCKED_DEB_PREFER
+ * without an entry; it points into lock. 0 or 1; -ENOENT "LOCK: --frozen:
+ * the lock pins no NAME (Debian RELEASE); HINT"; the errors of
+ * lock_pin_deb() prefixed with the lock. */
+int locked_deb_entry(tdx_lock *lock, const char *lock_name, const struct locked_deb_want *w,
+                     enum locked_deb_use use, const tdx_deb_options *resolve,
+                     const struct lock_deb **d, tdx_error *err);
+
+/* The .deb of d (an entry of lock) by its locked SHA-256: from fo's cache,
+ * hashed again, or downloaded (not with fo->offline). *deb is the caller's. */
+int locked_deb_fetch(const tdx_lock *lock, const struct lock_deb *d, const tdx_fetch_options *fo,
+                     char **deb, tdx_error *err);
+
+/* The unpacked tree of d in the cache of extracted packages
+ * (extract_dir/SHA256, so a warm build opens no .deb), unpacked there from
+ * the verified .deb when missing. The files rels (NULL: all of them;
+ * { NULL }: none) are checked against the hashes taken when it was unpacked
+ * (sums_check()); a tree that fails is dropped and unpacked again. *dir is
+ * the caller's; NULL on failure. */
+int locked_deb_tree(const tdx_lock *lock, const struct lock_deb *d, const tdx_fetch_options *fo,
+                    const char *extract_dir, char *const *rels, char **dir, tdx_error *err);
+/* Removes such a tree and its hashes, so the next locked_deb_tree()
+ * unpacks it again (a tree found changed after it was checked). */
+void locked_deb_tree_drop(const char *dir);
+
+/* ------------------------------------------------------------------------ */
 /* mkosi (mkosi-install.c)                                                   */
 
 /* How a lock decides which mkosi .deb is installed. */
 enum mkosi_lock_use {
-    MKOSI_LOCK_PREFER,    /* the lock's when it pins one, else the index's (mkosi install --lock) */
-    MKOSI_LOCK_PIN,       /* the lock's; resolved and pinned into it first when missing */
-    MKOSI_LOCK_REQUIRE,   /* the lock's; -ENOENT naming the lock when it pins none (--frozen) */
+    MKOSI_LOCK_PREFER = LOCKED_DEB_PREFER,    /* else the index's (mkosi install --lock) */
+    MKOSI_LOCK_PIN = LOCKED_DEB_PIN,
+    MKOSI_LOCK_REQUIRE = LOCKED_DEB_REQUIRE,  /* --frozen */
 };
 
 /* The mkosi a launcher runs, and the package it came from. */
@@ -339,11 +397,34 @@ int exec_split(const char *line, char ***argv);
 int mkosi_build(const tdx_image *image, const tdx_build_image_options *o, tdx_build_result **out,
                 tdx_error *err);
 
-/* vm.json naming its kernel and initrd (NULL: none), the host's OVMF layout;
- * network and test_provider as vm_json_render() (the recipe's network.mode
- * and agent.test_provider). */
-char *vm_json_render_files(uint64_t memory_mib, int cpus, const char *kernel, const char *initrd,
-                           const char *network, bool test_provider, char *const *listen);
+/* vm.json naming its kernel and initrd (NULL: none); event_layout,
+ * network and test_provider as vm_json_render() (vm_event_layout() of the
+ * firmware, the recipe's network.mode and agent.test_provider). */
+char *vm_json_render_files(uint64_t memory_mib, int cpus, const char *event_layout,
+                           const char *kernel, const char *initrd, const char *network,
+                           bool test_provider, char *const *listen);
+
+/* The mkosi backend's firmware (mkosi-firmware.c): the recipe's firmware
+ * file, or for "ovmf" OVMF.fd of the ovmf package of the recipe's release
+ * through the build's lock, as the native backend takes it. */
+struct mkosi_firmware {
+    char *path;                   /* the OVMF.fd the output gets */
+    char *lock_path;              /* the lock it came through; NULL for a file */
+    const char *event_layout;     /* vm.json's firmware_event_layout */
+};
+
+/* Records the firmware as an input of res (a "deb" or a "file"). For
+ * "ovmf": the entry of the lock (build_lock_path()) for ovmf of the
+ * recipe's release (identity "ovmf", release, "amd64"; a new pin used_by
+ * "PROFILE: firmware", the entry `tdxctl lock` makes), pinned through the
+ * signed index and the lock written back unless o->frozen, where a lock
+ * without it fails; the .deb from cache/fetch or its URL, unpacked into
+ * cache/extract. *fw is the caller's (mkosi_firmware_free()), also on
+ * failure. */
+int mkosi_firmware(const tdx_image *image, const struct recipe *r,
+                   const tdx_build_image_options *o, const char *cache, tdx_build_result *res,
+                   struct mkosi_firmware *fw, tdx_error *err);
+void mkosi_firmware_free(struct mkosi_firmware *fw);
 
 /* A disk build's images (docs/build.md): the raw disk, Azure's fixed VHD and
  * GCP's import archive of the same bytes. */
@@ -354,8 +435,9 @@ char *vm_json_render_files(uint64_t memory_mib, int cpus, const char *kernel, co
 /* vm.json of a disk boot (vm.c): "boot": "disk", the disk image and the UKI
  * its ESP starts, both file names in the directory; no kernel, initrd or
  * command line. */
-char *vm_json_render_disk(uint64_t memory_mib, int cpus, const char *disk, const char *uki,
-                          const char *network, bool test_provider, char *const *listen);
+char *vm_json_render_disk(uint64_t memory_mib, int cpus, const char *event_layout,
+                          const char *disk, const char *uki, const char *network,
+                          bool test_provider, char *const *listen);
 
 /* The 512-byte fixed-VHD footer for a disk of size bytes (vhd.c). */
 void vhd_footer(uint8_t f[512], uint64_t size, long long epoch, const uint8_t id[16]);

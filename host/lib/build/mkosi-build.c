@@ -33,9 +33,6 @@
 #include "tdxhost/emit.h"
 #include "tdxhost/lock.h"
 
-/* The host's firmware when the recipe names none (docs/build.md). */
-#define HOST_OVMF "/usr/share/ovmf/OVMF.fd"
-
 struct mk {
     const tdx_image *image;
     const tdx_build_image_options *o;
@@ -50,6 +47,7 @@ struct mk {
     char *lock_path;               /* the lock the pinned mkosi came through */
     char *deb_sha256;              /* its .deb, when locked */
     char *outdir;
+    struct mkosi_firmware fw;      /* OVMF.fd: the recipe's file, or ovmf through the lock */
     bool committed;                /* the output is this build's: leave m.out.stage's log */
     struct timespec t0;
 };
@@ -315,10 +313,13 @@ static int uki_cmdline(struct mk *m, char **out)
     return *out ? 0 : tdx_err_oom(m->err);
 }
 
-/* The UKI's kernel, initrd and command line booted directly by OVMF
- * (QEMU's -kernel needs a bzImage, which a UKI is not): RTMR1 the kernel's
- * Authenticode digest, RTMR2 the command line and initrd; and the vTPM
- * PCRs 4/9/11 a cloud's firmware gives the UKI itself
+/* What a TD booting the output shows (tdx_build_measure_dir(), from vm.json):
+ * for a UKI build, its kernel, initrd and command line booted directly by
+ * OVMF (QEMU's -kernel needs a bzImage, which a UKI is not): RTMR1 the
+ * kernel's Authenticode, RTMR2 the command line and initrd; for a disk
+ * build, the UKI started from the ESP: RTMR1 also the GPT and the UKI's
+ * Authenticode, RTMR2 what systemd-stub and the kernel measure. Both also
+ * get the vTPM PCRs 4/9/11 a cloud's firmware gives the UKI itself
  * (measurements-vtpm.json: Azure and GCP attest those). */
 static int measure(struct mk *m, const char *efi_name)
 {
@@ -419,7 +420,8 @@ static int collect_uki(struct mk *m, const char *efi, const char *firmware)
                        "(SplitArtifacts=)", m->r->image_id);
     if ((r = uki_cmdline(m, &cmdline)) < 0)
         return r;
-    vm = vm_json_render_files(BUILD_MEMORY_MIB, BUILD_CPUS, "vmlinuz", "initrd.cpio.zst",
+    vm = vm_json_render_files(BUILD_MEMORY_MIB, BUILD_CPUS, m->fw.event_layout, "vmlinuz",
+                              "initrd.cpio.zst",
                               m->r->native.net_mode, m->r->native.test_provider,
                               m->r->delivery.listen);
     if (!vm)
@@ -442,7 +444,7 @@ static int collect_disk(struct mk *m, const char *efi, const char *firmware)
                                                                   : m->r->output.source_date_epoch;
     int r;
 
-    vm = vm_json_render_disk(BUILD_MEMORY_MIB, BUILD_CPUS, BUILD_DISK_RAW, efi,
+    vm = vm_json_render_disk(BUILD_MEMORY_MIB, BUILD_CPUS, m->fw.event_layout, BUILD_DISK_RAW, efi,
                              m->r->native.net_mode, m->r->native.test_provider,
                              m->r->delivery.listen);
     if (!vm)
@@ -466,8 +468,6 @@ static int run(struct mk *m, tdx_build_result **ret)
     /* outdir outlives run(): mkosi_build() keeps a failed build's log beside it. */
     char *outdir = NULL;
     _cleanup_free_ char *digest = NULL, *efi = NULL;
-    const char *firmware;
-    char hex[SHA256_HEX_SIZE];
     int r;
 
     clock_gettime(CLOCK_MONOTONIC, &m->t0);
@@ -494,6 +494,11 @@ static int run(struct mk *m, tdx_build_result **ret)
 
     if ((r = step(m, "mkosi")) < 0 || (r = find_mkosi(m)) < 0 || (r = timed(m, "mkosi")) < 0)
         return r;
+    /* Before mkosi runs: a pin it makes is saved even if mkosi fails. */
+    if ((r = step(m, "firmware")) < 0 ||
+        (r = mkosi_firmware(m->image, m->r, m->o, m->cache, m->res, &m->fw, m->err)) < 0 ||
+        (r = timed(m, "firmware")) < 0)
+        return r;
     if ((r = scratch(m, outdir)) < 0)
         return r;
     if ((r = step(m, "emit")) < 0)
@@ -505,12 +510,7 @@ static int run(struct mk *m, tdx_build_result **ret)
     if ((r = step(m, "build")) < 0 || (r = run_mkosi(m)) < 0 || (r = timed(m, "build")) < 0)
         return r;
 
-    firmware = streq(m->r->firmware, "ovmf") ? HOST_OVMF : m->r->firmware;
-    if ((r = sha256_file(firmware, hex, NULL, m->err)) < 0)
-        return tdx_err_prefix(m->err, r, "firmware");
-    if (build_result_add_input(m->res, "file", "firmware", NULL, NULL, hex) < 0)
-        return tdx_err_oom(m->err);
-    if ((r = m->disk ? collect_disk(m, efi, firmware) : collect_uki(m, efi, firmware)) < 0)
+    if ((r = m->disk ? collect_disk(m, efi, m->fw.path) : collect_uki(m, efi, m->fw.path)) < 0)
         return r;
     if ((r = step(m, "measure")) < 0 || (r = measure(m, efi)) < 0 || (r = timed(m, "measure")) < 0)
         return r;
@@ -573,5 +573,6 @@ int mkosi_build(const tdx_image *image, const tdx_build_image_options *o, tdx_bu
     free(m.deb_sha256);
     free(m.uki);
     free(m.raw);
+    mkosi_firmware_free(&m.fw);
     return r;
 }

@@ -193,30 +193,23 @@ static int lock_deb(const tdx_mkosi_options *opts, tdx_lock *lock, const char *l
                     enum mkosi_lock_use use, const char *release, const char *fetch_dir,
                     char **deb, struct mkosi_installed *mi, tdx_error *err)
 {
+    const struct locked_deb_want want = {
+        "mkosi", release, MKOSI_LOCK_ARCH, LOCK_TOOL "mkosi",
+        "build once without --frozen to pin it, or pass --mkosi PATH",
+    };
     tdx_fetch_options fo = fetch_options(opts, fetch_dir);
-    const struct lock_deb *d = lock_find_deb(lock, "mkosi", release, MKOSI_LOCK_ARCH);
+    tdx_deb_options o = TDX_DEB_OPTIONS_INIT;
+    const struct lock_deb *d;
     int r;
 
-    if (!d && use == MKOSI_LOCK_PREFER)
+    deb_options(opts, release, &fo, &o);
+    r = locked_deb_entry(lock, lock_name, &want, (enum locked_deb_use)use, &o, &d, err);
+    if (r < 0)
+        return r;
+    mi->pinned = r > 0;
+    if (!d)
         return 0;
-    if (!d && use == MKOSI_LOCK_REQUIRE)
-        return tdx_err(err, -ENOENT, "%s: --frozen: the lock pins no mkosi (Debian %s); build once "
-                       "without --frozen to pin it, or pass --mkosi PATH", lock_name, release);
-    if (!d) {
-        tdx_deb_options o = TDX_DEB_OPTIONS_INIT;
-        deb_options(opts, release, &fo, &o);
-        r = lock_pin_tool_deb(lock, "mkosi", MKOSI_LOCK_ARCH, &o, err);
-        if (r < 0)
-            return tdx_err_prefix(err, r, "%s", lock_name);
-        mi->pinned = r > 0;
-        d = lock_find_deb(lock, "mkosi", release, MKOSI_LOCK_ARCH);
-        if (!d)
-            return tdx_err(err, -EIO, "%s: mkosi was pinned but is not in the lock", lock_name);
-    }
-    /* Unpacked from this file: hash it again, so a cache entry changed since
-     * it was verified is refused. */
-    fo.verify_cached = 1;
-    r = tdx_lock_fetch_deb(lock, "mkosi", release, MKOSI_LOCK_ARCH, &fo, deb, err);
+    r = locked_deb_fetch(lock, d, &fo, deb, err);
     if (r < 0)
         return tdx_err_prefix(err, r, "mkosi pinned in %s", lock_name);
     mi->locked = true;

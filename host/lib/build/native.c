@@ -82,8 +82,6 @@ static int step(struct build *b, const char *name)
                                                            : 0;
 }
 
-static void rm_rf(const char *path);
-
 static int timed(struct build *b, const char *name)
 {
     return build_result_add_timing(b->res, name, ms_since(&b->t0)) < 0 ? tdx_err_oom(b->err) : 0;
@@ -150,75 +148,23 @@ static int lock_up_to_date(struct build *b)
     return r < 0 ? r : 0;
 }
 
-/* Unpacks a locked .deb into dir (the extract cache) and records its files'
- * hashes beside it. */
-static int unpack_deb(struct build *b, const char *requested, const char *release, const char *dir,
-                      const char *sums)
-{
-    _cleanup_free_ char *deb = NULL;
-    tdx_fetch_options fo = b->fo;
-    struct stat st;
-    int r;
-
-    /* The .deb is read once, to unpack it: hash it again first, so a cache
-     * entry changed since it was verified is refused. */
-    fo.verify_cached = 1;
-    r = tdx_lock_fetch_deb(b->lock, requested, release, ARCH, &fo, &deb, b->err);
-    if (r < 0)
-        return tdx_err_prefix(b->err, r, "package %s", requested);
-    r = tdx_deb_extract(deb, dir, NULL, b->err);
-    /* A concurrent build may have unpacked it first: its rename won. */
-    if (r < 0 && !(r == -EEXIST || (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))))
-        return tdx_err_prefix(b->err, r, "package %s", requested);
-    r = sums_write(dir, sums, b->err);
-    return r < 0 ? tdx_err_prefix(b->err, r, "package %s", requested) : 0;
-}
-
-static void drop_tree(const char *dir, const char *sums)
-{
-    rm_rf(dir);
-    unlink(sums);
-}
-
 static const char *const CHECK_NOTHING[] = { NULL };
 
-/* The unpacked tree of a locked package, from the cache of extracted
- * packages (keyed by the .deb's SHA-256, so a warm build opens no .deb).
- * The files rels (NULL: all of them) are checked against the hashes taken
- * when it was unpacked; a tree that fails is dropped and unpacked again. */
+/* The unpacked tree of a locked package (locked_deb_tree()), recorded as an
+ * input. */
 static int deb_tree(struct build *b, const char *requested, const char *release,
                     char *const *rels, char **dir)
 {
     const struct lock_deb *d = lock_find_deb(b->lock, requested, release, ARCH);
-    _cleanup_free_ char *sums = NULL;
-    tdx_error why = TDX_ERROR_INIT;
-    struct stat st;
-    int r;
 
     *dir = NULL;
     if (!d)
         return tdx_err(b->err, -ENOENT, "package %s (%s): not in %s", requested, release,
                        b->lock_path);
-    if (asprintf(dir, "%s/%s", b->extract_dir, d->f[DEB_SHA256]) < 0 ||
-        asprintf(&sums, "%s.sums", *dir) < 0)
-        return tdx_err_oom(b->err);
     if (build_result_add_input(b->res, "deb", d->f[DEB_NAME], d->f[DEB_VERSION], d->f[DEB_URL],
                                d->f[DEB_SHA256]) < 0)
         return tdx_err_oom(b->err);
-    if (stat(*dir, &st) == 0 && S_ISDIR(st.st_mode)) {
-        r = sums_check(*dir, sums, rels, &why);
-        if (r >= 0)
-            return 0;
-        if (r != -ENOENT && r != -EBADMSG)
-            return tdx_err(b->err, r, "%s", why.message);
-        /* Changed since it was unpacked (or unpacked without the hashes):
-         * not used; unpacked again from the verified .deb. */
-        drop_tree(*dir, sums);
-    }
-    r = unpack_deb(b, requested, release, *dir, sums);
-    if (r >= 0)
-        r = sums_check(*dir, sums, rels, b->err);
-    return r;
+    return locked_deb_tree(b->lock, d, &b->fo, b->extract_dir, rels, dir, b->err);
 }
 
 static int find_kernel(struct build *b)
@@ -272,18 +218,6 @@ static int firmware_input(struct build *b)
     b->ovmf_version = strdup(((struct build_input *)b->res->inputs.items[b->res->inputs.n - 1])
                                  ->version);
     return b->ovmf_version ? 0 : tdx_err_oom(b->err);
-}
-
-/* Where the firmware's ReadyToBoot separator goes: edk2-stable202411 moved it
- * (tdx_event_layout). Debian numbers ovmf by edk2 release: 2022.11-6, 2025.02-3. */
-static const char *event_layout(const char *ovmf_version)
-{
-    int y = 0, m = 0;
-    const char *v = ovmf_version ? strchr(ovmf_version, ':') : NULL;
-    v = v ? v + 1 : ovmf_version;
-    if (!v || sscanf(v, "%d.%d", &y, &m) != 2)
-        return "pre-202411";
-    return y * 100 + m >= 202411 ? "202411" : "pre-202411";
 }
 
 /* ------------------------------------------------------------------------ */
@@ -518,6 +452,8 @@ static int add_modules(struct build *b)
         { "virtio_pci", NULL, true, "default module (virtio devices)" },
         { "virtio_net", NULL, true, "default module (network)" },
         { "qemu_fw_cfg", NULL, true, "default module (test PKI through fw_cfg)" },
+        { "button", NULL, true, "default module (ACPI power button: tdxctl stop)" },
+        { "evdev", NULL, true, "default module (ACPI power button: tdxctl stop)" },
     };
     struct kmod_want want[ELEMENTSOF(defaults) + 512];
     char moddir[PATH_MAX], **warn = NULL;
@@ -565,14 +501,17 @@ static int add_modules(struct build *b)
          * its modules from there. */
         strv_free(b->modules);
         b->modules = NULL;
-        drop_tree(b->kernel_dir, sums);
+        locked_deb_tree_drop(b->kernel_dir);
         {
             const struct lock_deb *d = lock_find_deb(b->lock, b->r->kernel.package,
                                                      b->r->kernel.suite ? b->r->kernel.suite
                                                                         : b->r->release, ARCH);
+            _cleanup_free_ char *again = NULL;
             if (!d)
                 return tdx_err(b->err, -ENOENT, "kernel package: not in the lock");
-            if ((r = unpack_deb(b, d->f[DEB_REQUESTED], d->f[DEB_RELEASE], b->kernel_dir, sums)) < 0)
+            /* The same directory (the .deb's hash names it), unpacked anew. */
+            if ((r = locked_deb_tree(b->lock, d, &b->fo, b->extract_dir,
+                                     (char *const *)CHECK_NOTHING, &again, b->err)) < 0)
                 return r;
         }
     }
@@ -752,25 +691,6 @@ static int write_build_json(struct build *b, const char *recipe_sha256)
     return write_text(b, "build.json", b->res->json);
 }
 
-static void rm_rf(const char *path)
-{
-    _cleanup_free_ char *copy = strdup(path);
-    char *slash = copy ? strrchr(copy, '/') : NULL;
-    int fd;
-    if (!copy)
-        return;
-    if (!slash) {
-        rm_rf_at(AT_FDCWD, copy);
-        return;
-    }
-    *slash = '\0';
-    fd = open(*copy ? copy : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        rm_rf_at(fd, slash + 1);
-        close(fd);
-    }
-}
-
 static void build_free(struct build *b)
 {
     build_output_free(&b->out);
@@ -898,7 +818,7 @@ static int run(struct build *b, tdx_build_result **out)
         return r;
 
     cmdline = strdup(b->r->kernel.cmdline ? b->r->kernel.cmdline : BUILD_DEFAULT_CMDLINE);
-    vm = vm_json_render(BUILD_MEMORY_MIB, BUILD_CPUS, event_layout(b->ovmf_version),
+    vm = vm_json_render(BUILD_MEMORY_MIB, BUILD_CPUS, vm_event_layout(b->ovmf_version),
                         b->r->native.net_mode, b->r->native.test_provider, b->r->delivery.listen,
                         initrd);
     if (!cmdline || !vm)

@@ -27,7 +27,19 @@ struct vm_shape {
     int cpus;
     const char *page_order, *kernel_header, *event_layout;
     const char *firmware, *kernel, *initrd, *cmdline_file;
+    bool disk_boot;                /* "boot": "disk": disk and uki instead */
+    const char *disk, *uki;
 };
+
+const char *vm_event_layout(const char *ovmf_version)
+{
+    int y = 0, m = 0;
+    const char *v = ovmf_version ? strchr(ovmf_version, ':') : NULL;
+    v = v ? v + 1 : ovmf_version;
+    if (!v || sscanf(v, "%d.%d", &y, &m) != 2)
+        return "pre-202411";
+    return y * 100 + m >= 202411 ? "202411" : "pre-202411";
+}
 
 char *vm_json_render(uint64_t memory_mib, int cpus, const char *event_layout, const char *network,
                      bool test_provider, char *const *listen, const char *initrd)
@@ -56,12 +68,11 @@ char *vm_json_render(uint64_t memory_mib, int cpus, const char *event_layout, co
     return text;
 }
 
-/* The host's OVMF (Debian 12: edk2 2022.11) predates the event layout
- * change of edk2-stable202411. */
-char *vm_json_render_files(uint64_t memory_mib, int cpus, const char *kernel, const char *initrd,
-                           const char *network, bool test_provider, char *const *listen)
+char *vm_json_render_files(uint64_t memory_mib, int cpus, const char *event_layout,
+                           const char *kernel, const char *initrd, const char *network,
+                           bool test_provider, char *const *listen)
 {
-    _cleanup_free_ char *base = vm_json_render(memory_mib, cpus, "pre-202411", network,
+    _cleanup_free_ char *base = vm_json_render(memory_mib, cpus, event_layout, network,
                                                test_provider, listen, initrd ? initrd : "");
     json_t *root = base ? json_loads(base, 0, NULL) : NULL;
     char *text;
@@ -77,10 +88,11 @@ char *vm_json_render_files(uint64_t memory_mib, int cpus, const char *kernel, co
 
 /* A disk boot: the firmware starts the UKI from the disk's ESP, so there is
  * no kernel, initrd or command line for QEMU to hand over. */
-char *vm_json_render_disk(uint64_t memory_mib, int cpus, const char *disk, const char *uki,
-                          const char *network, bool test_provider, char *const *listen)
+char *vm_json_render_disk(uint64_t memory_mib, int cpus, const char *event_layout,
+                          const char *disk, const char *uki, const char *network,
+                          bool test_provider, char *const *listen)
 {
-    _cleanup_free_ char *base = vm_json_render(memory_mib, cpus, "pre-202411", network,
+    _cleanup_free_ char *base = vm_json_render(memory_mib, cpus, event_layout, network,
                                                test_provider, listen, "");
     json_t *root = base ? json_loads(base, 0, NULL) : NULL;
     char *text = NULL;
@@ -111,7 +123,10 @@ static int parse_vm(json_t *root, const char *file, struct vm_shape *vm, tdx_err
 {
     json_t *qemu = json_object_get(root, "qemu"), *v;
     static const char *const names[] = { "firmware", "kernel", "initrd", "cmdline_file" };
+    static const char *const disk_names[] = { "firmware", "disk", "uki" };
     const char **outs[] = { &vm->firmware, &vm->kernel, &vm->initrd, &vm->cmdline_file };
+    const char **disk_outs[] = { &vm->firmware, &vm->disk, &vm->uki };
+    const char *boot;
 
     if (!json_is_object(root))
         return bad(err, file, "$", "expected an object");
@@ -126,7 +141,17 @@ static int parse_vm(json_t *root, const char *file, struct vm_shape *vm, tdx_err
     if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 4096)
         return bad(err, file, "cpus", "expected an integer from 1 to 4096");
     vm->cpus = (int)json_integer_value(v);
-    for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+    /* A disk boot (mkosi Format=disk): OVMF starts the UKI from the ESP. */
+    boot = json_string_value(json_object_get(root, "boot"));
+    if (json_object_get(root, "boot") && !streq_ptr(boot, "disk") && !streq_ptr(boot, "kernel"))
+        return bad(err, file, "boot", "expected \"kernel\" or \"disk\"");
+    vm->disk_boot = streq_ptr(boot, "disk");
+    for (size_t i = 0; vm->disk_boot && i < ELEMENTSOF(disk_names); i++) {
+        *disk_outs[i] = json_string_value(json_object_get(root, disk_names[i]));
+        if (!plain_name(*disk_outs[i]))
+            return bad(err, file, disk_names[i], "expected a file name in the directory");
+    }
+    for (size_t i = 0; !vm->disk_boot && i < ELEMENTSOF(names); i++) {
         v = json_object_get(root, names[i]);
         *outs[i] = json_string_value(v);
         /* A kernel that carries its initrd: "initrd": null. */
@@ -172,6 +197,7 @@ int tdx_build_measure_dir(const char *dir, tdx_measurements **out, tdx_error *er
     tdx_measure_options mo = TDX_MEASURE_OPTIONS_INIT;
     _cleanup_free_ char *text = NULL, *cmdline = NULL;
     char file[PATH_MAX], fw[PATH_MAX], kernel[PATH_MAX], initrd[PATH_MAX], cmd[PATH_MAX];
+    char disk[PATH_MAX], uki[PATH_MAX];
     char tables[PATH_MAX], rsdp[PATH_MAX], loader[PATH_MAX];
     struct vm_shape vm;
     json_error_t jerr;
@@ -190,36 +216,37 @@ int tdx_build_measure_dir(const char *dir, tdx_measurements **out, tdx_error *er
     if (!root)
         return tdx_err_lib(err, -EINVAL, TDX_ERROR_LIBRARY_JANSSON, json_error_code(&jerr),
                            "%s: line %d: %s", file, jerr.line, jerr.text);
-    if (streq_ptr(json_string_value(json_object_get(root, "boot")), "disk")) {
-        json_decref(root);
-        return tdx_err(err, -EOPNOTSUPP, "%s: the measurements of a disk boot (the UKI started "
-                       "from the ESP) are not computed yet", file);
-    }
     r = parse_vm(root, file, &vm, err);
     if (r >= 0) {
         snprintf(fw, sizeof(fw), "%s/%s", dir, vm.firmware);
-        snprintf(kernel, sizeof(kernel), "%s/%s", dir, vm.kernel);
-        if (vm.initrd)
-            snprintf(initrd, sizeof(initrd), "%s/%s", dir, vm.initrd);
-        snprintf(cmd, sizeof(cmd), "%s/%s", dir, vm.cmdline_file);
+        if (vm.disk_boot) {
+            snprintf(disk, sizeof(disk), "%s/%s", dir, vm.disk);
+            snprintf(uki, sizeof(uki), "%s/%s", dir, vm.uki);
+        } else {
+            snprintf(kernel, sizeof(kernel), "%s/%s", dir, vm.kernel);
+            if (vm.initrd)
+                snprintf(initrd, sizeof(initrd), "%s/%s", dir, vm.initrd);
+            snprintf(cmd, sizeof(cmd), "%s/%s", dir, vm.cmdline_file);
+        }
         mo.memory = vm.memory_mib << 20;
         mo.cpus = vm.cpus;
         mo.qemu_version = BUILD_QEMU_VERSION;
         mo.mrtd_order = strcmp(vm.page_order, "per-page") == 0 ? TDX_MRTD_PER_PAGE
                                                                 : TDX_MRTD_TWO_PASS;
-        mo.kernel_header = strcmp(vm.kernel_header, "patched") == 0 ? TDX_KERNEL_HEADER_PATCHED
-                                                                    : TDX_KERNEL_HEADER_UNPATCHED;
+        if (!vm.disk_boot)
+            mo.kernel_header = strcmp(vm.kernel_header, "patched") == 0
+                                   ? TDX_KERNEL_HEADER_PATCHED : TDX_KERNEL_HEADER_UNPATCHED;
         mo.event_layout = strcmp(vm.event_layout, "202411") == 0 ? TDX_EVENT_LAYOUT_202411
                                                                   : TDX_EVENT_LAYOUT_PRE_202411;
     }
-    if (r >= 0)
+    if (r >= 0 && !vm.disk_boot)
         r = read_cmdline(cmd, &cmdline, err);
     if (r < 0) {
         json_decref(root);
         return r;
     }
     mo.cmdline = cmdline;
-    mo.initrd = vm.initrd ? initrd : NULL;
+    mo.initrd = vm.initrd && !vm.disk_boot ? initrd : NULL;
     /* RTMR0 needs QEMU's ACPI tables for this VM shape: `tdxctl acpi capture`
      * puts them into acpi/. */
     snprintf(tables, sizeof(tables), "%s/acpi/etc-acpi-tables", dir);
@@ -234,7 +261,8 @@ int tdx_build_measure_dir(const char *dir, tdx_measurements **out, tdx_error *er
     {
         char strip[PATH_MAX];
         snprintf(strip, sizeof(strip), "%s/", dir);
-        r = measure_direct_boot_labelled(out, fw, kernel, strip, &mo, err);
+        r = vm.disk_boot ? measure_uki_disk_boot_labelled(out, fw, disk, uki, strip, &mo, NULL, err)
+                         : measure_direct_boot_labelled(out, fw, kernel, strip, &mo, err);
     }
     json_decref(root);   /* after: vm's names are borrowed from it */
     return r < 0 ? tdx_err_prefix(err, r, "%s", dir) : r;

@@ -10,6 +10,17 @@
 
 /* A fixed seed per image name: repart's UUIDs and mkosi's other random
  * choices stay the same from build to build. */
+static int derive_seed(const char *name, char out[37]);
+
+int emit_image_seed(const struct recipe *r, char out[37])
+{
+    if (r->output.seed) {
+        snprintf(out, 37, "%s", r->output.seed);
+        return 0;
+    }
+    return derive_seed(r->image->name, out);
+}
+
 static int derive_seed(const char *name, char out[37])
 {
     unsigned char md[32];
@@ -77,6 +88,10 @@ int emit_conf(struct emit_ctx *c)
         rc |= conf_scalar(conf, "Output", "ImageVersion", r->output.image_version);
     rc |= conf_list(conf, "Output", "ManifestFormat", CONF_LIST, (char *[]){ "json", NULL });
     rc |= conf_scalar(conf, "Output", "Seed", r->output.seed ? r->output.seed : seed);
+    /* emit_repart()'s mke2fs wrapper goes before the tools tree's own. */
+    if (emit_repart_search_path(r))
+        rc |= conf_list(conf, "Build", "ExtraSearchPaths", CONF_LIST,
+                        (char *[]){ EMIT_REPART_BIN_DIR, NULL });
 
     snprintf(buf, sizeof(buf), "%lld", r->output.source_date_epoch);
     rc |= conf_scalar(conf, "Content", "SourceDateEpoch", buf);

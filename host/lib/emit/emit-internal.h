@@ -54,6 +54,14 @@ int emit_layered(const struct flat *base, const struct flat *prof, const char *p
 
 /* Helpers shared by the parts. */
 
+/* The image's mkosi Seed= (output.seed, else derived from the name). */
+int emit_image_seed(const struct recipe *r, char out[37]);
+
+/* Whether emit_repart() writes its mkfs wrapper into EMIT_REPART_BIN_DIR,
+ * which mkosi.conf then names in ExtraSearchPaths=. */
+#define EMIT_REPART_BIN_DIR "mkosi.tdx-bin"
+bool emit_repart_search_path(const struct recipe *r);
+
 /* Tree path of an image path inside mkosi.extra/ (or another overlay). */
 int overlay_path(char *buf, size_t size, const char *overlay, const char *image_path);
 

@@ -35,6 +35,8 @@ static const struct group {
     /* Not a path mkosi picks up by itself: mkosi.conf names it, and a
      * profile whose tools tree differs names its own copy. */
     { "mkosi.tools-sandbox", "Build", "ToolsTreeSandboxTrees", GROUP_DIRECTORY },
+    /* The same: emit_repart()'s mkfs wrapper, named by ExtraSearchPaths=. */
+    { EMIT_REPART_BIN_DIR, "Build", "ExtraSearchPaths", GROUP_DIRECTORY },
     { "mkosi.sync.d", "Content", "SyncScripts", GROUP_SCRIPTS },
     { "mkosi.prepare.d", "Content", "PrepareScripts", GROUP_SCRIPTS },
     { "mkosi.build.d", "Content", "BuildScripts", GROUP_SCRIPTS },

@@ -115,14 +115,17 @@ bool lock_deb_is_tool(const struct lock_deb *d);
 struct lock_deb *lock_deb_entry(const struct input_deb *want, const char *arch, long long now,
                                 const tdx_deb_package *p, const struct lock_deb *old);
 
-/* Pins the host tool name (Debian package, o->release, identity arch, e.g.
- * "all") when the lock has no entry for it: resolved through the signed
- * index o describes (tdx_deb_resolve()), added with used_by "tool: NAME"
- * and a "+ debian" change. Nothing is downloaded. Returns 1 when it added
- * the entry, 0 when the lock had one; the errors of tdx_deb_resolve()
- * prefixed with the package, -ENOMEM. */
-int lock_pin_tool_deb(tdx_lock *lock, const char *name, const char *arch,
-                      const tdx_deb_options *o, tdx_error *err);
+/* Pins the Debian package name (o->release, identity arch: "all" for a host
+ * tool, "amd64" for an input) when the lock has no entry for it: resolved
+ * through the signed index o describes (tdx_deb_resolve()), added with
+ * used_by [used_by] ("tool: NAME" for a host tool, "PROFILE: firmware" for
+ * an input, as tdx_lock_resolve() would label it) and a "+ debian" change.
+ * Nothing is downloaded. An entry that is there but not used_by used_by gets
+ * the label. Returns 1 when it changed the lock, 0 when the entry was there
+ * as it is; the errors of tdx_deb_resolve() prefixed with the package,
+ * -ENOMEM. */
+int lock_pin_deb(tdx_lock *lock, const char *name, const char *arch, const char *used_by,
+                 const tdx_deb_options *o, tdx_error *err);
 
 /* Gives a lock that was never resolved (no recipe digest: a new one) the
  * recipe's name, digest and section digests, but none of its inputs, so it

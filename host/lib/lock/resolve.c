@@ -411,7 +411,7 @@ static int resolve_debs(struct resolver *R, const struct inputs *in, ptrvec *out
     }
     if ((r0 = resolve_closures(R, in, out)) < 0)
         return r0;
-    /* Host tools a build pinned (lock_pin_tool_deb()) are no input of the
+    /* Host tools a build pinned (lock_pin_deb()) are no input of the
      * recipe: kept as they are, unless --update names one (the next build
      * that needs it pins it again). */
     for (size_t i = 0; i < R->lock->debs.n;) {

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Host tools in the lock: a Debian package a build runs on the host (the
+ * Pins a build makes itself: a Debian package a build runs on the host (the
  * mkosi backend's mkosi) pinned beside the recipe's inputs, so the tool that
- * made an image is as fixed as what went into it (docs/lockfile.md).
+ * made an image is as fixed as what went into it, and a recipe input a build
+ * pins on first use (the mkosi backend's ovmf) in the entry `tdxctl lock`
+ * would write (docs/lockfile.md).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,20 +25,28 @@ bool lock_deb_is_tool(const struct lock_deb *d)
     return true;
 }
 
-int lock_pin_tool_deb(tdx_lock *lock, const char *name, const char *arch,
-                      const tdx_deb_options *o, tdx_error *err)
+int lock_pin_deb(tdx_lock *lock, const char *name, const char *arch, const char *used_by,
+                 const tdx_deb_options *o, tdx_error *err)
 {
-    char label[128], *labels[2] = { label, NULL };
+    char *labels[2] = { (char *)used_by, NULL };
     struct input_deb want = { (char *)name, (char *)o->release, NULL, labels };
+    bool tool = strncmp(used_by, LOCK_TOOL, strlen(LOCK_TOOL)) == 0;
     tdx_deb_package *p = NULL;
     struct lock_deb *d;
     int r;
 
     if (!o->release)
         return tdx_err(err, -EINVAL, "%s: no release", __func__);
-    if (lock_find_deb(lock, name, o->release, arch))
-        return 0;
-    snprintf(label, sizeof(label), LOCK_TOOL "%s", name);
+    if ((d = lock_find_deb(lock, name, o->release, arch))) {
+        /* Pinned for another profile: this one uses it too, as `tdxctl
+         * lock` would record. */
+        if (strv_contains(d->used_by, used_by))
+            return 0;
+        if (strv_push(&d->used_by, used_by) < 0)
+            return tdx_err_oom(err);
+        strv_sort_uniq(d->used_by);
+        return 1;
+    }
     r = tdx_deb_resolve(name, o, &p, err);
     if (r < 0)
         return tdx_err_prefix(err, r, "%s from Debian %s", name, o->release);
@@ -47,8 +57,8 @@ int lock_pin_tool_deb(tdx_lock *lock, const char *name, const char *arch,
         return tdx_err_oom(err);
     }
     lock_sort(lock);
-    if (lock_add_change(lock, "+ debian %s (%s/%s): %s %s, a tool", name, o->release, arch,
-                        d->f[DEB_NAME], d->f[DEB_VERSION]) < 0)
+    if (lock_add_change(lock, "+ debian %s (%s/%s): %s %s%s", name, o->release, arch,
+                        d->f[DEB_NAME], d->f[DEB_VERSION], tool ? ", a tool" : "") < 0)
         return tdx_err_oom(err);
     return 1;
 }

@@ -35,6 +35,7 @@
 #define UNIT_SECRETS_READY "secrets-ready.target"
 #define UNIT_SECRETS_WAIT "tdx-secrets-wait.service"
 #define UNIT_BOOT_HOOKS "tdx-boot-hooks.service"
+#define UNIT_POWER_BUTTON "tdx-power-button.service"
 #define UNIT_MINIMAL "minimal.target"
 
 #endif

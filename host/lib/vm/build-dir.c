@@ -211,7 +211,8 @@ int vm_config_parse(struct vm_config *c, const char *dir, const char *file, cons
     if ((r = member_file(file, doc, "firmware", true, c->build_dir, &c->firmware, err)) < 0)
         goto fail;
     if (disk) {
-        if ((r = member_file(file, doc, "disk", true, c->build_dir, &c->disk, err)) < 0)
+        if ((r = member_file(file, doc, "disk", true, c->build_dir, &c->disk, err)) < 0 ||
+            (r = member_file(file, doc, "uki", true, c->build_dir, &c->uki, err)) < 0)
             goto fail;
         if (json_object_get(doc, "kernel")) {
             r = bad(err, file, "$.kernel", "a disk boot has no kernel for QEMU to load");
@@ -277,6 +278,7 @@ void vm_config_done(struct vm_config *c)
     free(c->kernel);
     free(c->initrd);
     free(c->disk);
+    free(c->uki);
     free(c->cmdline);
     free(c->cmdline_file);
     free(c->image_id);

@@ -74,8 +74,13 @@ static int measure_shape(const struct vm_config *cfg, const char *assumptions_fi
     char qv[32];
 
     build_assumptions(assumptions_file, &mo, qv, sizeof(qv));
-    mo.initrd = cfg->initrd;
-    mo.cmdline = cfg->cmdline;
+    if (!cfg->disk) {
+        mo.initrd = cfg->initrd;
+        mo.cmdline = cfg->cmdline;
+    } else {
+        /* The UKI carries its command line and initrd; QEMU loads no kernel. */
+        mo.kernel_header = TDX_UNSET;
+    }
     mo.memory = mib << 20;
     mo.cpus = cpus;
     if (cfg->page_order)
@@ -91,6 +96,8 @@ static int measure_shape(const struct vm_config *cfg, const char *assumptions_fi
         mo.acpi_rsdp = rsdp;
         mo.acpi_loader = loader;
     }
+    if (cfg->disk)
+        return tdx_measure_uki_disk_boot(out, cfg->firmware, cfg->disk, cfg->uki, &mo, NULL, err);
     return tdx_measure_direct_boot(out, cfg->firmware, cfg->kernel, &mo, err);
 }
 

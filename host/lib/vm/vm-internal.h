@@ -23,7 +23,8 @@
 struct vm_config {
     char *build_dir;
     char *firmware, *kernel, *initrd;  /* initrd NULL when vm.json has none */
-    char *disk;                        /* "boot": "disk": the disk image; kernel NULL */
+    char *disk, *uki;                  /* "boot": "disk": the disk image and the UKI its
+                                        * ESP starts (measured); kernel NULL */
     char *cmdline;                     /* contents of the cmdline file; NULL for a disk boot */
     char *cmdline_file;
     char *image_id;                    /* build.json's image_id, else the dir's name */

@@ -37,6 +37,14 @@ compare ovmf_swtpm_disk_uki
 check "the boot without option ROM passes" test "$(cat "$tmp/status")" = 0
 check "36 digests compared, all match" test "$(count ' match$')" = 36
 check "and nothing else" sh -c "! grep -q 'NOT COMPUTED\|MISMATCH\|MISSING' '$tmp/table'"
+# `tdxctl eventlog replay` of the real log gives the model's PCR 4 and 9.
+"$tdxctl" eventlog replay "$data/ovmf_swtpm_disk_uki.bin" --kind tpm >"$tmp/replay" ||
+    { echo "FAIL: eventlog replay"; fail=1; }
+for pcr in pcr4 pcr9; do
+    want=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["measurements"]["banks"]["sha256"][sys.argv[2]])' \
+        "$tmp/tpm-model.json" "$pcr")
+    check "replayed $pcr is the model's ($want)" grep -qx "$pcr $want" "$tmp/replay"
+done
 
 models ovmf_swtpm_disk_uki_optionrom
 compare ovmf_swtpm_disk_uki_optionrom

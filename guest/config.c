@@ -35,10 +35,12 @@ int config_init(struct agent_config *c)
     c->quote_provider = strdup("configfs");
     c->tsm_path = strdup(AGENT_TSM_PATH);
     c->acpi_path = strdup(AGENT_ACPI_PATH);
+    c->tpm_log_path = strdup(AGENT_TPM_LOG_PATH);
     c->fw_cfg_path = strdup(AGENT_FW_CFG_PATH);
     c->efivars_path = strdup(AGENT_EFIVARS_PATH);
     c->ready_file = strdup(AGENT_READY_FILE);
-    if (!c->quote_provider || !c->tsm_path || !c->acpi_path || !c->fw_cfg_path || !c->efivars_path || !c->ready_file) {
+    if (!c->quote_provider || !c->tsm_path || !c->acpi_path || !c->tpm_log_path || !c->fw_cfg_path ||
+        !c->efivars_path || !c->ready_file) {
         config_done(c);
         return -ENOMEM;
     }
@@ -51,6 +53,7 @@ void config_done(struct agent_config *c)
     free(c->quote_provider);
     free(c->tsm_path);
     free(c->acpi_path);
+    free(c->tpm_log_path);
     free(c->fw_cfg_path);
     free(c->efivars_path);
     free(c->manifest);
@@ -78,7 +81,8 @@ const char *config_policy_name(enum hook_policy p)
 }
 
 static const char *const config_keys[] = {
-    "listen", "quote_provider", "tsm_path", "acpi_path", "fw_cfg_path", "efivars_path", "manifest", "root_dir", "ready_file",
+    "listen", "quote_provider", "tsm_path", "acpi_path", "tpm_log_path", "fw_cfg_path", "efivars_path",
+    "manifest", "root_dir", "ready_file",
     "memory_budget", "hooks", "verbose", "max_connections", "max_inflight", "workers",
     "frame_timeout_ms", "idle_timeout_ms", "write_timeout_ms", "challenge_ttl_ms",
     "max_challenges", "init", NULL,
@@ -187,6 +191,7 @@ static int apply(struct json_reader *R, json_t *root, struct agent_config *c)
     if ((r = set_listen(R, root, c)) < 0 ||
         (r = set_path(R, root, "tsm_path", &c->tsm_path)) < 0 ||
         (r = set_path(R, root, "acpi_path", &c->acpi_path)) < 0 ||
+        (r = set_path(R, root, "tpm_log_path", &c->tpm_log_path)) < 0 ||
         (r = set_path(R, root, "fw_cfg_path", &c->fw_cfg_path)) < 0 ||
         (r = set_path(R, root, "efivars_path", &c->efivars_path)) < 0 ||
         (r = set_path(R, root, "manifest", &c->manifest)) < 0 ||

@@ -11,6 +11,7 @@
 
 #define AGENT_TSM_PATH "/sys/kernel/config/tsm/report"
 #define AGENT_ACPI_PATH "/sys/firmware/acpi/tables"
+#define AGENT_TPM_LOG_PATH "/sys/kernel/security/tpm0/binary_bios_measurements"
 #define AGENT_FW_CFG_PATH "/sys/firmware/qemu_fw_cfg/by_name"
 #define AGENT_EFIVARS_PATH "/sys/firmware/efi/efivars"
 #define AGENT_READY_FILE "/run/tdx-agent/secrets-ready"
@@ -31,6 +32,7 @@ struct agent_config {
     char *quote_provider;       /* "configfs" or "sim:DIR" */
     char *tsm_path;
     char *acpi_path;
+    char *tpm_log_path;         /* the TPM's firmware event log (op eventlog) */
     char *fw_cfg_path;          /* QEMU fw_cfg entries by name (op acpi) */
     char *efivars_path;         /* efivarfs (op bootvars) */
     char *manifest;             /* NULL: none */

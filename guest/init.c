@@ -38,6 +38,7 @@
 #define TMPFS_MAGIC 0x01021994
 #define CONFIGFS_MAGIC 0x62656570
 #define EFIVARFS_MAGIC 0xde5e81e4
+#define SECURITYFS_MAGIC 0x73636673
 #define DEFAULT_HOOKS_DIR "/etc/tdx-agent/hooks.d"
 
 struct basic_mount {
@@ -52,6 +53,10 @@ struct basic_mount {
 static const struct basic_mount mounts[] = {
     { "proc", "/proc", "proc", PROC_SUPER_MAGIC, MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL },
     { "sysfs", "/sys", "sysfs", SYSFS_MAGIC, MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL },
+    /* The TPM's event log (the agent's eventlog "tpm"), when there is a TPM:
+     * emulated runs with --vtpm. */
+    { "securityfs", "/sys/kernel/security", "securityfs", SECURITYFS_MAGIC,
+      MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL },
     { "devtmpfs", "/dev", "devtmpfs", TMPFS_MAGIC, MS_NOSUID, "mode=0755" },
     { "tmpfs", "/run", "tmpfs", TMPFS_MAGIC, MS_NOSUID | MS_NODEV, "mode=0755" },
     /* Last: /sys/kernel/config exists only once configfs is loaded. */

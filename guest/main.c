@@ -53,6 +53,8 @@ static void help(void)
            "                           quotes signed by the test PKI in DIR)\n"
            "  --tsm-path DIR           configfs-tsm report directory (default %s)\n"
            "  --acpi-path DIR          ACPI tables directory (default %s)\n"
+           "  --tpm-log-path FILE      the TPM's firmware event log (default\n"
+           "                           %s)\n"
            "  --fw-cfg-path DIR        QEMU fw_cfg entries by name (default %s)\n"
            "  --efivars-path DIR       efivarfs, for the boot variables (default %s)\n"
            "  --manifest FILE          the image's secrets manifest (enables secrets.*)\n"
@@ -75,7 +77,8 @@ static void help(void)
            "2 usage error.\n\n"
            "As PID 1 named init without arguments (a native image's /init), or as\n"
            "'tdx-agent init' alone: init --config " AGENT_CONFIG_FILE ".\n",
-           AGENT_TSM_PATH, AGENT_ACPI_PATH, AGENT_FW_CFG_PATH, AGENT_EFIVARS_PATH, AGENT_READY_FILE);
+           AGENT_TSM_PATH, AGENT_ACPI_PATH, AGENT_TPM_LOG_PATH, AGENT_FW_CFG_PATH, AGENT_EFIVARS_PATH,
+           AGENT_READY_FILE);
 }
 
 static int usage(const char *fmt, ...) _printf_(1, 2);
@@ -91,7 +94,8 @@ static int usage(const char *fmt, ...)
 }
 
 enum {
-    OPT_LISTEN = 256, OPT_PROVIDER, OPT_TSM, OPT_ACPI, OPT_FW_CFG, OPT_EFIVARS, OPT_MANIFEST, OPT_CONFIG, OPT_MAXCONN,
+    OPT_LISTEN = 256, OPT_PROVIDER, OPT_TSM, OPT_ACPI, OPT_TPM_LOG, OPT_FW_CFG, OPT_EFIVARS, OPT_MANIFEST,
+    OPT_CONFIG, OPT_MAXCONN,
     OPT_INFLIGHT, OPT_WORKERS, OPT_IDLE, OPT_FRAME, OPT_WRITE, OPT_TIMEOUT, OPT_POLICY,
     OPT_VERSION, OPT_ROOT, OPT_READY, OPT_TTL, OPT_CHALLENGES, OPT_HOOKS, OPT_TEST_PROVIDER,
 };
@@ -101,6 +105,7 @@ static const struct option options[] = {
     { "quote-provider", required_argument, NULL, OPT_PROVIDER },
     { "tsm-path", required_argument, NULL, OPT_TSM },
     { "acpi-path", required_argument, NULL, OPT_ACPI },
+    { "tpm-log-path", required_argument, NULL, OPT_TPM_LOG },
     { "fw-cfg-path", required_argument, NULL, OPT_FW_CFG },
     { "efivars-path", required_argument, NULL, OPT_EFIVARS },
     { "manifest", required_argument, NULL, OPT_MANIFEST },
@@ -242,6 +247,7 @@ static int parse_options(int argc, char **argv, enum mode mode, struct agent_con
             break;
         case OPT_TSM: r = set_path(&c->tsm_path, optarg); break;
         case OPT_ACPI: r = set_path(&c->acpi_path, optarg); break;
+        case OPT_TPM_LOG: r = set_path(&c->tpm_log_path, optarg); break;
         case OPT_FW_CFG: r = set_path(&c->fw_cfg_path, optarg); break;
         case OPT_EFIVARS: r = set_path(&c->efivars_path, optarg); break;
         case OPT_MANIFEST: r = set_path(&c->manifest, optarg); break;

@@ -169,27 +169,39 @@ static int op_quote(struct agent *a, const struct wire_request *req, json_t **re
 static int op_eventlog(struct agent *a, const struct wire_request *req, json_t **result,
                        struct wire_error *e)
 {
-    static const char *const params[] = { "offset", "length", NULL };
+    static const char *const params[] = { "offset", "length", "log", NULL };
     unsigned long long offset = 0, length = CCEL_CHUNK_MAX;
     struct ccel_chunk chunk;
-    bool present;
+    const char *which = NULL;
+    bool present, tpm;
     char msg[300];
     int r;
 
     if (wire_check_params(req, params, e) < 0 ||
+        wire_param_string(req, "log", 8, &which, e) < 0 ||
         wire_param_uint(req, "offset", UINT64_MAX >> 1, &present, &offset, e) < 0 ||
         wire_param_uint(req, "length", CCEL_CHUNK_MAX, &present, &length, e) < 0)
         return -EINVAL;
     if (present && length == 0)
         return wire_errorf(e, WIRE_E_BAD_REQUEST, "eventlog: length: expected 1 to %d",
                            CCEL_CHUNK_MAX);
-    r = ccel_read(a->config->acpi_path, offset, (size_t)length, &chunk, msg, sizeof(msg));
+    if (which && !streq(which, "ccel") && !streq(which, "tpm"))
+        return wire_errorf(e, WIRE_E_BAD_REQUEST, "eventlog: log: expected \"ccel\" or \"tpm\"");
+    tpm = which && streq(which, "tpm");
+    r = tpm ? tpm_log_read(a->config->tpm_log_path, offset, (size_t)length, &chunk, msg, sizeof(msg))
+            : ccel_read(a->config->acpi_path, offset, (size_t)length, &chunk, msg, sizeof(msg));
     if (r < 0)
         return wire_errorf(e, r == -ENOENT ? WIRE_E_UNAVAILABLE
-                              : r == -ERANGE ? WIRE_E_BAD_REQUEST : WIRE_E_IO, "%s", msg);
-    *result = json_pack("{s:o, s:o, s:I, s:I}", "table", wire_base64(chunk.table, chunk.table_len),
-                        "log", wire_base64(chunk.log, chunk.log_len), "log_offset",
-                        (json_int_t)offset, "log_size", (json_int_t)chunk.log_size);
+                              : r == -ERANGE ? WIRE_E_BAD_REQUEST
+                              : r == -EFBIG ? WIRE_E_TOO_LARGE : WIRE_E_IO, "%s", msg);
+    /* The TPM log has no table: its replies carry none. */
+    *result = json_pack("{s:o, s:I, s:I}", "log", wire_base64(chunk.log, chunk.log_len),
+                        "log_offset", (json_int_t)offset, "log_size", (json_int_t)chunk.log_size);
+    if (*result && !tpm && json_object_set_new(*result, "table",
+                                               wire_base64(chunk.table, chunk.table_len)) < 0) {
+        json_decref(*result);
+        *result = NULL;
+    }
     ccel_chunk_done(&chunk);
     if (!*result)
         return wire_errorf(e, WIRE_E_INTERNAL, "out of memory");

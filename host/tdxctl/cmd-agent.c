@@ -18,19 +18,21 @@ static void help(void)
 {
     printf("Usage: tdxctl agent info     --connect ADDR [--json]\n"
            "       tdxctl agent quote    --connect ADDR [--report-data HEX] -o QUOTE\n"
-           "       tdxctl agent eventlog --connect ADDR -o DIR\n"
+           "       tdxctl agent eventlog --connect ADDR [--tpm] -o DIR\n"
            "       tdxctl agent bootvars --connect ADDR -o DIR\n\n"
            "Talk to a running tdx-agent (docs/protocol.md).\n\n"
            "info      the agent's version, quote provider, TDX presence, listeners, limits\n"
            "quote     a quote over REPORT-DATA (at most 64 bytes, zero-padded), written to QUOTE\n"
            "eventlog  the CCEL ACPI table and event log, written to DIR/CCEL and DIR/data/CCEL\n"
-           "          (the layout of /sys/firmware/acpi/tables)\n"
+           "          (the layout of /sys/firmware/acpi/tables); with --tpm the TPM's\n"
+           "          event log instead, written to DIR/binary_bios_measurements\n"
            "bootvars  the firmware's BootOrder and the Boot#### it lists, written to DIR/NAME\n"
            "          (the data without attributes: tdx_measure_options.boot_variables)\n\n"
            "Options:\n"
            "  -c, --connect ADDR          vsock:CID:PORT, tcp:HOST:PORT or unix:PATH (required)\n"
            "  -r, --report-data HEX       report data for 'quote' (default: 64 zero bytes)\n"
            "  -o, --output PATH           file ('quote') or directory ('eventlog') to write\n"
+           "      --tpm                   'eventlog': the TPM's log, not the CCEL\n"
            "      --connect-timeout MS    keep retrying a booting agent this long (default 30000)\n"
            "      --json                  machine-readable output\n"
            "  -h, --help                  show this help\n");
@@ -195,6 +197,32 @@ static int do_bootvars(const struct cli *cli, tdx_agent *agent, const char *dir)
     return EXIT_OK;
 }
 
+/* The TPM log as the guest's securityfs names it. */
+static int do_tpm_eventlog(const struct cli *cli, tdx_agent *agent, const char *dir)
+{
+    tdx_error err = TDX_ERROR_INIT;
+    uint8_t *log = NULL;
+    size_t llen;
+    char path[4200];
+    int r;
+
+    if (tdx_agent_tpm_eventlog(agent, &log, &llen, &err) < 0)
+        return cli_fail(cli, &err);
+    snprintf(path, sizeof(path), "%s/binary_bios_measurements", dir);
+    r = mkdir(dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
+    if (r == 0)
+        r = write_file(path, log, llen);
+    tdx_free(log);
+    if (r < 0)
+        return cli_failf(cli, r, "%s: cannot write: %s", path, strerror(-r));
+    if (cli->json)
+        cli_print_ok(cli, json_pack("{s:s, s:s, s:I}", "directory", dir, "file", path,
+                                    "log_size", (json_int_t)llen));
+    else
+        fprintf(stderr, "tdxctl: wrote %s (%zu bytes)\n", path, llen);
+    return EXIT_OK;
+}
+
 int cmd_agent(const struct cli *cli_in, int argc, char **argv)
 {
     static const struct option options[] = {
@@ -203,6 +231,7 @@ int cmd_agent(const struct cli *cli_in, int argc, char **argv)
         { "output", required_argument, NULL, 'o' },
         { "connect-timeout", required_argument, NULL, 'T' },
         { "json", no_argument, NULL, 'J' },
+        { "tpm", no_argument, NULL, 'P' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -211,6 +240,7 @@ int cmd_agent(const struct cli *cli_in, int argc, char **argv)
     tdx_error err = TDX_ERROR_INIT;
     tdx_agent *agent = NULL;
     const char *addr = NULL, *hex = NULL, *out = NULL, *verb;
+    bool tpm = false;
     int c, status;
 
     opterr = 0;
@@ -231,6 +261,7 @@ int cmd_agent(const struct cli *cli_in, int argc, char **argv)
                 return EXIT_USAGE;
             break;
         case 'J': cli.json = true; break;
+        case 'P': tpm = true; break;
         case 'h': help(); return EXIT_OK;
         default:
             return cli_option_error(&cli, c, argv);
@@ -249,6 +280,8 @@ int cmd_agent(const struct cli *cli_in, int argc, char **argv)
                          strcmp(verb, "quote") ? "DIR" : "QUOTE");
     if (hex && strcmp(verb, "quote"))
         return cli_usage(&cli, "--report-data goes with 'quote'");
+    if (tpm && strcmp(verb, "eventlog"))
+        return cli_usage(&cli, "--tpm goes with 'eventlog'");
 
     if (tdx_agent_connect(&agent, addr, &opts, &err) < 0)
         return cli_fail(&cli, &err);
@@ -257,7 +290,7 @@ int cmd_agent(const struct cli *cli_in, int argc, char **argv)
     else if (!strcmp(verb, "quote"))
         status = do_quote(&cli, agent, hex, out);
     else if (!strcmp(verb, "eventlog"))
-        status = do_eventlog(&cli, agent, out);
+        status = tpm ? do_tpm_eventlog(&cli, agent, out) : do_eventlog(&cli, agent, out);
     else
         status = do_bootvars(&cli, agent, out);
     tdx_agent_free(agent);

@@ -62,7 +62,7 @@ int run_print_command(const struct cli *cli, const tdx_vm *vm)
 enum {
     O_TDX = 256, O_EMULATED, O_MEMORY, O_CPUS, O_REMEASURE, O_QEMU, O_FLAVOR, O_QEMU_VERSION,
     O_ACCEL, O_QGS, O_VSOCK, O_USER_NET, O_PORT, O_CID, O_RUN_DIR, O_SERIAL, O_TIMEOUT,
-    O_DETACH, O_PIDFILE, O_DRY_RUN, O_JSON, O_START, O_SSH_CONFIG,
+    O_DETACH, O_PIDFILE, O_DRY_RUN, O_JSON, O_START, O_SSH_CONFIG, O_VTPM,
 };
 
 /* Which options each command takes. */
@@ -70,7 +70,7 @@ static bool allowed(enum run_args_kind kind, int opt)
 {
     switch (kind) {
     case RUN_ARGS_RUN:
-        return opt != O_START && opt != O_SSH_CONFIG;
+        return opt != O_START && opt != O_SSH_CONFIG;   /* O_VTPM: run only */
     case RUN_ARGS_CAPTURE:
         return opt == O_QEMU || opt == O_ACCEL || opt == O_VSOCK || opt == O_USER_NET ||
                opt == O_PORT || opt == O_CID || opt == O_TIMEOUT || opt == O_JSON ||
@@ -111,6 +111,7 @@ int run_args_parse(struct run_args *a, const struct cli *cli, int argc, char **a
         { "json", no_argument, NULL, O_JSON },
         { "start", no_argument, NULL, O_START },
         { "ssh-config", required_argument, NULL, O_SSH_CONFIG },
+        { "vtpm", no_argument, NULL, O_VTPM },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -173,6 +174,7 @@ int run_args_parse(struct run_args *a, const struct cli *cli, int argc, char **a
         case O_JSON: a->json = true; break;
         case O_START: a->start_remote = true; break;
         case O_SSH_CONFIG: a->ssh_config = optarg; break;
+        case O_VTPM: vo.vtpm = 1; break;
         }
         if (status != EXIT_OK)
             return status;
@@ -180,6 +182,8 @@ int run_args_parse(struct run_args *a, const struct cli *cli, int argc, char **a
     if (argc - optind != positional)
         return cli_usage(cli, "expected %s", kind == RUN_ARGS_DEPLOY
                          ? "ssh://[USER@]HOST[:PORT]/DIR BUILD_DIR" : "one BUILD_DIR");
+    if (vo.vtpm == 1 && vo.mode == TDX_VM_TDX)
+        return cli_usage(cli, "--vtpm goes with --emulated: a TD's vTPM is the cloud's");
     if (so.pidfile && !a->detach)
         return cli_usage(cli, "--pidfile goes with --detach");
     if ((vo.memory_mib || vo.cpus != TDX_UNSET) && !a->remeasure && kind == RUN_ARGS_RUN)

@@ -78,10 +78,13 @@ printf '\007\000\000\000\001\000\000\000\002\000\001\000' >"$tmp/efivars/BootOrd
 { printf '\007\000\000\000'; head -c 90 /dev/urandom; } >"$tmp/efivars/Boot0001-$g"
 { printf '\007\000\000\000'; head -c 62 /dev/urandom; } >"$tmp/efivars/Boot0000-$g"
 { printf '\007\000\000\000'; head -c 30 /dev/urandom; } >"$tmp/efivars/Boot0003-$g"
+# A TPM log larger than one reply (512 KiB) so it comes in two chunks.
+head -c 700000 /dev/urandom >"$tmp/tpm-log"
 
 port=$(free_port)
 "$agent" --listen "unix:$tmp/agent.sock" --listen "tcp:127.0.0.1:$port" --quote-provider "sim:$tmp/pki" \
-    --acpi-path "$tmp/acpi" --efivars-path "$tmp/efivars" --manifest "$manifest" 2>"$tmp/agent.log" &
+    --acpi-path "$tmp/acpi" --tpm-log-path "$tmp/tpm-log" --efivars-path "$tmp/efivars" \
+    --manifest "$manifest" 2>"$tmp/agent.log" &
 pid=$!
 
 # The client retries while the agent comes up, as a host does while a VM boots.
@@ -112,6 +115,13 @@ grep -q '"provider":"sim"' "$tmp/out" && grep -q '"simulated":true' "$tmp/out" |
 expect 0 "wrote $tmp/ev/CCEL (56 bytes)" "$tdxctl" agent eventlog --connect "unix:$tmp/agent.sock" -o "$tmp/ev"
 check "event log table matches" cmp -s "$tmp/ev/CCEL" "$tmp/acpi/CCEL"
 check "event log matches" cmp -s "$tmp/ev/data/CCEL" "$tmp/acpi/data/CCEL"
+expect 0 "wrote $tmp/tpm/binary_bios_measurements (700000 bytes)" \
+    "$tdxctl" agent eventlog --tpm --connect "unix:$tmp/agent.sock" -o "$tmp/tpm"
+check "TPM event log matches (two chunks)" cmp -s "$tmp/tpm/binary_bios_measurements" "$tmp/tpm-log"
+check "the TPM log comes without a CCEL table" test ! -e "$tmp/tpm/CCEL"
+expect 0 "" "$tdxctl" --json agent eventlog --tpm --connect "unix:$tmp/agent.sock" -o "$tmp/tpm"
+grep -q '"log_size":700000' "$tmp/out" || { echo "FAIL: json TPM eventlog: $(cat "$tmp/out")"; fail=1; }
+expect 2 "agent: --tpm goes with 'eventlog'" "$tdxctl" agent info --tpm --connect "unix:$tmp/agent.sock"
 
 # The boot variables, data without attributes, in BootOrder's order, each
 # once; the absent Boot0002 and the unlisted Boot0003 are not there.
@@ -144,7 +154,9 @@ expect 1 "unix:$tmp/none.sock: agent not reachable within 300 ms" \
 expect 1 "" "$tdxctl" --json agent info --connect "unix:$tmp/none.sock" --connect-timeout 0
 grep -q '"code":"ENOENT"' "$tmp/out" || { echo "FAIL: json error: $(cat "$tmp/out")"; fail=1; }
 
-rm "$tmp/acpi/CCEL"
+rm "$tmp/acpi/CCEL" "$tmp/tpm-log"
+expect 1 "$tmp/tpm-log does not exist: no TPM event log (no TPM, or securityfs not mounted) (unavailable)" \
+    "$tdxctl" agent eventlog --tpm --connect "unix:$tmp/agent.sock" -o "$tmp/tpm2"
 expect 1 "CCEL does not exist: the firmware published no CC event log (not a TDX guest?) (unavailable)" \
     "$tdxctl" agent eventlog --connect "unix:$tmp/agent.sock" -o "$tmp/ev2"
 

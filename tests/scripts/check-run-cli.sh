@@ -67,6 +67,13 @@ expect 2 "--memory: expected a size (decimal digits, optional K, M, G or T), got
 expect 2 "--cpus: expected a number from 1 to 512, got '0'" "$tdxctl" run "$b" --cpus 0
 expect 2 "--qemu-flavor: unknown QEMU flavour 'fedora'" "$tdxctl" run "$b" --qemu-flavor fedora
 expect 2 "--pidfile goes with --detach" "$tdxctl" run "$b" --pidfile x
+# --vtpm: swtpm's socket as a CRB TPM; refused for TDs and other commands.
+expect 0 "" "$tdxctl" run "$b" --emulated --vtpm --user-net --port 45678 --dry-run
+grep -qF -- "-chardev socket,id=chrtpm,path=$b/run/vtpm/swtpm.sock -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-crb,tpmdev=tpm0" "$tmp/out" ||
+    { echo "FAIL: --vtpm command:"; cat "$tmp/out"; fail=1; }
+check "--vtpm --dry-run started no swtpm" test ! -e "$b/run"
+expect 2 "--vtpm goes with --emulated: a TD's vTPM is the cloud's" "$tdxctl" run "$b" --tdx --vtpm
+expect 2 "--vtpm does not go with this command" "$tdxctl" acpi capture "$b" --vtpm
 
 python3 -c 'import socket,time,sys
 s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(1); print(s.getsockname()[1], flush=True); time.sleep(60)' >"$tmp/port" &

@@ -404,6 +404,61 @@ START_TEST(eventlog_comes_from_the_acpi_tables)
 }
 END_TEST
 
+/* securityfs reports size 0 for binary_bios_measurements (the kernel
+ * generates it on read): /proc/version does the same, with stable bytes. */
+START_TEST(tpm_eventlog_reads_a_generated_file)
+{
+    struct harness h;
+    tdx_agent *a;
+    tdx_error err = TDX_ERROR_INIT;
+    uint8_t *log = NULL;
+    size_t llen, n;
+    char *want, missing[4200];
+    int fd;
+    json_t *r;
+
+    harness_config(&h);
+    snprintf(missing, sizeof(missing), "%s/no-tpm", h.dir);
+    free(h.cfg.tpm_log_path);
+    h.cfg.tpm_log_path = strdup(missing);
+    harness_start(&h, PROVIDER_SIM);
+    a = client(h.unix_addr);
+    ck_assert_int_eq(tdx_agent_tpm_eventlog(a, &log, &llen, &err), -ENXIO);
+    ck_assert_contains(err.message, "no-tpm does not exist: no TPM event log");
+    tdx_agent_free(a);
+    harness_stop(&h);
+
+    harness_config(&h);
+    free(h.cfg.tpm_log_path);
+    h.cfg.tpm_log_path = strdup("/proc/version");
+    harness_start(&h, PROVIDER_SIM);
+    a = client(h.unix_addr);
+    ck_assert_msg(tdx_agent_tpm_eventlog(a, &log, &llen, &err) == 0, "%s", err.message);
+    want = read_text("/proc/version", &n);
+    ck_assert_uint_gt(n, 8);
+    ck_assert_uint_eq(llen, n);
+    ck_assert(memcmp(log, want, n) == 0);
+    tdx_free(log);
+    tdx_agent_free(a);
+
+    fd = raw_connect(&h);
+    raw_request(fd, "{\"op\": \"eventlog\", \"id\": 1, \"log\": \"tpm\", \"offset\": 3, \"length\": 3}");
+    r = raw_reply(fd, 10000);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "log_size")), (json_int_t)n);
+    /* Bytes 3..5 of "Linux version ...": "ux ". */
+    ck_assert_str_eq(json_string_value(json_object_get(r, "log")), "dXgg");
+    ck_assert_ptr_null(json_object_get(r, "table"));
+    json_decref(r);
+    raw_request(fd, "{\"op\": \"eventlog\", \"id\": 2, \"log\": \"pcclient\"}");
+    raw_expect_error(fd, "bad_request", "log: expected \"ccel\" or \"tpm\"");
+    raw_request(fd, "{\"op\": \"eventlog\", \"id\": 3, \"log\": 4}");
+    raw_expect_error(fd, "bad_request", "log");
+    close(fd);
+    free(want);
+    harness_stop(&h);
+}
+END_TEST
+
 START_TEST(configfs_quotes_through_the_socket)
 {
     struct harness h;
@@ -917,6 +972,7 @@ int main(void)
     tcase_add_test(service, info_over_unix_and_tcp);
     tcase_add_test(service, quotes_over_unix_and_tcp_verify);
     tcase_add_test(service, eventlog_comes_from_the_acpi_tables);
+    tcase_add_test(service, tpm_eventlog_reads_a_generated_file);
     tcase_add_test(service, acpi_blobs_come_from_fw_cfg);
     tcase_add_test(service, configfs_quotes_through_the_socket);
     tcase_add_test(service, tdx_agent_call_reaches_any_op);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "measure-helpers.h"
 #include "tdxhost/tdxhost.h"
@@ -48,6 +49,8 @@ START_TEST(every_shared_log_replays)
         { "eventlogs/trustee_grub_ccel.bin", TDX_EVENTLOG_CC, 37 },
         { "eventlogs/trustee_ovmf_ccel.bin", TDX_EVENTLOG_CC, 20 },
         { "eventlogs/trustee_tdshim_ccel.bin", TDX_EVENTLOG_CC, 5 },
+        { "eventlogs/ovmf_swtpm_disk_uki_optionrom.bin", TDX_EVENTLOG_TPM, 42 },
+        { "eventlogs/ovmf_swtpm_disk_uki.bin", TDX_EVENTLOG_TPM, 40 },
     };
     for (size_t i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
         tdx_eventlog *log = NULL;
@@ -227,6 +230,48 @@ START_TEST(vtpm_log_replays_every_bank)
 }
 END_TEST
 
+/* A real boot: Debian's OVMF with swtpm (banks sha256 and sha384) booting
+ * the mkosi disk build's UKI (tdxctl run --vtpm). Replaying its PCR 4 and 9
+ * gives what tdx_measure_uki_tpm() computed from the UKI alone
+ * (ovmf_swtpm_disk_uki_optionrom.tpm-model.json): two independent paths to
+ * the same registers. */
+START_TEST(swtpm_boot_replays_to_the_uki_model)
+{
+    static const struct { const char *reg; tdx_hash_alg alg; const char *hex; } want[] = {
+        { "pcr4", TDX_HASH_SHA256, "84609ec97a0e5937a59fe5b59e8a460202938b10dfde6ea9898ed00adacd5663" },
+        { "pcr9", TDX_HASH_SHA256, "b19f0a37081a9db36d6e4a816a9b161a28d5eb96e87f385abe6db87495dd754a" },
+        { "pcr4", TDX_HASH_SHA384, "ae71daa28193c5fbdaacad27cf8094c2f3b6ab63067823e5a4763d92fd59f267"
+                                   "88f21d794a2e20f258781c8e6a186e34" },
+        { "pcr9", TDX_HASH_SHA384, "5accd59406896a62a893a163f0477fccf77efeb493bf6cc359caf2c251b2cfe7"
+                                   "b53dc95aadf4e6266465bf9bf4b1e42f" },
+    };
+    tdx_eventlog *log = NULL;
+    tdx_eventlog_event e;
+    tdx_measurements *m = replay_file(TESTDATA("eventlogs/ovmf_swtpm_disk_uki_optionrom.bin"),
+                                      NULL, &log);
+    char hex[2 * TDX_DIGEST_MAX + 1];
+    const uint8_t *v;
+    size_t n;
+
+    ck_assert_int_eq(tdx_eventlog_get_kind(log), TDX_EVENTLOG_TPM);
+    ck_assert_int_eq(tdx_eventlog_event_get(log, 27, &e), 0);
+    ck_assert_str_eq(e.type_name, "EV_EFI_GPT_EVENT");
+    ck_assert_str_eq(e.register_name, "pcr5");
+    ck_assert_uint_eq(e.n_digests, 2);
+    ck_assert_uint_eq(e.algs[0], TDX_HASH_SHA256);
+    ck_assert_uint_eq(e.algs[1], TDX_HASH_SHA384);
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        ck_assert_int_eq(tdx_measurements_register(m, want[i].reg, want[i].alg, &v, &n, NULL), 0);
+        hex_encode(v, n, hex);
+        ck_assert_msg(strcmp(hex, want[i].hex) == 0, "%s/%d: %s", want[i].reg, want[i].alg, hex);
+    }
+    /* No SHA-1 bank: swtpm_setup --pcr-banks sha256,sha384. */
+    ck_assert_int_eq(tdx_measurements_register(m, "pcr4", TDX_HASH_SHA1, &v, &n, NULL), -ENOENT);
+    tdx_measurements_free(m);
+    tdx_eventlog_free(log);
+}
+END_TEST
+
 START_TEST(records_are_described)
 {
     tdx_eventlog *log = NULL;
@@ -383,6 +428,7 @@ static Suite *suite(void)
     tcase_add_test(tc, replay_feeds_the_quote_verifier);
     tcase_add_test(tc, no_action_records_are_skipped_anywhere);
     tcase_add_test(tc, vtpm_log_replays_every_bank);
+    tcase_add_test(tc, swtpm_boot_replays_to_the_uki_model);
     tcase_add_test(tc, records_are_described);
     tcase_add_test(tc, truncated_logs);
     tcase_add_test(tc, lying_lengths);

@@ -135,12 +135,12 @@ static const struct argv_case {
       TDX_OBJECT("{\"type\":\"vsock\",\"cid\":\"2\",\"port\":\"4051\"}")
       "-machine\nq35,kernel_irqchip=split,confidential-guest-support=tdx0,memory-backend=mem0,"
       "smm=off,pic=off,hpet=off\n" BOOT
-      "-netdev\nuser,id=net0,hostfwd=tcp:127.0.0.1:40404-:1050\n-device\nvirtio-net-pci,netdev=net0\n" },
+      "-netdev\nuser,id=net0,hostfwd=tcp:127.0.0.1:40404-:1050\n-device\nvirtio-net-pci,netdev=net0,romfile=\n" },
     { "emulated 7.2", TDX_VM_EMULATED, TDX_UNSET, TDX_VM_USER_NET, "7.2.22", NULL,
       COMMON_HEAD "-accel\ntcg\n-cpu\nmax\n-smp\n2\n-m\n2048M\n"
       "-machine\nq35,kernel-irqchip=split,smm=off,pic=off,hpet=off\n"
       BOOT_APPEND("console=ttyS0 it's no_timer_check")
-      "-netdev\nuser,id=net0,hostfwd=tcp:127.0.0.1:40404-:1050\n-device\nvirtio-net-pci,netdev=net0\n"
+      "-netdev\nuser,id=net0,hostfwd=tcp:127.0.0.1:40404-:1050\n-device\nvirtio-net-pci,netdev=net0,romfile=\n"
       "-fw_cfg\nname=opt/org.tdxhost/pki/root.pem,file=/srv/b/run/test-pki/root.pem\n"
       "-fw_cfg\nname=opt/org.tdxhost/pki/intermediate.pem,file=/srv/b/run/test-pki/intermediate.pem\n"
       "-fw_cfg\nname=opt/org.tdxhost/pki/pck.pem,file=/srv/b/run/test-pki/pck.pem\n"
@@ -151,7 +151,7 @@ static const struct argv_case {
       COMMON_HEAD "-accel\ntcg\n-cpu\nmax\n-smp\n2\n-m\n2048M\n"
       "-machine\nq35,kernel-irqchip=split,smm=off,pic=off,hpet=off\n"
       BOOT_APPEND("console=ttyS0 it's no_timer_check tdx.capture=acpi")
-      "-netdev\nuser,id=net0,hostfwd=tcp:127.0.0.1:40404-:1050\n-device\nvirtio-net-pci,netdev=net0\n" },
+      "-netdev\nuser,id=net0,hostfwd=tcp:127.0.0.1:40404-:1050\n-device\nvirtio-net-pci,netdev=net0,romfile=\n" },
 };
 
 START_TEST(argv_per_flavor)
@@ -407,6 +407,67 @@ START_TEST(disk_boot)
 }
 END_TEST
 
+/* --vtpm: swtpm's socket as a TPM 2.0 CRB device, the RUN_DIR/vtpm path,
+ * and the runs it is refused for. Planning starts nothing, so swtpm need not
+ * be installed. */
+START_TEST(vtpm_argv)
+{
+    tdx_vm_options o = TDX_VM_OPTIONS_INIT;
+    tdx_error err = TDX_ERROR_INIT;
+    char got[8192] = "", want[1024], run[600];
+    tdx_vm *vm = NULL;
+
+    snprintf(run, sizeof(run), "%s/r", dir);
+    o.mode = TDX_VM_EMULATED;
+    o.qemu_version = "7.2.0";
+    o.qemu = "/bin/true";
+    o.transport = TDX_VM_USER_NET;
+    o.run_dir = run;
+    o.vtpm = 1;
+    ck_assert_msg(tdx_vm_new(&vm, bdir("b"), &o, &err) == 0, "%s", err.message);
+    for (const char *const *a = tdx_vm_argv(vm); *a; a++) {
+        strcat(got, *a);
+        strcat(got, "\n");
+    }
+    snprintf(want, sizeof(want), "-device\nvirtio-net-pci,netdev=net0,romfile=\n"
+             "-chardev\nsocket,id=chrtpm,path=%s/vtpm/swtpm.sock\n"
+             "-tpmdev\nemulator,id=tpm0,chardev=chrtpm\n-device\ntpm-crb,tpmdev=tpm0\n"
+             "-fw_cfg\n", run);
+    ck_assert_msg(strstr(got, want), "expected\n%s\nin\n%s", want, got);
+    tdx_vm_free(vm);
+
+    /* Without it, and from a version 1 caller (whose struct has no vtpm). */
+    o.vtpm = TDX_UNSET;
+    ck_assert_msg(tdx_vm_new(&vm, bdir("b"), &o, &err) == 0, "%s", err.message);
+    ck_assert(!strv_contains((char **)tdx_vm_argv(vm), "-tpmdev"));
+    tdx_vm_free(vm);
+    o.vtpm = 1;
+    o.version = 1;
+    ck_assert_msg(tdx_vm_new(&vm, bdir("b"), &o, &err) == 0, "%s", err.message);
+    ck_assert(!strv_contains((char **)tdx_vm_argv(vm), "-tpmdev"));
+    tdx_vm_free(vm);
+    o.version = TDX_VM_OPTIONS_VERSION;
+
+    o.vtpm = 2;
+    expect_new_error(bdir("b"), &o, -EINVAL, "tdx_vm_new: vtpm 2: expected 0 or 1");
+    o.vtpm = 1;
+    o.mode = TDX_VM_TDX;
+    o.qemu_version = "9.2.0";
+    expect_new_error(bdir("b"), &o, -EINVAL, "for emulated runs only: a TD's vTPM is the cloud's");
+    o.mode = TDX_VM_CAPTURE;
+    expect_new_error(bdir("b"), &o, -EINVAL, "for emulated runs only");
+    o = remote();
+    o.vtpm = 1;
+    expect_new_error(bdir("b"), &o, -EINVAL, "a command for another host runs no swtpm");
+    o.remote_dir = NULL;
+    o.qemu = "/bin/true";
+    o.transport = TDX_VM_USER_NET;
+    snprintf(run, sizeof(run), "%s/r,1", dir);
+    o.run_dir = run;
+    expect_new_error(bdir("b"), &o, -EINVAL, "swtpm cannot take a path with a comma");
+}
+END_TEST
+
 START_TEST(port_taken)
 {
     tdx_vm_options o = TDX_VM_OPTIONS_INIT;
@@ -558,6 +619,7 @@ static Suite *suite(void)
     tcase_add_test(tc, probe_picks_flavor);
     tcase_add_test(tc, refusals);
     tcase_add_test(tc, disk_boot);
+    tcase_add_test(tc, vtpm_argv);
     tcase_add_test(tc, port_taken);
     tcase_add_test(tc, shell_quoting);
     tcase_add_test(tc, qemu_option_escaping);

@@ -102,6 +102,19 @@ TDX_EXTERN int tdx_agent_eventlog(tdx_agent *agent, uint8_t **table, size_t *tab
                                   uint8_t **log, size_t *log_len, tdx_error *err);
 
 /**
+ * Fetches the firmware's TPM 2.0 event log as the guest kernel exports it
+ * (securityfs tpm0/binary_bios_measurements: the TCG2 crypto-agile log with
+ * the final events appended), in as many requests as it takes. Emulated runs
+ * with a vTPM (tdx_vm_options.vtpm) have one; a TD's vTPM is the cloud's.
+ * @param[out] log, log_len the log (caller frees with tdx_free()).
+ * @return as tdx_agent_call(); -ENXIO when the guest has no TPM log;
+ *         -EPROTO when the chunks do not add up; -EINVAL from an agent that
+ *         predates the "log" parameter (its message names the member).
+ */
+TDX_EXTERN int tdx_agent_tpm_eventlog(tdx_agent *agent, uint8_t **log, size_t *log_len,
+                                      tdx_error *err);
+
+/**
  * Fetches QEMU's ACPI blobs as the guest's firmware received them over
  * fw_cfg (op "acpi"): etc/acpi/tables, etc/acpi/rsdp and etc/table-loader,
  * the inputs of RTMR0 (tdx_measure_options.acpi_tables ...). Used by

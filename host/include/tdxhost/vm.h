@@ -65,7 +65,7 @@ TDX_EXTERN const char *tdx_qemu_flavor_name(int flavor);
  */
 TDX_EXTERN int tdx_qemu_flavor_from_name(const char *name, tdx_qemu_flavor *out, tdx_error *err);
 
-#define TDX_VM_OPTIONS_VERSION 1
+#define TDX_VM_OPTIONS_VERSION 2
 typedef struct tdx_vm_options {
     unsigned int version;
     /** A tdx_vm_mode; TDX_UNSET: TDX when the host's KVM reports TDX
@@ -109,10 +109,17 @@ typedef struct tdx_vm_options {
      *  the CID and port are not tested here, and when not given the transport
      *  is vsock and the CID is picked at random. NULL: this host. */
     const char *remote_dir;
+    /** Version 2. 1: an emulated run gets a TPM 2.0 (swtpm, `tpm-crb`) with
+     *  fresh state in RUN_DIR/vtpm and PCR banks sha256 and sha384, so the
+     *  firmware writes a TCG2 event log the guest exports (see
+     *  tdx_agent_tpm_eventlog()). Needs swtpm and swtpm_setup on PATH when
+     *  started. Refused (-EINVAL) in TDX mode, where a vTPM is the cloud's,
+     *  and for capture runs and other hosts. TDX_UNSET or 0: no TPM. */
+    int vtpm;
 } tdx_vm_options;
 #define TDX_VM_OPTIONS_INIT                                                                  \
     { TDX_VM_OPTIONS_VERSION, TDX_UNSET, NULL, TDX_UNSET, NULL, 0, TDX_UNSET, TDX_UNSET, \
-      NULL, NULL, TDX_UNSET, TDX_UNSET, TDX_UNSET, NULL, NULL, NULL }
+      NULL, NULL, TDX_UNSET, TDX_UNSET, TDX_UNSET, NULL, NULL, NULL, TDX_UNSET }
 
 /**
  * Plans a VM for @p build_dir: reads and checks vm.json (format 1) and the

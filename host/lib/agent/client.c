@@ -390,21 +390,25 @@ int tdx_agent_quote(tdx_agent *agent, const uint8_t *report_data, size_t report_
     return r;
 }
 
-int tdx_agent_eventlog(tdx_agent *agent, uint8_t **table, size_t *table_len, uint8_t **log,
-                       size_t *log_len, tdx_error *err)
+/* Fetches log @p which ("ccel" or "tpm") in chunks; the CCEL's table too
+ * when @p table is not NULL (the TPM log has none). */
+static int fetch_eventlog(tdx_agent *agent, const char *which, uint8_t **table, size_t *table_len,
+                          uint8_t **log, size_t *log_len, tdx_error *err)
 {
     uint8_t *t = NULL, *all = NULL;
     size_t tlen = 0, size = 0, have = 0;
     int r = 0;
 
-    tdx_check_arg(agent, err);
-    tdx_check_arg(table && table_len && log && log_len, err);
     do {
         json_t *reply = NULL, *jsize, *joff;
         uint8_t *chunk = NULL;
         size_t clen;
 
-        r = agent_call_json(agent, "eventlog", json_pack("{s:I}", "offset", (json_int_t)have), &reply, err);
+        /* The CCEL request names no log, so older agents answer it too. */
+        r = agent_call_json(agent, "eventlog",
+                            table ? json_pack("{s:I}", "offset", (json_int_t)have)
+                                  : json_pack("{s:I, s:s}", "offset", (json_int_t)have, "log", which),
+                            &reply, err);
         if (r < 0)
             break;
         jsize = json_object_get(reply, "log_size");
@@ -421,8 +425,9 @@ int tdx_agent_eventlog(tdx_agent *agent, uint8_t **table, size_t *table_len, uin
         if (!all) {
             size = (size_t)json_integer_value(jsize);
             all = malloc(size ? size : 1);
-            r = all ? agent_reply_base64(agent, reply, "eventlog", "table", 65536, &t, &tlen, err)
-                    : tdx_err_oom(err);
+            r = !all ? tdx_err_oom(err)
+                : table ? agent_reply_base64(agent, reply, "eventlog", "table", 65536, &t, &tlen, err)
+                : 0;
         }
         if (r == 0)
             r = agent_reply_base64(agent, reply, "eventlog", "log", size - have, &chunk, &clen, err);
@@ -441,11 +446,28 @@ int tdx_agent_eventlog(tdx_agent *agent, uint8_t **table, size_t *table_len, uin
         free(all);
         return r;
     }
-    *table = t;
-    *table_len = tlen;
+    if (table) {
+        *table = t;
+        *table_len = tlen;
+    }
     *log = all;
     *log_len = size;
     return 0;
+}
+
+int tdx_agent_eventlog(tdx_agent *agent, uint8_t **table, size_t *table_len, uint8_t **log,
+                       size_t *log_len, tdx_error *err)
+{
+    tdx_check_arg(agent, err);
+    tdx_check_arg(table && table_len && log && log_len, err);
+    return fetch_eventlog(agent, "ccel", table, table_len, log, log_len, err);
+}
+
+int tdx_agent_tpm_eventlog(tdx_agent *agent, uint8_t **log, size_t *log_len, tdx_error *err)
+{
+    tdx_check_arg(agent, err);
+    tdx_check_arg(log && log_len, err);
+    return fetch_eventlog(agent, "tpm", NULL, NULL, log, log_len, err);
 }
 
 int tdx_agent_acpi(tdx_agent *agent, uint8_t **tables, size_t *tables_len, uint8_t **rsdp,

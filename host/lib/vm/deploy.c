@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -288,8 +289,9 @@ int tdx_deploy(const char *target, const char *build_dir, const tdx_deploy_optio
 
     tdx_check_arg(target && build_dir && result_json, err);
     tdx_check_options(opts, TDX_DEPLOY_OPTIONS_VERSION, err);
+    /* A version 1 caller's struct ends before vtpm (which stays unset). */
     if (o->vm)
-        vo = *o->vm;
+        memcpy(&vo, o->vm, o->vm->version >= 2 ? sizeof(vo) : offsetof(tdx_vm_options, vtpm));
     r = parse_target(target, &t, err);
     if (r < 0)
         return r;

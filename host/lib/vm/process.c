@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The QEMU process: is it alive, what is its command line, waiting for it,
- * ending it, and pid files. A process started by this handle is a child and
+ * The QEMU (and swtpm) process: starting it, is it alive, what is its
+ * command line, waiting for it, ending it, and pid files. A process started by this handle is a child and
  * is reaped; one started by another tdxctl is polled through /proc.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -19,6 +20,8 @@
 
 #define CMDLINE_MAX (256 * 1024)
 #define POLL_MS 50
+
+extern char **environ;
 
 bool process_alive(pid_t pid)
 {
@@ -107,6 +110,36 @@ int process_terminate(pid_t pid, bool child, int kill_ms, int *status)
     if (kill(pid, SIGKILL) < 0 && errno != ESRCH)
         return -errno;
     return process_wait(pid, child, 5000, status);
+}
+
+int process_spawn(const char *bin, char *const *argv, const char *log, bool truncate, pid_t *pid,
+                  tdx_error *err)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    sigset_t none, defaults;
+    int r;
+
+    sigemptyset(&none);
+    sigfillset(&defaults);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&attr);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT |
+                                     (truncate ? O_TRUNC : O_APPEND), 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    /* Its own session: a terminal's ^C or hang-up reaches tdxctl, which stops
+     * the guest cleanly, not the child directly; a detached run outlives tdxctl. */
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+                                        POSIX_SPAWN_SETSIGDEF);
+    r = posix_spawn(pid, bin, &fa, &attr, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    if (r != 0)
+        return tdx_err(err, -r, "%s: cannot start: %s", bin, strerror(r));
+    return 0;
 }
 
 int pidfile_read(const char *path, pid_t *pid, tdx_error *err)

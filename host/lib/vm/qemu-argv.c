@@ -156,8 +156,26 @@ int vm_argv_build(const struct vm_plan *p, char ***out, tdx_error *err)
         r |= strv_push(&argv, "-netdev");
         r |= pushf(&argv, "user,id=net0,hostfwd=tcp:127.0.0.1:%d-:%d", p->host_port,
                    p->agent_port);
+        /* romfile= (empty): no option ROM. OVMF would load the NIC's iPXE
+         * ROM (efi-virtio.rom) and measure it as an EV_EFI_BOOT_SERVICES_DRIVER
+         * into PCR 2, which in a TD is RTMR1, ahead of the boot events the
+         * model has: a vTPM boot's log showed it (check-vtpm-boot.sh). The
+         * agent needs no network boot. */
         r |= strv_push(&argv, "-device");
-        r |= strv_push(&argv, "virtio-net-pci,netdev=net0");
+        r |= strv_push(&argv, "virtio-net-pci,netdev=net0,romfile=");
+    }
+    if (p->tpm_socket) {
+        /* tpm-crb: the TPM 2.0 command-response buffer interface OVMF and
+         * Linux drive on q35 (tpm-tis works too; CRB is what TPM 2.0 machines have). */
+        _cleanup_free_ char *tpm = opt_escape(p->tpm_socket);
+        if (!tpm)
+            return tdx_err_oom(err);
+        r |= strv_push(&argv, "-chardev");
+        r |= pushf(&argv, "socket,id=chrtpm,path=%s", tpm);
+        r |= strv_push(&argv, "-tpmdev");
+        r |= strv_push(&argv, "emulator,id=tpm0,chardev=chrtpm");
+        r |= strv_push(&argv, "-device");
+        r |= strv_push(&argv, "tpm-crb,tpmdev=tpm0");
     }
     for (const char *const *f = p->fw_cfg_files; f && *f; f++) {
         size_t n = strcspn(*f, "=");

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,8 +30,6 @@
 #define QMP_TIMEOUT_MS 5000
 #define AGENT_POLL_MS 250
 #define LOG_TAIL_MAX (64 * 1024)
-
-extern char **environ;
 
 /* The test PKI's registers are the build's (or the remeasured) values, so
  * the simulated quote matches what `secrets push --expected` checks.
@@ -102,32 +99,7 @@ static bool log_tail(const char *path, char *line, size_t size)
 
 static int spawn_qemu(tdx_vm *vm, tdx_error *err)
 {
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    sigset_t none, defaults;
-    pid_t pid;
-    int r;
-
-    sigemptyset(&none);
-    sigfillset(&defaults);
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, vm->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &defaults);
-    /* Its own session: a terminal's ^C or hang-up reaches tdxctl, which stops
-     * the guest cleanly, not QEMU directly; a detached run outlives tdxctl. */
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-                                        POSIX_SPAWN_SETSIGDEF);
-    r = posix_spawn(&pid, vm->qemu, &fa, &attr, vm->argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    if (r != 0)
-        return tdx_err(err, -r, "%s: cannot start QEMU: %s", vm->qemu, strerror(r));
-    vm->pid = pid;
-    return 0;
+    return process_spawn(vm->qemu, vm->argv, vm->log, true, &vm->pid, err);
 }
 
 static int exited_error(tdx_vm *vm, int status, tdx_error *err)
@@ -197,6 +169,7 @@ static void kill_started(tdx_vm *vm)
         while (waitpid(vm->pid, NULL, 0) < 0 && errno == EINTR) {}
         vm->pid = -1;
     }
+    vm_vtpm_kill(vm);
     remove_pidfiles(vm);
     unlink(vm->qmp);
 }
@@ -227,9 +200,13 @@ int tdx_vm_start(tdx_vm *vm, const tdx_vm_start_options *opts, tdx_error *err)
     if (o->pidfile && !(vm->user_pidfile = strdup(o->pidfile)))
         return tdx_err_oom(err);
     unlink(vm->qmp);
-    r = spawn_qemu(vm, err);
-    if (r < 0)
+    if (vm->vtpm_dir && (r = vm_vtpm_start(vm, err)) < 0)
         return r;
+    r = spawn_qemu(vm, err);
+    if (r < 0) {
+        vm_vtpm_kill(vm);
+        return r;
+    }
     r = pidfile_write(vm->pidfile, vm->pid, err);
     if (r == 0 && vm->user_pidfile)
         r = pidfile_write(vm->user_pidfile, vm->pid, err);
@@ -251,6 +228,7 @@ int tdx_vm_wait(tdx_vm *vm, int timeout_ms, int *status, tdx_error *err)
     if (r < 0)
         return tdx_err(err, r, "QEMU (pid %d) still runs after %d ms", (int)vm->pid, timeout_ms);
     vm->pid = -1;
+    vm_vtpm_reap(vm);
     remove_pidfiles(vm);
     unlink(vm->qmp);
     if (status)
@@ -291,6 +269,7 @@ int tdx_vm_stop(tdx_vm *vm, int timeout_ms, tdx_error *err)
         return r;
     while (waitpid(vm->pid, NULL, WNOHANG) < 0 && errno == EINTR) {}
     vm->pid = -1;
+    vm_vtpm_reap(vm);
     remove_pidfiles(vm);
     unlink(vm->qmp);
     return 0;
@@ -306,6 +285,7 @@ void vm_quit(tdx_vm *vm)
     if (process_wait(vm->pid, true, KILL_GRACE_MS, NULL) < 0)
         process_terminate(vm->pid, true, KILL_GRACE_MS, NULL);
     vm->pid = -1;
+    vm_vtpm_reap(vm);
     remove_pidfiles(vm);
     unlink(vm->qmp);
 }
@@ -385,6 +365,12 @@ int tdx_vm_stop_path(const char *path, int timeout_ms, tdx_error *err)
     char *slash = strrchr(qmp, '/');
     if (slash && asprintf(&run_pid, "%.*s/qemu.pid", (int)(slash - qmp), qmp) >= 0)
         unlink(run_pid);
+    /* Its swtpm (--vtpm) ends with QEMU's connection; make sure it did. */
+    if (slash) {
+        *slash = '\0';
+        vm_vtpm_stop_dir(qmp);
+        *slash = '/';
+    }
     unlink(qmp);
     return 0;
 }

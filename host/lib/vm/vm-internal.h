@@ -68,6 +68,7 @@ struct vm_plan {
     int guest_cid, host_port, agent_port;
     const char *quote_service;         /* "vsock:CID:PORT" or "unix:PATH" */
     const char *const *fw_cfg_files;   /* NULL-terminated: "NAME=PATH", may be NULL */
+    const char *tpm_socket;            /* swtpm's control socket; NULL: no TPM */
 };
 
 /* Builds argv (a strv) for a plan. 0, -EINVAL (bad quote_service), -ENOMEM. */
@@ -91,6 +92,10 @@ int qmp_execute(const char *path, const char *command, int timeout_ms, tdx_error
 long long vm_now_ms(void);
 
 /* Process helpers. */
+/* Starts bin with argv in a session of its own, stdin /dev/null, stdout and
+ * stderr to log (truncated, or appended to). 0 or a negative errno. */
+int process_spawn(const char *bin, char *const *argv, const char *log, bool truncate, pid_t *pid,
+                  tdx_error *err);
 bool process_alive(pid_t pid);
 /* The process's argv from /proc (a strv). */
 int process_argv(pid_t pid, char ***argv);

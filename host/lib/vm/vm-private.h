@@ -32,6 +32,8 @@ struct tdx_vm {
     char **fw_cfg;                  /* "NAME=PATH" (strv) */
     char **argv;
     pid_t pid;                      /* -1 until started */
+    char *vtpm_dir, *vtpm_socket;   /* RUN_DIR/vtpm, its swtpm.sock; NULL: no vTPM */
+    pid_t swtpm_pid;                /* -1 when none runs for this handle */
 };
 
 extern const char *const vm_test_pki_files[];
@@ -48,5 +50,16 @@ char *vm_acpi_dir(const struct vm_config *cfg, uint64_t mib, int cpus);
 /* Ends the QEMU this handle started at once (QMP quit, then signals) and
  * reaps it: for a guest with nothing to save (capture). */
 void vm_quit(tdx_vm *vm);
+
+/* vtpm.c: the emulated run's swtpm. vm_vtpm_plan() sets the paths;
+ * vm_vtpm_start() makes a fresh TPM state and starts swtpm (before QEMU),
+ * which ends by itself when QEMU's connection does; vm_vtpm_kill() ends it
+ * now (QEMU never connected); vm_vtpm_reap() after QEMU ended; and
+ * vm_vtpm_stop_dir() for a run that another process started. */
+int vm_vtpm_plan(tdx_vm *vm, tdx_error *err);
+int vm_vtpm_start(tdx_vm *vm, tdx_error *err);
+void vm_vtpm_kill(tdx_vm *vm);
+void vm_vtpm_reap(tdx_vm *vm);
+void vm_vtpm_stop_dir(const char *run_dir);
 
 #endif

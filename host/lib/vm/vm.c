@@ -47,6 +47,8 @@ static int check_values(const tdx_vm_options *o, tdx_error *err)
         return tdx_err(err, -EINVAL, "guest CID %d: CIDs 0 to 2 are reserved", o->guest_cid);
     if (o->accel && !streq(o->accel, "tcg") && !streq(o->accel, "kvm"))
         return tdx_err(err, -EINVAL, "accelerator '%s': expected tcg or kvm", o->accel);
+    if (o->version >= 2 && o->vtpm != TDX_UNSET && o->vtpm != 0 && o->vtpm != 1)
+        return tdx_err(err, -EINVAL, "tdx_vm_new: vtpm %d: expected 0 or 1", o->vtpm);
     return 0;
 }
 
@@ -253,6 +255,7 @@ static int plan_argv(tdx_vm *vm, const tdx_vm_options *o, tdx_error *err)
         .qmp_socket = vm->qmp, .guest_cid = vm->guest_cid, .host_port = vm->host_port,
         .agent_port = vm->cfg.agent_port, .quote_service = o->quote_service,
         .fw_cfg_files = (const char *const *)vm->fw_cfg,
+        .tpm_socket = vm->vtpm_socket,
     };
     return vm_argv_build(&p, &vm->argv, err);
 }
@@ -262,6 +265,7 @@ int tdx_vm_new(tdx_vm **out, const char *build_dir, const tdx_vm_options *opts, 
     static const tdx_vm_options defaults = TDX_VM_OPTIONS_INIT;
     const tdx_vm_options *o = opts ? opts : &defaults;
     tdx_vm *vm;
+    bool vtpm;
     int r;
 
     tdx_check_arg(out, err);
@@ -270,10 +274,13 @@ int tdx_vm_new(tdx_vm **out, const char *build_dir, const tdx_vm_options *opts, 
     r = check_values(o, err);
     if (r < 0)
         return r;
+    /* Version 1 callers' structs end before vtpm. */
+    vtpm = o->version >= 2 && o->vtpm == 1;
     vm = calloc(1, sizeof(*vm));
     if (!vm)
         return tdx_err_oom(err);
     vm->pid = -1;
+    vm->swtpm_pid = -1;
     r = vm_config_load(&vm->cfg, build_dir, err);
     if (r < 0)
         goto fail;
@@ -283,6 +290,15 @@ int tdx_vm_new(tdx_vm **out, const char *build_dir, const tdx_vm_options *opts, 
     vm->mode = o->mode != TDX_UNSET ? o->mode : host_has_tdx() ? TDX_VM_TDX : TDX_VM_EMULATED;
     if (vm->mode == TDX_VM_EMULATED && !vm->cfg.test_provider) {
         r = test_provider_refusal(vm, err);
+        goto fail;
+    }
+    if (vtpm && vm->mode != TDX_VM_EMULATED) {
+        r = tdx_err(err, -EINVAL, "a vTPM (--vtpm) is for emulated runs only: a TD's vTPM is "
+                    "the cloud's");
+        goto fail;
+    }
+    if (vtpm && o->remote_dir) {
+        r = tdx_err(err, -EINVAL, "--vtpm: a command for another host runs no swtpm");
         goto fail;
     }
     vm->memory_mib = o->memory_mib ? o->memory_mib : vm->cfg.memory_mib;
@@ -314,7 +330,8 @@ int tdx_vm_new(tdx_vm **out, const char *build_dir, const tdx_vm_options *opts, 
         }
     }
     if ((r = plan_qemu(vm, o, err)) < 0 || (r = plan_paths(vm, o, err)) < 0 ||
-        (r = plan_transport(vm, o, err)) < 0 || (r = plan_argv(vm, o, err)) < 0)
+        (r = plan_transport(vm, o, err)) < 0 ||
+        (vtpm && (r = vm_vtpm_plan(vm, err)) < 0) || (r = plan_argv(vm, o, err)) < 0)
         goto fail;
     *out = vm;
     return 0;
@@ -350,6 +367,8 @@ void tdx_vm_free(tdx_vm *vm)
     free(vm->test_root);
     strv_free(vm->fw_cfg);
     strv_free(vm->argv);
+    free(vm->vtpm_dir);
+    free(vm->vtpm_socket);
     free(vm);
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* tdxctl agent: info / quote / eventlog / bootvars from a running tdx-agent. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -160,6 +161,20 @@ static int do_eventlog(const struct cli *cli, tdx_agent *agent, const char *dir)
     return EXIT_OK;
 }
 
+static bool empty_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    bool empty = d != NULL;
+
+    while (d && (e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            empty = false;
+    if (d)
+        closedir(d);
+    return empty;
+}
+
 static int do_bootvars(const struct cli *cli, tdx_agent *agent, const char *dir)
 {
     tdx_error err = TDX_ERROR_INIT;
@@ -174,6 +189,12 @@ static int do_bootvars(const struct cli *cli, tdx_agent *agent, const char *dir)
     r = mkdir(dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
     if (r < 0)
         snprintf(path, sizeof(path), "%s", dir);
+    else if (!empty_dir(dir)) {
+        /* A leftover Boot#### that this BootOrder lists would be measured. */
+        tdx_boot_variables_free(vars, n);
+        return cli_failf(cli, -EEXIST, "%s: not an empty directory: the boot variables go into "
+                         "one of their own", dir);
+    }
     if (cli->json)
         list = json_array();
     for (size_t i = 0; r == 0 && i < n; i++) {

@@ -131,7 +131,10 @@ for v in BootOrder Boot0001 Boot0000; do
 done
 check "bootvars: no Boot0002, no Boot0003" test ! -e "$tmp/bv/Boot0002" -a ! -e "$tmp/bv/Boot0003"
 check "bootvars: listed in BootOrder's order" test "$(cut -c1-9 "$tmp/out" | tr -d ' ' | tr '\n' ,)" = "BootOrder,Boot0001,Boot0000,"
-expect 0 "" "$tdxctl" --json agent bootvars --connect "unix:$tmp/agent.sock" -o "$tmp/bv"
+# A directory that holds something already is refused: a leftover Boot####
+# the next BootOrder lists would be measured.
+expect 1 "$tmp/bv: not an empty directory" "$tdxctl" agent bootvars --connect "unix:$tmp/agent.sock" -o "$tmp/bv"
+expect 0 "" "$tdxctl" --json agent bootvars --connect "unix:$tmp/agent.sock" -o "$tmp/bvj"
 grep -q '"name":"Boot0001","size":90' "$tmp/out" || { echo "FAIL: json bootvars: $(cat "$tmp/out")"; fail=1; }
 { printf '\007\000\000\000'; head -c 4097 /dev/zero; } >"$tmp/efivars/Boot0000-$g"
 expect 1 "bootvars: Boot0000 is larger than 4096 bytes" "$tdxctl" agent bootvars --connect "unix:$tmp/agent.sock" -o "$tmp/bv2"

@@ -216,8 +216,21 @@ static void log_tail(const char *log, char *buf, size_t size)
 
 /* One mkosi at a time per cache: builds share its tools tree, package cache
  * and output directory, and a second mkosi rebuilding the tools tree or
- * replacing an output under the first breaks it ("tar not found" halfway).
- * Held until the outputs are copied out. */
+ * replacing an output under the first breaks it ("tar not found" halfway),
+ * and both would pin and unpack inputs and rewrite the lock. Held from
+ * before the inputs until the outputs are copied out. */
+/* The directory the lock lives in, which a first build has yet to make. */
+static int mkdir_p_in(struct mk *m)
+{
+    _cleanup_free_ char *dir = NULL;
+    int r;
+
+    if (asprintf(&dir, "%s/mkosi", m->cache) < 0)
+        return tdx_err_oom(m->err);
+    r = mkdir_p(dir, 0755);
+    return r < 0 ? tdx_err(m->err, r, "%s: %s", dir, strerror(-r)) : 0;
+}
+
 static int lock_cache(struct mk *m)
 {
     _cleanup_free_ char *path = NULL;
@@ -265,8 +278,6 @@ static int run_mkosi(struct mk *m)
     if (mkdir_p(out, 0755) < 0 || mkdir_p(build, 0755) < 0 || mkdir_p(cache, 0755) < 0 ||
         mkdir_p(pkgs, 0755) < 0 || mkdir_p(ws, 0755) < 0)
         return tdx_err(m->err, -errno, "mkosi directories below %s: %s", m->cache, strerror(errno));
-    if ((r = lock_cache(m)) < 0)
-        return r;
     {
         /* --force replaces the image's outputs, not the tools tree beside them. */
         char *argv[] = { m->mkosi, a_tree, a_out, a_build, a_cache, a_pkgs, a_ws, "--force",
@@ -521,6 +532,10 @@ static int run(struct mk *m, tdx_build_result **ret)
     if (!outdir || asprintf(&efi, "%s.efi", m->r->image_id) < 0)
         return tdx_err_oom(m->err);
     if ((r = mkosi_cache_root(m->o->cache_dir, &m->cache, m->err)) < 0)
+        return r;
+    /* Before anything writes below the cache (the pinned mkosi and OVMF,
+     * their unpacked trees, the lock file) or mkosi runs. */
+    if ((r = mkdir_p_in(m)) < 0 || (r = lock_cache(m)) < 0)
         return r;
     if ((r = tdx_recipe_digest(m->image, &digest, m->err)) < 0)
         return r;

@@ -336,8 +336,12 @@ int tdx_deploy(const char *target, const char *build_dir, const tdx_deploy_optio
     }
     r = 0;
     r |= push_pair(&files, &names, vm->cfg.firmware, NULL);
+    /* A disk build: the disk, and the UKI on its ESP that vm.json names
+     * (what its measurements are computed from). */
     if (vm->cfg.disk)
         r |= push_pair(&files, &names, vm->cfg.disk, NULL);
+    if (vm->cfg.uki)
+        r |= push_pair(&files, &names, vm->cfg.uki, NULL);
     if (vm->cfg.kernel)
         r |= push_pair(&files, &names, vm->cfg.kernel, NULL);
     if (vm->cfg.initrd)

@@ -214,11 +214,6 @@ static void log_tail(const char *log, char *buf, size_t size)
     snprintf(buf, size, "%s", start ? start + 1 : text);
 }
 
-/* One mkosi at a time per cache: builds share its tools tree, package cache
- * and output directory, and a second mkosi rebuilding the tools tree or
- * replacing an output under the first breaks it ("tar not found" halfway),
- * and both would pin and unpack inputs and rewrite the lock. Held from
- * before the inputs until the outputs are copied out. */
 /* The directory the lock lives in, which a first build has yet to make. */
 static int mkdir_p_in(struct mk *m)
 {
@@ -231,6 +226,11 @@ static int mkdir_p_in(struct mk *m)
     return r < 0 ? tdx_err(m->err, r, "%s: %s", dir, strerror(-r)) : 0;
 }
 
+/* One mkosi at a time per cache: builds share its tools tree, package cache
+ * and output directory, and a second mkosi rebuilding the tools tree or
+ * replacing an output under the first breaks it ("tar not found" halfway),
+ * and both would pin and unpack inputs and rewrite the lock. Held from
+ * before the inputs until the outputs are copied out. */
 static int lock_cache(struct mk *m)
 {
     _cleanup_free_ char *path = NULL;
